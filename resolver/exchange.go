@@ -1,0 +1,242 @@
+package resolver
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// maxUDPReply bounds the buffer a UDP reply is read into. Replies larger
+// than our advertised EDNS0 size are tolerated up to this size; larger
+// datagrams are cut by the kernel and then fail to parse, which is
+// treated like truncation.
+const maxUDPReply = 4096
+
+var udpBufPool = sync.Pool{New: func() any { b := make([]byte, maxUDPReply); return &b }}
+
+// newQuery builds the query for name (fully qualified) and qtype with a
+// random ID. The ID comes from math/rand/v2's ChaCha8 generator, seeded
+// from the operating system, so it cannot be predicted by an off-path
+// spoofer; the kernel picks a random source port for each new socket.
+func (r *Resolver) newQuery(name string, qtype uint16, udpSize int) *dns.Msg {
+	q := &dns.Msg{
+		MsgHdr: dns.MsgHdr{
+			Id:               uint16(rand.Uint32()),
+			Opcode:           dns.OpcodeQuery,
+			RecursionDesired: true,
+			// RFC 6840 §5.7: AD in a query asks for the AD bit in the
+			// reply without asking for DNSSEC records (DO).
+			AuthenticatedData: true,
+		},
+		Question: []dns.Question{{Name: name, Qtype: qtype, Qclass: dns.ClassINET}},
+	}
+	if udpSize > 0 {
+		q.SetEdns0(uint16(udpSize), false)
+	}
+	return q
+}
+
+// checkReply parses pkt and verifies that it answers q: QR set, same ID,
+// opcode QUERY, and exactly q's question (name compared without regard to
+// case, RFC 4343). It returns ErrMalformed or ErrMismatch otherwise.
+func checkReply(q *dns.Msg, pkt []byte) (*dns.Msg, error) {
+	m := new(dns.Msg)
+	if err := m.Unpack(pkt); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if !m.Response || m.Id != q.Id || m.Opcode != q.Opcode {
+		return nil, fmt.Errorf("%w: id %d, response %t, opcode %d", ErrMismatch, m.Id, m.Response, m.Opcode)
+	}
+	if len(m.Question) != 1 {
+		return nil, fmt.Errorf("%w: %d questions", ErrMismatch, len(m.Question))
+	}
+	got, want := m.Question[0], q.Question[0]
+	if got.Qtype != want.Qtype || got.Qclass != want.Qclass || !strings.EqualFold(got.Name, want.Name) {
+		return nil, fmt.Errorf("%w: question %s %s", ErrMismatch, got.Name, dns.TypeToString[got.Qtype])
+	}
+	return m, nil
+}
+
+// exchange sends the query for name/qtype to the configured servers,
+// failing over across servers and attempts, and returns the first reply
+// with rcode NOERROR or NXDOMAIN. Other rcodes and transport failures
+// move on to the next server; the last failure is returned.
+func (r *Resolver) exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, string, error) {
+	c, err := r.config()
+	if err != nil {
+		return nil, "", err
+	}
+	n := len(c.servers)
+	start := 0
+	if r.Rotate {
+		start = int(r.next.Add(1) % uint32(n))
+	}
+	var lastErr error
+	var lastServer string
+	for attempt := 0; attempt < c.attempts; attempt++ {
+		for i := range n {
+			if err := ctx.Err(); err != nil {
+				return nil, lastServer, ctxError(err)
+			}
+			server := c.servers[(start+i)%n]
+			lastServer = server
+			q := r.newQuery(name, qtype, c.udpSize)
+			m, err := r.try(ctx, c, server, q)
+			if err == nil {
+				switch m.Rcode {
+				case dns.RcodeSuccess, dns.RcodeNameError:
+					r.trace("resolver: %s %s from %s: %s, %d answers", name, dns.TypeToString[qtype], server, dns.RcodeToString[m.Rcode], len(m.Answer))
+					return m, server, nil
+				case dns.RcodeServerFailure:
+					err = ErrServFail
+				case dns.RcodeRefused:
+					err = ErrRefused
+				default:
+					err = fmt.Errorf("%w %s", ErrRcode, rcodeString(m.Rcode))
+				}
+			}
+			r.trace("resolver: %s %s from %s (attempt %d): %v", name, dns.TypeToString[qtype], server, attempt+1, err)
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, server, ctxError(ctxErr)
+			}
+			lastErr = err
+		}
+	}
+	return nil, lastServer, lastErr
+}
+
+func rcodeString(rc int) string {
+	if s, ok := dns.RcodeToString[rc]; ok {
+		return s
+	}
+	return fmt.Sprintf("RCODE%d", rc)
+}
+
+func ctxError(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", ErrTimeout, err)
+	}
+	return err
+}
+
+// try sends q to one server over UDP (or TCP if UDP is disabled) and
+// retries over TCP when the reply is truncated (RFC 7766 §5).
+func (r *Resolver) try(ctx context.Context, c *config, server string, q *dns.Msg) (*dns.Msg, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	if !r.TCPOnly {
+		m, err := r.tryUDP(ctx, server, q)
+		if err == nil && !m.Truncated {
+			return m, nil
+		}
+		if err != nil && !errors.Is(err, errTruncatedDatagram) {
+			return nil, err
+		}
+		r.trace("resolver: %s truncated over UDP, retrying over TCP", server)
+	}
+	return r.tryTCP(ctx, server, q)
+}
+
+var errTruncatedDatagram = errors.New("datagram larger than buffer")
+
+func (r *Resolver) dialer() *net.Dialer { return &net.Dialer{} }
+
+// netError maps a transport error to our sentinels, keeping the cause.
+func netError(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		// The per-try timeout or the caller's context ended the try.
+		if errors.Is(ctxErr, context.DeadlineExceeded) {
+			return fmt.Errorf("%w: %w", ErrTimeout, ctxErr)
+		}
+		return ctxErr
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("%w: %w", ErrTimeout, err)
+	}
+	return err
+}
+
+func (r *Resolver) tryUDP(ctx context.Context, server string, q *dns.Msg) (*dns.Msg, error) {
+	out, err := q.Pack()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := r.dialer().DialContext(ctx, "udp", server)
+	if err != nil {
+		return nil, netError(ctx, err)
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
+	defer stop()
+	if d, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(d)
+	}
+	if _, err := conn.Write(out); err != nil {
+		return nil, netError(ctx, err)
+	}
+	bp := udpBufPool.Get().(*[]byte)
+	defer udpBufPool.Put(bp)
+	buf := *bp
+	for {
+		n, err := conn.Read(buf)
+		if err != nil {
+			return nil, netError(ctx, err)
+		}
+		if n == len(buf) {
+			// Possibly cut by the kernel: ask again over TCP.
+			return nil, errTruncatedDatagram
+		}
+		m, err := checkReply(q, buf[:n])
+		if err != nil {
+			// A stray, spoofed or garbled datagram: drop it and keep
+			// waiting for the real reply until the deadline.
+			r.trace("resolver: dropped reply from %s: %v", server, err)
+			continue
+		}
+		return m, nil
+	}
+}
+
+func (r *Resolver) tryTCP(ctx context.Context, server string, q *dns.Msg) (*dns.Msg, error) {
+	out, err := q.Pack()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := r.dialer().DialContext(ctx, "tcp", server)
+	if err != nil {
+		return nil, netError(ctx, err)
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
+	defer stop()
+	if d, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(d)
+	}
+	frame := make([]byte, 2+len(out))
+	binary.BigEndian.PutUint16(frame, uint16(len(out)))
+	copy(frame[2:], out)
+	if _, err := conn.Write(frame); err != nil {
+		return nil, netError(ctx, err)
+	}
+	var lenBuf [2]byte
+	if _, err := io.ReadFull(conn, lenBuf[:]); err != nil {
+		return nil, netError(ctx, err)
+	}
+	pkt := make([]byte, binary.BigEndian.Uint16(lenBuf[:]))
+	if _, err := io.ReadFull(conn, pkt); err != nil {
+		return nil, netError(ctx, err)
+	}
+	// Over TCP a mismatched reply is an error: the connection is ours
+	// alone, so something is wrong with the server.
+	return checkReply(q, pkt)
+}

@@ -1,0 +1,505 @@
+package resolver
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Defaults used when the corresponding Resolver field is zero and the
+// resolv.conf file does not say otherwise.
+const (
+	DefaultTimeout   = 2 * time.Second
+	DefaultAttempts  = 2
+	DefaultUDPSize   = 1232 // DNS flag day 2020 recommendation
+	DefaultMaxCNAMEs = 8
+)
+
+// Resolver is a DNS stub resolver for mail checks. It sends recursive
+// queries to the configured nameservers and reports what net.Resolver
+// cannot: NXDOMAIN apart from NODATA apart from SERVFAIL, REFUSED and
+// timeouts (see the Err* sentinels), TTLs, and the AD bit.
+//
+// The zero value is ready to use and reads its nameservers from
+// /etc/resolv.conf on first use. Fields must not be changed after the
+// first lookup. A Resolver is safe for concurrent use by multiple
+// goroutines; it must not be copied after first use.
+type Resolver struct {
+	// Servers lists the nameservers as "host:port" (a bare address gets
+	// port 53). If empty, the nameservers of ConfigFile are used.
+	Servers []string
+	// ConfigFile is the resolv.conf(5) file read when Servers is empty,
+	// and for timeout and attempts when those fields are zero.
+	// If empty, "/etc/resolv.conf".
+	ConfigFile string
+	// Timeout bounds one attempt at one server. If zero, the resolv.conf
+	// "timeout" option, or DefaultTimeout.
+	Timeout time.Duration
+	// Attempts is the number of rounds over all servers before giving
+	// up. If zero, the resolv.conf "attempts" option, or DefaultAttempts.
+	Attempts int
+	// Rotate starts each query at the next server in turn instead of
+	// always at the first (resolv.conf "options rotate").
+	Rotate bool
+	// UDPSize is the EDNS0 payload size advertised (RFC 6891). If zero,
+	// DefaultUDPSize; if negative, queries carry no EDNS0 OPT record.
+	UDPSize int
+	// TCPOnly sends every query over TCP.
+	TCPOnly bool
+	// MaxCNAMEs is the longest CNAME chain followed. If zero,
+	// DefaultMaxCNAMEs.
+	MaxCNAMEs int
+	// Cache, if not nil, keeps answers, positive and negative, for their
+	// TTL. A Cache may be shared by resolvers that use the same upstream
+	// nameservers.
+	Cache *Cache
+	// Trace, if not nil, receives a line for every query, reply and
+	// retry. It must be safe for concurrent use.
+	Trace func(format string, args ...any)
+
+	once    sync.Once
+	conf    *config
+	confErr error
+	next    atomic.Uint32
+	flight  flight
+}
+
+type config struct {
+	servers   []string
+	timeout   time.Duration
+	attempts  int
+	udpSize   int
+	maxCNAMEs int
+}
+
+func (r *Resolver) config() (*config, error) {
+	r.once.Do(func() { r.conf, r.confErr = r.loadConfig() })
+	return r.conf, r.confErr
+}
+
+func (r *Resolver) loadConfig() (*config, error) {
+	c := &config{
+		timeout:   r.Timeout,
+		attempts:  r.Attempts,
+		udpSize:   r.UDPSize,
+		maxCNAMEs: r.MaxCNAMEs,
+	}
+	servers := r.Servers
+	if len(servers) == 0 || c.timeout == 0 || c.attempts == 0 {
+		file := cmp.Or(r.ConfigFile, "/etc/resolv.conf")
+		cc, err := dns.ClientConfigFromFile(file)
+		if err != nil && len(servers) == 0 {
+			return nil, fmt.Errorf("%w: %w", ErrNoServers, err)
+		}
+		if err == nil {
+			if len(servers) == 0 {
+				for _, s := range cc.Servers {
+					servers = append(servers, net.JoinHostPort(s, cc.Port))
+				}
+			}
+			if c.timeout == 0 && cc.Timeout > 0 {
+				c.timeout = time.Duration(cc.Timeout) * time.Second
+			}
+			if c.attempts == 0 && cc.Attempts > 0 {
+				c.attempts = cc.Attempts
+			}
+		}
+	}
+	for _, s := range servers {
+		if _, _, err := net.SplitHostPort(s); err != nil {
+			s = net.JoinHostPort(s, "53")
+		}
+		c.servers = append(c.servers, s)
+	}
+	if len(c.servers) == 0 {
+		return nil, ErrNoServers
+	}
+	c.timeout = cmp.Or(c.timeout, DefaultTimeout)
+	c.attempts = cmp.Or(c.attempts, DefaultAttempts)
+	c.udpSize = cmp.Or(c.udpSize, DefaultUDPSize)
+	c.maxCNAMEs = cmp.Or(c.maxCNAMEs, DefaultMaxCNAMEs)
+	return c, nil
+}
+
+func (r *Resolver) trace(format string, args ...any) {
+	if r.Trace != nil {
+		r.Trace(format, args...)
+	}
+}
+
+// answer is what one lookup found, shared by the cache and concurrent
+// callers; it is never modified after it is made.
+type answer struct {
+	name      string // queried name, FQDN
+	canonical string // after CNAMEs
+	qtype     uint16
+	records   any    // []string, []netip.Addr or []MX
+	ttl       uint32 // seconds, positive answers
+	authentic bool
+	server    string
+	// Negative answers: err is ErrNXDomain or ErrNoData.
+	err    error
+	negTTL uint32 // from the SOA in the authority section (RFC 2308 §5)
+	hasSOA bool
+}
+
+func (a *answer) error() error {
+	if a.err == nil {
+		return nil
+	}
+	return &Error{Name: a.name, Type: dns.TypeToString[a.qtype], Server: a.server, Err: a.err}
+}
+
+// canonicalKey lower-cases name and strips one trailing dot, without
+// allocating when the name is already in that form.
+func canonicalKey(name string) string {
+	name = strings.TrimSuffix(name, ".")
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; 'A' <= c && c <= 'Z' {
+			return strings.ToLower(name)
+		}
+	}
+	return name
+}
+
+// validName reports whether key (canonicalKey form) is a valid domain
+// name: labels of 1 to 63 octets, at most 253 octets in all (RFC 1035
+// §2.3.4). Any octet is allowed in a label (RFC 2181 §11).
+func validName(key string) bool {
+	if len(key) > 253 {
+		return false
+	}
+	if key == "" {
+		return true // the root
+	}
+	for label := range strings.SplitSeq(key, ".") {
+		if len(label) == 0 || len(label) > 63 {
+			return false
+		}
+	}
+	return true
+}
+
+func fqdn(key string) string { return key + "." }
+
+// lookup returns the answer for host and qtype, from the cache or the
+// network. Negative answers come back as an answer and a non-nil error.
+func (r *Resolver) lookup(ctx context.Context, host string, qtype uint16) (*answer, time.Duration, error) {
+	key := cacheKey{name: canonicalKey(host), qtype: qtype}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, &Error{Name: fqdn(key.name), Type: dns.TypeToString[qtype], Err: ctxError(err)}
+	}
+	if r.Cache != nil {
+		if a, ttl, ok := r.Cache.get(key); ok {
+			return a, ttl, a.error()
+		}
+	}
+	if host == "" || !validName(key.name) {
+		return nil, 0, &Error{Name: host, Type: dns.TypeToString[qtype], Err: ErrInvalidName}
+	}
+	a, err := r.flight.do(ctx, key, func(ctx context.Context) (*answer, error) {
+		a, err := r.resolve(ctx, fqdn(key.name), qtype)
+		if err == nil && r.Cache != nil {
+			r.Cache.put(key, a)
+		}
+		return a, err
+	})
+	if err != nil {
+		if _, ok := err.(*Error); !ok {
+			err = &Error{Name: fqdn(key.name), Type: dns.TypeToString[qtype], Err: ctxError(err)}
+		}
+		return nil, 0, err
+	}
+	ttl := a.ttl
+	if a.err != nil {
+		ttl = a.negTTL
+	}
+	return a, time.Duration(ttl) * time.Second, a.error()
+}
+
+// resolve queries name (FQDN, lower case) and follows CNAMEs, within a
+// reply and, when a reply ends at a CNAME whose target it does not
+// cover, with new queries.
+func (r *Resolver) resolve(ctx context.Context, name string, qtype uint16) (*answer, error) {
+	c, err := r.config()
+	if err != nil {
+		return nil, &Error{Name: name, Type: dns.TypeToString[qtype], Err: err}
+	}
+	a := &answer{name: name, qtype: qtype, ttl: math.MaxUint32, authentic: true}
+	cur := name
+	seen := []string{name}
+	for {
+		m, server, err := r.exchange(ctx, cur, qtype)
+		if err != nil {
+			return nil, &Error{Name: name, Type: dns.TypeToString[qtype], Server: server, Err: err}
+		}
+		a.server = server
+		a.authentic = a.authentic && m.AuthenticatedData
+		for {
+			if recs, ttl, ok := collect(m.Answer, cur, qtype); ok {
+				a.records, a.canonical, a.ttl = recs, cur, min(a.ttl, ttl)
+				return a, nil
+			}
+			target, ttl, ok := findCNAME(m.Answer, cur)
+			if !ok {
+				break
+			}
+			target = strings.ToLower(target)
+			if len(seen) > c.maxCNAMEs || slices.Contains(seen, target) {
+				return nil, &Error{Name: name, Type: dns.TypeToString[qtype], Server: server,
+					Err: fmt.Errorf("%w: %s", ErrCNAMEChain, strings.Join(append(seen, target), " -> "))}
+			}
+			seen = append(seen, target)
+			cur, a.ttl = target, min(a.ttl, ttl)
+		}
+		// No records of qtype at cur in this reply.
+		soa := findSOA(m.Ns)
+		if m.Rcode == dns.RcodeSuccess && soa == nil && !strings.EqualFold(cur, m.Question[0].Name) {
+			// The reply ended at a CNAME whose target it does not
+			// speak for (an authoritative server outside its zone):
+			// ask for the target.
+			continue
+		}
+		a.canonical = cur
+		a.err = ErrNoData
+		if m.Rcode == dns.RcodeNameError {
+			a.err = ErrNXDomain
+		}
+		if soa != nil {
+			a.hasSOA = true
+			a.negTTL = min(soa.Hdr.Ttl, soa.Minttl)
+		}
+		if a.ttl == math.MaxUint32 {
+			a.ttl = a.negTTL
+		}
+		return a, nil
+	}
+}
+
+func findCNAME(rrs []dns.RR, owner string) (string, uint32, bool) {
+	for _, rr := range rrs {
+		if c, ok := rr.(*dns.CNAME); ok && c.Hdr.Class == dns.ClassINET && strings.EqualFold(c.Hdr.Name, owner) {
+			return c.Target, c.Hdr.Ttl, true
+		}
+	}
+	return "", 0, false
+}
+
+func findSOA(rrs []dns.RR) *dns.SOA {
+	for _, rr := range rrs {
+		if s, ok := rr.(*dns.SOA); ok {
+			return s
+		}
+	}
+	return nil
+}
+
+// collect gathers the records of qtype owned by owner, converted to the
+// Go type of the answer, and their smallest TTL.
+func collect(rrs []dns.RR, owner string, qtype uint16) (any, uint32, bool) {
+	ttl := uint32(math.MaxUint32)
+	match := func(rr dns.RR) bool {
+		h := rr.Header()
+		if h.Rrtype != qtype || h.Class != dns.ClassINET || !strings.EqualFold(h.Name, owner) {
+			return false
+		}
+		ttl = min(ttl, h.Ttl)
+		return true
+	}
+	switch qtype {
+	case dns.TypeTXT:
+		var out []string
+		for _, rr := range rrs {
+			if match(rr) {
+				// RFC 7208 §3.3, RFC 6376 §3.6.2.2: the strings of one
+				// record are concatenated without separator.
+				out = append(out, strings.Join(rr.(*dns.TXT).Txt, ""))
+			}
+		}
+		return out, ttl, len(out) > 0
+	case dns.TypeA, dns.TypeAAAA:
+		var out []netip.Addr
+		for _, rr := range rrs {
+			if match(rr) {
+				var ip net.IP
+				if a, ok := rr.(*dns.A); ok {
+					ip = a.A.To4()
+				} else {
+					ip = rr.(*dns.AAAA).AAAA.To16()
+				}
+				if addr, ok := netip.AddrFromSlice(ip); ok {
+					out = append(out, addr)
+				}
+			}
+		}
+		return out, ttl, len(out) > 0
+	case dns.TypeMX:
+		var out []MX
+		for _, rr := range rrs {
+			if match(rr) {
+				mx := rr.(*dns.MX)
+				out = append(out, MX{Host: mx.Mx, Pref: mx.Preference})
+			}
+		}
+		slices.SortStableFunc(out, func(a, b MX) int { return cmp.Compare(a.Pref, b.Pref) })
+		return out, ttl, len(out) > 0
+	case dns.TypePTR:
+		var out []string
+		for _, rr := range rrs {
+			if match(rr) {
+				out = append(out, rr.(*dns.PTR).Ptr)
+			}
+		}
+		return out, ttl, len(out) > 0
+	}
+	return nil, 0, false
+}
+
+func lookupTyped[T any](ctx context.Context, r *Resolver, name string, qtype uint16) (Result[T], error) {
+	a, ttl, err := r.lookup(ctx, name, qtype)
+	if err != nil {
+		return Result[T]{Name: fqdn(canonicalKey(name))}, err
+	}
+	recs, _ := a.records.([]T)
+	return Result[T]{Name: a.name, Canonical: a.canonical, Records: recs, TTL: ttl, Authentic: a.authentic}, nil
+}
+
+// TXT returns the TXT records at name, the strings of each record
+// concatenated (RFC 7208 §3.3), records kept apart.
+func (r *Resolver) TXT(ctx context.Context, name string) (Result[string], error) {
+	return lookupTyped[string](ctx, r, name, dns.TypeTXT)
+}
+
+// A returns the IPv4 addresses of name.
+func (r *Resolver) A(ctx context.Context, name string) (Result[netip.Addr], error) {
+	return lookupTyped[netip.Addr](ctx, r, name, dns.TypeA)
+}
+
+// AAAA returns the IPv6 addresses of name.
+func (r *Resolver) AAAA(ctx context.Context, name string) (Result[netip.Addr], error) {
+	return lookupTyped[netip.Addr](ctx, r, name, dns.TypeAAAA)
+}
+
+// MX returns the MX records of name sorted by preference. A null MX
+// (RFC 7505: one record, preference 0, host ".") is returned as is.
+func (r *Resolver) MX(ctx context.Context, name string) (Result[MX], error) {
+	return lookupTyped[MX](ctx, r, name, dns.TypeMX)
+}
+
+// PTR returns the names that addr's reverse name (in-addr.arpa or
+// ip6.arpa) points to, fully qualified.
+func (r *Resolver) PTR(ctx context.Context, addr netip.Addr) (Result[string], error) {
+	rev, err := dns.ReverseAddr(addr.Unmap().String())
+	if err != nil {
+		return Result[string]{}, &Error{Name: addr.String(), Type: "PTR", Err: fmt.Errorf("%w: %w", ErrInvalidName, err)}
+	}
+	return lookupTyped[string](ctx, r, rev, dns.TypePTR)
+}
+
+// IP returns the addresses of host for network "ip4" (A), "ip6" (AAAA)
+// or "ip" (both, queried concurrently, IPv4 first). An IP literal is
+// returned as is. For "ip", an error is returned only when neither query
+// found addresses: a temporary failure of either wins over NODATA, and
+// NXDOMAIN is returned only when both said so.
+func (r *Resolver) IP(ctx context.Context, network, host string) (Result[netip.Addr], error) {
+	if addr, err := netip.ParseAddr(host); err == nil {
+		return Result[netip.Addr]{Name: host, Canonical: host, Records: []netip.Addr{addr}}, nil
+	}
+	switch network {
+	case "ip4":
+		return r.A(ctx, host)
+	case "ip6":
+		return r.AAAA(ctx, host)
+	case "ip":
+	default:
+		return Result[netip.Addr]{}, &Error{Name: host, Type: network, Err: fmt.Errorf("resolver: unknown network %q", network)}
+	}
+	var six Result[netip.Addr]
+	var sixErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		six, sixErr = r.AAAA(ctx, host)
+	}()
+	four, fourErr := r.A(ctx, host)
+	<-done
+	switch {
+	case fourErr == nil && sixErr == nil:
+		four.Records = append(slices.Clip(four.Records), six.Records...)
+		four.TTL = min(four.TTL, six.TTL)
+		four.Authentic = four.Authentic && six.Authentic
+		return four, nil
+	case fourErr == nil:
+		return four, nil
+	case sixErr == nil:
+		return six, nil
+	case !IsNotFound(fourErr):
+		return four, fourErr
+	case !IsNotFound(sixErr):
+		return six, sixErr
+	case IsNXDomain(fourErr) && IsNXDomain(sixErr):
+		return four, fourErr
+	case IsNXDomain(fourErr):
+		return six, sixErr
+	default:
+		return four, fourErr
+	}
+}
+
+// IsNXDomain reports whether err says the name does not exist. Unlike
+// IsNotFound it is false for NODATA; net.Resolver's errors do not make
+// the difference, so it is false for them.
+func IsNXDomain(err error) bool { return errors.Is(err, ErrNXDomain) }
+
+// LookupTXT is like net.Resolver.LookupTXT: the TXT records at name,
+// each record's strings concatenated.
+func (r *Resolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	res, err := r.TXT(ctx, name)
+	return slices.Clone(res.Records), err
+}
+
+// LookupMX is like net.Resolver.LookupMX: the MX records sorted by
+// preference.
+func (r *Resolver) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
+	res, err := r.MX(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*net.MX, len(res.Records))
+	for i, mx := range res.Records {
+		out[i] = &net.MX{Host: mx.Host, Pref: mx.Pref}
+	}
+	return out, nil
+}
+
+// LookupNetIP is like net.Resolver.LookupNetIP: network is "ip", "ip4"
+// or "ip6".
+func (r *Resolver) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	res, err := r.IP(ctx, network, host)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(res.Records), nil
+}
+
+// LookupAddr is like net.Resolver.LookupAddr: the names of the address
+// addr, fully qualified.
+func (r *Resolver) LookupAddr(ctx context.Context, addr string) ([]string, error) {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return nil, &Error{Name: addr, Type: "PTR", Err: fmt.Errorf("%w: %w", ErrInvalidName, err)}
+	}
+	res, err := r.PTR(ctx, ip)
+	return slices.Clone(res.Records), err
+}

@@ -1,0 +1,314 @@
+package resolvertest
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/spamkit/spamkit/resolver"
+)
+
+// Zone is one zone to serve: its origin and its master-file text
+// (RFC 1035 §5). Relative names in Text are relative to Origin. If Text
+// has no SOA record at the origin, one is added (TTL 300, MINIMUM 60),
+// so negative answers carry an SOA as they do from real servers.
+type Zone struct {
+	Origin string
+	Text   string
+}
+
+// ZoneFile reads a zone from a master file, failing tb if it cannot.
+func ZoneFile(tb testing.TB, origin, path string) Zone {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatalf("resolvertest: %v", err)
+	}
+	return Zone{Origin: origin, Text: string(b)}
+}
+
+// Failure is a fault injected for a name and type.
+type Failure int
+
+const (
+	// Healthy answers normally; Fail with it removes a failure.
+	Healthy Failure = iota
+	// ServFail answers with RCODE SERVFAIL.
+	ServFail
+	// Refused answers with RCODE REFUSED.
+	Refused
+	// Drop sends no reply at all: the client times out.
+	Drop
+	// Truncate answers over UDP with TC set and an empty answer, so the
+	// client must retry over TCP, where the answer is normal.
+	Truncate
+	// Spoof sends, over UDP, two forged replies before the real one: one
+	// with a wrong ID and one with the right ID but another question,
+	// both claiming the address 192.0.2.66 / 2001:db8::66 and the TXT
+	// "spoofed". A correct client drops both.
+	Spoof
+)
+
+func (f Failure) String() string {
+	switch f {
+	case Healthy:
+		return "healthy"
+	case ServFail:
+		return "servfail"
+	case Refused:
+		return "refused"
+	case Drop:
+		return "drop"
+	case Truncate:
+		return "truncate"
+	case Spoof:
+		return "spoof"
+	}
+	return fmt.Sprintf("Failure(%d)", int(f))
+}
+
+// AnyType, given as the type to Fail or Delay, matches every type.
+const AnyType uint16 = 0
+
+// Query is one query the server received.
+type Query struct {
+	Name string // lower case, fully qualified
+	Type uint16
+	Net  string // "udp" or "tcp"
+}
+
+func (q Query) String() string { return q.Net + " " + q.Name + " " + dns.TypeToString[q.Type] }
+
+type ruleKey struct {
+	name  string
+	qtype uint16
+}
+
+// Server is an authoritative DNS server on 127.0.0.1 for tests.
+type Server struct {
+	// Addr is the address the server listens on, "127.0.0.1:port", for
+	// both UDP and TCP.
+	Addr string
+
+	mu       sync.Mutex
+	zones    map[string]*zone // by origin
+	failures map[ruleKey]Failure
+	delays   map[ruleKey]time.Duration
+	latency  time.Duration
+	queries  []Query
+
+	udp, tcp  *dns.Server
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+// NewServer starts a server serving zones and registers its shutdown with
+// tb.Cleanup. It fails tb if a zone does not parse or the server cannot
+// listen.
+func NewServer(tb testing.TB, zones ...Zone) *Server {
+	tb.Helper()
+	s, err := Start(zones...)
+	if err != nil {
+		tb.Fatalf("resolvertest: %v", err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a server serving zones, for use outside tests (a demo, a
+// benchmark harness). The caller must Close it. Inside tests use
+// NewServer.
+func Start(zones ...Zone) (*Server, error) {
+	s := &Server{
+		zones:    make(map[string]*zone),
+		failures: make(map[ruleKey]Failure),
+		delays:   make(map[ruleKey]time.Duration),
+		closed:   make(chan struct{}),
+	}
+	for _, z := range zones {
+		if err := s.AddZone(z); err != nil {
+			return nil, err
+		}
+	}
+	pc, ln, err := listen()
+	if err != nil {
+		return nil, err
+	}
+	s.Addr = pc.LocalAddr().String()
+	handler := dns.HandlerFunc(s.serve)
+	s.udp = &dns.Server{PacketConn: pc, Handler: handler}
+	s.tcp = &dns.Server{Listener: ln, Handler: handler}
+	for _, srv := range []*dns.Server{s.udp, s.tcp} {
+		started := make(chan struct{})
+		srv.NotifyStartedFunc = func() { close(started) }
+		errc := make(chan error, 1)
+		go func() { errc <- srv.ActivateAndServe() }()
+		select {
+		case <-started:
+		case err := <-errc:
+			pc.Close()
+			ln.Close()
+			return nil, fmt.Errorf("serve: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// Close stops the server. Queries being delayed are abandoned. Close may
+// be called more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.udp.Shutdown()
+		s.tcp.Shutdown()
+	})
+}
+
+// listen opens UDP and TCP on the same free port of 127.0.0.1.
+func listen() (net.PacketConn, net.Listener, error) {
+	var lastErr error
+	for range 20 {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			return nil, nil, err
+		}
+		ln, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, ln, nil
+		}
+		pc.Close()
+		lastErr = err
+	}
+	return nil, nil, fmt.Errorf("no port free for both UDP and TCP: %w", lastErr)
+}
+
+// AddrPort returns the server's address.
+func (s *Server) AddrPort() netip.AddrPort { return netip.MustParseAddrPort(s.Addr) }
+
+// Resolver returns a new resolver pointed at the server, without cache,
+// with a 1 s timeout and one attempt. Set its fields before its first
+// lookup to change them.
+func (s *Server) Resolver() *resolver.Resolver {
+	return &resolver.Resolver{Servers: []string{s.Addr}, Timeout: time.Second, Attempts: 1}
+}
+
+// AddZone adds or replaces a zone.
+func (s *Server) AddZone(z Zone) error {
+	zn, err := parseZone(z)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.zones[zn.origin] = zn
+	return nil
+}
+
+// Add adds records, each to the zone with the longest origin that
+// contains its owner name. Records are given in master-file syntax with
+// fully qualified names, e.g. `a.example.com. 300 IN A 192.0.2.1`.
+func (s *Server) Add(records ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, text := range records {
+		rr, err := dns.NewRR(text)
+		if err != nil {
+			return fmt.Errorf("resolvertest: %q: %w", text, err)
+		}
+		if rr == nil {
+			continue
+		}
+		z := s.zoneFor(rr.Header().Name)
+		if z == nil {
+			return fmt.Errorf("resolvertest: %s is in no zone served", rr.Header().Name)
+		}
+		z.add(rr)
+	}
+	return nil
+}
+
+// Fail injects failure f for queries of name with type qtype (AnyType for
+// every type). Fail(name, qtype, Healthy) removes it.
+func (s *Server) Fail(name string, qtype uint16, f Failure) {
+	k := ruleKey{canonical(name), qtype}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f == Healthy {
+		delete(s.failures, k)
+		return
+	}
+	s.failures[k] = f
+}
+
+// Delay makes the server wait d before answering queries of name with
+// type qtype (AnyType for every type), on top of SetLatency.
+func (s *Server) Delay(name string, qtype uint16, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delays[ruleKey{canonical(name), qtype}] = d
+}
+
+// SetLatency makes the server wait d before answering every query, to
+// measure clients under realistic round-trip times.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// Queries returns the queries received so far, in order of arrival.
+func (s *Server) Queries() []Query {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.queries)
+}
+
+// Count returns how many queries for name and qtype (AnyType for every
+// type; name "" for every name) the server received, over UDP and TCP.
+func (s *Server) Count(name string, qtype uint16) int {
+	name = canonical(name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, q := range s.queries {
+		if (name == "." || q.Name == name) && (qtype == AnyType || q.Type == qtype) {
+			n++
+		}
+	}
+	return n
+}
+
+// ResetQueries clears the query log.
+func (s *Server) ResetQueries() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queries = nil
+}
+
+func canonical(name string) string { return dns.CanonicalName(name) }
+
+// zoneFor returns the zone with the longest origin containing name.
+// s.mu must be held.
+func (s *Server) zoneFor(name string) *zone {
+	name = canonical(name)
+	for {
+		if z, ok := s.zones[name]; ok {
+			return z
+		}
+		if name == "." {
+			return nil
+		}
+		i := strings.IndexByte(name, '.')
+		name = name[i+1:]
+		if name == "" {
+			name = "."
+		}
+	}
+}
