@@ -6,13 +6,14 @@
 // once), and answers as a real authoritative server does: NXDOMAIN for
 // names that do not exist, NODATA (NOERROR, empty answer, SOA in the
 // authority section, RFC 2308) for names that exist without the asked
-// type (empty non-terminals included), CNAME chains followed inside its
-// zones, wildcards (RFC 4592), REFUSED outside its zones, and truncation
+// type (empty non-terminals included), CNAME chains followed inside the
+// zone (targets elsewhere are left to the client), wildcards (RFC 4592), REFUSED outside its zones, and truncation
 // to the client's UDP payload size (EDNS0 or 512 octets).
 //
 // Failures can be injected per name and type: SERVFAIL, REFUSED, dropped
 // queries (the client times out), forced truncation over UDP (so the TCP
-// path is taken), spoofed replies before the real one, and latency.
+// path is taken), spoofed replies before the real one, and latency;
+// Authenticate sets the AD bit as a validating resolver would.
 // Every query is logged so tests can count the lookups a check made.
 //
 //	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: "example.com.", Text: `

@@ -117,6 +117,7 @@ func (s *Server) answer(req *dns.Msg) *dns.Msg {
 	}
 	q := req.Question[0]
 	name := canonical(q.Name)
+	resp.AuthenticatedData = s.authentic[name]
 	z := s.zoneFor(name)
 	if z == nil || q.Qclass != dns.ClassINET {
 		resp.Rcode = dns.RcodeRefused
@@ -149,14 +150,14 @@ func (s *Server) answer(req *dns.Msg) *dns.Msg {
 			return resp
 		}
 		// RFC 1034 §4.3.2 step 3a: add the CNAME and restart at its
-		// target if we are authoritative for it.
+		// target if it is in the same zone; a target elsewhere is left to
+		// the client to chase, as authoritative servers do.
 		resp.Answer = append(resp.Answer, cname)
 		target := canonical(cname.Target)
-		next := s.zoneFor(target)
-		if next == nil || hop >= maxChase {
+		if !dns.IsSubDomain(z.origin, target) || hop >= maxChase {
 			return resp
 		}
-		name, z = target, next
+		name = target
 	}
 }
 

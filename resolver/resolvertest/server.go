@@ -97,12 +97,13 @@ type Server struct {
 	// both UDP and TCP.
 	Addr string
 
-	mu       sync.Mutex
-	zones    map[string]*zone // by origin
-	failures map[ruleKey]Failure
-	delays   map[ruleKey]time.Duration
-	latency  time.Duration
-	queries  []Query
+	mu        sync.Mutex
+	zones     map[string]*zone // by origin
+	failures  map[ruleKey]Failure
+	delays    map[ruleKey]time.Duration
+	latency   time.Duration
+	authentic map[string]bool
+	queries   []Query
 
 	udp, tcp  *dns.Server
 	closed    chan struct{}
@@ -127,10 +128,11 @@ func NewServer(tb testing.TB, zones ...Zone) *Server {
 // NewServer.
 func Start(zones ...Zone) (*Server, error) {
 	s := &Server{
-		zones:    make(map[string]*zone),
-		failures: make(map[ruleKey]Failure),
-		delays:   make(map[ruleKey]time.Duration),
-		closed:   make(chan struct{}),
+		zones:     make(map[string]*zone),
+		failures:  make(map[ruleKey]Failure),
+		delays:    make(map[ruleKey]time.Duration),
+		authentic: make(map[string]bool),
+		closed:    make(chan struct{}),
 	}
 	for _, z := range zones {
 		if err := s.AddZone(z); err != nil {
@@ -253,6 +255,15 @@ func (s *Server) Delay(name string, qtype uint16, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.delays[ruleKey{canonical(name), qtype}] = d
+}
+
+// Authenticate sets the AD bit on every answer to queries of name, as a
+// DNSSEC-validating recursive resolver does for data it validated
+// (RFC 4035 §3.2.3). The server does no DNSSEC itself.
+func (s *Server) Authenticate(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.authentic[canonical(name)] = true
 }
 
 // SetLatency makes the server wait d before answering every query, to
