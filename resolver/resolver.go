@@ -413,8 +413,10 @@ func (r *Resolver) PTR(ctx context.Context, addr netip.Addr) (Result[string], er
 // found addresses: a temporary failure of either wins over NODATA, and
 // NXDOMAIN is returned only when both said so.
 func (r *Resolver) IP(ctx context.Context, network, host string) (Result[netip.Addr], error) {
-	if addr, err := netip.ParseAddr(host); err == nil {
-		return Result[netip.Addr]{Name: host, Canonical: host, Records: []netip.Addr{addr}}, nil
+	if maybeIP(host) {
+		if addr, err := netip.ParseAddr(host); err == nil {
+			return Result[netip.Addr]{Name: host, Canonical: host, Records: []netip.Addr{addr}}, nil
+		}
 	}
 	switch network {
 	case "ip4":
@@ -455,6 +457,20 @@ func (r *Resolver) IP(ctx context.Context, network, host string) (Result[netip.A
 	default:
 		return four, fourErr
 	}
+}
+
+// maybeIP reports whether host may be an IP literal, so that the
+// common case of a name does not pay for a failed parse's error.
+func maybeIP(host string) bool {
+	if strings.IndexByte(host, ':') >= 0 {
+		return true
+	}
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; c != '.' && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return host != ""
 }
 
 // IsNXDomain reports whether err says the name does not exist. Unlike

@@ -1,0 +1,39 @@
+package resolver_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/spamkit/spamkit/resolver"
+)
+
+// TestCachedLookupAllocs pins the allocation promise of the cache hit
+// path: none for the typed methods, one (the returned copy) for the
+// net.Resolver-style ones.
+func TestCachedLookupAllocs(t *testing.T) {
+	srv := newServer(t)
+	r := srv.Resolver()
+	r.Cache = resolver.NewCache(resolver.CacheOptions{})
+	ctx := context.Background()
+	if _, err := r.TXT(ctx, "example.com."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.A(ctx, "dual.example.com"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		f    func()
+		max  float64
+	}{
+		{"TXT", func() { r.TXT(ctx, "example.com.") }, 0},
+		{"A without trailing dot", func() { r.A(ctx, "dual.example.com") }, 0},
+		{"LookupTXT", func() { r.LookupTXT(ctx, "example.com.") }, 1},
+		{"LookupNetIP ip4", func() { r.LookupNetIP(ctx, "ip4", "dual.example.com") }, 1},
+	}
+	for _, tt := range tests {
+		if got := testing.AllocsPerRun(1000, tt.f); got > tt.max {
+			t.Errorf("%s cache hit: %v allocs, want at most %v", tt.name, got, tt.max)
+		}
+	}
+}

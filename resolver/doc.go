@@ -1,0 +1,60 @@
+// Package resolver is a DNS stub resolver for mail checks, built on
+// github.com/miekg/dns.
+//
+// Mail authentication needs more from DNS than net.Resolver gives:
+//
+//   - NXDOMAIN, NODATA, SERVFAIL, REFUSED and timeouts told apart
+//     (SPF void lookups, RFC 7208 §4.6.4; DMARC's non-existent domains,
+//     RFC 9091; DNSBLs' "not listed" against "could not ask"). Lookup
+//     errors are *Error values wrapping the sentinels ErrNXDomain,
+//     ErrNoData, ErrServFail, ErrRefused, ErrTimeout and others; classify
+//     with errors.Is, or with IsNotFound, IsNXDomain and IsTemporary, which
+//     also understand net.Resolver's *net.DNSError.
+//   - The TTL of each answer and the AD bit of the upstream validating
+//     resolver (RFC 4035 §3.2.3), for DANE and DNSSEC-aware policies:
+//     see Result.
+//   - A cache with positive and negative entries (RFC 2308), TTL clamps
+//     and an entry bound, and concurrent identical queries collapsed into
+//     one: see Cache.
+//
+// # Transport
+//
+// Queries go to the configured nameservers (default: /etc/resolv.conf)
+// over UDP with EDNS0 (RFC 6891, 1232-octet payload) and are retried over
+// TCP when truncated (RFC 7766 §5). Each query has a random ID and a
+// fresh socket, so a random source port (RFC 5452 §9.2). A reply is used
+// only if it answers the question asked (ID, QR bit, opcode, name, type
+// and class, RFC 5452 §4); other datagrams are dropped and the resolver
+// keeps waiting, so a spoofed reply cannot end a lookup early. Servers are
+// tried in order (or rotated, with Rotate) for Attempts rounds, moving on
+// after a timeout, SERVFAIL, REFUSED or other error rcode. CNAME chains
+// are followed to the final records, across queries when a reply stops
+// short, up to MaxCNAMEs hops, and loops are detected.
+//
+// # Interfaces
+//
+// Check packages declare the small interface they need, and
+// *net.Resolver satisfies it too:
+//
+//	type Resolver interface {
+//		LookupTXT(ctx context.Context, name string) ([]string, error)
+//		LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+//	}
+//
+// The typed methods (TXT, A, AAAA, IP, MX, PTR) return a Result with
+// TTL and AD bit and do not allocate on a cache hit; their Records are
+// shared with the cache and must not be modified.
+//
+// # Divergences
+//
+//   - No search list or ndots: every name is taken as fully qualified, as
+//     mail checks need (a domain from an address is never relative).
+//   - No /etc/hosts.
+//   - Negative answers without an SOA record are not cached (RFC 2308
+//     §5); SERVFAIL and timeouts are never cached.
+//   - MX records of equal preference keep the server's order (RFC 5321
+//     §5.1 randomisation is left to the SMTP client).
+//
+// For tests, package resolvertest serves zones from an in-process
+// authoritative server with failure injection.
+package resolver

@@ -1,0 +1,18 @@
+package resolver_test
+
+import (
+	"testing"
+
+	"github.com/spamkit/spamkit/resolver/resolvertest"
+)
+
+// newServer serves the test zones of testdata/.
+func newServer(t testing.TB) *resolvertest.Server {
+	t.Helper()
+	return resolvertest.NewServer(t,
+		resolvertest.ZoneFile(t, "example.com.", "testdata/example.com.zone"),
+		resolvertest.ZoneFile(t, "example.org.", "testdata/example.org.zone"),
+		resolvertest.ZoneFile(t, "2.0.192.in-addr.arpa.", "testdata/reverse.zone"),
+		resolvertest.ZoneFile(t, "8.b.d.0.1.0.0.2.ip6.arpa.", "testdata/reverse6.zone"),
+	)
+}
