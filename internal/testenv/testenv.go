@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -34,8 +35,10 @@ func Program(tb testing.TB, name string) string {
 	return ""
 }
 
-// RepoRoot returns the module's root directory, found by walking up from
-// the working directory (a package's directory under go test) to go.mod.
+// RepoRoot returns the module's root directory: the nearest directory
+// above the working directory (a package's directory under go test) whose
+// go.mod declares module github.com/spamkit/spamkit. Tests of the
+// separate bench module find the root above their own go.mod.
 func RepoRoot(tb testing.TB) string {
 	tb.Helper()
 	dir, err := os.Getwd()
@@ -43,14 +46,13 @@ func RepoRoot(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			if _, err := os.Stat(filepath.Join(dir, "bench")); err == nil || filepath.Base(dir) != "bench" {
-				return dir
-			}
+		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && strings.HasPrefix(string(b), "module github.com/spamkit/spamkit\n") {
+			return dir
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			tb.Fatal("testenv: no go.mod above the working directory")
+			tb.Fatal("testenv: no spamkit go.mod above the working directory")
 		}
 		dir = parent
 	}
