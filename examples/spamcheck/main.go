@@ -13,6 +13,8 @@
 //	go run ./examples/spamcheck -ip 192.0.2.10 -helo mail.example.com \
 //		-from alice@example.com message.eml
 //
+// (-dns host:port picks another nameserver.)
+//
 // Each package's check lives in its own file (check_<package>.go) and is
 // listed in checks below, in the order an MTA would run them.
 package main
@@ -78,6 +80,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	helo := fs.String("helo", "", "HELO/EHLO name")
 	from := fs.String("from", "", "MAIL FROM address (empty for the null sender)")
 	timeout := fs.Duration("timeout", 20*time.Second, "time limit for all checks of one message")
+	nameserver := fs.String("dns", "", "nameserver host:port to use instead of those of /etc/resolv.conf")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -112,6 +115,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		e.Resolver = &resolver.Resolver{Cache: resolver.NewCache(resolver.CacheOptions{})}
+		if *nameserver != "" {
+			e.Resolver.Servers = []string{*nameserver}
+		}
 		inputs = []*input{{Name: fs.Arg(0), IP: addr.Unmap(), HELO: *helo, MailFrom: *from, Message: msg}}
 	}
 	for _, in := range inputs {

@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
 // TestDemo runs the demo end to end, as the README's first command does,
@@ -27,6 +30,32 @@ func TestDemo(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("demo output lacks %q; output:\n%s", want, got)
 		}
+	}
+}
+
+// TestRealMode checks one message file with an explicit envelope, as an
+// operator would, against a nameserver given with -dns.
+func TestRealMode(t *testing.T) {
+	zone, err := os.ReadFile("testdata/demo.zone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: string(zone)})
+	var out bytes.Buffer
+	args := []string{"-dns", srv.Addr, "-ip", "::ffff:192.0.2.10", "-helo", "mail.example.com", "-from", "alice@example.com", "testdata/samples/legit.eml"}
+	if err := run(context.Background(), args, &out); err != nil {
+		t.Fatalf("run %v: %v\n%s", args, err, out.String())
+	}
+	for _, want := range []string{
+		"== testdata/samples/legit.eml: client 192.0.2.10,",
+		"PTR 192.0.2.10: mail.example.com.",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q; output:\n%s", want, out.String())
+		}
+	}
+	if srv.Count("", resolvertest.AnyType) == 0 {
+		t.Errorf("the nameserver given with -dns saw no query")
 	}
 }
 
