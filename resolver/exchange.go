@@ -94,7 +94,9 @@ func (r *Resolver) exchange(ctx context.Context, name string, qtype uint16) (*dn
 			if err == nil {
 				switch m.Rcode {
 				case dns.RcodeSuccess, dns.RcodeNameError:
-					r.trace("resolver: %s %s from %s: %s, %d answers", name, dns.TypeToString[qtype], server, dns.RcodeToString[m.Rcode], len(m.Answer))
+					if r.Trace != nil {
+						r.Trace("resolver: %s %s from %s: %s, %d answers", name, dns.TypeToString[qtype], server, dns.RcodeToString[m.Rcode], len(m.Answer))
+					}
 					return m, server, nil
 				case dns.RcodeServerFailure:
 					err = ErrServFail
@@ -104,7 +106,9 @@ func (r *Resolver) exchange(ctx context.Context, name string, qtype uint16) (*dn
 					err = fmt.Errorf("%w %s", ErrRcode, rcodeString(m.Rcode))
 				}
 			}
-			r.trace("resolver: %s %s from %s (attempt %d): %v", name, dns.TypeToString[qtype], server, attempt+1, err)
+			if r.Trace != nil {
+				r.Trace("resolver: %s %s from %s (attempt %d): %v", name, dns.TypeToString[qtype], server, attempt+1, err)
+			}
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, server, ctxError(ctxErr)
 			}
@@ -141,7 +145,9 @@ func (r *Resolver) try(ctx context.Context, c *config, server string, q *dns.Msg
 		if err != nil && !errors.Is(err, errTruncatedDatagram) {
 			return nil, err
 		}
-		r.trace("resolver: %s truncated over UDP, retrying over TCP", server)
+		if r.Trace != nil {
+			r.Trace("resolver: %s truncated over UDP, retrying over TCP", server)
+		}
 	}
 	return r.tryTCP(ctx, server, q)
 }
@@ -200,7 +206,9 @@ func (r *Resolver) tryUDP(ctx context.Context, server string, q *dns.Msg) (*dns.
 		if err != nil {
 			// A stray, spoofed or garbled datagram: drop it and keep
 			// waiting for the real reply until the deadline.
-			r.trace("resolver: dropped reply from %s: %v", server, err)
+			if r.Trace != nil {
+				r.Trace("resolver: dropped reply from %s: %v", server, err)
+			}
 			continue
 		}
 		return m, nil

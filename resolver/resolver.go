@@ -132,12 +132,6 @@ func (r *Resolver) loadConfig() (*config, error) {
 	return c, nil
 }
 
-func (r *Resolver) trace(format string, args ...any) {
-	if r.Trace != nil {
-		r.Trace(format, args...)
-	}
-}
-
 // answer is what one lookup found, shared by the cache and concurrent
 // callers; it is never modified after it is made.
 type answer struct {

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -491,5 +492,31 @@ func TestIPUnknownNetwork(t *testing.T) {
 	srv := newServer(t)
 	if _, err := srv.Resolver().LookupNetIP(context.Background(), "tcp", "example.com"); err == nil {
 		t.Errorf("LookupNetIP(tcp) error = nil, want error")
+	}
+}
+
+func TestTrace(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	srv.Fail("mx1.example.com", dns.TypeA, resolvertest.Truncate)
+	srv.Fail("dual.example.com", dns.TypeA, resolvertest.Spoof)
+	var mu sync.Mutex
+	var lines []string
+	r := srv.Resolver()
+	r.Trace = func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, fmt.Sprintf(format, args...))
+	}
+	ctx := context.Background()
+	r.A(ctx, "mx1.example.com")
+	r.A(ctx, "dual.example.com")
+	mu.Lock()
+	defer mu.Unlock()
+	all := strings.Join(lines, "\n")
+	for _, want := range []string{"truncated over UDP, retrying over TCP", "dropped reply", "reply does not match query", "mx1.example.com. A from " + srv.Addr + ": NOERROR, 1 answers"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("trace lacks %q; trace:\n%s", want, all)
+		}
 	}
 }
