@@ -20,8 +20,9 @@
 // # Transport
 //
 // Queries go to the configured nameservers (default: /etc/resolv.conf)
-// over UDP with EDNS0 (RFC 6891, 1232-octet payload) and are retried over
-// TCP when truncated (RFC 7766 §5). Each query has a random ID and a
+// over UDP with EDNS0 (RFC 6891, 1232-octet payload; asked again without
+// it from a server that answers FORMERR, §7) and are retried over TCP when
+// truncated (RFC 7766 §5). Each query has a random ID and a
 // fresh socket, so a random source port (RFC 5452 §9.2). A reply is used
 // only if it answers the question asked (ID, QR bit, opcode, name, type
 // and class, RFC 5452 §4); other datagrams are dropped and the resolver

@@ -91,6 +91,12 @@ func (r *Resolver) exchange(ctx context.Context, name string, qtype uint16) (*dn
 			lastServer = server
 			q := r.newQuery(name, qtype, c.udpSize)
 			m, err := r.try(ctx, c, server, q)
+			if err == nil && m.Rcode == dns.RcodeFormatError && c.udpSize > 0 && m.IsEdns0() == nil {
+				// RFC 6891 §7: a FORMERR without OPT from a server that
+				// does not know EDNS0; ask it again without.
+				q = r.newQuery(name, qtype, 0)
+				m, err = r.try(ctx, c, server, q)
+			}
 			if err == nil {
 				switch m.Rcode {
 				case dns.RcodeSuccess, dns.RcodeNameError:

@@ -520,3 +520,40 @@ func TestTrace(t *testing.T) {
 		}
 	}
 }
+
+func TestEDNSFallback(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	srv.Fail("example.com", dns.TypeTXT, resolvertest.NoEDNS)
+	r := srv.Resolver()
+	txt, err := r.LookupTXT(context.Background(), "example.com")
+	if err != nil || len(txt) != 2 {
+		t.Fatalf("LookupTXT from a server without EDNS0 = %q, %v, want 2 records", txt, err)
+	}
+	// With EDNS0, FORMERR; without, over UDP.
+	if n := srv.Count("example.com", dns.TypeTXT); n != 2 {
+		t.Errorf("server saw %d queries, want 2", n)
+	}
+}
+
+// TestUDPReadBound checks that a datagram filling the 4096-octet read
+// buffer is treated as cut short and the query retried over TCP, even
+// when the client advertised a larger payload.
+func TestUDPReadBound(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	for range 30 {
+		b.WriteString("huge 300 IN TXT \"" + strings.Repeat("y", 200) + "\"\n")
+	}
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: "example.com.", Text: b.String()})
+	r := srv.Resolver()
+	r.UDPSize = 16384
+	txt, err := r.LookupTXT(context.Background(), "huge.example.com")
+	if err != nil || len(txt) != 30 {
+		t.Fatalf("LookupTXT(huge) = %d records, %v, want 30", len(txt), err)
+	}
+	qs := srv.Queries()
+	if len(qs) != 2 || qs[0].Net != "udp" || qs[1].Net != "tcp" {
+		t.Errorf("queries = %v, want UDP then TCP", qs)
+	}
+}

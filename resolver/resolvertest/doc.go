@@ -12,7 +12,8 @@
 //
 // Failures can be injected per name and type: SERVFAIL, REFUSED, dropped
 // queries (the client times out), forced truncation over UDP (so the TCP
-// path is taken), spoofed replies before the real one, and latency;
+// path is taken), spoofed replies before the real one, a server without
+// EDNS0 (FORMERR), and latency;
 // Authenticate sets the AD bit as a validating resolver would.
 // Every query is logged so tests can count the lookups a check made.
 //

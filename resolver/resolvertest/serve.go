@@ -55,6 +55,13 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
 		if failure == Refused {
 			resp.Rcode = dns.RcodeRefused
 		}
+	case NoEDNS:
+		if req.IsEdns0() != nil {
+			resp = new(dns.Msg)
+			resp.SetRcode(req, dns.RcodeFormatError)
+			w.WriteMsg(resp)
+			return
+		}
 	case Truncate:
 		if network == "udp" {
 			resp.Answer, resp.Ns, resp.Extra = nil, nil, nil

@@ -54,6 +54,10 @@ const (
 	// both claiming the address 192.0.2.66 / 2001:db8::66 and the TXT
 	// "spoofed". A correct client drops both.
 	Spoof
+	// NoEDNS acts as a server that does not implement EDNS0: a query
+	// carrying an OPT record gets FORMERR without OPT (RFC 6891 §7), a
+	// query without one is answered normally.
+	NoEDNS
 )
 
 func (f Failure) String() string {
@@ -70,6 +74,8 @@ func (f Failure) String() string {
 		return "truncate"
 	case Spoof:
 		return "spoof"
+	case NoEDNS:
+		return "noedns"
 	}
 	return fmt.Sprintf("Failure(%d)", int(f))
 }
