@@ -1,0 +1,281 @@
+package dkim
+
+import (
+	"bytes"
+	"fmt"
+	"hash"
+	"strings"
+)
+
+// Canonicalization is a canonicalization algorithm (RFC 6376 §3.4).
+type Canonicalization string
+
+// The canonicalization algorithms.
+const (
+	// Simple tolerates almost no modification (RFC 6376 §3.4.1, §3.4.3).
+	Simple Canonicalization = "simple"
+	// Relaxed tolerates whitespace changes and header field name case
+	// (RFC 6376 §3.4.2, §3.4.4).
+	Relaxed Canonicalization = "relaxed"
+)
+
+// String returns the algorithm's name as written in c=.
+func (c Canonicalization) String() string { return string(c) }
+
+// parseCanon parses a c= value, "header[/body]", each defaulting to
+// simple (RFC 6376 §3.5).
+func parseCanon(s string) (hc, bc Canonicalization, err error) {
+	h, b, _ := strings.Cut(stripFWS(s), "/")
+	hc, bc = Simple, Simple
+	if h != "" {
+		hc = Canonicalization(strings.ToLower(h))
+	}
+	if b != "" {
+		bc = Canonicalization(strings.ToLower(b))
+	}
+	if hc != Simple && hc != Relaxed || bc != Simple && bc != Relaxed {
+		return "", "", fmt.Errorf("%w: c=%s", ErrCanonicalization, s)
+	}
+	return hc, bc, nil
+}
+
+// AppendHeader appends the canonical form of the header field raw (as in
+// Field.Raw, CRLF-terminated) to dst.
+//
+// Simple leaves the field unchanged (RFC 6376 §3.4.1). Relaxed lower-cases
+// the name, unfolds the value, reduces each run of whitespace to one
+// space, removes whitespace at the ends of the value and around the colon,
+// and ends the field with CRLF (RFC 6376 §3.4.2).
+func (c Canonicalization) AppendHeader(dst []byte, raw string) []byte {
+	if c != Relaxed {
+		return append(dst, raw...)
+	}
+	name, value, ok := strings.Cut(raw, ":")
+	name = strings.TrimRight(name, " \t\r\n")
+	for i := 0; i < len(name); i++ {
+		ch := name[i]
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		dst = append(dst, ch)
+	}
+	dst = append(dst, ':')
+	if !ok {
+		return append(dst, '\r', '\n')
+	}
+	space := false
+	wrote := false
+	for i := 0; i < len(value); i++ {
+		switch ch := value[i]; ch {
+		case ' ', '\t':
+			space = true
+		case '\r', '\n':
+			// Unfold: the line break goes, the WSP after it is a run.
+		default:
+			if space && wrote {
+				dst = append(dst, ' ')
+			}
+			space = false
+			wrote = true
+			dst = append(dst, ch)
+		}
+	}
+	return append(dst, '\r', '\n')
+}
+
+// bodyHasher canonicalizes a message body as it is written and feeds the
+// result to a hash (RFC 6376 §3.4.3, §3.4.4), optionally stopping after
+// limit canonical bytes (the l= tag, §3.5). A bare LF is taken as a line
+// end, as CRLF. It buffers at most one partial line (up to maxCarry bytes)
+// and the count of pending empty lines.
+type bodyHasher struct {
+	h       hash.Hash
+	relaxed bool
+	limit   int64 // -1: no limit
+	n       int64 // canonical bytes produced (hashed or not)
+	pending int   // empty lines held back: dropped if nothing follows
+	carry   []byte
+	scratch []byte
+	midLine bool // part of the current line was emitted by flushCarry
+}
+
+// maxCarry bounds the partial line held between writes; a longer line
+// is emitted in pieces.
+const maxCarry = 4096
+
+var crlfs = bytes.Repeat([]byte("\r\n"), 64)
+
+func newBodyHasher(h hash.Hash, c Canonicalization, limit int64) *bodyHasher {
+	return &bodyHasher{h: h, relaxed: c == Relaxed, limit: limit}
+}
+
+// emit hashes canonical bytes, up to the limit.
+func (b *bodyHasher) emit(p []byte) {
+	if b.limit >= 0 {
+		if rest := b.limit - b.n; int64(len(p)) > rest {
+			if rest > 0 {
+				b.h.Write(p[:rest])
+			}
+			b.n += int64(len(p))
+			return
+		}
+	}
+	b.n += int64(len(p))
+	b.h.Write(p)
+}
+
+// flushPending emits the empty lines held back, now that content follows.
+func (b *bodyHasher) flushPending() {
+	for b.pending > 0 {
+		k := min(b.pending, len(crlfs)/2)
+		b.emit(crlfs[:2*k])
+		b.pending -= k
+	}
+}
+
+// Write canonicalizes p. It never fails.
+func (b *bodyHasher) Write(p []byte) (int, error) {
+	n := len(p)
+	if len(b.carry) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			b.carry = append(b.carry, p...)
+			if len(b.carry) > maxCarry {
+				b.flushCarry()
+			}
+			return n, nil
+		}
+		b.carry = append(b.carry, p[:i+1]...)
+		b.line(b.carry)
+		b.carry = b.carry[:0]
+		p = p[i+1:]
+	}
+	// run is a stretch of lines that need no change, emitted at once.
+	run := 0
+	for start := 0; start < len(p); {
+		i := bytes.IndexByte(p[start:], '\n')
+		if i < 0 {
+			b.emit(p[run:start])
+			b.carry = append(b.carry, p[start:]...)
+			if len(b.carry) > maxCarry {
+				b.flushCarry()
+			}
+			return n, nil
+		}
+		end := start + i + 1
+		line := p[start:end]
+		if b.pending == 0 && b.clean(line) {
+			start = end
+			continue
+		}
+		b.emit(p[run:start])
+		b.line(line)
+		start, run = end, end
+	}
+	b.emit(p[run:])
+	return n, nil
+}
+
+// clean reports whether line (ending in LF) is its own canonical form
+// and not empty: it ends in CRLF and, for relaxed, has no whitespace to
+// reduce.
+func (b *bodyHasher) clean(line []byte) bool {
+	l := len(line)
+	if l < 3 || line[l-2] != '\r' {
+		return false
+	}
+	if !b.relaxed {
+		return true
+	}
+	content := line[:l-2]
+	for j, c := range content {
+		if c == '\t' || c == '\r' {
+			return false
+		}
+		if c == ' ' && (j+1 == len(content) || content[j+1] == ' ') {
+			return false
+		}
+	}
+	return true
+}
+
+// line canonicalizes one whole line, with its LF.
+func (b *bodyHasher) line(line []byte) {
+	content := line[:len(line)-1]
+	content = bytes.TrimSuffix(content, []byte("\r"))
+	if b.relaxed {
+		content = b.reduce(content)
+	}
+	if b.midLine {
+		b.midLine = false
+		b.emit(content)
+		b.emit(crlfs[:2])
+		return
+	}
+	if len(content) == 0 {
+		b.pending++ // maybe a trailing empty line: hold it (§3.4.3, §3.4.4)
+		return
+	}
+	b.flushPending()
+	b.emit(content)
+	b.emit(crlfs[:2])
+}
+
+// reduce applies relaxed body canonicalization to a line's content:
+// whitespace at its end goes, inner runs become one space (§3.4.4).
+func (b *bodyHasher) reduce(content []byte) []byte {
+	out := b.scratch[:0]
+	space := false
+	for _, c := range content {
+		if c == ' ' || c == '\t' {
+			space = true
+			continue
+		}
+		if space {
+			out = append(out, ' ')
+			space = false
+		}
+		out = append(out, c)
+	}
+	b.scratch = out
+	return out
+}
+
+// flushCarry emits the part of an over-long partial line that cannot
+// change: the line is not empty, so the held empty lines go out first,
+// and only trailing whitespace and a CR (which may start a CRLF) stay.
+func (b *bodyHasher) flushCarry() {
+	keep := len(b.carry)
+	for keep > 0 && (b.carry[keep-1] == '\r' || b.relaxed && isWSP(b.carry[keep-1])) {
+		keep--
+	}
+	if keep == 0 {
+		return
+	}
+	head := b.carry[:keep]
+	if b.relaxed {
+		// A run of whitespace at the start of head may continue one
+		// already emitted; reduce keeps it as a single space.
+		head = b.reduce(head)
+	}
+	b.flushPending()
+	b.emit(head)
+	b.midLine = true
+	b.carry = append(b.carry[:0], b.carry[keep:]...)
+}
+
+// close ends the body: a final line without a line break is completed,
+// trailing empty lines are dropped, and an empty body is a single CRLF
+// for simple (§3.4.3) and nothing for relaxed (§3.4.4). It returns the
+// canonical length of the whole body, including any part beyond limit.
+func (b *bodyHasher) close() int64 {
+	if len(b.carry) > 0 {
+		b.carry = append(b.carry, '\n')
+		b.line(b.carry)
+		b.carry = b.carry[:0]
+	}
+	if b.n == 0 && !b.relaxed {
+		b.emit(crlfs[:2])
+	}
+	return b.n
+}

@@ -1,0 +1,75 @@
+// Package dkim verifies and signs DomainKeys Identified Mail signatures
+// (RFC 6376), with ed25519-sha256 (RFC 8463) and the cryptographic
+// updates of RFC 8301. Its sub-packages build on it:
+//
+//   - dkim/dmarc evaluates DMARC (RFC 7489, RFC 9091) from DKIM and SPF
+//     results;
+//   - dkim/arc verifies and seals Authenticated Received Chains
+//     (RFC 8617), whose ARC-Message-Signature is a DKIM signature;
+//   - dkim/authres builds and parses Authentication-Results header
+//     fields (RFC 8601) for all of them.
+//
+// They live under dkim because all three stand on it: DMARC aligns DKIM
+// results, ARC signs and verifies with DKIM's canonicalization, hashing
+// and key records (exported here: ReadHeader, ParseTags, HeaderHash,
+// BodyHasher, LookupKey, SignDigest, FormatField), and every result
+// renders into authres. SPF is another package; dmarc takes its result
+// as a plain value, so neither imports the other.
+//
+// # Verifying
+//
+//	v := &dkim.Verifier{Resolver: r} // *resolver.Resolver or *net.Resolver
+//	results, err := v.Verify(ctx, message) // err: unreadable message only
+//	for _, res := range results {
+//		fmt.Println(res.Result, res.Domain, res.KeyBits, res.Authentic, res.Err)
+//	}
+//
+// Each DKIM-Signature gets a Verification: a Result (pass, fail, neutral,
+// policy, temperror, permerror, RFC 8601 §2.7.1), the cause in Err
+// (errors.Is against the Err* sentinels), the signing domain, selector,
+// algorithm, key size, and whether the key record was DNSSEC-authenticated
+// (the AD bit, with a *resolver.Resolver). The message is streamed: key
+// lookups run while the body is hashed, once per distinct body
+// canonicalization.
+//
+// # Signing
+//
+//	s := &dkim.Signer{Domain: "example.com", Selector: "sel", Key: key}
+//	field, err := s.Sign(bytes.NewReader(message)) // prepend field
+//
+// Signing uses rsa-sha256 or ed25519-sha256 (by key type), relaxed/relaxed
+// by default, the header fields of RFC 6376 §5.4.1 and oversigns From, To,
+// Subject and Date (§8.15).
+//
+// # Policy and limits
+//
+// Verifier's fields set the policy, each with a safe default: rsa-sha1
+// is refused (RFC 8301 §3.1, ErrSHA1), RSA keys under 1024 bits are a
+// permerror (RFC 8301 §3.2) and MinRSABits raises the bar as a policy
+// result, l= is refused (ErrBodyLength) unless AllowBodyLength, which
+// then reports the unsigned bytes, x= and future t= are checked with a
+// clock skew against an injectable Now, From must be signed and
+// RequiredHeaders adds more. Limits: MaxHeaderBytes (256 KiB,
+// ErrHeaderTooLarge), MaxSignatures (10, ErrTooManySignatures),
+// MaxKeyRecordBytes (4096, ErrKeyTooLarge), MaxRSABits (8192,
+// ErrKeyTooLarge).
+//
+// # Divergences
+//
+//   - A bare LF ends a line as CRLF does (mail stored on Unix).
+//   - Several key records at one name are each tried (RFC 6376 §3.6.2.2
+//     leaves the choice to the verifier).
+//   - A key in testing mode (t=y) turns a fail into neutral (§3.6.1).
+//   - Expired signatures (x=) are a permerror, future ones (t=) a policy
+//     result.
+//
+// # Relation to go-msgauth
+//
+// github.com/emersion/go-msgauth's dkim package is the reference our tests
+// compare against (its signatures verify here and ours there, and bench/
+// measures both). It is not used at run time: its Verify has no context,
+// reads the clock from a package variable, cannot report key size, DNSSEC
+// or l= content, does not export the canonicalization and header hashing
+// ARC needs, and strips b= with a regular expression that also matches
+// inside other tags' values.
+package dkim
