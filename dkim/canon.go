@@ -136,7 +136,7 @@ func (b *bodyHasher) flushPending() {
 // Write canonicalizes p. It never fails.
 func (b *bodyHasher) Write(p []byte) (int, error) {
 	n := len(p)
-	if len(b.carry) > 0 {
+	if len(b.carry) > 0 || b.midLine {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
 			b.carry = append(b.carry, p...)
@@ -202,7 +202,11 @@ func (b *bodyHasher) clean(line []byte) bool {
 // line canonicalizes one whole line, with its LF.
 func (b *bodyHasher) line(line []byte) {
 	content := line[:len(line)-1]
-	content = bytes.TrimSuffix(content, []byte("\r"))
+	b.content(bytes.TrimSuffix(content, []byte("\r")))
+}
+
+// content canonicalizes the content of one line, without its line break.
+func (b *bodyHasher) content(content []byte) {
 	if b.relaxed {
 		content = b.reduce(content)
 	}
@@ -242,26 +246,38 @@ func (b *bodyHasher) reduce(content []byte) []byte {
 }
 
 // flushCarry emits the part of an over-long partial line that cannot
-// change: the line is not empty, so the held empty lines go out first,
-// and only trailing whitespace and a CR (which may start a CRLF) stay.
+// change: the line is not empty, so the held empty lines go out first.
+// What stays is at most a final CR (which may start a CRLF) and, for
+// relaxed, the whitespace run before it, reduced to one space: the carry
+// stays bounded whatever the line.
 func (b *bodyHasher) flushCarry() {
-	keep := len(b.carry)
-	for keep > 0 && (b.carry[keep-1] == '\r' || b.relaxed && isWSP(b.carry[keep-1])) {
-		keep--
+	c := b.carry
+	end := len(c)
+	if end > 0 && c[end-1] == '\r' {
+		end--
 	}
-	if keep == 0 {
-		return
-	}
-	head := b.carry[:keep]
+	keep := end
 	if b.relaxed {
-		// A run of whitespace at the start of head may continue one
-		// already emitted; reduce keeps it as a single space.
-		head = b.reduce(head)
+		for keep > 0 && isWSP(c[keep-1]) {
+			keep--
+		}
 	}
-	b.flushPending()
-	b.emit(head)
-	b.midLine = true
-	b.carry = append(b.carry[:0], b.carry[keep:]...)
+	if keep > 0 {
+		head := c[:keep]
+		if b.relaxed {
+			head = b.reduce(head)
+		}
+		b.flushPending()
+		b.emit(head)
+		b.midLine = true
+	}
+	held := c[keep:]
+	if b.relaxed && end-keep > 1 {
+		// A whitespace run reduces to one space (§3.4.4).
+		c[keep] = ' '
+		held = append(c[keep:keep+1], c[end:]...)
+	}
+	b.carry = append(b.carry[:0], held...)
 }
 
 // close ends the body: a final line without a line break is completed,
@@ -269,9 +285,10 @@ func (b *bodyHasher) flushCarry() {
 // for simple (§3.4.3) and nothing for relaxed (§3.4.4). It returns the
 // canonical length of the whole body, including any part beyond limit.
 func (b *bodyHasher) close() int64 {
-	if len(b.carry) > 0 {
-		b.carry = append(b.carry, '\n')
-		b.line(b.carry)
+	if len(b.carry) > 0 || b.midLine {
+		// A last line without a line break gets one (§3.4.3, §3.4.4);
+		// a CR at its end is content, not half a CRLF.
+		b.content(b.carry)
 		b.carry = b.carry[:0]
 	}
 	if b.n == 0 && !b.relaxed {

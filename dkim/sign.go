@@ -166,7 +166,7 @@ func (s *Signer) check() (Algorithm, Canonicalization, Canonicalization, error) 
 
 // SignedHeaders returns the h= list s would sign for header h: each
 // field of Headers (From included) as often as it occurs, in header
-// order from the bottom, then the Oversign names once more.
+// order, then the Oversign names once more.
 func (s *Signer) SignedHeaders(h Header) []string {
 	want := s.Headers
 	if want == nil {
@@ -178,8 +178,8 @@ func (s *Signer) SignedHeaders(h Header) []string {
 	}
 	var names []string
 	from := false
-	for i := len(h) - 1; i >= 0; i-- {
-		name := h[i].Name
+	for _, f := range h {
+		name := f.Name
 		if contains(want, name) || strings.EqualFold(name, "From") {
 			names = append(names, strings.ToLower(name))
 			from = from || strings.EqualFold(name, "From")
