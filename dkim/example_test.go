@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/dkim/authres"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
@@ -42,4 +43,16 @@ func ExampleVerifier_Verify() {
 	// Output:
 	// pass example.com sel ed25519-sha256 256
 	// fail dkim: body hash did not verify
+}
+
+// ExampleVerification_AuthResult renders verification results as an
+// Authentication-Results header field.
+func ExampleVerification_AuthResult() {
+	v := dkim.Verification{Result: dkim.Pass, Domain: "example.com", Identifier: "@example.com",
+		Selector: "sel", Algorithm: dkim.Ed25519SHA256, HeaderB: "dGVzdHNp"}
+	h := authres.Header{ServID: "mx.example.org", Results: []authres.Result{v.AuthResult()}}
+	fmt.Print(h.Field())
+	// Output:
+	// Authentication-Results: mx.example.org;
+	//	dkim=pass header.d=example.com header.i=@example.com header.s=sel header.a=ed25519-sha256 header.b=dGVzdHNp
 }

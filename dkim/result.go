@@ -3,6 +3,8 @@ package dkim
 import (
 	"fmt"
 	"time"
+
+	"github.com/spamkit/spamkit/dkim/authres"
 )
 
 // Result is the outcome of verifying one signature, with the tokens of
@@ -87,4 +89,22 @@ func (v *Verification) String() string {
 		s += ": " + v.Err.Error()
 	}
 	return s
+}
+
+// AuthResult renders v as an Authentication-Results dkim result (RFC 8601
+// §2.7.1): header.d, header.i, header.s, header.a and header.b (RFC 6008),
+// and the cause as reason.
+func (v *Verification) AuthResult() authres.Result {
+	r := authres.Result{Method: "dkim", Value: string(v.Result)}
+	if v.Err != nil {
+		r.Reason = v.Err.Error()
+	}
+	r.Props = []authres.Prop{
+		{Type: "header", Property: "d", Value: v.Domain},
+		{Type: "header", Property: "i", Value: v.Identifier},
+		{Type: "header", Property: "s", Value: v.Selector},
+		{Type: "header", Property: "a", Value: string(v.Algorithm)},
+		{Type: "header", Property: "b", Value: v.HeaderB},
+	}
+	return r
 }
