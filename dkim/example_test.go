@@ -51,7 +51,7 @@ func ExampleVerification_AuthResult() {
 	v := dkim.Verification{Result: dkim.Pass, Domain: "example.com", Identifier: "@example.com",
 		Selector: "sel", Algorithm: dkim.Ed25519SHA256, HeaderB: "dGVzdHNp"}
 	h := authres.Header{ServID: "mx.example.org", Results: []authres.Result{v.AuthResult()}}
-	fmt.Print(h.Field())
+	fmt.Print(strings.ReplaceAll(h.Field(), "\r\n", "\n"))
 	// Output:
 	// Authentication-Results: mx.example.org;
 	//	dkim=pass header.d=example.com header.i=@example.com header.s=sel header.a=ed25519-sha256 header.b=dGVzdHNp
