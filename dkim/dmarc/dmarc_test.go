@@ -1,0 +1,142 @@
+package dmarc_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/dkim/dmarc"
+	"github.com/spamkit/spamkit/resolver/resolvertest"
+)
+
+const zone = `
+$TTL 300
+_dmarc.example.com.      IN TXT "v=DMARC1; p=reject; sp=quarantine; np=reject; rua=mailto:d@example.com"
+mail.example.com.        IN A   192.0.2.1
+_dmarc.strict.example.   IN TXT "v=DMARC1; p=quarantine; adkim=s; aspf=s"
+_dmarc.half.example.     IN TXT "v=DMARC1; p=reject; pct=50"
+_dmarc.none.example.     IN TXT "v=DMARC1; p=none"
+_dmarc.two.example.      IN TXT "v=DMARC1; p=none"
+_dmarc.two.example.      IN TXT "v=DMARC1; p=reject"
+_dmarc.bad.example.      IN TXT "v=DMARC1; p=bogus"
+_dmarc.other.example.    IN TXT "v=spf1 -all"
+_dmarc.other.example.    IN TXT "v=DMARC1; p=quarantine"
+_dmarc.fail.example.     IN TXT "v=DMARC1; p=reject"
+`
+
+func pass(d string) []dkim.Verification { return []dkim.Verification{{Result: dkim.Pass, Domain: d}} }
+
+func TestEvaluate(t *testing.T) {
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: zone})
+	srv.Fail("_dmarc.fail.example.", dns.TypeTXT, resolvertest.ServFail)
+	for _, tc := range []struct {
+		name    string
+		in      dmarc.Input
+		pct     int
+		want    dmarc.Result
+		policy  dmarc.Policy
+		disp    dmarc.Disposition
+		err     error
+		sampled bool
+	}{
+		{name: "dkim aligned", in: dmarc.Input{FromDomains: []string{"example.com"}, DKIM: pass("example.com")}, want: dmarc.Pass, policy: dmarc.PolicyReject, disp: dmarc.DispositionNone},
+		{name: "dkim relaxed subdomain", in: dmarc.Input{FromDomains: []string{"example.com"}, DKIM: pass("mail.example.com")}, want: dmarc.Pass, policy: dmarc.PolicyReject, disp: dmarc.DispositionNone},
+		{name: "spf aligned", in: dmarc.Input{FromDomains: []string{"example.com"}, SPF: dmarc.SPF{Result: "pass", Domain: "bounce.example.com"}}, want: dmarc.Pass, policy: dmarc.PolicyReject, disp: dmarc.DispositionNone},
+		{name: "unaligned", in: dmarc.Input{FromDomains: []string{"example.com"}, DKIM: pass("example.net"), SPF: dmarc.SPF{Result: "pass", Domain: "example.net"}}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
+		{name: "dkim fail", in: dmarc.Input{FromDomains: []string{"example.com"}, DKIM: []dkim.Verification{{Result: dkim.Fail, Domain: "example.com"}}}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
+		{name: "subdomain sp", in: dmarc.Input{FromDomains: []string{"mail.example.com"}}, want: dmarc.Fail, policy: dmarc.PolicyQuarantine, disp: dmarc.DispositionQuarantine},
+		{name: "nonexistent np", in: dmarc.Input{FromDomains: []string{"nosuch.example.com"}}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
+		{name: "strict dkim subdomain", in: dmarc.Input{FromDomains: []string{"strict.example"}, DKIM: pass("a.strict.example")}, want: dmarc.Fail, policy: dmarc.PolicyQuarantine, disp: dmarc.DispositionQuarantine},
+		{name: "strict exact", in: dmarc.Input{FromDomains: []string{"strict.example"}, DKIM: pass("STRICT.example")}, want: dmarc.Pass, policy: dmarc.PolicyQuarantine, disp: dmarc.DispositionNone},
+		{name: "pct sampled in", in: dmarc.Input{FromDomains: []string{"half.example"}}, pct: 10, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
+		{name: "pct sampled out", in: dmarc.Input{FromDomains: []string{"half.example"}}, pct: 70, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionQuarantine, sampled: true},
+		{name: "p=none", in: dmarc.Input{FromDomains: []string{"none.example"}}, want: dmarc.Fail, policy: dmarc.PolicyNone, disp: dmarc.DispositionNone},
+		{name: "no record", in: dmarc.Input{FromDomains: []string{"example.org"}}, want: dmarc.None, disp: dmarc.DispositionNone, err: dmarc.ErrNoRecord},
+		{name: "two records", in: dmarc.Input{FromDomains: []string{"two.example"}}, want: dmarc.PermError, disp: dmarc.DispositionNone, err: dmarc.ErrMultipleRecords},
+		{name: "bad record", in: dmarc.Input{FromDomains: []string{"bad.example"}}, want: dmarc.PermError, disp: dmarc.DispositionNone, err: dmarc.ErrSyntax},
+		{name: "other TXT ignored", in: dmarc.Input{FromDomains: []string{"other.example"}}, want: dmarc.Fail, policy: dmarc.PolicyQuarantine, disp: dmarc.DispositionQuarantine},
+		{name: "servfail", in: dmarc.Input{FromDomains: []string{"fail.example"}}, want: dmarc.TempError, disp: dmarc.DispositionNone, err: dmarc.ErrDNS},
+		{name: "no From", in: dmarc.Input{}, want: dmarc.None, disp: dmarc.DispositionNone, err: dmarc.ErrNoFrom},
+		{name: "two From domains, strictest fails", in: dmarc.Input{FromDomains: []string{"none.example", "example.com"}, DKIM: pass("none.example")}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
+		{name: "too many From domains", in: dmarc.Input{FromDomains: []string{"a.example", "b.example", "c.example"}}, want: dmarc.PermError, disp: dmarc.DispositionNone, err: dmarc.ErrTooManyFrom},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := &dmarc.Evaluator{Resolver: srv.Resolver(), Percent: func() int { return tc.pct }, MaxFromDomains: 2}
+			got := e.Evaluate(context.Background(), tc.in)
+			if got.Result != tc.want || got.Policy != tc.policy || got.Disposition != tc.disp || got.SampledOut != tc.sampled ||
+				tc.err != nil && !errors.Is(got.Err, tc.err) || tc.err == nil && got.Err != nil {
+				t.Errorf("Evaluate(%+v) = %s policy %q disposition %s sampled %v err %v (reasons %q), want %s %q %s %v %v",
+					tc.in, got.Result, got.Policy, got.Disposition, got.SampledOut, got.Err, got.Reasons, tc.want, tc.policy, tc.disp, tc.sampled, tc.err)
+			}
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string // "p sp np adkim aspf pct"
+		err  error
+	}{
+		{"v=DMARC1; p=reject", "reject   r r 100", nil},
+		{"v=DMARC1;p=quarantine;sp=none;np=reject;adkim=s;aspf=s;pct=20", "quarantine none reject s s 20", nil},
+		{"v=DMARC1; p=REJECT; pct=200; adkim=x", "reject   r r 100", nil},
+		{"v=DMARC1; rua=mailto:a@example.com", "none   r r 100", nil},
+		{"v=DMARC1; p=bogus", "", dmarc.ErrSyntax},
+		{"v=DMARC1", "", dmarc.ErrSyntax},
+		{"p=reject; v=DMARC1", "", dmarc.ErrNotDMARC},
+		{"v=spf1 -all", "", dmarc.ErrNotDMARC},
+		{"v=DMARC1; p=reject; p=none", "", dmarc.ErrSyntax},
+	} {
+		r, err := dmarc.Parse(tc.in)
+		if tc.err != nil {
+			if !errors.Is(err, tc.err) {
+				t.Errorf("Parse(%q) = %+v, %v, want %v", tc.in, r, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Parse(%q) error %v", tc.in, err)
+			continue
+		}
+		got := strings.Join([]string{string(r.Policy), string(r.SubdomainPolicy), string(r.NonexistentPolicy), string(r.DKIMAlignment), string(r.SPFAlignment)}, " ") + " " + itoa(r.Percent)
+		if got != tc.want {
+			t.Errorf("Parse(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestFromDomains(t *testing.T) {
+	h := dkim.Header{
+		{Name: "From", Raw: "From: Alice <alice@Example.COM>, bob@example.org\r\n"},
+		{Name: "To", Raw: "To: x@example.net\r\n"},
+		{Name: "from", Raw: "from: carol@example.com\r\n"},
+	}
+	if got := strings.Join(dmarc.FromDomains(h), ","); got != "example.com,example.org" {
+		t.Errorf("FromDomains = %s, want example.com,example.org", got)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add("v=DMARC1; p=reject; sp=none; pct=50; rua=mailto:a@b")
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := dmarc.Parse(s)
+		if err != nil {
+			return
+		}
+		switch r.Policy {
+		case dmarc.PolicyNone, dmarc.PolicyQuarantine, dmarc.PolicyReject:
+		default:
+			t.Fatalf("Parse(%q).Policy = %q", s, r.Policy)
+		}
+		if r.Percent < 0 || r.Percent > 100 || (r.DKIMAlignment != dmarc.Relaxed && r.DKIMAlignment != dmarc.Strict) {
+			t.Fatalf("Parse(%q) = %+v: out of range", s, r)
+		}
+	})
+}

@@ -1,0 +1,404 @@
+package dmarc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/mail"
+	"net/netip"
+	"strings"
+
+	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/dkim/authres"
+	"github.com/spamkit/spamkit/resolver"
+	"golang.org/x/net/publicsuffix"
+)
+
+// Resolver is the DNS interface the package needs; *net.Resolver and
+// *resolver.Resolver satisfy it. For np= (RFC 9091), the resolver must
+// also have LookupNetIP and LookupMX (both do); otherwise np= is not used.
+type Resolver interface {
+	LookupTXT(ctx context.Context, name string) ([]string, error)
+}
+
+type existResolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+	LookupMX(ctx context.Context, name string) ([]*net.MX, error)
+}
+
+// DefaultMaxFromDomains is the default bound on From domains evaluated.
+const DefaultMaxFromDomains = 5
+
+// Result is a DMARC result (RFC 7489 §11.2, RFC 8601 §2.7.5 tokens).
+type Result string
+
+// The results.
+const (
+	Pass      Result = "pass"      // an aligned identifier passed
+	Fail      Result = "fail"      // none did, and a record applies
+	None      Result = "none"      // no record, or no From domain
+	TempError Result = "temperror" // DNS failure: try later
+	PermError Result = "permerror" // the record is malformed, or several
+)
+
+// String returns the result token.
+func (r Result) String() string { return string(r) }
+
+// Disposition is what the policy asks for the message.
+type Disposition string
+
+// The dispositions.
+const (
+	DispositionNone       Disposition = "none"
+	DispositionQuarantine Disposition = "quarantine"
+	DispositionReject     Disposition = "reject"
+)
+
+// String returns the disposition token.
+func (d Disposition) String() string { return string(d) }
+
+// SPF is an SPF result as DMARC uses it (RFC 7489 §4.1): the result
+// token of the check of the MAIL FROM identity (or of HELO, with a null
+// sender) and the domain checked.
+type SPF struct {
+	Result string // "pass", "fail", "softfail", "neutral", "none", ...
+	Domain string
+}
+
+// Input is what DMARC evaluates.
+type Input struct {
+	// FromDomains are the RFC5322.From domains (see FromDomains).
+	FromDomains []string
+	SPF         SPF
+	DKIM        []dkim.Verification
+}
+
+// Evaluation is the DMARC outcome for a message.
+type Evaluation struct {
+	Result Result
+	// Err says why the result is none, temperror or permerror.
+	Err error
+	// Domain is the author (From) domain the result is for.
+	Domain string
+	// OrgDomain is Domain's organizational domain.
+	OrgDomain string
+	// PolicyDomain is where the record was found: Domain or OrgDomain.
+	PolicyDomain string
+	// Record is the record applied, nil if none.
+	Record *Record
+	// Policy is the policy that applies: p=, sp= or np=.
+	Policy Policy
+	// Disposition is the requested handling, after pct= sampling.
+	Disposition Disposition
+	// SampledOut reports that pct= excluded the message from Policy
+	// (Disposition is then one step milder, RFC 7489 §6.6.4).
+	SampledOut bool
+	// SPFAligned and DKIMAligned report which identifiers passed and
+	// aligned; AlignedDKIMDomain is the d= of the first aligned pass.
+	SPFAligned, DKIMAligned bool
+	AlignedDKIMDomain       string
+	// Reasons explains the result, one fact per entry.
+	Reasons []string
+}
+
+// AuthResult renders e as an Authentication-Results dmarc result (RFC
+// 7489 §11.2): header.from and policy.dmarc.
+func (e *Evaluation) AuthResult() authres.Result {
+	r := authres.Result{Method: "dmarc", Value: string(e.Result), Props: []authres.Prop{
+		{Type: "header", Property: "from", Value: e.Domain},
+		{Type: "policy", Property: "dmarc", Value: string(e.Policy)},
+	}}
+	if e.Err != nil {
+		r.Reason = e.Err.Error()
+	}
+	return r
+}
+
+// Evaluator evaluates DMARC. The zero value uses net.DefaultResolver,
+// the compiled-in public suffix list and math/rand/v2 for pct=.
+//
+// An Evaluator is safe for concurrent use by multiple goroutines; its
+// fields must not change after first use.
+type Evaluator struct {
+	// Resolver looks up records. If nil, net.DefaultResolver.
+	Resolver Resolver
+	// OrgDomain returns the organizational domain of a domain (RFC 7489
+	// §3.2). If nil, publicsuffix.EffectiveTLDPlusOne (and the domain
+	// itself when it is a public suffix).
+	OrgDomain func(domain string) string
+	// Percent returns a number in [0, 100) compared with pct=. If nil,
+	// rand.IntN(100).
+	Percent func() int
+	// MaxFromDomains bounds the From domains evaluated (each costs DNS
+	// lookups). If zero, DefaultMaxFromDomains; more is a permerror
+	// with ErrTooManyFrom.
+	MaxFromDomains int
+}
+
+// Evaluate evaluates DMARC for a message. It never fails: DNS failures
+// are TempError, bad records PermError, no record None, each with Err.
+func (e *Evaluator) Evaluate(ctx context.Context, in Input) Evaluation {
+	domains := uniqueDomains(in.FromDomains)
+	if len(domains) == 0 {
+		return Evaluation{Result: None, Err: ErrNoFrom, Disposition: DispositionNone}
+	}
+	maxFrom := e.MaxFromDomains
+	if maxFrom <= 0 {
+		maxFrom = DefaultMaxFromDomains
+	}
+	if len(domains) > maxFrom {
+		return Evaluation{Result: PermError, Domain: domains[0], Disposition: DispositionNone,
+			Err: fmt.Errorf("%w: %d, limit %d", ErrTooManyFrom, len(domains), maxFrom)}
+	}
+	// RFC 7489 §6.6.1: evaluate each From domain; the strictest failing
+	// result decides.
+	var best Evaluation
+	for i, d := range domains {
+		ev := e.evaluate(ctx, d, in)
+		if i == 0 || rank(ev) > rank(best) {
+			best = ev
+		}
+	}
+	return best
+}
+
+// rank orders evaluations by strictness: a reject beats a quarantine
+// beats a failed none beats errors beats pass and none.
+func rank(e Evaluation) int {
+	switch {
+	case e.Result == Fail && e.Disposition == DispositionReject:
+		return 6
+	case e.Result == Fail && e.Disposition == DispositionQuarantine:
+		return 5
+	case e.Result == Fail:
+		return 4
+	case e.Result == TempError:
+		return 3
+	case e.Result == PermError:
+		return 2
+	case e.Result == Pass:
+		return 1
+	}
+	return 0
+}
+
+func (e *Evaluator) orgDomain(d string) string {
+	if e.OrgDomain != nil {
+		return e.OrgDomain(d)
+	}
+	org, err := publicsuffix.EffectiveTLDPlusOne(d)
+	if err != nil {
+		return d
+	}
+	return org
+}
+
+func (e *Evaluator) resolver() Resolver {
+	if e.Resolver != nil {
+		return e.Resolver
+	}
+	return net.DefaultResolver
+}
+
+func (e *Evaluator) evaluate(ctx context.Context, domain string, in Input) Evaluation {
+	ev := Evaluation{Domain: domain, OrgDomain: e.orgDomain(domain), Disposition: DispositionNone}
+	// §6.6.3: the From domain, then the organizational domain.
+	rec, err := e.lookup(ctx, domain)
+	ev.PolicyDomain = domain
+	if errors.Is(err, ErrNoRecord) && ev.OrgDomain != domain {
+		rec, err = e.lookup(ctx, ev.OrgDomain)
+		ev.PolicyDomain = ev.OrgDomain
+	}
+	switch {
+	case errors.Is(err, ErrDNS):
+		ev.Result, ev.Err = TempError, err
+		return ev
+	case errors.Is(err, ErrNoRecord):
+		ev.Result, ev.Err, ev.PolicyDomain = None, err, ""
+		return ev
+	case err != nil:
+		ev.Result, ev.Err = PermError, err
+		return ev
+	}
+	ev.Record = rec
+
+	// §3.1: alignment.
+	for i := range in.DKIM {
+		v := &in.DKIM[i]
+		if v.Result != dkim.Pass {
+			continue
+		}
+		if e.aligned(v.Domain, domain, rec.DKIMAlignment) {
+			ev.DKIMAligned, ev.AlignedDKIMDomain = true, v.Domain
+			ev.Reasons = append(ev.Reasons, fmt.Sprintf("dkim pass d=%s aligned (adkim=%s)", v.Domain, rec.DKIMAlignment))
+			break
+		}
+		ev.Reasons = append(ev.Reasons, fmt.Sprintf("dkim pass d=%s not aligned (adkim=%s)", v.Domain, rec.DKIMAlignment))
+	}
+	if strings.EqualFold(in.SPF.Result, "pass") {
+		if e.aligned(in.SPF.Domain, domain, rec.SPFAlignment) {
+			ev.SPFAligned = true
+			ev.Reasons = append(ev.Reasons, fmt.Sprintf("spf pass %s aligned (aspf=%s)", in.SPF.Domain, rec.SPFAlignment))
+		} else {
+			ev.Reasons = append(ev.Reasons, fmt.Sprintf("spf pass %s not aligned (aspf=%s)", in.SPF.Domain, rec.SPFAlignment))
+		}
+	} else {
+		ev.Reasons = append(ev.Reasons, fmt.Sprintf("spf %s", cmpOr(in.SPF.Result, "none")))
+	}
+
+	// §6.6.2 / RFC 9091 §4: the policy that applies.
+	ev.Policy = rec.Policy
+	if ev.PolicyDomain != domain {
+		if rec.SubdomainPolicy != "" {
+			ev.Policy = rec.SubdomainPolicy
+		}
+		if rec.NonexistentPolicy != "" && e.nonexistent(ctx, domain) {
+			ev.Policy = rec.NonexistentPolicy
+			ev.Reasons = append(ev.Reasons, "From domain does not exist (np=)")
+		}
+	}
+	if ev.SPFAligned || ev.DKIMAligned {
+		ev.Result = Pass
+		return ev
+	}
+	ev.Result = Fail
+	ev.Reasons = append(ev.Reasons, "no aligned identifier passed")
+	ev.Disposition = Disposition(ev.Policy)
+	// §6.6.4: pct= sampling; a message sampled out gets the next policy
+	// down.
+	if rec.Percent < 100 && e.percent() >= rec.Percent {
+		ev.SampledOut = true
+		switch ev.Disposition {
+		case DispositionReject:
+			ev.Disposition = DispositionQuarantine
+		case DispositionQuarantine:
+			ev.Disposition = DispositionNone
+		}
+		ev.Reasons = append(ev.Reasons, fmt.Sprintf("sampled out by pct=%d", rec.Percent))
+	}
+	return ev
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func (e *Evaluator) percent() int {
+	if e.Percent != nil {
+		return e.Percent()
+	}
+	return rand.IntN(100)
+}
+
+// aligned reports whether id aligns with the author domain in mode m.
+func (e *Evaluator) aligned(id, author string, m Alignment) bool {
+	id = strings.ToLower(strings.TrimSuffix(id, "."))
+	if id == "" {
+		return false
+	}
+	if m == Strict {
+		return id == author
+	}
+	return e.orgDomain(id) == e.orgDomain(author)
+}
+
+// lookup fetches and parses the record at _dmarc.domain (§6.6.3).
+func (e *Evaluator) lookup(ctx context.Context, domain string) (*Record, error) {
+	txts, err := e.resolver().LookupTXT(ctx, "_dmarc."+domain)
+	switch {
+	case err == nil:
+	case resolver.IsNotFound(err):
+		return nil, fmt.Errorf("%w at _dmarc.%s", ErrNoRecord, domain)
+	case resolver.IsTemporary(err):
+		return nil, fmt.Errorf("%w: %w", ErrDNS, err)
+	default:
+		return nil, fmt.Errorf("%w at _dmarc.%s: %w", ErrNoRecord, domain, err)
+	}
+	var recs []*Record
+	var firstErr error
+	for _, t := range txts {
+		r, err := Parse(t)
+		if errors.Is(err, ErrNotDMARC) {
+			continue // §6.6.3 step 2: other records are discarded
+		}
+		if err != nil {
+			firstErr = err
+			continue
+		}
+		recs = append(recs, r)
+	}
+	switch {
+	case len(recs) == 1 && firstErr == nil:
+		return recs[0], nil
+	case len(recs)+btoi(firstErr != nil) > 1:
+		return nil, fmt.Errorf("%w at _dmarc.%s", ErrMultipleRecords, domain)
+	case firstErr != nil:
+		return nil, firstErr
+	}
+	return nil, fmt.Errorf("%w at _dmarc.%s", ErrNoRecord, domain)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// nonexistent reports whether domain does not exist: NXDOMAIN for its
+// addresses and mail exchangers (RFC 9091 §2.1).
+func (e *Evaluator) nonexistent(ctx context.Context, domain string) bool {
+	r, ok := e.resolver().(existResolver)
+	if !ok {
+		return false
+	}
+	if _, err := r.LookupNetIP(ctx, "ip", domain); !resolver.IsNXDomain(err) {
+		return false
+	}
+	_, err := r.LookupMX(ctx, domain)
+	return resolver.IsNXDomain(err)
+}
+
+// FromDomains returns the domains of the addresses in the message's From
+// header fields, lower case, each once. Unparseable fields are skipped.
+func FromDomains(h dkim.Header) []string {
+	var out []string
+	for _, f := range h {
+		if !strings.EqualFold(f.Name, "From") {
+			continue
+		}
+		addrs, err := mail.ParseAddressList(f.Value())
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			if at := strings.LastIndexByte(a.Address, '@'); at >= 0 {
+				out = append(out, a.Address[at+1:])
+			}
+		}
+	}
+	return uniqueDomains(out)
+}
+
+func uniqueDomains(in []string) []string {
+	var out []string
+	for _, d := range in {
+		d = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
+		if d == "" {
+			continue
+		}
+		dup := false
+		for _, o := range out {
+			dup = dup || o == d
+		}
+		if !dup {
+			out = append(out, d)
+		}
+	}
+	return out
+}

@@ -1,0 +1,166 @@
+package dmarc
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spamkit/spamkit/dkim"
+)
+
+// Errors of record parsing and evaluation.
+var (
+	// ErrSyntax reports a malformed DMARC record.
+	ErrSyntax = errors.New("dmarc: syntax error")
+	// ErrNotDMARC reports a TXT record that is not a DMARC record (it
+	// does not start with v=DMARC1).
+	ErrNotDMARC = errors.New("dmarc: not a DMARC record")
+	// ErrMultipleRecords reports several DMARC records at one name:
+	// DMARC does not apply (RFC 7489 §6.6.3 step 2).
+	ErrMultipleRecords = errors.New("dmarc: multiple DMARC records")
+	// ErrNoRecord reports that neither the From domain nor its
+	// organizational domain publishes a record.
+	ErrNoRecord = errors.New("dmarc: no DMARC record")
+	// ErrNoFrom reports a message without a usable RFC5322.From domain
+	// (out of DMARC's scope, RFC 7489 §6.6.1).
+	ErrNoFrom = errors.New("dmarc: no From domain")
+	// ErrDNS reports a temporary DNS failure.
+	ErrDNS = errors.New("dmarc: DNS failure")
+	// ErrTooManyFrom reports more From domains than
+	// Evaluator.MaxFromDomains.
+	ErrTooManyFrom = errors.New("dmarc: too many From domains")
+)
+
+// Policy is a requested handling policy (p=, sp=, np=).
+type Policy string
+
+// The policies.
+const (
+	PolicyNone       Policy = "none"       // monitor only
+	PolicyQuarantine Policy = "quarantine" // treat as suspicious
+	PolicyReject     Policy = "reject"     // reject at SMTP time
+)
+
+// String returns the policy token.
+func (p Policy) String() string { return string(p) }
+
+// Alignment is an identifier alignment mode (adkim=, aspf=).
+type Alignment string
+
+// The alignment modes (RFC 7489 §3.1).
+const (
+	Relaxed Alignment = "r" // same organizational domain
+	Strict  Alignment = "s" // same domain
+)
+
+// String returns the mode's token.
+func (a Alignment) String() string { return string(a) }
+
+// Record is a parsed DMARC record (RFC 7489 §6.3, RFC 9091 §4.2).
+type Record struct {
+	Policy            Policy        // p=
+	SubdomainPolicy   Policy        // sp=, "" if absent
+	NonexistentPolicy Policy        // np= (RFC 9091), "" if absent
+	DKIMAlignment     Alignment     // adkim=, default Relaxed
+	SPFAlignment      Alignment     // aspf=, default Relaxed
+	Percent           int           // pct=, default 100
+	ReportAggregate   []string      // rua=
+	ReportFailure     []string      // ruf=
+	FailureOptions    string        // fo=, default "0"
+	ReportFormat      string        // rf=, default "afrf"
+	ReportInterval    time.Duration // ri=, default 24h
+}
+
+// Parse parses a DMARC record. It must start with v=DMARC1 (else
+// ErrNotDMARC) and have a valid p=, unless rua= is valid, then p=none
+// (RFC 7489 §6.6.3 step 6). Other tags with invalid values take their
+// defaults, and unknown tags are ignored (§6.3).
+func Parse(txt string) (*Record, error) {
+	tags, err := dkim.ParseTags(txt)
+	if err != nil {
+		if strings.HasPrefix(strings.TrimSpace(txt), "v=DMARC1") {
+			return nil, fmt.Errorf("%w: %w", ErrSyntax, err)
+		}
+		return nil, ErrNotDMARC
+	}
+	// §6.4: v= first, exactly DMARC1.
+	if len(tags) == 0 || tags[0].Name != "v" || tags[0].Value != "DMARC1" {
+		return nil, ErrNotDMARC
+	}
+	r := &Record{DKIMAlignment: Relaxed, SPFAlignment: Relaxed, Percent: 100,
+		FailureOptions: "0", ReportFormat: "afrf", ReportInterval: 24 * time.Hour}
+	pOK := false
+	for _, t := range tags[1:] {
+		v := strings.TrimSpace(t.Value)
+		switch t.Name {
+		case "p":
+			r.Policy, pOK = parsePolicy(v)
+		case "sp":
+			r.SubdomainPolicy, _ = parsePolicy(v)
+		case "np":
+			r.NonexistentPolicy, _ = parsePolicy(v)
+		case "adkim":
+			if a, ok := parseAlignment(v); ok {
+				r.DKIMAlignment = a
+			}
+		case "aspf":
+			if a, ok := parseAlignment(v); ok {
+				r.SPFAlignment = a
+			}
+		case "pct":
+			if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= 100 {
+				r.Percent = n
+			}
+		case "rua":
+			r.ReportAggregate = uriList(v)
+		case "ruf":
+			r.ReportFailure = uriList(v)
+		case "fo":
+			r.FailureOptions = v
+		case "rf":
+			r.ReportFormat = v
+		case "ri":
+			if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+				r.ReportInterval = time.Duration(n) * time.Second
+			}
+		}
+	}
+	if !pOK {
+		if len(r.ReportAggregate) == 0 {
+			p, _ := tags.Get("p")
+			return nil, fmt.Errorf("%w: missing or invalid p=%q", ErrSyntax, p)
+		}
+		r.Policy = PolicyNone // §6.6.3 step 6
+	}
+	return r, nil
+}
+
+func parsePolicy(v string) (Policy, bool) {
+	switch p := Policy(strings.ToLower(v)); p {
+	case PolicyNone, PolicyQuarantine, PolicyReject:
+		return p, true
+	}
+	return "", false
+}
+
+func parseAlignment(v string) (Alignment, bool) {
+	switch a := Alignment(strings.ToLower(v)); a {
+	case Relaxed, Strict:
+		return a, true
+	}
+	return "", false
+}
+
+// uriList splits a comma-separated list of DMARC URIs (§6.2), keeping
+// those with a scheme.
+func uriList(v string) []string {
+	var out []string
+	for u := range strings.SplitSeq(v, ",") {
+		if u = strings.TrimSpace(u); strings.Contains(u, ":") {
+			out = append(out, u)
+		}
+	}
+	return out
+}
