@@ -15,8 +15,12 @@
 //
 // (-dns host:port picks another nameserver.)
 //
-// Each package's check lives in its own file (check_<package>.go) and is
-// listed in checks below, in the order an MTA would run them.
+// Each package's check lives in its own file (check_<package>.go) and
+// registers itself with register from an init function, with a rank that
+// puts it where an MTA would run it: connection (rdns, rbl), envelope
+// (spf), then content (dkim, dmarc, arc, mime). The demo's DNS data is
+// testdata/demo.zone followed by every testdata/zones/*.zone, one file per
+// check.
 package main
 
 import (
@@ -29,6 +33,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/spamkit/spamkit/resolver"
@@ -42,6 +47,13 @@ type input struct {
 	HELO     string     // HELO/EHLO name
 	MailFrom string     // MAIL FROM address, "" for the null sender
 	Message  []byte     // the message, headers and body
+
+	// Set by the spf check for the checks that follow (DMARC takes the
+	// SPF result as an input): the result ("pass", "fail", ...) and the
+	// domain it was for (the MAIL FROM domain, or the HELO name for the
+	// null sender). Empty when SPF was not checked.
+	SPFResult string
+	SPFDomain string
 }
 
 // env is what checks share: the resolver and the clock.
@@ -53,16 +65,43 @@ type env struct {
 
 // check runs one package's check and returns report lines.
 type check struct {
+	rank int // position: lower runs first
 	name string
 	run  func(ctx context.Context, e *env, in *input) ([]string, error)
 }
 
-// checks lists the checks in the order an MTA runs them: connection,
-// envelope, then content.
+// Ranks of the checks, in the order an MTA runs them.
+const (
+	rankDNS   = 0  // DNS facts
+	rankRDNS  = 10 // connection: client reverse DNS, HELO
+	rankRBL   = 20 // connection: DNSBL/DNSWL, then URIBL on content
+	rankSPF   = 30 // envelope
+	rankDKIM  = 40 // content: DKIM, DMARC, ARC
+	rankMIME  = 50 // content: attachments
+	rankOther = 90
+)
+
+var registered []check
+
+// register adds a check; call it from an init function of the check's
+// file.
+func register(rank int, name string, run func(ctx context.Context, e *env, in *input) ([]string, error)) {
+	registered = append(registered, check{rank: rank, name: name, run: run})
+}
+
+func init() { register(rankDNS, "dns", checkDNS) }
+
+// checks lists the registered checks in rank order (name order within a
+// rank).
 func checks() []check {
-	return []check{
-		{"dns", checkDNS},
-	}
+	cs := append([]check(nil), registered...)
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].rank != cs[j].rank {
+			return cs[i].rank < cs[j].rank
+		}
+		return cs[i].name < cs[j].name
+	})
+	return cs
 }
 
 func main() {
@@ -160,12 +199,33 @@ type sample struct {
 	MailFrom string `json:"from"`
 }
 
+// demoZone reads testdata/demo.zone and then each testdata/zones/*.zone
+// (in name order) into one master file served at the root.
+func demoZone(dir string) (string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "zones", "*.zone"))
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(files)
+	files = append([]string{filepath.Join(dir, "demo.zone")}, files...)
+	var text []byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		text = append(text, fmt.Sprintf("\n; ---- %s\n$TTL 300\n", filepath.Base(f))...)
+		text = append(text, b...)
+	}
+	return string(text), nil
+}
+
 func startDemo(dir string) (*resolvertest.Server, []*input, error) {
-	zone, err := os.ReadFile(filepath.Join(dir, "demo.zone"))
+	zone, err := demoZone(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	srv, err := resolvertest.Start(resolvertest.Zone{Origin: ".", Text: string(zone)})
+	srv, err := resolvertest.Start(resolvertest.Zone{Origin: ".", Text: zone})
 	if err != nil {
 		return nil, nil, err
 	}

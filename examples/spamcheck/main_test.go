@@ -3,21 +3,49 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
-// TestDemo runs the demo end to end, as the README's first command does,
-// and checks that each check reported on each sample.
-func TestDemo(t *testing.T) {
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"-demo", "-testdata", "testdata"}, &out); err != nil {
-		t.Fatalf("run -demo: %v\n%s", err, out.String())
+var demo struct {
+	once sync.Once
+	out  string
+	err  error
+}
+
+// demoOutput runs the demo once, as the README's first command does, and
+// returns its output, for the tests of every check (check_<pkg>_test.go).
+func demoOutput(t *testing.T) string {
+	t.Helper()
+	demo.once.Do(func() {
+		var out bytes.Buffer
+		demo.err = run(context.Background(), []string{"-demo", "-testdata", "testdata"}, &out)
+		demo.out = out.String()
+	})
+	if demo.err != nil {
+		t.Fatalf("run -demo: %v\n%s", demo.err, demo.out)
 	}
-	got := out.String()
+	return demo.out
+}
+
+// sampleOutput returns the part of the demo output about one sample.
+func sampleOutput(t *testing.T, file string) string {
+	t.Helper()
+	out := demoOutput(t)
+	_, rest, ok := strings.Cut(out, "== "+file+":")
+	if !ok {
+		t.Fatalf("demo output has no section for %s:\n%s", file, out)
+	}
+	section, _, _ := strings.Cut(rest, "\n== ")
+	return section
+}
+
+// TestDemo checks the DNS facts check's lines in the demo.
+func TestDemo(t *testing.T) {
+	got := demoOutput(t)
 	for _, want := range []string{
 		"== samples/legit.eml",
 		"PTR 192.0.2.10: mail.example.com.",
@@ -36,11 +64,11 @@ func TestDemo(t *testing.T) {
 // TestRealMode checks one message file with an explicit envelope, as an
 // operator would, against a nameserver given with -dns.
 func TestRealMode(t *testing.T) {
-	zone, err := os.ReadFile("testdata/demo.zone")
+	zone, err := demoZone("testdata")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: string(zone)})
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: zone})
 	var out bytes.Buffer
 	args := []string{"-dns", srv.Addr, "-ip", "::ffff:192.0.2.10", "-helo", "mail.example.com", "-from", "alice@example.com", "testdata/samples/legit.eml"}
 	if err := run(context.Background(), args, &out); err != nil {
