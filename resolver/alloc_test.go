@@ -3,24 +3,14 @@ package resolver_test
 import (
 	"context"
 	"testing"
-
-	"github.com/spamkit/spamkit/resolver"
 )
 
 // TestCachedLookupAllocs pins the allocation promise of the cache hit
 // path: none for the typed methods, one (the returned copy) for the
 // net.Resolver-style ones.
 func TestCachedLookupAllocs(t *testing.T) {
-	srv := newServer(t)
-	r := srv.Resolver()
-	r.Cache = resolver.NewCache(resolver.CacheOptions{})
+	r := warmResolver(t, "example.com.", "dual.example.com")
 	ctx := context.Background()
-	if _, err := r.TXT(ctx, "example.com."); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.A(ctx, "dual.example.com"); err != nil {
-		t.Fatal(err)
-	}
 	tests := []struct {
 		name string
 		f    func()

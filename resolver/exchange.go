@@ -178,21 +178,31 @@ func netError(ctx context.Context, err error) error {
 	return err
 }
 
-func (r *Resolver) tryUDP(ctx context.Context, server string, q *dns.Msg) (*dns.Msg, error) {
-	out, err := q.Pack()
+// dial packs q and connects to server over network. The connection's
+// deadline follows ctx, and closing it through the returned func also
+// stops watching ctx.
+func (r *Resolver) dial(ctx context.Context, network, server string, q *dns.Msg) (out []byte, conn net.Conn, done func(), err error) {
+	out, err = q.Pack()
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	conn, err := r.dialer().DialContext(ctx, "udp", server)
+	conn, err = r.dialer().DialContext(ctx, network, server)
 	if err != nil {
-		return nil, netError(ctx, err)
+		return nil, nil, nil, netError(ctx, err)
 	}
-	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
-	defer stop()
 	if d, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(d)
 	}
+	return out, conn, func() { stop(); conn.Close() }, nil
+}
+
+func (r *Resolver) tryUDP(ctx context.Context, server string, q *dns.Msg) (*dns.Msg, error) {
+	out, conn, done, err := r.dial(ctx, "udp", server, q)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	if _, err := conn.Write(out); err != nil {
 		return nil, netError(ctx, err)
 	}
@@ -222,20 +232,11 @@ func (r *Resolver) tryUDP(ctx context.Context, server string, q *dns.Msg) (*dns.
 }
 
 func (r *Resolver) tryTCP(ctx context.Context, server string, q *dns.Msg) (*dns.Msg, error) {
-	out, err := q.Pack()
+	out, conn, done, err := r.dial(ctx, "tcp", server, q)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := r.dialer().DialContext(ctx, "tcp", server)
-	if err != nil {
-		return nil, netError(ctx, err)
-	}
-	defer conn.Close()
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
-	defer stop()
-	if d, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(d)
-	}
+	defer done()
 	frame := make([]byte, 2+len(out))
 	binary.BigEndian.PutUint16(frame, uint16(len(out)))
 	copy(frame[2:], out)
