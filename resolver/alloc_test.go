@@ -20,6 +20,11 @@ func TestCachedLookupAllocs(t *testing.T) {
 		{"A without trailing dot", func() { r.A(ctx, "dual.example.com") }, 0},
 		{"LookupTXT", func() { r.LookupTXT(ctx, "example.com.") }, 1},
 		{"LookupNetIP ip4", func() { r.LookupNetIP(ctx, "ip4", "dual.example.com") }, 1},
+		// Both families: the joined slice, and no goroutine.
+		{"IP ip", func() { r.IP(ctx, "ip", "dual.example.com") }, 1},
+	}
+	if _, err := r.IP(ctx, "ip", "dual.example.com"); err != nil {
+		t.Fatal(err)
 	}
 	for _, tt := range tests {
 		if got := testing.AllocsPerRun(1000, tt.f); got > tt.max {

@@ -134,6 +134,17 @@ func (c *Cache) get(k cacheKey) (*answer, time.Duration, bool) {
 	return e.a, left.Truncate(time.Second), true
 }
 
+// fresh reports whether k has an unexpired entry, without counting a hit
+// or a miss or touching the LRU order.
+func (c *Cache) fresh(k cacheKey) bool {
+	now := c.opts.Now()
+	s := c.shard(k)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.m[k]
+	return ok && e.expires.After(now)
+}
+
 // ttl returns how long a may be cached, after the clamps.
 func (c *Cache) ttl(a *answer) time.Duration {
 	if a.err != nil {

@@ -421,15 +421,15 @@ func (r *Resolver) IP(ctx context.Context, network, host string) (Result[netip.A
 	default:
 		return Result[netip.Addr]{}, &Error{Name: host, Type: network, Err: fmt.Errorf("resolver: unknown network %q", network)}
 	}
-	var six Result[netip.Addr]
-	var sixErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	var six, four Result[netip.Addr]
+	var sixErr, fourErr error
+	if r.Cache != nil && r.Cache.fresh(cacheKey{name: canonicalKey(host), qtype: dns.TypeAAAA}) {
+		// The usual warm case: no goroutine for a cache hit.
 		six, sixErr = r.AAAA(ctx, host)
-	}()
-	four, fourErr := r.A(ctx, host)
-	<-done
+		four, fourErr = r.A(ctx, host)
+	} else {
+		six, sixErr, four, fourErr = r.bothFamilies(ctx, host)
+	}
 	switch {
 	case fourErr == nil && sixErr == nil:
 		four.Records = append(slices.Clip(four.Records), six.Records...)
@@ -451,6 +451,19 @@ func (r *Resolver) IP(ctx context.Context, network, host string) (Result[netip.A
 	default:
 		return four, fourErr
 	}
+}
+
+// bothFamilies looks up AAAA and A concurrently. (Its own function, so
+// that the goroutine's captured results do not move IP's to the heap.)
+func (r *Resolver) bothFamilies(ctx context.Context, host string) (six Result[netip.Addr], sixErr error, four Result[netip.Addr], fourErr error) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		six, sixErr = r.AAAA(ctx, host)
+	}()
+	four, fourErr = r.A(ctx, host)
+	<-done
+	return six, sixErr, four, fourErr
 }
 
 // maybeIP reports whether host may be an IP literal, so that the
