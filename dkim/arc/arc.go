@@ -1,0 +1,178 @@
+package arc
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/dkim/authres"
+)
+
+// MaxSets is the most ARC sets a message may carry (RFC 8617 §4.2.1).
+const MaxSets = 50
+
+// Errors. A Verification's Err wraps one of them or a dkim error.
+var (
+	// ErrStructure reports a malformed chain: a missing or duplicate
+	// header of a set, a gap in the instances, a wrong cv= (§5.2 step 3).
+	ErrStructure = errors.New("arc: invalid chain structure")
+	// ErrTooManySets reports more than MaxSets sets (or than
+	// Verifier.MaxSets).
+	ErrTooManySets = errors.New("arc: too many ARC sets")
+	// ErrChainFailed reports a chain whose newest seal has cv=fail.
+	ErrChainFailed = errors.New("arc: chain already failed (cv=fail)")
+	// ErrMessageSignature reports an ARC-Message-Signature that does not
+	// verify.
+	ErrMessageSignature = errors.New("arc: ARC-Message-Signature did not verify")
+	// ErrSeal reports an ARC-Seal that does not verify.
+	ErrSeal = errors.New("arc: ARC-Seal did not verify")
+	// ErrSealerConfig reports an unusable Sealer.
+	ErrSealerConfig = errors.New("arc: invalid sealer configuration")
+)
+
+// Result is a chain validation status (RFC 8617 §4.4, the cv= tokens).
+type Result string
+
+// The results.
+const (
+	None Result = "none" // no ARC sets
+	Pass Result = "pass" // every seal and the newest message signature verified
+	Fail Result = "fail" // something did not
+)
+
+// String returns the token.
+func (r Result) String() string { return string(r) }
+
+// SetResult is what verification found for one ARC set.
+type SetResult struct {
+	Instance int
+	Domain   string // the seal's d=
+	Selector string // the seal's s=
+	CV       Result // the seal's cv=
+	// AMSErr is the failure of the set's ARC-Message-Signature; nil if
+	// it verified or was not checked (only the newest must be, older
+	// ones are checked down to the first failure, for OldestPass).
+	AMSErr error
+	// SealErr is nil if the set's ARC-Seal verified.
+	SealErr error
+	// Results is the set's ARC-Authentication-Results payload, parsed
+	// (zero if it did not parse).
+	Results authres.Header
+}
+
+// Verification is the outcome of verifying a message's chain.
+type Verification struct {
+	Result Result
+	// Err says why the result is fail.
+	Err error
+	// Instances is the number of sets (the newest instance).
+	Instances int
+	// FailedInstance is the instance whose signature or seal failed, or
+	// 0.
+	FailedInstance int
+	// OldestPass is the lowest instance from which every
+	// ARC-Message-Signature verifies, when the chain passes (§5.2 step
+	// 5); 0 when it does not pass.
+	OldestPass int
+	// Sets holds each set's details, by instance order (Sets[0] is i=1).
+	Sets []SetResult
+}
+
+// AuthResult renders v as an Authentication-Results arc result (RFC 8617
+// §10.2): header.oldest-pass when above 1, and the failing instance as
+// reason.
+func (v *Verification) AuthResult() authres.Result {
+	r := authres.Result{Method: "arc", Value: string(v.Result)}
+	if v.Err != nil {
+		r.Reason = v.Err.Error()
+		if v.FailedInstance > 0 {
+			r.Reason = fmt.Sprintf("i=%d: %v", v.FailedInstance, v.Err)
+		}
+	}
+	if v.Result == Pass && v.OldestPass > 1 {
+		r.Props = append(r.Props, authres.Prop{Type: "header", Property: "oldest-pass", Value: fmt.Sprint(v.OldestPass)})
+	}
+	return r
+}
+
+// set holds the three fields of one instance.
+type set struct {
+	aar, ams, as []dkim.Field
+}
+
+// collect groups the ARC header fields by instance. It returns the sets
+// by instance (index i-1), or an ErrStructure/ErrTooManySets error.
+func collect(h dkim.Header, maxSets int) ([]set, error) {
+	byInst := map[int]*set{}
+	top := 0
+	for _, f := range h {
+		var dst func(*set) *[]dkim.Field
+		switch strings.ToLower(f.Name) {
+		case "arc-authentication-results":
+			dst = func(s *set) *[]dkim.Field { return &s.aar }
+		case "arc-message-signature":
+			dst = func(s *set) *[]dkim.Field { return &s.ams }
+		case "arc-seal":
+			dst = func(s *set) *[]dkim.Field { return &s.as }
+		default:
+			continue
+		}
+		inst, err := instanceOf(f)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrStructure, f.Name, err)
+		}
+		s := byInst[inst]
+		if s == nil {
+			s = &set{}
+			byInst[inst] = s
+		}
+		*dst(s) = append(*dst(s), f)
+		top = max(top, inst)
+	}
+	if top == 0 {
+		return nil, nil
+	}
+	if top > maxSets {
+		return nil, fmt.Errorf("%w: %d, limit %d", ErrTooManySets, top, maxSets)
+	}
+	sets := make([]set, top)
+	for i := 1; i <= top; i++ {
+		s := byInst[i]
+		// §5.2 step 3.1, 3.2: exactly one of each, no gaps.
+		if s == nil || len(s.aar) != 1 || len(s.ams) != 1 || len(s.as) != 1 {
+			return nil, fmt.Errorf("%w: instance %d lacks or repeats a field", ErrStructure, i)
+		}
+		sets[i-1] = *s
+	}
+	return sets, nil
+}
+
+// topInstance returns the highest instance of the ARC header fields in
+// h, ignoring those without a valid i=, and whether h has any ARC field.
+func topInstance(h dkim.Header) (int, bool) {
+	top, any := 0, false
+	for _, f := range h {
+		switch strings.ToLower(f.Name) {
+		case "arc-authentication-results", "arc-message-signature", "arc-seal":
+			any = true
+			if n, err := instanceOf(f); err == nil {
+				top = max(top, n)
+			}
+		}
+	}
+	return top, any
+}
+
+// instanceOf reads the i= tag of an ARC field. For ARC-Authentication-
+// Results the payload is "i=N; authserv-id; ..." (§4.1.1).
+func instanceOf(f dkim.Field) (int, error) {
+	v := f.Value()
+	for spec := range strings.SplitSeq(v, ";") {
+		name, val, ok := strings.Cut(spec, "=")
+		if ok && strings.TrimSpace(name) == "i" {
+			return dkim.ParseInstance(val)
+		}
+	}
+	return 0, errors.New("no i= tag")
+}

@@ -1,0 +1,232 @@
+package arc_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/dkim/arc"
+	"github.com/spamkit/spamkit/dkim/authres"
+	"github.com/spamkit/spamkit/internal/dkimtest"
+	"github.com/spamkit/spamkit/internal/testenv"
+	"github.com/spamkit/spamkit/resolver/resolvertest"
+)
+
+// TestInteropDKIMPy verifies the chains sealed by dkimpy's arc_sign
+// (dkim/testdata/gen-fixtures.sh): 1 to 3 hops, the second hop a list
+// that changes the subject and body, and a chain tampered with after
+// the third hop.
+func TestInteropDKIMPy(t *testing.T) {
+	srv := dkimtest.Server(t)
+	for _, tc := range []struct {
+		file       string
+		want       arc.Result
+		instances  int
+		oldestPass int
+		failed     int
+		err        error
+	}{
+		{"interop/arc-1.eml", arc.Pass, 1, 1, 0, nil},
+		{"interop/arc-2.eml", arc.Pass, 2, 2, 0, nil},
+		{"interop/arc-3.eml", arc.Pass, 3, 2, 0, nil},
+		{"interop/arc-3-tampered.eml", arc.Fail, 3, 0, 3, arc.ErrMessageSignature},
+		{"interop/dkimpy-plain-rsa-sha256-relaxed-relaxed.eml", arc.None, 0, 0, 0, nil},
+	} {
+		t.Run(filepath.Base(tc.file), func(t *testing.T) {
+			v := &arc.Verifier{Resolver: srv.Resolver()}
+			got, err := v.Verify(context.Background(), bytes.NewReader(dkimtest.Read(t, tc.file)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Result != tc.want || got.Instances != tc.instances || got.OldestPass != tc.oldestPass || got.FailedInstance != tc.failed ||
+				tc.err != nil && !errors.Is(got.Err, tc.err) || tc.err == nil && got.Err != nil {
+				t.Errorf("Verify(%s) = %s n=%d oldest-pass=%d failed=%d err=%v, want %s %d %d %d %v",
+					tc.file, got.Result, got.Instances, got.OldestPass, got.FailedInstance, got.Err, tc.want, tc.instances, tc.oldestPass, tc.failed, tc.err)
+			}
+			if tc.instances > 0 && got.Sets[0].Results.ServID != "mx.example.org" {
+				t.Errorf("Verify(%s).Sets[0].Results.ServID = %q, want mx.example.org", tc.file, got.Sets[0].Results.ServID)
+			}
+		})
+	}
+}
+
+func seal(t *testing.T, s *arc.Sealer, msg []byte, cv arc.Result) []byte {
+	t.Helper()
+	fields, err := s.Seal(bytes.NewReader(msg), []authres.Result{{Method: "dkim", Value: "pass", Props: []authres.Prop{{Type: "header", Property: "d", Value: "example.com"}}}}, cv)
+	if err != nil {
+		t.Fatalf("Seal: %v", err)
+	}
+	return append([]byte(fields), msg...)
+}
+
+func sealers(t *testing.T) []*arc.Sealer {
+	now := func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) }
+	return []*arc.Sealer{
+		{Domain: "example.org", Selector: "rsa2048", Key: dkimtest.Key(t, "rsa2048"), AuthServID: "mx.example.org", Now: now},
+		{Domain: "example.net", Selector: "ed", Key: dkimtest.Key(t, "ed25519"), AuthServID: "lists.example.net", Now: now},
+	}
+}
+
+// TestSealVerify seals a message for one hop, then on top of dkimpy's
+// three-hop chain, and verifies both.
+func TestSealVerify(t *testing.T) {
+	srv := dkimtest.Server(t)
+	v := &arc.Verifier{Resolver: srv.Resolver()}
+	for _, s := range sealers(t) {
+		t.Run(s.Domain, func(t *testing.T) {
+			one := seal(t, s, dkimtest.Read(t, "messages/plain.eml"), arc.None)
+			four := seal(t, s, dkimtest.Read(t, "interop/arc-3.eml"), arc.Pass)
+			for name, msg := range map[string][]byte{"one hop": one, "fourth hop": four} {
+				got, err := v.Verify(context.Background(), bytes.NewReader(msg))
+				if err != nil || got.Result != arc.Pass {
+					t.Errorf("Verify(%s sealed by %s) = %s, %v (%v)", name, s.Domain, got.Result, got.Err, err)
+				}
+			}
+		})
+	}
+}
+
+// TestChainFailures checks structural failures and the set limit.
+func TestChainFailures(t *testing.T) {
+	srv := dkimtest.Server(t)
+	chain := string(dkimtest.Read(t, "interop/arc-3.eml"))
+	drop := func(re string) string { return regexp.MustCompile(re).ReplaceAllString(chain, "") }
+	for _, tc := range []struct {
+		name string
+		msg  string
+		v    arc.Verifier
+		err  error
+	}{
+		{"missing AAR 2", drop(`(?m)^ARC-Authentication-Results: i=2;[^\r]*\r\n(\s[^\r]*\r\n)*`), arc.Verifier{}, arc.ErrStructure},
+		{"set 2 removed", drop(`(?m)^ARC-[A-Za-z-]+: i=2;[^\r]*\r\n(\s[^\r]*\r\n)*`), arc.Verifier{}, arc.ErrStructure},
+		{"duplicate seal", strings.Replace(chain, "ARC-Seal: i=3;", "ARC-Seal: i=2; cv=pass; a=rsa-sha256; d=x; s=y; b=AAAA\r\nARC-Seal: i=3;", 1), arc.Verifier{}, arc.ErrStructure},
+		{"cv=fail on top", strings.Replace(chain, "ARC-Seal: i=3; cv=pass", "ARC-Seal: i=3; cv=fail", 1), arc.Verifier{}, arc.ErrChainFailed},
+		{"cv=none above 1", strings.Replace(chain, "ARC-Seal: i=2; cv=pass", "ARC-Seal: i=2; cv=none", 1), arc.Verifier{}, arc.ErrStructure},
+		{"seal 1 altered", regexp.MustCompile(`(ARC-Seal: i=1;[^b]*t=179550000)0`).ReplaceAllString(chain, "${1}1"), arc.Verifier{}, arc.ErrSeal},
+		{"more sets than MaxSets", chain, arc.Verifier{MaxSets: 2}, arc.ErrTooManySets},
+		{"instance over 50", strings.Replace(chain, "ARC-Seal: i=3;", "ARC-Seal: i=51;", 1), arc.Verifier{}, arc.ErrStructure},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := tc.v
+			v.Resolver = srv.Resolver()
+			got, err := v.Verify(context.Background(), strings.NewReader(tc.msg))
+			if err != nil || got.Result != arc.Fail || !errors.Is(got.Err, tc.err) {
+				t.Errorf("Verify(%s) = %s, %v (%v), want fail %v", tc.name, got.Result, got.Err, err, tc.err)
+			}
+		})
+	}
+}
+
+// TestSealLimit checks that a 51st set is refused.
+func TestSealLimit(t *testing.T) {
+	s := sealers(t)[1]
+	msg := dkimtest.Read(t, "messages/plain.eml")
+	cv := arc.None
+	for range arc.MaxSets {
+		msg = seal(t, s, msg, cv)
+		cv = arc.Pass
+	}
+	if _, err := s.Seal(bytes.NewReader(msg), nil, arc.Pass); !errors.Is(err, arc.ErrTooManySets) {
+		t.Errorf("Seal(50 sets) = %v, want ErrTooManySets", err)
+	}
+}
+
+// TestReverseInteropDKIMPy has dkimpy verify our seals and signatures
+// (its arc_verify and verify, the functions behind arcverify and
+// dkimverify, with DNS answered from keys.zone). It skips when dkimpy is
+// not installed, unless SPAMKIT_INTEGRATION=1.
+func TestReverseInteropDKIMPy(t *testing.T) {
+	testenv.Program(t, "arcverify")
+	testenv.Program(t, "dkimverify")
+	py := testenv.Program(t, "python3")
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		py = "/usr/bin/python3" // the interpreter dkimpy is installed for
+	}
+	dir := dkimtest.Dir(t)
+	tmp := t.TempDir()
+	run := func(cmd string, msg []byte) string {
+		t.Helper()
+		f := filepath.Join(tmp, "msg.eml")
+		if err := os.WriteFile(f, msg, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(py, filepath.Join(dir, "dkimpy.py"), cmd, f, filepath.Join(dir, "keys.zone")).CombinedOutput()
+		if err != nil {
+			return "error: " + err.Error() + ": " + string(out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	server := dkimtest.Server(t)
+	base := dkimtest.Read(t, "messages/ws.eml")
+	for _, c := range []dkim.Canonicalization{dkim.Simple, dkim.Relaxed} {
+		for _, k := range []string{"rsa2048", "ed25519"} {
+			sel := map[string]string{"rsa2048": "rsa2048", "ed25519": "ed"}[k]
+			s := &dkim.Signer{Domain: "example.com", Selector: sel, Key: dkimtest.Key(t, k), HeaderCanonicalization: c, BodyCanonicalization: c}
+			f, err := s.Sign(bytes.NewReader(base))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := run("verify", append([]byte(f), base...)); got != "pass" {
+				t.Errorf("dkimpy verify(ours %s %s) = %s, want pass", k, c, got)
+			}
+		}
+	}
+	// Chains of 1 to 3 hops sealed by us, the second hop a list that
+	// rewrites the subject and adds a footer. dkimpy's ARC code knows
+	// only rsa-sha256 ("unknown signature algorithm: ed25519-sha256"),
+	// so our ed25519 chains are checked by TestSealChain alone.
+	for _, k := range []string{"rsa2048"} {
+		t.Run(k, func(t *testing.T) {
+			msg := dkimtest.Read(t, "messages/plain.eml")
+			for hop := range 3 {
+				msg = hopSeal(t, server, k, hop, msg)
+				if got := run("arcverify", msg); !strings.HasPrefix(got, "pass") {
+					t.Errorf("dkimpy arc_verify(our %s chain of %d) = %s, want pass", k, hop+1, got)
+				}
+				tampered := append(bytes.Clone(msg), "tampered\r\n"...)
+				if got := run("arcverify", tampered); !strings.Contains(got, "fail Most recent ARC-Message-Signature did not validate") {
+					t.Errorf("dkimpy arc_verify(our %s chain of %d, body changed) = %s, want fail", k, hop+1, got)
+				}
+			}
+		})
+	}
+	// Our seal on dkimpy's three hops.
+	msg := seal(t, sealers(t)[0], dkimtest.Read(t, "interop/arc-3.eml"), arc.Pass)
+	if got := run("arcverify", msg); !strings.HasPrefix(got, "pass") {
+		t.Errorf("dkimpy arc_verify(our seal on dkimpy's 3 hops) = %s, want pass", got)
+	}
+}
+
+// hopSeal passes msg through hop number hop (0-based) of a three-hop
+// path: example.org, a list at example.net that tags the subject and
+// adds a footer, and relay.example.com; each verifies the incoming chain
+// and seals with the key named k.
+func hopSeal(t *testing.T, srv *resolvertest.Server, k string, hop int, msg []byte) []byte {
+	t.Helper()
+	domains := []string{"example.org", "example.net", "relay.example.com"}
+	sel := map[string]string{"rsa2048": "rsa2048", "ed25519": "ed"}[k]
+	in, err := (&arc.Verifier{Resolver: srv.Resolver()}).Verify(context.Background(), bytes.NewReader(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hop == 1 {
+		msg = bytes.Replace(msg, []byte("Subject: "), []byte("Subject: [list] "), 1)
+		msg = append(msg, "-- \r\nlist footer\r\n"...)
+	}
+	s := &arc.Sealer{Domain: domains[hop], Selector: sel, Key: dkimtest.Key(t, k), AuthServID: "mx." + domains[hop],
+		Now: func() time.Time { return time.Date(2026, 11, 24, 12, hop, 0, 0, time.UTC) }}
+	ar := in.AuthResult()
+	fields, err := s.Seal(bytes.NewReader(msg), []authres.Result{ar}, in.Result)
+	if err != nil {
+		t.Fatalf("Seal(hop %d): %v", hop+1, err)
+	}
+	return append([]byte(fields), msg...)
+}

@@ -1,0 +1,186 @@
+package arc
+
+import (
+	"bufio"
+	"bytes"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/dkim/authres"
+)
+
+// DefaultHeaders are the header fields an ARC-Message-Signature covers
+// when Sealer.Headers is nil (those present are signed).
+var DefaultHeaders = []string{
+	"From", "To", "Cc", "Subject", "Date", "Message-ID", "Reply-To",
+	"In-Reply-To", "References", "MIME-Version", "Content-Type",
+	"Content-Transfer-Encoding", "DKIM-Signature", "List-Id",
+}
+
+// Sealer adds an ARC set to messages (RFC 8617 §5.1). Domain, Selector,
+// Key and AuthServID are required.
+//
+// A Sealer is safe for concurrent use by multiple goroutines; its fields
+// must not change after first use.
+type Sealer struct {
+	Domain   string        // d=
+	Selector string        // s=
+	Key      crypto.Signer // *rsa.PrivateKey (rsa-sha256) or ed25519.PrivateKey
+	// AuthServID is the authserv-id of the ARC-Authentication-Results.
+	AuthServID string
+	// Headers lists the fields the ARC-Message-Signature covers. If nil,
+	// DefaultHeaders.
+	Headers []string
+	// Now returns the time for t=. If nil, time.Now.
+	Now func() time.Time
+	// MaxHeaderBytes bounds the header block read. If zero,
+	// dkim.DefaultMaxHeaderBytes.
+	MaxHeaderBytes int
+}
+
+// Seal reads a message from r and returns the ARC set to prepend to it:
+// ARC-Seal, ARC-Message-Signature and ARC-Authentication-Results
+// (carrying results, this hop's findings), each CRLF-terminated. cv is
+// the chain status this hop found for the incoming message (Verify's
+// Result): none (or empty) for a message without sets, pass or fail
+// otherwise. With cv=fail the seal covers only the new set (RFC 8617
+// §5.1.2), so a malformed chain can still be sealed as failed.
+func (s *Sealer) Seal(r io.Reader, results []authres.Result, cv Result) (string, error) {
+	if s.Domain == "" || s.Selector == "" || s.Key == nil || s.AuthServID == "" {
+		return "", fmt.Errorf("%w: Domain, Selector, Key and AuthServID are required", ErrSealerConfig)
+	}
+	var alg dkim.Algorithm
+	switch s.Key.Public().(type) {
+	case *rsa.PublicKey:
+		alg = dkim.RSASHA256
+	case ed25519.PublicKey:
+		alg = dkim.Ed25519SHA256
+	default:
+		return "", fmt.Errorf("%w: key of type %T", ErrSealerConfig, s.Key.Public())
+	}
+	for _, name := range s.Headers {
+		// RFC 8617 §4.1.2: ARC-Seal fields MUST NOT be in an AMS's h=.
+		if strings.EqualFold(name, "ARC-Seal") {
+			return "", fmt.Errorf("%w: Headers includes ARC-Seal", ErrSealerConfig)
+		}
+	}
+	br := bufio.NewReaderSize(r, 16<<10)
+	h, err := dkim.ReadHeader(br, s.MaxHeaderBytes)
+	if err != nil {
+		return "", err
+	}
+	// §5.1.1: the new instance is one above the highest present. A
+	// failed chain (§5.1.2) may be malformed, so its instances are only
+	// scanned; a valid one must have every set.
+	var sets []set
+	top, anyARC := topInstance(h)
+	if cv != Fail {
+		if sets, err = collect(h, MaxSets); err != nil {
+			return "", err
+		}
+	}
+	inst := top + 1
+	if inst > MaxSets {
+		// §4.2.1: a chain cannot grow past 50 sets.
+		return "", fmt.Errorf("%w: instance %d", ErrTooManySets, inst)
+	}
+	switch {
+	case inst == 1 && !anyARC:
+		if cv != None && cv != "" {
+			return "", fmt.Errorf("%w: cv=%s without ARC sets", ErrStructure, cv)
+		}
+		cv = None // §5.1.1 step 2: the first set has cv=none
+	case cv == Fail:
+		sets = nil // §5.1.2: the seal covers only its own set
+	case cv != Pass:
+		return "", fmt.Errorf("%w: cv=%q with %d sets present", ErrStructure, cv, top)
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	t := strconv.FormatInt(now().Unix(), 10)
+	i := strconv.Itoa(inst)
+
+	// ARC-Authentication-Results (§4.1.1).
+	aar := "ARC-Authentication-Results: i=" + i + "; " + authres.Header{ServID: s.AuthServID, Results: results}.String() + "\r\n"
+
+	// ARC-Message-Signature (§4.1.2): a DKIM signature, relaxed/relaxed.
+	bh := dkim.NewBodyHasher(alg, dkim.Relaxed, -1)
+	if _, err := io.Copy(bh, br); err != nil {
+		return "", err
+	}
+	bodyHash, _ := bh.Sum()
+	want := s.Headers
+	if want == nil {
+		want = DefaultHeaders
+	}
+	var names []string
+	from := false
+	for _, f := range h {
+		for _, w := range want {
+			if strings.EqualFold(f.Name, w) || strings.EqualFold(f.Name, "From") {
+				names = append(names, strings.ToLower(f.Name))
+				from = from || strings.EqualFold(f.Name, "From")
+				break
+			}
+		}
+	}
+	if !from {
+		names = append(names, "from") // RFC 6376 §5.4, via RFC 8617 §4.1.2
+	}
+	amsTags := dkim.Tags{{Name: "i", Value: i}, {Name: "a", Value: string(alg)}, {Name: "c", Value: "relaxed/relaxed"},
+		{Name: "d", Value: s.Domain}, {Name: "s", Value: s.Selector}, {Name: "t", Value: t},
+		{Name: "h", Value: strings.Join(names, ":")}, {Name: "bh", Value: base64.StdEncoding.EncodeToString(bodyHash)}, {Name: "b", Value: ""}}
+	ams := dkim.FormatField("ARC-Message-Signature", amsTags)
+	sig, err := dkim.SignDigest(s.Key, alg, dkim.HeaderHash(alg, h, names, dkim.Relaxed, ams))
+	if err != nil {
+		return "", fmt.Errorf("arc: signing: %w", err)
+	}
+	amsTags[len(amsTags)-1].Value = base64.StdEncoding.EncodeToString(sig)
+	ams = dkim.FormatField("ARC-Message-Signature", amsTags)
+
+	// ARC-Seal (§4.1.3): over every set, oldest first, this one last.
+	asTags := dkim.Tags{{Name: "i", Value: i}, {Name: "a", Value: string(alg)}, {Name: "cv", Value: string(cv)},
+		{Name: "d", Value: s.Domain}, {Name: "s", Value: s.Selector}, {Name: "t", Value: t}, {Name: "b", Value: ""}}
+	as := dkim.FormatField("ARC-Seal", asTags)
+	hh := alg.Hash().New()
+	var buf []byte
+	for _, st := range sets {
+		for _, f := range []dkim.Field{st.aar[0], st.ams[0], st.as[0]} {
+			buf = dkim.Relaxed.AppendHeader(buf[:0], f.Raw)
+			hh.Write(buf)
+		}
+	}
+	for _, raw := range []string{aar, ams} {
+		buf = dkim.Relaxed.AppendHeader(buf[:0], raw)
+		hh.Write(buf)
+	}
+	buf = dkim.Relaxed.AppendHeader(buf[:0], dkim.StripSignature(as))
+	hh.Write(bytes.TrimRight(buf, "\r\n"))
+	sig, err = dkim.SignDigest(s.Key, alg, hh.Sum(nil))
+	if err != nil {
+		return "", fmt.Errorf("arc: signing: %w", err)
+	}
+	asTags[len(asTags)-1].Value = base64.StdEncoding.EncodeToString(sig)
+	as = dkim.FormatField("ARC-Seal", asTags)
+	return as + ams + aar, nil
+}
+
+func decodeB64(s string) ([]byte, error) {
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
+			return -1
+		}
+		return r
+	}, s)
+	return base64.StdEncoding.DecodeString(s)
+}
