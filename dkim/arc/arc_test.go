@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
 	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/dkim/arc"
 	"github.com/spamkit/spamkit/dkim/authres"
@@ -125,8 +126,11 @@ func TestChainFailures(t *testing.T) {
 	}
 }
 
-// TestSealLimit checks that a 51st set is refused.
+// TestSealLimit builds a chain of 50 sets (RFC 8617 §4.2.1), which
+// verifies, and checks that a 51st set is refused by the sealer and, when
+// forged, by the verifier.
 func TestSealLimit(t *testing.T) {
+	srv := dkimtest.Server(t)
 	s := sealers(t)[1]
 	msg := dkimtest.Read(t, "messages/plain.eml")
 	cv := arc.None
@@ -134,8 +138,23 @@ func TestSealLimit(t *testing.T) {
 		msg = seal(t, s, msg, cv)
 		cv = arc.Pass
 	}
+	v := &arc.Verifier{Resolver: srv.Resolver()}
+	got, err := v.Verify(context.Background(), bytes.NewReader(msg))
+	if err != nil || got.Result != arc.Pass || got.Instances != arc.MaxSets {
+		t.Errorf("Verify(50 sets) = %s n=%d %v (%v), want pass n=50", got.Result, got.Instances, got.Err, err)
+	}
+	if n := srv.Count("ed._domainkey.example.net.", dns.TypeTXT); n != 1 {
+		t.Errorf("Verify(50 sets) fetched the shared key %d times, want 1", n)
+	}
 	if _, err := s.Seal(bytes.NewReader(msg), nil, arc.Pass); !errors.Is(err, arc.ErrTooManySets) {
 		t.Errorf("Seal(50 sets) = %v, want ErrTooManySets", err)
+	}
+	forged := append([]byte("ARC-Seal: i=51; cv=pass; a=ed25519-sha256; d=example.net; s=ed; b=AAAA\r\n"+
+		"ARC-Message-Signature: i=51; a=ed25519-sha256; d=example.net; s=ed; h=from; bh=AAAA; b=AAAA\r\n"+
+		"ARC-Authentication-Results: i=51; x; arc=pass\r\n"), msg...)
+	got, err = v.Verify(context.Background(), bytes.NewReader(forged))
+	if err != nil || got.Result != arc.Fail || !errors.Is(got.Err, arc.ErrStructure) {
+		t.Errorf("Verify(51 sets) = %s %v (%v), want fail ErrStructure", got.Result, got.Err, err)
 	}
 }
 

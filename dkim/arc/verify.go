@@ -33,6 +33,18 @@ type Verifier struct {
 	// MaxHeaderBytes bounds the header block (dkim.ErrHeaderTooLarge).
 	// If zero, dkim.DefaultMaxHeaderBytes.
 	MaxHeaderBytes int
+	// MaxKeyRecordBytes bounds a key record (dkim.ErrKeyTooLarge). If
+	// zero, dkim.DefaultMaxKeyRecordBytes.
+	MaxKeyRecordBytes int
+}
+
+// keyCache memoizes key lookups within one verification: a chain's
+// hops often share a selector, and every set has two signatures.
+type keyCache map[string]keyEntry
+
+type keyEntry struct {
+	keys []*dkim.Key
+	err  error
 }
 
 // Verify reads a message from r and validates its ARC chain (RFC 8617
@@ -61,6 +73,7 @@ func (v *Verifier) VerifyHeader(ctx context.Context, h dkim.Header, body io.Read
 		return Verification{Result: None}, nil // §5.2 step 1
 	}
 	res := Verification{Instances: n, Sets: make([]SetResult, n)}
+	keys := keyCache{}
 	seals := make([]*seal, n)
 	for i, s := range sets {
 		sr := &res.Sets[i]
@@ -134,7 +147,7 @@ func (v *Verifier) VerifyHeader(ctx context.Context, h dkim.Header, body io.Read
 				amsErr[i] = fmt.Errorf("%w: %w", ErrMessageSignature, dkim.ErrBodyHash)
 			} else {
 				digest := dkim.HeaderHash(sig.Algorithm, h, sig.Headers, sig.HeaderCanon, sig.Field.Raw)
-				amsErr[i] = v.verifyDigest(ctx, sig.Selector, sig.Domain, sig.Algorithm, digest, sig.Sig, ErrMessageSignature)
+				amsErr[i] = v.verifyDigest(ctx, keys, sig.Selector, sig.Domain, sig.Algorithm, digest, sig.Sig, ErrMessageSignature)
 			}
 		}
 		res.Sets[i].AMSErr = amsErr[i]
@@ -166,7 +179,7 @@ func (v *Verifier) VerifyHeader(ctx context.Context, h dkim.Header, body io.Read
 			}
 			hh.Write(buf)
 		}
-		err := v.verifyDigest(ctx, seals[i].selector, seals[i].domain, seals[i].alg, hh.Sum(nil), seals[i].sig, ErrSeal)
+		err := v.verifyDigest(ctx, keys, seals[i].selector, seals[i].domain, seals[i].alg, hh.Sum(nil), seals[i].sig, ErrSeal)
 		res.Sets[i].SealErr = err
 		if err != nil {
 			return fail(res, i+1, err), nil
@@ -182,12 +195,18 @@ func fail(res Verification, inst int, err error) Verification {
 }
 
 // verifyDigest fetches the key and verifies sig; failures wrap kind.
-func (v *Verifier) verifyDigest(ctx context.Context, selector, domain string, alg dkim.Algorithm, digest, sig []byte, kind error) error {
-	r := v.Resolver
-	if r == nil {
-		r = net.DefaultResolver
+func (v *Verifier) verifyDigest(ctx context.Context, cache keyCache, selector, domain string, alg dkim.Algorithm, digest, sig []byte, kind error) error {
+	name := selector + "._domainkey." + domain
+	e, ok := cache[name]
+	if !ok {
+		r := v.Resolver
+		if r == nil {
+			r = net.DefaultResolver
+		}
+		e.keys, _, e.err = dkim.LookupKey(ctx, r, selector, domain, v.MaxKeyRecordBytes)
+		cache[name] = e
 	}
-	keys, _, err := dkim.LookupKey(ctx, r, selector, domain, 0)
+	keys, err := e.keys, e.err
 	if err != nil {
 		return fmt.Errorf("%w: %w", kind, err)
 	}
@@ -197,6 +216,10 @@ func (v *Verifier) verifyDigest(ctx context.Context, selector, domain string, al
 	}
 	err = errors.New("no usable key")
 	for _, k := range keys {
+		if k.Type == "rsa" && k.Bits > dkim.DefaultMaxRSABits {
+			err = fmt.Errorf("%w: %d-bit RSA key", dkim.ErrKeyTooLarge, k.Bits)
+			continue
+		}
 		if k.Type == "rsa" && k.Bits < minBits {
 			err = fmt.Errorf("%w: %d bits", dkim.ErrWeakKey, k.Bits)
 			continue

@@ -3,6 +3,7 @@ package dmarc_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -137,6 +138,14 @@ func FuzzParse(f *testing.F) {
 		}
 		if r.Percent < 0 || r.Percent > 100 || (r.DKIMAlignment != dmarc.Relaxed && r.DKIMAlignment != dmarc.Strict) {
 			t.Fatalf("Parse(%q) = %+v: out of range", s, r)
+		}
+		// Round trip: the rendered record parses to the same record.
+		again, err := dmarc.Parse(r.String())
+		if err != nil {
+			t.Fatalf("Parse(%q) = %v, the String of Parse(%q)", r.String(), err, s)
+		}
+		if !reflect.DeepEqual(again, r) {
+			t.Fatalf("Parse(String(Parse(%q))) = %+v, want %+v", s, again, r)
 		}
 	})
 }

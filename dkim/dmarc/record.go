@@ -164,3 +164,48 @@ func uriList(v string) []string {
 	}
 	return out
 }
+
+// String renders r as a DMARC record (RFC 7489 §6.4), v=DMARC1 first,
+// omitting tags at their defaults. Parse(r.String()) gives r back.
+func (r *Record) String() string {
+	var b strings.Builder
+	b.WriteString("v=DMARC1; p=")
+	b.WriteString(string(r.Policy))
+	add := func(name, value string) {
+		b.WriteString("; ")
+		b.WriteString(name)
+		b.WriteByte('=')
+		b.WriteString(value)
+	}
+	if r.SubdomainPolicy != "" {
+		add("sp", string(r.SubdomainPolicy))
+	}
+	if r.NonexistentPolicy != "" {
+		add("np", string(r.NonexistentPolicy))
+	}
+	if r.DKIMAlignment != "" && r.DKIMAlignment != Relaxed {
+		add("adkim", string(r.DKIMAlignment))
+	}
+	if r.SPFAlignment != "" && r.SPFAlignment != Relaxed {
+		add("aspf", string(r.SPFAlignment))
+	}
+	if r.Percent != 100 {
+		add("pct", strconv.Itoa(r.Percent))
+	}
+	if len(r.ReportAggregate) > 0 {
+		add("rua", strings.Join(r.ReportAggregate, ","))
+	}
+	if len(r.ReportFailure) > 0 {
+		add("ruf", strings.Join(r.ReportFailure, ","))
+	}
+	if r.FailureOptions != "" && r.FailureOptions != "0" {
+		add("fo", r.FailureOptions)
+	}
+	if r.ReportFormat != "" && r.ReportFormat != "afrf" {
+		add("rf", r.ReportFormat)
+	}
+	if r.ReportInterval != 0 && r.ReportInterval != 24*time.Hour {
+		add("ri", strconv.FormatInt(int64(r.ReportInterval/time.Second), 10))
+	}
+	return b.String()
+}
