@@ -62,6 +62,17 @@ func (r Result) String() string {
 	return b.String()
 }
 
+// Result returns the first result of method (case-insensitive), and
+// whether there is one.
+func (h Header) Result(method string) (Result, bool) {
+	for _, r := range h.Results {
+		if strings.EqualFold(r.Method, method) {
+			return r, true
+		}
+	}
+	return Result{}, false
+}
+
 // String renders the field value, unfolded.
 func (h Header) String() string { return h.render("; ") }
 

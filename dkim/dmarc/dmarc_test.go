@@ -53,6 +53,9 @@ func TestEvaluate(t *testing.T) {
 		{name: "nonexistent np", in: dmarc.Input{FromDomains: []string{"nosuch.example.com"}}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
 		{name: "strict dkim subdomain", in: dmarc.Input{FromDomains: []string{"strict.example"}, DKIM: pass("a.strict.example")}, want: dmarc.Fail, policy: dmarc.PolicyQuarantine, disp: dmarc.DispositionQuarantine},
 		{name: "strict exact", in: dmarc.Input{FromDomains: []string{"strict.example"}, DKIM: pass("STRICT.example")}, want: dmarc.Pass, policy: dmarc.PolicyQuarantine, disp: dmarc.DispositionNone},
+		{name: "strict spf subdomain", in: dmarc.Input{FromDomains: []string{"strict.example"}, SPF: dmarc.SPF{Result: "pass", Domain: "bounce.strict.example"}}, want: dmarc.Fail, policy: dmarc.PolicyQuarantine, disp: dmarc.DispositionQuarantine},
+		{name: "strict spf exact", in: dmarc.Input{FromDomains: []string{"strict.example"}, SPF: dmarc.SPF{Result: "pass", Domain: "strict.example."}}, want: dmarc.Pass, policy: dmarc.PolicyQuarantine, disp: dmarc.DispositionNone},
+		{name: "spf softfail aligned", in: dmarc.Input{FromDomains: []string{"example.com"}, SPF: dmarc.SPF{Result: "softfail", Domain: "example.com"}}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
 		{name: "pct sampled in", in: dmarc.Input{FromDomains: []string{"half.example"}}, pct: 10, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
 		{name: "pct sampled out", in: dmarc.Input{FromDomains: []string{"half.example"}}, pct: 70, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionQuarantine, sampled: true},
 		{name: "p=none", in: dmarc.Input{FromDomains: []string{"none.example"}}, want: dmarc.Fail, policy: dmarc.PolicyNone, disp: dmarc.DispositionNone},
@@ -148,4 +151,42 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(String(Parse(%q))) = %+v, want %+v", s, again, r)
 		}
 	})
+}
+
+// TestDiscovery checks where the record is looked for (RFC 7489
+// §6.6.3): the From domain, then its organizational domain, and not the
+// labels between.
+func TestDiscovery(t *testing.T) {
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: zone})
+	e := &dmarc.Evaluator{Resolver: srv.Resolver()}
+	for _, tc := range []struct {
+		from, policyDomain string
+		queried            []string
+	}{
+		{"example.com", "example.com", []string{"_dmarc.example.com."}},
+		{"a.b.example.com", "example.com", []string{"_dmarc.a.b.example.com.", "_dmarc.example.com."}},
+		{"none.example", "none.example", []string{"_dmarc.none.example."}},
+	} {
+		t.Run(tc.from, func(t *testing.T) {
+			before := map[string]int{}
+			for _, q := range []string{"_dmarc.a.b.example.com.", "_dmarc.b.example.com.", "_dmarc.example.com.", "_dmarc.none.example."} {
+				before[q] = srv.Count(q, dns.TypeTXT)
+			}
+			ev := e.Evaluate(context.Background(), dmarc.Input{FromDomains: []string{tc.from}})
+			if ev.PolicyDomain != tc.policyDomain || ev.Domain != tc.from {
+				t.Errorf("Evaluate(%s).PolicyDomain, Domain = %s, %s, want %s, %s", tc.from, ev.PolicyDomain, ev.Domain, tc.policyDomain, tc.from)
+			}
+			for q, n := range before {
+				want := 0
+				for _, w := range tc.queried {
+					if w == q {
+						want = 1
+					}
+				}
+				if got := srv.Count(q, dns.TypeTXT) - n; got != want {
+					t.Errorf("Evaluate(%s) queried %s %d times, want %d", tc.from, q, got, want)
+				}
+			}
+		})
+	}
 }

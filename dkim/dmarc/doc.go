@@ -4,7 +4,7 @@
 // package does not depend on any SPF implementation.
 //
 //	e := &dmarc.Evaluator{Resolver: r}
-//	from, err := dmarc.FromDomains(header) // the RFC5322.From domains
+//	from := dmarc.FromDomains(header) // the RFC5322.From domains
 //	ev := e.Evaluate(ctx, dmarc.Input{
 //		FromDomains: from,
 //		SPF:         dmarc.SPF{Result: "pass", Domain: "bounces.example.com"},
