@@ -150,30 +150,103 @@ func (b *bodyHasher) Write(p []byte) (int, error) {
 		b.carry = b.carry[:0]
 		p = p[i+1:]
 	}
-	// run is a stretch of lines that need no change, emitted at once.
-	run := 0
-	for start := 0; start < len(p); {
-		i := bytes.IndexByte(p[start:], '\n')
-		if i < 0 {
-			b.emit(p[run:start])
-			b.carry = append(b.carry, p[start:]...)
-			if len(b.carry) > maxCarry {
-				b.flushCarry()
-			}
-			return n, nil
+	b.scan(p)
+	return n, nil
+}
+
+// scan canonicalizes p, which starts at a line start. Lines already in
+// canonical form are found with few per-line operations and hashed in
+// long runs: a CRLF-terminated line is canonical for simple, and for
+// relaxed too when it has no tab, no double space, no space before the
+// CRLF and no CR inside. Tabs and double spaces are searched over the
+// whole buffer at once (the stdlib's vectorized search); a CR inside a
+// line shows as more CRs than LFs in the buffer, and then each line is
+// checked byte by byte (clean). Empty lines within a run are canonical
+// too; those at its end are held back (pending), as they may end the
+// body.
+func (b *bodyHasher) scan(p []byte) {
+	last := bytes.LastIndexByte(p, '\n')
+	if last < 0 {
+		b.carry = append(b.carry, p...)
+		if len(b.carry) > maxCarry {
+			b.flushCarry()
 		}
+		return
+	}
+	full := p[:last+1]
+	crOK := !b.relaxed || bytes.Count(full, []byte{'\r'}) == bytes.Count(full, []byte{'\n'})
+	nextTab, nextDbl := -1, -1 // positions of the next tab and double space; -1: search again
+	run := 0                   // start of the canonical bytes not yet hashed
+	held, heldFrom := 0, 0     // raw empty lines at the end of the run
+	for start := 0; start <= last; {
+		i := bytes.IndexByte(p[start:], '\n')
 		end := start + i + 1
-		line := p[start:end]
-		if b.pending == 0 && b.clean(line) {
+		ok := i >= 1 && p[end-2] == '\r'
+		if ok && i == 1 {
+			// An empty line: canonical if content follows (§3.4.3).
+			if held == 0 {
+				heldFrom = start
+			}
+			held++
 			start = end
 			continue
 		}
-		b.emit(p[run:start])
-		b.line(line)
+		if ok && b.relaxed {
+			if crOK {
+				if nextTab < start {
+					nextTab = indexFrom(p, start, "\t")
+				}
+				if nextDbl < start {
+					nextDbl = indexFrom(p, start, "  ")
+				}
+				ok = p[end-3] != ' ' && nextTab >= end && nextDbl >= end
+			} else {
+				ok = b.clean(p[start:end])
+			}
+		}
+		if ok {
+			held = 0
+			b.flushPending()
+			start = end
+			continue
+		}
+		stop := start
+		if held > 0 {
+			stop = heldFrom
+		}
+		b.emit(p[run:stop])
+		b.pending += held
+		held = 0
+		b.line(p[start:end])
 		start, run = end, end
 	}
-	b.emit(p[run:])
-	return n, nil
+	stop := last + 1
+	if held > 0 {
+		stop = heldFrom
+	}
+	b.emit(p[run:stop])
+	b.pending += held
+	if rest := p[last+1:]; len(rest) > 0 {
+		b.carry = append(b.carry, rest...)
+		if len(b.carry) > maxCarry {
+			b.flushCarry()
+		}
+	}
+}
+
+// indexFrom returns the position of the first sep in p at or after
+// start, or len(p).
+func indexFrom(p []byte, start int, sep string) int {
+	var i int
+	if len(sep) == 1 {
+		i = bytes.IndexByte(p[start:], sep[0])
+	} else {
+		i = bytes.Index(p[start:], []byte(sep))
+	}
+	if i < 0 {
+		return len(p)
+	}
+	return start + i
 }
 
 // clean reports whether line (ending in LF) is its own canonical form
