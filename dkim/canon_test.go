@@ -183,3 +183,47 @@ func TestBodyHasherAllocs(t *testing.T) {
 		t.Errorf("bodyHasher.Write allocates %v times per call, want 0", n)
 	}
 }
+
+// TestBodyCanonicalizationMixed checks the run-finding fast path on long
+// bodies mixing every kind of line (clean, empty, tabs, double spaces,
+// trailing blanks, bare LF, lone CR, CR before CRLF), written whole and
+// in chunks that split lines and runs anywhere, against the reference.
+func TestBodyCanonicalizationMixed(t *testing.T) {
+	kinds := []string{
+		"A clean line of text, as most are.\r\n",
+		"\r\n",
+		"\r\n\r\n",
+		"tab\there\r\n",
+		"double  space\r\n",
+		"trailing blank \r\n",
+		"trailing tab\t\r\n",
+		"bare LF line\n",
+		"\n",
+		"lone\rCR inside\r\n",
+		"CR before CRLF\r\r\n",
+		" leading space\r\n",
+	}
+	for seed := range 20 {
+		var body []byte
+		x := uint32(seed*7919 + 1)
+		for len(body) < 20000 {
+			x = x*1664525 + 1013904223 // LCG: deterministic mixes
+			k := int(x>>16) % len(kinds)
+			if x>>8&1 == 0 {
+				k = 0 // mostly clean lines, so runs form
+			}
+			body = append(body, kinds[k]...)
+		}
+		if seed%3 == 0 {
+			body = append(body, "\r\n\r\n"...) // trailing empty lines
+		}
+		for _, c := range []Canonicalization{Simple, Relaxed} {
+			want := refBody(body, c)
+			for _, chunk := range []int{len(body), 4096, 1000, 73, 7} {
+				if got, n := canonChunks(body, c, -1, chunk); !bytes.Equal(got, want) || n != int64(len(want)) {
+					t.Fatalf("seed %d: canon %s in %d-byte writes differs from the reference (n=%d, want %d)", seed, c, chunk, n, len(want))
+				}
+			}
+		}
+	}
+}
