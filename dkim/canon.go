@@ -157,11 +157,10 @@ func (b *bodyHasher) Write(p []byte) (int, error) {
 // scan canonicalizes p, which starts at a line start. Lines already in
 // canonical form are found with few per-line operations and hashed in
 // long runs: a CRLF-terminated line is canonical for simple, and for
-// relaxed too when it has no tab, no double space, no space before the
-// CRLF and no CR inside. Tabs and double spaces are searched over the
-// whole buffer at once (the stdlib's vectorized search); a CR inside a
-// line shows as more CRs than LFs in the buffer, and then each line is
-// checked byte by byte (clean). Empty lines within a run are canonical
+// relaxed too when it has no tab, no double space and no space before
+// the CRLF (a CR inside a line is content, not whitespace, §3.4.4). Tabs
+// and double spaces are searched over the whole buffer at once (the
+// stdlib's vectorized search). Empty lines within a run are canonical
 // too; those at its end are held back (pending), as they may end the
 // body.
 func (b *bodyHasher) scan(p []byte) {
@@ -173,8 +172,6 @@ func (b *bodyHasher) scan(p []byte) {
 		}
 		return
 	}
-	full := p[:last+1]
-	crOK := !b.relaxed || bytes.Count(full, []byte{'\r'}) == bytes.Count(full, []byte{'\n'})
 	nextTab, nextDbl := -1, -1 // positions of the next tab and double space; -1: search again
 	run := 0                   // start of the canonical bytes not yet hashed
 	held, heldFrom := 0, 0     // raw empty lines at the end of the run
@@ -192,17 +189,13 @@ func (b *bodyHasher) scan(p []byte) {
 			continue
 		}
 		if ok && b.relaxed {
-			if crOK {
-				if nextTab < start {
-					nextTab = indexFrom(p, start, "\t")
-				}
-				if nextDbl < start {
-					nextDbl = indexFrom(p, start, "  ")
-				}
-				ok = p[end-3] != ' ' && nextTab >= end && nextDbl >= end
-			} else {
-				ok = b.clean(p[start:end])
+			if nextTab < start {
+				nextTab = indexFrom(p, start, "\t")
 			}
+			if nextDbl < start {
+				nextDbl = indexFrom(p, start, "  ")
+			}
+			ok = p[end-3] != ' ' && nextTab >= end && nextDbl >= end
 		}
 		if ok {
 			held = 0
@@ -247,29 +240,6 @@ func indexFrom(p []byte, start int, sep string) int {
 		return len(p)
 	}
 	return start + i
-}
-
-// clean reports whether line (ending in LF) is its own canonical form
-// and not empty: it ends in CRLF and, for relaxed, has no whitespace to
-// reduce.
-func (b *bodyHasher) clean(line []byte) bool {
-	l := len(line)
-	if l < 3 || line[l-2] != '\r' {
-		return false
-	}
-	if !b.relaxed {
-		return true
-	}
-	content := line[:l-2]
-	for j, c := range content {
-		if c == '\t' || c == '\r' {
-			return false
-		}
-		if c == ' ' && (j+1 == len(content) || content[j+1] == ' ') {
-			return false
-		}
-	}
-	return true
 }
 
 // line canonicalizes one whole line, with its LF.
