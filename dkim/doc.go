@@ -54,6 +54,24 @@
 // MaxKeyRecordBytes (4096, ErrKeyTooLarge), MaxRSABits (8192,
 // ErrKeyTooLarge).
 //
+// # RFC map
+//
+//   - RFC 6376 §3.2 tag-lists: ParseTags, FormatField.
+//   - §3.4 canonicalization: Canonicalization.AppendHeader (§3.4.1,
+//     §3.4.2), BodyHasher (§3.4.3, §3.4.4, l= §3.5).
+//   - §3.5 DKIM-Signature: ParseSignature, Signer.Sign.
+//   - §3.6.1, §3.6.2 key records: ParseKey, LookupKey, KeyRecord.
+//   - §3.7 hashes: HeaderHash, StripSignature.
+//   - §5 signing: Signer (§5.4 header selection, §5.4.2 bottom-up,
+//     §8.15 oversigning).
+//   - §6.1 verification: Verifier.Verify (§6.1.1 signature checks,
+//     §6.1.2 key lookup and its temporary and permanent failures,
+//     §6.1.3 body hash then signature).
+//   - RFC 8463 ed25519-sha256: Ed25519SHA256, KeyRecord.
+//   - RFC 8301 §3.1 no rsa-sha1 (AllowSHA1), §3.2 RSA keys of 1024 bits
+//     or more (MinRSABits).
+//   - RFC 8601 §2.7.1, RFC 6008: Verification.AuthResult.
+//
 // # Divergences
 //
 //   - A bare LF ends a line as CRLF does (mail stored on Unix).

@@ -52,9 +52,6 @@ var (
 	// ErrKeyRevoked reports a key record with an empty p= (RFC 6376
 	// §3.6.1).
 	ErrKeyRevoked = errors.New("dkim: key revoked")
-	// ErrMultipleKeys reports more than one key record at the name
-	// (RFC 6376 §3.6.2.2 leaves it undefined; we refuse it).
-	ErrMultipleKeys = errors.New("dkim: multiple key records")
 	// ErrKeyTooLarge reports a key record longer than MaxKeyRecordBytes
 	// or an RSA key longer than MaxRSABits.
 	ErrKeyTooLarge = errors.New("dkim: key record or key too large")

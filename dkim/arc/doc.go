@@ -33,6 +33,35 @@
 // failed chain (cv=fail) is sealed over the new set alone (§5.1.2), as
 // dkimpy does.
 //
+// # RFC 8617 map
+//
+//   - §4.1.1 ARC-Authentication-Results: Sealer.Seal writes it (authres
+//     payload after "i=N;"); SetResult.Results parses it.
+//   - §4.1.2 ARC-Message-Signature: a DKIM signature (dkim.ParseARCSignature,
+//     dkim.HeaderHash, dkim.BodyHasher); never signs ARC-Seal.
+//   - §4.1.3 ARC-Seal: no h= (parseSeal refuses it), cv= none/pass/fail.
+//   - §4.2.1 instances 1 to 50: dkim.ParseInstance, MaxSets,
+//     ErrTooManySets.
+//   - §4.4 chain validation status: Result.
+//   - §5.1.1 sealing: instance = highest + 1, the seal hashes every set
+//     in instance order, relaxed, the new seal last without b= and CRLF.
+//   - §5.1.2 cv=fail: the seal covers the new set alone.
+//   - §5.2 validation: steps 1 (none), 2 (newest cv=fail), 3 (structure,
+//     cv= per instance: ErrStructure), 4 (newest AMS), 5 (oldest-pass),
+//     6 (every seal, newest first) are in Verifier.VerifyHeader.
+//   - RFC 8601 §2.7 / RFC 8617 §10.2: Verification.AuthResult
+//     (arc=, header.oldest-pass).
+//
+// Keys: RSA keys under 1024 bits (Verifier.MinRSABits) or over 8192 bits
+// are refused, as in package dkim (RFC 8301); key records are looked up
+// once per selector and domain within a verification.
+//
+// Interoperability: the tests verify chains of 1 to 3 hops sealed by
+// dkimpy (dkim/testdata/gen-fixtures.sh), and dkimpy's arc_verify passes
+// the chains of 1 to 3 hops sealed here (rsa-sha256; dkimpy's ARC code
+// has no ed25519-sha256, so our ed25519 seals are checked by our own
+// verifier only).
+//
 // Divergences: a chain whose newest seal says cv=fail is reported fail
 // (ErrChainFailed) without validating signatures (§5.2 step 2).
 package arc

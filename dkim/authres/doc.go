@@ -17,6 +17,12 @@
 // fields whose authserv-id is trusted (RFC 8601 §5: the others must be
 // ignored, and an MTA should remove them on entry).
 //
+// RFC 8601 map: §2.2 the field's syntax (authserv-id, version,
+// resinfo, reason=, ptype.property=pvalue) is Parse and Header.String;
+// §2.3 properties are Prop; §2.7 the results of dkim, spf, dmarc, arc
+// are rendered by those packages; §5 (honour only trusted authserv-ids)
+// is Trusted and Header.Result.
+//
 // Divergences: unknown methods and properties are kept as they are (no
 // registry check); a field that fails to parse is reported, never
 // half-used.

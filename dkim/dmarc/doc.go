@@ -23,6 +23,28 @@
 // A message with several From domains is evaluated for each, and the
 // strictest failing result decides (§6.6.1).
 //
+// # RFC map
+//
+//   - RFC 7489 §3.1 identifier alignment (adkim=, aspf=): Evaluator.aligned.
+//   - §3.2 organizational domain: Evaluator.OrgDomain, default
+//     publicsuffix.EffectiveTLDPlusOne.
+//   - §4.1, §4.2: DKIM passes (Input.DKIM) and the SPF result
+//     (Input.SPF) are the authenticated identifiers.
+//   - §6.3, §6.4 record syntax: Parse (v=DMARC1 first, p= required, bad
+//     values take defaults), Record.String.
+//   - §6.6.1 the From domains, several of them: FromDomains,
+//     MaxFromDomains, ErrTooManyFrom; the strictest failing one decides.
+//   - §6.6.2, §6.6.3 record discovery: _dmarc.<From domain>, then
+//     _dmarc.<organizational domain>; non-DMARC TXT records are ignored,
+//     several DMARC records are a permerror (ErrMultipleRecords), a DNS
+//     failure a temperror (ErrDNS).
+//   - §6.6.4 pct= sampling: Evaluator.Percent; a sampled-out message
+//     gets the next policy down (SampledOut).
+//   - §6.3 sp=, RFC 9091 §4 np= (non-existent subdomains: NXDOMAIN for
+//     addresses and MX, §2.1).
+//   - §11.2 / RFC 8601 §2.7.5: Evaluation.AuthResult (dmarc=,
+//     header.from, policy.dmarc).
+//
 // Divergences: the public suffix list is the one compiled into
 // golang.org/x/net; an invalid p= with a valid rua= is taken as p=none
 // (§6.6.3 step 6), other invalid tags take their defaults (§6.3);
