@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/dkim/arc"
 	"github.com/spamkit/spamkit/internal/dkimtest"
 )
@@ -122,5 +123,25 @@ func TestSealerConfig(t *testing.T) {
 				t.Errorf("Seal(%s) = %v, want %v", tc.name, err, tc.err)
 			}
 		})
+	}
+}
+
+// TestVerifierLimits trips the verifier's header and key record limits.
+func TestVerifierLimits(t *testing.T) {
+	srv := dkimtest.Server(t)
+	chain := dkimtest.Read(t, "interop/arc-3.eml")
+	v := &arc.Verifier{Resolver: srv.Resolver(), MaxHeaderBytes: 2000}
+	if _, err := v.Verify(context.Background(), bytes.NewReader(chain)); !errors.Is(err, dkim.ErrHeaderTooLarge) {
+		t.Errorf("Verify(MaxHeaderBytes 2000) = %v, want ErrHeaderTooLarge", err)
+	}
+	v = &arc.Verifier{Resolver: srv.Resolver(), MaxKeyRecordBytes: 100}
+	got, err := v.Verify(context.Background(), bytes.NewReader(chain))
+	if err != nil || got.Result != arc.Fail || !errors.Is(got.Err, dkim.ErrKeyTooLarge) {
+		t.Errorf("Verify(MaxKeyRecordBytes 100) = %s %v (%v), want fail ErrKeyTooLarge", got.Result, got.Err, err)
+	}
+	v = &arc.Verifier{Resolver: srv.Resolver(), MinRSABits: 4096}
+	got, err = v.Verify(context.Background(), bytes.NewReader(chain))
+	if err != nil || got.Result != arc.Fail || !errors.Is(got.Err, dkim.ErrWeakKey) {
+		t.Errorf("Verify(MinRSABits 4096) = %s %v (%v), want fail ErrWeakKey", got.Result, got.Err, err)
 	}
 }

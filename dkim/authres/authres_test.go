@@ -1,7 +1,9 @@
 package authres
 
 import (
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -25,10 +27,12 @@ func TestParse(t *testing.T) {
 		{"mx.example.org (nested (comment)); dmarc/1=fail policy.dmarc=reject header.from=example.com", Header{ServID: "mx.example.org",
 			Results: []Result{{Method: "dmarc", Value: "fail", Props: []Prop{{"policy", "dmarc", "reject"}, {"header", "from", "example.com"}}}}}},
 	} {
-		got, err := Parse(tc.in)
-		if err != nil || !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("Parse(%q) = %+v, %v, want %+v", tc.in, got, err, tc.want)
-		}
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := Parse(tc.in)
+			if err != nil || !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Parse(%q) = %+v, %v, want %+v", tc.in, got, err, tc.want)
+			}
+		})
 	}
 }
 
@@ -37,9 +41,11 @@ func TestParseErrors(t *testing.T) {
 		"", "; spf=pass", "example.com 2; spf=pass", "example.com; spf", "example.com; spf=pass junk",
 		`example.com; spf=pass reason="open`, "example.com (open; spf=pass", "a b c; spf=pass",
 	} {
-		if h, err := Parse(in); err == nil {
-			t.Errorf("Parse(%q) = %+v, nil, want an error", in, h)
-		}
+		t.Run(in, func(t *testing.T) {
+			if h, err := Parse(in); !errors.Is(err, ErrSyntax) {
+				t.Errorf("Parse(%q) = %+v, %v, want ErrSyntax", in, h, err)
+			}
+		})
 	}
 }
 
@@ -98,4 +104,16 @@ func normalize(h Header) Header {
 		h.Results[i].Props = props
 	}
 	return h
+}
+
+// TestParseLimit trips MaxValueBytes.
+func TestParseLimit(t *testing.T) {
+	long := "mx.example.org; dkim=pass reason=\"" + strings.Repeat("x", MaxValueBytes) + "\""
+	if _, err := Parse(long); !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), "bytes") {
+		t.Errorf("Parse(%d bytes) = %v, want ErrSyntax over the limit", len(long), err)
+	}
+	ok := "mx.example.org; dkim=pass reason=\"" + strings.Repeat("x", MaxValueBytes-100) + "\""
+	if _, err := Parse(ok); err != nil {
+		t.Errorf("Parse(%d bytes) = %v, want nil", len(ok), err)
+	}
 }

@@ -96,21 +96,22 @@ func TestParse(t *testing.T) {
 		{"v=spf1 -all", "", dmarc.ErrNotDMARC},
 		{"v=DMARC1; p=reject; p=none", "", dmarc.ErrSyntax},
 	} {
-		r, err := dmarc.Parse(tc.in)
-		if tc.err != nil {
-			if !errors.Is(err, tc.err) {
-				t.Errorf("Parse(%q) = %+v, %v, want %v", tc.in, r, err, tc.err)
+		t.Run(tc.in, func(t *testing.T) {
+			r, err := dmarc.Parse(tc.in)
+			if tc.err != nil {
+				if !errors.Is(err, tc.err) {
+					t.Errorf("Parse(%q) = %+v, %v, want %v", tc.in, r, err, tc.err)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("Parse(%q) error %v", tc.in, err)
-			continue
-		}
-		got := strings.Join([]string{string(r.Policy), string(r.SubdomainPolicy), string(r.NonexistentPolicy), string(r.DKIMAlignment), string(r.SPFAlignment)}, " ") + " " + itoa(r.Percent)
-		if got != tc.want {
-			t.Errorf("Parse(%q) = %q, want %q", tc.in, got, tc.want)
-		}
+			if err != nil {
+				t.Fatalf("Parse(%q) = %v, want %q", tc.in, err, tc.want)
+			}
+			got := strings.Join([]string{string(r.Policy), string(r.SubdomainPolicy), string(r.NonexistentPolicy), string(r.DKIMAlignment), string(r.SPFAlignment)}, " ") + " " + itoa(r.Percent)
+			if got != tc.want {
+				t.Errorf("Parse(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
 	}
 }
 
