@@ -1,0 +1,414 @@
+// Package mimetest builds test messages, attachments and bombs in
+// memory for the tests and benchmarks of package mime and its users, and
+// measures the memory a function uses. Nothing here is real malware: the
+// "executables" are a few harmless bytes that carry the magic numbers.
+package mimetest
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf16"
+)
+
+// Attachment is one part of a message built by Message.
+type Attachment struct {
+	Name        string // file name (filename parameter), "" for none
+	Type        string // Content-Type, default application/octet-stream
+	Disposition string // default "attachment"
+	Data        []byte
+}
+
+// Message returns a multipart/mixed message with CRLF line ends: a
+// text/plain part with text, then the attachments in base64.
+func Message(subject, text string, atts ...Attachment) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "From: sender@example.org\r\nTo: rcpt@example.com\r\nSubject: %s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n", subject)
+	b.WriteString("This is a multi-part message in MIME format.\r\n")
+	fmt.Fprintf(&b, "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", text)
+	for _, a := range atts {
+		t, d := a.Type, a.Disposition
+		if t == "" {
+			t = "application/octet-stream"
+		}
+		if d == "" {
+			d = "attachment"
+		}
+		b.WriteString("--b1\r\n")
+		if a.Name != "" {
+			fmt.Fprintf(&b, "Content-Type: %s; name=\"%s\"\r\nContent-Disposition: %s; filename=\"%s\"\r\n", t, a.Name, d, a.Name)
+		} else {
+			fmt.Fprintf(&b, "Content-Type: %s\r\nContent-Disposition: %s\r\n", t, d)
+		}
+		b.WriteString("Content-Transfer-Encoding: base64\r\n\r\n")
+		WriteBase64(&b, a.Data)
+	}
+	b.WriteString("--b1--\r\n")
+	return b.Bytes()
+}
+
+// WriteBase64 writes data in base64 in lines of 76 characters (RFC 2045
+// §6.8), each ended by CRLF.
+func WriteBase64(b *bytes.Buffer, data []byte) {
+	enc := base64.StdEncoding.EncodeToString(data)
+	for len(enc) > 76 {
+		b.WriteString(enc[:76])
+		b.WriteString("\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc)
+	b.WriteString("\r\n")
+}
+
+// ZipEntry is one entry of an archive built by Zip.
+type ZipEntry struct {
+	Name      string
+	Data      []byte
+	Store     bool // stored, not deflated
+	Encrypted bool // the encryption flag set (the data stays plain)
+}
+
+// Zip returns a zip archive of the entries.
+func Zip(entries ...ZipEntry) []byte {
+	var b bytes.Buffer
+	w := zip.NewWriter(&b)
+	for _, e := range entries {
+		h := &zip.FileHeader{Name: e.Name, Method: zip.Deflate}
+		if e.Store {
+			h.Method = zip.Store
+		}
+		if e.Encrypted {
+			h.Flags |= 1
+		}
+		f, err := w.CreateHeader(h)
+		if err != nil {
+			panic(err)
+		}
+		f.Write(e.Data)
+	}
+	if err := w.Close(); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
+
+// PE returns harmless bytes that look like a Windows PE executable: an
+// MS-DOS header whose e_lfanew points at "PE\0\0".
+func PE() []byte {
+	b := make([]byte, 256)
+	copy(b, "MZ")
+	binary.LittleEndian.PutUint32(b[0x3C:], 0x80)
+	copy(b[0x80:], "PE\x00\x00")
+	copy(b[0x40:], "This program cannot be run in DOS mode. (spamkit test bytes)")
+	return b
+}
+
+// OLE2VBA returns a minimal OLE2 compound file ([MS-CFB]) whose
+// directory holds a VBA storage and a _VBA_PROJECT stream, as a macro
+// document's does; it holds no code.
+func OLE2VBA() []byte {
+	b := make([]byte, 512+512)
+	copy(b, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+	binary.LittleEndian.PutUint16(b[0x1A:], 3)      // major version
+	binary.LittleEndian.PutUint16(b[0x1C:], 0xFFFE) // byte order
+	binary.LittleEndian.PutUint16(b[0x1E:], 9)      // sector shift: 512
+	binary.LittleEndian.PutUint16(b[0x20:], 6)      // mini sector shift
+	for i, e := range []struct {
+		name string
+		typ  byte
+	}{{"Root Entry", 5}, {"VBA", 1}, {"_VBA_PROJECT", 2}, {"PROJECT", 2}} {
+		d := b[512+128*i:]
+		u := utf16.Encode([]rune(e.name))
+		for j, c := range u {
+			binary.LittleEndian.PutUint16(d[2*j:], c)
+		}
+		binary.LittleEndian.PutUint16(d[64:], uint16(2*len(u)+2))
+		d[66] = e.typ
+	}
+	return b
+}
+
+// Docm returns a minimal OOXML word document with a VBA project part,
+// as Word saves a .docm.
+func Docm() []byte {
+	return Zip(
+		ZipEntry{Name: "[Content_Types].xml", Data: []byte(`<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.ms-word.document.macroEnabled.main+xml"/></Types>`)},
+		ZipEntry{Name: "word/document.xml", Data: []byte(`<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Please enable content</w:t></w:r></w:p></w:body></w:document>`)},
+		ZipEntry{Name: "word/vbaProject.bin", Data: OLE2VBA()},
+	)
+}
+
+var zeros struct {
+	once        sync.Once
+	first, next []byte // deflate of the first MiB, of each further MiB
+	tail        []byte // the final block
+}
+
+// ZerosDeflate returns a raw deflate stream (RFC 1951) of mib MiB of
+// zero bytes, about 1 KiB per MiB, built without compressing them: after
+// the first MiB, a sync-flushed MiB of zeros compresses to the same bytes.
+func ZerosDeflate(mib int) []byte {
+	zeros.once.Do(func() {
+		var b bytes.Buffer
+		w, _ := flate.NewWriter(&b, flate.BestCompression)
+		z := make([]byte, 1<<20)
+		for i := range 2 {
+			w.Write(z)
+			w.Flush()
+			if i == 0 {
+				zeros.first = bytes.Clone(b.Bytes())
+			} else {
+				zeros.next = bytes.Clone(b.Bytes())
+			}
+			b.Reset()
+		}
+		w.Close()
+		zeros.tail = bytes.Clone(b.Bytes())
+	})
+	out := make([]byte, 0, len(zeros.first)+(mib-1)*len(zeros.next)+len(zeros.tail))
+	if mib > 0 {
+		out = append(out, zeros.first...)
+	}
+	for i := 1; i < mib; i++ {
+		out = append(out, zeros.next...)
+	}
+	return append(out, zeros.tail...)
+}
+
+// ZerosCRC returns the CRC-32 (IEEE) of mib MiB of zeros.
+func ZerosCRC(mib int) uint32 {
+	z := make([]byte, 1<<20)
+	var c uint32
+	for range mib {
+		c = crc32.Update(c, crc32.IEEETable, z)
+	}
+	return c
+}
+
+// GzipBomb returns a gzip file (RFC 1952) of mib MiB of zeros.
+func GzipBomb(mib int) []byte {
+	var b bytes.Buffer
+	b.Write([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255})
+	b.Write(ZerosDeflate(mib))
+	binary.Write(&b, binary.LittleEndian, ZerosCRC(mib))
+	binary.Write(&b, binary.LittleEndian, uint32(mib<<20))
+	return b.Bytes()
+}
+
+// rawZipEntry adds an entry of mib MiB of zeros to w without compressing
+// them.
+func rawZipEntry(w *zip.Writer, name string, deflated []byte, crc uint32, mib int) {
+	f, err := w.CreateRaw(&zip.FileHeader{
+		Name: name, Method: zip.Deflate, CRC32: crc,
+		CompressedSize64: uint64(len(deflated)), UncompressedSize64: uint64(mib) << 20,
+	})
+	if err != nil {
+		panic(err)
+	}
+	f.Write(deflated)
+}
+
+// NestedZipBomb returns a 42.zip-style bomb: levels of zips, each with
+// fanout copies of the level below, the last holding fanout files of
+// leafMiB MiB of zeros each; it unpacks to fanout^levels × leafMiB MiB.
+func NestedZipBomb(levels, fanout, leafMiB int) []byte {
+	deflated, crc := ZerosDeflate(leafMiB), ZerosCRC(leafMiB)
+	var b bytes.Buffer
+	w := zip.NewWriter(&b)
+	for i := range fanout {
+		rawZipEntry(w, fmt.Sprintf("%d.bin", i), deflated, crc, leafMiB)
+	}
+	w.Close()
+	cur := bytes.Clone(b.Bytes())
+	for l := 1; l < levels; l++ {
+		entries := make([]ZipEntry, fanout)
+		for i := range entries {
+			entries[i] = ZipEntry{Name: fmt.Sprintf("lib%d-%d.zip", l, i), Data: cur}
+		}
+		cur = Zip(entries...)
+	}
+	return cur
+}
+
+// OverlapZipBomb returns an overlapping-entry zip bomb (after David
+// Fifield's construction, simplified): one deflate stream of mib MiB of
+// zeros, and entries central directory entries that all point at its
+// single local file header, so that the archive unpacks to entries × mib
+// MiB.
+func OverlapZipBomb(entries, mib int) []byte {
+	deflated, crc := ZerosDeflate(mib), ZerosCRC(mib)
+	le := binary.LittleEndian
+	var b bytes.Buffer
+	// Local file header (APPNOTE 4.3.7).
+	name := "0"
+	hdr := make([]byte, 30)
+	le.PutUint32(hdr[0:], 0x04034b50)
+	le.PutUint16(hdr[4:], 20)
+	le.PutUint16(hdr[8:], 8)
+	le.PutUint32(hdr[14:], crc)
+	le.PutUint32(hdr[18:], uint32(len(deflated)))
+	le.PutUint32(hdr[22:], uint32(mib<<20))
+	le.PutUint16(hdr[26:], uint16(len(name)))
+	b.Write(hdr)
+	b.WriteString(name)
+	b.Write(deflated)
+	cdStart := b.Len()
+	for i := range entries {
+		n := fmt.Sprintf("%d", i)
+		c := make([]byte, 46)
+		le.PutUint32(c[0:], 0x02014b50)
+		le.PutUint16(c[4:], 20)
+		le.PutUint16(c[6:], 20)
+		le.PutUint16(c[10:], 8)
+		le.PutUint32(c[16:], crc)
+		le.PutUint32(c[20:], uint32(len(deflated)))
+		le.PutUint32(c[24:], uint32(mib<<20))
+		le.PutUint16(c[28:], uint16(len(n)))
+		le.PutUint32(c[42:], 0) // every entry at the one local header
+		b.Write(c)
+		b.WriteString(n)
+	}
+	cdLen := b.Len() - cdStart
+	e := make([]byte, 22)
+	le.PutUint32(e[0:], 0x06054b50)
+	le.PutUint16(e[8:], uint16(entries))
+	le.PutUint16(e[10:], uint16(entries))
+	le.PutUint32(e[12:], uint32(cdLen))
+	le.PutUint32(e[16:], uint32(cdStart))
+	b.Write(e)
+	return b.Bytes()
+}
+
+// DeepMultipart returns a message of depth nested multipart/mixed
+// entities with a text part at the bottom.
+func DeepMultipart(depth int) []byte {
+	var b bytes.Buffer
+	b.WriteString("From: a@example.org\r\nSubject: deep\r\nMIME-Version: 1.0\r\n")
+	for i := range depth {
+		fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=\"d%d\"\r\n\r\n--d%d\r\n", i, i)
+	}
+	b.WriteString("Content-Type: text/plain\r\n\r\nbottom\r\n")
+	for i := depth - 1; i >= 0; i-- {
+		fmt.Fprintf(&b, "--d%d--\r\n", i)
+	}
+	return b.Bytes()
+}
+
+// ManyParts returns a multipart/mixed message of n tiny text parts.
+func ManyParts(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("From: a@example.org\r\nSubject: many\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n")
+	for i := range n {
+		fmt.Fprintf(&b, "--m\r\nContent-Type: text/plain\r\n\r\n%d\r\n", i)
+	}
+	b.WriteString("--m--\r\n")
+	return b.Bytes()
+}
+
+// HugeBase64Line returns a message with one attachment of n bytes
+// encoded in base64 on a single line.
+func HugeBase64Line(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("From: a@example.org\r\nSubject: line\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream; name=\"blob.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+	enc := base64.NewEncoder(base64.StdEncoding, &b)
+	chunk := bytes.Repeat([]byte("spamkit "), 4096)
+	for n > 0 {
+		k := min(n, len(chunk))
+		enc.Write(chunk[:k])
+		n -= k
+	}
+	enc.Close()
+	b.WriteString("\r\n")
+	return b.Bytes()
+}
+
+// Mem is the memory a function used, from runtime.MemStats.
+type Mem struct {
+	Peak       uint64 // highest HeapInuse sampled, above the level before
+	TotalAlloc uint64 // bytes allocated
+}
+
+func (m Mem) String() string {
+	return fmt.Sprintf("peak heap %.1f MiB, allocated %.1f MiB", float64(m.Peak)/(1<<20), float64(m.TotalAlloc)/(1<<20))
+}
+
+// Measure runs f and reports its memory: HeapInuse is sampled every
+// millisecond while it runs (and once after), after a garbage collection
+// before.
+func Measure(f func()) Mem {
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var peak uint64
+	var mu sync.Mutex
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	sample := func() {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		mu.Lock()
+		peak = max(peak, ms.HeapInuse)
+		mu.Unlock()
+	}
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				sample()
+			}
+		}
+	}()
+	f()
+	close(done)
+	<-stopped
+	sample()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	m := Mem{TotalAlloc: after.TotalAlloc - before.TotalAlloc}
+	if peak > before.HeapInuse {
+		m.Peak = peak - before.HeapInuse
+	}
+	return m
+}
+
+// Lines returns s split in lines without their ends, for assertions.
+func Lines(s string) []string { return strings.Split(strings.TrimRight(s, "\n"), "\n") }
+
+// Gzip returns data compressed as a gzip file (RFC 1952) whose header
+// names it name.
+func Gzip(name string, data []byte) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Name = name
+	w.Write(data)
+	w.Close()
+	return b.Bytes()
+}
+
+// Tar returns a tar archive of the entries (their Store and Encrypted
+// are ignored).
+func Tar(entries ...ZipEntry) []byte {
+	var b bytes.Buffer
+	w := tar.NewWriter(&b)
+	for _, e := range entries {
+		w.WriteHeader(&tar.Header{Name: e.Name, Mode: 0o644, Size: int64(len(e.Data)), Typeflag: tar.TypeReg})
+		w.Write(e.Data)
+	}
+	w.Close()
+	return b.Bytes()
+}

@@ -1,0 +1,291 @@
+package mime
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jhillyerd/enmime/v2"
+	"github.com/jhillyerd/enmime/v2/mediatype"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/ianaindex"
+)
+
+// DefaultDangerousExtensions are the file name extensions reported as
+// KindDangerousExtension when Scanner.DangerousExtensions is nil: files
+// Windows (and some other desktops) run or mount on a double click, the
+// union of the lists of Outlook's Level 1 attachments, amavisd-new's
+// banned_filename_re defaults and rspamd's mime_types bad_extensions.
+var DefaultDangerousExtensions = []string{
+	"ace", "ade", "adp", "app", "appref-ms", "application", "appx", "asp",
+	"bas", "bat", "cab", "chm", "cmd", "com", "cpl", "crt", "der", "dll",
+	"exe", "gadget", "hlp", "hta", "inf", "ins", "iso", "img", "isp", "jar",
+	"js", "jse", "ksh", "lnk", "mde", "msc", "msh", "msi", "msix", "msp",
+	"mst", "ocx", "one", "pcd", "pif", "pl", "ps1", "ps1xml", "ps2",
+	"psc1", "psm1", "reg", "scf", "scr", "sct", "settingcontent-ms", "shb",
+	"shs", "sys", "url", "vb", "vbe", "vbs", "vhd", "vhdx", "vxd", "wsc",
+	"wsf", "wsh", "xll", "xnk",
+}
+
+var defaultDangerous = func() map[string]bool {
+	m := make(map[string]bool, len(DefaultDangerousExtensions))
+	for _, e := range DefaultDangerousExtensions {
+		m[e] = true
+	}
+	return m
+}()
+
+// mediaType parses a Content-Type or Content-Disposition value with
+// enmime's tolerant parser (missing semicolons, repeated and unquoted
+// parameters; RFC 2231 continuations in UTF-8 and US-ASCII come from
+// mime.ParseMediaType beneath it). problem describes a value it could
+// not parse; the type is then the value's first token.
+func mediaType(v string) (typ string, params map[string]string, problem string) {
+	if v == "" {
+		return "", nil, ""
+	}
+	t, p, _, err := mediatype.Parse(v)
+	if err != nil {
+		t, _, _ = strings.Cut(v, ";")
+		return lower(t), nil, fmt.Sprintf("unparsable %q: %v", v, err)
+	}
+	return lower(t), p, ""
+}
+
+// paramFilename returns the decoded file name of a Content-Disposition
+// filename (RFC 2183 §2.3) or Content-Type name parameter: RFC 2231
+// extended values in any charset, RFC 2047 encoded words (which RFC 2047
+// §5 forbids in quoted strings, but which mailers send), and raw 8-bit
+// names in the part's charset.
+func paramFilename(raw string, params map[string]string, param, charset string) string {
+	v, ok := params[param]
+	if !ok || v == "" {
+		// mime.ParseMediaType drops RFC 2231 values in charsets other
+		// than UTF-8 and US-ASCII (ISO-2022-JP, Shift_JIS, ...).
+		if s, ok := rfc2231Param(raw, param); ok {
+			v = s
+		}
+	}
+	if v == "" {
+		return ""
+	}
+	if strings.Contains(v, "=?") {
+		v = enmime.DecodeRFC2047(v)
+	}
+	if !utf8.ValidString(v) {
+		if s, ok := toUTF8(charset, []byte(v)); ok && utf8.ValidString(s) {
+			v = s
+		} else {
+			v = strings.ToValidUTF8(v, "\uFFFD")
+		}
+	}
+	return v
+}
+
+// maxContinuations bounds the RFC 2231 continuation segments read.
+const maxContinuations = 64
+
+// rfc2231Param decodes parameter name from the raw header value v as RFC
+// 2231 §3 and §4 extended parameters, with continuations, in any
+// charset.
+func rfc2231Param(v, name string) (string, bool) {
+	type seg struct {
+		val string
+		ext bool
+	}
+	var segs [maxContinuations]seg
+	var have [maxContinuations]bool
+	found := false
+	for _, kv := range splitParams(v) {
+		k, val, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		k = lower(k)
+		val = strings.TrimSpace(val)
+		if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+			val = strings.ReplaceAll(val[1:len(val)-1], `\`, "")
+		}
+		rest, ok := strings.CutPrefix(k, name+"*")
+		if !ok {
+			continue
+		}
+		n, ext := 0, false
+		switch {
+		case rest == "":
+			ext = true // name*=charset'lang'value (RFC 2231 §4)
+		default:
+			num, star := strings.CutSuffix(rest, "*")
+			i, err := strconv.Atoi(num)
+			if err != nil || i < 0 || i >= maxContinuations {
+				continue
+			}
+			n, ext = i, star
+		}
+		segs[n], have[n], found = seg{val, ext}, true, true
+	}
+	if !found || !have[0] {
+		return "", false
+	}
+	var b []byte
+	charset := ""
+	for i := 0; i < maxContinuations && have[i]; i++ {
+		s := segs[i]
+		if !s.ext {
+			b = append(b, s.val...)
+			continue
+		}
+		val := s.val
+		if i == 0 {
+			// RFC 2231 §4: charset'language'value.
+			parts := strings.SplitN(val, "'", 3)
+			if len(parts) == 3 {
+				charset, val = parts[0], parts[2]
+			}
+		}
+		if u, err := url.PathUnescape(val); err == nil {
+			b = append(b, u...)
+		} else {
+			b = append(b, val...)
+		}
+	}
+	if s, ok := toUTF8(charset, b); ok {
+		return s, true
+	}
+	return string(b), true
+}
+
+// splitParams splits a header value at the semicolons outside quoted
+// strings.
+func splitParams(v string) []string {
+	var out []string
+	quoted, start := false, 0
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '\\':
+			i++
+		case '"':
+			quoted = !quoted
+		case ';':
+			if !quoted {
+				out = append(out, v[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, v[start:])
+}
+
+// toUTF8 converts b from charset to UTF-8. ok is false for an unknown
+// charset.
+func toUTF8(charset string, b []byte) (string, bool) {
+	switch lower(charset) {
+	case "", "utf-8", "utf8", "us-ascii", "ascii":
+		return string(b), true
+	}
+	enc := charsetEncoding(charset)
+	if enc == nil {
+		return "", false
+	}
+	out, err := enc.NewDecoder().Bytes(b)
+	if err != nil {
+		return "", false
+	}
+	return string(out), true
+}
+
+// charsetEncoding returns the encoding of a charset name (WHATWG names
+// and labels first, as mail in the wild follows browsers, then IANA), or
+// nil for UTF-8, US-ASCII and unknown charsets.
+func charsetEncoding(charset string) encoding.Encoding {
+	switch lower(charset) {
+	case "", "utf-8", "utf8", "us-ascii", "ascii":
+		return nil
+	}
+	enc, err := htmlindex.Get(charset)
+	if err != nil {
+		enc, err = ianaindex.MIME.Encoding(charset)
+		if err != nil {
+			return nil
+		}
+	}
+	return enc
+}
+
+// bidiControls are the Unicode bidirectional formatting characters
+// (Unicode TR #9) that reorder how a name displays: "fdp.exe" after
+// U+202E shows as "exe.pdf".
+func bidiControl(r rune) bool {
+	switch r {
+	case '\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C':
+		return true
+	}
+	return false
+}
+
+// checkName reports what the file name name of the part at path reveals.
+func (st *state) checkName(path, name string) {
+	if name == "" {
+		return
+	}
+	for _, r := range name {
+		if bidiControl(r) {
+			st.find(KindRTLO, path, fmt.Sprintf("%+q holds %U, which reorders its display", name, r), nil)
+			break
+		}
+	}
+	base := name
+	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
+		base = base[i+1:]
+	}
+	// Windows drops trailing dots and spaces from file names.
+	trimmed := strings.TrimRight(base, ". \t")
+	note := ""
+	if trimmed != base {
+		note = " (trailing dots or spaces dropped by Windows)"
+	}
+	dot := strings.LastIndexByte(trimmed, '.')
+	if dot < 0 {
+		return
+	}
+	ext := strings.ToLower(trimmed[dot+1:])
+	if !st.dangerous[ext] {
+		return
+	}
+	st.find(KindDangerousExtension, path, fmt.Sprintf("%+q: .%s%s", name, ext, note), nil)
+	stem := trimmed[:dot]
+	padded := strings.TrimRight(stem, " \t_")
+	if len(stem)-len(padded) >= 3 {
+		note += " (padded to hide the last extension)"
+	}
+	d2 := strings.LastIndexByte(padded, '.')
+	if d2 < 0 {
+		return
+	}
+	ext2 := strings.ToLower(padded[d2+1:])
+	if len(ext2) == 0 || len(ext2) > 5 || !hasLetter(ext2) || !isAlnum(ext2) {
+		return
+	}
+	st.find(KindDoubleExtension, path, fmt.Sprintf("%+q: .%s.%s%s", name, ext2, ext, note), nil)
+}
+
+func hasLetter(s string) bool {
+	for _, c := range []byte(s) {
+		if 'a' <= c && c <= 'z' {
+			return true
+		}
+	}
+	return false
+}
+
+func isAlnum(s string) bool {
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,394 @@
+package mime
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime/quotedprintable"
+	"strings"
+)
+
+// header holds the MIME fields of one entity header (RFC 2045 §3). Only
+// the fields the scan uses are kept, so that a header of a million fields
+// costs no memory.
+type header struct {
+	contentType string // unfolded value of the first Content-Type
+	disposition string // of the first Content-Disposition
+	encoding    string // of the first Content-Transfer-Encoding
+	nType       int    // number of Content-Type fields
+	nEncoding   int    // number of Content-Transfer-Encoding fields
+	problems    []string
+}
+
+// parseHeader reads the header of the entity b (RFC 5322 §2.2, RFC 2045
+// §3) and returns it with the offset of the body. The header ends at the
+// first empty line. A line that is neither a field nor a continuation
+// ends the header too (a missing empty line, a problem reported); so does
+// the end of b.
+func parseHeader(b []byte) (h header, body int) {
+	var cur *string // field being unfolded, nil if not kept
+	inField := false
+	pos := 0
+	for pos < len(b) {
+		end := bytes.IndexByte(b[pos:], '\n')
+		next := len(b)
+		if end >= 0 {
+			end += pos
+			next = end + 1
+		} else {
+			end = len(b)
+		}
+		line := b[pos:end]
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			line = line[:len(line)-1]
+		}
+		if len(line) == 0 {
+			return h, next
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			// RFC 5322 §2.2.3: unfolding.
+			if !inField {
+				h.problems = append(h.problems, "header continuation line without a field")
+			} else if cur != nil {
+				*cur += " " + string(bytes.TrimSpace(line))
+			}
+			pos = next
+			continue
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 || !isFieldName(line[:colon]) {
+			// RFC 2046 §5.1.1: a part with no header starts with an
+			// empty line; this one starts straight with its body.
+			h.problems = append(h.problems, "header ends without an empty line")
+			return h, pos
+		}
+		name := line[:colon]
+		value := string(bytes.TrimSpace(line[colon+1:]))
+		inField = true
+		cur = nil
+		switch {
+		case asciiEqualFold(name, "content-type"):
+			h.nType++
+			if h.nType == 1 {
+				h.contentType = value
+				cur = &h.contentType
+			}
+		case asciiEqualFold(name, "content-disposition"):
+			if h.disposition == "" {
+				h.disposition = value
+				cur = &h.disposition
+			}
+		case asciiEqualFold(name, "content-transfer-encoding"):
+			h.nEncoding++
+			if h.nEncoding == 1 {
+				h.encoding = value
+				cur = &h.encoding
+			}
+		}
+		pos = next
+	}
+	return h, len(b)
+}
+
+// isFieldName reports whether b is a field name of printable US-ASCII
+// without colon or space (RFC 5322 §2.2).
+func isFieldName(b []byte) bool {
+	for _, c := range b {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// splitter yields the body parts of a multipart body (RFC 2046 §5.1.1)
+// one at a time, so that a body of a million parts costs nothing beyond
+// the parts read.
+type splitter struct {
+	b      []byte
+	delim  []byte // "--" boundary
+	pos    int    // where the next part starts; -1 before the first delimiter
+	done   bool
+	closed bool // the close delimiter was seen
+}
+
+func newSplitter(body []byte, boundary string) *splitter {
+	return &splitter{b: body, delim: []byte("--" + boundary), pos: -1}
+}
+
+// findDelim finds the next delimiter line at or after from: it starts
+// at a line start with "--" boundary, and is followed by "--" (close
+// delimiter), then only transport padding (RFC 2046 §5.1.1: linear
+// white space) up to the line end. It returns the start of the line,
+// where the next part starts, and whether it is the close delimiter.
+func (s *splitter) findDelim(from int) (at, next int, isClose, ok bool) {
+	for from <= len(s.b) {
+		i := bytes.Index(s.b[from:], s.delim)
+		if i < 0 {
+			return 0, 0, false, false
+		}
+		at = from + i
+		from = at + 1
+		if at > 0 && s.b[at-1] != '\n' {
+			continue
+		}
+		p := at + len(s.delim)
+		if bytes.HasPrefix(s.b[p:], []byte("--")) {
+			// A close delimiter; what follows on its line is epilogue
+			// in practice, whatever it is.
+			nl := bytes.IndexByte(s.b[p:], '\n')
+			if nl < 0 {
+				return at, len(s.b), true, true
+			}
+			return at, p + nl + 1, true, true
+		}
+		for p < len(s.b) && (s.b[p] == ' ' || s.b[p] == '\t') {
+			p++
+		}
+		switch {
+		case p == len(s.b):
+			return at, p, false, true
+		case s.b[p] == '\n':
+			return at, p + 1, false, true
+		case s.b[p] == '\r' && (p+1 == len(s.b) || s.b[p+1] == '\n'):
+			return at, min(p+2, len(s.b)), false, true
+		}
+		// "--boundaryX": a longer line, not a delimiter.
+	}
+	return 0, 0, false, false
+}
+
+// next returns the offsets in the body of the next part; ok is false
+// when there are no more. found is false if the body has no delimiter
+// at all.
+func (s *splitter) next() (start, end int, ok bool) {
+	if s.done {
+		return 0, 0, false
+	}
+	if s.pos < 0 {
+		_, nx, isClose, found := s.findDelim(0)
+		if !found || isClose {
+			s.done = true
+			s.closed = isClose
+			return 0, 0, false
+		}
+		s.pos = nx
+	}
+	at, nx, isClose, found := s.findDelim(s.pos)
+	if !found {
+		// No close delimiter: the last part runs to the end.
+		s.done = true
+		return s.pos, len(s.b), true
+	}
+	start, end = s.pos, at
+	// RFC 2046 §5.1.1: the line break before a delimiter belongs to it.
+	if end > start && s.b[end-1] == '\n' {
+		end--
+		if end > start && s.b[end-1] == '\r' {
+			end--
+		}
+	}
+	if isClose {
+		s.done = true
+		s.closed = true
+	}
+	s.pos = nx
+	return start, end, true
+}
+
+// base64Table maps a byte to its value in the base64 alphabet (RFC 2045
+// §6.8), 0xFE for white space and 0xFF for anything else.
+var base64Table = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xFF
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := range len(alphabet) {
+		t[alphabet[i]] = byte(i)
+	}
+	for _, c := range []byte(" \t\r\n") {
+		t[c] = 0xFE
+	}
+	return t
+}()
+
+// decodeBase64 decodes src into dst (appending), at most limit bytes. It
+// is lenient as RFC 2045 §6.8 asks decoders to be: characters outside
+// the alphabet are ignored and counted in bad; a padded quantum ends a
+// block, and decoding resumes after it (concatenated blocks). full is
+// false if limit stopped it.
+func decodeBase64(dst, src []byte, limit int64) (out []byte, bad int, full bool) {
+	out, bad, _, full = decodeBase64Lines(dst, src, limit)
+	return out, bad, full
+}
+
+// maxLine is the longest line RFC 5322 §2.1.1 allows, without its CRLF.
+const maxLine = 998
+
+// decodeBase64Lines is decodeBase64 that also counts the lines longer
+// than maxLine.
+func decodeBase64Lines(dst, src []byte, limit int64) (out []byte, bad, long int, full bool) {
+	var q uint32
+	n := 0       // sextets in q
+	lineAt := -1 // index of the last line feed
+	defer func() {
+		if len(src)-lineAt-1 > maxLine+1 {
+			long++
+		}
+	}()
+	for i := 0; i < len(src); i++ {
+		// Fast path: four alphabet characters in a row.
+		if n == 0 && i+4 <= len(src) {
+			a, b, c, d := base64Table[src[i]], base64Table[src[i+1]], base64Table[src[i+2]], base64Table[src[i+3]]
+			if a|b|c|d < 64 {
+				if int64(len(dst))+3 > limit {
+					return dst, bad, long, false
+				}
+				v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(d)
+				dst = append(dst, byte(v>>16), byte(v>>8), byte(v))
+				i += 3
+				continue
+			}
+		}
+		ch := src[i]
+		v := base64Table[ch]
+		switch {
+		case v < 64:
+			q = q<<6 | uint32(v)
+			n++
+			if n == 4 {
+				if int64(len(dst))+3 > limit {
+					return dst, bad, long, false
+				}
+				dst = append(dst, byte(q>>16), byte(q>>8), byte(q))
+				q, n = 0, 0
+			}
+		case v == 0xFE:
+			if ch == '\n' {
+				if i-lineAt-1 > maxLine+1 {
+					long++
+				}
+				lineAt = i
+			}
+		case ch == '=':
+			// Padding: flush the partial quantum.
+			switch n {
+			case 1:
+				bad++
+			case 2:
+				if int64(len(dst))+1 > limit {
+					return dst, bad, long, false
+				}
+				dst = append(dst, byte(q>>4))
+			case 3:
+				if int64(len(dst))+2 > limit {
+					return dst, bad, long, false
+				}
+				dst = append(dst, byte(q>>10), byte(q>>2))
+			}
+			q, n = 0, 0
+		default:
+			bad++
+		}
+	}
+	if n != 0 {
+		// Unpadded end: decode what there is, report the damage.
+		bad++
+		switch n {
+		case 2:
+			if int64(len(dst))+1 <= limit {
+				dst = append(dst, byte(q>>4))
+			}
+		case 3:
+			if int64(len(dst))+2 <= limit {
+				dst = append(dst, byte(q>>10), byte(q>>2))
+			}
+		}
+	}
+	return dst, bad, long, true
+}
+
+// decodeBody decodes a body by its Content-Transfer-Encoding (RFC 2045
+// §6), at most limit bytes. For identity encodings it returns body
+// itself (truncated to limit). problem describes damage found; full is
+// false if limit stopped the decoding.
+func decodeBody(body []byte, cte string, limit int64) (data []byte, problem string, full bool) {
+	switch cte {
+	case "", "7bit", "8bit", "binary":
+		if int64(len(body)) > limit {
+			return body[:limit], "", false
+		}
+		return body, "", true
+	case "base64":
+		out, bad, long, full := decodeBase64Lines(make([]byte, 0, min(int64(len(body))/4*3+3, limit)), body, limit)
+		if bad > 0 {
+			problem = fmt.Sprintf("bad base64: %d characters outside the alphabet or quanta cut short (RFC 2045 §6.8)", bad)
+		}
+		if long > 0 {
+			if problem != "" {
+				problem += "; "
+			}
+			problem += fmt.Sprintf("%d base64 lines longer than %d characters (RFC 5322 §2.1.1; RFC 2045 §6.8 asks for 76)", long, maxLine)
+		}
+		return out, problem, full
+	case "quoted-printable":
+		r := quotedprintable.NewReader(bytes.NewReader(body))
+		out := make([]byte, 0, min(int64(len(body)), limit))
+		var err error
+		for {
+			if int64(len(out)) >= limit {
+				// Check for more.
+				var one [1]byte
+				if n, _ := r.Read(one[:]); n > 0 {
+					return out, "", false
+				}
+				break
+			}
+			if len(out) == cap(out) {
+				out = append(out, 0)[:len(out)]
+			}
+			var n int
+			n, err = r.Read(out[len(out):min(int64(cap(out)), limit)])
+			out = out[:len(out)+n]
+			if err != nil {
+				break
+			}
+		}
+		if err != nil && err != io.EOF {
+			problem = "bad quoted-printable (RFC 2045 §6.7): " + err.Error()
+		}
+		return out, problem, true
+	default:
+		// RFC 2045 §6.4: an unrecognized encoding is treated as
+		// application/octet-stream; we inspect the bytes as they are.
+		if int64(len(body)) > limit {
+			body = body[:limit]
+			return body, "unknown Content-Transfer-Encoding " + fmt.Sprintf("%q", cte), false
+		}
+		return body, "unknown Content-Transfer-Encoding " + fmt.Sprintf("%q", cte), true
+	}
+}
+
+// hasCRLF reports whether the message's first line ends in CRLF.
+func hasCRLF(msg []byte) bool {
+	i := bytes.IndexByte(msg, '\n')
+	return i <= 0 || msg[i-1] == '\r'
+}
+
+func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -1,0 +1,177 @@
+package mime
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spamkit/spamkit/internal/mimetest"
+)
+
+// findings renders a report's findings as "kind@path" for comparison.
+func findings(r *Report) []string {
+	var out []string
+	for _, f := range r.Findings {
+		out = append(out, string(f.Kind)+"@"+f.Path)
+	}
+	return out
+}
+
+func scan(t *testing.T, s *Scanner, msg []byte) *Report {
+	t.Helper()
+	r, err := s.Scan(context.Background(), msg)
+	if err != nil {
+		t.Fatalf("Scan() error = %v, want nil", err)
+	}
+	return r
+}
+
+func att(name, typ string, data []byte) mimetest.Attachment {
+	return mimetest.Attachment{Name: name, Type: typ, Data: data}
+}
+
+func readFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestScanDetection(t *testing.T) {
+	pe := mimetest.PE()
+	pdf := []byte("%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+	inner := mimetest.Message("fwd", "see attached", att("tool.scr", "", []byte("plain bytes")))
+	tests := []struct {
+		name string
+		msg  []byte
+		want []string // findings, in order
+	}{
+		{"clean pdf", mimetest.Message("s", "hello", att("report.pdf", "application/pdf", pdf)), nil},
+		{"clean zip of pdf", mimetest.Message("s", "hello", att("r.zip", "application/zip", mimetest.Zip(mimetest.ZipEntry{Name: "docs/report.pdf", Data: pdf}))), nil},
+		{"dangerous extension", mimetest.Message("s", "x", att("setup.scr", "", []byte("text"))), []string{"dangerous-extension@2"}},
+		{"extension case", mimetest.Message("s", "x", att("RUN.BaT", "", []byte("echo"))), []string{"dangerous-extension@2"}},
+		{"double extension", mimetest.Message("s", "x", att("invoice.pdf.exe", "", []byte("text"))), []string{"dangerous-extension@2", "double-extension@2"}},
+		{"trailing dots and spaces", mimetest.Message("s", "x", att("invoice.pdf.exe . .", "", []byte("text"))), []string{"dangerous-extension@2", "double-extension@2"}},
+		{"padded double extension", mimetest.Message("s", "x", att("invoice.pdf                    .js", "", []byte("text"))), []string{"dangerous-extension@2", "double-extension@2"}},
+		{"version number is no double extension", mimetest.Message("s", "x", att("setup-1.2.exe", "", []byte("text"))), []string{"dangerous-extension@2"}},
+		{"rtlo", mimetest.Message("s", "x", att("invoice\u202efdp.scr", "", []byte("text"))), []string{"rtlo@2", "dangerous-extension@2"}},
+		{"pe named pdf", mimetest.Message("s", "x", att("invoice.pdf", "application/pdf", pe)), []string{"executable@2", "type-mismatch@2"}},
+		{"pe named txt", mimetest.Message("s", "x", att("readme.txt", "application/octet-stream", pe)), []string{"executable@2"}},
+		{"pe named jpg, declared octet-stream", mimetest.Message("s", "x", att("photo.jpg", "", pe)), []string{"executable@2", "type-mismatch@2"}},
+		{"elf", mimetest.Message("s", "x", att("a.bin", "", []byte("\x7fELF\x02\x01\x01\x00rest"))), []string{"executable@2"}},
+		{"docm", mimetest.Message("s", "x", att("report.docm", "application/vnd.ms-word.document.macroEnabled.12", mimetest.Docm())), []string{"macro@2"}},
+		{"ole2 doc with vba", mimetest.Message("s", "x", att("report.doc", "application/msword", mimetest.OLE2VBA())), []string{"macro@2"}},
+		{"encrypted zip", mimetest.Message("s", "x", att("secret.zip", "application/zip", mimetest.Zip(
+			mimetest.ZipEntry{Name: "a.exe", Data: pe, Encrypted: true},
+			mimetest.ZipEntry{Name: "b.txt", Data: []byte("hi"), Encrypted: true}))),
+			[]string{"dangerous-extension@2/secret.zip:a.exe", "encrypted@2"}},
+		{"html form attachment", mimetest.Message("s", "x", att("login.html", "text/html", []byte(`<html><body><form action="https://evil.example/"><input name=p></form></body></html>`))), []string{"html-active@2"}},
+		{"inline html without attachment is not judged", []byte("Content-Type: text/html\r\n\r\n<html><script>x()</script></html>\r\n"), nil},
+		{"7z", mimetest.Message("s", "x", att("a.7z", "", []byte("7z\xbc\xaf\x27\x1c\x00\x04rest"))), []string{"unsupported-archive@2"}},
+		{"rar", mimetest.Message("s", "x", att("a.rar", "", []byte("Rar!\x1a\x07\x01\x00rest"))), []string{"unsupported-archive@2"}},
+		{"zip in zip", mimetest.Message("s", "x", att("a.zip", "application/zip", mimetest.Zip(mimetest.ZipEntry{Name: "b.zip", Data: mimetest.Zip(mimetest.ZipEntry{Name: "c.exe", Data: pe})}))),
+			[]string{"dangerous-extension@2/a.zip:b.zip:c.exe", "executable@2/a.zip:b.zip:c.exe"}},
+		{"gzip", mimetest.Message("s", "x", att("tool.gz", "", mimetest.Gzip("tool", pe))), []string{"executable@2/tool.gz:tool"}},
+		{"tar", mimetest.Message("s", "x", att("a.tar", "", mimetest.Tar(mimetest.ZipEntry{Name: "bin/run.sh.exe", Data: pe}))),
+			[]string{"dangerous-extension@2/a.tar:bin/run.sh.exe", "double-extension@2/a.tar:bin/run.sh.exe", "executable@2/a.tar:bin/run.sh.exe"}},
+		{"tar.gz", mimetest.Message("s", "x", att("a.tgz", "", mimetest.Gzip("", mimetest.Tar(mimetest.ZipEntry{Name: "x.exe", Data: pe})))),
+			[]string{"dangerous-extension@2/a.tgz:a.tar:x.exe", "executable@2/a.tgz:a.tar:x.exe"}},
+		{"bzip2", mimetest.Message("s", "x", att("setup.exe.bz2", "application/x-bzip2", readFile(t, "testdata/setup.exe.bz2"))),
+			[]string{"dangerous-extension@2/setup.exe.bz2:setup.exe", "executable@2/setup.exe.bz2:setup.exe"}},
+		{"forwarded message", mimetest.Message("s", "x", att("fwd.eml", "message/rfc822", inner)), []string{"dangerous-extension@2.2"}},
+		{"message/rfc822 7bit", bytes.ReplaceAll(mimetest.Message("s", "x"), []byte("--b1--"), append(append([]byte("--b1\r\nContent-Type: message/rfc822\r\n\r\n"), bytes.ReplaceAll(inner, []byte("b1"), []byte("b2"))...), "\r\n--b1--"...)),
+			[]string{"dangerous-extension@2.2"}},
+		{"message/rfc822 reusing the boundary", bytes.ReplaceAll(mimetest.Message("s", "x"), []byte("--b1--"), append(append([]byte("--b1\r\nContent-Type: message/rfc822\r\n\r\n"), inner...), "\r\n--b1--"...)),
+			[]string{"malformed@2.0", "malformed@2.0", "dangerous-extension@4"}},
+		{"mislabelled zip", mimetest.Message("s", "x", att("photo.png", "image/png", mimetest.Zip(mimetest.ZipEntry{Name: "a.txt", Data: []byte("hi")}))), []string{"type-mismatch@2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := scan(t, &Scanner{}, tt.msg)
+			if got := findings(r); !slices.Equal(got, tt.want) {
+				t.Errorf("Scan(%s) findings = %q, want %q\n%s", tt.name, got, tt.want, r)
+			}
+			if r.Truncated {
+				t.Errorf("Scan(%s).Truncated = true, want false", tt.name)
+			}
+		})
+	}
+}
+
+func TestScanParts(t *testing.T) {
+	pe := mimetest.PE()
+	msg := mimetest.Message("s", "hello", att("a.zip", "application/zip", mimetest.Zip(
+		mimetest.ZipEntry{Name: "docs/a.exe", Data: pe},
+	)))
+	r := scan(t, &Scanner{}, msg)
+	type row struct {
+		Path, Declared, Detected, Filename string
+		Size                               int64
+		Depth                              int
+		Container                          bool
+	}
+	var got []row
+	for _, p := range r.Parts {
+		got = append(got, row{p.Path, p.DeclaredType, p.DetectedType, p.Filename, p.Size, p.Depth, p.Container})
+	}
+	want := []row{
+		{"0", "multipart/mixed", "", "", 0, 0, true},
+		{"1", "text/plain", "text/plain", "", 5, 1, false},
+		{"2", "application/zip", "application/zip", "a.zip", int64(len(r.Parts[2].SHA256) * 0), 1, true},
+		{"2/a.zip:docs/a.exe", "", typePE, "docs/a.exe", int64(len(pe)), 2, false},
+	}
+	want[2].Size = r.Parts[2].Size // the zip's size depends on the compressor
+	if !slices.Equal(got, want) {
+		t.Errorf("Scan parts = %+v,\nwant %+v", got, want)
+	}
+	if r.Parts[3].SHA256 != sha256Hex(pe) {
+		t.Errorf("SHA256 of a.exe = %s, want %s", r.Parts[3].SHA256, sha256Hex(pe))
+	}
+	if r.Parts[1].TextDigest == "" || r.Parts[3].TextDigest != "" {
+		t.Errorf("TextDigest = %q (text), %q (exe); want set, empty", r.Parts[1].TextDigest, r.Parts[3].TextDigest)
+	}
+	if !strings.Contains(r.String(), "part 2/a.zip:docs/a.exe (detected "+typePE+") \"docs/a.exe\" 256 bytes") {
+		t.Errorf("Report.String() =\n%s\nlacks the exe's line", r)
+	}
+}
+
+func TestScanFile(t *testing.T) {
+	z := mimetest.Zip(mimetest.ZipEntry{Name: "a.pif", Data: []byte("x")})
+	r, err := new(Scanner).ScanFile(context.Background(), "x.zip", z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := findings(r), []string{"dangerous-extension@x.zip:a.pif"}; !slices.Equal(got, want) {
+		t.Errorf("ScanFile(x.zip) = %q, want %q", got, want)
+	}
+}
+
+func TestDangerousExtensionsOverride(t *testing.T) {
+	msg := mimetest.Message("s", "x", att("a.exe", "", []byte("t")), att("b.xyz", "", []byte("t")))
+	r := scan(t, &Scanner{DangerousExtensions: []string{".XYZ"}}, msg)
+	if got, want := findings(r), []string{"dangerous-extension@3"}; !slices.Equal(got, want) {
+		t.Errorf("Scan with DangerousExtensions [.XYZ] = %q, want %q", got, want)
+	}
+}
+
+func TestTextDigestCollides(t *testing.T) {
+	a := "Dear  Friend,\r\nClaim your prize at https://win.example/claim?id=1234&u=bob now!"
+	b := "dear friend,\nCLAIM your\u200b prize at https://win.example/claim?id=9876#x  now!"
+	c := "Dear friend, claim your prize at https://other.example/claim now!"
+	if textDigest([]byte(a), "", false) != textDigest([]byte(b), "", false) {
+		t.Errorf("textDigest of two randomized copies differ, want equal")
+	}
+	if textDigest([]byte(a), "", false) == textDigest([]byte(c), "", false) {
+		t.Errorf("textDigest of different URLs are equal, want different")
+	}
+	h := "<html><style>p{}</style><p>Dear friend,</p><p>claim your prize at <a href=x>https://win.example/claim?id=5</a> now!</p>"
+	if textDigest([]byte(h), "", true) != textDigest([]byte(a), "", false) {
+		t.Errorf("textDigest of the HTML copy differs from the text copy, want equal")
+	}
+}

@@ -1,0 +1,384 @@
+package mime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// state is one scan's progress. It is never shared between goroutines.
+type state struct {
+	ctx       context.Context
+	s         *Scanner
+	report    Report
+	dangerous map[string]bool
+
+	maxDepth, maxParts, maxEntries int
+	maxPart, maxTotal, maxRatio    int64
+
+	total   int64    // decoded bytes so far
+	stopped bool     // a scan-wide limit was reached: stop everything
+	bounds  []string // boundaries of the enclosing multiparts
+}
+
+func newState(ctx context.Context, s *Scanner) *state {
+	st := &state{
+		ctx: ctx, s: s,
+		maxDepth: s.maxDepth(), maxParts: s.maxParts(), maxEntries: s.maxArchiveEntries(),
+		maxPart: s.maxPartBytes(), maxTotal: s.maxTotalBytes(), maxRatio: s.maxRatio(),
+		dangerous: defaultDangerous,
+	}
+	if s.DangerousExtensions != nil {
+		st.dangerous = make(map[string]bool, len(s.DangerousExtensions))
+		for _, e := range s.DangerousExtensions {
+			st.dangerous[strings.ToLower(strings.TrimPrefix(e, "."))] = true
+		}
+	}
+	return st
+}
+
+func (st *state) trace(format string, args ...any) {
+	if st.s.Trace != nil {
+		st.s.Trace(format, args...)
+	}
+}
+
+// find records a finding. Limit findings mark the report truncated.
+func (st *state) find(k Kind, path, detail string, err error) {
+	if k.IsLimit() {
+		st.report.Truncated = true
+	}
+	st.report.Findings = append(st.report.Findings, Finding{Kind: k, Path: path, Detail: detail, Err: err})
+}
+
+func (st *state) malformed(path, detail string) {
+	st.find(KindMalformed, path, detail, ErrMalformedMIME)
+}
+
+// stop records a scan-wide limit and stops the scan.
+func (st *state) stop(k Kind, path, detail string, err error) {
+	if st.stopped {
+		return
+	}
+	st.stopped = true
+	st.find(k, path, detail, err)
+}
+
+// alive reports whether the scan may go on, checking the context.
+func (st *state) alive(path string) bool {
+	if st.stopped {
+		return false
+	}
+	if err := st.ctx.Err(); err != nil {
+		st.stop(KindLimitTime, path, err.Error(), fmt.Errorf("%w: %w", ErrTime, err))
+		return false
+	}
+	return true
+}
+
+// addPart appends p to the report and returns its index, or -1 if
+// MaxParts is reached or the scan stopped.
+func (st *state) addPart(p Part) int {
+	if !st.alive(p.Path) {
+		return -1
+	}
+	if len(st.report.Parts) >= st.maxParts {
+		st.stop(KindLimitParts, p.Path, fmt.Sprintf("more than %d parts", st.maxParts), ErrParts)
+		return -1
+	}
+	st.trace("mime: part %s %s %q", p.Path, p.DeclaredType, p.Filename)
+	st.report.Parts = append(st.report.Parts, p)
+	return len(st.report.Parts) - 1
+}
+
+// budget returns how many bytes the next part may decode, and the limit
+// that bounds it.
+func (st *state) budget() (int64, Kind) {
+	if left := st.maxTotal - st.total; left < st.maxPart {
+		return max(left, 0), KindLimitTotalBytes
+	}
+	return st.maxPart, KindLimitPartBytes
+}
+
+// overBudget records the limit that cut a part's content.
+func (st *state) overBudget(k Kind, path string) {
+	if k == KindLimitTotalBytes {
+		st.stop(k, path, fmt.Sprintf("more than %d decoded bytes in total", st.maxTotal), ErrTotalBytes)
+		return
+	}
+	st.find(k, path, fmt.Sprintf("more than %d decoded bytes", st.maxPart), ErrPartBytes)
+}
+
+// childPath names the i-th (1-based) child of the entity at path.
+func childPath(path string, i int) string {
+	if path == "" || path == "0" {
+		return strconv.Itoa(i)
+	}
+	return path + "." + strconv.Itoa(i)
+}
+
+// walkMessage walks a message (RFC 5322) at offset base of the scanned
+// message: the root, or the body of a message/rfc822 part at path.
+func (st *state) walkMessage(msg []byte, base int, path string, depth int, raw bool) {
+	h, bo := parseHeader(msg)
+	typ, _, _ := mediaType(h.contentType)
+	if strings.HasPrefix(typ, "multipart/") {
+		if path == "" {
+			// The root multipart, which IMAP leaves unnamed.
+			st.walkEntity(msg, base, "0", depth, raw, "text/plain", h, bo)
+			return
+		}
+		// Inside message/rfc822 part path: the multipart is path.0 and
+		// its children path.1, path.2, ...
+		st.walkEntity(msg, base, path+".0", depth, raw, "text/plain", h, bo)
+		return
+	}
+	st.walkEntity(msg, base, childPath(path, 1), depth, raw, "text/plain", h, bo)
+}
+
+// walkEntity walks the MIME entity b (header and body) at offset base,
+// already split into header h and body offset bo. defType is the type
+// an entity without Content-Type has (RFC 2045 §5.2; RFC 2046 §5.1.5 in
+// a multipart/digest).
+func (st *state) walkEntity(b []byte, base int, path string, depth int, raw bool, defType string, h header, bo int) {
+	for _, pr := range h.problems {
+		st.malformed(path, pr)
+	}
+	if h.nType > 1 {
+		st.malformed(path, fmt.Sprintf("%d Content-Type fields (RFC 2045 §5 allows one); the first is used", h.nType))
+	}
+	if h.nEncoding > 1 {
+		st.malformed(path, fmt.Sprintf("%d Content-Transfer-Encoding fields (RFC 2045 §6.1 allows one); the first is used", h.nEncoding))
+	}
+	typ, params, problem := mediaType(h.contentType)
+	if problem != "" {
+		st.malformed(path, "Content-Type "+problem)
+	}
+	if typ == "" || !strings.Contains(typ, "/") {
+		// RFC 2045 §5.2: no (or an invalid) Content-Type means the
+		// default.
+		typ = defType
+	}
+	disp, dparams, problem := mediaType(h.disposition)
+	if problem != "" {
+		st.malformed(path, "Content-Disposition "+problem)
+	}
+	charset := strings.ToLower(params["charset"])
+	cte := lower(h.encoding)
+	name := paramFilename(h.disposition, dparams, "filename", charset)
+	if name == "" {
+		name = paramFilename(h.contentType, params, "name", charset)
+	}
+	body := b[bo:]
+	p := Part{
+		Path: path, Depth: depth, DeclaredType: typ, Disposition: disp,
+		Filename: name, Charset: charset, Encoding: cte,
+		start: base, end: base + len(b), raw: raw,
+	}
+	isMultipart := strings.HasPrefix(typ, "multipart/")
+	boundary := params["boundary"]
+	if isMultipart && boundary == "" {
+		// RFC 2046 §5.1.1: the boundary parameter is required.
+		st.malformed(path, "multipart without a boundary parameter (RFC 2046 §5.1.1); inspected as one part")
+		isMultipart = false
+	}
+	if isMultipart && strings.Count(strings.ToLower(h.contentType), "boundary") > 1 {
+		st.malformed(path, "Content-Type has more than one boundary parameter; the first is used")
+	}
+	isMessage := typ == "message/rfc822" || typ == "message/global"
+	p.Container = isMultipart || isMessage
+	idx := st.addPart(p)
+	if idx < 0 {
+		return
+	}
+	st.checkName(path, name)
+	if p.Container {
+		identity := cte == "" || cte == "7bit" || cte == "8bit" || cte == "binary"
+		if !identity && isMultipart {
+			st.malformed(path, fmt.Sprintf("multipart with Content-Transfer-Encoding %q (RFC 2045 §6.4 allows only 7bit, 8bit, binary)", cte))
+		}
+		if depth >= st.maxDepth {
+			st.find(KindLimitDepth, path, fmt.Sprintf("nesting deeper than %d", st.maxDepth), ErrDepth)
+			return
+		}
+		data := body
+		if !identity {
+			limit, k := st.budget()
+			var full bool
+			data, problem, full = decodeBody(body, cte, limit)
+			if problem != "" {
+				st.malformed(path, problem)
+			}
+			st.total += int64(len(data))
+			if !full {
+				st.overBudget(k, path)
+			}
+		}
+		if isMessage {
+			if !identity {
+				// The encoded message cannot hold the enclosing
+				// boundaries: it starts a new boundary scope.
+				saved := st.bounds
+				st.bounds = nil
+				defer func() { st.bounds = saved }()
+			}
+			st.walkMessage(data, base+bo, path, depth+1, raw && identity)
+			return
+		}
+		st.walkMultipart(data, base+bo, path, depth, raw && identity, boundary, typ)
+		return
+	}
+	limit, k := st.budget()
+	data, problem, full := decodeBody(body, cte, limit)
+	if problem != "" {
+		st.malformed(path, problem)
+	}
+	st.total += int64(len(data))
+	st.report.Parts[idx].Size = int64(len(data))
+	st.report.Parts[idx].SHA256 = sha256Hex(data)
+	if !full {
+		st.report.Parts[idx].Truncated = true
+		st.overBudget(k, path)
+	}
+	st.inspect(idx, data, full, path+"/"+archiveLabel(name), depth)
+}
+
+// archiveLabel is the name by which an archive's entries are named.
+func archiveLabel(name string) string {
+	if name == "" {
+		return "-"
+	}
+	return name
+}
+
+// walkMultipart walks the body parts of a multipart entity at path
+// (RFC 2046 §5.1).
+func (st *state) walkMultipart(body []byte, base int, path string, depth int, raw bool, boundary, typ string) {
+	for _, b := range st.bounds {
+		if b == boundary {
+			// RFC 2046 §5.1.1: a boundary must not appear in the parts it
+			// encloses.
+			st.malformed(path, fmt.Sprintf("boundary %q reused from an enclosing multipart", boundary))
+			break
+		}
+	}
+	st.bounds = append(st.bounds, boundary)
+	defer func() { st.bounds = st.bounds[:len(st.bounds)-1] }()
+	defType := "text/plain"
+	if typ == "multipart/digest" {
+		defType = "message/rfc822"
+	}
+	sp := newSplitter(body, boundary)
+	prefix := strings.TrimSuffix(path, ".0")
+	if prefix == "0" {
+		prefix = ""
+	}
+	i := 0
+	for {
+		start, end, ok := sp.next()
+		if !ok {
+			break
+		}
+		i++
+		part := body[start:end]
+		h, bo := parseHeader(part)
+		st.walkEntity(part, base+start, childPath(prefix, i), depth+1, raw, defType, h, bo)
+		if st.stopped {
+			return
+		}
+	}
+	switch {
+	case i == 0 && !sp.closed:
+		st.malformed(path, fmt.Sprintf("boundary %q never appears (RFC 2046 §5.1.1)", boundary))
+	case !sp.closed:
+		st.malformed(path, fmt.Sprintf("no close delimiter \"--%s--\" (RFC 2046 §5.1.1)", boundary))
+	}
+}
+
+// inspect examines the content of the part at index idx: data is all of
+// it if complete, else its beginning (the rest was streamed through the
+// digest or cut by a limit). prefix names archive entries.
+func (st *state) inspect(idx int, data []byte, complete bool, prefix string, depth int) {
+	p := &st.report.Parts[idx]
+	det := sniff(data)
+	p.DetectedType = det
+	path, name, declared, charset := p.Path, p.Filename, p.DeclaredType, p.Charset
+	attachment := p.Disposition == "attachment" || name != "" || strings.Contains(path, "/")
+
+	textType := declared
+	if textType == "" || (!strings.HasPrefix(textType, "text/") && (det == typeText || det == typeHTML)) {
+		textType = det
+	}
+	if complete && (textType == "text/plain" || textType == "text/html") {
+		p.TextDigest = textDigest(data, charset, textType == "text/html")
+	}
+
+	if isExecutable(det) {
+		st.find(KindExecutable, path, fmt.Sprintf("%s by magic number, named %q", det, name), nil)
+	}
+	if df := family(det); strongFamily(df) {
+		if ff := family(declared); ff != "" && ff != df {
+			st.find(KindTypeMismatch, path, fmt.Sprintf("declared %s, content is %s", declared, det), nil)
+		} else if ef := extFamily[extension(name)]; ef != "" && ef != df && !(ef == "exe" && isExecutable(det)) {
+			st.find(KindTypeMismatch, path, fmt.Sprintf("named %q, content is %s", name, det), nil)
+		}
+	}
+	if attachment && (det == typeHTML || declared == "text/html" || extension(name) == "html" || extension(name) == "htm") {
+		if act := activeHTML(data); len(act) > 0 {
+			st.find(KindHTMLActive, path, fmt.Sprintf("%q has %s", name, strings.Join(act, ", ")), nil)
+		}
+	}
+	if complete && det == typeOLE2 && !strings.EqualFold(baseName(name), "vbaProject.bin") && oleHasVBA(data) {
+		st.find(KindMacro, path, fmt.Sprintf("%q: OLE2 document with a VBA project", name), nil)
+	}
+	switch det {
+	case typeZip, typeGzip, typeBzip2, typeTar:
+		if !complete && det != typeTar {
+			return
+		}
+		if depth >= st.maxDepth {
+			st.find(KindLimitDepth, path, fmt.Sprintf("archive nested deeper than %d", st.maxDepth), ErrDepth)
+			return
+		}
+		st.report.Parts[idx].Container = true
+		st.walkArchive(idx, det, data, prefix, name, depth)
+	case type7z, typeRar, typeXz:
+		st.find(KindUnsupported, path, fmt.Sprintf("%q is %s, which is not opened: its content is not inspected", name, det), nil)
+	}
+}
+
+// extension returns the lower-case extension of a file name, after
+// dropping the trailing dots and spaces Windows drops.
+func extension(name string) string {
+	name = strings.TrimRight(baseName(name), ". \t")
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return strings.ToLower(name[i+1:])
+	}
+	return ""
+}
+
+func baseName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		return name[i+1:]
+	}
+	return name
+}
+
+// classify turns a read error of archive content into a finding.
+func (st *state) classify(err error, path string) {
+	switch {
+	case errors.Is(err, ErrRatio):
+		st.find(KindLimitRatio, path, fmt.Sprintf("decompressed more than %d times its compressed size", st.maxRatio), ErrRatio)
+	case errors.Is(err, ErrTotalBytes):
+		st.stop(KindLimitTotalBytes, path, fmt.Sprintf("more than %d decoded bytes in total", st.maxTotal), ErrTotalBytes)
+	case errors.Is(err, ErrTime):
+		st.alive(path)
+	default:
+		st.find(KindMalformed, path, err.Error(), fmt.Errorf("%w: %w", ErrMalformedArchive, err))
+	}
+}
+
+var _ = bytes.MinRead
