@@ -61,8 +61,15 @@ func mediaType(v string) (typ string, params map[string]string, problem string) 
 // §5 forbids in quoted strings, but which mailers send), and raw 8-bit
 // names in the part's charset.
 func paramFilename(raw string, params map[string]string, param, charset string) string {
-	v, ok := params[param]
-	if !ok || v == "" {
+	v := params[param]
+	if !utf8.ValidString(raw) {
+		// Raw 8-bit bytes, which the media type parser replaces with
+		// U+FFFD: take the parameter from the raw value.
+		if s, ok := rawParam(raw, param); ok {
+			v = s
+		}
+	}
+	if v == "" {
 		// mime.ParseMediaType drops RFC 2231 values in charsets other
 		// than UTF-8 and US-ASCII (ISO-2022-JP, Shift_JIS, ...).
 		if s, ok := rfc2231Param(raw, param); ok {
@@ -156,6 +163,23 @@ func rfc2231Param(v, name string) (string, bool) {
 		return s, true
 	}
 	return string(b), true
+}
+
+// rawParam returns the value of parameter name in the raw header value
+// v, unquoted, without decoding it.
+func rawParam(v, name string) (string, bool) {
+	for _, kv := range splitParams(v) {
+		k, val, ok := strings.Cut(kv, "=")
+		if !ok || lower(k) != name {
+			continue
+		}
+		val = strings.TrimSpace(val)
+		if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+			val = strings.ReplaceAll(val[1:len(val)-1], `\`, "")
+		}
+		return val, true
+	}
+	return "", false
 }
 
 // splitParams splits a header value at the semicolons outside quoted

@@ -124,8 +124,8 @@ func childPath(path string, i int) string {
 // message: the root, or the body of a message/rfc822 part at path.
 func (st *state) walkMessage(msg []byte, base int, path string, depth int, raw bool) {
 	h, bo := parseHeader(msg)
-	typ, _, _ := mediaType(h.contentType)
-	if strings.HasPrefix(typ, "multipart/") {
+	typ, params, _ := mediaType(h.contentType)
+	if strings.HasPrefix(typ, "multipart/") && params["boundary"] != "" {
 		if path == "" {
 			// The root multipart, which IMAP leaves unnamed.
 			st.walkEntity(msg, base, "0", depth, raw, "text/plain", h, bo)
