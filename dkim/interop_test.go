@@ -80,6 +80,33 @@ func TestInteropOpenDKIM(t *testing.T) {
 	}
 }
 
+// TestInteropOpenDKIMFilter verifies the messages the OpenDKIM filter
+// signed in test mode: rsa-sha256 and ed25519-sha256, relaxed headers,
+// simple and relaxed bodies.
+func TestInteropOpenDKIMFilter(t *testing.T) {
+	srv := dkimtest.Server(t)
+	files := dkimtest.Glob(t, "interop/opendkimd-*.eml")
+	if len(files) != 8 {
+		t.Errorf("%d OpenDKIM filter fixtures, want the 8 gen-fixtures.sh makes", len(files))
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			v := &dkim.Verifier{Resolver: srv.Resolver(), Now: fixedNow(dkimtest.FixtureTime)}
+			vs, err := v.Verify(context.Background(), bytes.NewReader(dkimtest.Read(t, file)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantAlg := dkim.RSASHA256
+			if strings.Contains(file, "ed25519") {
+				wantAlg = dkim.Ed25519SHA256
+			}
+			if len(vs) != 1 || vs[0].Result != dkim.Pass || vs[0].Algorithm != wantAlg || vs[0].Domain != "example.com" {
+				t.Fatalf("Verify(%s) = %v, want one pass %s d=example.com", file, vs, wantAlg)
+			}
+		})
+	}
+}
+
 // TestInteropBodyLength verifies dkimpy's l= signature of a message to
 // which a footer was appended: refused by default, and with
 // AllowBodyLength a pass that reports the 24 unsigned bytes.
