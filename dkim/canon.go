@@ -199,7 +199,9 @@ func (b *bodyHasher) scan(p []byte) {
 		}
 		if ok {
 			held = 0
-			b.flushPending()
+			if b.pending > 0 {
+				b.flushPending()
+			}
 			start = end
 			continue
 		}
