@@ -3,6 +3,7 @@ package arc
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spamkit/spamkit/dkim"
@@ -17,8 +18,9 @@ var (
 	// ErrStructure reports a malformed chain: a missing or duplicate
 	// header of a set, a gap in the instances, a wrong cv= (§5.2 step 3).
 	ErrStructure = errors.New("arc: invalid chain structure")
-	// ErrTooManySets reports more than MaxSets sets (or than
-	// Verifier.MaxSets).
+	// ErrTooManySets reports a chain longer than MaxSets (RFC 8617
+	// §4.2.1) or than Verifier.MaxSets: an ARC field with a higher
+	// instance. The Sealer returns it when the chain is full.
 	ErrTooManySets = errors.New("arc: too many ARC sets")
 	// ErrChainFailed reports a chain whose newest seal has cv=fail.
 	ErrChainFailed = errors.New("arc: chain already failed (cv=fail)")
@@ -122,6 +124,11 @@ func collect(h dkim.Header, maxSets int) ([]set, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrStructure, f.Name, err)
 		}
+		if inst > maxSets {
+			// §4.2.1: at most 50 sets; an instance above the limit means
+			// more sets than allowed (or a gap, which fails too).
+			return nil, fmt.Errorf("%w: instance %d, limit %d", ErrTooManySets, inst, maxSets)
+		}
 		s := byInst[inst]
 		if s == nil {
 			s = &set{}
@@ -132,9 +139,6 @@ func collect(h dkim.Header, maxSets int) ([]set, error) {
 	}
 	if top == 0 {
 		return nil, nil
-	}
-	if top > maxSets {
-		return nil, fmt.Errorf("%w: %d, limit %d", ErrTooManySets, top, maxSets)
 	}
 	sets := make([]set, top)
 	for i := 1; i <= top; i++ {
@@ -171,7 +175,13 @@ func instanceOf(f dkim.Field) (int, error) {
 	for spec := range strings.SplitSeq(v, ";") {
 		name, val, ok := strings.Cut(spec, "=")
 		if ok && strings.TrimSpace(name) == "i" {
-			return dkim.ParseInstance(val)
+			// The range (1 to 50, §4.2.1) is checked by the caller, so
+			// that too high an instance reports ErrTooManySets.
+			n, err := strconv.Atoi(strings.TrimSpace(val))
+			if err != nil || n < 1 {
+				return 0, fmt.Errorf("instance i=%s", val)
+			}
+			return n, nil
 		}
 	}
 	return 0, errors.New("no i= tag")

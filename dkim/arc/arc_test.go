@@ -113,7 +113,8 @@ func TestChainFailures(t *testing.T) {
 		{"cv=none above 1", strings.Replace(chain, "ARC-Seal: i=2; cv=pass", "ARC-Seal: i=2; cv=none", 1), arc.Verifier{}, arc.ErrStructure},
 		{"seal 1 altered", regexp.MustCompile(`(ARC-Seal: i=1;[^b]*t=179550000)0`).ReplaceAllString(chain, "${1}1"), arc.Verifier{}, arc.ErrSeal},
 		{"more sets than MaxSets", chain, arc.Verifier{MaxSets: 2}, arc.ErrTooManySets},
-		{"instance over 50", strings.Replace(chain, "ARC-Seal: i=3;", "ARC-Seal: i=51;", 1), arc.Verifier{}, arc.ErrStructure},
+		{"instance over 50", strings.Replace(chain, "ARC-Seal: i=3;", "ARC-Seal: i=51;", 1), arc.Verifier{}, arc.ErrTooManySets},
+		{"instance 0", strings.Replace(chain, "ARC-Seal: i=3;", "ARC-Seal: i=0;", 1), arc.Verifier{}, arc.ErrStructure},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := tc.v
@@ -153,8 +154,8 @@ func TestSealLimit(t *testing.T) {
 		"ARC-Message-Signature: i=51; a=ed25519-sha256; d=example.net; s=ed; h=from; bh=AAAA; b=AAAA\r\n"+
 		"ARC-Authentication-Results: i=51; x; arc=pass\r\n"), msg...)
 	got, err = v.Verify(context.Background(), bytes.NewReader(forged))
-	if err != nil || got.Result != arc.Fail || !errors.Is(got.Err, arc.ErrStructure) {
-		t.Errorf("Verify(51 sets) = %s %v (%v), want fail ErrStructure", got.Result, got.Err, err)
+	if err != nil || got.Result != arc.Fail || !errors.Is(got.Err, arc.ErrTooManySets) {
+		t.Errorf("Verify(51 sets) = %s %v (%v), want fail ErrTooManySets", got.Result, got.Err, err)
 	}
 }
 
