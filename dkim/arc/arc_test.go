@@ -114,6 +114,7 @@ func TestChainFailures(t *testing.T) {
 		{"seal 1 altered", regexp.MustCompile(`(ARC-Seal: i=1;[^b]*t=179550000)0`).ReplaceAllString(chain, "${1}1"), arc.Verifier{}, arc.ErrSeal},
 		{"more sets than MaxSets", chain, arc.Verifier{MaxSets: 2}, arc.ErrTooManySets},
 		{"instance over 50", strings.Replace(chain, "ARC-Seal: i=3;", "ARC-Seal: i=51;", 1), arc.Verifier{}, arc.ErrTooManySets},
+		{"AMS 3 rsa-sha1", strings.Replace(chain, "ARC-Message-Signature: i=3; a=rsa-sha256;", "ARC-Message-Signature: i=3; a=rsa-sha1;", 1), arc.Verifier{}, dkim.ErrSHA1},
 		{"instance 0", strings.Replace(chain, "ARC-Seal: i=3;", "ARC-Seal: i=0;", 1), arc.Verifier{}, arc.ErrStructure},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

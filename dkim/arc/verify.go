@@ -120,6 +120,10 @@ func (v *Verifier) VerifyHeader(ctx context.Context, h dkim.Header, body io.Read
 			// RFC 8617 §4.1.2: an AMS MUST NOT sign ARC-Seal fields.
 			err = fmt.Errorf("%w: AMS %d signs ARC-Seal", ErrMessageSignature, i+1)
 		}
+		if err == nil && sig.Algorithm == dkim.RSASHA1 {
+			// RFC 8301 §3.1, which RFC 8617 §4.1.2 inherits from DKIM.
+			err = fmt.Errorf("%w: %w", ErrMessageSignature, dkim.ErrSHA1)
+		}
 		if err != nil {
 			amsErr[i] = err
 			continue
