@@ -186,17 +186,23 @@ func TestReverseInteropDKIMPy(t *testing.T) {
 		return strings.TrimSpace(string(out))
 	}
 	server := dkimtest.Server(t)
-	base := dkimtest.Read(t, "messages/ws.eml")
-	for _, c := range []dkim.Canonicalization{dkim.Simple, dkim.Relaxed} {
-		for _, k := range []string{"rsa2048", "ed25519"} {
-			sel := map[string]string{"rsa2048": "rsa2048", "ed25519": "ed"}[k]
-			s := &dkim.Signer{Domain: "example.com", Selector: sel, Key: dkimtest.Key(t, k), HeaderCanonicalization: c, BodyCanonicalization: c}
-			f, err := s.Sign(bytes.NewReader(base))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := run("verify", append([]byte(f), base...)); got != "pass" {
-				t.Errorf("dkimpy verify(ours %s %s) = %s, want pass", k, c, got)
+	// Our DKIM signatures: three messages, both algorithms, the four
+	// canonicalizations.
+	for _, m := range []string{"plain", "ws", "multi"} {
+		base := dkimtest.Read(t, "messages/"+m+".eml")
+		for _, hc := range []dkim.Canonicalization{dkim.Simple, dkim.Relaxed} {
+			for _, bc := range []dkim.Canonicalization{dkim.Simple, dkim.Relaxed} {
+				for _, k := range []string{"rsa2048", "ed25519"} {
+					sel := map[string]string{"rsa2048": "rsa2048", "ed25519": "ed"}[k]
+					s := &dkim.Signer{Domain: "example.com", Selector: sel, Key: dkimtest.Key(t, k), HeaderCanonicalization: hc, BodyCanonicalization: bc}
+					f, err := s.Sign(bytes.NewReader(base))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := run("verify", append([]byte(f), base...)); got != "pass" {
+						t.Errorf("dkimpy verify(ours %s %s %s/%s) = %s, want pass", m, k, hc, bc, got)
+					}
+				}
 			}
 		}
 	}
