@@ -241,8 +241,8 @@ func (st *state) walkZip(path string, data []byte, prefix string, depth int) {
 		st.find(KindLimitArchiveEntries, path, fmt.Sprintf("%d entries, more than %d", n, st.maxEntries), ErrArchiveEntries)
 		return
 	}
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+	zr, err := zipReader(data)
+	if err != nil {
 		st.find(KindMalformed, path, "zip: "+err.Error(), fmt.Errorf("%w: %w", ErrMalformedArchive, err))
 		return
 	}
@@ -396,4 +396,14 @@ func (st *state) walkTar(path string, r io.Reader, m *meter, prefix string, dept
 		name := strings.ToValidUTF8(hdr.Name, "\uFFFD")
 		st.entry(tr, m, Part{Path: prefix + ":" + name, Depth: depth + 1, Filename: name}, min(hdr.Size, 1<<30))
 	}
+}
+
+// zipReader opens data as a zip archive, accepting insecure paths (they
+// are names to inspect, not to extract).
+func zipReader(data []byte) (*zip.Reader, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, err
+	}
+	return zr, nil
 }

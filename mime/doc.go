@@ -40,13 +40,17 @@
 // github.com/jhillyerd/enmime's ReadEnvelope builds the whole part tree
 // in memory with its own limits, so a message of 100 000 parts or of
 // 10 000 nested multiparts would cost memory before our limits could
-// apply. Of enmime (v2) it uses what decodes header values: its tolerant
-// media-type parser (mediatype.Parse: missing semicolons, repeated and
-// unquoted parameters, RFC 2231 through mime.ParseMediaType) and its
-// RFC 2047 decoder (DecodeRFC2047, with charsets beyond UTF-8). File
-// names in RFC 2231 charsets that mime.ParseMediaType drops (ISO-2022-JP,
-// Shift_JIS) and raw 8-bit names are decoded here with
-// golang.org/x/text.
+// apply. Of enmime (v2) it uses the tolerant media-type parser
+// (mediatype.Parse: missing semicolons, repeated and unquoted
+// parameters), as the fallback when mime.ParseMediaType rejects a
+// Content-Type or Content-Disposition value; enmime's parser is not the
+// first choice because its fixups reject some values the standard
+// library reads. enmime's RFC 2047 decoder is not used for file names:
+// it quotes decoded text holding specials, as for address display
+// names. Encoded words are decoded with mime.WordDecoder, and RFC 2231
+// values in the charsets mime.ParseMediaType drops (ISO-2022-JP,
+// Shift_JIS, ...) and raw 8-bit names here, all with golang.org/x/text
+// charsets.
 //
 // Archives are opened with the standard library only: zip, gzip, tar,
 // bzip2. 7z, RAR and xz are recognized by magic number and reported as

@@ -1,17 +1,20 @@
 package mime
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	stdmime "mime"
 	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/jhillyerd/enmime/v2"
 	"github.com/jhillyerd/enmime/v2/mediatype"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/ianaindex"
+	"golang.org/x/text/transform"
 )
 
 // DefaultDangerousExtensions are the file name extensions reported as
@@ -38,21 +41,42 @@ var defaultDangerous = func() map[string]bool {
 	return m
 }()
 
-// mediaType parses a Content-Type or Content-Disposition value with
-// enmime's tolerant parser (missing semicolons, repeated and unquoted
-// parameters; RFC 2231 continuations in UTF-8 and US-ASCII come from
-// mime.ParseMediaType beneath it). problem describes a value it could
-// not parse; the type is then the value's first token.
+// mediaType parses a Content-Type or Content-Disposition value: with
+// mime.ParseMediaType first (RFC 2045 §5.1, RFC 2231 continuations in
+// UTF-8 and US-ASCII), then with enmime's tolerant parser (missing
+// semicolons, repeated and unquoted parameters), and last by splitting
+// the parameters at the semicolons outside quotes. problem describes a
+// value neither parser accepted.
 func mediaType(v string) (typ string, params map[string]string, problem string) {
 	if v == "" {
 		return "", nil, ""
 	}
-	t, p, _, err := mediatype.Parse(v)
-	if err != nil {
-		t, _, _ = strings.Cut(v, ";")
-		return lower(t), nil, fmt.Sprintf("unparsable %q: %v", v, err)
+	if t, p, err := stdmime.ParseMediaType(v); err == nil {
+		return lower(t), p, ""
 	}
-	return lower(t), p, ""
+	t, p, _, err := mediatype.Parse(v)
+	if err == nil && t != "" {
+		return lower(t), p, ""
+	}
+	parts := splitParams(v)
+	params = make(map[string]string)
+	for _, kv := range parts[1:] {
+		k, val, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		val = strings.TrimSpace(val)
+		if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+			val = strings.ReplaceAll(val[1:len(val)-1], `\`, "")
+		}
+		if k = lower(k); params[k] == "" {
+			params[k] = val
+		}
+	}
+	if err == nil {
+		err = errors.New("no media type")
+	}
+	return lower(parts[0]), params, fmt.Sprintf("unparsable %q: %v", v, err)
 }
 
 // paramFilename returns the decoded file name of a Content-Disposition
@@ -80,7 +104,9 @@ func paramFilename(raw string, params map[string]string, param, charset string) 
 		return ""
 	}
 	if strings.Contains(v, "=?") {
-		v = enmime.DecodeRFC2047(v)
+		if d, err := wordDecoder.DecodeHeader(v); err == nil {
+			v = d
+		}
 	}
 	if !utf8.ValidString(v) {
 		if s, ok := toUTF8(charset, []byte(v)); ok && utf8.ValidString(s) {
@@ -220,6 +246,20 @@ func toUTF8(charset string, b []byte) (string, bool) {
 	}
 	return string(out), true
 }
+
+// wordDecoder decodes RFC 2047 encoded words in any charset x/text
+// knows. (enmime.DecodeRFC2047 quotes decoded text holding specials, as
+// for address display names, which would change file names.)
+var wordDecoder = &stdmime.WordDecoder{CharsetReader: func(charset string, r io.Reader) (io.Reader, error) {
+	enc := charsetEncoding(charset)
+	if enc == nil {
+		if _, ok := toUTF8(charset, nil); ok {
+			return r, nil
+		}
+		return nil, fmt.Errorf("unknown charset %q", charset)
+	}
+	return transform.NewReader(r, enc.NewDecoder()), nil
+}}
 
 // charsetEncoding returns the encoding of a charset name (WHATWG names
 // and labels first, as mail in the wild follows browsers, then IANA), or

@@ -1,0 +1,249 @@
+package mime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	stdmime "mime"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/spamkit/spamkit/internal/mimetest"
+)
+
+var update = flag.Bool("update", false, "rewrite the fuzz seed corpus in testdata/fuzz")
+
+// fuzzScanner has small limits so that fuzzing explores them.
+func fuzzScanner() *Scanner {
+	return &Scanner{MaxDepth: 8, MaxParts: 200, MaxPartBytes: 1 << 20, MaxTotalBytes: 4 << 20, MaxArchiveEntries: 50}
+}
+
+// checkReport asserts the properties every report has, whatever the
+// input: limits respected, parts inside the message.
+func checkReport(t *testing.T, s *Scanner, r *Report, msgLen int) {
+	t.Helper()
+	if len(r.Parts) > s.MaxParts {
+		t.Fatalf("%d parts, MaxParts %d", len(r.Parts), s.MaxParts)
+	}
+	for _, p := range r.Parts {
+		if p.Size > s.MaxPartBytes+1 {
+			t.Fatalf("part %s Size %d, MaxPartBytes %d", p.Path, p.Size, s.MaxPartBytes)
+		}
+		if p.Depth > s.MaxDepth+1 {
+			t.Fatalf("part %s Depth %d, MaxDepth %d", p.Path, p.Depth, s.MaxDepth)
+		}
+		if p.raw && (p.start < 0 || p.start > p.end || p.end > msgLen) {
+			t.Fatalf("part %s at [%d, %d) outside the message of %d bytes", p.Path, p.start, p.end, msgLen)
+		}
+		if !utf8.ValidString(p.Filename) {
+			t.Fatalf("part %s Filename %q is not UTF-8", p.Path, p.Filename)
+		}
+	}
+	for _, f := range r.Findings {
+		if f.Kind.IsLimit() && !r.Truncated {
+			t.Fatalf("limit finding %v without Truncated", f)
+		}
+	}
+}
+
+// FuzzScan scans arbitrary messages: the report respects the limits, its
+// allocations are bounded, and Strip round-trips (matching nothing
+// returns the message; stripping a part yields a message that scans).
+func FuzzScan(f *testing.F) {
+	f.Add([]byte("Content-Type: text/plain\r\n\r\nhello\r\n"))
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		s := fuzzScanner()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		r, err := s.Scan(context.Background(), msg)
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatalf("Scan() error = %v", err)
+		}
+		if alloc, bound := after.TotalAlloc-before.TotalAlloc, uint64(64<<20+64*len(msg)); alloc > bound {
+			t.Fatalf("Scan allocated %d bytes for a %d-byte message, want at most %d", alloc, len(msg), bound)
+		}
+		checkReport(t, s, r, len(msg))
+		out, err := Strip(msg, r, func(Part) bool { return false })
+		if err != nil || !bytes.Equal(out, msg) {
+			t.Fatalf("Strip(match nothing) = %v, changed %v", err, !bytes.Equal(out, msg))
+		}
+		for _, p := range r.Parts {
+			if p.Filename == "" || p.Container {
+				continue
+			}
+			path := p.Path
+			out, err := Strip(msg, r, func(q Part) bool { return q.Path == path })
+			if errors.Is(err, ErrStripRoot) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("Strip(%s) error = %v", path, err)
+			}
+			r2, _ := s.Scan(context.Background(), out)
+			checkReport(t, s, r2, len(out))
+			break
+		}
+	})
+}
+
+// FuzzFilename decodes file names: any header value yields UTF-8, and a
+// name encoded as RFC 2231 (by mime.FormatMediaType) or as an RFC 2047
+// encoded word decodes back to itself.
+func FuzzFilename(f *testing.F) {
+	f.Add("invoice.pdf.exe")
+	f.Fuzz(func(t *testing.T, name string) {
+		// Arbitrary values.
+		_, params, _ := mediaType("attachment; filename=" + name)
+		if got := paramFilename("attachment; filename="+name, params, "filename", "shift_jis"); !utf8.ValidString(got) {
+			t.Fatalf("paramFilename(%q) = %q, not UTF-8", name, got)
+		}
+		if !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f || r == utf8.RuneError }) || strings.TrimSpace(name) != name || name == "" || strings.Contains(name, "=?") {
+			// Names that look like encoded words are decoded as such.
+			return
+		}
+		// RFC 2231.
+		v := stdmime.FormatMediaType("attachment", map[string]string{"filename": name})
+		if v == "" {
+			return
+		}
+		_, params, _ = mediaType(v)
+		if got := paramFilename(v, params, "filename", ""); got != name {
+			t.Errorf("paramFilename(%q) = %q, want %q", v, got, name)
+		}
+		// RFC 2047 in a quoted string, as mailers send it.
+		ew := stdmime.BEncoding.Encode("utf-8", name)
+		v = "attachment; filename=" + strconv.Quote(ew)
+		_, params, _ = mediaType(v)
+		if got := paramFilename(v, params, "filename", ""); got != name && ew != name {
+			t.Errorf("paramFilename(%q) = %q, want %q", v, got, name)
+		}
+	})
+}
+
+// FuzzArchive lists arbitrary archives: limits hold, every entry is
+// named under the archive, and a zip that archive/zip reads with a few
+// plain entries is listed whole.
+func FuzzArchive(f *testing.F) {
+	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := fuzzScanner()
+		r, err := s.ScanFile(context.Background(), "f.zip", data)
+		if err != nil {
+			t.Fatalf("ScanFile() error = %v", err)
+		}
+		checkReport(t, s, r, len(data))
+		for _, p := range r.Parts {
+			if p.Path != "f.zip" && !strings.HasPrefix(p.Path, "f.zip:") {
+				t.Fatalf("part %q not under f.zip", p.Path)
+			}
+		}
+		if sniff(data) != typeZip || r.Truncated || r.Has(KindMalformed) || r.Has(KindOverlap) {
+			return
+		}
+		want := 0
+		if zr, err := zipReader(data); err == nil {
+			for _, f := range zr.File {
+				if !strings.HasSuffix(f.Name, "/") {
+					want++
+				}
+			}
+		} else {
+			return
+		}
+		got := 0
+		for _, p := range r.Parts {
+			if p.Depth == 1 {
+				got++
+			}
+		}
+		if got != want {
+			t.Errorf("ScanFile listed %d entries, archive/zip reads %d", got, want)
+		}
+	})
+}
+
+// fuzzSeeds are the seed corpus, written to testdata/fuzz with -update.
+func fuzzSeeds(t *testing.T) map[string]map[string][]byte {
+	t.Helper()
+	pe := mimetest.PE()
+	scan := map[string][]byte{
+		"message-zip":  mimetest.Message("s", "x", att("a.zip", "application/zip", mimetest.Zip(mimetest.ZipEntry{Name: "a.pdf.exe", Data: pe}))),
+		"docm":         mimetest.Message("s", "x", att("a.docm", "", mimetest.Docm())),
+		"deep":         mimetest.DeepMultipart(20),
+		"many":         mimetest.ManyParts(300),
+		"gzip-bomb":    mimetest.Message("s", "x", att("z.gz", "", mimetest.GzipBomb(8))),
+		"rfc822-7bit":  []byte("Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\nContent-Type: message/rfc822\r\n\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/html; name=x.html\r\n\r\n<form>\r\n--b--\r\n\r\n--a--\r\n"),
+		"qp-and-8bit":  []byte("Content-Type: multipart/alternative; boundary=q\n\n--q\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\nCaf=E9 =\nsoft\n--q\nContent-Type: text/html\n\n<p>hi</p>\n--q--\n"),
+		"digest":       []byte("Content-Type: multipart/digest; boundary=d\r\n\r\n--d\r\n\r\nSubject: in\r\n\r\nbody\r\n--d--\r\n"),
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "corpus", "*.eml"))
+	for _, f := range files {
+		scan[strings.TrimSuffix(filepath.Base(f), ".eml")] = readFile(t, f)
+	}
+	return map[string]map[string][]byte{
+		"FuzzScan": scan,
+		"FuzzArchive": {
+			"zip":       mimetest.Zip(mimetest.ZipEntry{Name: "a.exe", Data: pe}, mimetest.ZipEntry{Name: "d/b.txt", Data: []byte("text"), Store: true}),
+			"encrypted": mimetest.Zip(mimetest.ZipEntry{Name: "a.exe", Data: pe, Encrypted: true}),
+			"nested":    mimetest.Zip(mimetest.ZipEntry{Name: "in.zip", Data: mimetest.Zip(mimetest.ZipEntry{Name: "x.js", Data: []byte("x")})}),
+			"docm":      mimetest.Docm(),
+			"overlap":   mimetest.OverlapZipBomb(4, 2),
+			"tar":       mimetest.Tar(mimetest.ZipEntry{Name: "a.scr", Data: pe}),
+			"tgz":       mimetest.Gzip("a.tar", mimetest.Tar(mimetest.ZipEntry{Name: "a.scr", Data: pe})),
+			"bz2":       readFile(t, filepath.Join("testdata", "setup.exe.bz2")),
+			"ole2":      mimetest.OLE2VBA(),
+		},
+		"FuzzFilename": {
+			"double":  []byte("invoice.pdf.exe"),
+			"rtlo":    []byte("invoice\u202efdp.exe"),
+			"japan":   []byte("請求書.exe"),
+			"quoted":  []byte(`"a;b".exe`),
+			"rfc2231": []byte("x; filename*0*=utf-8''%E8%AB%8B; filename*1=.exe"),
+			"ew":      []byte("=?ISO-2022-JP?B?GyRCQEE1YT1xGyhC?=.exe"),
+		},
+	}
+}
+
+// seedFile renders one seed in the format of go test's fuzz corpus.
+func seedFile(target string, v []byte) []byte {
+	if target == "FuzzFilename" {
+		return []byte("go test fuzz v1\nstring(" + strconv.Quote(string(v)) + ")\n")
+	}
+	return []byte("go test fuzz v1\n[]byte(" + strconv.Quote(string(v)) + ")\n")
+}
+
+// TestFuzzSeeds checks that testdata/fuzz holds the seed corpus (and
+// writes it with -update), so that plain go test runs every seed.
+func TestFuzzSeeds(t *testing.T) {
+	for target, seeds := range fuzzSeeds(t) {
+		dir := filepath.Join("testdata", "fuzz", target)
+		for name, v := range seeds {
+			file := filepath.Join(dir, name)
+			want := seedFile(target, v)
+			if *update {
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(file, want, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			got, err := os.ReadFile(file)
+			if err != nil {
+				t.Errorf("seed %s: %v (run go test -run TestFuzzSeeds -update)", file, err)
+				continue
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("seed %s is stale (run go test -run TestFuzzSeeds -update)", file)
+			}
+		}
+	}
+}
