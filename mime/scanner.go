@@ -170,7 +170,8 @@ type Part struct {
 	Charset      string // charset parameter of text parts, lower case
 	Encoding     string // Content-Transfer-Encoding, lower case; "" for archive entries
 
-	// Size is the decoded size in bytes (the bytes read, if Truncated).
+	// Size is the decoded size in bytes (the bytes read, if Truncated;
+	// the size the archive declares, if Encrypted).
 	Size int64
 	// Truncated reports that a limit stopped the reading of the content.
 	Truncated bool
