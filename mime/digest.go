@@ -103,11 +103,13 @@ func (n *normalizer) word(w []byte) {
 		return
 	}
 	if !n.first {
-		n.h.Write([]byte{' '})
+		n.h.Write(space)
 	}
 	n.first = false
 	n.h.Write(w)
 }
+
+var space = []byte{' '}
 
 func invisible(r rune) bool {
 	switch r {
@@ -173,7 +175,7 @@ func (s *tagStripper) Write(p []byte) (int, error) {
 			start = i + 1
 		case c == '<':
 			s.w.Write(p[start:i])
-			s.w.Write([]byte{' '})
+			s.w.Write(space)
 			s.inTag, s.naming, s.name = true, true, s.name[:0]
 			start = i + 1
 		}

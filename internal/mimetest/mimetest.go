@@ -14,6 +14,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"math/rand/v2"
+	"mime/quotedprintable"
 	"runtime"
 	"strings"
 	"sync"
@@ -410,5 +412,67 @@ func Tar(entries ...ZipEntry) []byte {
 		w.Write(e.Data)
 	}
 	w.Close()
+	return b.Bytes()
+}
+
+// MixedMessage returns a message of about mib MiB (at least 1) with the
+// mix of a business mailbox: a text and an HTML body (quoted-printable),
+// and base64 attachments: a PDF-like and a JPEG-like file of random
+// bytes, a zip of text documents, an OOXML-like document and a small
+// text file. It is deterministic.
+func MixedMessage(mib int) []byte {
+	size := max(mib, 1) << 20
+	rng := rand.New(rand.NewPCG(1, 2))
+	random := func(n int, magic string) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		copy(b, magic)
+		return b
+	}
+	words := strings.Fields("the quarterly report shows revenue growth across all regions and the board approved the budget for next year including new hires in sales engineering and support")
+	text := func(n int) []byte {
+		var b bytes.Buffer
+		for b.Len() < n {
+			b.WriteString(words[rng.IntN(len(words))])
+			if rng.IntN(12) == 0 {
+				b.WriteString(".\r\n")
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+		return b.Bytes()
+	}
+	// Attachments take about 3/4 of the size after base64.
+	budget := size * 3 / 4
+	var b bytes.Buffer
+	b.WriteString("From: Alice <alice@example.com>\r\nTo: bob@example.org\r\nSubject: Q3 documents\r\nDate: Sun, 1 Nov 2026 12:00:00 +0000\r\nMessage-ID: <q3@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n")
+	b.WriteString("--outer\r\nContent-Type: multipart/alternative; boundary=\"alt\"\r\n\r\n")
+	body := text(20 << 10)
+	var qp bytes.Buffer
+	w := quotedprintable.NewWriter(&qp)
+	w.Write(body)
+	w.Close()
+	fmt.Fprintf(&b, "--alt\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n%s\r\n", qp.Bytes())
+	fmt.Fprintf(&b, "--alt\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n<html><body><p>%s</p></body></html>\r\n--alt--\r\n", qp.Bytes())
+	var docs []ZipEntry
+	for i := range 8 {
+		docs = append(docs, ZipEntry{Name: fmt.Sprintf("docs/report-%d.txt", i), Data: text(budget / 5 / 8)})
+	}
+	atts := []Attachment{
+		{Name: "report.pdf", Type: "application/pdf", Data: random(budget*3/10, "%PDF-1.7\n")},
+		{Name: "photo.jpg", Type: "image/jpeg", Data: random(budget*3/10, "\xff\xd8\xff\xe0")},
+		{Name: "documents.zip", Type: "application/zip", Data: Zip(docs...)},
+		{Name: "minutes.docx", Type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", Data: Zip(
+			ZipEntry{Name: "[Content_Types].xml", Data: []byte(`<?xml version="1.0"?><Types/>`)},
+			ZipEntry{Name: "word/document.xml", Data: text(budget / 10)})},
+		{Name: "notes.txt", Type: "text/plain", Data: text(16 << 10)},
+	}
+	for _, a := range atts {
+		fmt.Fprintf(&b, "--outer\r\nContent-Type: %s; name=\"%s\"\r\nContent-Disposition: attachment; filename=\"%s\"\r\nContent-Transfer-Encoding: base64\r\n\r\n", a.Type, a.Name, a.Name)
+		WriteBase64(&b, a.Data)
+	}
+	b.WriteString("--outer--\r\n")
 	return b.Bytes()
 }
