@@ -266,6 +266,12 @@ func (b *bodyHasher) content(content []byte) {
 		return
 	}
 	b.flushPending()
+	if b.relaxed {
+		// content is b.scratch: one write with its line break.
+		b.scratch = append(content, '\r', '\n')
+		b.emit(b.scratch)
+		return
+	}
 	b.emit(content)
 	b.emit(crlfs[:2])
 }
