@@ -146,7 +146,7 @@ func (st *state) entry(r io.Reader, m *meter, p Part, hint int64) {
 		}
 		st.walkTar(p.Path, io.MultiReader(bytes.NewReader(head), r), m, p.Path, p.Depth)
 		return
-	case typeZip, typeGzip, typeBzip2, typeOLE2, typeHTML, typeText:
+	case typeZip, typeGzip, typeBzip2, typeRar, typeOLE2, typeHTML, typeText:
 		// Kept whole: archives and OLE2 need random access, text its
 		// digest.
 		buf := make([]byte, n, min(limit, max(hint, 2*int64(n))))
@@ -297,7 +297,9 @@ func (st *state) walkZip(path string, data []byte, prefix string, depth int) {
 			}
 			continue
 		}
-		m := &meter{r: rc, st: st, max: st.ratioMax(int64(f.CompressedSize64))}
+		// The declared compressed size is the attacker's word: the data
+		// cannot be larger than the archive.
+		m := &meter{r: rc, st: st, max: st.ratioMax(int64(min(f.CompressedSize64, uint64(len(data)))))}
 		st.entry(m, m, p, int64(min(f.UncompressedSize64, 1<<30)))
 		rc.Close()
 	}

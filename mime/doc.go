@@ -52,10 +52,20 @@
 // Shift_JIS, ...) and raw 8-bit names here, all with golang.org/x/text
 // charsets.
 //
-// Archives are opened with the standard library only: zip, gzip, tar,
-// bzip2. 7z, RAR and xz are recognized by magic number and reported as
-// KindUnsupported ("cannot inspect"), as encrypted zip entries are
-// KindEncrypted: whether to let them pass is a Policy choice.
+// Archives are opened with the standard library: zip, gzip, tar,
+// bzip2. RAR archives are listed (names, sizes, encryption; headers
+// encrypted with -hp are reported as such) with
+// github.com/nwaples/rardecode/v2, which has no dependencies, but their
+// content is not decompressed: its RAR 3 PPMd decoder allocates the
+// model size a header asks for (up to 256 MiB) whatever the options, so
+// a few bytes would be a memory bomb; its window allocation while
+// listing is bounded with MaxDictionarySize. 7z and xz are recognized by
+// magic number and reported as KindUnsupported ("cannot inspect"):
+// github.com/bodgit/sevenzip brings a dozen modules (brotli, lz4, zstd,
+// ppmd, afero, go4, ...) into every importer's build and allocates LZMA
+// dictionaries of the size the archive declares. Encrypted zip and RAR
+// entries are KindEncrypted: whether to let them pass is a Policy
+// choice.
 //
 // Memory is bounded by the limits: a part is decoded into memory only up
 // to MaxPartBytes, archive entries are kept whole only when they must be
@@ -78,8 +88,11 @@
 //     §6.8 allows it) and reports them; it resumes after padding.
 //   - OLE2 documents are searched for VBA storages by reading the
 //     aligned directory records, without following the FAT chains.
-//   - An archive declaring more than MaxArchiveEntries entries is
-//     reported, but none of its entries is read.
+//   - A zip declaring more than MaxArchiveEntries entries is reported,
+//     but none of its entries is read (tar and RAR entries are read up
+//     to the limit).
+//   - The Size of an entry not read (encrypted, or in a RAR) is the
+//     size its archive declares.
 //
 // # Concurrency
 //

@@ -199,6 +199,8 @@ func fuzzSeeds(t *testing.T) map[string]map[string][]byte {
 			"tgz":       mimetest.Gzip("a.tar", mimetest.Tar(mimetest.ZipEntry{Name: "a.scr", Data: pe})),
 			"bz2":       readFile(t, filepath.Join("testdata", "setup.exe.bz2")),
 			"ole2":      mimetest.OLE2VBA(),
+			"rar":       mimetest.RAR5(mimetest.ZipEntry{Name: "a.exe", Data: pe}, mimetest.ZipEntry{Name: "b.txt", Data: []byte("x"), Encrypted: true}),
+			"rar-hp":    mimetest.RAR5HeaderEncrypted(),
 		},
 		"FuzzFilename": {
 			"double":  []byte("invoice.pdf.exe"),

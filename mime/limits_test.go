@@ -93,6 +93,12 @@ func TestLimits(t *testing.T) {
 		{"MaxRatio", Scanner{MaxRatio: 10}, mimetest.Message("s", "x", att("z.gz", "", mimetest.GzipBomb(3))), KindLimitRatio, ErrRatio, nil},
 		{"MaxRatio zip", Scanner{}, mimetest.Message("s", "x", att("z.zip", "", mimetest.NestedZipBomb(1, 1, 8))), KindLimitRatio, ErrRatio, nil},
 		{"MaxArchiveEntries zip", Scanner{MaxArchiveEntries: 3}, mimetest.Message("s", "x", att("a.zip", "", zipN(5))), KindLimitArchiveEntries, ErrArchiveEntries, nil},
+		{"MaxArchiveEntries rar", Scanner{MaxArchiveEntries: 2}, mimetest.Message("s", "x", att("a.rar", "", mimetest.RAR5(
+			mimetest.ZipEntry{Name: "a.txt"}, mimetest.ZipEntry{Name: "b.txt"}, mimetest.ZipEntry{Name: "c.exe"}))), KindLimitArchiveEntries, ErrArchiveEntries, func(t *testing.T, r *Report) {
+			if r.Has(KindDangerousExtension) {
+				t.Errorf("entry c.exe beyond MaxArchiveEntries 2 was listed")
+			}
+		}},
 		{"MaxArchiveEntries tar", Scanner{MaxArchiveEntries: 3}, mimetest.Message("s", "x", att("a.tar", "", tarN(5))), KindLimitArchiveEntries, ErrArchiveEntries, func(t *testing.T, r *Report) {
 			if n := len(r.Parts); n != 3+3 {
 				t.Errorf("len(Parts) = %d, want 6 (root, text, tar, 3 entries)", n)

@@ -106,8 +106,9 @@ const (
 	// KindEncrypted: an encrypted archive entry; its content cannot be
 	// inspected (names still are).
 	KindEncrypted Kind = "encrypted"
-	// KindUnsupported: an archive format the scanner does not open (7z,
-	// RAR); its content is not inspected.
+	// KindUnsupported: an archive whose content the scanner does not
+	// inspect: 7z and xz (not opened), RAR (entries listed by name, not
+	// decompressed).
 	KindUnsupported Kind = "unsupported-archive"
 	// KindHTMLActive: an HTML attachment with forms, scripts, event
 	// handlers, frames or meta refresh.
@@ -171,7 +172,7 @@ type Part struct {
 	Encoding     string // Content-Transfer-Encoding, lower case; "" for archive entries
 
 	// Size is the decoded size in bytes (the bytes read, if Truncated;
-	// the size the archive declares, if Encrypted).
+	// the size the archive declares, if Encrypted or in a RAR archive).
 	Size int64
 	// Truncated reports that a limit stopped the reading of the content.
 	Truncated bool

@@ -345,7 +345,17 @@ func (st *state) inspect(idx int, data []byte, complete bool, prefix string, dep
 		}
 		st.report.Parts[idx].Container = true
 		st.walkArchive(idx, det, data, prefix, name, depth)
-	case type7z, typeRar, typeXz:
+	case typeRar:
+		if !complete {
+			return
+		}
+		if depth >= st.maxDepth {
+			st.find(KindLimitDepth, path, fmt.Sprintf("archive nested deeper than %d", st.maxDepth), ErrDepth)
+			return
+		}
+		st.report.Parts[idx].Container = true
+		st.walkRar(path, data, prefix, depth)
+	case type7z, typeXz:
 		st.find(KindUnsupported, path, fmt.Sprintf("%q is %s, which is not opened: its content is not inspected", name, det), nil)
 	}
 }

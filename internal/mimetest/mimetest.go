@@ -476,3 +476,82 @@ func MixedMessage(mib int) []byte {
 	b.WriteString("--outer--\r\n")
 	return b.Bytes()
 }
+
+// RAR5 returns a RAR 5.0 archive (RARLAB's "RAR 5.0 archive format")
+// of the entries, stored without compression. An Encrypted entry gets
+// the file encryption extra record (its data stays plain), as an
+// archive made with a password and without -hp has.
+func RAR5(entries ...ZipEntry) []byte {
+	var b bytes.Buffer
+	b.WriteString("Rar!\x1a\x07\x01\x00")
+	writeRAR5Header(&b, 1, 0, nil, nil, vint(0)) // main archive header
+	for _, e := range entries {
+		var extra []byte
+		flags := uint64(0x02) // data area present
+		if e.Encrypted {
+			rec := vint(0x01)                      // file encryption record
+			rec = append(rec, vint(0)...)          // AES-256
+			rec = append(rec, vint(0)...)          // no password check value
+			rec = append(rec, 15)                  // KDF count
+			rec = append(rec, make([]byte, 32)...) // salt and IV
+			extra = append(vint(uint64(len(rec))), rec...)
+			flags |= 0x01
+		}
+		var f []byte
+		f = append(f, vint(0x04)...)                // file flags: CRC32 present
+		f = append(f, vint(uint64(len(e.Data)))...) // unpacked size
+		f = append(f, vint(0x20)...)                // attributes
+		f = binary.LittleEndian.AppendUint32(f, crc32.ChecksumIEEE(e.Data))
+		f = append(f, vint(0)...) // compression: version 0, store
+		f = append(f, vint(0)...) // host OS: Windows
+		f = append(f, vint(uint64(len(e.Name)))...)
+		f = append(f, e.Name...)
+		writeRAR5Header(&b, 2, flags, extra, e.Data, f)
+	}
+	writeRAR5Header(&b, 5, 0, nil, nil, vint(0)) // end of archive
+	return b.Bytes()
+}
+
+// RAR5HeaderEncrypted returns the start of a RAR 5.0 archive whose
+// headers are encrypted (rar -hp): its file names cannot be read.
+func RAR5HeaderEncrypted() []byte {
+	var b bytes.Buffer
+	b.WriteString("Rar!\x1a\x07\x01\x00")
+	body := append(vint(0), vint(0)...) // version AES-256, no check value
+	body = append(body, 15)             // KDF count
+	body = append(body, make([]byte, 16)...)
+	writeRAR5Header(&b, 4, 0, nil, nil, body)
+	b.Write(make([]byte, 64)) // encrypted headers
+	return b.Bytes()
+}
+
+// writeRAR5Header writes a RAR 5.0 block: CRC32 of what follows it,
+// header size, type, flags, extra area size, data size, fields, extra
+// area, data.
+func writeRAR5Header(b *bytes.Buffer, typ, flags uint64, extra, data, fields []byte) {
+	var h []byte
+	h = append(h, vint(typ)...)
+	h = append(h, vint(flags)...)
+	if flags&0x01 != 0 {
+		h = append(h, vint(uint64(len(extra)))...)
+	}
+	if flags&0x02 != 0 {
+		h = append(h, vint(uint64(len(data)))...)
+	}
+	h = append(h, fields...)
+	h = append(h, extra...)
+	h = append(vint(uint64(len(h))), h...)
+	binary.Write(b, binary.LittleEndian, crc32.ChecksumIEEE(h))
+	b.Write(h)
+	b.Write(data)
+}
+
+// vint encodes v as a RAR 5.0 variable-length integer.
+func vint(v uint64) []byte {
+	var out []byte
+	for v >= 0x80 {
+		out = append(out, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(out, byte(v))
+}
