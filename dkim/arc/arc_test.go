@@ -95,6 +95,10 @@ func TestSealVerify(t *testing.T) {
 	}
 }
 
+// errAMSSignsSeal marks the case of TestChainFailures whose error text
+// is checked too.
+var errAMSSignsSeal = errors.New("AMS signs ARC-Seal")
+
 // TestChainFailures checks structural failures and the set limit.
 func TestChainFailures(t *testing.T) {
 	srv := dkimtest.Server(t)
@@ -114,6 +118,7 @@ func TestChainFailures(t *testing.T) {
 		{"seal 1 altered", regexp.MustCompile(`(ARC-Seal: i=1;[^b]*t=179550000)0`).ReplaceAllString(chain, "${1}1"), arc.Verifier{}, arc.ErrSeal},
 		{"more sets than MaxSets", chain, arc.Verifier{MaxSets: 2}, arc.ErrTooManySets},
 		{"instance over 50", strings.Replace(chain, "ARC-Seal: i=3;", "ARC-Seal: i=51;", 1), arc.Verifier{}, arc.ErrTooManySets},
+		{"AMS 3 signs ARC-Seal", strings.Replace(chain, "content-type : from;", "content-type : from : arc-seal;", 1), arc.Verifier{}, errAMSSignsSeal},
 		{"AMS 3 rsa-sha1", strings.Replace(chain, "ARC-Message-Signature: i=3; a=rsa-sha256;", "ARC-Message-Signature: i=3; a=rsa-sha1;", 1), arc.Verifier{}, dkim.ErrSHA1},
 		{"instance 0", strings.Replace(chain, "ARC-Seal: i=3;", "ARC-Seal: i=0;", 1), arc.Verifier{}, arc.ErrStructure},
 	} {
@@ -121,8 +126,17 @@ func TestChainFailures(t *testing.T) {
 			v := tc.v
 			v.Resolver = srv.Resolver()
 			got, err := v.Verify(context.Background(), strings.NewReader(tc.msg))
-			if err != nil || got.Result != arc.Fail || !errors.Is(got.Err, tc.err) {
-				t.Errorf("Verify(%s) = %s, %v (%v), want fail %v", tc.name, got.Result, got.Err, err, tc.err)
+			want := tc.err
+			if want == errAMSSignsSeal {
+				// The message signature is also broken by the change; the
+				// check of h= must come first and say so.
+				want = arc.ErrMessageSignature
+				if got.Err == nil || !strings.Contains(got.Err.Error(), "signs ARC-Seal") {
+					t.Errorf("Verify(%s).Err = %v, want it to name the signed ARC-Seal", tc.name, got.Err)
+				}
+			}
+			if err != nil || got.Result != arc.Fail || !errors.Is(got.Err, want) {
+				t.Errorf("Verify(%s) = %s, %v (%v), want fail %v", tc.name, got.Result, got.Err, err, want)
 			}
 		})
 	}
