@@ -109,3 +109,29 @@ func TestParseHeader(t *testing.T) {
 		t.Errorf("parseHeader(%q) = %+v, body %q; want unfolded Content-Type, 2 types, 7BIT, body", in, h, in[bo:])
 	}
 }
+
+func TestDecodeQP(t *testing.T) {
+	long := bytes.Repeat([]byte("abc=3D"), 100000)
+	tests := []struct {
+		name, in, want string
+		bad            int
+		limit          int64
+		full           bool
+	}{
+		{"plain", "Caf=C3=A9 au lait", "Café au lait", 0, 100, true},
+		{"soft break", "long=\r\nline=  \r\nend", "longlineend", 0, 100, true},
+		{"lf soft break", "a=\nb", "ab", 0, 100, true},
+		{"trailing space dropped", "a  \r\nb\t\nc", "a\r\nb\nc", 0, 100, true},
+		{"lower hex", "=c3=a9", "é", 0, 100, true},
+		{"bad escape kept", "100=% sure =Z", "100=% sure =Z", 2, 100, true},
+		{"final =", "end=", "end", 0, 100, true},
+		{"limit", "abcdef", "abc", 0, 3, false},
+		{"long line", string(long), string(bytes.Repeat([]byte("abc="), 100000)), 0, 1 << 20, true},
+	}
+	for _, tt := range tests {
+		got, bad, full := decodeQP(nil, []byte(tt.in), tt.limit)
+		if string(got) != tt.want || bad != tt.bad || full != tt.full {
+			t.Errorf("decodeQP(%s) = %.40q, %d, %v, want %.40q, %d, %v", tt.name, got, bad, full, tt.want, tt.bad, tt.full)
+		}
+	}
+}

@@ -3,9 +3,11 @@ package mime
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"flag"
 	stdmime "mime"
+	"mime/quotedprintable"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -248,4 +250,40 @@ func TestFuzzSeeds(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzTransferDecoding round-trips arbitrary data through the standard
+// library's base64 (wrapped at 76) and quoted-printable (binary mode)
+// encoders and our decoders, which must give the data back, and cut it
+// exactly at a limit.
+func FuzzTransferDecoding(f *testing.F) {
+	f.Add([]byte("Caf\xc3\xa9 = 100%\r\n  trailing  \r\n"), uint16(5))
+	f.Add(bytes.Repeat([]byte("=\xff"), 600), uint16(1000))
+	f.Fuzz(func(t *testing.T, data []byte, limit uint16) {
+		enc := base64.StdEncoding.EncodeToString(data)
+		var wrapped bytes.Buffer
+		for i := 0; i < len(enc); i += 76 {
+			wrapped.WriteString(enc[i:min(i+76, len(enc))])
+			wrapped.WriteString("\r\n")
+		}
+		got, bad, full := decodeBase64(nil, wrapped.Bytes(), 1<<30)
+		if !bytes.Equal(got, data) || bad != 0 || !full {
+			t.Fatalf("decodeBase64(encode(%q)) = %q, bad %d, full %v", data, got, bad, full)
+		}
+		var qp bytes.Buffer
+		w := quotedprintable.NewWriter(&qp)
+		w.Binary = true
+		w.Write(data)
+		w.Close()
+		got, bad, full = decodeQP(nil, qp.Bytes(), 1<<30)
+		if !bytes.Equal(got, data) || bad != 0 || !full {
+			t.Fatalf("decodeQP(%q) = %q, bad %d, full %v, want %q", qp.Bytes(), got, bad, full, data)
+		}
+		if int(limit) < len(data) {
+			got, _, full = decodeQP(nil, qp.Bytes(), int64(limit))
+			if !bytes.Equal(got, data[:limit]) || full {
+				t.Fatalf("decodeQP(%q, limit %d) = %q, full %v, want %q, false", qp.Bytes(), limit, got, full, data[:limit])
+			}
+		}
+	})
 }

@@ -3,8 +3,6 @@ package mime
 import (
 	"bytes"
 	"fmt"
-	"io"
-	"mime/quotedprintable"
 	"strings"
 )
 
@@ -348,32 +346,11 @@ func decodeBody(body []byte, cte string, limit int64) (data []byte, problem stri
 		}
 		return out, problem, full
 	case "quoted-printable":
-		r := quotedprintable.NewReader(bytes.NewReader(body))
-		out := make([]byte, 0, min(int64(len(body)), limit))
-		var err error
-		for {
-			if int64(len(out)) >= limit {
-				// Check for more.
-				var one [1]byte
-				if n, _ := r.Read(one[:]); n > 0 {
-					return out, "", false
-				}
-				break
-			}
-			if len(out) == cap(out) {
-				out = append(out, 0)[:len(out)]
-			}
-			var n int
-			n, err = r.Read(out[len(out):min(int64(cap(out)), limit)])
-			out = out[:len(out)+n]
-			if err != nil {
-				break
-			}
+		out, bad, full := decodeQP(make([]byte, 0, min(int64(len(body)), limit)), body, limit)
+		if bad > 0 {
+			problem = fmt.Sprintf("bad quoted-printable: %d \"=\" not followed by two hex digits or a line break (RFC 2045 §6.7)", bad)
 		}
-		if err != nil && err != io.EOF {
-			problem = "bad quoted-printable (RFC 2045 §6.7): " + err.Error()
-		}
-		return out, problem, true
+		return out, problem, full
 	default:
 		// RFC 2045 §6.4: an unrecognized encoding is treated as
 		// application/octet-stream; we inspect the bytes as they are.
@@ -383,6 +360,75 @@ func decodeBody(body []byte, cte string, limit int64) (data []byte, problem stri
 		}
 		return body, "unknown Content-Transfer-Encoding " + fmt.Sprintf("%q", cte), true
 	}
+}
+
+// decodeQP decodes quoted-printable (RFC 2045 §6.7) from src, appending
+// to dst, at most limit bytes, in one pass whatever the line lengths
+// (mime/quotedprintable stops at an escape cut by its 4 KiB line
+// buffer). It is lenient as §6.7 asks: an "=" not followed by two hex
+// digits or a line break is kept as it is and counted in bad; white
+// space at the end of a line is dropped (rule 3).
+func decodeQP(dst, src []byte, limit int64) (out []byte, bad int, full bool) {
+	lineStart := len(dst)
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case c == '=':
+			// Soft line break: "=", optional white space, line end.
+			j := i + 1
+			for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
+				j++
+			}
+			if j == len(src) {
+				i = j
+				continue
+			}
+			if src[j] == '\n' || (src[j] == '\r' && j+1 < len(src) && src[j+1] == '\n') {
+				if src[j] == '\r' {
+					j++
+				}
+				i = j
+				lineStart = len(dst)
+				continue
+			}
+			if i+2 < len(src) && unhex(src[i+1]) < 16 && unhex(src[i+2]) < 16 {
+				c = unhex(src[i+1])<<4 | unhex(src[i+2])
+				i += 2
+			} else {
+				bad++
+			}
+		case c == '\r' || c == '\n':
+			// Rule 3: trailing white space is not part of the data.
+			for len(dst) > lineStart && (dst[len(dst)-1] == ' ' || dst[len(dst)-1] == '\t') {
+				dst = dst[:len(dst)-1]
+			}
+			if int64(len(dst)) >= limit {
+				return dst, bad, false
+			}
+			dst = append(dst, c)
+			if c == '\n' {
+				lineStart = len(dst)
+			}
+			continue
+		}
+		if int64(len(dst)) >= limit {
+			return dst, bad, false
+		}
+		dst = append(dst, c)
+	}
+	return dst, bad, true
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10
+	}
+	return 255
 }
 
 // hasCRLF reports whether the message's first line ends in CRLF.
