@@ -72,6 +72,17 @@
 //     or more (MinRSABits).
 //   - RFC 8601 §2.7.1, RFC 6008: Verification.AuthResult.
 //
+// # Interoperability
+//
+// testdata/gen-fixtures.sh signs fixtures with dkimpy (rsa-sha256 and
+// ed25519-sha256, the four canonicalizations, i= and l=), OpenDKIM's
+// opendkim-testmsg (rsa-sha1 only: refused unless AllowSHA1) and the
+// OpenDKIM filter in test mode (rsa-sha256 and ed25519-sha256, relaxed
+// headers); the tests verify every one, and the examples of RFC 6376
+// Appendix A and RFC 8463 Appendix A. The other way, dkimpy and the
+// OpenDKIM filter verify what Signer signs (tests that skip when the
+// programs are absent, unless SPAMKIT_INTEGRATION=1).
+//
 // # Divergences
 //
 //   - A bare LF ends a line as CRLF does (mail stored on Unix).
