@@ -63,9 +63,9 @@
 // magic number and reported as KindUnsupported ("cannot inspect"):
 // github.com/bodgit/sevenzip brings a dozen modules (brotli, lz4, zstd,
 // ppmd, afero, go4, ...) into every importer's build and allocates LZMA
-// dictionaries of the size the archive declares. Encrypted zip and RAR
-// entries are KindEncrypted: whether to let them pass is a Policy
-// choice.
+// dictionaries of the size the archive declares. A 7z whose header
+// names the AES coder is also KindEncrypted. Encrypted zip, RAR and 7z
+// content is KindEncrypted: whether to let it pass is a Policy choice.
 //
 // Memory is bounded by the limits: a part is decoded into memory only up
 // to MaxPartBytes, archive entries are kept whole only when they must be

@@ -3,6 +3,7 @@ package mime
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"os"
 	"slices"
 	"strings"
@@ -42,6 +43,21 @@ func readFile(t *testing.T, name string) []byte {
 	return b
 }
 
+// sevenZip returns a 7z signature header pointing at an encoded header
+// whose coders are LZMA, and 7zAES if aes.
+func sevenZip(aes bool) []byte {
+	next := []byte{0x17, 0x06, 0x00, 0x01, 0x09, 0x20, 0x00, 0x07, 0x0b, 0x01, 0x00, 0x01, 0x23, 0x03, 0x01, 0x01, 0x05, 0x5d}
+	if aes {
+		next = append(next, 0x24, 0x06, 0xf1, 0x07, 0x01, 0x0a, 0x53)
+	}
+	b := []byte("7z\xbc\xaf\x27\x1c\x00\x04")
+	b = append(b, make([]byte, 24)...)
+	b = append(b, "packed-stream"...)
+	binary.LittleEndian.PutUint64(b[12:], uint64(len("packed-stream")))
+	binary.LittleEndian.PutUint64(b[20:], uint64(len(next)))
+	return append(b, next...)
+}
+
 func TestScanDetection(t *testing.T) {
 	pe := mimetest.PE()
 	pdf := []byte("%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
@@ -72,7 +88,8 @@ func TestScanDetection(t *testing.T) {
 			[]string{"dangerous-extension@2/secret.zip:a.exe", "encrypted@2"}},
 		{"html form attachment", mimetest.Message("s", "x", att("login.html", "text/html", []byte(`<html><body><form action="https://evil.example/"><input name=p></form></body></html>`))), []string{"html-active@2"}},
 		{"inline html without attachment is not judged", []byte("Content-Type: text/html\r\n\r\n<html><script>x()</script></html>\r\n"), nil},
-		{"7z", mimetest.Message("s", "x", att("a.7z", "", []byte("7z\xbc\xaf\x27\x1c\x00\x04rest"))), []string{"unsupported-archive@2"}},
+		{"7z", mimetest.Message("s", "x", att("a.7z", "", sevenZip(false))), []string{"unsupported-archive@2"}},
+		{"7z encrypted", mimetest.Message("s", "x", att("a.7z", "", sevenZip(true))), []string{"encrypted@2", "unsupported-archive@2"}},
 		{"rar corrupt", mimetest.Message("s", "x", att("a.rar", "", []byte("Rar!\x1a\x07\x01\x00rest"))), []string{"malformed@2"}},
 		{"rar", mimetest.Message("s", "x", att("a.rar", "", mimetest.RAR5(mimetest.ZipEntry{Name: "docs/invoice.pdf.exe", Data: pe}, mimetest.ZipEntry{Name: "b.txt", Data: []byte("hi")}))),
 			[]string{"dangerous-extension@2/a.rar:docs/invoice.pdf.exe", "double-extension@2/a.rar:docs/invoice.pdf.exe", "unsupported-archive@2"}},

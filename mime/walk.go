@@ -355,7 +355,12 @@ func (st *state) inspect(idx int, data []byte, complete bool, prefix string, dep
 		}
 		st.report.Parts[idx].Container = true
 		st.walkRar(path, data, prefix, depth)
-	case type7z, typeXz:
+	case type7z:
+		if complete && sevenZipAES(data) {
+			st.find(KindEncrypted, path, fmt.Sprintf("%q: 7z with AES-encrypted content or headers, cannot inspect", name), nil)
+		}
+		st.find(KindUnsupported, path, fmt.Sprintf("%q is %s, which is not opened: its content is not inspected", name, det), nil)
+	case typeXz:
 		st.find(KindUnsupported, path, fmt.Sprintf("%q is %s, which is not opened: its content is not inspected", name, det), nil)
 	}
 }
