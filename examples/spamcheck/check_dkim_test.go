@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,4 +71,77 @@ func TestDemoSignaturesDKIMPy(t *testing.T) {
 			t.Errorf("dkimpy verify %s = %v, want %q; output:\n%s", sample, err, want, out)
 		}
 	}
+}
+
+// TestCheckDKIMWithSPF runs the check as it runs after the spf check:
+// the SPF result enters DMARC (an aligned SPF pass alone passes DMARC)
+// and the Authentication-Results field.
+func TestCheckDKIMWithSPF(t *testing.T) {
+	srv, inputs, err := startDemo("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	e := &env{Resolver: srv.Resolver(), Now: demoNow, Demo: true}
+	byName := map[string]*input{}
+	for _, in := range inputs {
+		byName[in.Name] = in
+	}
+	legit, spam := *byName["samples/legit.eml"], *byName["samples/spam.eml"]
+	unsigned := legit
+	unsigned.Message = dropField(legit.Message, "DKIM-Signature")
+	legit.SPFResult, legit.SPFDomain = "pass", "example.com"
+	unsigned.SPFResult, unsigned.SPFDomain = "pass", "example.com"
+	spam.SPFResult, spam.SPFDomain = "softfail", "example.net"
+	for _, tc := range []struct {
+		name string
+		in   *input
+		want []string
+	}{
+		{"legit, spf pass", &legit, []string{
+			"dmarc=pass from=example.com policy=reject disposition=none (dkim pass d=example.com aligned (adkim=r); spf pass example.com aligned (aspf=r))",
+			"    spf=pass smtp.mailfrom=alice@example.com;",
+		}},
+		{"legit without signature, spf pass", &unsigned, []string{
+			"dkim=none (no signature)",
+			"dmarc=pass from=example.com policy=reject disposition=none (spf pass example.com aligned (aspf=r))",
+			"    dkim=none;",
+		}},
+		{"spam, spf softfail", &spam, []string{
+			"dmarc=fail from=example.net policy=reject disposition=reject (spf softfail; no aligned identifier passed)",
+			"    spf=softfail smtp.mailfrom=promo@example.net;",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lines, err := checkDKIM(context.Background(), e, tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(lines, "\n")
+			for _, want := range tc.want {
+				if !strings.Contains(got, want) {
+					t.Errorf("checkDKIM(%s) lacks %q; lines:\n%s", tc.name, want, got)
+				}
+			}
+		})
+	}
+}
+
+// dropField returns msg without the header fields named name.
+func dropField(msg []byte, name string) []byte {
+	var out []byte
+	skip := false
+	for _, line := range strings.SplitAfter(string(msg), "\n") {
+		if line != "" && (line[0] == ' ' || line[0] == '\t') {
+			if !skip {
+				out = append(out, line...)
+			}
+			continue
+		}
+		skip = strings.HasPrefix(strings.ToLower(line), strings.ToLower(name)+":")
+		if !skip {
+			out = append(out, line...)
+		}
+	}
+	return out
 }
