@@ -139,7 +139,6 @@ func (st *state) entry(r io.Reader, m *meter, p Part, hint int64) {
 	case typeTar:
 		st.report.Parts[idx].DetectedType = det
 		st.report.Parts[idx].Container = true
-		st.report.Parts[idx].Size = -1
 		if p.Depth >= st.maxDepth {
 			st.find(KindLimitDepth, p.Path, fmt.Sprintf("archive nested deeper than %d", st.maxDepth), ErrDepth)
 			return

@@ -110,6 +110,7 @@ func TestScanDetection(t *testing.T) {
 			[]string{"dangerous-extension@2.2"}},
 		{"message/rfc822 reusing the boundary", bytes.ReplaceAll(mimetest.Message("s", "x"), []byte("--b1--"), append(append([]byte("--b1\r\nContent-Type: message/rfc822\r\n\r\n"), inner...), "\r\n--b1--"...)),
 			[]string{"malformed@2.0", "malformed@2.0", "dangerous-extension@4"}},
+		{"zip declared as text", mimetest.Message("s", "x", att("notes.txt", "text/plain", mimetest.Zip(mimetest.ZipEntry{Name: "a.txt", Data: []byte("hi")}))), []string{"type-mismatch@2"}},
 		{"mislabelled zip", mimetest.Message("s", "x", att("photo.png", "image/png", mimetest.Zip(mimetest.ZipEntry{Name: "a.txt", Data: []byte("hi")}))), []string{"type-mismatch@2"}},
 	}
 	for _, tt := range tests {

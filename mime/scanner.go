@@ -171,8 +171,9 @@ type Part struct {
 	Charset      string // charset parameter of text parts, lower case
 	Encoding     string // Content-Transfer-Encoding, lower case; "" for archive entries
 
-	// Size is the decoded size in bytes (the bytes read, if Truncated;
-	// the size the archive declares, if Encrypted or in a RAR archive).
+	// Size is the decoded size in bytes: the bytes read, if Truncated;
+	// the size the archive declares, if Encrypted or in a RAR archive; 0
+	// for multipart, message and tar containers.
 	Size int64
 	// Truncated reports that a limit stopped the reading of the content.
 	Truncated bool
@@ -200,7 +201,8 @@ type Part struct {
 	raw        bool
 }
 
-// Report is the result of a scan.
+// Report is the result of a scan. It may be read from many goroutines;
+// Strip and Policy.Decide only read it.
 type Report struct {
 	Parts    []Part    // every part, in depth-first order
 	Findings []Finding // what was found, in scan order

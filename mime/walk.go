@@ -320,7 +320,7 @@ func (st *state) inspect(idx int, data []byte, complete bool, prefix string, dep
 		st.find(KindExecutable, path, fmt.Sprintf("%s by magic number, named %q", det, name), nil)
 	}
 	if df := family(det); strongFamily(df) {
-		if ff := family(declared); ff != "" && ff != df {
+		if ff := family(declared); (ff != "" && ff != df) || (ff == "" && strings.HasPrefix(declared, "text/") && declared != typeRTF) {
 			st.find(KindTypeMismatch, path, fmt.Sprintf("declared %s, content is %s", declared, det), nil)
 		} else if ef := extFamily[extension(name)]; ef != "" && ef != df && !(ef == "exe" && isExecutable(det)) {
 			st.find(KindTypeMismatch, path, fmt.Sprintf("named %q, content is %s", name, det), nil)
