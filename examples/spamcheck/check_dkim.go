@@ -34,12 +34,15 @@ var arcDemoKey []byte
 // Authentication-Results field an MTA would add. In the demo it also
 // seals an ARC set as mx.example.org and verifies the sealed message.
 func checkDKIM(ctx context.Context, e *env, in *input) ([]string, error) {
-	br := bufio.NewReader(bytes.NewReader(in.Message))
+	r := bytes.NewReader(in.Message)
+	br := bufio.NewReader(r)
 	h, err := dkim.ReadHeader(br, 0)
 	if err != nil {
 		return nil, err
 	}
-	body := in.Message[len(in.Message)-br.Buffered():]
+	// The body starts where the header reading stopped: what r has not
+	// given br, and what br holds unread.
+	body := in.Message[len(in.Message)-r.Len()-br.Buffered():]
 	now := func() time.Time { return e.Now }
 	var lines []string
 

@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/internal/testenv"
 )
 
@@ -144,4 +146,37 @@ func dropField(msg []byte, name string) []byte {
 		}
 	}
 	return out
+}
+
+// TestCheckDKIMLargeMessage checks a signed message larger than the
+// header reader's buffer: the body handed to the verifiers must start
+// right after the header.
+func TestCheckDKIMLargeMessage(t *testing.T) {
+	srv, _, err := startDemo("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	pem, err := os.ReadFile(filepath.Join("testdata", "dkim", "example.com-demo2026.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := dkim.ParsePrivateKey(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := "From: alice@example.com\r\nTo: bob@example.org\r\nSubject: big\r\n\r\n" + strings.Repeat("A line of a long message body.\r\n", 4000)
+	s := &dkim.Signer{Domain: "example.com", Selector: "demo2026", Key: key, Now: func() time.Time { return demoNow.Add(-time.Minute) }}
+	f, err := s.Sign(strings.NewReader(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{Resolver: srv.Resolver(), Now: demoNow}
+	lines, err := checkDKIM(context.Background(), e, &input{Name: "big", Message: []byte(f + msg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "dkim=pass d=example.com s=demo2026"; len(lines) == 0 || !strings.HasPrefix(lines[0], want) {
+		t.Errorf("checkDKIM(%d-byte message) = %q, want %s first", len(f+msg), lines, want)
+	}
 }
