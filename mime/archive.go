@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"sort"
 	"strings"
@@ -120,7 +121,7 @@ func (st *state) entry(r io.Reader, m *meter, p Part, hint int64) {
 		return
 	}
 	st.checkName(p.Path, p.Filename)
-	limit, k := st.budget()
+	limit, k := st.budget(false)
 	head := make([]byte, min(limit, sniffLen))
 	n, err := io.ReadFull(r, head)
 	head = head[:n]
@@ -148,7 +149,10 @@ func (st *state) entry(r io.Reader, m *meter, p Part, hint int64) {
 	case typeZip, typeGzip, typeBzip2, typeRar, typeOLE2, typeHTML, typeText:
 		// Kept whole: archives and OLE2 need random access, text its
 		// digest.
-		buf := make([]byte, n, min(limit, max(hint, 2*int64(n))))
+		limit, k := st.budget(true)
+		// The declared size is a hint, not a promise: it is allocated
+		// ahead of the data only within the budget.
+		buf := make([]byte, n, max(min(limit, hint), int64(n), min(limit, 2*int64(n))))
 		copy(buf, head)
 		buf, err = readLimited(buf, r, limit)
 		st.total += int64(len(buf) - n)
@@ -157,7 +161,9 @@ func (st *state) entry(r io.Reader, m *meter, p Part, hint int64) {
 			err = nil
 			st.overBudget(k, p.Path)
 		}
+		st.held += int64(len(buf))
 		st.finishEntry(idx, buf, buf, full, p, m, err)
+		st.held -= int64(len(buf))
 		return
 	}
 	// Streamed through the digest.
@@ -179,6 +185,41 @@ func (st *state) entry(r io.Reader, m *meter, p Part, hint int64) {
 		st.classify(m.cause(err), p.Path)
 	}
 	st.inspect(idx, head, false, p.Path, p.Depth)
+}
+
+// entryBytes reports p, an archive entry whose content is already in
+// memory, and inspects it.
+func (st *state) entryBytes(p Part, content []byte) {
+	idx := st.addPart(p)
+	if idx < 0 {
+		return
+	}
+	st.checkName(p.Path, p.Filename)
+	limit, k := st.budget(false)
+	full := int64(len(content)) <= limit
+	if !full {
+		content = content[:limit]
+		st.overBudget(k, p.Path)
+	}
+	st.total += int64(len(content))
+	part := &st.report.Parts[idx]
+	part.Size = int64(len(content))
+	part.Truncated = !full
+	part.SHA256 = sha256Hex(content)
+	st.inspect(idx, content, full, p.Path, p.Depth)
+}
+
+// storedContent returns the content of a stored, unencrypted zip entry
+// as a slice of the archive, if its sizes and offset hold.
+func storedContent(f *zip.File, data []byte) ([]byte, bool) {
+	if f.Method != zip.Store || f.Flags&1 != 0 || f.CompressedSize64 != f.UncompressedSize64 {
+		return nil, false
+	}
+	off, err := f.DataOffset()
+	if err != nil || off < 0 || uint64(off) > uint64(len(data)) || f.CompressedSize64 > uint64(len(data))-uint64(off) {
+		return nil, false
+	}
+	return data[off : off+int64(f.CompressedSize64)], true
 }
 
 // finishEntry completes an entry read whole (or cut short by err).
@@ -287,6 +328,15 @@ func (st *state) walkZip(path string, data []byte, prefix string, depth int) {
 			continue
 		}
 		if skip[i] {
+			continue
+		}
+		if content, ok := storedContent(f, data); ok {
+			// A stored entry is a slice of the archive already in
+			// memory: no copy, so nested stored archives cost nothing.
+			if crc32.ChecksumIEEE(content) != f.CRC32 {
+				st.find(KindMalformed, p.Path, "zip: checksum error", fmt.Errorf("%w: %w", ErrMalformedArchive, zip.ErrChecksum))
+			}
+			st.entryBytes(p, content)
 			continue
 		}
 		rc, err := f.Open()

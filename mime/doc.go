@@ -67,10 +67,14 @@
 // names the AES coder is also KindEncrypted. Encrypted zip, RAR and 7z
 // content is KindEncrypted: whether to let it pass is a Policy choice.
 //
-// Memory is bounded by the limits: a part is decoded into memory only up
-// to MaxPartBytes, archive entries are kept whole only when they must be
-// (nested archives need random access, OLE2 documents their directory,
-// text its digest) and otherwise streamed through SHA-256, and the
+// Memory is bounded by the limits: a part is decoded into memory only
+// up to MaxPartBytes; archive entries are kept whole only when they must
+// be (nested archives need random access, OLE2 documents their
+// directory, text its digest) and otherwise streamed through SHA-256;
+// stored zip entries and parts sent as 7bit, 8bit or binary are slices
+// of what is already in memory; and the buffers held at one time (those
+// of the current nesting path) are bounded by MaxHeldBytes, which
+// bounds the heap of a scan to about that much whatever the bomb. The
 // total decoded is bounded by MaxTotalBytes. Decompression is metered
 // against MaxRatio and the context.
 //

@@ -11,6 +11,7 @@ var (
 	ErrParts          = errors.New("mime: more parts than MaxParts")
 	ErrPartBytes      = errors.New("mime: part larger than MaxPartBytes")
 	ErrTotalBytes     = errors.New("mime: decoded bytes exceed MaxTotalBytes")
+	ErrHeldBytes      = errors.New("mime: decoded bytes held exceed MaxHeldBytes")
 	ErrRatio          = errors.New("mime: compression ratio above MaxRatio")
 	ErrArchiveEntries = errors.New("mime: archive has more entries than MaxArchiveEntries")
 	ErrTime           = errors.New("mime: scan stopped by its context")

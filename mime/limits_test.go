@@ -90,6 +90,12 @@ func TestLimits(t *testing.T) {
 				t.Errorf("part d.exe after MaxTotalBytes was inspected")
 			}
 		}},
+		{"MaxHeldBytes", Scanner{MaxHeldBytes: 100000}, mimetest.Message("s", "x", att("a.zip", "", mimetest.Zip(mimetest.ZipEntry{Name: "a.txt", Data: letters(80000)}))), KindLimitHeldBytes, ErrHeldBytes, func(t *testing.T, r *Report) {
+			p := r.Parts[len(r.Parts)-1]
+			if !p.Truncated || p.Size >= 80000 {
+				t.Errorf("entry a.txt Size, Truncated = %d, %v, want cut, true", p.Size, p.Truncated)
+			}
+		}},
 		{"MaxRatio", Scanner{MaxRatio: 10}, mimetest.Message("s", "x", att("z.gz", "", mimetest.GzipBomb(3))), KindLimitRatio, ErrRatio, nil},
 		{"MaxRatio zip", Scanner{}, mimetest.Message("s", "x", att("z.zip", "", mimetest.NestedZipBomb(1, 1, 8))), KindLimitRatio, ErrRatio, nil},
 		{"MaxArchiveEntries zip", Scanner{MaxArchiveEntries: 3}, mimetest.Message("s", "x", att("a.zip", "", zipN(5))), KindLimitArchiveEntries, ErrArchiveEntries, nil},
@@ -115,6 +121,18 @@ func TestLimits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// letters returns n pseudo-random lower-case letters and spaces: text
+// that deflate compresses to about 60%.
+func letters(n int) []byte {
+	b := make([]byte, n)
+	x := uint32(1)
+	for i := range b {
+		x = x*1664525 + 1013904223
+		b[i] = "abcdefghijklmnopqrstuvwxyz    "[(x>>27)%30]
+	}
+	return b
 }
 
 // TestLimitsRaised checks that raising a limit lets through what the

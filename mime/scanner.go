@@ -12,6 +12,7 @@ const (
 	DefaultMaxParts          = 10000
 	DefaultMaxPartBytes      = 32 << 20
 	DefaultMaxTotalBytes     = 128 << 20
+	DefaultMaxHeldBytes      = 48 << 20
 	DefaultMaxRatio          = 100
 	DefaultMaxArchiveEntries = 1000
 
@@ -44,6 +45,15 @@ type Scanner struct {
 	// If zero, DefaultMaxTotalBytes (128 MiB).
 	MaxTotalBytes int64
 
+	// MaxHeldBytes bounds the decoded content held in memory at one
+	// time: the buffers of the current nesting path (a transfer-decoded
+	// attachment, the archive entries inside it kept whole). Parts sent
+	// as 7bit, 8bit or binary and stored zip entries are slices of what
+	// is already in memory and cost nothing; other content is streamed.
+	// A part that would exceed it is cut (KindLimitHeldBytes) and the
+	// scan goes on. If zero, DefaultMaxHeldBytes (48 MiB).
+	MaxHeldBytes int64
+
 	// MaxRatio bounds the ratio of decompressed to compressed size of an
 	// archive entry or compressed stream, once past RatioFloor (1 MiB)
 	// of output. If zero, DefaultMaxRatio (100).
@@ -68,6 +78,7 @@ func (s *Scanner) maxDepth() int          { return def(s.MaxDepth, DefaultMaxDep
 func (s *Scanner) maxParts() int          { return def(s.MaxParts, DefaultMaxParts) }
 func (s *Scanner) maxPartBytes() int64    { return def(s.MaxPartBytes, DefaultMaxPartBytes) }
 func (s *Scanner) maxTotalBytes() int64   { return def(s.MaxTotalBytes, DefaultMaxTotalBytes) }
+func (s *Scanner) maxHeldBytes() int64    { return def(s.MaxHeldBytes, DefaultMaxHeldBytes) }
 func (s *Scanner) maxRatio() int64        { return def(s.MaxRatio, DefaultMaxRatio) }
 func (s *Scanner) maxArchiveEntries() int { return def(s.MaxArchiveEntries, DefaultMaxArchiveEntries) }
 
@@ -125,6 +136,7 @@ const (
 	KindLimitParts          Kind = "limit-parts"           // MaxParts reached; Err is ErrParts
 	KindLimitPartBytes      Kind = "limit-part-bytes"      // MaxPartBytes reached; Err is ErrPartBytes
 	KindLimitTotalBytes     Kind = "limit-total-bytes"     // MaxTotalBytes reached; Err is ErrTotalBytes
+	KindLimitHeldBytes      Kind = "limit-held-bytes"      // MaxHeldBytes reached; Err is ErrHeldBytes
 	KindLimitRatio          Kind = "limit-ratio"           // MaxRatio exceeded; Err is ErrRatio
 	KindLimitArchiveEntries Kind = "limit-archive-entries" // MaxArchiveEntries exceeded; Err is ErrArchiveEntries
 	KindLimitTime           Kind = "limit-time"            // the context ended; Err is ErrTime and the context's error
@@ -282,21 +294,6 @@ func (s *Scanner) Scan(ctx context.Context, msg []byte) (*Report, error) {
 // "name".
 func (s *Scanner) ScanFile(ctx context.Context, name string, data []byte) (*Report, error) {
 	st := newState(ctx, s)
-	idx := st.addPart(Part{Path: name, Filename: name, raw: false})
-	if idx < 0 {
-		return &st.report, nil
-	}
-	st.checkName(name, name)
-	limit, k := st.budget()
-	full := int64(len(data)) <= limit
-	if !full {
-		data = data[:limit]
-		st.report.Parts[idx].Truncated = true
-		st.overBudget(k, name)
-	}
-	st.total += int64(len(data))
-	st.report.Parts[idx].Size = int64(len(data))
-	st.report.Parts[idx].SHA256 = sha256Hex(data)
-	st.inspect(idx, data, full, name, 0)
+	st.entryBytes(Part{Path: name, Filename: name}, data)
 	return &st.report, nil
 }

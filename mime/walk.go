@@ -18,8 +18,10 @@ type state struct {
 
 	maxDepth, maxParts, maxEntries int
 	maxPart, maxTotal, maxRatio    int64
+	maxHeld                        int64
 
 	total   int64    // decoded bytes so far
+	held    int64    // decoded bytes in buffers of the current path
 	stopped bool     // a scan-wide limit was reached: stop everything
 	bounds  []string // boundaries of the enclosing multiparts
 }
@@ -29,7 +31,7 @@ func newState(ctx context.Context, s *Scanner) *state {
 		ctx: ctx, s: s,
 		maxDepth: s.maxDepth(), maxParts: s.maxParts(), maxEntries: s.maxArchiveEntries(),
 		maxPart: s.maxPartBytes(), maxTotal: s.maxTotalBytes(), maxRatio: s.maxRatio(),
-		dangerous: defaultDangerous,
+		maxHeld: s.maxHeldBytes(), dangerous: defaultDangerous,
 	}
 	if s.DangerousExtensions != nil {
 		st.dangerous = make(map[string]bool, len(s.DangerousExtensions))
@@ -95,18 +97,26 @@ func (st *state) addPart(p Part) int {
 }
 
 // budget returns how many bytes the next part may decode, and the limit
-// that bounds it.
-func (st *state) budget() (int64, Kind) {
-	if left := st.maxTotal - st.total; left < st.maxPart {
-		return max(left, 0), KindLimitTotalBytes
+// that bounds it; buffered says whether they will be held in memory.
+func (st *state) budget(buffered bool) (int64, Kind) {
+	limit, k := st.maxPart, KindLimitPartBytes
+	if left := st.maxTotal - st.total; left < limit {
+		limit, k = max(left, 0), KindLimitTotalBytes
 	}
-	return st.maxPart, KindLimitPartBytes
+	if left := st.maxHeld - st.held; buffered && left < limit {
+		limit, k = max(left, 0), KindLimitHeldBytes
+	}
+	return limit, k
 }
 
 // overBudget records the limit that cut a part's content.
 func (st *state) overBudget(k Kind, path string) {
-	if k == KindLimitTotalBytes {
+	switch k {
+	case KindLimitTotalBytes:
 		st.stop(k, path, fmt.Sprintf("more than %d decoded bytes in total", st.maxTotal), ErrTotalBytes)
+		return
+	case KindLimitHeldBytes:
+		st.find(k, path, fmt.Sprintf("more than %d decoded bytes held at once", st.maxHeld), ErrHeldBytes)
 		return
 	}
 	st.find(k, path, fmt.Sprintf("more than %d decoded bytes", st.maxPart), ErrPartBytes)
@@ -206,13 +216,15 @@ func (st *state) walkEntity(b []byte, base int, path string, depth int, raw bool
 		}
 		data := body
 		if !identity {
-			limit, k := st.budget()
+			limit, k := st.budget(true)
 			var full bool
 			data, problem, full = decodeBody(body, cte, limit)
 			if problem != "" {
 				st.malformed(path, problem)
 			}
 			st.total += int64(len(data))
+			st.held += int64(len(data))
+			defer func(n int64) { st.held -= n }(int64(len(data)))
 			if !full {
 				st.overBudget(k, path)
 			}
@@ -231,12 +243,17 @@ func (st *state) walkEntity(b []byte, base int, path string, depth int, raw bool
 		st.walkMultipart(data, base+bo, path, depth, raw && identity, boundary, typ)
 		return
 	}
-	limit, k := st.budget()
+	identity := cte == "" || cte == "7bit" || cte == "8bit" || cte == "binary"
+	limit, k := st.budget(!identity)
 	data, problem, full := decodeBody(body, cte, limit)
 	if problem != "" {
 		st.malformed(path, problem)
 	}
 	st.total += int64(len(data))
+	if !identity {
+		st.held += int64(len(data))
+		defer func(n int64) { st.held -= n }(int64(len(data)))
+	}
 	st.report.Parts[idx].Size = int64(len(data))
 	st.report.Parts[idx].SHA256 = sha256Hex(data)
 	if !full {

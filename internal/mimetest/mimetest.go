@@ -14,6 +14,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math/rand/v2"
 	"mime/quotedprintable"
 	"runtime"
@@ -554,4 +555,32 @@ func vint(v uint64) []byte {
 		v >>= 7
 	}
 	return append(out, byte(v))
+}
+
+// IncompressibleNestedZip returns levels of zips nested in one another,
+// each deflated at level 0 (stored deflate blocks, ratio 1), around mib
+// MiB of random bytes: every level is as large as the payload, so
+// scanning it holds a buffer per level, which only a bound on the bytes
+// held keeps in check.
+func IncompressibleNestedZip(levels, mib int) []byte {
+	rng := rand.New(rand.NewPCG(3, 4))
+	cur := make([]byte, mib<<20)
+	for i := range cur {
+		cur[i] = byte(rng.Uint32())
+	}
+	for l := range levels {
+		var b bytes.Buffer
+		w := zip.NewWriter(&b)
+		w.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, flate.NoCompression)
+		})
+		f, err := w.Create(fmt.Sprintf("level%d.zip", levels-l))
+		if err != nil {
+			panic(err)
+		}
+		f.Write(cur)
+		w.Close()
+		cur = b.Bytes()
+	}
+	return cur
 }
