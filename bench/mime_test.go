@@ -81,6 +81,9 @@ func bombs() []struct {
 		{"zip-overlap", func() []byte { return mimetest.Message("s", "x", att("o.zip", mimetest.OverlapZipBomb(1000, 256))) }},
 		{"zip-nested", func() []byte { return mimetest.Message("s", "x", att("42.zip", mimetest.NestedZipBomb(3, 16, 16))) }},
 		{"gzip-1GiB", func() []byte { return mimetest.Message("s", "x", att("z.gz", mimetest.GzipBomb(1024))) }},
+		{"zip-incompressible-4x16MiB", func() []byte {
+			return mimetest.Message("s", "x", att("n.zip", mimetest.IncompressibleNestedZip(4, 16)))
+		}},
 		{"base64-line-24MiB", func() []byte { return mimetest.HugeBase64Line(24 << 20) }},
 	}
 }

@@ -563,11 +563,8 @@ func vint(v uint64) []byte {
 // scanning it holds a buffer per level, which only a bound on the bytes
 // held keeps in check.
 func IncompressibleNestedZip(levels, mib int) []byte {
-	rng := rand.New(rand.NewPCG(3, 4))
 	cur := make([]byte, mib<<20)
-	for i := range cur {
-		cur[i] = byte(rng.Uint32())
-	}
+	rand.NewChaCha8([32]byte{3, 4}).Read(cur)
 	for l := range levels {
 		var b bytes.Buffer
 		w := zip.NewWriter(&b)
