@@ -61,10 +61,14 @@ func FuzzScan(f *testing.F) {
 	f.Add([]byte("Content-Type: text/plain\r\n\r\nhello\r\n"))
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		s := fuzzScanner()
+		orig := bytes.Clone(msg)
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		r, err := s.Scan(context.Background(), msg)
 		runtime.ReadMemStats(&after)
+		if !bytes.Equal(msg, orig) {
+			t.Fatalf("Scan modified the message")
+		}
 		if err != nil {
 			t.Fatalf("Scan() error = %v", err)
 		}

@@ -198,3 +198,23 @@ func TestTextDigestCollides(t *testing.T) {
 		t.Errorf("textDigest of the HTML copy differs from the text copy, want equal")
 	}
 }
+
+// TestScanConcurrent scans from many goroutines with one Scanner, as its
+// documentation allows; run under -race.
+func TestScanConcurrent(t *testing.T) {
+	s := &Scanner{DangerousExtensions: []string{"exe", "js"}}
+	msg := mimetest.Message("s", "x", att("a.zip", "", mimetest.Zip(mimetest.ZipEntry{Name: "b.js", Data: []byte("x")})))
+	want := findings(scan(t, s, msg))
+	done := make(chan []string)
+	for range 8 {
+		go func() {
+			r, _ := s.Scan(context.Background(), msg)
+			done <- findings(r)
+		}()
+	}
+	for range 8 {
+		if got := <-done; !slices.Equal(got, want) {
+			t.Errorf("concurrent Scan findings = %q, want %q", got, want)
+		}
+	}
+}
