@@ -25,6 +25,9 @@ func TestCorpusJapanese(t *testing.T) {
 			if len(r.Parts) != 3 {
 				t.Fatalf("Scan(%s) has %d parts, want 3:\n%s", file, len(r.Parts), r)
 			}
+			if got, want := r.Subject, "請求書"; got != want {
+				t.Errorf("Scan(%s).Subject = %q, want %q", file, got, want)
+			}
 			if got := r.Parts[2].Filename; got != name {
 				t.Errorf("Scan(%s) part 2 Filename = %q, want %q", file, got, name)
 			}
@@ -35,6 +38,19 @@ func TestCorpusJapanese(t *testing.T) {
 				t.Errorf("Scan(%s) findings = %q, want %q", file, got, want)
 			}
 		})
+	}
+}
+
+// TestCorpusRawSubject checks a Subject in raw ISO-2022-JP and a body
+// in ISO-2022-JP without transfer encoding.
+func TestCorpusRawSubject(t *testing.T) {
+	r := scan(t, &Scanner{}, readFile(t, filepath.Join("testdata", "corpus", "ja-iso2022jp-raw-subject.eml")))
+	if got, want := r.Subject, "請求書"; got != want {
+		t.Errorf("Subject = %q, want %q", got, want)
+	}
+	want := textDigest([]byte("請求書のご案内です。添付ファイルをご確認ください。"), "utf-8", false)
+	if len(r.Parts) != 1 || r.Parts[0].TextDigest != want {
+		t.Errorf("parts = %+v, want one part with the TextDigest of the UTF-8 text %s", r.Parts, want)
 	}
 }
 

@@ -118,6 +118,30 @@ func paramFilename(raw string, params map[string]string, param, charset string) 
 	return v
 }
 
+// decodeText decodes an unstructured header value (RFC 5322 §2.2.1):
+// RFC 2047 encoded words, raw ISO-2022-JP (7-bit escape sequences, as
+// Japanese mailers sent before RFC 2047 was universal), raw 8-bit text
+// in charset, else invalid bytes replaced.
+func decodeText(v, charset string) string {
+	if strings.Contains(v, "=?") {
+		if d, err := wordDecoder.DecodeHeader(v); err == nil {
+			v = d
+		}
+	}
+	if strings.Contains(v, "\x1b$B") || strings.Contains(v, "\x1b$@") {
+		if s, ok := toUTF8("iso-2022-jp", []byte(v)); ok {
+			v = s
+		}
+	}
+	if !utf8.ValidString(v) {
+		if s, ok := toUTF8(charset, []byte(v)); ok && utf8.ValidString(s) {
+			return s
+		}
+		return strings.ToValidUTF8(v, "\uFFFD")
+	}
+	return v
+}
+
 // maxContinuations bounds the RFC 2231 continuation segments read.
 const maxContinuations = 64
 

@@ -13,6 +13,7 @@ type header struct {
 	contentType string // unfolded value of the first Content-Type
 	disposition string // of the first Content-Disposition
 	encoding    string // of the first Content-Transfer-Encoding
+	subject     string // of the first Subject (RFC 5322 §3.6.5), raw
 	nType       int    // number of Content-Type fields
 	nEncoding   int    // number of Content-Transfer-Encoding fields
 	problems    []string
@@ -75,6 +76,11 @@ func parseHeader(b []byte) (h header, body int) {
 			if h.disposition == "" {
 				h.disposition = value
 				cur = &h.disposition
+			}
+		case asciiEqualFold(name, "subject"):
+			if h.subject == "" {
+				h.subject = value
+				cur = &h.subject
 			}
 		case asciiEqualFold(name, "content-transfer-encoding"):
 			h.nEncoding++

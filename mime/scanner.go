@@ -216,6 +216,10 @@ type Part struct {
 // Report is the result of a scan. It may be read from many goroutines;
 // Strip and Policy.Decide only read it.
 type Report struct {
+	// Subject is the message's Subject (RFC 5322 §3.6.5) decoded to
+	// UTF-8: RFC 2047 encoded words in any charset, raw ISO-2022-JP, and
+	// raw 8-bit text in the message's charset.
+	Subject  string
 	Parts    []Part    // every part, in depth-first order
 	Findings []Finding // what was found, in scan order
 
@@ -285,6 +289,9 @@ func (s *Scanner) Scan(ctx context.Context, msg []byte) (*Report, error) {
 	st := newState(ctx, s)
 	st.report.msgLen = len(msg)
 	st.report.lf = !hasCRLF(msg)
+	h, _ := parseHeader(msg)
+	_, params, _ := mediaType(h.contentType)
+	st.report.Subject = decodeText(h.subject, params["charset"])
 	st.walkMessage(msg, 0, "", 0, true)
 	return &st.report, nil
 }

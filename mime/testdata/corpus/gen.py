@@ -18,6 +18,8 @@ def ew(text, cs):
 
 
 def write(name, text, crlf=True):
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
     data = text.replace("\n", "\r\n") if crlf else text
     with open(name, "wb") as f:
         f.write(data.encode("latin-1") if isinstance(data, str) else data)
@@ -66,3 +68,5 @@ write("unknown-transfer-encoding.eml", HDR + "Content-Type: application/octet-st
 write("headers-only.eml", "From: a@example.org\nSubject: nothing\n")
 write("empty.eml", "")
 write("continuation-first.eml", " folded: first\nContent-Type: text/plain\n\nhi\n")
+write("ja-iso2022jp-raw-subject.eml", ("From: a@example.jp\nSubject: " + "請求書".encode("iso-2022-jp").decode("latin-1") +
+      "\nMIME-Version: 1.0\nContent-Type: text/plain; charset=iso-2022-jp\n\n").encode("latin-1") + JA.encode("iso-2022-jp") + b"\n")
