@@ -45,7 +45,7 @@ write("ja-iso2022jp-rfc2231.eml", jp("iso-2022-jp", "rfc2231"))
 write("ja-shiftjis-encoded-word.eml", jp("shift_jis", "encoded-word"))
 write("ja-eucjp-raw.eml", jp("euc-jp", "raw"))
 write("ja-utf8-rfc2231-continuation.eml",
-      "From: a@example.jp\nSubject: x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+      "From: a@example.jp\nSubject: " + ew("請求書", "utf-8") + "\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
       "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n%s\n--b\n"
       "Content-Type: application/octet-stream\nContent-Disposition: attachment;\n filename*0*=utf-8''%s;\n filename*1*=%s\n"
       "Content-Transfer-Encoding: base64\n\n%s\n--b--\n"
