@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime/v2/mediatype"
@@ -325,6 +326,9 @@ func (st *state) checkName(path, name string) {
 			break
 		}
 	}
+	if w, ok := mixedScripts(name); ok {
+		st.find(KindLookalike, path, fmt.Sprintf("%+q: %q mixes Latin with Cyrillic or Greek letters", name, w), nil)
+	}
 	base := name
 	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
 		base = base[i+1:]
@@ -358,6 +362,28 @@ func (st *state) checkName(path, name string) {
 		return
 	}
 	st.find(KindDoubleExtension, path, fmt.Sprintf("%+q: .%s.%s%s", name, ext2, ext, note), nil)
+}
+
+// mixedScripts returns the first word of name (split at anything but
+// letters) that mixes Latin letters with Cyrillic or Greek ones. Names
+// wholly in one script, and Latin extensions after Cyrillic names
+// ("Счёт.pdf"), do not count.
+func mixedScripts(name string) (string, bool) {
+	for w := range strings.FieldsFuncSeq(name, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		var latin, other bool
+		for _, r := range w {
+			switch {
+			case unicode.Is(unicode.Latin, r):
+				latin = true
+			case unicode.Is(unicode.Cyrillic, r), unicode.Is(unicode.Greek, r):
+				other = true
+			}
+		}
+		if latin && other {
+			return w, true
+		}
+	}
+	return "", false
 }
 
 func hasLetter(s string) bool {

@@ -27,7 +27,7 @@ var DefaultReject = []Kind{KindExecutable, KindDoubleExtension, KindRTLO, KindOv
 // is nil. Encrypted and unsupported archives, malformed structure and
 // limits other than the compression ratio are accepted by default, as
 // amavisd-new and ClamAV do; list them to act on them.
-var DefaultStrip = []Kind{KindDangerousExtension, KindMacro, KindHTMLActive, KindTypeMismatch, KindLimitRatio}
+var DefaultStrip = []Kind{KindDangerousExtension, KindMacro, KindHTMLActive, KindTypeMismatch, KindLookalike, KindLimitRatio}
 
 // Policy maps findings to an action. Its zero value uses DefaultReject
 // and DefaultStrip. A Policy is safe for concurrent use.

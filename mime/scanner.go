@@ -105,6 +105,10 @@ const (
 	// (U+202E RIGHT-TO-LEFT OVERRIDE and its kin) that makes it display
 	// differently from what it is.
 	KindRTLO Kind = "rtlo"
+	// KindLookalike: a word of the file name mixes Latin letters with
+	// Cyrillic or Greek ones ("invоice" with a Cyrillic о), the mark of
+	// a name made to pass for another.
+	KindLookalike Kind = "lookalike"
 	// KindTypeMismatch: the content's magic number contradicts the
 	// declared content type or the file name's extension.
 	KindTypeMismatch Kind = "type-mismatch"
