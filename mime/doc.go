@@ -9,11 +9,20 @@
 //	report, err := s.Scan(ctx, msg)
 //	if err != nil { ... } // the scan could not run
 //	switch d := (mime.Policy{}).Decide(report); d.Action {
-//	case mime.Reject:
+//	case mime.ActionReject:
 //		// 554 5.7.1 with d.Reasons
-//	case mime.Strip:
+//	case mime.ActionStrip:
 //		msg, err = mime.Strip(msg, report, d.Match)
 //	}
+//
+// What it finds (Kind): dangerous extensions (DefaultDangerousExtensions),
+// double extensions, bidi controls and mixed-script lookalikes in names,
+// content whose magic number contradicts its type or name, programs by
+// magic number (PE, ELF, Mach-O, Windows shortcuts), Office macros,
+// encrypted and uninspectable archives, active HTML attachments,
+// malformed MIME and archives, overlapping zip entries, and each limit
+// reached. Report.Parts carry SHA-256 digests of decoded content and
+// normalized-text digests of text parts for hash lists.
 //
 // # Standards
 //
