@@ -1,0 +1,110 @@
+package spf
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// Result is the result of an SPF check (RFC 7208 §2.6).
+type Result string
+
+// The results of RFC 7208 §2.6.
+const (
+	// None: no syntactically valid domain was given, or it has no SPF
+	// record (§2.6.1).
+	None Result = "none"
+	// Neutral: the domain makes no assertion about the client (§2.6.2).
+	Neutral Result = "neutral"
+	// Pass: the client is authorized to use the domain (§2.6.3).
+	Pass Result = "pass"
+	// Fail: the client is not authorized to use the domain (§2.6.4).
+	Fail Result = "fail"
+	// SoftFail: the client is probably not authorized (§2.6.5).
+	SoftFail Result = "softfail"
+	// TempError: a transient (DNS) error; a later retry may succeed
+	// (§2.6.6).
+	TempError Result = "temperror"
+	// PermError: the domain's records could not be interpreted (§2.6.7).
+	PermError Result = "permerror"
+)
+
+// String returns the RFC token of r.
+func (r Result) String() string { return string(r) }
+
+// Identity is the identity an Outcome is about (RFC 7208 §2.3, §2.4).
+type Identity string
+
+const (
+	// IdentityMailFrom is the MAIL FROM identity (RFC 7208 §2.4).
+	IdentityMailFrom Identity = "mailfrom"
+	// IdentityHELO is the HELO identity (RFC 7208 §2.3), also used for
+	// the null reverse-path.
+	IdentityHELO Identity = "helo"
+	// IdentityPRA is the Purported Responsible Address of Sender ID
+	// (RFC 4407, historic).
+	IdentityPRA Identity = "pra"
+)
+
+// String returns the identity's token, as used in Received-SPF.
+func (i Identity) String() string { return string(i) }
+
+// Outcome is the result of one check with what led to it.
+type Outcome struct {
+	// Result is the verdict.
+	Result Result
+	// Identity is the identity checked.
+	Identity Identity
+	// IP is the client address checked (unmapped).
+	IP netip.Addr
+	// Domain is the domain whose policy was evaluated: the MAIL FROM
+	// domain, or the HELO name.
+	Domain string
+	// Sender is the <sender> of check_host: local-part@domain
+	// ("postmaster@helo" for the null reverse-path, §2.4).
+	Sender string
+	// HELO is the HELO/EHLO name given.
+	HELO string
+	// Receiver is Checker.ReceiverHost, for the Received-SPF header.
+	Receiver string
+	// Mechanism is the directive of the checked domain's record that
+	// matched, in canonical form ("-all", "include:_spf.example.com",
+	// "ip4:192.0.2.0/24"); "default" when none matched and the result
+	// is the default neutral (§4.7); empty for none and errors.
+	Mechanism string
+	// Explanation is the expanded exp= text (§6.2) or
+	// Checker.DefaultExplanation, for a fail only.
+	Explanation string
+	// Problem tells why the result is none, temperror or permerror; it
+	// wraps one of the Err* sentinels. It is nil otherwise.
+	Problem error
+	// Lookups is the number of DNS-querying terms evaluated (include, a,
+	// mx, ptr, exists, redirect; §4.6.4).
+	Lookups int
+	// VoidLookups is the number of those lookups that found nothing
+	// (NXDOMAIN or no records, §4.6.4).
+	VoidLookups int
+}
+
+// String renders the outcome on one line for logs, e.g.
+// "pass (mailfrom example.com, mechanism ip4:192.0.2.0/24, 1 lookups)".
+func (o Outcome) String() string {
+	var b strings.Builder
+	b.WriteString(string(o.Result))
+	fmt.Fprintf(&b, " (%s %s", o.Identity, o.Domain)
+	if o.Mechanism != "" {
+		fmt.Fprintf(&b, ", mechanism %s", o.Mechanism)
+	}
+	if o.Problem != nil {
+		fmt.Fprintf(&b, ", problem: %v", o.Problem)
+	}
+	if o.Explanation != "" {
+		fmt.Fprintf(&b, ", explanation %q", o.Explanation)
+	}
+	fmt.Fprintf(&b, ", %d lookups", o.Lookups)
+	if o.VoidLookups > 0 {
+		fmt.Fprintf(&b, ", %d void", o.VoidLookups)
+	}
+	b.WriteByte(')')
+	return b.String()
+}
