@@ -172,9 +172,12 @@ func validName(name string) bool {
 }
 
 // validDomain reports whether domain may be checked: a valid name of at
-// least two labels (RFC 7208 §4.3).
+// least two labels whose last is a valid top label (RFC 7208 §4.3,
+// §7.1 toplabel), which rules out address literals such as [192.0.2.1].
 func validDomain(domain string) bool {
-	return validName(domain) && strings.IndexByte(strings.TrimSuffix(domain, "."), '.') > 0
+	d := strings.TrimSuffix(domain, ".")
+	dot := strings.LastIndexByte(d, '.')
+	return validName(d) && dot > 0 && isTopLabel(d[dot+1:])
 }
 
 // escapeName returns name in the presentation format *resolver.Resolver

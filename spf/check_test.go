@@ -1,0 +1,216 @@
+package spf
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/spamkit/spamkit/resolver/resolvertest"
+)
+
+// checksServer serves testdata/checks.zone.
+func checksServer(t *testing.T) *resolvertest.Server {
+	t.Helper()
+	return resolvertest.NewServer(t, resolvertest.ZoneFile(t, ".", "testdata/checks.zone"))
+}
+
+func TestCheck(t *testing.T) {
+	srv := checksServer(t)
+	srv.Fail("servfail.test", dns.TypeA, resolvertest.ServFail)
+	c := &Checker{Resolver: srv.Resolver()}
+	for _, tc := range []struct {
+		ip, from  string
+		want      Result
+		mechanism string
+		problem   error
+		lookups   int
+	}{
+		{"192.0.2.1", "a@pass.test", Pass, "ip4:192.0.2.0/24", nil, 0},
+		{"2001:db8::5", "a@pass.test", Pass, "ip6:2001:db8::/32", nil, 0},
+		{"::ffff:192.0.2.1", "a@pass.test", Pass, "ip4:192.0.2.0/24", nil, 0}, // IPv4-mapped: unmapped
+		{"198.51.100.1", "a@pass.test", Fail, "-all", nil, 0},
+		{"192.0.2.200", "a@a.test", Pass, "a/24", nil, 1},
+		{"2001:db8:1:2::ffff", "a@a.test", Pass, "a:other.a.test//64", nil, 2},
+		{"198.51.100.1", "a@a.test", Fail, "-all", nil, 2},
+		{"192.0.2.21", "a@mx.test", Pass, "mx", nil, 1},
+		{"192.0.2.22", "a@mx.test", Fail, "-all", nil, 1},
+		{"192.0.2.22", "a@nullmx.test", Neutral, "?all", nil, 1},
+		{"192.0.2.1", "a@include.test", Pass, "include:pass.test", nil, 1},
+		{"198.51.100.1", "a@include.test", SoftFail, "~all", nil, 1},
+		{"198.51.100.1", "a@includefail.test", Neutral, "?all", nil, 1},
+		{"198.51.100.1", "a@includenone.test", PermError, "include:nothing.test", ErrIncludeNoRecord, 1},
+		{"192.0.2.1", "a@redirect.test", Pass, "ip4:192.0.2.0/24", nil, 1},
+		{"192.0.2.1", "a@redirnone.test", PermError, "", ErrRedirectNoRecord, 1},
+		{"192.0.2.1", "a@exists.test", Pass, "exists:%{ir}.%{v}.list.exists.test", nil, 1},
+		{"192.0.2.2", "a@exists.test", Fail, "-all", nil, 1},
+		{"192.0.2.1", "a@ptr.test", Pass, "ptr", nil, 1},
+		{"192.0.2.2", "a@ptr.test", Fail, "-all", nil, 1}, // PTR does not validate
+		{"192.0.2.1", "a@two.test", PermError, "", ErrMultipleRecords, 0},
+		{"192.0.2.1", "a@other.test", None, "", nil, 0},
+		{"192.0.2.1", "a@nothing.test", None, "", nil, 0},
+		{"192.0.2.1", "a@syntax.test", PermError, "", ErrSyntax, 0},
+		{"192.0.2.1", "a@servfail.test", TempError, "a", ErrDNS, 1},
+		{"192.0.2.1", "a@loop.test", PermError, "include:loop.test", ErrTooManyLookups, 11},
+		{"192.0.2.1", "a@rloop.test", PermError, "", ErrTooManyLookups, 11},
+		{"192.0.2.1", "a@voids.test", PermError, "a:n3.voids.test", ErrTooManyVoidLookups, 3},
+		{"192.0.2.1", "a@lookups.test", PermError, "a", ErrTooManyLookups, 11},
+		{"192.0.2.1", "a@tenlookups.test", Pass, "all", nil, 10},
+		{"192.0.2.1", "a@manymx.test", PermError, "mx", ErrTooManyMXNames, 1},
+		{"192.0.2.9", "a@manyptr.test", Fail, "-all", nil, 1}, // the 11th name is ignored
+		{"192.0.2.1", "a@single", None, "", ErrInvalidDomain, 0},
+		{"192.0.2.1", "a@[192.0.2.1]", None, "", ErrInvalidDomain, 0},
+	} {
+		t.Run(tc.from+"/"+tc.ip, func(t *testing.T) {
+			o := c.Check(context.Background(), netip.MustParseAddr(tc.ip), "helo.test", tc.from)
+			if o.Result != tc.want || o.Mechanism != tc.mechanism && tc.mechanism != "" {
+				t.Errorf("Check(%s, %s) = %s, want %s with %q", tc.ip, tc.from, o, tc.want, tc.mechanism)
+			}
+			if tc.problem == nil && o.Problem != nil || tc.problem != nil && !errors.Is(o.Problem, tc.problem) {
+				t.Errorf("Check(%s, %s).Problem = %v, want %v", tc.ip, tc.from, o.Problem, tc.problem)
+			}
+			if o.Lookups != tc.lookups {
+				t.Errorf("Check(%s, %s).Lookups = %d, want %d", tc.ip, tc.from, o.Lookups, tc.lookups)
+			}
+			if o.Identity != IdentityMailFrom || o.IP != netip.MustParseAddr(tc.ip).Unmap() {
+				t.Errorf("Check(%s, %s) identity %s ip %s, want mailfrom %s", tc.ip, tc.from, o.Identity, o.IP, tc.ip)
+			}
+		})
+	}
+}
+
+// TestLimitsOverridable trips each limit set lower, and checks that a
+// higher one lifts it.
+func TestLimitsOverridable(t *testing.T) {
+	srv := checksServer(t)
+	ip := netip.MustParseAddr("192.0.2.1")
+	for _, tc := range []struct {
+		name string
+		c    *Checker
+		from string
+		want Result
+		err  error
+	}{
+		{"MaxDNSLookups=3", &Checker{MaxDNSLookups: 3}, "a@tenlookups.test", PermError, ErrTooManyLookups},
+		{"MaxDNSLookups=11", &Checker{MaxDNSLookups: 11}, "a@lookups.test", Pass, nil},
+		{"MaxVoidLookups=3", &Checker{MaxVoidLookups: 3}, "a@voids.test", Pass, nil},
+		{"MaxVoidLookups=-1", &Checker{MaxVoidLookups: -1}, "a@voids.test", Pass, nil},
+		{"MaxVoidLookups=1", &Checker{MaxVoidLookups: 1}, "a@voids.test", PermError, ErrTooManyVoidLookups},
+		{"MaxMXNames=11", &Checker{MaxMXNames: 11}, "a@manymx.test", Fail, nil},
+		{"MaxMXNames=1", &Checker{MaxMXNames: 1}, "a@mx.test", PermError, ErrTooManyMXNames},
+		{"MaxMacroExpansion=100", &Checker{MaxMacroExpansion: 100}, "aaaaaaaaaaaaaaaa@bigmacro.test", PermError, ErrMacroTooLong},
+		{"MaxMacroExpansion=default", &Checker{}, "aaaaaaaaaaaaaaaa@bigmacro.test", Fail, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tc.c
+			c.Resolver = srv.Resolver()
+			o := c.Check(context.Background(), ip, "helo.test", tc.from)
+			if o.Result != tc.want || !errors.Is(o.Problem, tc.err) || (tc.err == nil) != (o.Problem == nil) {
+				t.Errorf("Check(%s, %s) = %s, want %s (%v)", ip, tc.from, o, tc.want, tc.err)
+			}
+		})
+	}
+	// MaxPTRNames: the 11th PTR name validates 192.0.2.9; it counts
+	// only with a limit of 11.
+	c := &Checker{Resolver: srv.Resolver(), MaxPTRNames: 11}
+	if o := c.Check(context.Background(), netip.MustParseAddr("192.0.2.9"), "h.test", "a@manyptr.test"); o.Result != Pass {
+		t.Errorf("Check(MaxPTRNames=11, manyptr.test) = %s, want pass", o)
+	}
+}
+
+func TestCheckIdentities(t *testing.T) {
+	srv := checksServer(t)
+	c := &Checker{Resolver: srv.Resolver()}
+	ip := netip.MustParseAddr("192.0.2.30")
+	// §2.4: the null reverse-path checks postmaster@HELO.
+	o := c.Check(context.Background(), ip, "mail.helo.test", "")
+	if o.Result != Pass || o.Identity != IdentityHELO || o.Sender != "postmaster@mail.helo.test" || o.Domain != "mail.helo.test" {
+		t.Errorf("Check(%s, mail.helo.test, <>) = %+v, want pass helo postmaster@mail.helo.test", ip, o)
+	}
+	o = c.CheckHELO(context.Background(), netip.MustParseAddr("192.0.2.31"), "mail.helo.test")
+	if o.Result != Fail || o.Identity != IdentityHELO {
+		t.Errorf("CheckHELO(192.0.2.31, mail.helo.test) = %s, want fail", o)
+	}
+	// §4.3: no local-part means postmaster.
+	o = c.Check(context.Background(), ip, "x.test", "@pass.test")
+	if o.Sender != "postmaster@pass.test" {
+		t.Errorf("Check(@pass.test).Sender = %q, want postmaster@pass.test", o.Sender)
+	}
+	o = c.Check(context.Background(), netip.Addr{}, "x.test", "a@pass.test")
+	if o.Result != None || !errors.Is(o.Problem, ErrInvalidIP) {
+		t.Errorf("Check(invalid IP) = %s, want none with ErrInvalidIP", o)
+	}
+}
+
+func TestExplanation(t *testing.T) {
+	srv := checksServer(t)
+	ip := netip.MustParseAddr("198.51.100.7")
+	c := &Checker{Resolver: srv.Resolver(), DefaultExplanation: "%{i} may not send for %{d}; see %{r} at %{t}",
+		ReceiverHost: "mx.receiver.test", Now: func() time.Time { return time.Unix(1234567890, 0) }}
+	for _, tc := range []struct{ from, want string }{
+		{"jo@exp.test", "198.51.100.7 is not allowed to send for exp.test (jo@exp.test, helo helo.test)"},
+		{"jo@fail.test", "198.51.100.7 may not send for fail.test; see mx.receiver.test at 1234567890"},
+		{"jo@include.test", ""}, // softfail: no explanation
+	} {
+		o := c.Check(context.Background(), ip, "helo.test", tc.from)
+		if o.Explanation != tc.want {
+			t.Errorf("Check(%s, %s).Explanation = %q, want %q", ip, tc.from, o.Explanation, tc.want)
+		}
+	}
+}
+
+// TestDNSErrors: failures of the record lookup are temperror (§4.4), a
+// timeout too, and NXDOMAIN is none.
+func TestDNSErrors(t *testing.T) {
+	for _, f := range []resolvertest.Failure{resolvertest.ServFail, resolvertest.Refused, resolvertest.Drop} {
+		t.Run(f.String(), func(t *testing.T) {
+			srv := checksServer(t)
+			srv.Fail("pass.test", dns.TypeTXT, f)
+			r := srv.Resolver()
+			r.Timeout = 200 * time.Millisecond
+			c := &Checker{Resolver: r}
+			o := c.Check(context.Background(), netip.MustParseAddr("192.0.2.1"), "h.test", "a@pass.test")
+			if o.Result != TempError || !errors.Is(o.Problem, ErrDNS) {
+				t.Errorf("Check(pass.test with %s) = %s, want temperror", f, o)
+			}
+		})
+	}
+	t.Run("Timeout", func(t *testing.T) {
+		srv := checksServer(t)
+		srv.Delay("pass.test", dns.TypeTXT, 2*time.Second)
+		c := &Checker{Resolver: srv.Resolver(), Timeout: 50 * time.Millisecond}
+		o := c.Check(context.Background(), netip.MustParseAddr("192.0.2.1"), "h.test", "a@pass.test")
+		if o.Result != TempError || !errors.Is(o.Problem, ErrDNS) {
+			t.Errorf("Check(slow pass.test, Timeout 50ms) = %s, want temperror", o)
+		}
+	})
+}
+
+func TestTrace(t *testing.T) {
+	srv := checksServer(t)
+	var lines []string
+	c := &Checker{Resolver: srv.Resolver(), NoPrefetch: true, Trace: func(f string, a ...any) {
+		lines = append(lines, f)
+	}}
+	c.Check(context.Background(), netip.MustParseAddr("192.0.2.1"), "h.test", "a@include.test")
+	if len(lines) < 3 || !strings.HasPrefix(lines[len(lines)-1], "spf: ") {
+		t.Errorf("Trace got %q, want the steps of the check", lines)
+	}
+}
+
+// nilResolver answers nothing; for tests that must not query.
+type nilResolver struct{}
+
+func (nilResolver) LookupTXT(context.Context, string) ([]string, error) { return nil, errNoDNS }
+func (nilResolver) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
+	return nil, errNoDNS
+}
+func (nilResolver) LookupMX(context.Context, string) ([]*net.MX, error)  { return nil, errNoDNS }
+func (nilResolver) LookupAddr(context.Context, string) ([]string, error) { return nil, errNoDNS }
+
+var errNoDNS = errors.New("no DNS in this test")
