@@ -1,0 +1,142 @@
+package spf
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/emersion/go-msgauth/authres"
+)
+
+// ReceivedSPF renders the Received-SPF header field of o (RFC 7208
+// §9.1), name included, folded at 78 columns with CRLF and without a
+// final CRLF, e.g.
+//
+//	Received-SPF: pass (mx.example.org: domain of alice@example.com
+//	 designates 192.0.2.10 as permitted sender) client-ip=192.0.2.10;
+//	 envelope-from="alice@example.com"; helo=mail.example.com; ...
+func (o Outcome) ReceivedSPF() string {
+	receiver := o.Receiver
+	if receiver == "" {
+		receiver = "unknown"
+	}
+	words := []string{"Received-SPF:", string(o.Result)}
+	words = append(words, strings.Fields("("+receiver+": "+o.comment()+")")...)
+	// §9.1 key-value-pairs.
+	kv := func(k, v string) {
+		if v != "" {
+			words = append(words, k+"="+kvValue(v)+";")
+		}
+	}
+	if o.IP.IsValid() {
+		kv("client-ip", o.IP.String())
+	}
+	if o.Identity != IdentityHELO {
+		kv("envelope-from", o.Sender)
+	}
+	kv("helo", o.HELO)
+	kv("receiver", receiver)
+	kv("identity", string(o.Identity))
+	if o.Problem != nil && (o.Result == PermError || o.Result == TempError) {
+		kv("problem", o.Problem.Error())
+	} else {
+		kv("mechanism", o.Mechanism)
+	}
+	last := words[len(words)-1]
+	words[len(words)-1] = strings.TrimSuffix(last, ";")
+	return fold(words)
+}
+
+// comment is the human-readable part of Received-SPF (§9.1 examples).
+func (o Outcome) comment() string {
+	who := "domain of " + o.Sender
+	if o.Identity == IdentityHELO {
+		who = "domain of " + o.Domain
+	}
+	switch o.Result {
+	case Pass:
+		return fmt.Sprintf("%s designates %s as permitted sender", who, o.IP)
+	case Fail:
+		return fmt.Sprintf("%s does not designate %s as permitted sender", who, o.IP)
+	case SoftFail:
+		return fmt.Sprintf("%s discourages use of %s as permitted sender", who, o.IP)
+	case Neutral:
+		return fmt.Sprintf("%s is neutral about designating %s as permitted sender", who, o.IP)
+	case None:
+		return fmt.Sprintf("%s has no SPF policy for %s", who, o.IP)
+	case TempError:
+		return fmt.Sprintf("error in processing during lookup of %s", o.Domain)
+	}
+	return fmt.Sprintf("error in processing the SPF record of %s", o.Domain)
+}
+
+// kvValue renders a key-value value: a dot-atom as is, anything else
+// as a quoted-string (RFC 5322 §3.2.3, §3.2.4).
+func kvValue(v string) string {
+	atom := v != "" && v[0] != '.' && v[len(v)-1] != '.' && !strings.Contains(v, "..")
+	for i := 0; i < len(v) && atom; i++ {
+		c := v[i]
+		atom = isAlpha(c) || isDigit(c) || c == '.' || strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
+	}
+	if atom {
+		return v
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c > 0x7e:
+			b.WriteByte('?')
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// fold joins words with spaces, breaking lines before 78 columns with
+// CRLF and a space (RFC 5322 §2.2.3).
+func fold(words []string) string {
+	var b strings.Builder
+	col := 0
+	for i, w := range words {
+		if i > 0 {
+			if col+1+len(w) > 78 {
+				b.WriteString("\r\n ")
+				col = 1
+			} else {
+				b.WriteByte(' ')
+				col++
+			}
+		}
+		b.WriteString(w)
+		col += len(w)
+	}
+	return b.String()
+}
+
+// AuthResult returns the spf= entry of an Authentication-Results header
+// field (RFC 8601 §2.7.2): smtp.mailfrom for the MAIL FROM identity,
+// smtp.helo for HELO, and the problem or mechanism as the reason.
+func (o Outcome) AuthResult() *authres.SPFResult {
+	r := &authres.SPFResult{Value: authres.ResultValue(o.Result)}
+	if o.Identity == IdentityHELO {
+		r.Helo = o.Domain
+	} else {
+		r.From = o.Sender
+		if i := strings.LastIndexByte(o.Sender, '@'); i >= 0 && strings.HasPrefix(o.Sender, "postmaster@") {
+			r.From = o.Sender[i+1:]
+		}
+	}
+	switch {
+	case o.Problem != nil && (o.Result == PermError || o.Result == TempError):
+		r.Reason = o.Problem.Error()
+	case o.Mechanism != "" && o.Mechanism != "default":
+		r.Reason = "mechanism " + o.Mechanism
+	}
+	return r
+}
