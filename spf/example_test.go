@@ -28,14 +28,18 @@ why.example.com.   TXT "%{i} is not a mail server of %{d}"
 	c := &spf.Checker{Resolver: srv.Resolver(), ReceiverHost: "mx.example.org"}
 	for _, ip := range []string{"192.0.2.10", "198.51.100.7", "203.0.113.5"} {
 		o := c.Check(context.Background(), netip.MustParseAddr(ip), "mail.example.com", "alice@example.com")
-		fmt.Printf("%s: %s via %q %s\n", ip, o.Result, o.Mechanism, o.Explanation)
+		fmt.Printf("%s: %s via %q", ip, o.Result, o.Mechanism)
+		if o.Explanation != "" {
+			fmt.Printf(": %s", o.Explanation)
+		}
+		fmt.Println()
 	}
 	o := c.Check(context.Background(), netip.MustParseAddr("192.0.2.10"), "mail.example.com", "alice@example.com")
 	fmt.Println(strings.ReplaceAll(o.ReceivedSPF(), "\r\n", "\n"))
 	// Output:
 	// 192.0.2.10: pass via "mx"
 	// 198.51.100.7: pass via "include:_spf.example.com"
-	// 203.0.113.5: fail via "-all" 203.0.113.5 is not a mail server of example.com
+	// 203.0.113.5: fail via "-all": 203.0.113.5 is not a mail server of example.com
 	// Received-SPF: pass (mx.example.org: domain of alice@example.com designates
 	//  192.0.2.10 as permitted sender) client-ip=192.0.2.10;
 	//  envelope-from="alice@example.com"; helo=mail.example.com;
