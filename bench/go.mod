@@ -3,6 +3,7 @@ module github.com/spamkit/spamkit/bench
 go 1.26.8
 
 require (
+	blitiri.com.ar/go/spf v1.6.0
 	github.com/jhillyerd/enmime/v2 v2.3.0
 	github.com/spamkit/spamkit v0.0.0
 )

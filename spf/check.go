@@ -198,12 +198,9 @@ func (c *Checker) CheckHost(ctx context.Context, ip netip.Addr, domain, sender, 
 			defer cancel()
 		}
 	}
-	if !c.NoPrefetch {
-		pf := newPrefetcher(ctx, &s)
-		s.pf = pf
-		defer pf.stop()
-	}
+	s.ctx = ctx
 	res, d, exp, err := s.checkHost(ctx, domain, true)
+	s.pf.stop()
 	o.Result, o.Problem, o.Explanation = res, err, exp
 	o.Lookups, o.VoidLookups = s.lookups, s.voids
 	switch {
@@ -212,7 +209,9 @@ func (c *Checker) CheckHost(ctx context.Context, ip netip.Addr, domain, sender, 
 	case res == Neutral && err == nil:
 		o.Mechanism = "default"
 	}
-	c.tracef("spf: %s", o)
+	if c.Trace != nil { // no boxing of the arguments otherwise
+		c.Trace("spf: %s", o)
+	}
 	return o
 }
 
@@ -223,7 +222,8 @@ type state struct {
 	sender, local, senderDomain string
 	helo                        string
 	lookups, voids              int
-	pf                          *prefetcher
+	pf                          *prefetcher     // nil until needed
+	ctx                         context.Context // of the check, for the prefetcher
 	ptrDone                     bool
 	ptrNames                    []string // validated names of ip
 	ptrVoid                     bool
@@ -267,7 +267,7 @@ func (s *state) countVoid() error {
 // It returns (nil, nil) when there is none.
 func (s *state) record(ctx context.Context, domain string) (*Record, error) {
 	var start time.Time
-	if s.pf != nil && s.c.PrefetchAfter >= 0 {
+	if !s.c.NoPrefetch && s.c.PrefetchAfter >= 0 {
 		start = time.Now()
 	}
 	a := s.query(ctx, qTXT, domain)
@@ -294,7 +294,12 @@ func (s *state) record(ctx context.Context, domain string) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w at %s", err, domain)
 	}
-	if s.pf != nil && (s.c.PrefetchAfter < 0 || time.Since(start) >= s.prefetchAfter()) {
+	if !s.c.NoPrefetch && (s.c.PrefetchAfter < 0 || time.Since(start) >= s.prefetchAfter()) {
+		if s.pf == nil {
+			// Made on first need: a check answered from a warm cache
+			// never pays for it.
+			s.pf = newPrefetcher(s.ctx, s)
+		}
 		s.pf.record(rec, domain)
 	}
 	return rec, nil
@@ -313,7 +318,9 @@ func (s *state) checkHost(ctx context.Context, domain string, explain bool) (Res
 	if !validDomain(domain) {
 		return None, nil, "", fmt.Errorf("%w: %q", ErrInvalidDomain, domain) // §4.3
 	}
-	s.c.tracef("spf: check_host(%s, %s)", s.ip, domain)
+	if s.c.Trace != nil { // no boxing of the arguments otherwise
+		s.c.Trace("spf: check_host(%s, %s)", s.ip, domain)
+	}
 	rec, err := s.record(ctx, domain)
 	if err != nil {
 		return resultOf(err), nil, "", err
@@ -326,14 +333,18 @@ func (s *state) checkHost(ctx context.Context, domain string, explain bool) (Res
 		d := &rec.Directives[i]
 		match, err := s.match(ctx, d, domain)
 		if err != nil {
-			s.c.tracef("spf: %s at %s: %v", d.text, domain, err)
+			if s.c.Trace != nil { // no boxing of the arguments otherwise
+				s.c.Trace("spf: %s at %s: %v", d.text, domain, err)
+			}
 			return resultOf(err), d, "", err
 		}
 		if !match {
 			continue
 		}
 		res := d.Qualifier.Result()
-		s.c.tracef("spf: %s at %s matched: %s", d.text, domain, res)
+		if s.c.Trace != nil { // no boxing of the arguments otherwise
+			s.c.Trace("spf: %s at %s matched: %s", d.text, domain, res)
+		}
 		var exp string
 		if res == Fail && explain {
 			exp = s.explanation(ctx, rec, domain)

@@ -181,8 +181,10 @@ func validDomain(domain string) bool {
 }
 
 // escapeName returns name in the presentation format *resolver.Resolver
-// takes (miekg/dns): a space, quote, parenthesis, semicolon, at sign,
-// dollar or backslash in a label is escaped with a backslash, other
+// takes (miekg/dns): a space, quote, apostrophe, parenthesis, semicolon,
+// at sign or backslash in a label is escaped with a backslash (the
+// octets miekg/dns escapes when it unpacks a name, so that the reply's
+// question matches), other
 // octets outside printable ASCII as \DDD. (SPF macros may expand to
 // such octets, RFC 7208 §7.3.) Names that need no escaping are returned
 // as is, without allocating.
@@ -214,7 +216,7 @@ func escapeName(name string) string {
 
 func needsEscape(c byte) bool {
 	switch c {
-	case ' ', '"', '(', ')', ';', '@', '$', '\\':
+	case ' ', '"', '(', ')', ';', '@', '\'', '\\':
 		return true
 	}
 	return c < 0x21 || c > 0x7e

@@ -1,0 +1,159 @@
+package spf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/miekg/dns"
+
+	"github.com/spamkit/spamkit/resolver/resolvertest"
+)
+
+// FuzzParseRecord: a record that parses formats to a canonical form that
+// parses to an equal Record and formats the same; one that does not
+// parse gives ErrSyntax.
+func FuzzParseRecord(f *testing.F) {
+	for _, s := range []string{
+		"v=spf1 -all",
+		"v=spf1 a mx/24//64 ptr:%{d} ip4:192.0.2.0/24 ip6:2001:db8::/32 include:_spf.example.com ~all",
+		"v=spf1 exists:%{ir}.%{l1r-}.lp.%{d2} redirect=%{d}.example exp=exp.%{o} x-foo=%{h}",
+		"V=SPF1 +A:EXAMPLE.COM/32 ?Ptr",
+		"v=spf1 a:museum",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, txt string) {
+		r, err := ParseRecord(txt)
+		if err != nil {
+			if !errors.Is(err, ErrSyntax) {
+				t.Fatalf("ParseRecord(%q) error %v, want ErrSyntax", txt, err)
+			}
+			return
+		}
+		s := r.String()
+		r2, err := ParseRecord(s)
+		if err != nil {
+			t.Fatalf("ParseRecord(%q) = %q, which does not parse: %v", txt, s, err)
+		}
+		if !reflect.DeepEqual(r, r2) {
+			t.Fatalf("ParseRecord(%q) = %#v, reparsed from %q = %#v", txt, r, s, r2)
+		}
+		if s2 := r2.String(); s2 != s {
+			t.Fatalf("String of reparsed %q = %q, want the same", s, s2)
+		}
+	})
+}
+
+// FuzzMacroExpand: expansion never panics, never exceeds
+// MaxMacroExpansion, and a domain-spec's target is cut to 253 octets
+// (§7.3) unless it is one label.
+func FuzzMacroExpand(f *testing.F) {
+	for _, s := range []string{
+		"%{ir}.%{v}._spf.%{d2}", "%{lr-}.lp.%{ir}.%{v}._spf.%{d2}", "%{S}%{L}%{O}%{D}%{I}%{P}%{V}%{H}%{C}%{R}%{T}",
+		"%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}.example.com", "%%%_%-%{d128r+-.,/_=}",
+	} {
+		f.Add(s, "strong-bad@email.example.com", "2001:db8::cb01")
+	}
+	f.Fuzz(func(t *testing.T, spec, sender, ip string) {
+		addr, err := netip.ParseAddr(ip)
+		if err != nil {
+			addr = netip.MustParseAddr("192.0.2.3")
+		}
+		const max = 1024
+		c := &Checker{Resolver: nilResolver{}, MaxMacroExpansion: max}
+		local, domain, _ := strings.Cut(sender, "@")
+		s := &state{c: c, ip: addr.Unmap(), sender: sender, local: local, senderDomain: domain, helo: "helo.example"}
+		if ms, err := parseMacroString(spec, true); err == nil {
+			out, err := s.expand(context.Background(), &ms, domain)
+			if err != nil && !errors.Is(err, ErrMacroTooLong) {
+				t.Fatalf("expand(%q) error %v", spec, err)
+			}
+			if len(out) > max {
+				t.Fatalf("expand(%q) = %d octets, over the limit of %d", spec, len(out), max)
+			}
+		}
+		if ms, err := parseDomainSpec(spec); err == nil {
+			out, err := s.target(context.Background(), &ms, domain)
+			if err != nil {
+				return
+			}
+			name := strings.TrimSuffix(out, ".")
+			if len(name) > 253 && strings.Contains(name, ".") {
+				t.Fatalf("target(%q) = %d octets, want at most 253", spec, len(name))
+			}
+		}
+	})
+}
+
+const fuzzZone = `
+a.fuzz.test.    A    192.0.2.1
+a.fuzz.test.    AAAA 2001:db8::1
+fuzz.test.      MX   10 a.fuzz.test.
+fuzz.test.      A    192.0.2.2
+inc.fuzz.test.  TXT  "v=spf1 ip4:192.0.2.0/28 mx -all"
+red.fuzz.test.  TXT  "v=spf1 a:a.fuzz.test ?all"
+bad.fuzz.test.  TXT  "v=spf1 frob"
+1.2.0.192.in-addr.fuzz.test. A 127.0.0.2
+`
+
+// FuzzCheckHost evaluates fuzzed records served by resolvertest (with
+// the records of fuzzZone to refer to), sequentially and with prefetch:
+// the outcomes must agree, counts included, and stay within the limits.
+func FuzzCheckHost(f *testing.F) {
+	for _, s := range []string{
+		"v=spf1 include:inc.fuzz.test redirect=red.fuzz.test",
+		"v=spf1 a:a.fuzz.test/24 mx ptr exists:%{ir}.%{v}.fuzz.test -all",
+		"v=spf1 include:bad.fuzz.test ~all",
+		"v=spf1 a:n1.fuzz.test a:n2.fuzz.test a:n3.fuzz.test +all",
+		"v=spf1 -ip4:192.0.2.1 include:%{d} ?all exp=inc.fuzz.test",
+	} {
+		f.Add(s, "192.0.2.1")
+	}
+	srv := resolvertest.NewServer(f, resolvertest.Zone{Origin: "fuzz.test.", Text: fuzzZone},
+		resolvertest.Zone{Origin: "in-addr.arpa.", Text: "1.2.0.192.in-addr.arpa. PTR a.fuzz.test."})
+	var n atomic.Int64
+	f.Fuzz(func(t *testing.T, record, ip string) {
+		addr, err := netip.ParseAddr(ip)
+		if err != nil {
+			return
+		}
+		name := fmt.Sprintf("r%d.fuzz.test.", n.Add(1))
+		var chunks []string
+		for r := record; len(r) > 0; {
+			k := min(len(r), 255)
+			chunks = append(chunks, r[:k])
+			r = r[k:]
+		}
+		if len(chunks) == 0 || len(record) > 4000 {
+			return
+		}
+		rr := &dns.TXT{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 300}, Txt: chunks}
+		if err := srv.Add(rr.String()); err != nil {
+			return
+		}
+		seq := &Checker{Resolver: srv.Resolver(), NoPrefetch: true}
+		par := &Checker{Resolver: srv.Resolver(), PrefetchAfter: -1}
+		a := seq.CheckHost(context.Background(), addr, name, "x@"+name, "helo.fuzz.test")
+		b := par.CheckHost(context.Background(), addr, name, "x@"+name, "helo.fuzz.test")
+		if d := sameOutcome(a, b); d != "" {
+			t.Fatalf("record %q: sequential vs prefetch: %s", record, d)
+		}
+		switch a.Result {
+		case None, Neutral, Pass, Fail, SoftFail, TempError, PermError:
+		default:
+			t.Fatalf("record %q: result %q", record, a.Result)
+		}
+		if a.Lookups > DefaultMaxDNSLookups+1 || a.VoidLookups > DefaultMaxVoidLookups+1 {
+			t.Fatalf("record %q: %s went past the limits", record, a)
+		}
+		if (a.Result == TempError || a.Result == PermError) != (a.Problem != nil) && a.Result != None {
+			t.Fatalf("record %q: %s: problem must be set exactly for errors", record, a)
+		}
+	})
+}
