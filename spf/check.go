@@ -163,12 +163,17 @@ func (c *Checker) CheckHELO(ctx context.Context, ip netip.Addr, helo string) Out
 // local-part means "postmaster", §4.3) and helo for macros. Identity is
 // left to the caller (Check and CheckHELO set it).
 func (c *Checker) CheckHost(ctx context.Context, ip netip.Addr, domain, sender, helo string) Outcome {
+	return c.checkHost(ctx, ip, domain, sender, helo, "")
+}
+
+// checkHost is CheckHost for SPF (scope "") or a Sender ID scope.
+func (c *Checker) checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, scope Scope) Outcome {
 	o := Outcome{IP: ip.Unmap(), Domain: domain, Sender: sender, HELO: helo, Receiver: c.ReceiverHost}
 	if !o.IP.IsValid() {
 		o.Result, o.Problem = None, ErrInvalidIP
 		return o
 	}
-	s := state{c: c, ip: o.IP, helo: helo, senderDomain: domain}
+	s := state{c: c, ip: o.IP, helo: helo, senderDomain: domain, scope: scope}
 	s.local, s.sender = "postmaster", sender
 	if i := strings.LastIndexByte(sender, '@'); i >= 0 {
 		s.senderDomain = sender[i+1:]
@@ -224,6 +229,7 @@ type state struct {
 	lookups, voids              int
 	pf                          *prefetcher     // nil until needed
 	ctx                         context.Context // of the check, for the prefetcher
+	scope                       Scope           // Sender ID scope; "" for SPF
 	ptrDone                     bool
 	ptrNames                    []string // validated names of ip
 	ptrVoid                     bool
@@ -278,10 +284,14 @@ func (s *state) record(ctx context.Context, domain string) (*Record, error) {
 	}
 	var txt string
 	n := 0
-	for _, t := range a.txt {
-		if isSPF1(t) {
-			txt = t
-			n++
+	if s.scope != "" {
+		txt, n = selectSenderID(a.txt, s.scope) // RFC 4406 §3.4
+	} else {
+		for _, t := range a.txt {
+			if isSPF1(t) {
+				txt = t
+				n++
+			}
 		}
 	}
 	switch {

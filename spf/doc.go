@@ -45,6 +45,16 @@
 //   - Received-SPF ([§9.1]): Outcome.ReceivedSPF; Authentication-Results
 //     ([RFC 8601 §2.7.2]): Outcome.AuthResult.
 //
+// # Sender ID (historic)
+//
+// Sender ID ([RFC 4406], [RFC 4407]) is historic ([RFC 6686]) and must
+// not drive rejections; it is here because it costs little on the same
+// core. Checker.CheckSenderID evaluates the spf2.0/mfrom or spf2.0/pra
+// record of a scope (falling back to v=spf1, RFC 4406 §3.4), PRA selects
+// the Purported Responsible Address from the header fields
+// (Resent-Sender, Resent-From, Sender, From; RFC 4407 §2) and
+// Checker.CheckPRA does both.
+//
 // # Conformance
 //
 // The openspf RFC 7208 test suite (testdata/rfc7208-tests.yml) passes
@@ -90,5 +100,8 @@
 // [§6]: https://www.rfc-editor.org/rfc/rfc7208#section-6
 // [§7]: https://www.rfc-editor.org/rfc/rfc7208#section-7
 // [§9.1]: https://www.rfc-editor.org/rfc/rfc7208#section-9.1
+// [RFC 4406]: https://www.rfc-editor.org/rfc/rfc4406
+// [RFC 4407]: https://www.rfc-editor.org/rfc/rfc4407
+// [RFC 6686]: https://www.rfc-editor.org/rfc/rfc6686
 // [RFC 8601 §2.7.2]: https://www.rfc-editor.org/rfc/rfc8601#section-2.7.2
 package spf
