@@ -67,10 +67,12 @@ type Outcome struct {
 	HELO string
 	// Receiver is Checker.ReceiverHost, for the Received-SPF header.
 	Receiver string
-	// Mechanism is the directive of the checked domain's record that
-	// matched, in canonical form ("-all", "include:_spf.example.com",
-	// "ip4:192.0.2.0/24"); "default" when none matched and the result
-	// is the default neutral (§4.7); empty for none and errors.
+	// Mechanism is the directive that decided the result, in canonical
+	// form ("-all", "include:_spf.example.com", "ip4:192.0.2.0/24"): one
+	// of the checked domain's record, or of the record its redirect=
+	// leads to (§6.1); for an error, the directive being evaluated.
+	// "default" when none matched and the result is the default neutral
+	// (§4.7); empty for none and record-level errors.
 	Mechanism string
 	// Explanation is the expanded exp= text (§6.2) or
 	// Checker.DefaultExplanation, for a fail only.
