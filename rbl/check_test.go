@@ -1,0 +1,273 @@
+package rbl
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/spamkit/spamkit/resolver/resolvertest"
+)
+
+// TestPostscreenScoring checks CheckIP against the semantics of Postfix
+// postscreen (postconf(5) postscreen_dnsbl_sites, _threshold,
+// _allowlist_threshold); each case's name states the rule.
+func TestPostscreenScoring(t *testing.T) {
+	srv := newServer(t)
+	for _, tc := range []struct {
+		name      string
+		lists     string
+		threshold int
+		allow     int
+		ip        string
+		verdict   Verdict
+		score     int
+		hits      []string // List=Code*Weight
+	}{
+		{"EntryWithoutFilterCountsAnyListingWithWeight1", "zen.test", 0, 0, "192.0.2.2", Listed, 1,
+			[]string{"zen.test=127.0.0.11*1"}},
+		{"EntryMatchingSeveralAnswersAddsItsWeightOnce", "zen.test*2", 0, 0, "192.0.2.1", Listed, 2,
+			[]string{"zen.test=127.0.0.2*2"}},
+		{"SameZoneSeveralFiltersEachMatchingEntryAddsItsWeight",
+			"zen.test=127.0.0.[2..3]*3 zen.test=127.0.0.[4..7]*2 zen.test=127.0.0.[10;11]*1 zen.test=127.0.0.[20..30]*5",
+			10, 0, "192.0.2.1", Clean, 6,
+			[]string{"zen.test=127.0.0.2*3", "zen.test=127.0.0.4*2", "zen.test=127.0.0.10*1"}},
+		{"ScoreEqualToThresholdIsListedInclusiveLowerBound", "zen.test*3, bl.test*2", 5, 0, "192.0.2.1", Listed, 5,
+			[]string{"zen.test=127.0.0.2*3", "bl.test=127.0.0.2*2"}},
+		{"ScoreBelowThresholdIsClean", "zen.test*3, bl.test*2", 6, 0, "192.0.2.1", Clean, 5,
+			[]string{"zen.test=127.0.0.2*3", "bl.test=127.0.0.2*2"}},
+		{"FilterNotMatchingAddsNothing", "zen.test=127.0.0.[4..7]*3", 0, 0, "192.0.2.2", Clean, 0, nil},
+		{"NotListedIsCleanWithScore0", "zen.test*3, bl.test", 0, 0, "192.0.2.200", Clean, 0, nil},
+		{"NegativeWeightSubtractsDNSWL", "zen.test*3, wl.test=127.0.[0..255].0*-2", 0, 0, "192.0.2.1", Listed, 1,
+			[]string{"zen.test=127.0.0.2*3", "wl.test=127.0.15.0*-2"}},
+		{"ScoreAtOrBelowNegativeAllowlistThresholdIsAllowlisted", "zen.test, wl.test*-2", 0, -2, "192.0.2.10",
+			Allowlisted, -2, []string{"wl.test=127.0.15.2*-2"}},
+		{"ScoreAboveAllowlistThresholdIsNotAllowlisted", "zen.test, wl.test*-2", 0, -3, "192.0.2.10",
+			Clean, -2, []string{"wl.test=127.0.15.2*-2"}},
+		{"AllowlistThreshold0DisablesAllowlisting", "wl.test*-2", 0, 0, "192.0.2.10", Clean, -2,
+			[]string{"wl.test=127.0.15.2*-2"}},
+		{"BitmaskFilterMatchesAnyBit", "zen.test=&8*4", 0, 0, "192.0.2.2", Listed, 4,
+			[]string{"zen.test=127.0.0.11*4"}},
+		{"IPv6ReversedNibbles", "zen.test=127.0.0.3*2", 0, 0, "2001:db8::1", Listed, 2,
+			[]string{"zen.test=127.0.0.3*2"}},
+		{"IPv4MappedIPv6IsUnmapped", "zen.test", 0, 0, "::ffff:192.0.2.2", Listed, 1,
+			[]string{"zen.test=127.0.0.11*1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, tc.lists), Threshold: tc.threshold, AllowlistThreshold: tc.allow}
+			o, err := c.CheckIP(context.Background(), netip.MustParseAddr(tc.ip))
+			if err != nil {
+				t.Fatalf("CheckIP(%s) error %v", tc.ip, err)
+			}
+			if o.Verdict != tc.verdict || o.Score != tc.score {
+				t.Errorf("CheckIP(%s) = %s score %d, want %s score %d (%s)", tc.ip, o.Verdict, o.Score, tc.verdict, tc.score, o)
+			}
+			var hits []string
+			for _, h := range o.Hits {
+				hits = append(hits, h.String())
+			}
+			if !slices.Equal(hits, tc.hits) {
+				t.Errorf("CheckIP(%s) hits = %q, want %q", tc.ip, hits, tc.hits)
+			}
+			if len(o.Errors) > 0 {
+				t.Errorf("CheckIP(%s) errors = %v, want none", tc.ip, o.Errors)
+			}
+		})
+	}
+}
+
+// TestZoneQueriedOnce checks that a zone named by several entries is
+// asked once per item.
+func TestZoneQueriedOnce(t *testing.T) {
+	srv := newServer(t)
+	c := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, "zen.test=127.0.0.2*3 zen.test=127.0.0.4*2 zen.test=127.0.0.10 bl.test")}
+	if _, err := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.1")); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Count("1.2.0.192.zen.test.", dns.TypeA); got != 1 {
+		t.Errorf("queries for 1.2.0.192.zen.test A = %d, want 1", got)
+	}
+	if got := srv.Count("1.2.0.192.bl.test.", dns.TypeA); got != 1 {
+		t.Errorf("queries for 1.2.0.192.bl.test A = %d, want 1", got)
+	}
+}
+
+// TestListErrors checks that error codes, answers outside 127.0.0.0/8,
+// SERVFAIL and timeouts are list errors, never listings, and that one
+// failing list leaves the others' hits.
+func TestListErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		lists   string
+		ip      string
+		fail    resolvertest.Failure
+		verdict Verdict
+		score   int
+		errIs   error
+	}{
+		{"SpamhausErrorCode127.255.255.254IsNotAListing", "zen.test*5", "192.0.2.3", 0, Unknown, 0, ErrListRefused},
+		{"AnswerOutside127/8IsNotAListing", "zen.test*5", "192.0.2.4", 0, Unknown, 0, ErrBadReply},
+		{"ServFailIsUnknown", "zen.test*5", "192.0.2.1", resolvertest.ServFail, Unknown, 0, ErrDNS},
+		{"TimeoutOfOneListKeepsTheOthersHits", "zen.test*5, bl.test*2", "192.0.2.1", resolvertest.Drop, Listed, 2, ErrDNS},
+		{"FailedAllowlistCannotRaiseScoreSoVerdictStaysClean", "zen.test*5, wl.test*-2", "192.0.2.200", resolvertest.ServFail, Clean, 0, ErrDNS},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newServer(t)
+			lists := mustLists(t, tc.lists)
+			if tc.fail != resolvertest.Healthy {
+				// The first list fails; for the allowlist case the second.
+				failed := lists[0].Zone
+				if strings.Contains(tc.name, "Allowlist") {
+					failed = lists[1].Zone
+				}
+				q := netip.MustParseAddr(tc.ip).As4()
+				name := netip.AddrFrom4([4]byte{q[3], q[2], q[1], q[0]}).String() + "." + failed + "."
+				srv.Fail(name, dns.TypeA, tc.fail)
+			}
+			c := &Checker{Resolver: srv.Resolver(), Lists: lists, Timeout: 300 * time.Millisecond}
+			o, err := c.CheckIP(context.Background(), netip.MustParseAddr(tc.ip))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Verdict != tc.verdict || o.Score != tc.score {
+				t.Errorf("CheckIP(%s) = %s score %d, want %s score %d (%s)", tc.ip, o.Verdict, o.Score, tc.verdict, tc.score, o)
+			}
+			if len(o.Errors) != 1 || !errors.Is(&o.Errors[0], tc.errIs) {
+				t.Errorf("CheckIP(%s) errors = %v, want one %v", tc.ip, o.Errors, tc.errIs)
+			}
+		})
+	}
+}
+
+func TestListErrorCodes(t *testing.T) {
+	srv := newServer(t)
+	l := mustLists(t, "zen.test*3")
+	l[0].ErrorCodes, _ = ParseFilter("127.0.1.255")
+	c := &Checker{Resolver: srv.Resolver(), Lists: l}
+	o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.5"))
+	if o.Verdict != Unknown || len(o.Errors) != 1 || !errors.Is(&o.Errors[0], ErrListRefused) {
+		t.Errorf("CheckIP(192.0.2.5) with ErrorCodes 127.0.1.255 = %s, want unknown with ErrListRefused", o)
+	}
+	l[0].ErrorCodes = Filter{}
+	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.5")); o.Verdict != Listed {
+		t.Errorf("CheckIP(192.0.2.5) without ErrorCodes = %s, want listed", o)
+	}
+}
+
+func TestReasonAndName(t *testing.T) {
+	srv := newServer(t)
+	l := mustLists(t, "zen.test*3 bl.test")
+	l[0].Reason, l[0].Name = true, "zen"
+	c := &Checker{Resolver: srv.Resolver(), Lists: l}
+	o, err := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `listed 192.0.2.1 score 4 (zen=127.0.0.2*3 ("https://zen.test/query/ip/192.0.2.1"), bl.test=127.0.0.2*1)`
+	if got := o.String(); got != want {
+		t.Errorf("CheckIP(192.0.2.1) = %s, want %s", got, want)
+	}
+	if n := srv.Count("1.2.0.192.bl.test.", dns.TypeTXT); n != 0 {
+		t.Errorf("TXT queries to bl.test = %d, want 0 (Reason not set)", n)
+	}
+	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.200")); o.Verdict != Clean {
+		t.Errorf("CheckIP(192.0.2.200) = %s, want clean", o)
+	}
+	if n := srv.Count("200.2.0.192.zen.test.", dns.TypeTXT); n != 0 {
+		t.Errorf("TXT queries for an unlisted IP = %d, want 0", n)
+	}
+}
+
+func TestLimits(t *testing.T) {
+	srv := newServer(t)
+	ip := netip.MustParseAddr("192.0.2.1")
+	t.Run("MaxZones", func(t *testing.T) {
+		c := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, "zen.test bl.test wl.test"), MaxZones: 2}
+		if _, err := c.CheckIP(context.Background(), ip); !errors.Is(err, ErrTooManyZones) {
+			t.Errorf("CheckIP with 3 zones, MaxZones 2 = %v, want ErrTooManyZones", err)
+		}
+		c.MaxZones = 3
+		if _, err := c.CheckIP(context.Background(), ip); err != nil {
+			t.Errorf("CheckIP with 3 zones, MaxZones 3 = %v, want nil", err)
+		}
+	})
+	t.Run("MaxAnswers", func(t *testing.T) {
+		c := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, "zen.test"), MaxAnswers: 2}
+		o, _ := c.CheckIP(context.Background(), ip)
+		if len(o.Errors) != 1 || !errors.Is(&o.Errors[0], ErrTooManyAnswers) {
+			t.Errorf("CheckIP with 3 answers, MaxAnswers 2 = %s, want ErrTooManyAnswers", o)
+		}
+		c.MaxAnswers = 3
+		if o, _ := c.CheckIP(context.Background(), ip); o.Verdict != Listed {
+			t.Errorf("CheckIP with 3 answers, MaxAnswers 3 = %s, want listed", o)
+		}
+	})
+	t.Run("InvalidIP", func(t *testing.T) {
+		c := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, "zen.test")}
+		if _, err := c.CheckIP(context.Background(), netip.Addr{}); !errors.Is(err, ErrInvalidIP) {
+			t.Errorf("CheckIP(zero Addr) = %v, want ErrInvalidIP", err)
+		}
+	})
+	t.Run("NoLists", func(t *testing.T) {
+		c := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, "zen.test")}
+		if _, err := c.CheckAddress(context.Background(), "a@example.net"); !errors.Is(err, ErrNoLists) {
+			t.Errorf("CheckAddress with only IP lists = %v, want ErrNoLists", err)
+		}
+	})
+}
+
+// TestNetResolver checks the Checker through *net.Resolver (the
+// interface path, without the typed fast path).
+func TestNetResolver(t *testing.T) {
+	srv := newServer(t)
+	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, srv.Addr)
+	}}
+	l := mustLists(t, "zen.test=127.0.0.[2..3]*3 zen.test=127.0.0.4*2 bl.test")
+	l[0].Reason = true
+	c := &Checker{Resolver: r, Lists: l}
+	o, err := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Verdict != Listed || o.Score != 6 || o.Hits[0].Reason == "" {
+		t.Errorf("CheckIP(192.0.2.1) via net.Resolver = %s, want listed score 6 with a reason", o)
+	}
+	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.200")); o.Verdict != Clean || len(o.Errors) != 0 {
+		t.Errorf("CheckIP(192.0.2.200) via net.Resolver = %s, want clean without errors", o)
+	}
+	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.1")); len(c.Lists) != 3 || o.Score != 6 {
+		t.Errorf("second CheckIP = %s", o)
+	}
+	if err := SelfTest(context.Background(), r, List{Zone: "zen.test"}); err != nil {
+		t.Errorf("SelfTest(zen.test) via net.Resolver = %v, want nil", err)
+	}
+}
+
+func TestSelfTest(t *testing.T) {
+	srv := newServer(t)
+	for _, tc := range []struct {
+		list List
+		ok   bool
+	}{
+		{List{Zone: "zen.test"}, true},
+		{List{Zone: "bl.test"}, false}, // lists 127.0.0.1
+		{List{Zone: "wl.test"}, false}, // lacks 127.0.0.2
+		{List{Zone: "dbl.test", Kind: KindDomain}, true},
+		{List{Zone: "multi.test", Kind: KindDomain}, false},
+		{List{Zone: "hbl.test", Kind: KindHash}, false},
+	} {
+		t.Run(tc.list.Zone, func(t *testing.T) {
+			err := SelfTest(context.Background(), srv.Resolver(), tc.list)
+			if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrSelfTest)) {
+				t.Errorf("SelfTest(%s) = %v, want ok %v", tc.list.Zone, err, tc.ok)
+			}
+		})
+	}
+}
