@@ -1,0 +1,44 @@
+// Package rdns holds connect-time heuristics about an SMTP client: its
+// reverse DNS, whether that name looks like a dynamic or residential
+// address, and its HELO argument.
+//
+//   - FCrDNS: forward-confirmed reverse DNS. The client's PTR names
+//     (RFC 1035 §3.5) are looked up and each name's A or AAAA records
+//     compared with the client address, as in the "iprev" method of
+//     RFC 8601 §3. Verdicts: none, mismatch, confirmed, temperror.
+//   - Generic: the six published S25R (Selective SMTP Rejection) rules
+//     for generic host names, with an allowlist of domains, and
+//     detection of the client address embedded in the name (dotted,
+//     dashed, reversed, zero-padded, hex, IPv6 forms).
+//   - CheckHELO: the HELO/EHLO argument's syntax (an FQDN or an address
+//     literal, RFC 5321 §4.1.1.1, §4.1.3, §2.3.5), a bare IP without
+//     brackets, a HELO naming our own host or address, and whether the
+//     name resolves, and to the client.
+//
+// Each returns a typed verdict with its evidence; none returns an error
+// for a verdict. RFC 5321 §4.1.4 says a server must not refuse mail only
+// because the HELO name fails to verify; use the verdicts to score or
+// delay (as S25R does: it delays clients matching its rules rather than
+// rejecting them) and reject only on strong evidence.
+//
+// # Divergences
+//
+//   - S25R rule 0 (no reverse name) is FCrDNS's "none"; rules 1–6 are
+//     applied to the PTR name, whether or not it is forward-confirmed
+//     (Postfix applies them to the name only when it is).
+//   - Underscores are accepted in names (found in real PTR records).
+//
+// # Usage
+//
+//	c := &rdns.Checker{Resolver: r, HostNames: []string{"mx.example.org"}}
+//	f := c.FCrDNS(ctx, ip)
+//	if f.Verdict == rdns.FCrDNSNone {
+//		// delay: no reverse DNS
+//	}
+//	for _, name := range f.Names {
+//		if g := c.Generic(name, ip); g.Generic {
+//			// delay: dynamic-looking name (g.Rule, g.Embedded)
+//		}
+//	}
+//	h := c.CheckHELO(ctx, helo, ip)
+package rdns
