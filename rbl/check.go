@@ -79,8 +79,9 @@ func (e *ListError) Unwrap() error { return e.Err }
 // Outcome is the result of checking one item.
 type Outcome struct {
 	Verdict Verdict
-	// Item is the item as looked up: the IP address, the domain, or the
-	// digest label of the first hash list.
+	// Item is the item as looked up: the IP address, the registrable
+	// domain (the host if it has none), or the digest label of the first
+	// hash list.
 	Item string
 	// Score is the sum of the weights of Hits.
 	Score int
@@ -203,7 +204,11 @@ func (c *Checker) CheckDomain(ctx context.Context, host string) (Outcome, error)
 	}
 	ascii = strings.ToLower(ascii)
 	reg, regErr := publicsuffix.EffectiveTLDPlusOne(ascii)
-	return c.check(ctx, KindDomain, ascii, func(l *List) (string, error) {
+	item := ascii
+	if regErr == nil {
+		item = reg
+	}
+	return c.check(ctx, KindDomain, item, func(l *List) (string, error) {
 		if l.FullHost {
 			return ascii + "." + l.Zone + ".", nil
 		}

@@ -48,3 +48,13 @@ var (
 	// ErrSelfTest reports a list failing the RFC 5782 §5 test entries.
 	ErrSelfTest = errors.New("rbl: list failed its self-test")
 )
+
+// Extraction limits.
+var (
+	// ErrTooManyReceived reports more Received fields than
+	// ReceivedParser.MaxFields; the first MaxFields were used.
+	ErrTooManyReceived = errors.New("rbl: too many Received fields")
+	// ErrTooManyURLs reports more distinct URLs than Extractor.MaxURLs;
+	// the first MaxURLs are returned.
+	ErrTooManyURLs = errors.New("rbl: too many URLs")
+)

@@ -1,0 +1,174 @@
+package rbl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestExtractURLs(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		want       []string // Text
+	}{
+		{"Bare", "Claim now at http://claim-prize.example.net/win?id=4455 today", []string{"http://claim-prize.example.net/win?id=4455"}},
+		{"HTMLHrefAndSrc", `<a href="https://Shop.Example.COM/a">x</a><img src='http://img.example.org/p.png'>`,
+			[]string{"https://shop.example.com/a", "http://img.example.org/p.png"}},
+		{"Hxxp", "visit hxxp://bad.example.net/x and hxxps://worse.example.net", []string{"http://bad.example.net/x", "https://worse.example.net"}},
+		{"BracketDot", "go to http://bad[.]example[.]net/p", []string{"http://bad.example.net/p"}},
+		{"BracketColon", "go to hxxp[:]//bad(.)example(dot)net", []string{"http://bad.example.net"}},
+		{"WWWWithoutScheme", "see www.example.com/page.", []string{"http://www.example.com/page."}},
+		{"UserInfoAndPort", "http://user:pw@host.example.com:8080/x", []string{"http://host.example.com:8080/x"}},
+		{"IPLiteral", "http://192.0.2.7/x and http://[2001:db8::7]/y", []string{"http://192.0.2.7/x", "http://[2001:db8::7]/y"}},
+		{"Duplicate", "http://a.example.com http://a.example.com", []string{"http://a.example.com"}},
+		{"InParentheses", "(see http://a.example.com/x)", []string{"http://a.example.com/x"}},
+		{"NotURLs", "mailto:a@example.com file:///etc/passwd javascript://x http://localhost/ http://a..b/", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var x Extractor
+			urls, err := x.URLs([]byte(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, u := range urls {
+				got = append(got, u.Text)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("URLs(%q) = %q, want %q", tc.body, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestExtractMaxURLs(t *testing.T) {
+	var b strings.Builder
+	for i := range 5 {
+		fmt.Fprintf(&b, "http://h%d.example.com/ ", i)
+	}
+	x := Extractor{MaxURLs: 4}
+	urls, err := x.URLs([]byte(b.String()))
+	if !errors.Is(err, ErrTooManyURLs) || len(urls) != 4 {
+		t.Errorf("URLs with 5 URLs, MaxURLs 4 = %d, %v, want 4, ErrTooManyURLs", len(urls), err)
+	}
+	x.MaxURLs = 5
+	if urls, err := x.URLs([]byte(b.String())); err != nil || len(urls) != 5 {
+		t.Errorf("URLs with 5 URLs, MaxURLs 5 = %d, %v, want 5, nil", len(urls), err)
+	}
+}
+
+func TestRegistrable(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"claim-prize.example.net", "example.net"},
+		{"a.b.example.co.uk", "example.co.uk"},
+		{"WWW.Example.COM.", "example.com"},
+		{"bücher.example", "xn--bcher-kva.example"},
+		{"192.0.2.1", "192.0.2.1"},
+		{"[2001:db8::1]", "2001:db8::1"},
+	} {
+		if got, err := Registrable(tc.in); got != tc.want || err != nil {
+			t.Errorf("Registrable(%q) = %q, %v, want %q", tc.in, got, err, tc.want)
+		}
+	}
+	if _, err := Registrable("co.uk"); !errors.Is(err, ErrInvalidDomain) {
+		t.Errorf("Registrable(co.uk) = %v, want ErrInvalidDomain", err)
+	}
+}
+
+func TestReceivedIPs(t *testing.T) {
+	header := "Received: from mx.example.org (mx.example.org [203.0.113.5])\r\n" +
+		"\tby inbound.example.org (Postfix) with ESMTP id 1; Sun, 1 Nov 2026 12:00:00 +0000\r\n" +
+		"Received: from [198.51.100.9] (198-51-113-45.dyn.example.net [198.51.113.45])\r\n" +
+		"\tby mx.example.org with SMTP; Sun, 1 Nov 2026 11:59:59 +0000\r\n" +
+		"Received: from relay.example.net ([192.0.2.33] helo=relay.example.net)\r\n" +
+		"\tby relay2.example.net with esmtp (Exim 4.96); Sun, 1 Nov 2026 11:59:58 +0000\r\n" +
+		"Received: from v6.example.net (v6.example.net [IPv6:2001:db8::25]) by relay.example.net\r\n" +
+		"Received: from internal (internal [10.1.2.3]) by relay.example.net\r\n" +
+		"Received: from localhost (localhost [127.0.0.1]) by relay.example.net\r\n" +
+		"Received: by local.example.net (Postfix, from userid 1000)\r\n" +
+		"Received: from again.example.net (again.example.net [::ffff:198.51.113.45]) by x\r\n" +
+		"Subject: Received: from fake (fake [192.0.2.200])\r\n" +
+		"\r\n" +
+		"Received: from body (body [192.0.2.201])\r\n"
+	p := &ReceivedParser{Trusted: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")}}
+	got, err := p.IPs([]byte(header))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Addr{netip.MustParseAddr("198.51.113.45"), netip.MustParseAddr("192.0.2.33"), netip.MustParseAddr("2001:db8::25")}
+	if !slices.Equal(got, want) {
+		t.Errorf("IPs = %v, want %v", got, want)
+	}
+	p.MaxFields = 2
+	if got, err := p.IPs([]byte(header)); !errors.Is(err, ErrTooManyReceived) || len(got) != 1 {
+		t.Errorf("IPs with MaxFields 2 = %v, %v, want 1 address and ErrTooManyReceived", got, err)
+	}
+}
+
+func TestCheckDomain(t *testing.T) {
+	srv := newServer(t)
+	lists := []List{
+		{Zone: "dbl.test", Kind: KindDomain, Weight: 3, Reason: true},
+		{Zone: "multi.test", Kind: KindDomain, Filter: BitsFilter(8), Weight: 2},
+		{Zone: "multi.test", Kind: KindDomain, Filter: BitsFilter(64), Weight: 1},
+	}
+	c := &Checker{Resolver: srv.Resolver(), Lists: lists}
+	for _, tc := range []struct {
+		host string
+		want string
+	}{
+		{"claim-prize.example.net", `listed example.net score 5 (dbl.test=127.0.1.2*3 ("https://dbl.test/example.net"), multi.test=127.0.0.24*2)`},
+		{"www.example.org", `listed example.org score 1 (multi.test=127.0.0.64*1)`},
+		{"example.com", `clean example.com score 0`},
+		{"[192.0.2.1]", `listed 192.0.2.1 score 3 (dbl.test=127.0.1.4*3)`},
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			o, err := c.CheckDomain(context.Background(), tc.host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := o.String(); got != tc.want {
+				t.Errorf("CheckDomain(%q) = %s, want %s", tc.host, got, tc.want)
+			}
+		})
+	}
+	full := &Checker{Resolver: srv.Resolver(), Lists: []List{{Zone: "dbl.test", Kind: KindDomain, FullHost: true}}}
+	if o, _ := full.CheckDomain(context.Background(), "claim-prize.example.net"); o.Verdict != Listed || o.Hits[0].Code != netip.MustParseAddr("127.0.1.5") {
+		t.Errorf("CheckDomain(claim-prize.example.net) with FullHost = %s, want listed as 127.0.1.5", o)
+	}
+	for _, bad := range []string{"", "a..b", "co.uk"} {
+		if _, err := c.CheckDomain(context.Background(), bad); !errors.Is(err, ErrInvalidDomain) {
+			t.Errorf("CheckDomain(%q) = %v, want ErrInvalidDomain", bad, err)
+		}
+	}
+}
+
+func TestCheckHashAndAddress(t *testing.T) {
+	srv := newServer(t)
+	label, _ := SHA256Base32.label([]byte("spammer@example.net"))
+	file, _ := SHA1Hex.label([]byte("MZ evil payload"))
+	if err := srv.Add(label+"._email.hbl.test. 300 IN A 127.0.3.20", file+"._file.hbl.test. 300 IN A 127.0.3.10"); err != nil {
+		t.Fatal(err)
+	}
+	c := &Checker{Resolver: srv.Resolver(), Lists: []List{
+		{Zone: "_email.hbl.test", Kind: KindAddress, Weight: 5},
+		{Zone: "_file.hbl.test", Kind: KindHash, Digest: SHA1Hex, Weight: 5},
+	}}
+	o, err := c.CheckAddress(context.Background(), "<Spammer@Example.NET>")
+	if err != nil || o.Verdict != Listed || o.Item != label || o.Score != 5 {
+		t.Errorf("CheckAddress(<Spammer@Example.NET>) = %s, %v, want listed %s score 5", o, err, label)
+	}
+	if o, _ := c.CheckAddress(context.Background(), "other@example.net"); o.Verdict != Clean {
+		t.Errorf("CheckAddress(other@example.net) = %s, want clean", o)
+	}
+	if o, _ := c.CheckHash(context.Background(), []byte("MZ evil payload")); o.Verdict != Listed || o.Item != file {
+		t.Errorf("CheckHash(payload) = %s, want listed %s", o, file)
+	}
+	if _, err := c.CheckAddress(context.Background(), "no-at-sign"); !errors.Is(err, ErrInvalidDomain) {
+		t.Errorf("CheckAddress(no-at-sign) = %v, want ErrInvalidDomain", err)
+	}
+}

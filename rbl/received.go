@@ -1,0 +1,185 @@
+package rbl
+
+import (
+	"bytes"
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// ReceivedParser finds the relay addresses worth checking against IP
+// lists in a message's Received fields (RFC 5321 §4.4). The zero
+// ReceivedParser is ready to use; it is safe for concurrent use.
+type ReceivedParser struct {
+	// Trusted are our own relays (and those we trust to have checked):
+	// their addresses are skipped. Private (RFC 1918, RFC 4193),
+	// loopback, link-local and unspecified addresses are always skipped.
+	Trusted []netip.Prefix
+	// MaxFields bounds the Received fields read. If zero, 100; more give
+	// ErrTooManyReceived with the addresses of the first MaxFields.
+	MaxFields int
+}
+
+// IPs returns the public, untrusted addresses of the hosts that handed
+// the message on, from the "from" clause of each Received field of the
+// header block (read up to the first empty line), newest first and
+// without duplicates. The first is the most trustworthy: the host that
+// connected to the first trusted relay; those below it may be forged.
+//
+// The address is taken from the TCP-info comment where the MTA records
+// it (Postfix and Sendmail "from helo (rdns [ip])", Exim "from rdns
+// ([ip] helo=x)"), else from an address literal of the clause, so that a
+// HELO given as an address literal does not hide the real address.
+func (p *ReceivedParser) IPs(header []byte) ([]netip.Addr, error) {
+	max := p.MaxFields
+	if max <= 0 {
+		max = 100
+	}
+	var out []netip.Addr
+	n := 0
+	var err error
+	for value := range receivedFields(header) {
+		if n++; n > max {
+			err = fmt.Errorf("%w: limit %d", ErrTooManyReceived, max)
+			break
+		}
+		ip, ok := receivedFrom(value)
+		if !ok || skipIP(ip) {
+			continue
+		}
+		trusted := false
+		for _, t := range p.Trusted {
+			if t.Contains(ip) {
+				trusted = true
+				break
+			}
+		}
+		if !trusted && !contains(out, ip) {
+			out = append(out, ip)
+		}
+	}
+	return out, err
+}
+
+func contains(s []netip.Addr, a netip.Addr) bool {
+	for _, b := range s {
+		if a == b {
+			return true
+		}
+	}
+	return false
+}
+
+func skipIP(ip netip.Addr) bool {
+	return ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsUnspecified() ||
+		ip.IsMulticast() || ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast()
+}
+
+// receivedFields yields the unfolded values of the Received fields of
+// the header block.
+func receivedFields(header []byte) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		var cur []byte
+		in := false
+		flush := func() bool {
+			if in {
+				in = false
+				return yield(string(cur))
+			}
+			return true
+		}
+		for len(header) > 0 {
+			line := header
+			if i := bytes.IndexByte(header, '\n'); i >= 0 {
+				line, header = header[:i], header[i+1:]
+			} else {
+				header = nil
+			}
+			line = bytes.TrimSuffix(line, []byte("\r"))
+			if len(line) == 0 {
+				break // end of the header block
+			}
+			if line[0] == ' ' || line[0] == '\t' {
+				if in {
+					cur = append(append(cur, ' '), bytes.TrimSpace(line)...)
+				}
+				continue
+			}
+			if !flush() {
+				return
+			}
+			name, value, ok := bytes.Cut(line, []byte(":"))
+			if ok && strings.EqualFold(string(bytes.TrimSpace(name)), "received") {
+				in, cur = true, append(cur[:0], bytes.TrimSpace(value)...)
+			}
+		}
+		flush()
+	}
+}
+
+// receivedFrom returns the address of the "from" clause of a Received
+// value (RFC 5321 §4.4 From-domain and TCP-info).
+func receivedFrom(v string) (netip.Addr, bool) {
+	lower := strings.ToLower(v)
+	start := strings.Index(lower, "from ")
+	if start != 0 && start > 0 && lower[start-1] != ' ' {
+		start = -1
+	}
+	if start < 0 {
+		return netip.Addr{}, false
+	}
+	clause := v[start+5:]
+	if end := strings.Index(strings.ToLower(clause), " by "); end >= 0 {
+		clause = clause[:end]
+	}
+	// Prefer an address inside a comment (the TCP-info).
+	var best, first netip.Addr
+	depth := 0
+	tokStart := -1
+	for i := 0; i <= len(clause); i++ {
+		var c byte = ' '
+		if i < len(clause) {
+			c = clause[i]
+		}
+		if isAddrChar(c) {
+			if tokStart < 0 {
+				tokStart = i
+			}
+			continue
+		}
+		if tokStart >= 0 {
+			tok := clause[tokStart:i]
+			tok = strings.TrimPrefix(strings.TrimPrefix(tok, "IPv6:"), "ipv6:")
+			tok = strings.TrimRight(tok, ".:")
+			if a, err := netip.ParseAddr(tok); err == nil && a.Zone() == "" {
+				a = a.Unmap()
+				if depth > 0 && !best.IsValid() {
+					best = a
+				}
+				if !first.IsValid() {
+					first = a
+				}
+			}
+			tokStart = -1
+		}
+		switch c {
+		case '(':
+			depth++
+		case ')':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	if best.IsValid() {
+		return best, true
+	}
+	return first, first.IsValid()
+}
+
+// isAddrChar reports whether c may be part of an IP address token,
+// including the "IPv6:" tag of an address literal.
+func isAddrChar(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == ':' ||
+		c == 'I' || c == 'P' || c == 'v' || c == 'i' || c == 'p'
+}
