@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/spamkit/spamkit/rbl"
+)
+
+func init() { register(rankRBL, "rbl", checkRBL) }
+
+// The demo's lists in postscreen_dnsbl_sites syntax: a DNSBL whose codes
+// 2–11 weigh 3, and a DNSWL whose trust levels 1–3 weigh -2.
+const (
+	demoIPLists  = "zen.dnsbl.example=127.0.0.[2..11]*3 list.dnswl.example=127.0.[0..255].[1..3]*-2"
+	demoURILists = "multi.uribl.example=&8*3"
+)
+
+// checkRBL checks the client address against the DNSBL and DNSWL
+// (postscreen scoring: listed at 3, allowlisted at -1 or below), the
+// other relays of the Received fields likewise, and the domains of the
+// body's URLs against the URIBL.
+func checkRBL(ctx context.Context, e *env, in *input) ([]string, error) {
+	ipLists, err := rbl.ParseLists(demoIPLists)
+	if err != nil {
+		return nil, err
+	}
+	ipLists[0].Reason = true
+	uriLists, err := rbl.ParseLists(demoURILists)
+	if err != nil {
+		return nil, err
+	}
+	for i := range uriLists {
+		uriLists[i].Kind = rbl.KindDomain
+	}
+	dnsbl := &rbl.Checker{Resolver: e.Resolver, Lists: ipLists, Threshold: 3, AllowlistThreshold: -1}
+	uribl := &rbl.Checker{Resolver: e.Resolver, Lists: uriLists, Threshold: 3}
+
+	o, err := dnsbl.CheckIP(ctx, in.IP)
+	if err != nil {
+		return nil, err
+	}
+	lines := []string{"client " + o.String()}
+	header, body, _ := bytes.Cut(in.Message, []byte("\n\n"))
+	if i := bytes.Index(in.Message, []byte("\r\n\r\n")); i >= 0 && i < len(header) {
+		header, body = in.Message[:i], in.Message[i+4:]
+	}
+	relays, _ := (&rbl.ReceivedParser{}).IPs(header)
+	for _, ip := range relays {
+		if ip == in.IP {
+			continue
+		}
+		if o, err := dnsbl.CheckIP(ctx, ip); err == nil {
+			lines = append(lines, "relay "+o.String())
+		}
+	}
+	urls, _ := (&rbl.Extractor{}).URLs(body)
+	seen := map[string]bool{}
+	for _, u := range urls {
+		d, err := rbl.Registrable(u.Host)
+		if err != nil || seen[d] {
+			continue
+		}
+		seen[d] = true
+		o, err := uribl.CheckDomain(ctx, u.Host)
+		if err != nil {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("uri %s", o))
+	}
+	return lines, nil
+}
