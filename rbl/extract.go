@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
@@ -128,10 +129,17 @@ func parseURLAt(body []byte, start int, scheme string) (URL, int, bool) {
 		if end >= len(body) || body[end] != ']' {
 			return URL{}, i + 1, false
 		}
-		host.Write(body[i+1 : end])
+		a, err := netip.ParseAddr(string(body[i+1 : end]))
+		if err != nil || !a.Is6() || a.Zone() != "" {
+			return URL{}, end + 1, false
+		}
+		host.WriteString(a.String())
 		i = end + 1
 	} else {
-		for i < len(body) && host.Len() < 253 {
+		for i < len(body) {
+			if host.Len() > 253 {
+				return URL{}, i, false // RFC 1035 §2.3.4: too long for a name
+			}
 			c := body[i]
 			if n := dotObfuscation(body, i); n > 0 {
 				host.WriteByte('.')
@@ -147,6 +155,9 @@ func parseURLAt(body []byte, start int, scheme string) (URL, int, bool) {
 		}
 	}
 	h := strings.ToLower(strings.TrimRight(host.String(), "."))
+	if !utf8.ValidString(h) || len(h) > 253 {
+		return URL{}, i, false
+	}
 	rest := i
 	for rest < len(body) && rest-start < maxURLLen && isURLChar(body[rest]) && body[rest] != ')' && body[rest] != ']' {
 		rest++

@@ -120,16 +120,15 @@ func receivedFields(header []byte) func(func(string) bool) {
 // receivedFrom returns the address of the "from" clause of a Received
 // value (RFC 5321 §4.4 From-domain and TCP-info).
 func receivedFrom(v string) (netip.Addr, bool) {
-	lower := strings.ToLower(v)
-	start := strings.Index(lower, "from ")
-	if start != 0 && start > 0 && lower[start-1] != ' ' {
+	start := indexFold(v, "from ")
+	if start > 0 && v[start-1] != ' ' {
 		start = -1
 	}
 	if start < 0 {
 		return netip.Addr{}, false
 	}
 	clause := v[start+5:]
-	if end := strings.Index(strings.ToLower(clause), " by "); end >= 0 {
+	if end := indexFold(clause, " by "); end >= 0 {
 		clause = clause[:end]
 	}
 	// Prefer an address inside a comment (the TCP-info).
@@ -182,4 +181,24 @@ func receivedFrom(v string) (netip.Addr, bool) {
 func isAddrChar(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == ':' ||
 		c == 'I' || c == 'P' || c == 'v' || c == 'i' || c == 'p'
+}
+
+// indexFold is strings.Index ignoring ASCII case; sub must be lower case.
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for ; j < len(sub); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == len(sub) {
+			return i
+		}
+	}
+	return -1
 }

@@ -1,0 +1,93 @@
+package rbl
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+// FuzzParseList checks that every list ParseList accepts renders to a
+// string that parses back to the same list, and that rendering is
+// stable.
+func FuzzParseList(f *testing.F) {
+	for _, s := range []string{"zen.spamhaus.org=127.0.0.[2..11]*3", "list.dnswl.org=127.0.[0..255].0*-2",
+		"multi.surbl.org=&8*2", "a.example=127.0.0.[1;3;5..7]", "b.example*-1", "c.example=&0.0.1.0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		l, err := ParseList(s)
+		if err != nil {
+			return
+		}
+		text := l.String()
+		again, err := ParseList(text)
+		if err != nil {
+			t.Fatalf("ParseList(%q) = %q, which does not parse: %v", s, text, err)
+		}
+		if again.Zone != l.Zone || again.Filter != l.Filter || again.weight() != l.weight() {
+			t.Fatalf("ParseList(%q) = %q, reparsed as %q", s, text, again.String())
+		}
+		if again.String() != text {
+			t.Fatalf("String not stable: %q then %q", text, again.String())
+		}
+	})
+}
+
+// FuzzURLs checks that extraction is bounded, that every URL has a
+// lower-case host and a known scheme, and that extracting from a URL's
+// own text finds its host again.
+func FuzzURLs(f *testing.F) {
+	for _, s := range []string{"Claim at http://claim-prize.example.net/win?id=4455",
+		`<a href="hxxps://bad[.]example[.]net/x">`, "www.example.com", "http://[2001:db8::1]:80/",
+		"http://u:p@h.example.com:8/p", "hxxp[:]//a(dot)example(.)org"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		x := Extractor{MaxURLs: 50}
+		urls, _ := x.URLs(body)
+		if len(urls) > 50 {
+			t.Fatalf("%d URLs, limit 50", len(urls))
+		}
+		for _, u := range urls {
+			if u.Host == "" || u.Host != strings.ToLower(u.Host) {
+				t.Fatalf("URL %q: bad host %q", u.Text, u.Host)
+			}
+			if !strings.HasPrefix(u.Text, "http://") && !strings.HasPrefix(u.Text, "https://") && !strings.HasPrefix(u.Text, "ftp://") {
+				t.Fatalf("URL %q: unknown scheme", u.Text)
+			}
+			if len(u.Text) > maxURLLen+300 {
+				t.Fatalf("URL of %d bytes", len(u.Text))
+			}
+			again, _ := x.URLs([]byte(u.Text))
+			if len(again) == 0 || again[0].Host != u.Host {
+				t.Fatalf("URL %q (host %q) extracted again as %v", u.Text, u.Host, again)
+			}
+		}
+	})
+}
+
+// FuzzReceived checks that the addresses found are valid, public,
+// distinct and no more than the Received fields.
+func FuzzReceived(f *testing.F) {
+	for _, s := range []string{
+		"Received: from a.example (a.example [192.0.2.1]) by b.example; date\r\n\r\n",
+		"Received: from [198.51.100.9] (x [198.51.113.45])\n\tby mx\nReceived: from r ([192.0.2.33] helo=r) by s\n\n",
+		"Received: from v6 (v6 [IPv6:2001:db8::25]) by r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, header []byte) {
+		p := ReceivedParser{MaxFields: 20}
+		ips, _ := p.IPs(header)
+		if len(ips) > 20 {
+			t.Fatalf("%d addresses, limit 20 fields", len(ips))
+		}
+		seen := map[netip.Addr]bool{}
+		for _, ip := range ips {
+			if !ip.IsValid() || skipIP(ip) || ip.Is4In6() || seen[ip] {
+				t.Fatalf("bad or repeated address %v in %v", ip, ips)
+			}
+			seen[ip] = true
+		}
+	})
+}
