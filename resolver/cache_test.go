@@ -280,3 +280,46 @@ func TestCacheCaseInsensitive(t *testing.T) {
 		t.Errorf("server saw %d queries, want 1 (names differing in case share an entry)", n)
 	}
 }
+
+func TestCached(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	clk := newClock()
+	ctx := context.Background()
+	if r := srv.Resolver(); r.Cached("example.com", dns.TypeTXT) {
+		t.Errorf("Cached() without a Cache = true, want false")
+	}
+	r := cachedResolver(srv, resolver.CacheOptions{Now: clk.Now})
+	if r.Cached("example.com", dns.TypeTXT) {
+		t.Errorf("Cached(example.com, TXT) before a lookup = true, want false")
+	}
+	if _, err := r.TXT(ctx, "example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.TXT(ctx, "nonexistent.example.com"); !errors.Is(err, resolver.ErrNXDomain) {
+		t.Fatalf("TXT(nonexistent.example.com) error = %v, want NXDOMAIN", err)
+	}
+	for _, tt := range []struct {
+		name  string
+		qtype uint16
+		want  bool
+	}{
+		{"example.com", dns.TypeTXT, true},
+		{"EXAMPLE.com.", dns.TypeTXT, true},            // case and final dot do not matter
+		{"nonexistent.example.com", dns.TypeTXT, true}, // negative entries count
+		{"example.com", dns.TypeA, false},
+		{"other.example.com", dns.TypeTXT, false},
+	} {
+		if got := r.Cached(tt.name, tt.qtype); got != tt.want {
+			t.Errorf("Cached(%q, %s) = %v, want %v", tt.name, dns.TypeToString[tt.qtype], got, tt.want)
+		}
+	}
+	stats := r.Cache.Stats()
+	clk.Advance(301 * time.Second)
+	if r.Cached("example.com", dns.TypeTXT) {
+		t.Errorf("Cached(example.com, TXT) after the TTL = true, want false")
+	}
+	if got := r.Cache.Stats(); got != stats {
+		t.Errorf("Cached changed the cache statistics: %+v, then %+v", stats, got)
+	}
+}

@@ -423,7 +423,7 @@ func (r *Resolver) IP(ctx context.Context, network, host string) (Result[netip.A
 	}
 	var six, four Result[netip.Addr]
 	var sixErr, fourErr error
-	if r.Cache != nil && r.Cache.fresh(cacheKey{name: canonicalKey(host), qtype: dns.TypeAAAA}) {
+	if r.Cached(host, dns.TypeAAAA) {
 		// The usual warm case: no goroutine for a cache hit.
 		six, sixErr = r.AAAA(ctx, host)
 		four, fourErr = r.A(ctx, host)
@@ -451,6 +451,15 @@ func (r *Resolver) IP(ctx context.Context, network, host string) (Result[netip.A
 	default:
 		return four, fourErr
 	}
+}
+
+// Cached reports whether the cache holds an unexpired answer, positive or
+// negative, for name and qtype (a DNS type number such as dns.TypeA), so
+// that a lookup of it now would not go to the network. It counts neither
+// a hit nor a miss. Callers use it to skip starting a goroutine for a
+// lookup that will be answered at once. It is false without a Cache.
+func (r *Resolver) Cached(name string, qtype uint16) bool {
+	return r.Cache != nil && r.Cache.fresh(cacheKey{name: canonicalKey(name), qtype: qtype})
 }
 
 // bothFamilies looks up AAAA and A concurrently. (Its own function, so
