@@ -32,6 +32,16 @@
 // are followed to the final records, across queries when a reply stops
 // short, up to MaxCNAMEs hops, and loops are detected.
 //
+// # Names and records
+//
+// Names are given and returned as raw octets, as they travel on the wire and
+// as net.Resolver has them: a label may hold any octet but the dot (RFC 2181
+// §11), so an SPF macro that expands to "a b@c" (RFC 7208 §7.3) is asked as
+// exactly that. TXT strings come back as the octets published (RFC 1035
+// §3.3.14), with the strings of one record concatenated. The RFC 1035 §5.1
+// presentation escapes that miekg/dns uses (\DDD, \X) never appear in what
+// this package returns.
+//
 // # Interfaces
 //
 // Check packages declare the small interface they need, and

@@ -83,3 +83,36 @@ func FuzzCheckReply(f *testing.F) {
 		findSOA(m.Ns)
 	})
 }
+
+// FuzzEscapeName checks the raw/presentation translation on arbitrary
+// names: unescape undoes escapeName, and miekg/dns packs the escaped
+// name into the raw labels and unpacks it into the very same string, so
+// that a reply's question matches the query.
+func FuzzEscapeName(f *testing.F) {
+	for _, s := range []string{"example.com", "a b.example", `q"();'@\.x`, "café.example", "\x00\xff.x", `\065.example`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		esc := escapeName(name)
+		if got := unescape(esc); got != name {
+			t.Fatalf("unescape(escapeName(%q)) = %q", name, got)
+		}
+		key := canonicalKey(name)
+		if key == "" || !validName(key) || strings.HasSuffix(name, "..") {
+			return
+		}
+		q := new(dns.Msg)
+		q.SetQuestion(escapeName(key)+".", dns.TypeTXT)
+		wire, err := q.Pack()
+		if err != nil {
+			t.Fatalf("Pack(%q) error = %v", escapeName(key), err)
+		}
+		var back dns.Msg
+		if err := back.Unpack(wire); err != nil {
+			t.Fatalf("Unpack error = %v", err)
+		}
+		if got, want := back.Question[0].Name, escapeName(key)+"."; !strings.EqualFold(got, want) {
+			t.Fatalf("question %q came back as %q", want, got)
+		}
+	})
+}

@@ -224,15 +224,17 @@ func (r *Resolver) lookup(ctx context.Context, host string, qtype uint16) (*answ
 
 // resolve queries name (FQDN, lower case) and follows CNAMEs, within a
 // reply and, when a reply ends at a CNAME whose target it does not
-// cover, with new queries.
+// cover, with new queries. name is raw octets; the queries and the
+// records of the replies are in miekg/dns's presentation form, and what
+// is kept in the answer is raw again.
 func (r *Resolver) resolve(ctx context.Context, name string, qtype uint16) (*answer, error) {
 	c, err := r.config()
 	if err != nil {
 		return nil, &Error{Name: name, Type: dns.TypeToString[qtype], Err: err}
 	}
 	a := &answer{name: name, qtype: qtype, ttl: math.MaxUint32, authentic: true}
-	cur := name
-	seen := []string{name}
+	cur := escapeName(name)
+	seen := []string{cur}
 	for {
 		m, server, err := r.exchange(ctx, cur, qtype)
 		if err != nil {
@@ -242,7 +244,7 @@ func (r *Resolver) resolve(ctx context.Context, name string, qtype uint16) (*ans
 		a.authentic = a.authentic && m.AuthenticatedData
 		for {
 			if recs, ttl, ok := collect(m.Answer, cur, qtype); ok {
-				a.records, a.canonical, a.ttl = recs, cur, min(a.ttl, ttl)
+				a.records, a.canonical, a.ttl = recs, unescape(cur), min(a.ttl, ttl)
 				return a, nil
 			}
 			target, ttl, ok := findCNAME(m.Answer, cur)
@@ -252,7 +254,7 @@ func (r *Resolver) resolve(ctx context.Context, name string, qtype uint16) (*ans
 			target = strings.ToLower(target)
 			if len(seen) > c.maxCNAMEs || slices.Contains(seen, target) {
 				return nil, &Error{Name: name, Type: dns.TypeToString[qtype], Server: server,
-					Err: fmt.Errorf("%w: %s", ErrCNAMEChain, strings.Join(append(seen, target), " -> "))}
+					Err: fmt.Errorf("%w: %s", ErrCNAMEChain, unescape(strings.Join(append(seen, target), " -> ")))}
 			}
 			seen = append(seen, target)
 			cur, a.ttl = target, min(a.ttl, ttl)
@@ -265,7 +267,7 @@ func (r *Resolver) resolve(ctx context.Context, name string, qtype uint16) (*ans
 			// ask for the target.
 			continue
 		}
-		a.canonical = cur
+		a.canonical = unescape(cur)
 		a.err = ErrNoData
 		if m.Rcode == dns.RcodeNameError {
 			a.err = ErrNXDomain
@@ -318,7 +320,7 @@ func collect(rrs []dns.RR, owner string, qtype uint16) (any, uint32, bool) {
 			if match(rr) {
 				// RFC 7208 §3.3, RFC 6376 §3.6.2.2: the strings of one
 				// record are concatenated without separator.
-				out = append(out, strings.Join(rr.(*dns.TXT).Txt, ""))
+				out = append(out, unescape(strings.Join(rr.(*dns.TXT).Txt, "")))
 			}
 		}
 		return out, ttl, len(out) > 0
@@ -343,7 +345,7 @@ func collect(rrs []dns.RR, owner string, qtype uint16) (any, uint32, bool) {
 		for _, rr := range rrs {
 			if match(rr) {
 				mx := rr.(*dns.MX)
-				out = append(out, MX{Host: mx.Mx, Pref: mx.Preference})
+				out = append(out, MX{Host: unescape(mx.Mx), Pref: mx.Preference})
 			}
 		}
 		slices.SortStableFunc(out, func(a, b MX) int { return cmp.Compare(a.Pref, b.Pref) })
@@ -352,7 +354,7 @@ func collect(rrs []dns.RR, owner string, qtype uint16) (any, uint32, bool) {
 		var out []string
 		for _, rr := range rrs {
 			if match(rr) {
-				out = append(out, rr.(*dns.PTR).Ptr)
+				out = append(out, unescape(rr.(*dns.PTR).Ptr))
 			}
 		}
 		return out, ttl, len(out) > 0

@@ -91,11 +91,10 @@ func (c *Checker) do(ctx context.Context, q qtype, name string) answer {
 		return answer{err: &resolver.Error{Name: name, Type: q.String(), Err: resolver.ErrInvalidName}}
 	}
 	if rr, ok := c.Resolver.(richResolver); ok {
-		name = escapeName(name)
 		switch q {
 		case qTXT:
 			r, err := rr.TXT(ctx, name)
-			return answer{txt: unescapeTXT(r.Records), err: err}
+			return answer{txt: r.Records, err: err}
 		case qA:
 			r, err := rr.A(ctx, name)
 			return answer{addrs: r.Records, err: err}
@@ -178,93 +177,4 @@ func validDomain(domain string) bool {
 	d := strings.TrimSuffix(domain, ".")
 	dot := strings.LastIndexByte(d, '.')
 	return validName(d) && dot > 0 && isTopLabel(d[dot+1:])
-}
-
-// escapeName returns name in the presentation format *resolver.Resolver
-// takes (miekg/dns): a space, quote, apostrophe, parenthesis, semicolon,
-// at sign or backslash in a label is escaped with a backslash (the
-// octets miekg/dns escapes when it unpacks a name, so that the reply's
-// question matches), other
-// octets outside printable ASCII as \DDD. (SPF macros may expand to
-// such octets, RFC 7208 §7.3.) Names that need no escaping are returned
-// as is, without allocating.
-func escapeName(name string) string {
-	i := 0
-	for ; i < len(name); i++ {
-		if needsEscape(name[i]) {
-			break
-		}
-	}
-	if i == len(name) {
-		return name
-	}
-	b := make([]byte, 0, len(name)+8)
-	b = append(b, name[:i]...)
-	for ; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c < 0x21 && c != ' ', c > 0x7e:
-			b = append(b, '\\', '0'+c/100, '0'+c/10%10, '0'+c%10)
-		case needsEscape(c):
-			b = append(b, '\\', c)
-		default:
-			b = append(b, c)
-		}
-	}
-	return string(b)
-}
-
-func needsEscape(c byte) bool {
-	switch c {
-	case ' ', '"', '(', ')', ';', '@', '\'', '\\':
-		return true
-	}
-	return c < 0x21 || c > 0x7e
-}
-
-// unescapeTXT undoes the presentation-format escaping (\DDD and \X)
-// that *resolver.Resolver leaves in TXT strings it gets from miekg/dns,
-// so that records are seen as the octets published (RFC 7208 §3.3).
-// Records without a backslash are returned as is, without allocating.
-func unescapeTXT(txt []string) []string {
-	esc := false
-	for _, t := range txt {
-		if strings.IndexByte(t, '\\') >= 0 {
-			esc = true
-			break
-		}
-	}
-	if !esc {
-		return txt
-	}
-	out := make([]string, len(txt))
-	for i, t := range txt {
-		out[i] = unescapeString(t)
-	}
-	return out
-}
-
-func unescapeString(t string) string {
-	if strings.IndexByte(t, '\\') < 0 {
-		return t
-	}
-	b := make([]byte, 0, len(t))
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if c != '\\' || i+1 >= len(t) {
-			b = append(b, c)
-			continue
-		}
-		if i+3 < len(t) && isDigit(t[i+1]) && isDigit(t[i+2]) && isDigit(t[i+3]) {
-			n := int(t[i+1]-'0')*100 + int(t[i+2]-'0')*10 + int(t[i+3]-'0')
-			if n < 256 {
-				b = append(b, byte(n))
-				i += 3
-				continue
-			}
-		}
-		b = append(b, t[i+1])
-		i++
-	}
-	return string(b)
 }
