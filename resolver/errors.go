@@ -47,6 +47,10 @@ var (
 // Error is the error returned by lookups. It is safe to compare Err with
 // errors.Is: Err wraps one of the sentinels above and, where there is
 // one, the underlying cause (a net.Error, a context error).
+//
+// The *Error of an NXDOMAIN or NODATA answer is made once and returned to
+// every lookup the answer serves (from the cache too), so it must not be
+// modified.
 type Error struct {
 	Name   string // queried name, fully qualified
 	Type   string // query type, e.g. "TXT"

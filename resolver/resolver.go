@@ -142,8 +142,11 @@ type answer struct {
 	ttl       uint32 // seconds, positive answers
 	authentic bool
 	server    string
-	// Negative answers: err is ErrNXDomain or ErrNoData.
-	err    error
+	// Negative answers: err is ErrNXDomain or ErrNoData, and lookupErr
+	// the *Error every lookup answered by this answer returns (made once,
+	// so that a cached negative answer costs no allocation).
+	err       error
+	lookupErr *Error
 	negTTL uint32 // from the SOA in the authority section (RFC 2308 §5)
 	hasSOA bool
 }
@@ -151,6 +154,9 @@ type answer struct {
 func (a *answer) error() error {
 	if a.err == nil {
 		return nil
+	}
+	if a.lookupErr != nil {
+		return a.lookupErr
 	}
 	return &Error{Name: a.name, Type: dns.TypeToString[a.qtype], Server: a.server, Err: a.err}
 }
@@ -272,6 +278,7 @@ func (r *Resolver) resolve(ctx context.Context, name string, qtype uint16) (*ans
 		if m.Rcode == dns.RcodeNameError {
 			a.err = ErrNXDomain
 		}
+		a.lookupErr = &Error{Name: a.name, Type: dns.TypeToString[a.qtype], Server: a.server, Err: a.err}
 		if soa != nil {
 			a.hasSOA = true
 			a.negTTL = min(soa.Hdr.Ttl, soa.Minttl)
@@ -365,6 +372,10 @@ func collect(rrs []dns.RR, owner string, qtype uint16) (any, uint32, bool) {
 func lookupTyped[T any](ctx context.Context, r *Resolver, name string, qtype uint16) (Result[T], error) {
 	a, ttl, err := r.lookup(ctx, name, qtype)
 	if err != nil {
+		if a != nil {
+			// NXDOMAIN or NODATA: the TTL is how long it is cached.
+			return Result[T]{Name: a.name, Canonical: a.canonical, TTL: ttl, Authentic: a.authentic}, err
+		}
 		return Result[T]{Name: fqdn(canonicalKey(name))}, err
 	}
 	recs, _ := a.records.([]T)

@@ -7,7 +7,11 @@ import (
 	"time"
 )
 
-// Result is a positive answer: the records of one type at one name.
+// Result is an answer: the records of one type at one name.
+//
+// With a NXDOMAIN or NODATA error, Result has no Records but still its
+// Name, Canonical (where the CNAMEs led), TTL (how long the negative
+// answer is cached, RFC 2308 §5) and Authentic.
 //
 // Records is shared with the cache and must not be modified; the
 // net.Resolver-style methods (LookupTXT, ...) return copies.
