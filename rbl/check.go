@@ -177,10 +177,7 @@ func (c *Checker) CheckIP(ctx context.Context, ip netip.Addr) (Outcome, error) {
 		return Outcome{Verdict: Unknown}, ErrInvalidIP
 	}
 	ip = ip.Unmap()
-	return c.check(ctx, KindIP, ip.String(), func(l *List) (string, error) {
-		var buf [128]byte
-		return string(appendQuery(buf[:0], ip, l.Zone)), nil
-	})
+	return c.check(ctx, KindIP, &item{ip: ip})
 }
 
 // CheckDomain checks host against the KindDomain lists (RFC 5782 §2.3):
@@ -193,10 +190,7 @@ func (c *Checker) CheckDomain(ctx context.Context, host string) (Outcome, error)
 	lit := strings.TrimPrefix(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), "IPv6:")
 	if ip, err := netip.ParseAddr(lit); err == nil && ip.Zone() == "" {
 		ip = ip.Unmap()
-		return c.check(ctx, KindDomain, ip.String(), func(l *List) (string, error) {
-			var buf [128]byte
-			return string(appendQuery(buf[:0], ip, l.Zone)), nil
-		})
+		return c.check(ctx, KindDomain, &item{ip: ip})
 	}
 	ascii, err := idna.Lookup.ToASCII(host)
 	if err != nil || !validZone(ascii) {
@@ -204,19 +198,7 @@ func (c *Checker) CheckDomain(ctx context.Context, host string) (Outcome, error)
 	}
 	ascii = strings.ToLower(ascii)
 	reg, regErr := publicsuffix.EffectiveTLDPlusOne(ascii)
-	item := ascii
-	if regErr == nil {
-		item = reg
-	}
-	return c.check(ctx, KindDomain, item, func(l *List) (string, error) {
-		if l.FullHost {
-			return ascii + "." + l.Zone + ".", nil
-		}
-		if regErr != nil {
-			return "", fmt.Errorf("%w: %q has no registrable domain: %w", ErrInvalidDomain, ascii, regErr)
-		}
-		return reg + "." + l.Zone + ".", nil
-	})
+	return c.check(ctx, KindDomain, &item{host: ascii, reg: reg, regErr: regErr})
 }
 
 // CheckAddress checks an email address against the KindAddress lists:
@@ -227,255 +209,14 @@ func (c *Checker) CheckAddress(ctx context.Context, addr string) (Outcome, error
 	if !strings.Contains(norm, "@") {
 		return Outcome{Verdict: Unknown, Item: norm}, fmt.Errorf("%w: %q is not an address", ErrInvalidDomain, addr)
 	}
-	return c.checkDigest(ctx, KindAddress, []byte(norm))
+	return c.check(ctx, KindAddress, &item{content: []byte(norm)})
 }
 
 // CheckHash checks content (an attachment, say) against the KindHash
-// lists by its digest.
+// lists by its digest. Outcome.Item is the digest label of the first
+// hash list.
 func (c *Checker) CheckHash(ctx context.Context, content []byte) (Outcome, error) {
-	return c.checkDigest(ctx, KindHash, content)
-}
-
-func (c *Checker) checkDigest(ctx context.Context, kind Kind, item []byte) (Outcome, error) {
-	first := ""
-	return c.check(ctx, kind, "", func(l *List) (string, error) {
-		label, err := l.Digest.label(item)
-		if err != nil {
-			return "", err
-		}
-		if first == "" {
-			first = label
-		}
-		return label + "." + l.Zone + ".", nil
-	}, &first)
-}
-
-// zoneResult is what one zone's lookup found.
-type zoneResult struct {
-	idx    int // index in zones
-	query  string
-	addrs  []netip.Addr
-	err    error // lookup error, nil for not found
-	reason string
-}
-
-// check queries every zone of kind and scores the answers. query gives
-// the name to ask for the first list of each zone; itemOut, if given,
-// receives the item once the queries are built.
-func (c *Checker) check(ctx context.Context, kind Kind, item string, query func(*List) (string, error), itemOut ...*string) (Outcome, error) {
-	// Distinct zones, in order, as the index of their first list.
-	var zbuf [16]int
-	zones := zbuf[:0]
-	for i := range c.Lists {
-		l := &c.Lists[i]
-		if l.kind() != kind {
-			continue
-		}
-		dup := false
-		for _, z := range zones {
-			if strings.EqualFold(c.Lists[z].Zone, l.Zone) {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			zones = append(zones, i)
-		}
-	}
-	out := Outcome{Item: item}
-	if len(zones) == 0 {
-		out.Verdict = Unknown
-		return out, fmt.Errorf("%w: %s", ErrNoLists, kind)
-	}
-	if len(zones) > c.maxZones() {
-		out.Verdict = Unknown
-		return out, fmt.Errorf("%w: %d zones, limit %d", ErrTooManyZones, len(zones), c.maxZones())
-	}
-	var qbuf [16]string
-	queries := qbuf[:0]
-	for _, z := range zones {
-		q, err := query(&c.Lists[z])
-		if err != nil {
-			out.Verdict = Unknown
-			return out, err
-		}
-		queries = append(queries, q)
-	}
-	if len(itemOut) > 0 {
-		out.Item = *itemOut[0]
-	}
-	if c.Timeout >= 0 {
-		t := c.Timeout
-		if t == 0 {
-			t = 10 * time.Second
-		}
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, t)
-		defer cancel()
-	}
-	_, typed := c.Resolver.(typedResolver)
-	if len(zones) == 1 && typed {
-		// One zone through a resolver known to honour ctx: no goroutine.
-		r := c.lookupZone(ctx, 0, zones[0], queries[0])
-		c.score(&out, zones, []zoneResult{r})
-		return out, nil
-	}
-	results := make([]zoneResult, len(zones))
-	ch := make(chan zoneResult, len(zones))
-	for i, z := range zones {
-		go func() { ch <- c.lookupZone(ctx, i, z, queries[i]) }()
-	}
-	done := make([]bool, len(zones))
-	for n := 0; n < len(zones); n++ {
-		select {
-		case r := <-ch:
-			results[r.idx], done[r.idx] = r, true
-		case <-ctx.Done():
-			// A resolver that does not honour ctx: report the zones
-			// still out as timed out; their goroutines finish into ch.
-			for i := range zones {
-				if !done[i] {
-					results[i] = zoneResult{idx: i, query: queries[i],
-						err: fmt.Errorf("%w: %w: %w", ErrDNS, resolver.ErrTimeout, ctx.Err())}
-				}
-			}
-			n = len(zones)
-		}
-	}
-	c.score(&out, zones, results)
-	return out, nil
-}
-
-// lookupZone asks one zone; NXDOMAIN and NODATA give no addresses and no
-// error (RFC 5782 §2.1: not listed).
-func (c *Checker) lookupZone(ctx context.Context, idx, first int, query string) zoneResult {
-	r := zoneResult{idx: idx, query: query}
-	var err error
-	if tr, ok := c.Resolver.(typedResolver); ok {
-		var res resolver.Result[netip.Addr]
-		res, err = tr.A(ctx, query)
-		r.addrs = res.Records
-	} else {
-		r.addrs, err = c.Resolver.LookupNetIP(ctx, "ip4", query)
-	}
-	if c.Trace != nil {
-		c.Trace("rbl: %s A: %v %v", query, r.addrs, err)
-	}
-	if err != nil {
-		r.addrs = nil
-		if !resolver.IsNotFound(err) {
-			r.err = fmt.Errorf("%w: %w", ErrDNS, err)
-		}
-		return r
-	}
-	// TXT reason: only for a zone that has an entry asking for it and an
-	// answer that some entry's filter matches.
-	if c.zoneErr(first, r.addrs) == nil && c.wantsReason(first, r.addrs) {
-		var txt []string
-		if tr, ok := c.Resolver.(typedResolver); ok {
-			res, terr := tr.TXT(ctx, query)
-			txt, err = res.Records, terr
-		} else {
-			txt, err = c.Resolver.LookupTXT(ctx, query)
-		}
-		if err == nil && len(txt) > 0 {
-			r.reason = txt[0]
-		}
-	}
-	return r
-}
-
-func (c *Checker) wantsReason(first int, addrs []netip.Addr) bool {
-	zone := c.Lists[first].Zone
-	for i := first; i < len(c.Lists); i++ {
-		l := &c.Lists[i]
-		if l.Reason && l.kind() == c.Lists[first].kind() && strings.EqualFold(l.Zone, zone) {
-			for _, a := range addrs {
-				if l.Filter.Match(a.Unmap()) {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// zoneErr classifies an answer: an error if it has too many addresses,
-// addresses outside 127.0.0.0/8 (RFC 5782 §2.1) or error codes
-// (127.255.255.252–255, List.ErrorCodes).
-func (c *Checker) zoneErr(first int, addrs []netip.Addr) error {
-	if len(addrs) > c.maxAnswers() {
-		return fmt.Errorf("%w: %d, limit %d", ErrTooManyAnswers, len(addrs), c.maxAnswers())
-	}
-	zone := c.Lists[first].Zone
-	for _, a := range addrs {
-		a = a.Unmap()
-		b := a.As4()
-		if !a.Is4() || b[0] != 127 {
-			return fmt.Errorf("%w: %s", ErrBadReply, a)
-		}
-		if b[1] == 255 && b[2] == 255 && b[3] >= 252 {
-			return fmt.Errorf("%w: %s", ErrListRefused, a)
-		}
-		for i := first; i < len(c.Lists); i++ {
-			l := &c.Lists[i]
-			if !l.ErrorCodes.IsZero() && strings.EqualFold(l.Zone, zone) && l.ErrorCodes.Match(a) {
-				return fmt.Errorf("%w: %s", ErrListRefused, a)
-			}
-		}
-	}
-	return nil
-}
-
-// score adds each zone's matching entries to out, then sets the verdict.
-// As in postscreen, each entry adds its weight once when any answer
-// matches its filter, and the same zone may have several entries.
-func (c *Checker) score(out *Outcome, zones []int, results []zoneResult) {
-	potential := 0 // positive weight the failed zones could have added
-	for zi, first := range zones {
-		r := &results[zi]
-		kind, zone := c.Lists[first].kind(), c.Lists[first].Zone
-		err := r.err
-		if err == nil {
-			err = c.zoneErr(first, r.addrs)
-		}
-		if err != nil {
-			out.Errors = append(out.Errors, ListError{List: c.Lists[first].name(), Query: r.query, Err: err})
-		}
-		for i := first; i < len(c.Lists); i++ {
-			l := &c.Lists[i]
-			if l.kind() != kind || !strings.EqualFold(l.Zone, zone) {
-				continue
-			}
-			if err != nil {
-				if w := l.weight(); w > 0 {
-					potential += w
-				}
-				continue
-			}
-			for _, a := range r.addrs {
-				if a = a.Unmap(); l.Filter.Match(a) {
-					h := Hit{List: l.name(), Code: a, Weight: l.weight()}
-					if l.Reason {
-						h.Reason = r.reason
-					}
-					out.Hits = append(out.Hits, h)
-					out.Score += h.Weight
-					break // once per entry, not once per answer
-				}
-			}
-		}
-	}
-	switch {
-	case out.Score >= c.threshold():
-		out.Verdict = Listed
-	case c.AllowlistThreshold < 0 && out.Score <= c.AllowlistThreshold:
-		out.Verdict = Allowlisted
-	case len(out.Errors) > 0 && out.Score+potential >= c.threshold():
-		out.Verdict = Unknown
-	default:
-		out.Verdict = Clean
-	}
+	return c.check(ctx, KindHash, &item{content: content})
 }
 
 // SelfTest checks that list answers its RFC 5782 §5 test entries: for IP

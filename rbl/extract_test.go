@@ -149,8 +149,8 @@ func TestCheckDomain(t *testing.T) {
 
 func TestCheckHashAndAddress(t *testing.T) {
 	srv := newServer(t)
-	label, _ := SHA256Base32.label([]byte("spammer@example.net"))
-	file, _ := SHA1Hex.label([]byte("MZ evil payload"))
+	label, _ := SHA256Base32.Label([]byte("spammer@example.net"))
+	file, _ := SHA1Hex.Label([]byte("MZ evil payload"))
 	if err := srv.Add(label+"._email.hbl.test. 300 IN A 127.0.3.20", file+"._file.hbl.test. 300 IN A 127.0.3.10"); err != nil {
 		t.Fatal(err)
 	}

@@ -55,20 +55,38 @@ const (
 
 var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// label returns the query label of item under d.
-func (d Digest) label(item []byte) (string, error) {
+// Label returns the query label of item under d, as CheckAddress and
+// CheckHash ask for it below a list's zone.
+func (d Digest) Label(item []byte) (string, error) {
+	var buf [64]byte
+	b, err := d.appendLabel(buf[:0], item)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// appendLabel appends the query label of item under d to buf.
+func (d Digest) appendLabel(buf []byte, item []byte) ([]byte, error) {
 	switch d {
 	case SHA256Base32, "":
 		sum := sha256.Sum256(item)
-		return strings.ToLower(b32.EncodeToString(sum[:])), nil
+		n := len(buf)
+		buf = b32.AppendEncode(buf, sum[:])
+		for i := n; i < len(buf); i++ {
+			if c := buf[i]; 'A' <= c && c <= 'Z' {
+				buf[i] = c + 'a' - 'A'
+			}
+		}
+		return buf, nil
 	case SHA1Hex:
 		sum := sha1.Sum(item)
-		return hex.EncodeToString(sum[:]), nil
+		return hex.AppendEncode(buf, sum[:]), nil
 	case MD5Hex:
 		sum := md5.Sum(item)
-		return hex.EncodeToString(sum[:]), nil
+		return hex.AppendEncode(buf, sum[:]), nil
 	}
-	return "", fmt.Errorf("%w: unknown digest %q", ErrSyntax, string(d))
+	return buf, fmt.Errorf("%w: unknown digest %q", ErrSyntax, string(d))
 }
 
 // List is one entry of a Checker's configuration: a DNS list zone, the

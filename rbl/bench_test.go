@@ -1,0 +1,182 @@
+package rbl
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/spamkit/spamkit/internal/rbltest"
+	"github.com/spamkit/spamkit/resolver"
+	"github.com/spamkit/spamkit/resolver/resolvertest"
+)
+
+// warmChecker returns a Checker on n lists of rbltest.Zone through a
+// cached resolver, with the answers for rbltest.ListedIP and
+// rbltest.CleanIP (A and TXT) in the cache.
+func warmChecker(tb testing.TB, n int, reason bool) *Checker {
+	tb.Helper()
+	srv := resolvertest.NewServer(tb, resolvertest.Zone{Origin: "bl.test.", Text: rbltest.Zone(n)})
+	r := srv.Resolver()
+	r.Cache = resolver.NewCache(resolver.CacheOptions{})
+	lists := mustLists(tb, rbltest.Lists(n))
+	for i := range lists {
+		lists[i].Reason = reason
+	}
+	c := &Checker{Resolver: r, Lists: lists, Threshold: n}
+	for _, ip := range []string{rbltest.ListedIP, rbltest.CleanIP} {
+		if _, err := c.CheckIP(context.Background(), netip.MustParseAddr(ip)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return c
+}
+
+var warmBenchCases = []struct {
+	name    string
+	ip      string
+	reason  bool
+	verdict Verdict
+}{
+	{"listed", rbltest.ListedIP, false, Listed},
+	{"listed-reason", rbltest.ListedIP, true, Listed},
+	{"clean", rbltest.CleanIP, false, Clean},
+}
+
+// BenchmarkCheckIPWarm: CheckIP on 10 lists whose answers are all in
+// the resolver's cache (the synchronous fast path). One op is one
+// CheckIP, i.e. 10 list lookups; lookups/s is reported.
+func BenchmarkCheckIPWarm(b *testing.B) {
+	for _, tc := range warmBenchCases {
+		b.Run(tc.name, func(b *testing.B) {
+			c := warmChecker(b, 10, tc.reason)
+			ip := netip.MustParseAddr(tc.ip)
+			ctx := context.Background()
+			if o, _ := c.CheckIP(ctx, ip); o.Verdict != tc.verdict {
+				b.Fatalf("CheckIP(%s) = %s, want %s", ip, o, tc.verdict)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				c.CheckIP(ctx, ip)
+			}
+			b.ReportMetric(float64(b.N*len(c.Lists))/b.Elapsed().Seconds(), "lookups/s")
+		})
+	}
+}
+
+// BenchmarkCheckIPWarmParallel: one Checker shared by all goroutines.
+func BenchmarkCheckIPWarmParallel(b *testing.B) {
+	c := warmChecker(b, 10, true)
+	ip := netip.MustParseAddr(rbltest.ListedIP)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			c.CheckIP(context.Background(), ip)
+		}
+	})
+	b.ReportMetric(float64(b.N*len(c.Lists))/b.Elapsed().Seconds(), "lookups/s")
+}
+
+// TestCheckIPWarmAllocs pins the allocations of CheckIP on a warm cache:
+// one string holding the item and the query names, and one slice for
+// the hits (none for a clean address).
+func TestCheckIPWarmAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts: skipped in -short mode")
+	}
+	for _, tc := range warmBenchCases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := warmChecker(t, 10, tc.reason)
+			ip := netip.MustParseAddr(tc.ip)
+			want := 2.0
+			if tc.verdict == Clean {
+				want = 1
+			}
+			got := testing.AllocsPerRun(100, func() { c.CheckIP(context.Background(), ip) })
+			if got > want {
+				t.Errorf("CheckIP(%s) on a warm cache: %v allocs, want at most %v", ip, got, want)
+			}
+		})
+	}
+}
+
+// TestWarmFastPathAgrees checks that the inline path (every answer
+// cached) and the concurrent path (cold resolver) give the same outcome.
+func TestWarmFastPathAgrees(t *testing.T) {
+	warm := warmChecker(t, 10, true)
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: "bl.test.", Text: rbltest.Zone(10)})
+	cold := &Checker{Resolver: srv.Resolver(), Lists: warm.Lists, Threshold: warm.Threshold}
+	for _, ip := range []string{rbltest.ListedIP, rbltest.CleanIP, "2001:db8::1"} {
+		a := netip.MustParseAddr(ip)
+		w, werr := warm.CheckIP(context.Background(), a)
+		c, cerr := cold.CheckIP(context.Background(), a)
+		if w.String() != c.String() || werr != cerr || !slices.Equal(w.Hits, c.Hits) {
+			t.Errorf("CheckIP(%s) warm = %s, %v; cold = %s, %v", ip, w, werr, c, cerr)
+		}
+	}
+}
+
+// TestWarmFastPathFetchesMissingReason: A answers cached, TXT not: the
+// reasons are fetched (concurrently) and reported.
+func TestWarmFastPathFetchesMissingReason(t *testing.T) {
+	c := warmChecker(t, 3, false)
+	c.Lists = slices.Clone(c.Lists)
+	for i := range c.Lists {
+		c.Lists[i].Reason = true
+	}
+	o, err := c.CheckIP(context.Background(), netip.MustParseAddr(rbltest.ListedIP))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range o.Hits {
+		if want := "listed by " + h.List + ": https://" + h.List + "/lookup?ip=192.0.2.1"; h.Reason != want {
+			t.Errorf("CheckIP(%s) hit %s reason = %q, want %q", rbltest.ListedIP, h.List, h.Reason, want)
+		}
+	}
+	if len(o.Hits) != 3 {
+		t.Errorf("CheckIP(%s) = %s, want 3 hits", rbltest.ListedIP, o)
+	}
+}
+
+// BenchmarkURLs: URL extraction from a 1 MB newsletter-like HTML body.
+func BenchmarkURLs(b *testing.B) {
+	for _, size := range []struct {
+		name string
+		n    int
+	}{{"10KB", 10 << 10}, {"1MB", 1 << 20}} {
+		b.Run(size.name, func(b *testing.B) {
+			body := rbltest.HTML(size.n)
+			x := &Extractor{MaxURLs: 1 << 20}
+			urls, err := x.URLs(body)
+			if err != nil || len(urls) == 0 {
+				b.Fatalf("URLs = %d, %v", len(urls), err)
+			}
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				x.URLs(body)
+			}
+		})
+	}
+}
+
+// BenchmarkReceivedIPs: the relay addresses of a six-hop header block.
+func BenchmarkReceivedIPs(b *testing.B) {
+	header := []byte(rbltest.Received)
+	p := &ReceivedParser{}
+	b.SetBytes(int64(len(header)))
+	b.ReportAllocs()
+	for b.Loop() {
+		p.IPs(header)
+	}
+}
+
+// TestReceivedSample checks the header block the benchmark parses.
+func TestReceivedSample(t *testing.T) {
+	got, err := (&ReceivedParser{}).IPs([]byte(rbltest.Received))
+	want := []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("198.51.100.23"),
+		netip.MustParseAddr("2001:db8:5::25"), netip.MustParseAddr("192.0.2.45")}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("IPs(rbltest.Received) = %v, %v, want %v", got, err, want)
+	}
+}
