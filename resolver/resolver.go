@@ -147,8 +147,8 @@ type answer struct {
 	// so that a cached negative answer costs no allocation).
 	err       error
 	lookupErr *Error
-	negTTL uint32 // from the SOA in the authority section (RFC 2308 §5)
-	hasSOA bool
+	negTTL    uint32 // from the SOA in the authority section (RFC 2308 §5)
+	hasSOA    bool
 }
 
 func (a *answer) error() error {
