@@ -11,7 +11,7 @@ import (
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
-func newServer(t *testing.T) *resolvertest.Server {
+func newServer(t testing.TB) *resolvertest.Server {
 	t.Helper()
 	b, err := os.ReadFile("testdata/rdns.zone")
 	if err != nil {
