@@ -26,7 +26,9 @@ type Checker struct {
 	// (Postfix and Sendmail check a handful; a client with more is odd).
 	// More give ErrTooManyNames in FCrDNSResult.Err.
 	MaxNames int
-	// MaxAddrs bounds the addresses compared per name. If zero, 32.
+	// MaxAddrs bounds the addresses compared per name (FCrDNS) or HELO
+	// name (CheckHELO). If zero, 32. More give ErrTooManyAddrs in the
+	// result's Err, and only the first MaxAddrs are compared.
 	MaxAddrs int
 	// HostNames are our own host names: a HELO naming one of them is
 	// HELOOurs. Compared without case and trailing dot.

@@ -54,7 +54,9 @@ type HELOResult struct {
 	// Addrs are the name's addresses (A and AAAA), when it was looked up.
 	Addrs []netip.Addr
 	// Err is the cause of HELOInvalid (ErrSyntax) or HELOTempError
-	// (ErrDNS); nil otherwise.
+	// (ErrDNS), or, with HELOMatch or HELOResolves, a name with more
+	// addresses than Checker.MaxAddrs (ErrTooManyAddrs: only the first
+	// were compared); nil otherwise.
 	Err error
 }
 
@@ -128,6 +130,7 @@ func (c *Checker) CheckHELO(ctx context.Context, helo string, client netip.Addr)
 		return r
 	}
 	if len(addrs) > c.maxAddrs() {
+		r.Err = fmt.Errorf("%w: %s has %d, limit %d", ErrTooManyAddrs, name, len(addrs), c.maxAddrs())
 		addrs = addrs[:c.maxAddrs()]
 	}
 	r.Addrs = addrs

@@ -65,6 +65,21 @@ func TestFCrDNSLimits(t *testing.T) {
 	if r := c.FCrDNS(context.Background(), ip); r.Verdict != FCrDNSConfirmed {
 		t.Errorf("FCrDNS(%s) with MaxNames 2 = %s, want confirmed", ip, r)
 	}
+	multi := netip.MustParseAddr("198.51.100.51")
+	c = &Checker{Resolver: srv.Resolver(), MaxAddrs: 1}
+	if r := c.FCrDNS(context.Background(), multi); r.Verdict != FCrDNSMismatch || !errors.Is(r.Err, ErrTooManyAddrs) {
+		t.Errorf("FCrDNS(%s) with MaxAddrs 1 = %s, want mismatch with ErrTooManyAddrs", multi, r)
+	}
+	if r := c.CheckHELO(context.Background(), "multi.example.net", multi); r.Verdict != HELOResolves || !errors.Is(r.Err, ErrTooManyAddrs) {
+		t.Errorf("CheckHELO(multi.example.net, %s) with MaxAddrs 1 = %s, want resolves with ErrTooManyAddrs", multi, r)
+	}
+	c.MaxAddrs = 2
+	if r := c.FCrDNS(context.Background(), multi); r.Verdict != FCrDNSConfirmed || r.Err != nil {
+		t.Errorf("FCrDNS(%s) with MaxAddrs 2 = %s, want confirmed", multi, r)
+	}
+	if r := c.CheckHELO(context.Background(), "multi.example.net", multi); r.Verdict != HELOMatch || r.Err != nil {
+		t.Errorf("CheckHELO(multi.example.net, %s) with MaxAddrs 2 = %s, want match", multi, r)
+	}
 	if r := c.FCrDNS(context.Background(), netip.Addr{}); !errors.Is(r.Err, ErrInvalidIP) {
 		t.Errorf("FCrDNS(zero) = %s, want ErrInvalidIP", r)
 	}
