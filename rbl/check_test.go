@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/spamkit/spamkit/resolver"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
@@ -269,5 +270,53 @@ func TestSelfTest(t *testing.T) {
 				t.Errorf("SelfTest(%s) = %v, want ok %v", tc.list.Zone, err, tc.ok)
 			}
 		})
+	}
+}
+
+// TestSlowListDegradesToUnknown: a list that answers after the
+// Checker's deadline (resolvertest Delay) is a timeout for that list
+// only; the others' hits count, and the verdict is Unknown because the
+// slow list could have reached the threshold.
+func TestSlowListDegradesToUnknown(t *testing.T) {
+	srv := newServer(t)
+	srv.Delay("1.2.0.192.zen.test.", dns.TypeA, 2*time.Second)
+	c := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, "zen.test*5 bl.test*2"), Threshold: 5, Timeout: 200 * time.Millisecond}
+	o, err := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Verdict != Unknown || o.Score != 2 || len(o.Hits) != 1 || o.Hits[0].List != "bl.test" {
+		t.Errorf("CheckIP(192.0.2.1) with zen.test slow = %s, want unknown with bl.test's hit, score 2", o)
+	}
+	if len(o.Errors) != 1 || o.Errors[0].List != "zen.test" || !errors.Is(&o.Errors[0], ErrDNS) || !errors.Is(&o.Errors[0], resolver.ErrTimeout) {
+		t.Errorf("CheckIP(192.0.2.1) errors = %v, want one zen.test timeout (ErrDNS, resolver.ErrTimeout)", o.Errors)
+	}
+	// With the threshold at 2, bl.test alone lists the address: the slow
+	// list no longer matters.
+	c.Threshold = 2
+	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.1")); o.Verdict != Listed {
+		t.Errorf("CheckIP(192.0.2.1) with threshold 2 = %s, want listed", o)
+	}
+}
+
+// TestZonesQueriedConcurrently: five lists each answering after 300 ms
+// all answer within a 1.2 s deadline, which asking them one after
+// another (1.5 s) would exceed.
+func TestZonesQueriedConcurrently(t *testing.T) {
+	srv := newServer(t)
+	srv.SetLatency(300 * time.Millisecond)
+	c := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, "zen.test bl.test wl.test dbl.test multi.test"),
+		Timeout: 1200 * time.Millisecond}
+	o, err := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Errors) != 0 || o.Score != 4 {
+		t.Errorf("CheckIP(192.0.2.1) on 5 slow lists = %s, want 4 hits and no errors", o)
+	}
+	for _, z := range []string{"zen", "bl", "wl", "dbl", "multi"} {
+		if n := srv.Count("1.2.0.192."+z+".test.", dns.TypeA); n != 1 {
+			t.Errorf("queries to %s.test = %d, want 1", z, n)
+		}
 	}
 }

@@ -23,24 +23,31 @@ type URL struct {
 // Extractor finds URLs in decoded text and HTML bodies, for domain lists
 // (URIBL, SURBL, DBL). It needs no HTML parsing: every "scheme://" in the
 // text is found, so href and src attributes, bare URLs and URLs in
-// comments or scripts alike, plus "www." URLs without scheme, and the
-// common obfuscations "hxxp://", "hxxps://", "http[:]//", "[.]", "(.)"
-// and "[dot]" in host names. The zero Extractor is ready to use; it is
+// comments or scripts alike, plus "www." URLs without scheme,
+// protocol-relative "//host/..." URLs in quoted attributes and CSS
+// url(), and the common obfuscations "hxxp://", "hxxps://", "h**p://",
+// "http[:]//", and "[.]", "(.)", "[dot]", "(dot)", "&#46;", "&#x2e;" and
+// "&period;" in host names. The zero Extractor is ready to use; it is
 // safe for concurrent use.
 type Extractor struct {
 	// MaxURLs bounds the distinct URLs returned. If zero, 1000; more
 	// give ErrTooManyURLs with the first MaxURLs.
 	MaxURLs int
+	// MaxURLLen bounds the octets read of one URL after its host: a
+	// longer URL is cut there (its host is still found, and it is no
+	// error). If zero, 2048.
+	MaxURLLen int
 }
-
-// maxURLLen bounds the text kept of one URL.
-const maxURLLen = 2048
 
 // URLs returns the distinct URLs of body, in order of appearance.
 func (x *Extractor) URLs(body []byte) ([]URL, error) {
 	max := x.MaxURLs
 	if max <= 0 {
 		max = 1000
+	}
+	maxLen := x.MaxURLLen
+	if maxLen <= 0 {
+		maxLen = 2048
 	}
 	var out []URL
 	seen := make(map[string]bool)
@@ -58,13 +65,18 @@ func (x *Extractor) URLs(body []byte) ([]URL, error) {
 		case (c == 'w' || c == 'W') && i+4 < len(body) && strings.EqualFold(string(body[i:i+4]), "www.") &&
 			(i == 0 || !isURLChar(body[i-1]) || body[i-1] == '"' || body[i-1] == '\''):
 			scheme, hostStart = "http", i
+		case c == '/' && i > 0 && i+1 < len(body) && body[i+1] == '/' &&
+			(body[i-1] == '"' || body[i-1] == '\'' || body[i-1] == '('):
+			// Protocol-relative reference (RFC 3986 §4.2) in an attribute
+			// or url(): the page's scheme, http or https.
+			scheme, hostStart = "http", i+2
 		default:
 			continue
 		}
 		if scheme == "" {
 			continue
 		}
-		u, end, ok := parseURLAt(body, hostStart, scheme)
+		u, end, ok := parseURLAt(body, hostStart, scheme, maxLen)
 		i = max1(i, end-1)
 		if !ok || seen[u.Text] {
 			continue
@@ -108,12 +120,12 @@ func isURLChar(c byte) bool {
 }
 
 // parseURLAt reads a URL's host and rest from body[start:].
-func parseURLAt(body []byte, start int, scheme string) (URL, int, bool) {
+func parseURLAt(body []byte, start int, scheme string, maxLen int) (URL, int, bool) {
 	// User information ends at the last '@' of the authority
 	// (RFC 3986 §3.2.1).
 	for j := start; j < len(body) && j-start < 256 && isURLChar(body[j]); j++ {
-		if c := body[j]; c == '/' || c == '?' || c == '#' {
-			break
+		if c := body[j]; c == '/' || c == '?' || c == '#' && (j == start || body[j-1] != '&') {
+			break // end of the authority, unless "&#" of a character reference
 		} else if c == '@' {
 			start = j + 1
 		}
@@ -159,7 +171,7 @@ func parseURLAt(body []byte, start int, scheme string) (URL, int, bool) {
 		return URL{}, i, false
 	}
 	rest := i
-	for rest < len(body) && rest-start < maxURLLen && isURLChar(body[rest]) && body[rest] != ')' && body[rest] != ']' {
+	for rest < len(body) && rest-start < maxLen && isURLChar(body[rest]) && body[rest] != ')' && body[rest] != ']' {
 		rest++
 	}
 	if h == "" {
@@ -167,7 +179,7 @@ func parseURLAt(body []byte, start int, scheme string) (URL, int, bool) {
 	}
 	if a, err := netip.ParseAddr(h); err == nil {
 		h = a.Unmap().String()
-	} else if !strings.Contains(h, ".") || strings.Contains(h, "..") {
+	} else if !strings.Contains(h, ".") || strings.Contains(h, "..") || h[0] == '.' {
 		return URL{}, rest, false
 	}
 	text := scheme + "://" + hostForText(h) + string(body[i:rest])
@@ -183,13 +195,13 @@ func hostForText(h string) string {
 
 func hasDotObfuscation(body []byte, i int) bool { return dotObfuscation(body, i) > 0 }
 
-// dotObfuscation returns the length of a "[.]", "(.)", "[dot]" or
-// "(dot)" at body[i], 0 if there is none.
+// dotObfuscation returns the length of a "[.]", "(.)", "[dot]", "(dot)"
+// or HTML character reference for '.' at body[i], 0 if there is none.
 func dotObfuscation(body []byte, i int) int {
-	if body[i] != '[' && body[i] != '(' {
+	if body[i] != '[' && body[i] != '(' && body[i] != '&' {
 		return 0
 	}
-	for _, o := range [...]string{"[.]", "(.)", "[dot]", "(dot)"} {
+	for _, o := range [...]string{"[.]", "(.)", "[dot]", "(dot)", "&#46;", "&#x2e;", "&period;"} {
 		if i+len(o) <= len(body) && strings.EqualFold(string(body[i:i+len(o)]), o) {
 			return len(o)
 		}

@@ -26,6 +26,10 @@ func TestExtractURLs(t *testing.T) {
 		{"IPLiteral", "http://192.0.2.7/x and http://[2001:db8::7]/y", []string{"http://192.0.2.7/x", "http://[2001:db8::7]/y"}},
 		{"Duplicate", "http://a.example.com http://a.example.com", []string{"http://a.example.com"}},
 		{"InParentheses", "(see http://a.example.com/x)", []string{"http://a.example.com/x"}},
+		{"ProtocolRelative", `<img src="//cdn.example.net/a.png"><div style="background:url(//img.example.org/b.jpg)">`,
+			[]string{"http://cdn.example.net/a.png", "http://img.example.org/b.jpg"}},
+		{"EntityDots", `<a href="http://bad&#46;example&#x2E;net/x">`, []string{"http://bad.example.net/x"}},
+		{"CommentSlashesAreNotURLs", "a // b and x = 1 // see docs.example", nil},
 		{"NotURLs", "mailto:a@example.com file:///etc/passwd javascript://x http://localhost/ http://a..b/", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -39,11 +39,12 @@ func FuzzParseList(f *testing.F) {
 func FuzzURLs(f *testing.F) {
 	for _, s := range []string{"Claim at http://claim-prize.example.net/win?id=4455",
 		`<a href="hxxps://bad[.]example[.]net/x">`, "www.example.com", "http://[2001:db8::1]:80/",
-		"http://u:p@h.example.com:8/p", "hxxp[:]//a(dot)example(.)org"} {
+		"http://u:p@h.example.com:8/p", "hxxp[:]//a(dot)example(.)org", `<img src="//cdn.example.net/a.png">`,
+		"http://a&#46;example&period;com/"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		x := Extractor{MaxURLs: 50}
+		x := Extractor{MaxURLs: 50, MaxURLLen: 100}
 		urls, _ := x.URLs(body)
 		if len(urls) > 50 {
 			t.Fatalf("%d URLs, limit 50", len(urls))
@@ -55,8 +56,10 @@ func FuzzURLs(f *testing.F) {
 			if !strings.HasPrefix(u.Text, "http://") && !strings.HasPrefix(u.Text, "https://") && !strings.HasPrefix(u.Text, "ftp://") {
 				t.Fatalf("URL %q: unknown scheme", u.Text)
 			}
-			if len(u.Text) > maxURLLen+300 {
-				t.Fatalf("URL of %d bytes", len(u.Text))
+			// scheme, "://", a host of at most 253 octets (or an IPv6
+			// literal) and at most MaxURLLen more.
+			if len(u.Text) > len("https://[]")+253+x.MaxURLLen {
+				t.Fatalf("URL of %d bytes, limit %d after the host", len(u.Text), x.MaxURLLen)
 			}
 			again, _ := x.URLs([]byte(u.Text))
 			if len(again) == 0 || again[0].Host != u.Host {
