@@ -1,6 +1,8 @@
 package rbl
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -51,6 +53,8 @@ func (x *Extractor) URLs(body []byte) ([]URL, error) {
 	}
 	var out []URL
 	seen := make(map[string]bool)
+	var scratch [512]byte
+	buf := scratch[:0]
 	for i := 0; i < len(body); i++ {
 		c := body[i]
 		var hostStart int
@@ -76,16 +80,18 @@ func (x *Extractor) URLs(body []byte) ([]URL, error) {
 		if scheme == "" {
 			continue
 		}
-		u, end, ok := parseURLAt(body, hostStart, scheme, maxLen)
+		text, hs, he, end, ok := parseURLAt(buf[:0], body, hostStart, scheme, maxLen)
+		buf = text[:0] // keep what it grew to
 		i = max1(i, end-1)
-		if !ok || seen[u.Text] {
+		if !ok || seen[string(text)] {
 			continue
 		}
 		if len(out) == max {
 			return out, fmt.Errorf("%w: limit %d", ErrTooManyURLs, max)
 		}
-		seen[u.Text] = true
-		out = append(out, u)
+		t := string(text)
+		seen[t] = true
+		out = append(out, URL{Text: t, Host: t[hs:he]})
 	}
 	return out, nil
 }
@@ -104,9 +110,20 @@ func schemeBefore(body []byte, i int) string {
 	for j > 0 && i-j < 8 && (body[j-1] >= 'a' && body[j-1] <= 'z' || body[j-1] >= 'A' && body[j-1] <= 'Z' || body[j-1] == '*') {
 		j--
 	}
-	switch s := strings.ToLower(string(body[j:i])); s {
-	case "http", "https", "ftp":
-		return s
+	var lower [8]byte
+	n := copy(lower[:], body[j:i])
+	for k := range n {
+		if c := lower[k]; 'A' <= c && c <= 'Z' {
+			lower[k] = c + 'a' - 'A'
+		}
+	}
+	switch string(lower[:n]) {
+	case "http":
+		return "http"
+	case "https":
+		return "https"
+	case "ftp":
+		return "ftp"
 	case "hxxp", "h**p", "hxtp", "htxp":
 		return "http"
 	case "hxxps", "h**ps":
@@ -119,8 +136,11 @@ func isURLChar(c byte) bool {
 	return c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != '<' && c != '>' && c != '`'
 }
 
-// parseURLAt reads a URL's host and rest from body[start:].
-func parseURLAt(body []byte, start int, scheme string, maxLen int) (URL, int, bool) {
+// parseURLAt reads a URL's host and rest from body[start:] and appends
+// its normalised text, scheme "://" host rest, to buf. It returns the
+// text, the bounds of the host in it, the index in body where the URL
+// ends, and whether it is a URL.
+func parseURLAt(buf, body []byte, start int, scheme string, maxLen int) (text []byte, hs, he, end int, ok bool) {
 	// User information ends at the last '@' of the authority
 	// (RFC 3986 §3.2.1).
 	for j := start; j < len(body) && j-start < 256 && isURLChar(body[j]); j++ {
@@ -130,7 +150,8 @@ func parseURLAt(body []byte, start int, scheme string, maxLen int) (URL, int, bo
 			start = j + 1
 		}
 	}
-	var host strings.Builder
+	buf = append(append(buf, scheme...), "://"...)
+	hs = len(buf)
 	i := start
 	if i < len(body) && body[i] == '[' && !hasDotObfuscation(body, i) {
 		// IPv6 literal (RFC 3986 §3.2.2).
@@ -139,58 +160,88 @@ func parseURLAt(body []byte, start int, scheme string, maxLen int) (URL, int, bo
 			end++
 		}
 		if end >= len(body) || body[end] != ']' {
-			return URL{}, i + 1, false
+			return buf, 0, 0, i + 1, false
 		}
 		a, err := netip.ParseAddr(string(body[i+1 : end]))
 		if err != nil || !a.Is6() || a.Zone() != "" {
-			return URL{}, end + 1, false
+			return buf, 0, 0, end + 1, false
 		}
-		host.WriteString(a.String())
+		if a.Is4In6() {
+			buf = a.Unmap().AppendTo(buf[:hs])
+			he = len(buf)
+		} else {
+			buf = append(buf, '[')
+			hs = len(buf)
+			buf = a.AppendTo(buf)
+			he = len(buf)
+			buf = append(buf, ']')
+		}
 		i = end + 1
 	} else {
+		nonASCII, numeric := false, true
 		for i < len(body) {
-			if host.Len() > 253 {
-				return URL{}, i, false // RFC 1035 §2.3.4: too long for a name
+			if len(buf)-hs > 253 {
+				return buf, 0, 0, i, false // RFC 1035 §2.3.4: too long for a name
 			}
 			c := body[i]
 			if n := dotObfuscation(body, i); n > 0 {
-				host.WriteByte('.')
+				buf = append(buf, '.')
 				i += n
 				continue
 			}
-			if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c >= 0x80 {
-				host.WriteByte(c)
-				i++
-				continue
+			switch {
+			case c >= 'A' && c <= 'Z':
+				c += 'a' - 'A'
+				numeric = false
+			case c >= 'a' && c <= 'z' || c == '-' || c == '_':
+				numeric = false
+			case c >= '0' && c <= '9' || c == '.':
+			case c >= 0x80:
+				nonASCII, numeric = true, false
+			default:
+				goto hostDone
 			}
-			break
+			buf = append(buf, c)
+			i++
 		}
-	}
-	h := strings.ToLower(strings.TrimRight(host.String(), "."))
-	if !utf8.ValidString(h) || len(h) > 253 {
-		return URL{}, i, false
+	hostDone:
+		for len(buf) > hs && buf[len(buf)-1] == '.' {
+			buf = buf[:len(buf)-1]
+		}
+		if nonASCII {
+			if !utf8.Valid(buf[hs:]) {
+				return buf, 0, 0, i, false
+			}
+			buf = append(buf[:hs], strings.ToLower(string(buf[hs:]))...)
+		}
+		he = len(buf)
+		h := buf[hs:he]
+		if len(h) == 0 || len(h) > 253 {
+			return buf, 0, 0, i, false
+		}
+		if a, err := parseNumeric(numeric, h); err == nil {
+			buf = a.AppendTo(buf[:hs])
+			he = len(buf)
+		} else if bytes.IndexByte(h, '.') < 0 || bytes.Contains(h, []byte("..")) || h[0] == '.' {
+			return buf, 0, 0, i, false
+		}
 	}
 	rest := i
 	for rest < len(body) && rest-start < maxLen && isURLChar(body[rest]) && body[rest] != ')' && body[rest] != ']' {
 		rest++
 	}
-	if h == "" {
-		return URL{}, rest, false
-	}
-	if a, err := netip.ParseAddr(h); err == nil {
-		h = a.Unmap().String()
-	} else if !strings.Contains(h, ".") || strings.Contains(h, "..") || h[0] == '.' {
-		return URL{}, rest, false
-	}
-	text := scheme + "://" + hostForText(h) + string(body[i:rest])
-	return URL{Text: text, Host: h}, rest, true
+	return append(buf, body[i:rest]...), hs, he, rest, true
 }
 
-func hostForText(h string) string {
-	if strings.Contains(h, ":") {
-		return "[" + h + "]"
+var errNotNumeric = errors.New("not numeric")
+
+// parseNumeric parses h as an IPv4 address if numeric (digits and dots
+// only), without the cost of a parse error for names.
+func parseNumeric(numeric bool, h []byte) (netip.Addr, error) {
+	if !numeric {
+		return netip.Addr{}, errNotNumeric
 	}
-	return h
+	return netip.ParseAddr(string(h))
 }
 
 func hasDotObfuscation(body []byte, i int) bool { return dotObfuscation(body, i) > 0 }
