@@ -43,15 +43,51 @@
 //
 // All zones asked for one item are queried concurrently under one
 // deadline (Checker.Timeout), so a check takes about as long as the
-// slowest list. A list that fails is reported in Outcome.Errors and the
-// others still count; the verdict is Unknown only when the failed lists
-// could have raised the score to the threshold. Answers are cached by the
-// resolver (resolver.Cache), not here.
+// slowest list. A list that fails (SERVFAIL, timeout, error code) is
+// reported in Outcome.Errors and the others still count; the verdict is
+// Unknown only when the failed lists could have raised the score to the
+// threshold. Answers are cached by the resolver (resolver.Cache), not
+// here: when the resolver reports every answer as cached
+// (*resolver.Resolver.Cached), the lookups are made inline, without
+// goroutines, and a check allocates twice (the query names, the hits).
 //
-// SelfTest checks a list's RFC 5782 §5 test entries.
+// SelfTest checks a list's RFC 5782 §5 test entries; run it
+// periodically as a health check.
 //
-// ReceivedIPs and Extractor find what to check in a message: the relay
-// addresses of Received fields and the URLs of text and HTML bodies.
+// ReceivedParser and Extractor find what to check in a message: the
+// relay addresses of Received fields (RFC 5321 §4.4), skipping private
+// and trusted hops, and the URLs of decoded text and HTML bodies
+// (RFC 3986 authority syntax), with common obfuscations undone.
+// Registrable gives the domain a domain list is asked about.
+//
+// # Standards
+//
+//   - RFC 5782 §2.1 (IPv4 reversed octets, 127.0.0.0/8 answers, TXT
+//     reasons), §2.3 (domain lists), §2.4 (IPv6 nibbles), §5 (test
+//     entries 127.0.0.2 / 127.0.0.1, TEST / INVALID).
+//   - Postfix postconf(5): postscreen_dnsbl_sites (syntax and weights),
+//     postscreen_dnsbl_threshold, postscreen_dnsbl_allowlist_threshold,
+//     postscreen_dnsbl_timeout.
+//   - Spamhaus return codes 127.255.255.252–255 (typo, public resolver,
+//     rate limit) and HBL digest labels; SURBL/rspamd bitmask codes.
+//   - RFC 5321 §4.4 (Received trace fields), RFC 3986 §3.2 (URL
+//     authority), public suffix list (golang.org/x/net/publicsuffix).
+//
+// # Limits
+//
+// Each limit has a default, a field to change it and an error:
+// Checker.MaxZones (32 distinct zones per item, ErrTooManyZones),
+// Checker.MaxAnswers (32 addresses per answer, ErrTooManyAnswers as the
+// list's error), Checker.Timeout (10 s for all zones of one item; a zone
+// still out is a timeout error), ReceivedParser.MaxFields (100,
+// ErrTooManyReceived), Extractor.MaxURLs (1000, ErrTooManyURLs) and
+// Extractor.MaxURLLen (2048 octets after the host: the URL is cut, no
+// error). Weights are bounded to ±1,000,000 by ParseList (ErrSyntax).
+//
+// # Concurrency
+//
+// Checker, ReceivedParser and Extractor hold no state: once their fields
+// are set they are safe for concurrent use by multiple goroutines.
 //
 // # Divergences
 //
@@ -60,6 +96,12 @@
 //     misconfigured list.
 //   - Weights are integers, as in postscreen (rspamd uses reals).
 //   - A weight of 0 cannot be configured: the zero Weight means 1.
+//   - An address list's digest is of the address lower-cased, with no
+//     provider-specific folding (Gmail dots, +tags); fold before
+//     CheckAddress if a list wants it.
+//   - URLs are found by scanning, not by parsing HTML: a URL split by
+//     markup or encoded beyond the obfuscations listed in Extractor is
+//     missed; text that only looks like a URL may be found.
 //
 // # Usage
 //
@@ -69,4 +111,17 @@
 //	if err == nil && o.Verdict == rbl.Listed {
 //		// reject: o.Hits say why
 //	}
+//
+//	// URIBL on the body's URLs, and an attachment hash list.
+//	uri := &rbl.Checker{Resolver: r, Lists: []rbl.List{
+//		{Zone: "dbl.spamhaus.org", Kind: rbl.KindDomain, Filter: dblCodes, ErrorCodes: dblErrors},
+//		{Zone: "multi.surbl.org", Kind: rbl.KindDomain, Filter: rbl.BitsFilter(8 | 16 | 64)},
+//	}}
+//	urls, _ := (&rbl.Extractor{}).URLs(decodedBody)
+//	for _, u := range urls {
+//		o, err := uri.CheckDomain(ctx, u.Host)
+//		...
+//	}
+//	hbl := &rbl.Checker{Resolver: r, Lists: []rbl.List{{Zone: key + "._file.hbl.dq.spamhaus.net", Kind: rbl.KindHash}}}
+//	o, err = hbl.CheckHash(ctx, attachment)
 package rbl
