@@ -122,6 +122,6 @@
 //		o, err := uri.CheckDomain(ctx, u.Host)
 //		...
 //	}
-//	hbl := &rbl.Checker{Resolver: r, Lists: []rbl.List{{Zone: key + "._file.hbl.dq.spamhaus.net", Kind: rbl.KindHash}}}
+//	hbl := &rbl.Checker{Resolver: r, Lists: []rbl.List{{Zone: "_file.hashes.example", Kind: rbl.KindHash}}}
 //	o, err = hbl.CheckHash(ctx, attachment)
 package rbl
