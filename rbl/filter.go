@@ -74,6 +74,31 @@ func (f Filter) IsZero() bool { return !f.pattern && f.mask == 0 }
 // Filter.
 func BitsFilter(mask uint32) Filter { return Filter{mask: mask} }
 
+// CodeRange returns the filter 127.0.0.[lo..hi], the usual form of a
+// list's return codes: CodeRange(2, 11) is postscreen's
+// "127.0.0.[2..11]" (Spamhaus ZEN's SBL, CSS, XBL and PBL codes). lo
+// greater than hi gives a filter that matches nothing.
+func CodeRange(lo, hi byte) Filter {
+	f := Filter{pattern: true}
+	f.octets[0].add(127, 127)
+	f.octets[1].add(0, 0)
+	f.octets[2].add(0, 0)
+	if lo <= hi {
+		f.octets[3].add(int(lo), int(hi))
+	}
+	return f
+}
+
+// MustParseFilter is ParseFilter for filters written in the program,
+// such as package-level configuration; it panics if s does not parse.
+func MustParseFilter(s string) Filter {
+	f, err := ParseFilter(s)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
 // Match reports whether the answer code passes f. It does not check that
 // code is a listing; the Checker does that first.
 func (f Filter) Match(code netip.Addr) bool {

@@ -109,3 +109,38 @@ func TestFilterMatch(t *testing.T) {
 		})
 	}
 }
+
+// TestGoConfigForm checks that the Go constructors give the same
+// filters as the postscreen syntax.
+func TestGoConfigForm(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		got  Filter
+		want string
+	}{
+		{"CodeRange(2,11)", CodeRange(2, 11), "127.0.0.[2..11]"},
+		{"CodeRange(2,2)", CodeRange(2, 2), "127.0.0.2"},
+		{"BitsFilter(8)", BitsFilter(8), "&8"},
+		{"BitsFilter(0x100)", BitsFilter(0x100), "&0.0.1.0"},
+		{"MustParseFilter", MustParseFilter("127.0.[0..255].[1..3]"), "127.0.[0..255].[1..3]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, err := ParseFilter(tc.want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.got != want || tc.got.String() != tc.want {
+				t.Errorf("%s = %q, want %q", tc.name, tc.got, tc.want)
+			}
+		})
+	}
+	if f := CodeRange(5, 4); f.Match(netip.MustParseAddr("127.0.0.4")) || f.Match(netip.MustParseAddr("127.0.0.5")) {
+		t.Errorf("CodeRange(5, 4) = %q matches, want nothing", f)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Errorf("MustParseFilter(\"127.0.0\") did not panic")
+		}
+	}()
+	MustParseFilter("127.0.0")
+}
