@@ -219,6 +219,14 @@ func (c *Checker) CheckHash(ctx context.Context, content []byte) (Outcome, error
 	return c.check(ctx, KindHash, &item{content: content})
 }
 
+// CheckSHA256 checks content known by its SHA-256 digest (as a MIME
+// scanner reports it) against the KindHash lists whose Digest is
+// SHA-256 based; lists of other digests are not asked (ErrNoLists if
+// none is left).
+func (c *Checker) CheckSHA256(ctx context.Context, sum [32]byte) (Outcome, error) {
+	return c.check(ctx, KindHash, &item{sum: &sum})
+}
+
 // SelfTest checks that list answers its RFC 5782 §5 test entries: for IP
 // lists 127.0.0.2 listed and 127.0.0.1 not; for
 // domain lists TEST listed and INVALID not. Hash lists have no test

@@ -2,6 +2,7 @@ package rbl
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -174,5 +175,35 @@ func TestCheckHashAndAddress(t *testing.T) {
 	}
 	if _, err := c.CheckAddress(context.Background(), "no-at-sign"); !errors.Is(err, ErrInvalidDomain) {
 		t.Errorf("CheckAddress(no-at-sign) = %v, want ErrInvalidDomain", err)
+	}
+}
+
+// TestCheckSHA256: content known by its SHA-256 (attachment digests
+// from a MIME scanner) is asked of the SHA-256 hash lists only.
+func TestCheckSHA256(t *testing.T) {
+	srv := newServer(t)
+	payload := []byte("PK\x03\x04 invoice.docm with a macro")
+	label, _ := SHA256Base32.Label(payload)
+	if err := srv.Add(label + "._file.hbl.test. 300 IN A 127.0.3.10"); err != nil {
+		t.Fatal(err)
+	}
+	c := &Checker{Resolver: srv.Resolver(), Lists: []List{
+		{Zone: "_file.hbl.test", Kind: KindHash, Weight: 5},
+		{Zone: "md5.hashes.test", Kind: KindHash, Digest: MD5Hex},
+	}}
+	sum := sha256.Sum256(payload)
+	o, err := c.CheckSHA256(context.Background(), sum)
+	if err != nil || o.Verdict != Listed || o.Item != label || o.Score != 5 {
+		t.Errorf("CheckSHA256(%x) = %s, %v, want listed %s score 5", sum, o, err, label)
+	}
+	if n := len(srv.Queries()); n != 1 {
+		t.Errorf("CheckSHA256 made %d queries, want 1 (the MD5 list cannot be asked)", n)
+	}
+	if o, err := c.CheckHash(context.Background(), payload); err != nil || o.Verdict != Listed || o.Score != 5 {
+		t.Errorf("CheckHash(payload) = %s, %v, want listed score 5 like CheckSHA256", o, err)
+	}
+	md5Only := &Checker{Resolver: srv.Resolver(), Lists: c.Lists[1:]}
+	if _, err := md5Only.CheckSHA256(context.Background(), sum); !errors.Is(err, ErrNoLists) {
+		t.Errorf("CheckSHA256 with only an MD5 list = %v, want ErrNoLists", err)
 	}
 }

@@ -66,19 +66,15 @@ func (d Digest) Label(item []byte) (string, error) {
 	return string(b), nil
 }
 
+// isSHA256 reports whether d is computed from the SHA-256 of the item.
+func (d Digest) isSHA256() bool { return d == "" || d == SHA256Base32 }
+
 // appendLabel appends the query label of item under d to buf.
 func (d Digest) appendLabel(buf []byte, item []byte) ([]byte, error) {
+	if d.isSHA256() {
+		return d.appendSHA256(buf, sha256.Sum256(item)), nil
+	}
 	switch d {
-	case SHA256Base32, "":
-		sum := sha256.Sum256(item)
-		n := len(buf)
-		buf = b32.AppendEncode(buf, sum[:])
-		for i := n; i < len(buf); i++ {
-			if c := buf[i]; 'A' <= c && c <= 'Z' {
-				buf[i] = c + 'a' - 'A'
-			}
-		}
-		return buf, nil
 	case SHA1Hex:
 		sum := sha1.Sum(item)
 		return hex.AppendEncode(buf, sum[:]), nil
@@ -87,6 +83,19 @@ func (d Digest) appendLabel(buf []byte, item []byte) ([]byte, error) {
 		return hex.AppendEncode(buf, sum[:]), nil
 	}
 	return buf, fmt.Errorf("%w: unknown digest %q", ErrSyntax, string(d))
+}
+
+// appendSHA256 appends the label of a SHA-256 digest under d, one of the
+// SHA-256 digests.
+func (d Digest) appendSHA256(buf []byte, sum [32]byte) []byte {
+	n := len(buf)
+	buf = b32.AppendEncode(buf, sum[:])
+	for i := n; i < len(buf); i++ {
+		if c := buf[i]; 'A' <= c && c <= 'Z' {
+			buf[i] = c + 'a' - 'A'
+		}
+	}
+	return buf
 }
 
 // List is one entry of a Checker's configuration: a DNS list zone, the

@@ -33,8 +33,13 @@ type item struct {
 	host    string // A-labels, lower case
 	reg     string // host's registrable domain, if regErr is nil
 	regErr  error
-	content []byte // KindAddress and KindHash
+	content []byte    // KindAddress and KindHash
+	sum     *[32]byte // KindHash by its SHA-256 (CheckSHA256)
 }
+
+// accepts reports whether l can be asked about it: with only a SHA-256
+// sum, lists whose digest is computed from it.
+func (it *item) accepts(l *List) bool { return it.sum == nil || l.Digest.isSHA256() }
 
 // appendText appends the item as reported in Outcome.Item: the address,
 // the registrable domain (the host if it has none); nothing for content,
@@ -54,6 +59,8 @@ func (it *item) appendQuery(buf []byte, l *List) ([]byte, error) {
 	switch {
 	case it.ip.IsValid():
 		return appendQuery(buf, it.ip, l.Zone), nil
+	case it.sum != nil:
+		buf = l.Digest.appendSHA256(buf, *it.sum)
 	case it.content != nil:
 		var err error
 		if buf, err = l.Digest.appendLabel(buf, it.content); err != nil {
@@ -86,7 +93,7 @@ func (c *Checker) check(ctx context.Context, kind Kind, it *item) (Outcome, erro
 	zones := zbuf[:0]
 	for i := range c.Lists {
 		l := &c.Lists[i]
-		if l.kind() != kind {
+		if l.kind() != kind || !it.accepts(l) {
 			continue
 		}
 		dup := false
