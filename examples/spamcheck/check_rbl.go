@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 
+	"github.com/spamkit/spamkit/mime"
 	"github.com/spamkit/spamkit/rbl"
 )
 
@@ -17,10 +19,19 @@ const (
 	demoURILists = "multi.uribl.example=&8*3"
 )
 
+// The demo's hash lists (Spamhaus HBL style): sender addresses and
+// attachment contents by SHA-256 in base32, codes 127.0.3.x.
+var demoHashLists = []rbl.List{
+	{Zone: "_email.hbl.example", Kind: rbl.KindAddress, Filter: rbl.MustParseFilter("127.0.3.[0..255]"), Weight: 3},
+	{Zone: "_file.hbl.example", Kind: rbl.KindHash, Filter: rbl.MustParseFilter("127.0.3.[0..255]"), Weight: 3},
+}
+
 // checkRBL checks the client address against the DNSBL and DNSWL
 // (postscreen scoring: listed at 3, allowlisted at -1 or below), the
-// other relays of the Received fields likewise, and the domains of the
-// body's URLs against the URIBL.
+// other relays of the Received fields likewise, the domains of the
+// body's URLs against the URIBL, and the MAIL FROM address and the
+// attachments (by the SHA-256 the MIME scanner computes) against hash
+// lists. Only listed senders and attachments are reported.
 func checkRBL(ctx context.Context, e *env, in *input) ([]string, error) {
 	ipLists, err := rbl.ParseLists(demoIPLists)
 	if err != nil {
@@ -68,6 +79,29 @@ func checkRBL(ctx context.Context, e *env, in *input) ([]string, error) {
 			continue
 		}
 		lines = append(lines, fmt.Sprintf("uri %s", o))
+	}
+	hbl := &rbl.Checker{Resolver: e.Resolver, Lists: demoHashLists, Threshold: 3}
+	if in.MailFrom != "" {
+		if o, err := hbl.CheckAddress(ctx, in.MailFrom); err == nil && o.Verdict != rbl.Clean {
+			lines = append(lines, fmt.Sprintf("sender <%s> %s score %d %v", in.MailFrom, o.Verdict, o.Score, o.Hits))
+		}
+	}
+	var s mime.Scanner
+	r, err := s.Scan(ctx, in.Message)
+	if err != nil {
+		return lines, err
+	}
+	for _, p := range r.Parts {
+		var sum [32]byte
+		if p.Filename == "" || p.SHA256 == "" {
+			continue
+		}
+		if n, err := hex.Decode(sum[:], []byte(p.SHA256)); err != nil || n != len(sum) {
+			continue
+		}
+		if o, err := hbl.CheckSHA256(ctx, sum); err == nil && o.Verdict != rbl.Clean {
+			lines = append(lines, fmt.Sprintf("attachment %s %s score %d %v", p.Filename, o.Verdict, o.Score, o.Hits))
+		}
 	}
 	return lines, nil
 }
