@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spamkit/spamkit/internal/dnsname"
 	"github.com/spamkit/spamkit/resolver"
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
@@ -193,7 +194,7 @@ func (c *Checker) CheckDomain(ctx context.Context, host string) (Outcome, error)
 		return c.check(ctx, KindDomain, &item{ip: ip})
 	}
 	ascii, err := idna.Lookup.ToASCII(host)
-	if err != nil || !validZone(ascii) {
+	if err != nil || !dnsname.Plausible(ascii) {
 		return Outcome{Verdict: Unknown, Item: host}, fmt.Errorf("%w: %q", ErrInvalidDomain, host)
 	}
 	ascii = strings.ToLower(ascii)
@@ -232,7 +233,7 @@ func (c *Checker) CheckSHA256(ctx context.Context, sum [32]byte) (Outcome, error
 // domain lists TEST listed and INVALID not. Hash lists have no test
 // entries: SelfTest returns ErrSelfTest for them.
 func SelfTest(ctx context.Context, r Resolver, list List) error {
-	if !validZone(list.Zone) {
+	if !dnsname.Plausible(list.Zone) {
 		return fmt.Errorf("%w: bad zone %q", ErrSyntax, list.Zone)
 	}
 	var listed, unlisted string

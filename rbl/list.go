@@ -10,6 +10,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/spamkit/spamkit/internal/dnsname"
 )
 
 // Kind is what a list is keyed by.
@@ -202,7 +204,7 @@ func ParseList(s string) (List, error) {
 		}
 		l.Filter = f
 	}
-	if !validZone(zone) {
+	if !dnsname.Plausible(zone) {
 		return List{}, fmt.Errorf("%w: bad zone %q in %q", ErrSyntax, zone, s)
 	}
 	l.Zone = strings.ToLower(strings.TrimSuffix(zone, "."))
@@ -226,27 +228,6 @@ func ParseLists(s string) ([]List, error) {
 		lists = append(lists, l)
 	}
 	return lists, nil
-}
-
-// validZone reports whether s is a plausible list zone: at least two
-// labels of letters, digits, '-' and '_', each 1–63 octets, 253 in all.
-func validZone(s string) bool {
-	s = strings.TrimSuffix(s, ".")
-	if len(s) == 0 || len(s) > 253 || !strings.Contains(s, ".") {
-		return false
-	}
-	for label := range strings.SplitSeq(s, ".") {
-		if len(label) == 0 || len(label) > 63 {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 const hexDigits = "0123456789abcdef"

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/spamkit/spamkit/internal/dnsname"
 	"github.com/spamkit/spamkit/resolver"
 )
 
@@ -135,7 +136,7 @@ func (c *Checker) FCrDNS(ctx context.Context, ip netip.Addr) FCrDNSResult {
 		names = names[:c.maxNames()]
 	}
 	for _, name := range names {
-		if !validDomain(name) {
+		if !dnsname.HostName(name) {
 			continue
 		}
 		addrs, err := c.Resolver.LookupNetIP(ctx, network, name+".")
@@ -163,27 +164,4 @@ func (c *Checker) FCrDNS(ctx context.Context, ip netip.Addr) FCrDNSResult {
 		r.Verdict, r.Err = FCrDNSMismatch, limitErr
 	}
 	return r
-}
-
-// validDomain reports whether s is a syntactically valid host name of at
-// least two labels (letters, digits, hyphens, and underscores as found in
-// the wild), 253 octets at most, labels of 1–63 octets not starting or
-// ending with a hyphen (RFC 1123 §2.1).
-func validDomain(s string) bool {
-	s = strings.TrimSuffix(s, ".")
-	if len(s) == 0 || len(s) > 253 || !strings.Contains(s, ".") {
-		return false
-	}
-	for label := range strings.SplitSeq(s, ".") {
-		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spamkit/spamkit/internal/dnsname"
 )
 
 // FuzzGeneric checks the S25R and embedded-address matcher on arbitrary
@@ -98,7 +100,7 @@ func FuzzCheckHELO(f *testing.F) {
 		arg := strings.TrimSpace(helo)
 		switch res.Verdict {
 		case HELOResolves, HELOUnresolvable, HELOTempError:
-			if !validDomain(strings.TrimSuffix(arg, ".")) {
+			if !dnsname.HostName(strings.TrimSuffix(arg, ".")) {
 				t.Fatalf("CheckHELO(%q) = %s: looked up an invalid name", helo, res)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/spamkit/spamkit/internal/dnsname"
 	"github.com/spamkit/spamkit/resolver"
 )
 
@@ -110,7 +111,7 @@ func (c *Checker) CheckHELO(ctx context.Context, helo string, client netip.Addr)
 	name := strings.TrimSuffix(arg, ".")
 	// RFC 5321 §2.3.5: a domain name in HELO is fully qualified; a
 	// single label is not.
-	if !validDomain(name) {
+	if !dnsname.HostName(name) {
 		r.Verdict, r.Err = HELOInvalid, fmt.Errorf("%w: %q is not a fully qualified domain name", ErrSyntax, helo)
 		return r
 	}
