@@ -204,7 +204,7 @@ func (r *Record) String() string {
 	if r.ReportFormat != "" && r.ReportFormat != "afrf" {
 		add("rf", r.ReportFormat)
 	}
-	if r.ReportInterval != 0 && r.ReportInterval != 24*time.Hour {
+	if r.ReportInterval != 24*time.Hour {
 		add("ri", strconv.FormatInt(int64(r.ReportInterval/time.Second), 10))
 	}
 	return b.String()
