@@ -150,8 +150,7 @@ func receivedFrom(v string) (netip.Addr, bool) {
 			tok := clause[tokStart:i]
 			tok = strings.TrimPrefix(strings.TrimPrefix(tok, "IPv6:"), "ipv6:")
 			tok = strings.TrimRight(tok, ".:")
-			if a, err := netip.ParseAddr(tok); err == nil && a.Zone() == "" {
-				a = a.Unmap()
+			if a, ok := parseAddrToken(tok); ok {
 				if depth > 0 && !best.IsValid() {
 					best = a
 				}
@@ -174,6 +173,35 @@ func receivedFrom(v string) (netip.Addr, bool) {
 		return best, true
 	}
 	return first, first.IsValid()
+}
+
+// parseAddrToken parses tok as an IP address without zone, unmapped.
+// Words such as "by" or "face" are not parsed (a parse error costs an
+// allocation).
+func parseAddrToken(tok string) (netip.Addr, bool) {
+	if !maybeAddr(tok) {
+		return netip.Addr{}, false
+	}
+	a, err := netip.ParseAddr(tok)
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
+}
+
+// maybeAddr reports whether tok may be an IP address: a digit and a
+// '.' or ':'.
+func maybeAddr(tok string) bool {
+	digit, sep := false, false
+	for i := 0; i < len(tok); i++ {
+		switch c := tok[i]; {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c == '.' || c == ':':
+			sep = true
+		}
+	}
+	return digit && sep
 }
 
 // isAddrChar reports whether c may be part of an IP address token,
