@@ -169,10 +169,11 @@ func (c *Checker) maxAnswers() int {
 	return c.MaxAnswers
 }
 
-// CheckIP checks ip against the KindIP lists (RFC 5782 §2.1, §2.4).
-// List failures are in Outcome.Errors; the error is for input or
-// configuration that prevents the check (ErrInvalidIP, ErrNoLists,
-// ErrTooManyZones).
+// CheckIP checks ip against the KindIP lists (RFC 5782 §2.1, §2.4),
+// except those with NoIPv6 (NoIPv4) for an IPv6 (IPv4) address. List
+// failures are in Outcome.Errors; the error is for input or
+// configuration that prevents the check (ErrInvalidIP, ErrNoLists when
+// no list is left to ask, ErrTooManyZones).
 func (c *Checker) CheckIP(ctx context.Context, ip netip.Addr) (Outcome, error) {
 	if !ip.IsValid() {
 		return Outcome{Verdict: Unknown}, ErrInvalidIP

@@ -320,3 +320,44 @@ func TestZonesQueriedConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// TestAddressFamilies: a list marked NoIPv6 (NoIPv4) is not asked about
+// IPv6 (IPv4) addresses; with no list left, ErrNoLists.
+func TestAddressFamilies(t *testing.T) {
+	srv := newServer(t)
+	lists := mustLists(t, "zen.test=127.0.0.3*2 bl.test")
+	lists[1].NoIPv6 = true
+	c := &Checker{Resolver: srv.Resolver(), Lists: lists}
+	v6 := netip.MustParseAddr("2001:db8::1")
+	if o, err := c.CheckIP(context.Background(), v6); err != nil || o.Verdict != Listed || o.Score != 2 {
+		t.Errorf("CheckIP(%s) = %s, %v, want listed score 2", v6, o, err)
+	}
+	for _, q := range srv.Queries() {
+		if strings.HasSuffix(q.Name, ".bl.test.") {
+			t.Errorf("CheckIP(%s) asked %s of the IPv4-only bl.test", v6, q)
+		}
+	}
+	v4only := &Checker{Resolver: srv.Resolver(), Lists: lists[1:]}
+	if _, err := v4only.CheckIP(context.Background(), v6); !errors.Is(err, ErrNoLists) {
+		t.Errorf("CheckIP(%s) with only an IPv4 list = %v, want ErrNoLists", v6, err)
+	}
+	lists[0].NoIPv4 = true
+	if o, err := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.1")); err != nil || o.Score != 1 || len(o.Hits) != 1 || o.Hits[0].List != "bl.test" {
+		t.Errorf("CheckIP(192.0.2.1) with zen.test IPv6-only = %s, %v, want bl.test's hit only", o, err)
+	}
+}
+
+// TestAddressFamilyPerEntry: entries of one zone differ by family; only
+// those for the address's family count.
+func TestAddressFamilyPerEntry(t *testing.T) {
+	srv := newServer(t)
+	lists := mustLists(t, "zen.test=127.0.0.[2..3]*2 zen.test=127.0.0.[2..3]*5")
+	lists[1].NoIPv6 = true
+	c := &Checker{Resolver: srv.Resolver(), Lists: lists}
+	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("2001:db8::1")); o.Score != 2 {
+		t.Errorf("CheckIP(2001:db8::1) = %s, want score 2 (the IPv4-only entry not counted)", o)
+	}
+	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.1")); o.Score != 7 {
+		t.Errorf("CheckIP(192.0.2.1) = %s, want score 7", o)
+	}
+}

@@ -132,8 +132,14 @@ type List struct {
 	// domain, for KindDomain lists that list host names.
 	FullHost bool
 	// Digest is how KindAddress and KindHash items become labels. If
-	// empty, SHA256Base32.
+	// empty, SHA256Base32. Entries of one zone share the first entry's
+	// Digest.
 	Digest Digest
+	// NoIPv6 and NoIPv4 say that the list has no entries for that
+	// address family, so that it is not asked about such addresses
+	// (rspamd's ipv6/ipv4 = false, maddy's client_ipv6 no): many lists
+	// are IPv4-only. If both are false, every address is asked.
+	NoIPv6, NoIPv4 bool
 }
 
 func (l *List) kind() Kind {

@@ -37,9 +37,20 @@ type item struct {
 	sum     *[32]byte // KindHash by its SHA-256 (CheckSHA256)
 }
 
-// accepts reports whether l can be asked about it: with only a SHA-256
-// sum, lists whose digest is computed from it.
-func (it *item) accepts(l *List) bool { return it.sum == nil || l.Digest.isSHA256() }
+// accepts reports whether l can be asked about it: an address of a
+// family the list has entries for; with only a SHA-256 sum, lists whose
+// digest is computed from it.
+func (it *item) accepts(l *List) bool {
+	switch {
+	case it.ip.Is4():
+		return !l.NoIPv4
+	case it.ip.Is6():
+		return !l.NoIPv6
+	case it.sum != nil:
+		return l.Digest.isSHA256()
+	}
+	return true
+}
 
 // appendText appends the item as reported in Outcome.Item: the address,
 // the registrable domain (the host if it has none); nothing for content,
@@ -175,7 +186,7 @@ func (c *Checker) check(ctx context.Context, kind Kind, it *item) (Outcome, erro
 	} else {
 		c.fanOut(ctx, zones, queries, results, false)
 	}
-	c.score(&out, zones, queries, results)
+	c.score(&out, it, zones, queries, results)
 	return out, nil
 }
 
@@ -345,7 +356,7 @@ func (c *Checker) zoneErr(first int, addrs []netip.Addr) error {
 // score adds each zone's matching entries to out, then sets the verdict.
 // As in postscreen, each entry adds its weight once when any answer
 // matches its filter, and the same zone may have several entries.
-func (c *Checker) score(out *Outcome, zones []int, queries []string, results []zoneResult) {
+func (c *Checker) score(out *Outcome, it *item, zones []int, queries []string, results []zoneResult) {
 	potential := 0 // positive weight the failed zones could have added
 	for zi, first := range zones {
 		r := &results[zi]
@@ -362,7 +373,7 @@ func (c *Checker) score(out *Outcome, zones []int, queries []string, results []z
 		}
 		for i := first; i < len(c.Lists); i++ {
 			l := &c.Lists[i]
-			if l.kind() != kind || !strings.EqualFold(l.Zone, zone) {
+			if l.kind() != kind || !strings.EqualFold(l.Zone, zone) || !it.accepts(l) {
 				continue
 			}
 			if err != nil {
