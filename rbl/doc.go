@@ -26,7 +26,14 @@
 //
 // Beyond postscreen, a filter may be a bitmask (`multi.surbl.org=&8`, as
 // rspamd's returnbits), entries may be domain, address or hash lists
-// (Kind), and List.Reason fetches the TXT record of a hit (RFC 5782 §2.1).
+// (Kind) or lists of one address family (NoIPv6, NoIPv4), and
+// List.Reason fetches the TXT record of a hit (RFC 5782 §2.1).
+//
+// Lists may also be written in Go, without the postscreen syntax:
+//
+//	rbl.List{Zone: "zen.spamhaus.org", Filter: rbl.CodeRange(2, 11), Weight: 3, Reason: true}
+//	rbl.List{Zone: "multi.surbl.org", Kind: rbl.KindDomain, Filter: rbl.BitsFilter(8 | 64)}
+//	rbl.List{Zone: "list.dnswl.org", Filter: rbl.MustParseFilter("127.0.[0..255].[1..3]"), Weight: -2}
 //
 // # Query names and answers
 //
