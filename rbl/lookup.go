@@ -167,7 +167,9 @@ func (c *Checker) check(ctx context.Context, kind Kind, it *item) (Outcome, erro
 	results = results[:len(zones)]
 	tr, typed := c.Resolver.(typedResolver)
 	if cr, ok := c.Resolver.(cachedResolver); ok && typed && allCached(cr, queries, dns.TypeA) {
-		// Fast path: every answer is in the cache.
+		// Fast path: every answer is in the cache. (An entry that expires
+		// between Cached and the lookup is fetched inline, bounded by the
+		// resolver's own timeout rather than Checker.Timeout.)
 		pending := false
 		for i, z := range zones {
 			results[i] = c.lookupA(ctx, tr, z, queries[i])
