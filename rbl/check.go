@@ -144,6 +144,12 @@ type Checker struct {
 	// MaxAnswers bounds the addresses taken from one answer. If zero,
 	// 32; more make that list's error ErrTooManyAnswers.
 	MaxAnswers int
+	// MaxItems bounds the distinct items CheckDomains checks. If zero,
+	// 100; more give ErrTooManyItems with the outcomes of the first.
+	MaxItems int
+	// MaxParallel bounds the items CheckDomains checks at a time. If
+	// zero, 16.
+	MaxParallel int
 	// Trace, if set, is called with each query and its answer.
 	Trace func(format string, args ...any)
 }
@@ -188,19 +194,27 @@ func (c *Checker) CheckIP(ctx context.Context, ip netip.Addr) (Outcome, error) {
 // ("192.0.2.1", "[192.0.2.1]", "[IPv6:2001:db8::1]") is looked up reversed
 // like an IP. Internationalised names are converted to A-labels.
 func (c *Checker) CheckDomain(ctx context.Context, host string) (Outcome, error) {
+	it, err := domainItem(host)
+	if err != nil {
+		return Outcome{Verdict: Unknown, Item: host}, err
+	}
+	return c.check(ctx, KindDomain, &it)
+}
+
+// domainItem makes the item of a host for the domain lists.
+func domainItem(host string) (item, error) {
 	host = strings.TrimSuffix(strings.TrimSpace(host), ".")
 	lit := strings.TrimPrefix(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), "IPv6:")
 	if ip, err := netip.ParseAddr(lit); err == nil && ip.Zone() == "" {
-		ip = ip.Unmap()
-		return c.check(ctx, KindDomain, &item{ip: ip})
+		return item{ip: ip.Unmap()}, nil
 	}
 	ascii, err := idna.Lookup.ToASCII(host)
 	if err != nil || !dnsname.Plausible(ascii) {
-		return Outcome{Verdict: Unknown, Item: host}, fmt.Errorf("%w: %q", ErrInvalidDomain, host)
+		return item{}, fmt.Errorf("%w: %q", ErrInvalidDomain, host)
 	}
 	ascii = strings.ToLower(ascii)
 	reg, regErr := publicsuffix.EffectiveTLDPlusOne(ascii)
-	return c.check(ctx, KindDomain, &item{host: ascii, reg: reg, regErr: regErr})
+	return item{host: ascii, reg: reg, regErr: regErr}, nil
 }
 
 // CheckAddress checks an email address against the KindAddress lists:

@@ -16,6 +16,9 @@ var (
 	ErrNoLists = errors.New("rbl: no list of that kind configured")
 	// ErrTooManyZones reports more distinct zones than Checker.MaxZones.
 	ErrTooManyZones = errors.New("rbl: too many distinct zones")
+	// ErrTooManyItems reports more distinct items than Checker.MaxItems
+	// given to CheckDomains; the first MaxItems were checked.
+	ErrTooManyItems = errors.New("rbl: too many items")
 
 	// Input.
 

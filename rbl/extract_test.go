@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/miekg/dns"
 )
 
 func TestExtractURLs(t *testing.T) {
@@ -205,5 +208,68 @@ func TestCheckSHA256(t *testing.T) {
 	md5Only := &Checker{Resolver: srv.Resolver(), Lists: c.Lists[1:]}
 	if _, err := md5Only.CheckSHA256(context.Background(), sum); !errors.Is(err, ErrNoLists) {
 		t.Errorf("CheckSHA256 with only an MD5 list = %v, want ErrNoLists", err)
+	}
+}
+
+// TestCheckDomains: many hosts, each registrable domain asked once, in
+// order of first appearance; invalid hosts skipped; the item limit.
+func TestCheckDomains(t *testing.T) {
+	srv := newServer(t)
+	lists := []List{{Zone: "dbl.test", Kind: KindDomain}, {Zone: "multi.test", Kind: KindDomain, Filter: BitsFilter(8 | 64)}}
+	c := &Checker{Resolver: srv.Resolver(), Lists: lists, MaxParallel: 2}
+	hosts := []string{"www.example.org", "claim-prize.example.net", "a.example.net", "not a host", "co.uk", "192.0.2.1", "cdn.example.com"}
+	outs, err := c.CheckDomains(context.Background(), hosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range outs {
+		got = append(got, fmt.Sprintf("%s %s %d", o.Item, o.Verdict, o.Score))
+	}
+	want := []string{"example.org listed 1", "example.net listed 2", "192.0.2.1 listed 1", "example.com clean 0"}
+	if !slices.Equal(got, want) {
+		t.Errorf("CheckDomains(%q) = %q, want %q", hosts, got, want)
+	}
+	if n := srv.Count("example.net.dbl.test.", dns.TypeA); n != 1 {
+		t.Errorf("queries for example.net.dbl.test = %d, want 1", n)
+	}
+
+	// FullHost: hosts are the items.
+	full := &Checker{Resolver: srv.Resolver(), Lists: []List{{Zone: "dbl.test", Kind: KindDomain, FullHost: true}}}
+	outs, err = full.CheckDomains(context.Background(), []string{"claim-prize.example.net", "a.example.net", "claim-prize.example.net"})
+	if err != nil || len(outs) != 2 || outs[0].Verdict != Listed || outs[1].Verdict != Clean {
+		t.Errorf("CheckDomains with FullHost = %v, %v, want claim-prize listed and a clean", outs, err)
+	}
+
+	c.MaxItems = 2
+	outs, err = c.CheckDomains(context.Background(), hosts)
+	if !errors.Is(err, ErrTooManyItems) || len(outs) != 2 {
+		t.Errorf("CheckDomains with MaxItems 2 = %d outcomes, %v, want 2 and ErrTooManyItems", len(outs), err)
+	}
+	c.MaxItems = 4
+	if _, err := c.CheckDomains(context.Background(), hosts); err != nil {
+		t.Errorf("CheckDomains with MaxItems 4 = %v, want nil", err)
+	}
+	ipOnly := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, "zen.test")}
+	if _, err := ipOnly.CheckDomains(context.Background(), hosts); !errors.Is(err, ErrNoLists) {
+		t.Errorf("CheckDomains with only IP lists = %v, want ErrNoLists", err)
+	}
+}
+
+// TestCheckDomainsConcurrent: four domains on lists answering after
+// 300 ms all answer within a 1 s deadline, which checking them one after
+// another (1.2 s) would exceed.
+func TestCheckDomainsConcurrent(t *testing.T) {
+	srv := newServer(t)
+	srv.SetLatency(300 * time.Millisecond)
+	c := &Checker{Resolver: srv.Resolver(), Lists: []List{{Zone: "dbl.test", Kind: KindDomain}}, Timeout: time.Second}
+	outs, err := c.CheckDomains(context.Background(), []string{"a.example.net", "b.example.org", "c.example.com", "d.example.info"})
+	if err != nil || len(outs) != 4 {
+		t.Fatalf("CheckDomains = %v, %v, want 4 outcomes", outs, err)
+	}
+	for _, o := range outs {
+		if len(o.Errors) != 0 {
+			t.Errorf("CheckDomains outcome %s has errors, want none (domains checked concurrently)", o)
+		}
 	}
 }

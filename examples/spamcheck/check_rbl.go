@@ -67,18 +67,16 @@ func checkRBL(ctx context.Context, e *env, in *input) ([]string, error) {
 		}
 	}
 	urls, _ := (&rbl.Extractor{}).URLs(body)
-	seen := map[string]bool{}
-	for _, u := range urls {
-		d, err := rbl.Registrable(u.Host)
-		if err != nil || seen[d] {
-			continue
-		}
-		seen[d] = true
-		o, err := uribl.CheckDomain(ctx, u.Host)
-		if err != nil {
-			continue
-		}
-		lines = append(lines, fmt.Sprintf("uri %s", o))
+	hosts := make([]string, len(urls))
+	for i, u := range urls {
+		hosts[i] = u.Host
+	}
+	outs, err := uribl.CheckDomains(ctx, hosts)
+	if err != nil {
+		return lines, err
+	}
+	for _, o := range outs {
+		lines = append(lines, "uri "+o.String())
 	}
 	hbl := &rbl.Checker{Resolver: e.Resolver, Lists: demoHashLists, Threshold: 3}
 	if in.MailFrom != "" {
