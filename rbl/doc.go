@@ -84,6 +84,8 @@
 //
 // Each limit has a default, a field to change it and an error:
 // Checker.MaxZones (32 distinct zones per item, ErrTooManyZones),
+// Checker.MaxItems (100 distinct items per CheckDomains call,
+// ErrTooManyItems) and Checker.MaxParallel (16 items at a time),
 // Checker.MaxAnswers (32 addresses per answer, ErrTooManyAnswers as the
 // list's error), Checker.Timeout (10 s for all zones of one item; a zone
 // still out is a timeout error), ReceivedParser.MaxFields (100,
@@ -125,10 +127,11 @@
 //		{Zone: "multi.surbl.org", Kind: rbl.KindDomain, Filter: rbl.BitsFilter(8 | 16 | 64)},
 //	}}
 //	urls, _ := (&rbl.Extractor{}).URLs(decodedBody)
-//	for _, u := range urls {
-//		o, err := uri.CheckDomain(ctx, u.Host)
-//		...
+//	hosts := make([]string, len(urls))
+//	for i, u := range urls {
+//		hosts[i] = u.Host
 //	}
+//	outcomes, err := uri.CheckDomains(ctx, hosts) // each domain once, concurrently
 //	hbl := &rbl.Checker{Resolver: r, Lists: []rbl.List{{Zone: "_file.hashes.example", Kind: rbl.KindHash}}}
 //	o, err = hbl.CheckHash(ctx, attachment)
 package rbl
