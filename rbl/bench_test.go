@@ -83,9 +83,6 @@ func BenchmarkCheckIPWarmParallel(b *testing.B) {
 // one string holding the item and the query names, and one slice for
 // the hits (none for a clean address).
 func TestCheckIPWarmAllocs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("allocation counts: skipped in -short mode")
-	}
 	for _, tc := range warmBenchCases {
 		t.Run(tc.name, func(t *testing.T) {
 			c := warmChecker(t, 10, tc.reason)
