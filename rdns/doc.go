@@ -8,7 +8,8 @@
 //   - FCrDNS: forward-confirmed reverse DNS. The client's PTR names
 //     (RFC 1035 §3.5) are looked up and each name's A or AAAA records
 //     compared with the client address, as in the "iprev" method of
-//     RFC 8601 §3. Verdicts: none, mismatch, confirmed, temperror.
+//     RFC 8601 §3. Verdicts: none, mismatch, confirmed, temperror. The
+//     forward lookups of several names run concurrently.
 //   - Generic: the six published S25R (Selective SMTP Rejection) rules
 //     for generic host names, with an allowlist of domains, and
 //     detection of the client address embedded in the name (dotted,

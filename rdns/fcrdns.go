@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 
 	"github.com/spamkit/spamkit/internal/dnsname"
 	"github.com/spamkit/spamkit/resolver"
@@ -135,11 +136,27 @@ func (c *Checker) FCrDNS(ctx context.Context, ip netip.Addr) FCrDNSResult {
 		limitErr = fmt.Errorf("%w: %d, limit %d", ErrTooManyNames, len(names), c.maxNames())
 		names = names[:c.maxNames()]
 	}
-	for _, name := range names {
+	// The names' addresses, looked up concurrently when there are
+	// several; the first name in PTR order that confirms wins.
+	fwd := make([]forward, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
 		if !dnsname.HostName(name) {
+			fwd[i].skip = true
 			continue
 		}
-		addrs, err := c.Resolver.LookupNetIP(ctx, network, name+".")
+		if len(names) == 1 {
+			fwd[i].addrs, fwd[i].err = c.Resolver.LookupNetIP(ctx, network, name+".")
+			continue
+		}
+		wg.Go(func() { fwd[i].addrs, fwd[i].err = c.Resolver.LookupNetIP(ctx, network, name+".") })
+	}
+	wg.Wait()
+	for i, name := range names {
+		addrs, err := fwd[i].addrs, fwd[i].err
+		if fwd[i].skip {
+			continue
+		}
 		if err != nil {
 			if !resolver.IsNotFound(err) && tempErr == nil {
 				tempErr = fmt.Errorf("%w: %s: %w", ErrDNS, name, err)
@@ -164,4 +181,11 @@ func (c *Checker) FCrDNS(ctx context.Context, ip netip.Addr) FCrDNSResult {
 		r.Verdict, r.Err = FCrDNSMismatch, limitErr
 	}
 	return r
+}
+
+// forward is what the forward lookup of one PTR name found.
+type forward struct {
+	addrs []netip.Addr
+	err   error
+	skip  bool // not a valid host name: not looked up
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
@@ -205,5 +206,21 @@ func TestCheckHELO(t *testing.T) {
 				t.Errorf("CheckHELO(%q, %s) = %s, want %s", tc.helo, tc.client, r, tc.want)
 			}
 		})
+	}
+}
+
+// TestFCrDNSNamesConcurrent: four PTR names on a server answering after
+// 300 ms: the names' lookups run concurrently, so the check ends well
+// within a 1.05 s deadline that five sequential round trips (1.5 s)
+// would exceed; the last name confirms.
+func TestFCrDNSNamesConcurrent(t *testing.T) {
+	srv := newServer(t)
+	srv.SetLatency(300 * time.Millisecond)
+	c := &Checker{Resolver: srv.Resolver()}
+	ctx, cancel := context.WithTimeout(context.Background(), 1050*time.Millisecond)
+	defer cancel()
+	ip := netip.MustParseAddr("198.51.100.52")
+	if r := c.FCrDNS(ctx, ip); r.Verdict != FCrDNSConfirmed || r.Confirmed != "n4.example.net" || len(r.Names) != 4 {
+		t.Errorf("FCrDNS(%s) = %s, want confirmed by n4.example.net of 4 names", ip, r)
 	}
 }
