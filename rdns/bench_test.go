@@ -76,3 +76,14 @@ func BenchmarkCheckHELOWarm(b *testing.B) {
 		})
 	}
 }
+
+// TestGenericAllocs pins Generic on an IPv4 client at no allocation.
+func TestGenericAllocs(t *testing.T) {
+	c := &Checker{GenericAllow: []string{"pool.example.org"}}
+	ip := netip.MustParseAddr("198.51.113.45")
+	for _, name := range []string{"mail.example.com", "198-51-113-45.dyn.example.net", "c633712d.example.net", "cust198051113045.example.net"} {
+		if got := testing.AllocsPerRun(100, func() { c.Generic(name, ip) }); got != 0 {
+			t.Errorf("Generic(%q, %s): %v allocs, want 0", name, ip, got)
+		}
+	}
+}

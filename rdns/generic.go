@@ -128,6 +128,8 @@ func (c *Checker) Generic(name string, ip netip.Addr) GenericResult {
 	return g
 }
 
+const hexDigits = "0123456789abcdef"
+
 // IPForm is a way a host name embeds an IP address.
 type IPForm string
 
@@ -169,7 +171,8 @@ func EmbeddedIP(name string, ip netip.Addr) (IPForm, bool) {
 		v   int
 		sep byte // separator after the run: '.', '-', '_' or 0 (anything else)
 	}
-	var runs []run
+	var rbuf [32]run
+	runs := rbuf[:0]
 	for i := 0; i < len(name); {
 		if name[i] < '0' || name[i] > '9' {
 			i++
@@ -209,10 +212,15 @@ func EmbeddedIP(name string, ip netip.Addr) (IPForm, bool) {
 			return FormReversed, true
 		}
 	}
-	if strings.Contains(name, fmt.Sprintf("%03d%03d%03d%03d", b[0], b[1], b[2], b[3])) {
+	var padded, hexed [12]byte
+	for k, o := range b {
+		padded[3*k], padded[3*k+1], padded[3*k+2] = '0'+o/100, '0'+o/10%10, '0'+o%10
+		hexed[2*k], hexed[2*k+1] = hexDigits[o>>4], hexDigits[o&0xf]
+	}
+	if strings.Contains(name, string(padded[:])) {
 		return FormPadded, true
 	}
-	if strings.Contains(name, fmt.Sprintf("%02x%02x%02x%02x", b[0], b[1], b[2], b[3])) {
+	if strings.Contains(name, string(hexed[:8])) {
 		return FormHex, true
 	}
 	return "", false
