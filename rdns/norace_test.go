@@ -1,0 +1,5 @@
+//go:build !race
+
+package rdns
+
+const raceEnabled = false
