@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"github.com/jhillyerd/enmime/v2"
 	"github.com/spamkit/spamkit/mime"
 	"github.com/spamkit/spamkit/rbl"
 )
@@ -53,9 +54,9 @@ func checkRBL(ctx context.Context, e *env, in *input) ([]string, error) {
 		return nil, err
 	}
 	lines := []string{"client " + o.String()}
-	header, body, _ := bytes.Cut(in.Message, []byte("\n\n"))
+	header, _, _ := bytes.Cut(in.Message, []byte("\n\n"))
 	if i := bytes.Index(in.Message, []byte("\r\n\r\n")); i >= 0 && i < len(header) {
-		header, body = in.Message[:i], in.Message[i+4:]
+		header = in.Message[:i]
 	}
 	relays, _ := (&rbl.ReceivedParser{}).IPs(header)
 	for _, ip := range relays {
@@ -66,10 +67,20 @@ func checkRBL(ctx context.Context, e *env, in *input) ([]string, error) {
 			lines = append(lines, "relay "+o.String())
 		}
 	}
-	urls, _ := (&rbl.Extractor{}).URLs(body)
-	hosts := make([]string, len(urls))
-	for i, u := range urls {
-		hosts[i] = u.Host
+	// The URLs of the decoded text and HTML bodies (transfer encodings
+	// and charsets undone by enmime), each host once.
+	var hosts []string
+	if msg, err := enmime.ReadEnvelope(bytes.NewReader(in.Message)); err == nil {
+		seen := map[string]bool{}
+		for _, text := range []string{msg.Text, msg.HTML} {
+			urls, _ := (&rbl.Extractor{}).URLs([]byte(text))
+			for _, u := range urls {
+				if !seen[u.Host] {
+					seen[u.Host] = true
+					hosts = append(hosts, u.Host)
+				}
+			}
+		}
 	}
 	outs, err := uribl.CheckDomains(ctx, hosts)
 	if err != nil {

@@ -1,8 +1,15 @@
 package main
 
 import (
+	"context"
+	"encoding/base64"
+	"net/netip"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/miekg/dns"
+	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
 // TestDemoRBL checks the rbl check's lines in the demo: legit.eml's
@@ -48,5 +55,39 @@ func TestDemoRBL(t *testing.T) {
 				t.Errorf("demo output for %s has %d rbl lines, want at most 4", tc.sample, n)
 			}
 		})
+	}
+}
+
+// TestRBLDecodedBodies checks that the URIBL sees the URLs of bodies
+// behind a transfer encoding: a base64 HTML part and a quoted-printable
+// text part whose link is split by a soft line break. Neither host is
+// in the raw bytes of the message.
+func TestRBLDecodedBodies(t *testing.T) {
+	zone, err := demoZone("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: zone})
+	html := base64.StdEncoding.EncodeToString([]byte(`<p>Claim <a href="https://claim.example.net/now">here</a></p>`))
+	msg := "From: a@example.org\r\nTo: b@example.org\r\nSubject: s\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/alternative; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+		"Visit http://www.exam=\r\nple.net/x today\r\n" +
+		"--b\r\nContent-Type: text/html; charset=us-ascii\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		html + "\r\n--b--\r\n"
+	if strings.Contains(msg, "example.net") {
+		t.Fatal("test message has the host in clear")
+	}
+	in := &input{Name: "encoded", IP: netip.MustParseAddr("192.0.2.10"), HELO: "mail.example.com", MailFrom: "a@example.org", Message: []byte(msg)}
+	lines, err := checkRBL(context.Background(), &env{Resolver: srv.Resolver()}, in)
+	if err != nil {
+		t.Fatalf("checkRBL() error = %v", err)
+	}
+	want := "uri listed example.net score 3 (multi.uribl.example=127.0.0.8*3)"
+	if !slices.Contains(lines, want) {
+		t.Errorf("checkRBL() = %q, want a line %q", lines, want)
+	}
+	if n := srv.Count("example.net.multi.uribl.example", dns.TypeA); n != 1 {
+		t.Errorf("URIBL asked %d times about example.net, want once (both links share the registrable domain)", n)
 	}
 }
