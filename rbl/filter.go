@@ -76,16 +76,16 @@ func BitsFilter(mask uint32) Filter { return Filter{mask: mask} }
 
 // CodeRange returns the filter 127.0.0.[lo..hi], the usual form of a
 // list's return codes: CodeRange(2, 11) is postscreen's
-// "127.0.0.[2..11]" (Spamhaus ZEN's SBL, CSS, XBL and PBL codes). lo
-// greater than hi gives a filter that matches nothing.
+// "127.0.0.[2..11]" (Spamhaus ZEN's SBL, CSS, XBL and PBL codes). The
+// bounds may come in either order: CodeRange(11, 2) is CodeRange(2, 11),
+// so every CodeRange has a postscreen form that parses back.
 func CodeRange(lo, hi byte) Filter {
+	lo, hi = min(lo, hi), max(lo, hi)
 	f := Filter{pattern: true}
 	f.octets[0].add(127, 127)
 	f.octets[1].add(0, 0)
 	f.octets[2].add(0, 0)
-	if lo <= hi {
-		f.octets[3].add(int(lo), int(hi))
-	}
+	f.octets[3].add(int(lo), int(hi))
 	return f
 }
 
