@@ -80,6 +80,10 @@ type Checker struct {
 	// Trace, if not nil, receives a line for each step of the
 	// evaluation. It must be safe for concurrent use.
 	Trace func(format string, args ...any)
+	// RecordQueries makes every Outcome list the DNS lookups of its
+	// check in Outcome.Queries (for operators' diagnostics, as pyspf's
+	// verbose mode). It costs an allocation or two per check.
+	RecordQueries bool
 
 	mu      sync.RWMutex
 	records map[string]parsed
@@ -207,7 +211,7 @@ func (c *Checker) checkHost(ctx context.Context, ip netip.Addr, domain, sender, 
 	res, d, exp, err := s.checkHost(ctx, domain, true)
 	s.pf.stop()
 	o.Result, o.Problem, o.Explanation = res, err, exp
-	o.Lookups, o.VoidLookups = s.lookups, s.voids
+	o.Lookups, o.VoidLookups, o.Queries = s.lookups, s.voids, s.queries
 	switch {
 	case d != nil:
 		o.Mechanism = d.text
@@ -233,6 +237,7 @@ type state struct {
 	ptrDone                     bool
 	ptrNames                    []string // validated names of ip
 	ptrVoid                     bool
+	queries                     []Query // with Checker.RecordQueries
 }
 
 func (s *state) now() time.Time {
@@ -513,6 +518,9 @@ func (s *state) validatedNames(ctx context.Context) ([]string, bool) {
 	}
 	s.ptrDone = true
 	names, err := s.c.ptr(ctx, s.ip)
+	if s.c.RecordQueries {
+		s.queries = append(s.queries, Query{Type: "PTR", Name: s.ip.String(), Answers: len(names), Err: err})
+	}
 	if notFound, _ := lookupErr(err); notFound {
 		s.ptrVoid = true
 		return nil, true

@@ -77,13 +77,21 @@ func fqdn(name string) string {
 
 // query does one lookup, through the prefetched answer if there is one.
 func (s *state) query(ctx context.Context, q qtype, name string) answer {
+	a, ok := answer{}, false
 	if s.pf != nil {
-		if a, ok := s.pf.wait(ctx, q, name); ok {
-			return a
-		}
+		a, ok = s.pf.wait(ctx, q, name)
 	}
-	return s.c.do(ctx, q, name)
+	if !ok {
+		a = s.c.do(ctx, q, name)
+	}
+	if s.c.RecordQueries {
+		s.queries = append(s.queries, Query{Type: q.String(), Name: name, Answers: a.count(), Err: a.err})
+	}
+	return a
 }
+
+// count returns the number of records of a.
+func (a answer) count() int { return len(a.txt) + len(a.addrs) + len(a.mx) }
 
 // do performs one lookup on the resolver.
 func (c *Checker) do(ctx context.Context, q qtype, name string) answer {

@@ -137,8 +137,8 @@ func FuzzCheckHost(f *testing.F) {
 		if err := srv.Add(rr.String()); err != nil {
 			return
 		}
-		seq := &Checker{Resolver: srv.Resolver(), NoPrefetch: true}
-		par := &Checker{Resolver: srv.Resolver(), PrefetchAfter: -1}
+		seq := &Checker{Resolver: srv.Resolver(), NoPrefetch: true, RecordQueries: true}
+		par := &Checker{Resolver: srv.Resolver(), PrefetchAfter: -1, RecordQueries: true}
 		a := seq.CheckHost(context.Background(), addr, name, "x@"+name, "helo.fuzz.test")
 		b := par.CheckHost(context.Background(), addr, name, "x@"+name, "helo.fuzz.test")
 		if d := sameOutcome(a, b); d != "" {

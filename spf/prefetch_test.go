@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spamkit/spamkit/resolver"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
@@ -26,11 +27,32 @@ func sameOutcome(a, b Outcome) string {
 		a.Lookups != b.Lookups || a.VoidLookups != b.VoidLookups || pa != pb {
 		return fmt.Sprintf("%s (problem %s) != %s (problem %s)", a, pa, b, pb)
 	}
+	if qa, qb := queryList(a.Queries), queryList(b.Queries); qa != qb {
+		return fmt.Sprintf("queries\n%s\n!=\n%s", qa, qb)
+	}
 	return ""
 }
 
+// queryList renders queries with their errors classified (not found,
+// other), as the texts of two timeouts may differ.
+func queryList(qs []Query) string {
+	var b strings.Builder
+	for _, q := range qs {
+		class := "ok"
+		switch {
+		case resolver.IsNotFound(q.Err):
+			class = "not found"
+		case q.Err != nil:
+			class = "error"
+		}
+		fmt.Fprintf(&b, "%s %s %d %s; ", q.Type, q.Name, q.Answers, class)
+	}
+	return b.String()
+}
+
 // TestPrefetchDifferential runs the whole RFC 7208 suite sequentially
-// and with prefetch and requires the same outcomes, counts included.
+// and with prefetch and requires the same outcomes, counts and the list
+// of lookups included.
 func TestPrefetchDifferential(t *testing.T) {
 	for _, sc := range loadSuite(t, filepath.Join("testdata", suiteFile)) {
 		t.Run(sc.Description, func(t *testing.T) {

@@ -86,6 +86,37 @@ type Outcome struct {
 	// VoidLookups is the number of those lookups that found nothing
 	// (NXDOMAIN or no records, §4.6.4).
 	VoidLookups int
+	// Queries lists the DNS lookups the check made, in the order of
+	// evaluation, when Checker.RecordQueries is set; nil otherwise. With
+	// prefetch, only the lookups the evaluation used are listed, so the
+	// list is the same either way.
+	Queries []Query
+}
+
+// Query is one DNS lookup of a check (see Checker.RecordQueries).
+type Query struct {
+	// Type is the query type: "TXT", "A", "AAAA", "MX" or "PTR".
+	Type string
+	// Name is the name asked, or for PTR the client address.
+	Name string
+	// Answers is the number of records found.
+	Answers int
+	// Err is the lookup's error: not found (NXDOMAIN, NODATA; a void
+	// lookup when it comes from a term, §4.6.4) or a DNS failure.
+	Err error
+}
+
+// String renders q for diagnostics, e.g. "TXT example.com: 1 record" or
+// "A mail.example.com: lookup A mail.example.com.: no such domain
+// (NXDOMAIN)".
+func (q Query) String() string {
+	switch {
+	case q.Err != nil:
+		return fmt.Sprintf("%s %s: %v", q.Type, q.Name, q.Err)
+	case q.Answers == 1:
+		return fmt.Sprintf("%s %s: 1 record", q.Type, q.Name)
+	}
+	return fmt.Sprintf("%s %s: %d records", q.Type, q.Name, q.Answers)
 }
 
 // String renders the outcome on one line for logs, e.g.

@@ -264,6 +264,7 @@ func suiteChecker(srv *resolvertest.Server, noPrefetch bool) *Checker {
 		DefaultExplanation: "DEFAULT",
 		NoPrefetch:         noPrefetch,
 		PrefetchAfter:      -1, // prefetch always when on, to exercise it
+		RecordQueries:      true,
 		Now:                func() time.Time { return time.Unix(1700000000, 0) },
 	}
 }
