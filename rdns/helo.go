@@ -80,9 +80,11 @@ func (c *Checker) CheckHELO(ctx context.Context, helo string, client netip.Addr)
 	// Address literal, RFC 5321 §4.1.3: "[" IPv4 "]" or "[IPv6:" IPv6 "]".
 	if inner, ok := strings.CutPrefix(arg, "["); ok {
 		inner, ok = strings.CutSuffix(inner, "]")
-		v6, isV6 := strings.CutPrefix(inner, "IPv6:")
-		if !isV6 {
-			v6, isV6 = strings.CutPrefix(inner, "ipv6:")
+		// The tag is an ABNF literal, matched without case (RFC 5234
+		// §2.3): "IPv6:", "ipv6:" and "IPV6:" are the same tag.
+		v6, isV6 := inner, len(inner) >= 5 && strings.EqualFold(inner[:5], "IPv6:")
+		if isV6 {
+			v6 = inner[5:]
 		}
 		a, err := netip.ParseAddr(v6)
 		if !ok || err != nil || a.Zone() != "" || isV6 != a.Is6() {
