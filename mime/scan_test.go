@@ -114,6 +114,12 @@ func TestScanDetection(t *testing.T) {
 		{"message/rfc822 reusing the boundary", bytes.ReplaceAll(mimetest.Message("s", "x"), []byte("--b1--"), append(append([]byte("--b1\r\nContent-Type: message/rfc822\r\n\r\n"), inner...), "\r\n--b1--"...)),
 			[]string{"malformed@2.0", "malformed@2.0", "dangerous-extension@4"}},
 		{"zip declared as text", mimetest.Message("s", "x", att("notes.txt", "text/plain", mimetest.Zip(mimetest.ZipEntry{Name: "a.txt", Data: []byte("hi")}))), []string{"type-mismatch@2"}},
+		{"filename and name disagree", []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b\r\n" +
+			"Content-Type: application/octet-stream; name=\"invoice.exe\"\r\nContent-Disposition: attachment; filename=\"invoice.pdf\"\r\n\r\ntext\r\n--b--\r\n"),
+			[]string{"dangerous-extension@2"}},
+		{"filename and name agree", []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b\r\n" +
+			"Content-Type: application/octet-stream; name=\"run.exe\"\r\nContent-Disposition: attachment; filename=\"run.exe\"\r\n\r\ntext\r\n--b--\r\n"),
+			[]string{"dangerous-extension@2"}},
 		{"mislabelled zip", mimetest.Message("s", "x", att("photo.png", "image/png", mimetest.Zip(mimetest.ZipEntry{Name: "a.txt", Data: []byte("hi")}))), []string{"type-mismatch@2"}},
 	}
 	for _, tt := range tests {

@@ -183,7 +183,7 @@ type Part struct {
 	DeclaredType string // Content-Type media type, lower case; "" for archive entries
 	DetectedType string // media type by magic number; "" if unknown or not read
 	Disposition  string // Content-Disposition type, lower case ("attachment", "inline"), or ""
-	Filename     string // decoded file name (RFC 2183, RFC 2231, RFC 2047), or the entry name
+	Filename     string // decoded file name (RFC 2183 filename, else the Content-Type name; both are checked when they differ; RFC 2231, RFC 2047), or the entry name
 	Charset      string // charset parameter of text parts, lower case
 	Encoding     string // Content-Transfer-Encoding, lower case; "" for archive entries
 

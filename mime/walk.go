@@ -179,8 +179,12 @@ func (st *state) walkEntity(b []byte, base int, path string, depth int, raw bool
 	charset := strings.ToLower(params["charset"])
 	cte := lower(h.encoding)
 	name := paramFilename(h.disposition, dparams, "filename", charset)
+	// The Content-Type name parameter (RFC 2046 §4.5.1, deprecated
+	// there but still sent) is what some clients save the file as when
+	// it disagrees with the filename (RFC 2183 §2.3): both are checked.
+	ctName := paramFilename(h.contentType, params, "name", charset)
 	if name == "" {
-		name = paramFilename(h.contentType, params, "name", charset)
+		name = ctName
 	}
 	body := b[bo:]
 	p := Part{
@@ -205,6 +209,9 @@ func (st *state) walkEntity(b []byte, base int, path string, depth int, raw bool
 		return
 	}
 	st.checkName(path, name)
+	if ctName != "" && ctName != name {
+		st.checkName(path, ctName)
+	}
 	if p.Container {
 		identity := cte == "" || cte == "7bit" || cte == "8bit" || cte == "binary"
 		if !identity && isMultipart {
