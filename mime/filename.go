@@ -329,15 +329,20 @@ func (st *state) checkName(path, name string) {
 	if w, ok := mixedScripts(name); ok {
 		st.find(KindLookalike, path, fmt.Sprintf("%+q: %q mixes Latin with Cyrillic or Greek letters", name, w), nil)
 	}
-	base := name
+	note, base := "", name
+	if i := strings.IndexByte(base, 0); i >= 0 {
+		// Code that handles names as C strings (Windows APIs, many
+		// clients and gateways) ends the name at the first NUL:
+		// "a.exe\x00.pdf" is saved as "a.exe".
+		base, note = base[:i], " (cut at a NUL)"
+	}
 	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
 		base = base[i+1:]
 	}
 	// Windows drops trailing dots and spaces from file names.
 	trimmed := strings.TrimRight(base, ". \t")
-	note := ""
 	if trimmed != base {
-		note = " (trailing dots or spaces dropped by Windows)"
+		note += " (trailing dots or spaces dropped by Windows)"
 	}
 	dot := strings.LastIndexByte(trimmed, '.')
 	if dot < 0 {

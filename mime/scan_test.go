@@ -120,6 +120,11 @@ func TestScanDetection(t *testing.T) {
 		{"filename and name agree", []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b\r\n" +
 			"Content-Type: application/octet-stream; name=\"run.exe\"\r\nContent-Disposition: attachment; filename=\"run.exe\"\r\n\r\ntext\r\n--b--\r\n"),
 			[]string{"dangerous-extension@2"}},
+		{"NUL in RFC 2231 filename", []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b\r\n" +
+			"Content-Disposition: attachment; filename*=UTF-8''invoice.pdf.exe%00.pdf\r\n\r\ntext\r\n--b--\r\n"),
+			[]string{"dangerous-extension@2", "double-extension@2"}},
+		{"NUL in zip entry name", mimetest.Message("s", "x", att("a.zip", "application/zip", mimetest.Zip(mimetest.ZipEntry{Name: "run.scr\x00.txt", Data: []byte("hi")}))),
+			[]string{"dangerous-extension@2/a.zip:run.scr\x00.txt"}},
 		{"mislabelled zip", mimetest.Message("s", "x", att("photo.png", "image/png", mimetest.Zip(mimetest.ZipEntry{Name: "a.txt", Data: []byte("hi")}))), []string{"type-mismatch@2"}},
 	}
 	for _, tt := range tests {

@@ -96,7 +96,8 @@ type Kind string
 const (
 	// KindDangerousExtension: the file name ends in an extension of
 	// Scanner.DangerousExtensions (Windows strips trailing dots and
-	// spaces, so "a.exe." counts).
+	// spaces, so "a.exe." counts; C strings end at a NUL, so
+	// "a.exe\x00.pdf" counts).
 	KindDangerousExtension Kind = "dangerous-extension"
 	// KindDoubleExtension: a dangerous extension after another one
 	// ("invoice.pdf.exe"), possibly padded with spaces.
