@@ -416,7 +416,9 @@ func zipEntries(data []byte) (uint64, bool) {
 		return n, true
 	}
 	off := binary.LittleEndian.Uint64(loc[8:])
-	if off > uint64(len(data)-56) || string(data[off:off+4]) != "PK\x06\x06" {
+	// The zip64 end record is 56 bytes (APPNOTE 4.3.14); its offset is
+	// the archive's word and must leave room for it.
+	if len(data) < 56 || off > uint64(len(data)-56) || string(data[off:off+4]) != "PK\x06\x06" {
 		return n, true
 	}
 	return binary.LittleEndian.Uint64(data[off+32:]), true

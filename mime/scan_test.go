@@ -232,3 +232,26 @@ func TestScanConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestZip64LocatorShortArchive: a zip64 end-of-central-directory locator
+// pointing at an end record that would run past the end of a 50-byte
+// archive is malformed input, not a panic.
+func TestZip64LocatorShortArchive(t *testing.T) {
+	d := make([]byte, 50)
+	copy(d, "PK\x03\x04")
+	copy(d[8:], "PK\x06\x07")                 // zip64 locator, 20 bytes before the end record
+	binary.LittleEndian.PutUint64(d[16:], 24) // offset of the zip64 end record
+	copy(d[24:], "PK\x06\x06")                // its signature, with 26 bytes after it, not 56
+	copy(d[28:], "PK\x05\x06")                // end of central directory
+	binary.LittleEndian.PutUint16(d[38:], 0xFFFF)
+	r, err := (&Scanner{}).ScanFile(context.Background(), "a.zip", d)
+	if err != nil {
+		t.Fatalf("ScanFile(short zip64) error = %v, want nil", err)
+	}
+	if len(r.Parts) == 0 || r.Parts[0].Path != "a.zip" || r.Parts[0].DetectedType != typeZip {
+		t.Fatalf("ScanFile(short zip64) parts = %v, want a.zip detected as zip", r.Parts)
+	}
+	if len(r.Findings) == 0 {
+		t.Errorf("ScanFile(short zip64) findings = none, want the archive reported\n%s", r)
+	}
+}
