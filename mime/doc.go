@@ -90,8 +90,11 @@
 // # Divergences
 //
 //   - Lines are accepted with LF as well as CRLF ends, and a delimiter
-//     line may carry transport padding; a close delimiter ends the
-//     multipart whatever follows it on its line.
+//     line may carry transport padding. A line starting with the close
+//     delimiter but going on ("--b--x", the delimiter of a nested
+//     multipart with boundary "b--x") does not close the multipart, as
+//     RFC 2046 §5.1.1 says; it is reported, since a parser matching
+//     prefixes would close there.
 //   - A header line that is neither a field nor a continuation ends the
 //     header (reported), as if the empty line were missing.
 //   - Only the first Content-Type and Content-Transfer-Encoding count;

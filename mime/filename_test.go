@@ -51,6 +51,9 @@ func TestSplitter(t *testing.T) {
 		{"no close", "--b\r\none\r\n--b\r\ntwo", []string{"one", "two"}, false},
 		{"no delimiter", "just text", nil, false},
 		{"close only", "--b--\r\n", nil, true},
+		{"close with padding", "--b\r\none\r\n--b-- \t\r\nepilogue", []string{"one"}, true},
+		{"close without line end", "--b\r\none\r\n--b--", []string{"one"}, true},
+		{"close followed by text", "--b\r\none\r\n--b--x\r\nstill one\r\n--b--\r\n", []string{"one\r\n--b--x\r\nstill one"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -130,6 +130,9 @@ type splitter struct {
 	pos    int    // where the next part starts; -1 before the first delimiter
 	done   bool
 	closed bool // the close delimiter was seen
+	// closeLike counts the lines that start with the close delimiter
+	// but go on with more than transport padding.
+	closeLike int
 }
 
 func newSplitter(body []byte, boundary string) *splitter {
@@ -153,27 +156,31 @@ func (s *splitter) findDelim(from int) (at, next int, isClose, ok bool) {
 			continue
 		}
 		p := at + len(s.delim)
-		if bytes.HasPrefix(s.b[p:], []byte("--")) {
-			// A close delimiter; what follows on its line is epilogue
-			// in practice, whatever it is.
-			nl := bytes.IndexByte(s.b[p:], '\n')
-			if nl < 0 {
-				return at, len(s.b), true, true
-			}
-			return at, p + nl + 1, true, true
+		isClose = bytes.HasPrefix(s.b[p:], []byte("--"))
+		if isClose {
+			p += 2
 		}
 		for p < len(s.b) && (s.b[p] == ' ' || s.b[p] == '\t') {
 			p++
 		}
 		switch {
 		case p == len(s.b):
-			return at, p, false, true
+			return at, p, isClose, true
 		case s.b[p] == '\n':
-			return at, p + 1, false, true
+			return at, p + 1, isClose, true
 		case s.b[p] == '\r' && (p+1 == len(s.b) || s.b[p+1] == '\n'):
-			return at, min(p+2, len(s.b)), false, true
+			return at, min(p+2, len(s.b)), isClose, true
 		}
-		// "--boundaryX": a longer line, not a delimiter.
+		// "--boundaryX": a longer line, not a delimiter. "--boundary--X"
+		// is not a close delimiter either (RFC 2046 §5.1.1: only
+		// transport padding may follow it), though it ends the
+		// multipart for a parser matching prefixes: it is the
+		// delimiter of a nested multipart whose boundary extends ours
+		// ("b--x" inside "b"), which such a parser would cut short and
+		// a strict one (Go's mime/multipart, Thunderbird) would show.
+		if isClose {
+			s.closeLike++
+		}
 	}
 	return 0, 0, false, false
 }

@@ -125,6 +125,9 @@ func TestScanDetection(t *testing.T) {
 			[]string{"dangerous-extension@2", "double-extension@2"}},
 		{"NUL in zip entry name", mimetest.Message("s", "x", att("a.zip", "application/zip", mimetest.Zip(mimetest.ZipEntry{Name: "run.scr\x00.txt", Data: []byte("hi")}))),
 			[]string{"dangerous-extension@2/a.zip:run.scr\x00.txt"}},
+		{"nested boundary extending the close delimiter", []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b\r\n" +
+			"Content-Type: multipart/mixed; boundary=\"b--x\"\r\n\r\n--b--x\r\nContent-Disposition: attachment; filename=run.scr\r\n\r\ntext\r\n--b--x--\r\n\r\n--b--\r\n"),
+			[]string{"dangerous-extension@2.1", "malformed@0"}},
 		{"mislabelled zip", mimetest.Message("s", "x", att("photo.png", "image/png", mimetest.Zip(mimetest.ZipEntry{Name: "a.txt", Data: []byte("hi")}))), []string{"type-mismatch@2"}},
 	}
 	for _, tt := range tests {

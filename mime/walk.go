@@ -314,6 +314,9 @@ func (st *state) walkMultipart(body []byte, base int, path string, depth int, ra
 			return
 		}
 	}
+	if sp.closeLike > 0 {
+		st.malformed(path, fmt.Sprintf("%d lines start with the close delimiter \"--%s--\" but go on (RFC 2046 §5.1.1); they do not close it", sp.closeLike, boundary))
+	}
 	switch {
 	case i == 0 && !sp.closed:
 		st.malformed(path, fmt.Sprintf("boundary %q never appears (RFC 2046 §5.1.1)", boundary))
