@@ -113,6 +113,17 @@ func TestParseHeader(t *testing.T) {
 	}
 }
 
+// TestParseHeaderObsoleteColon: white space before the colon is the
+// obsolete syntax of RFC 5322 §4.5.3, which parsers must accept; it
+// does not end the header.
+func TestParseHeaderObsoleteColon(t *testing.T) {
+	in := "Content-Type : text/plain; name=a.exe\r\nContent-Disposition\t: attachment; filename=b.exe\r\n\r\nbody"
+	h, bo := parseHeader([]byte(in))
+	if h.contentType != "text/plain; name=a.exe" || h.disposition != "attachment; filename=b.exe" || len(h.problems) != 0 || in[bo:] != "body" {
+		t.Errorf("parseHeader(%q) = %+v, body %q; want both fields, no problems, body", in, h, in[bo:])
+	}
+}
+
 func TestDecodeQP(t *testing.T) {
 	long := bytes.Repeat([]byte("abc=3D"), 100000)
 	tests := []struct {

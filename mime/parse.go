@@ -55,13 +55,19 @@ func parseHeader(b []byte) (h header, body int) {
 			continue
 		}
 		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 || !isFieldName(line[:colon]) {
+		// RFC 5322 §4.5.3 (obs-optional): white space may stand between
+		// the field name and the colon, and must be accepted.
+		nameEnd := colon
+		for nameEnd > 0 && (line[nameEnd-1] == ' ' || line[nameEnd-1] == '\t') {
+			nameEnd--
+		}
+		if nameEnd <= 0 || !isFieldName(line[:nameEnd]) {
 			// RFC 2046 §5.1.1: a part with no header starts with an
 			// empty line; this one starts straight with its body.
 			h.problems = append(h.problems, "header ends without an empty line")
 			return h, pos
 		}
-		name := line[:colon]
+		name := line[:nameEnd]
 		value := string(bytes.TrimSpace(line[colon+1:]))
 		inField = true
 		cur = nil

@@ -128,6 +128,9 @@ func TestScanDetection(t *testing.T) {
 		{"nested boundary extending the close delimiter", []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b\r\n" +
 			"Content-Type: multipart/mixed; boundary=\"b--x\"\r\n\r\n--b--x\r\nContent-Disposition: attachment; filename=run.scr\r\n\r\ntext\r\n--b--x--\r\n\r\n--b--\r\n"),
 			[]string{"dangerous-extension@2.1", "malformed@0"}},
+		{"space before the colon", []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b\r\n" +
+			"Content-Disposition : attachment; filename=run.scr\r\n\r\ntext\r\n--b--\r\n"),
+			[]string{"dangerous-extension@2"}},
 		{"mislabelled zip", mimetest.Message("s", "x", att("photo.png", "image/png", mimetest.Zip(mimetest.ZipEntry{Name: "a.txt", Data: []byte("hi")}))), []string{"type-mismatch@2"}},
 	}
 	for _, tt := range tests {
