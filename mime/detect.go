@@ -240,15 +240,40 @@ func activeHTML(data []byte) []string {
 		}
 	}
 	for _, h := range []string{"onload", "onerror", "onclick", "onmouseover", "onsubmit", "onfocus"} {
-		if i := bytes.Index(l, []byte(h)); i > 0 && (l[i-1] == ' ' || l[i-1] == '\t' || l[i-1] == '\n' || l[i-1] == '/') {
-			rest := bytes.TrimLeft(l[i+len(h):], " \t\r\n")
-			if len(rest) > 0 && rest[0] == '=' {
-				found = append(found, h+" handler")
-				break
-			}
+		if hasHandler(l, h) {
+			found = append(found, h+" handler")
+			break
 		}
 	}
 	return found
+}
+
+// hasHandler reports whether the lower-case HTML l has the event
+// handler attribute h anywhere: h after white space, '/' or the quote
+// ending the previous attribute value (browsers need no space there),
+// then "=". Every occurrence counts, so a word such as "xonload" in the
+// text before it does not hide it.
+func hasHandler(l []byte, h string) bool {
+	for off := 0; ; {
+		i := bytes.Index(l[off:], []byte(h))
+		if i < 0 {
+			return false
+		}
+		i += off
+		off = i + len(h)
+		if i == 0 {
+			continue
+		}
+		switch l[i-1] {
+		case ' ', '\t', '\n', '\r', '\f', '/', '"', '\'':
+		default:
+			continue
+		}
+		rest := bytes.TrimLeft(l[off:], " \t\r\n\f")
+		if len(rest) > 0 && rest[0] == '=' {
+			return true
+		}
+	}
 }
 
 // sevenZipAES reports whether a 7z archive's header names the 7zAES

@@ -261,3 +261,27 @@ func TestZip64LocatorShortArchive(t *testing.T) {
 		t.Errorf("ScanFile(short zip64) findings = none, want the archive reported\n%s", r)
 	}
 }
+
+func TestActiveHTML(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{`<p>plain text</p>`, nil},
+		{`<form action=x>`, []string{"form"}},
+		{`<body onload="x()">`, []string{"onload handler"}},
+		{`<img src=x onerror = "x()">`, []string{"onerror handler"}},
+		{`<!-- xonerror --><img src=x onerror=x()>`, []string{"onerror handler"}},
+		{`<img src="x"onerror=x()>`, []string{"onerror handler"}},
+		{"<img src=x\r\nonerror=x()>", []string{"onerror handler"}},
+		{`<p>download onload files</p>`, nil},
+		{`<a href="javascript:x()">`, []string{"javascript: URL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := activeHTML([]byte(tt.in)); !slices.Equal(got, tt.want) {
+				t.Errorf("activeHTML(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
