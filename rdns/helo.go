@@ -102,7 +102,10 @@ func (c *Checker) CheckHELO(ctx context.Context, helo string, client netip.Addr)
 		}
 		return r
 	}
-	if a, err := netip.ParseAddr(arg); err == nil {
+	// A bare address, with or without a trailing dot ("192.0.2.1." is
+	// no domain name: RFC 1123 §2.1, a host name never has the form of
+	// a dotted-decimal address), is not looked up in the DNS.
+	if a, err := netip.ParseAddr(strings.TrimSuffix(arg, ".")); err == nil {
 		r.Addr = a.Unmap()
 		r.Verdict = HELOBareIP
 		if c.ourIP(r.Addr) && r.Addr != client {

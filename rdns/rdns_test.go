@@ -193,6 +193,8 @@ func TestCheckHELO(t *testing.T) {
 		{"[IPv6:192.0.2.10]", "192.0.2.10", HELOInvalid},
 		{"[2001:db8::10]", "2001:db8::10", HELOInvalid},
 		{"192.0.2.10", "192.0.2.10", HELOBareIP},
+		{"192.0.2.10.", "192.0.2.10", HELOBareIP},
+		{"203.0.113.1.", "198.51.100.1", HELOOurs},
 		{"[192.0.2.10]", "192.0.2.10", HELOMatch},
 		{"[IPv6:2001:db8::10]", "2001:db8::10", HELOMatch},
 		{"[IPV6:2001:db8::10]", "2001:db8::10", HELOMatch},
