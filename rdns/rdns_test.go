@@ -41,6 +41,7 @@ func TestFCrDNS(t *testing.T) {
 		{"198.51.100.48", FCrDNSTempError, "", ErrDNS},
 		{"198.51.100.49", FCrDNSMismatch, "", nil},
 		{"198.51.100.50", FCrDNSTempError, "", ErrDNS},
+		{"198.51.100.53", FCrDNSConfirmed, "alias.example.net", nil},
 	} {
 		t.Run(tc.ip, func(t *testing.T) {
 			c := &Checker{Resolver: srv.Resolver()}
