@@ -105,9 +105,7 @@ func paramFilename(raw string, params map[string]string, param, charset string) 
 		return ""
 	}
 	if strings.Contains(v, "=?") {
-		if d, err := wordDecoder.DecodeHeader(v); err == nil {
-			v = d
-		}
+		v = decodeWords(v)
 	}
 	if !utf8.ValidString(v) {
 		if s, ok := toUTF8(charset, []byte(v)); ok && utf8.ValidString(s) {
@@ -125,9 +123,7 @@ func paramFilename(raw string, params map[string]string, param, charset string) 
 // in charset, else invalid bytes replaced.
 func decodeText(v, charset string) string {
 	if strings.Contains(v, "=?") {
-		if d, err := wordDecoder.DecodeHeader(v); err == nil {
-			v = d
-		}
+		v = decodeWords(v)
 	}
 	if strings.Contains(v, "\x1b$B") || strings.Contains(v, "\x1b$@") {
 		if s, ok := toUTF8("iso-2022-jp", []byte(v)); ok {
@@ -285,6 +281,27 @@ var wordDecoder = &stdmime.WordDecoder{CharsetReader: func(charset string, r io.
 	}
 	return transform.NewReader(r, enc.NewDecoder()), nil
 }}
+
+// rawWordDecoder decodes RFC 2047 encoded words leaving their bytes in
+// their charset, for charsets x/text does not know.
+var rawWordDecoder = &stdmime.WordDecoder{CharsetReader: func(_ string, r io.Reader) (io.Reader, error) {
+	return r, nil
+}}
+
+// decodeWords decodes the RFC 2047 encoded words of v. Words in a
+// charset nobody knows ("=?x-unknown?B?aW52b2ljZS5leGU=?=") are decoded
+// to their bytes, which the caller makes valid UTF-8: their ASCII (the
+// extension of a file name) is what a client shows, so it must not stay
+// hidden in the encoding.
+func decodeWords(v string) string {
+	if d, err := wordDecoder.DecodeHeader(v); err == nil {
+		return d
+	}
+	if d, err := rawWordDecoder.DecodeHeader(v); err == nil {
+		return d
+	}
+	return v
+}
 
 // charsetEncoding returns the encoding of a charset name (WHATWG names
 // and labels first, as mail in the wild follows browsers, then IANA), or

@@ -27,6 +27,9 @@ func TestFilename(t *testing.T) {
 		{"attachment; filename=\"\xff\xfe.exe\"", "", "\ufffd.exe"},
 		{`attachment`, "", ""},
 		{`attachment; filename*=unknown-charset''abc.exe`, "", "abc.exe"},
+		{`attachment; filename="=?x-unknown?Q?invoice.exe?="`, "", "invoice.exe"},
+		{`attachment; filename="=?x-unknown?B?aW52b2ljZS5leGU=?="`, "", "invoice.exe"},
+		{"attachment; filename=\"=?x-unknown?Q?r=E9sum=E9.scr?=\"", "", "r\ufffdsum\ufffd.scr"},
 	}
 	for _, tt := range tests {
 		_, params, _ := mediaType(tt.disposition)
