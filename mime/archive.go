@@ -438,9 +438,15 @@ func (st *state) walkTar(path string, r io.Reader, m *meter, prefix string, dept
 			st.classify(m.cause(err), path)
 			return
 		}
-		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeGNUSparse {
+		switch hdr.Typeflag {
+		case tar.TypeLink, tar.TypeSymlink, tar.TypeChar, tar.TypeBlock, tar.TypeDir, tar.TypeFifo, tar.TypeXGlobalHeader, 'V':
+			// No content (POSIX.1-2001 ustar header-only types; the pax
+			// global header and the GNU volume label 'V' are metadata).
 			continue
 		}
+		// Any other type is a file: regular, sparse, contiguous ('7')
+		// and the types GNU tar and libarchive do not know, which they
+		// extract as regular files.
 		n++
 		if n > st.maxEntries {
 			st.find(KindLimitArchiveEntries, path, fmt.Sprintf("more than %d entries", st.maxEntries), ErrArchiveEntries)

@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -281,6 +282,47 @@ func TestActiveHTML(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			if got := activeHTML([]byte(tt.in)); !slices.Equal(got, tt.want) {
 				t.Errorf("activeHTML(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestTarEntryTypes: tar entries of types other than '0' with content
+// (contiguous '7', unknown types, which GNU tar extracts as regular
+// files) are inspected; links and directories have none.
+func TestTarEntryTypes(t *testing.T) {
+	pe := mimetest.PE()
+	for _, tt := range []struct {
+		flag byte
+		want []string
+	}{
+		{tar.TypeReg, []string{"dangerous-extension@a.tar:x.exe", "executable@a.tar:x.exe"}},
+		{tar.TypeCont, []string{"dangerous-extension@a.tar:x.exe", "executable@a.tar:x.exe"}},
+		{'Q', []string{"dangerous-extension@a.tar:x.exe", "executable@a.tar:x.exe"}},
+		{tar.TypeSymlink, nil},
+		{tar.TypeDir, nil},
+	} {
+		t.Run(string(tt.flag), func(t *testing.T) {
+			var b bytes.Buffer
+			w := tar.NewWriter(&b)
+			h := &tar.Header{Name: "x.exe", Mode: 0o644, Typeflag: tt.flag, Format: tar.FormatGNU}
+			data := pe
+			switch tt.flag {
+			case tar.TypeSymlink, tar.TypeDir:
+				h.Linkname, data = "y", nil
+			}
+			h.Size = int64(len(data))
+			if err := w.WriteHeader(h); err != nil {
+				t.Fatal(err)
+			}
+			w.Write(data)
+			w.Close()
+			r, err := (&Scanner{}).ScanFile(context.Background(), "a.tar", b.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := findings(r); !slices.Equal(got, tt.want) {
+				t.Errorf("ScanFile(tar type %q) findings = %q, want %q\n%s", tt.flag, got, tt.want, r)
 			}
 		})
 	}
