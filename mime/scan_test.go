@@ -132,6 +132,8 @@ func TestScanDetection(t *testing.T) {
 		{"space before the colon", []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b\r\n" +
 			"Content-Disposition : attachment; filename=run.scr\r\n\r\ntext\r\n--b--\r\n"),
 			[]string{"dangerous-extension@2"}},
+		{"boundary holding the word boundary", []byte("Content-Type: multipart/mixed; boundary=\"simple boundary\"\r\n\r\n--simple boundary\r\n\r\nhi\r\n--simple boundary--\r\n"), nil},
+		{"two boundary parameters", []byte("Content-Type: multipart/mixed; boundary=a; boundary=b\r\n\r\n--a\r\n\r\nhi\r\n--a--\r\n"), []string{"malformed@0"}},
 		{"mislabelled zip", mimetest.Message("s", "x", att("photo.png", "image/png", mimetest.Zip(mimetest.ZipEntry{Name: "a.txt", Data: []byte("hi")}))), []string{"type-mismatch@2"}},
 	}
 	for _, tt := range tests {

@@ -199,7 +199,7 @@ func (st *state) walkEntity(b []byte, base int, path string, depth int, raw bool
 		st.malformed(path, "multipart without a boundary parameter (RFC 2046 §5.1.1); inspected as one part")
 		isMultipart = false
 	}
-	if isMultipart && strings.Count(strings.ToLower(h.contentType), "boundary") > 1 {
+	if isMultipart && boundaryParams(h.contentType) > 1 {
 		st.malformed(path, "Content-Type has more than one boundary parameter; the first is used")
 	}
 	isMessage := typ == "message/rfc822" || typ == "message/global"
@@ -268,6 +268,24 @@ func (st *state) walkEntity(b []byte, base int, path string, depth int, raw bool
 		st.overBudget(k, path)
 	}
 	st.inspect(idx, data, full, path+"/"+archiveLabel(name), depth)
+}
+
+// boundaryParams counts the boundary parameters of a Content-Type value
+// (RFC 2231 continuations of one count once), not the word "boundary"
+// in their values: RFC 2046 §5.1.1's own example is boundary="simple
+// boundary".
+func boundaryParams(v string) int {
+	n, cont := 0, false
+	for _, kv := range splitParams(v)[1:] {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k = lower(k); {
+		case k == "boundary" || k == "boundary*":
+			n++
+		case strings.HasPrefix(k, "boundary*") && !cont:
+			n, cont = n+1, true
+		}
+	}
+	return n
 }
 
 // archiveLabel is the name by which an archive's entries are named.
