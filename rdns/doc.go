@@ -52,7 +52,8 @@
 //     (Postfix applies them to the name only when it is).
 //   - Underscores are accepted in names (found in real PTR records).
 //   - A PTR name that is not a valid host name is skipped (it cannot
-//     confirm), not a temperror.
+//     confirm), not a temperror; so are the malformed names that make
+//     *net.Resolver return the valid ones with an error.
 //
 // # Concurrency
 //

@@ -115,7 +115,11 @@ func (c *Checker) FCrDNS(ctx context.Context, ip netip.Addr) FCrDNSResult {
 	ip = ip.Unmap()
 	r := FCrDNSResult{IP: ip}
 	ptrs, err := c.Resolver.LookupAddr(ctx, ip.String())
-	if err != nil && !resolver.IsNotFound(err) {
+	// *net.Resolver returns the valid names with an error when some
+	// PTR records hold malformed names: the valid ones are checked
+	// (a malformed name cannot confirm), lest one bad record turn a
+	// confirmable client into a temperror.
+	if err != nil && !resolver.IsNotFound(err) && len(ptrs) == 0 {
 		r.Verdict, r.Err = FCrDNSTempError, fmt.Errorf("%w: %w", ErrDNS, err)
 		return r
 	}

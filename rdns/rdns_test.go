@@ -3,6 +3,7 @@ package rdns
 import (
 	"context"
 	"errors"
+	"net"
 	"net/netip"
 	"os"
 	"testing"
@@ -53,6 +54,27 @@ func TestFCrDNS(t *testing.T) {
 				t.Errorf("FCrDNS(%s).Err = %v, want %v", tc.ip, r.Err, tc.errIs)
 			}
 		})
+	}
+}
+
+// TestFCrDNSNetResolver: *net.Resolver, which the Resolver interface
+// admits, returns the valid PTR names with an error when another PTR
+// record holds a malformed name; the valid names are still checked.
+func TestFCrDNSNetResolver(t *testing.T) {
+	srv := newServer(t)
+	if err := srv.Add("54.100.51.198.in-addr.arpa. 300 IN PTR bad-.example.net.",
+		"54.100.51.198.in-addr.arpa. 300 IN PTR host54.example.net.",
+		"host54.example.net. 300 IN A 198.51.100.54"); err != nil {
+		t.Fatal(err)
+	}
+	nr := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, srv.Addr)
+	}}
+	c := &Checker{Resolver: nr}
+	ip := netip.MustParseAddr("198.51.100.54")
+	if r := c.FCrDNS(context.Background(), ip); r.Verdict != FCrDNSConfirmed || r.Confirmed != "host54.example.net" {
+		t.Errorf("FCrDNS(%s) through net.Resolver = %s, want confirmed (host54.example.net)", ip, r)
 	}
 }
 
