@@ -149,6 +149,9 @@ const (
 	FormIPv6 IPForm = "ipv6"
 )
 
+// String returns the form's token ("dashed", "hex", ...).
+func (f IPForm) String() string { return string(f) }
+
 // EmbeddedIP reports whether name embeds ip, and in which form: its
 // octets in order or reversed, separated by '.', '-' or '_', zero-padded
 // to twelve digits, or as eight hex digits; for IPv6, the address with

@@ -165,6 +165,9 @@ func TestEmbeddedIP(t *testing.T) {
 			if form != tc.form || ok != (tc.form != "") {
 				t.Errorf("EmbeddedIP(%q, %s) = %q, %v, want %q", tc.name, tc.ip, form, ok, tc.form)
 			}
+			if form.String() != string(tc.form) {
+				t.Errorf("EmbeddedIP(%q, %s).String() = %q, want %q", tc.name, tc.ip, form.String(), tc.form)
+			}
 		})
 	}
 }
