@@ -87,17 +87,18 @@ func mediaType(v string) (typ string, params map[string]string, problem string) 
 // names in the part's charset.
 func paramFilename(raw string, params map[string]string, param, charset string) string {
 	v := params[param]
-	if !utf8.ValidString(raw) {
+	if s, ok := rfc2231Param(raw, param); ok && s != "" {
+		// RFC 2231 §4: the extended value, in any charset, is the one
+		// meant, beside a plain one for old readers. mime.ParseMediaType
+		// prefers it only in UTF-8 and US-ASCII: it drops the others
+		// (ISO-8859-1, ISO-2022-JP, Shift_JIS, ...) and their
+		// continuations, leaving the plain filename="a.pdf" to hide
+		// filename*=iso-8859-1''r%E9sum%E9.exe.
+		v = s
+	} else if !utf8.ValidString(raw) {
 		// Raw 8-bit bytes, which the media type parser replaces with
 		// U+FFFD: take the parameter from the raw value.
 		if s, ok := rawParam(raw, param); ok {
-			v = s
-		}
-	}
-	if v == "" {
-		// mime.ParseMediaType drops RFC 2231 values in charsets other
-		// than UTF-8 and US-ASCII (ISO-2022-JP, Shift_JIS, ...).
-		if s, ok := rfc2231Param(raw, param); ok {
 			v = s
 		}
 	}

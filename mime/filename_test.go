@@ -28,6 +28,10 @@ func TestFilename(t *testing.T) {
 		{`attachment`, "", ""},
 		{`attachment; filename*=unknown-charset''abc.exe`, "", "abc.exe"},
 		{`attachment; filename="=?x-unknown?Q?invoice.exe?="`, "", "invoice.exe"},
+		{`attachment; filename="a.pdf"; filename*=iso-8859-1''r%E9sum%E9.exe`, "", "résumé.exe"},
+		{`attachment; filename*=iso-8859-1''r%E9sum%E9.exe; filename="a.pdf"`, "", "résumé.exe"},
+		{`attachment; filename="a.pdf"; filename*=utf-8''b.exe`, "", "b.exe"},
+		{`attachment; filename="a.pdf"; filename*0*=iso-8859-1''r%E9; filename*1=.exe`, "", "ré.exe"},
 		{`attachment; filename="=?x-unknown?B?aW52b2ljZS5leGU=?="`, "", "invoice.exe"},
 		{"attachment; filename=\"=?x-unknown?Q?r=E9sum=E9.scr?=\"", "", "r\ufffdsum\ufffd.scr"},
 	}
