@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"os"
 	"slices"
@@ -134,6 +135,12 @@ func TestScanDetection(t *testing.T) {
 			[]string{"dangerous-extension@2"}},
 		{"boundary holding the word boundary", []byte("Content-Type: multipart/mixed; boundary=\"simple boundary\"\r\n\r\n--simple boundary\r\n\r\nhi\r\n--simple boundary--\r\n"), nil},
 		{"two boundary parameters", []byte("Content-Type: multipart/mixed; boundary=a; boundary=b\r\n\r\n--a\r\n\r\nhi\r\n--a--\r\n"), []string{"malformed@0"}},
+		{"encoding with a comment", []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b\r\n" +
+			"Content-Type: image/jpeg; name=photo.jpg\r\nContent-Transfer-Encoding: base64 (photo)\r\n\r\n" + base64.StdEncoding.EncodeToString(pe) + "\r\n--b--\r\n"),
+			[]string{"executable@2", "type-mismatch@2"}},
+		{"encoding with a parameter", []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b\r\n" +
+			"Content-Type: image/jpeg; name=photo.jpg\r\nContent-Transfer-Encoding: BASE64; x=y\r\n\r\n" + base64.StdEncoding.EncodeToString(pe) + "\r\n--b--\r\n"),
+			[]string{"malformed@2", "executable@2", "type-mismatch@2"}},
 		{"mislabelled zip", mimetest.Message("s", "x", att("photo.png", "image/png", mimetest.Zip(mimetest.ZipEntry{Name: "a.txt", Data: []byte("hi")}))), []string{"type-mismatch@2"}},
 	}
 	for _, tt := range tests {

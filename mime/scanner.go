@@ -186,7 +186,7 @@ type Part struct {
 	Disposition  string // Content-Disposition type, lower case ("attachment", "inline"), or ""
 	Filename     string // decoded file name (RFC 2183 filename, else the Content-Type name; both are checked when they differ; RFC 2231, RFC 2047), or the entry name
 	Charset      string // charset parameter of text parts, lower case
-	Encoding     string // Content-Transfer-Encoding, lower case; "" for archive entries
+	Encoding     string // Content-Transfer-Encoding mechanism (its first token), lower case; "" for archive entries
 
 	// Size is the decoded size in bytes: the bytes read, if Truncated;
 	// the size the archive declares, if Encrypted or in a RAR archive; 0

@@ -177,7 +177,10 @@ func (st *state) walkEntity(b []byte, base int, path string, depth int, raw bool
 		st.malformed(path, "Content-Disposition "+problem)
 	}
 	charset := strings.ToLower(params["charset"])
-	cte := lower(h.encoding)
+	cte, rest := encodingToken(h.encoding)
+	if rest != "" && rest[0] != '(' {
+		st.malformed(path, fmt.Sprintf("Content-Transfer-Encoding %q: text after the mechanism (RFC 2045 §6.1)", h.encoding))
+	}
 	name := paramFilename(h.disposition, dparams, "filename", charset)
 	// The Content-Type name parameter (RFC 2046 §4.5.1, deprecated
 	// there but still sent) is what some clients save the file as when
@@ -286,6 +289,21 @@ func boundaryParams(v string) int {
 		}
 	}
 	return n
+}
+
+// encodingToken returns the mechanism of a Content-Transfer-Encoding
+// value, lower case: its first token (RFC 2045 §6.1), before white
+// space, a comment (RFC 822 §3.4.3, allowed in structured fields) or a
+// stray parameter, as mail clients read it; rest is what follows.
+// "base64 (binary)" is base64, not an unknown encoding that would keep
+// the content from being decoded and inspected.
+func encodingToken(v string) (cte, rest string) {
+	v = strings.TrimSpace(v)
+	i := strings.IndexAny(v, " \t;(")
+	if i < 0 {
+		return strings.ToLower(v), ""
+	}
+	return strings.ToLower(v[:i]), strings.TrimSpace(v[i:])
 }
 
 // archiveLabel is the name by which an archive's entries are named.
