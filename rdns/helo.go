@@ -35,7 +35,8 @@ const (
 	// literal (RFC 5321 §4.1.3 requires them).
 	HELOBareIP HELOVerdict = "bare-ip"
 	// HELOOurs: the name is one of Checker.HostNames, or the address
-	// one of Checker.HostIPs: the client claims to be us.
+	// one of Checker.HostIPs, and the client address is not one of
+	// Checker.HostIPs: the client claims to be us.
 	HELOOurs HELOVerdict = "ours"
 	// HELOLiteralMismatch: an address literal that is not the client's
 	// address.
@@ -122,7 +123,13 @@ func (c *Checker) CheckHELO(ctx context.Context, helo string, client netip.Addr)
 	}
 	for _, h := range c.HostNames {
 		if strings.EqualFold(strings.TrimSuffix(h, "."), name) {
+			// Our name from one of our addresses (a cluster peer, a
+			// content filter reinjecting) is no forgery, as for
+			// address literals: it matches.
 			r.Verdict = HELOOurs
+			if c.ourIP(client) {
+				r.Verdict = HELOMatch
+			}
 			return r
 		}
 	}

@@ -228,6 +228,8 @@ func TestCheckHELO(t *testing.T) {
 		{"[IPv6 2001:db8::10]", "2001:db8::10", HELOInvalid},
 		{"[192.0.2.11]", "192.0.2.10", HELOLiteralMismatch},
 		{"mx.example.org", "198.51.100.1", HELOOurs},
+		{"mx.example.org", "203.0.113.1", HELOMatch},
+		{"[203.0.113.1]", "203.0.113.1", HELOMatch},
 		{"[203.0.113.1]", "198.51.100.1", HELOOurs},
 		{"203.0.113.1", "198.51.100.1", HELOOurs},
 	} {
