@@ -295,7 +295,9 @@ func (st *state) walkZip(path string, data []byte, prefix string, depth int) {
 	ooxml, vba := "", ""
 	for _, f := range zr.File {
 		switch {
-		case f.Name == "[Content_Types].xml":
+		// ECMA-376 Part 2 §9.1.1.1: part names compare without ASCII
+		// case, and Office opens "[CONTENT_TYPES].XML" too.
+		case strings.EqualFold(f.Name, "[Content_Types].xml"):
 			ooxml = f.Name
 		case strings.EqualFold(baseName(f.Name), "vbaProject.bin"):
 			vba = f.Name

@@ -141,6 +141,10 @@ func TestScanDetection(t *testing.T) {
 		{"encoding with a parameter", []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b\r\n" +
 			"Content-Type: image/jpeg; name=photo.jpg\r\nContent-Transfer-Encoding: BASE64; x=y\r\n\r\n" + base64.StdEncoding.EncodeToString(pe) + "\r\n--b--\r\n"),
 			[]string{"malformed@2", "executable@2", "type-mismatch@2"}},
+		{"docm with names in another case", mimetest.Message("s", "x", att("report.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", mimetest.Zip(
+			mimetest.ZipEntry{Name: "[CONTENT_TYPES].XML", Data: []byte(`<?xml version="1.0"?><Types/>`)},
+			mimetest.ZipEntry{Name: "WORD/VBAPROJECT.BIN", Data: []byte("vba")}))),
+			[]string{"macro@2"}},
 		{"mislabelled zip", mimetest.Message("s", "x", att("photo.png", "image/png", mimetest.Zip(mimetest.ZipEntry{Name: "a.txt", Data: []byte("hi")}))), []string{"type-mismatch@2"}},
 	}
 	for _, tt := range tests {
