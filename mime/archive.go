@@ -308,6 +308,20 @@ func (st *state) walkZip(path string, data []byte, prefix string, depth int) {
 		// document is the part vbaProject.bin.
 		st.find(KindMacro, path, fmt.Sprintf("OOXML document with a VBA project (%s)", vba), nil)
 	}
+	// Names from Info-ZIP Unicode Path extra fields, checked once the
+	// entries they name are reported.
+	type altName struct {
+		at         int // index the entry's part takes in Report.Parts
+		path, name string
+	}
+	var alts []altName
+	defer func() {
+		for _, a := range alts {
+			if a.at < len(st.report.Parts) && st.report.Parts[a.at].Path == a.path {
+				st.checkName(a.path, a.name)
+			}
+		}
+	}()
 	for i, f := range zr.File {
 		if !st.alive(path) {
 			return
@@ -317,6 +331,9 @@ func (st *state) walkZip(path string, data []byte, prefix string, depth int) {
 		}
 		name := strings.ToValidUTF8(f.Name, "\uFFFD")
 		p := Part{Path: prefix + ":" + name, Depth: depth + 1, Filename: name}
+		if u, ok := zipUnicodePath(f); ok && u != name {
+			alts = append(alts, altName{len(st.report.Parts), p.Path, u})
+		}
 		if f.Flags&1 != 0 {
 			// APPNOTE 4.4.4: bit 0 of the general purpose flag marks an
 			// encrypted entry.
@@ -357,6 +374,29 @@ func (st *state) walkZip(path string, data []byte, prefix string, depth int) {
 	if len(encrypted) > 0 {
 		st.find(KindEncrypted, path, fmt.Sprintf("%d of %d entries encrypted, cannot inspect: %s", len(encrypted), len(zr.File), strings.Join(encrypted[:min(len(encrypted), 3)], ", ")), nil)
 	}
+}
+
+// zipUnicodePath returns the name in f's Info-ZIP Unicode Path extra
+// field (APPNOTE 4.6.9, tag 0x7075), which 7-Zip and WinRAR extract
+// under instead of the header's name when the field's CRC-32 matches
+// that name. archive/zip does not read it.
+func zipUnicodePath(f *zip.File) (string, bool) {
+	for x := f.Extra; len(x) >= 4; {
+		tag, size := binary.LittleEndian.Uint16(x), int(binary.LittleEndian.Uint16(x[2:]))
+		if size > len(x)-4 {
+			return "", false
+		}
+		field := x[4 : 4+size]
+		x = x[4+size:]
+		if tag != 0x7075 || len(field) < 5 || field[0] != 1 {
+			continue
+		}
+		if binary.LittleEndian.Uint32(field[1:]) != crc32.ChecksumIEEE([]byte(f.Name)) {
+			return "", false
+		}
+		return strings.ToValidUTF8(string(field[5:]), "\uFFFD"), true
+	}
+	return "", false
 }
 
 // zipOverlaps reports zip entries whose data overlaps that of another

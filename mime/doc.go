@@ -107,6 +107,9 @@
 //   - A zip declaring more than MaxArchiveEntries entries is reported,
 //     but none of its entries is read (tar and RAR entries are read up
 //     to the limit).
+//   - A zip entry's Info-ZIP Unicode Path extra field (the name 7-Zip
+//     and WinRAR extract under) is checked as well as its header name,
+//     which Part.Filename keeps.
 //   - The Size of an entry not read (encrypted, or in a RAR) is the
 //     size its archive declares.
 //

@@ -2,10 +2,12 @@ package mime
 
 import (
 	"archive/tar"
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
+	"hash/crc32"
 	"os"
 	"slices"
 	"strings"
@@ -336,6 +338,44 @@ func TestTarEntryTypes(t *testing.T) {
 			}
 			if got := findings(r); !slices.Equal(got, tt.want) {
 				t.Errorf("ScanFile(tar type %q) findings = %q, want %q\n%s", tt.flag, got, tt.want, r)
+			}
+		})
+	}
+}
+
+// TestZipUnicodePath: a zip entry whose Info-ZIP Unicode Path extra
+// field (which 7-Zip and WinRAR extract under) names an .exe while its
+// header names a .pdf is reported; a field whose CRC-32 does not match
+// the header name is ignored, as those tools ignore it.
+func TestZipUnicodePath(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		crc  uint32
+		want []string
+	}{
+		{"matching", crc32.ChecksumIEEE([]byte("invoice.pdf")), []string{"dangerous-extension@a.zip:invoice.pdf"}},
+		{"stale", crc32.ChecksumIEEE([]byte("other")), nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			field := binary.LittleEndian.AppendUint16(nil, 0x7075)
+			field = binary.LittleEndian.AppendUint16(field, uint16(5+len("invoice.exe")))
+			field = append(field, 1)
+			field = binary.LittleEndian.AppendUint32(field, tt.crc)
+			field = append(field, "invoice.exe"...)
+			var b bytes.Buffer
+			w := zip.NewWriter(&b)
+			f, err := w.CreateHeader(&zip.FileHeader{Name: "invoice.pdf", Method: zip.Deflate, Extra: field})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Write([]byte("%PDF-1.4\n"))
+			w.Close()
+			r, err := (&Scanner{}).ScanFile(context.Background(), "a.zip", b.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := findings(r); !slices.Equal(got, tt.want) {
+				t.Errorf("ScanFile(zip with %s Unicode Path) findings = %q, want %q\n%s", tt.name, got, tt.want, r)
 			}
 		})
 	}
