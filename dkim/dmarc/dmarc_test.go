@@ -128,6 +128,28 @@ func TestFromDomains(t *testing.T) {
 	}
 }
 
+// TestFromDomainsMalformed: a From that net/mail refuses but mail clients
+// display still names its domain; skipping it made DMARC none, so a
+// spoofer could escape p=reject (RFC 7489 §6.6.1, §11.2).
+func TestFromDomainsMalformed(t *testing.T) {
+	for _, tc := range []struct{ from, want string }{
+		{"=?x-unknown?q?Bank?= <ceo@bank.example>", "bank.example"},
+		{"Bank <ceo@Bank.Example>;", "bank.example"},
+		{"ceo@bank.example (Bank", "bank.example"},
+		{"Bank <ceo@bank.example> <x@evil.example>", "bank.example,evil.example"},
+		{"ceo@bank.example.", "bank.example"},
+		{"Bank <ceo@[192.0.2.1]> x", "[192.0.2.1]"},
+		{"no address (", ""},
+	} {
+		t.Run(tc.from, func(t *testing.T) {
+			h := dkim.Header{{Name: "From", Raw: "From: " + tc.from + "\r\n"}}
+			if got := strings.Join(dmarc.FromDomains(h), ","); got != tc.want {
+				t.Errorf("FromDomains(From: %s) = %q, want %q", tc.from, got, tc.want)
+			}
+		})
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	f.Add("v=DMARC1; p=reject; sp=none; pct=50; rua=mailto:a@b")
 	f.Fuzz(func(t *testing.T, s string) {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"mime"
 	"net"
 	"net/mail"
 	"net/netip"
@@ -365,15 +367,21 @@ func (e *Evaluator) nonexistent(ctx context.Context, domain string) bool {
 }
 
 // FromDomains returns the domains of the addresses in the message's From
-// header fields, lower case, each once. Unparseable fields are skipped.
+// header fields, lower case, each once. A field net/mail cannot parse (an
+// encoded word in an unknown charset, an unclosed comment, a stray
+// character after the address) still names its domains: every "@domain"
+// in it is taken, since mail clients show such a From, and skipping it
+// would exempt the message from DMARC (RFC 7489 §6.6.1 leaves malformed
+// From fields to local policy, and §11.2 warns they are an attack).
 func FromDomains(h dkim.Header) []string {
 	var out []string
 	for _, f := range h {
 		if !strings.EqualFold(f.Name, "From") {
 			continue
 		}
-		addrs, err := mail.ParseAddressList(f.Value())
+		addrs, err := fromParser.ParseList(f.Value())
 		if err != nil {
+			out = append(out, scanDomains(f.Value())...)
 			continue
 		}
 		for _, a := range addrs {
@@ -383,6 +391,35 @@ func FromDomains(h dkim.Header) []string {
 		}
 	}
 	return uniqueDomains(out)
+}
+
+// fromParser decodes encoded words of any charset to their bytes: only
+// the addresses matter, and an unknown charset must not hide them.
+var fromParser = mail.AddressParser{WordDecoder: &mime.WordDecoder{
+	CharsetReader: func(_ string, r io.Reader) (io.Reader, error) { return r, nil },
+}}
+
+// scanDomains returns the domain after each '@' in s, up to the first
+// character that cannot be part of a domain or domain literal.
+func scanDomains(s string) []string {
+	var out []string
+	for {
+		at := strings.IndexByte(s, '@')
+		if at < 0 {
+			return out
+		}
+		s = s[at+1:]
+		end := strings.IndexAny(s, " \t\r\n<>,;:()\"@")
+		if strings.HasPrefix(s, "[") {
+			end = strings.IndexByte(s, ']') + 1
+		}
+		if end <= 0 {
+			end = len(s)
+		}
+		if d := s[:end]; d != "" {
+			out = append(out, d)
+		}
+	}
 }
 
 func uniqueDomains(in []string) []string {
