@@ -27,6 +27,7 @@ _dmarc.bad.example.      IN TXT "v=DMARC1; p=bogus"
 _dmarc.other.example.    IN TXT "v=spf1 -all"
 _dmarc.other.example.    IN TXT "v=DMARC1; p=quarantine"
 _dmarc.fail.example.     IN TXT "v=DMARC1; p=reject"
+_dmarc.xn--bcher-kva.example. IN TXT "v=DMARC1; p=reject; adkim=s"
 `
 
 func pass(d string) []dkim.Verification { return []dkim.Verification{{Result: dkim.Pass, Domain: d}} }
@@ -66,6 +67,10 @@ func TestEvaluate(t *testing.T) {
 		{name: "servfail", in: dmarc.Input{FromDomains: []string{"fail.example"}}, want: dmarc.TempError, disp: dmarc.DispositionNone, err: dmarc.ErrDNS},
 		{name: "no From", in: dmarc.Input{}, want: dmarc.None, disp: dmarc.DispositionNone, err: dmarc.ErrNoFrom},
 		{name: "two From domains, strictest fails", in: dmarc.Input{FromDomains: []string{"none.example", "example.com"}, DKIM: pass("none.example")}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
+		// An internationalized From domain (RFC 6532) is looked up and
+		// aligned as A-labels, as d= is written (RFC 6376 §3.5).
+		{name: "IDN From, A-label d=", in: dmarc.Input{FromDomains: []string{"Bücher.example"}, DKIM: pass("xn--bcher-kva.example")}, want: dmarc.Pass, policy: dmarc.PolicyReject, disp: dmarc.DispositionNone},
+		{name: "IDN From, unaligned", in: dmarc.Input{FromDomains: []string{"bücher.example"}, DKIM: pass("example.com")}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
 		{name: "too many From domains", in: dmarc.Input{FromDomains: []string{"a.example", "b.example", "c.example"}}, want: dmarc.PermError, disp: dmarc.DispositionNone, err: dmarc.ErrTooManyFrom},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

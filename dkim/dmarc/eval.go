@@ -15,6 +15,7 @@ import (
 	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/dkim/authres"
 	"github.com/spamkit/spamkit/resolver"
+	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -422,12 +423,20 @@ func scanDomains(s string) []string {
 	}
 }
 
+// uniqueDomains normalizes domains (lower case, no trailing dot, A-labels)
+// and drops duplicates and empty ones.
 func uniqueDomains(in []string) []string {
 	var out []string
 	for _, d := range in {
 		d = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
 		if d == "" {
 			continue
+		}
+		// An internationalized From domain (RFC 6532) is compared and
+		// looked up as A-labels, the form d= and SPF domains and the DNS
+		// use (RFC 6376 §3.5, RFC 5890 §2.3.2.1).
+		if a, err := idna.Lookup.ToASCII(d); err == nil && a != "" {
+			d = a
 		}
 		dup := false
 		for _, o := range out {
