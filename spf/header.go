@@ -20,7 +20,7 @@ func (o Outcome) ReceivedSPF() string {
 		receiver = "unknown"
 	}
 	words := []string{"Received-SPF:", string(o.Result)}
-	words = append(words, strings.Fields("("+receiver+": "+o.comment()+")")...)
+	words = append(words, strings.Fields("("+ctext(receiver+": "+o.comment())+")")...)
 	// §9.1 key-value-pairs.
 	kv := func(k, v string) {
 		if v != "" {
@@ -67,6 +67,27 @@ func (o Outcome) comment() string {
 		return fmt.Sprintf("error in processing during lookup of %s", o.Domain)
 	}
 	return fmt.Sprintf("error in processing the SPF record of %s", o.Domain)
+}
+
+// ctext renders s as the content of a comment (RFC 5322 §3.2.2): "(",
+// ")" and backslash as quoted-pairs, so that an envelope address or HELO
+// name cannot close the comment and forge key-value pairs, and control
+// and non-ASCII octets as "?", as in kvValue.
+func ctext(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '(' || c == ')' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c > 0x7e:
+			b.WriteByte('?')
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // kvValue renders a key-value value: a dot-atom as is, anything else

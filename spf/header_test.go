@@ -73,3 +73,51 @@ func TestOutcomeString(t *testing.T) {
 		t.Errorf("String methods = %q, want %q", s, "pass helo ~ mx")
 	}
 }
+
+// TestReceivedSPFComment checks that an envelope address or HELO name
+// cannot end the comment of Received-SPF early and so forge the
+// key-value pairs after it (RFC 5322 §3.2.2 quoted-pairs in comments).
+func TestReceivedSPFComment(t *testing.T) {
+	srv := checksServer(t)
+	c := &Checker{Resolver: srv.Resolver(), ReceiverHost: "mx.receiver.test"}
+	for _, tc := range []struct{ helo, from string }{
+		{"h.test", `"x) client-ip=192.0.2.1; (y"@pass.test`},
+		{"h.test", `"x\) client-ip=192.0.2.1; (y"@pass.test`},
+		{"h.test", `"x(" client-ip=192.0.2.1;@pass.test`},
+		{"a)client-ip=192.0.2.1;(b", ""},
+		{"h.test", "x\r\n client-ip=192.0.2.1;@pass.test"},
+	} {
+		o := c.Check(context.Background(), netip.MustParseAddr("198.51.100.1"), tc.helo, tc.from)
+		h := strings.ReplaceAll(o.ReceivedSPF(), "\r\n", "")
+		rest, ok := skipComment(strings.TrimPrefix(h, "Received-SPF: "+string(o.Result)+" "))
+		if !ok {
+			t.Errorf("ReceivedSPF(%q, %q) = %q, comment not closed", tc.helo, tc.from, h)
+			continue
+		}
+		if got, want := strings.Fields(rest)[0], "client-ip=198.51.100.1;"; got != want {
+			t.Errorf("ReceivedSPF(%q, %q) = %q: first key-value pair %q, want %q", tc.helo, tc.from, h, got, want)
+		}
+	}
+}
+
+// skipComment skips the comment s starts with, nested comments and
+// quoted-pairs included (RFC 5322 §3.2.2), and returns what follows.
+func skipComment(s string) (string, bool) {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return s[i+1:], true
+			}
+		case '\r', '\n':
+			return "", false
+		}
+	}
+	return "", false
+}
