@@ -99,28 +99,37 @@ func ReadHeader(br *bufio.Reader, max int) (Header, error) {
 }
 
 // picker selects header fields for an h= list: each name takes the last
-// instance not yet taken, going up the header (RFC 6376 §5.4.2).
+// instance not yet taken, going up the header (RFC 6376 §5.4.2). The
+// fields are indexed by name once, so an h= list costs time linear in
+// its length and the header's, however they repeat names.
 type picker struct {
-	h    Header
-	used []bool
+	h     Header
+	index map[string][]int // lower-case name: field positions, top down
+	taken map[string]int   // lower-case name: instances taken so far
 }
 
-func newPicker(h Header) picker { return picker{h: h, used: make([]bool, len(h))} }
+func newPicker(h Header) picker {
+	p := picker{h: h, index: make(map[string][]int), taken: make(map[string]int)}
+	for i, f := range h {
+		name := strings.ToLower(f.Name)
+		p.index[name] = append(p.index[name], i)
+	}
+	return p
+}
 
 // pick returns the next field named name from the bottom, or false when
 // none is left (a name listed more often than it occurs contributes
 // nothing, RFC 6376 §5.4).
 func (p *picker) pick(name string) (Field, bool) {
-	for i := len(p.h) - 1; i >= 0; i-- {
-		if !p.used[i] && strings.EqualFold(p.h[i].Name, name) {
-			p.used[i] = true
-			return p.h[i], true
-		}
+	name = strings.ToLower(name)
+	idx := p.index[name]
+	n := p.taken[name]
+	if n >= len(idx) {
+		return Field{}, false
 	}
-	return Field{}, false
+	p.taken[name] = n + 1
+	return p.h[idx[len(idx)-1-n]], true
 }
-
-func (p *picker) reset() { clear(p.used) }
 
 // Tag is one tag=value pair of a tag-list (RFC 6376 §3.2). Value keeps
 // its inner folding whitespace; leading and trailing whitespace is
