@@ -208,9 +208,13 @@ func (s *state) macroValue(ctx context.Context, letter byte, domain string) stri
 	case 'l':
 		return s.local
 	case 'o':
-		return s.senderDomain
+		// A trailing dot (an FQDN domain-spec such as include:a.example.,
+		// or a@a.example.) ends the name; it is not part of <domain>, so
+		// that %{d}.bl.example is not an empty label and %{dr} does not
+		// start with one (§7.3).
+		return strings.TrimSuffix(s.senderDomain, ".")
 	case 'd':
-		return domain
+		return strings.TrimSuffix(domain, ".")
 	case 'i':
 		return dottedIP(s.ip)
 	case 'p':
