@@ -26,6 +26,10 @@ func TestParse(t *testing.T) {
 				{Method: "arc", Value: "none"}}}},
 		{"mx.example.org (nested (comment)); dmarc/1=fail policy.dmarc=reject header.from=example.com", Header{ServID: "mx.example.org",
 			Results: []Result{{Method: "dmarc", Value: "fail", Props: []Prop{{"policy", "dmarc", "reject"}, {"header", "from", "example.com"}}}}}},
+		// RFC 8601 §2.2: whitespace joins ptype "." property, not a
+		// value ending in the root dot and the next property.
+		{"mx.example.org; spf=pass smtp.helo=mail.example.com. smtp.mailfrom=a@example.com", Header{ServID: "mx.example.org",
+			Results: []Result{{Method: "spf", Value: "pass", Props: []Prop{{"smtp", "helo", "mail.example.com."}, {"smtp", "mailfrom", "a@example.com"}}}}}},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			got, err := Parse(tc.in)
@@ -40,6 +44,7 @@ func TestParseErrors(t *testing.T) {
 	for _, in := range []string{
 		"", "; spf=pass", "example.com 2; spf=pass", "example.com; spf", "example.com; spf=pass junk",
 		`example.com; spf=pass reason="open`, "example.com (open; spf=pass", "a b c; spf=pass",
+		"example.com; spf=pass smtp.helo=example.com. junk",
 	} {
 		t.Run(in, func(t *testing.T) {
 			if h, err := Parse(in); !errors.Is(err, ErrSyntax) {

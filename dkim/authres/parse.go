@@ -147,16 +147,24 @@ func (s segment) words() []word {
 				continue
 			}
 			if c == ' ' {
-				// Whitespace around '=', '.', '/' is inside the word.
+				// Whitespace around '=' is inside the word, and so is
+				// whitespace around the '.' of ptype.property and the '/'
+				// of method/version, which come before the '=' (RFC 8601
+				// §2.2); a value ending in '.' (a domain with its root
+				// dot) ends the word.
 				j := i
 				for j < len(t) && t[j] == ' ' {
 					j++
 				}
-				prev := byte(0)
+				var next, prev byte
+				if j < len(t) {
+					next = t[j]
+				}
 				if b.Len() > 0 {
 					prev = b.String()[b.Len()-1]
 				}
-				if j < len(t) && (t[j] == '=' || t[j] == '.' || t[j] == '/') || prev == '=' || prev == '.' || prev == '/' {
+				key := !strings.Contains(b.String(), "=")
+				if next == '=' || prev == '=' || key && (next == '.' || next == '/' || prev == '.' || prev == '/') {
 					i = j
 					continue
 				}
