@@ -273,3 +273,28 @@ func TestCheckDomainsConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestReceivedFrom checks the address taken from the from clause of the
+// Received formats of real MTAs, and that the client's own claims (an
+// Exim helo= literal, a HELO address literal) never replace the
+// address the MTA recorded.
+func TestReceivedFrom(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		// Exim without a verified host name: the comment holds only the HELO.
+		{"from [198.51.100.9] (helo=[192.0.2.77]) by mx.example.org with esmtp (Exim 4.96)", "198.51.100.9"},
+		{"from [198.51.100.9]:4321 (HELO=[192.0.2.77]) by mx.example.org", "198.51.100.9"},
+		{"from [2001:db8::9] (helo=[IPv6:2001:db8::77]) by mx.example.org", "2001:db8::9"},
+		// Exim with one.
+		{"from relay.example.net ([192.0.2.33]:25 helo=[192.0.2.77]) by x", "192.0.2.33"},
+		// Postfix with an address-literal HELO.
+		{"from [IPv6:2001:db8::77] (unknown [IPv6:2001:db8::9]) by mx.example.org (Postfix)", "2001:db8::9"},
+		// Gmail, Exchange.
+		{"from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41]) by mx.google.com with SMTPS id x", "209.85.220.41"},
+		{"from EX01.corp.example.com (2603:10b6:208:12::34) by EX02.corp.example.com (2603:10b6:208:12::35) with Microsoft SMTP Server", "2603:10b6:208:12::34"},
+	} {
+		got, ok := receivedFrom(tc.in)
+		if !ok || got != netip.MustParseAddr(tc.want) {
+			t.Errorf("receivedFrom(%q) = %v, %v, want %s", tc.in, got, ok, tc.want)
+		}
+	}
+}

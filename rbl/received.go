@@ -150,7 +150,7 @@ func receivedFrom(v string) (netip.Addr, bool) {
 			tok := clause[tokStart:i]
 			tok = strings.TrimPrefix(strings.TrimPrefix(tok, "IPv6:"), "ipv6:")
 			tok = strings.TrimRight(tok, ".:")
-			if a, ok := parseAddrToken(tok); ok {
+			if a, ok := parseAddrToken(tok); ok && !afterHELO(clause, tokStart) {
 				if depth > 0 && !best.IsValid() {
 					best = a
 				}
@@ -173,6 +173,18 @@ func receivedFrom(v string) (netip.Addr, bool) {
 		return best, true
 	}
 	return first, first.IsValid()
+}
+
+// afterHELO reports whether the token at i of clause is part of an
+// Exim "helo=" word: the name the client gave, which it chooses freely.
+// Exim without a verified host name writes "from [ip] (helo=[other])",
+// where the only address in the comment is the client's claim.
+func afterHELO(clause string, i int) bool {
+	w := i
+	for w > 0 && clause[w-1] != ' ' && clause[w-1] != '(' {
+		w--
+	}
+	return i-w >= 5 && strings.EqualFold(clause[w:w+5], "helo=")
 }
 
 // parseAddrToken parses tok as an IP address without zone, unmapped.
