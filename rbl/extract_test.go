@@ -286,8 +286,10 @@ func TestReceivedFrom(t *testing.T) {
 		{"from [2001:db8::9] (helo=[IPv6:2001:db8::77]) by mx.example.org", "2001:db8::9"},
 		// Exim with one.
 		{"from relay.example.net ([192.0.2.33]:25 helo=[192.0.2.77]) by x", "192.0.2.33"},
-		// Postfix with an address-literal HELO.
-		{"from [IPv6:2001:db8::77] (unknown [IPv6:2001:db8::9]) by mx.example.org (Postfix)", "2001:db8::9"},
+		// Postfix with an address-literal HELO, tag in any case.
+		{"from [IPV6:2001:db8::77] (unknown [IPv6:2001:db8::9]) by mx.example.org (Postfix)", "2001:db8::9"},
+		{"from h (h [ipv6:2001:db8::9]) by x", "2001:db8::9"},
+		{"from [IPV6:2001:db8::77] by x", "2001:db8::77"},
 		// Gmail, Exchange.
 		{"from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41]) by mx.google.com with SMTPS id x", "209.85.220.41"},
 		{"from EX01.corp.example.com (2603:10b6:208:12::34) by EX02.corp.example.com (2603:10b6:208:12::35) with Microsoft SMTP Server", "2603:10b6:208:12::34"},

@@ -148,7 +148,9 @@ func receivedFrom(v string) (netip.Addr, bool) {
 		}
 		if tokStart >= 0 {
 			tok := clause[tokStart:i]
-			tok = strings.TrimPrefix(strings.TrimPrefix(tok, "IPv6:"), "ipv6:")
+			if len(tok) > 5 && strings.EqualFold(tok[:5], "IPv6:") {
+				tok = tok[5:] // RFC 5321 §4.1.3: the tag is case-insensitive
+			}
 			tok = strings.TrimRight(tok, ".:")
 			if a, ok := parseAddrToken(tok); ok && !afterHELO(clause, tokStart) {
 				if depth > 0 && !best.IsValid() {
@@ -220,7 +222,7 @@ func maybeAddr(tok string) bool {
 // including the "IPv6:" tag of an address literal.
 func isAddrChar(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == ':' ||
-		c == 'I' || c == 'P' || c == 'v' || c == 'i' || c == 'p'
+		c == 'I' || c == 'P' || c == 'V' || c == 'v' || c == 'i' || c == 'p'
 }
 
 // indexFold is strings.Index ignoring ASCII case; sub must be lower case.
