@@ -137,6 +137,7 @@ func (s segment) words() []word {
 		}
 		var b strings.Builder
 		quoted := false
+		key := true // no '=' yet: in method/version or ptype.property
 		for i < len(t) {
 			c := t[i]
 			if c == '"' {
@@ -163,13 +164,13 @@ func (s segment) words() []word {
 				if b.Len() > 0 {
 					prev = b.String()[b.Len()-1]
 				}
-				key := !strings.Contains(b.String(), "=")
 				if next == '=' || prev == '=' || key && (next == '.' || next == '/' || prev == '.' || prev == '/') {
 					i = j
 					continue
 				}
 				break
 			}
+			key = key && c != '='
 			b.WriteByte(c)
 			i++
 		}
