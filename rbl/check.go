@@ -204,7 +204,10 @@ func (c *Checker) CheckDomain(ctx context.Context, host string) (Outcome, error)
 // domainItem makes the item of a host for the domain lists.
 func domainItem(host string) (item, error) {
 	host = strings.TrimSuffix(strings.TrimSpace(host), ".")
-	lit := strings.TrimPrefix(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), "IPv6:")
+	lit := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if len(lit) > 5 && strings.EqualFold(lit[:5], "IPv6:") {
+		lit = lit[5:] // RFC 5321 §4.1.3: the tag is case-insensitive
+	}
 	if ip, err := netip.ParseAddr(lit); err == nil && ip.Zone() == "" {
 		return item{ip: ip.Unmap()}, nil
 	}

@@ -300,3 +300,21 @@ func TestReceivedFrom(t *testing.T) {
 		}
 	}
 }
+
+// TestDomainItemLiteral checks that IP-literal hosts are items of their
+// address, the IPv6 tag in any case (RFC 5321 §4.1.3).
+func TestDomainItemLiteral(t *testing.T) {
+	for _, tc := range []struct{ host, want string }{
+		{"192.0.2.1", "192.0.2.1"},
+		{"[192.0.2.1]", "192.0.2.1"},
+		{"[IPv6:2001:db8::1]", "2001:db8::1"},
+		{"[ipv6:2001:db8::1]", "2001:db8::1"},
+		{"[IPV6:2001:db8::1]", "2001:db8::1"},
+		{"2001:db8::1", "2001:db8::1"},
+	} {
+		it, err := domainItem(tc.host)
+		if err != nil || it.ip != netip.MustParseAddr(tc.want) {
+			t.Errorf("domainItem(%q) = %v, %v, want %s", tc.host, it.ip, err, tc.want)
+		}
+	}
+}
