@@ -100,6 +100,10 @@ func TestParse(t *testing.T) {
 		{"p=reject; v=DMARC1", "", dmarc.ErrNotDMARC},
 		{"v=spf1 -all", "", dmarc.ErrNotDMARC},
 		{"v=DMARC1; p=reject; p=none", "", dmarc.ErrSyntax},
+		// RFC 7489 §6.6.3 step 6: an invalid sp= voids the record, or
+		// makes it p=none when rua= is valid.
+		{"v=DMARC1; p=reject; sp=bogus", "", dmarc.ErrSyntax},
+		{"v=DMARC1; p=reject; sp=bogus; rua=mailto:a@example.com", "none   r r 100", nil},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			r, err := dmarc.Parse(tc.in)

@@ -74,8 +74,8 @@ type Record struct {
 }
 
 // Parse parses a DMARC record. It must start with v=DMARC1 (else
-// ErrNotDMARC) and have a valid p=, unless rua= is valid, then p=none
-// (RFC 7489 §6.6.3 step 6). Other tags with invalid values take their
+// ErrNotDMARC), have a valid p= and no invalid sp=, unless rua= is
+// valid, then it is read as p=none (RFC 7489 §6.6.3 step 6). Other tags with invalid values take their
 // defaults, and unknown tags are ignored (§6.3).
 func Parse(txt string) (*Record, error) {
 	tags, err := dkim.ParseTags(txt)
@@ -91,14 +91,14 @@ func Parse(txt string) (*Record, error) {
 	}
 	r := &Record{DKIMAlignment: Relaxed, SPFAlignment: Relaxed, Percent: 100,
 		FailureOptions: "0", ReportFormat: "afrf", ReportInterval: 24 * time.Hour}
-	pOK := false
+	pOK, spOK := false, true
 	for _, t := range tags[1:] {
 		v := strings.TrimSpace(t.Value)
 		switch t.Name {
 		case "p":
 			r.Policy, pOK = parsePolicy(v)
 		case "sp":
-			r.SubdomainPolicy, _ = parsePolicy(v)
+			r.SubdomainPolicy, spOK = parsePolicy(v)
 		case "np":
 			r.NonexistentPolicy, _ = parsePolicy(v)
 		case "adkim":
@@ -127,12 +127,18 @@ func Parse(txt string) (*Record, error) {
 			}
 		}
 	}
-	if !pOK {
+	// §6.6.3 step 6: a record without a valid p=, or with an invalid
+	// sp=, is taken as p=none if rua= has a valid URI, else not applied.
+	if !pOK || !spOK {
 		if len(r.ReportAggregate) == 0 {
-			p, _ := tags.Get("p")
-			return nil, fmt.Errorf("%w: missing or invalid p=%q", ErrSyntax, p)
+			if !pOK {
+				p, _ := tags.Get("p")
+				return nil, fmt.Errorf("%w: missing or invalid p=%q", ErrSyntax, p)
+			}
+			sp, _ := tags.Get("sp")
+			return nil, fmt.Errorf("%w: invalid sp=%q", ErrSyntax, sp)
 		}
-		r.Policy = PolicyNone // §6.6.3 step 6
+		r.Policy, r.SubdomainPolicy = PolicyNone, ""
 	}
 	return r, nil
 }
