@@ -20,8 +20,10 @@ const (
 	Pass Result = "pass"
 	// Fail: the signature or the body hash did not verify.
 	Fail Result = "fail"
-	// Neutral: the signature verified or not, but the key is in testing
-	// mode (t=y) and the failure does not count (RFC 6376 §3.6.1).
+	// Neutral: the signature or body hash did not verify, but the key is
+	// in testing mode (t=y) and the failure does not count (RFC 6376
+	// §3.6.1). A signature that verifies with a t=y key is Pass, with
+	// Verification.Testing set.
 	Neutral Result = "neutral"
 	// Policy: the signature may be valid but local policy refuses it
 	// (l=, a weak key above the RFC minimum, a future timestamp, an

@@ -116,6 +116,12 @@ dnssec._domainkey     IN TXT "` + rec + `"
 			}
 			return ""
 		}},
+		{name: "testing key pass is pass", msg: func() string { return sign(t, net("testing", rsa), testMessage) }, want: dkim.Pass, detail: func(v dkim.Verification) string {
+			if !v.Testing {
+				return "Testing = false, want true (t=y)"
+			}
+			return ""
+		}},
 		{name: "testing key fail is neutral", msg: func() string { return sign(t, net("testing", rsa), testMessage) + "x\r\n" }, want: dkim.Neutral, err: dkim.ErrBodyHash},
 		{name: "strict key with subdomain i=", msg: func() string {
 			s := net("strict", rsa)
