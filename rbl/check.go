@@ -247,7 +247,8 @@ func (c *Checker) CheckSHA256(ctx context.Context, sum [32]byte) (Outcome, error
 }
 
 // SelfTest checks that list answers its RFC 5782 §5 test entries: for IP
-// lists 127.0.0.2 listed and 127.0.0.1 not; for
+// lists 127.0.0.2 listed and 127.0.0.1 not (::FFFF:7F00:2 and
+// ::FFFF:7F00:1 for an IPv6 list, one with NoIPv4); for
 // domain lists TEST listed and INVALID not. Hash lists have no test
 // entries: SelfTest returns ErrSelfTest for them.
 func SelfTest(ctx context.Context, r Resolver, list List) error {
@@ -258,6 +259,12 @@ func SelfTest(ctx context.Context, r Resolver, list List) error {
 	switch list.kind() {
 	case KindIP:
 		listed, unlisted = "2.0.0.127."+list.Zone+".", "1.0.0.127."+list.Zone+"."
+		if list.NoIPv4 {
+			// §5: an IPv6 list's test entries are ::FFFF:7F00:2 and
+			// ::FFFF:7F00:1, in nibble form.
+			listed = string(appendQuery(nil, netip.MustParseAddr("::ffff:7f00:2"), list.Zone))
+			unlisted = string(appendQuery(nil, netip.MustParseAddr("::ffff:7f00:1"), list.Zone))
+		}
 	case KindDomain:
 		listed, unlisted = "test."+list.Zone+".", "invalid."+list.Zone+"."
 	default:

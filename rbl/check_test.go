@@ -273,6 +273,34 @@ func TestSelfTest(t *testing.T) {
 	}
 }
 
+// TestSelfTestIPv6 checks an IPv6 list (NoIPv4) against its RFC 5782
+// §5 test entries, ::FFFF:7F00:2 listed and ::FFFF:7F00:1 not, in
+// nibble form.
+func TestSelfTestIPv6(t *testing.T) {
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: "test.", Text: `
+$ORIGIN v6.test.
+2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 A 127.0.0.2
+$ORIGIN bad6.test.
+1.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 A 127.0.0.2
+2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 A 127.0.0.2
+`})
+	for _, tc := range []struct {
+		list List
+		ok   bool
+	}{
+		{List{Zone: "v6.test", NoIPv4: true}, true},
+		{List{Zone: "bad6.test", NoIPv4: true}, false}, // lists ::FFFF:7F00:1
+		{List{Zone: "v6.test"}, false},                 // no 127.0.0.2: not an IPv4 list
+	} {
+		t.Run(tc.list.String(), func(t *testing.T) {
+			err := SelfTest(context.Background(), srv.Resolver(), tc.list)
+			if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrSelfTest)) {
+				t.Errorf("SelfTest(%s, NoIPv4 %v) = %v, want ok %v", tc.list.Zone, tc.list.NoIPv4, err, tc.ok)
+			}
+		})
+	}
+}
+
 // TestSlowListDegradesToUnknown: a list that answers after the
 // Checker's deadline (resolvertest Delay) is a timeout for that list
 // only; the others' hits count, and the verdict is Unknown because the
