@@ -42,6 +42,8 @@ func TestPostscreenScoring(t *testing.T) {
 			[]string{"zen.test=127.0.0.2*3", "bl.test=127.0.0.2*2"}},
 		{"ScoreBelowThresholdIsClean", "zen.test*3, bl.test*2", 6, 0, "192.0.2.1", Clean, 5,
 			[]string{"zen.test=127.0.0.2*3", "bl.test=127.0.0.2*2"}},
+		{"HitsInTheOrderOfTheEntriesNotOfTheZones", "zen.test=127.0.0.2, bl.test*2, zen.test=127.0.0.4*3", 0, 0, "192.0.2.1", Listed, 6,
+			[]string{"zen.test=127.0.0.2*1", "bl.test=127.0.0.2*2", "zen.test=127.0.0.4*3"}},
 		{"FilterNotMatchingAddsNothing", "zen.test=127.0.0.[4..7]*3", 0, 0, "192.0.2.2", Clean, 0, nil},
 		{"NotListedIsCleanWithScore0", "zen.test*3, bl.test", 0, 0, "192.0.2.200", Clean, 0, nil},
 		{"NegativeWeightSubtractsDNSWL", "zen.test*3, wl.test=127.0.[0..255].0*-2", 0, 0, "192.0.2.1", Listed, 1,

@@ -357,12 +357,16 @@ func (c *Checker) zoneErr(first int, addrs []netip.Addr) error {
 
 // score adds each zone's matching entries to out, then sets the verdict.
 // As in postscreen, each entry adds its weight once when any answer
-// matches its filter, and the same zone may have several entries.
+// matches its filter, and the same zone may have several entries. Hits
+// come in the order of the entries, errors in that of the zones.
 func (c *Checker) score(out *Outcome, it *item, zones []int, queries []string, results []zoneResult) {
-	potential := 0 // positive weight the failed zones could have added
+	var ebuf [maxInline]error
+	errs := ebuf[:0]
+	if len(zones) > maxInline {
+		errs = make([]error, 0, len(zones))
+	}
 	for zi, first := range zones {
 		r := &results[zi]
-		kind, zone := c.Lists[first].kind(), c.Lists[first].Zone
 		err := r.err
 		if err == nil {
 			err = c.zoneErr(first, r.addrs)
@@ -373,32 +377,43 @@ func (c *Checker) score(out *Outcome, it *item, zones []int, queries []string, r
 			}
 			out.Errors = append(out.Errors, ListError{List: c.Lists[first].name(), Query: queries[zi], Err: err})
 		}
-		for i := first; i < len(c.Lists); i++ {
-			l := &c.Lists[i]
-			if l.kind() != kind || !strings.EqualFold(l.Zone, zone) || !it.accepts(l) {
-				continue
+		errs = append(errs, err)
+	}
+	potential := 0 // positive weight the failed zones could have added
+	kind := c.Lists[zones[0]].kind()
+	for i := range c.Lists {
+		l := &c.Lists[i]
+		if l.kind() != kind || !it.accepts(l) {
+			continue
+		}
+		zi := 0
+		for zi < len(zones) && !strings.EqualFold(c.Lists[zones[zi]].Zone, l.Zone) {
+			zi++
+		}
+		if zi == len(zones) {
+			continue
+		}
+		if errs[zi] != nil {
+			if w := l.weight(); w > 0 {
+				potential += w
 			}
-			if err != nil {
-				if w := l.weight(); w > 0 {
-					potential += w
+			continue
+		}
+		r := &results[zi]
+		for _, a := range r.addrs {
+			if a = a.Unmap(); l.Filter.Match(a) {
+				h := Hit{List: l.name(), Code: a, Weight: l.weight()}
+				if l.Reason {
+					h.Reason = r.reason
 				}
-				continue
-			}
-			for _, a := range r.addrs {
-				if a = a.Unmap(); l.Filter.Match(a) {
-					h := Hit{List: l.name(), Code: a, Weight: l.weight()}
-					if l.Reason {
-						h.Reason = r.reason
-					}
-					if out.Hits == nil {
-						// One allocation for all hits: at most one per
-						// remaining entry.
-						out.Hits = make([]Hit, 0, len(c.Lists)-i)
-					}
-					out.Hits = append(out.Hits, h)
-					out.Score += h.Weight
-					break // once per entry, not once per answer
+				if out.Hits == nil {
+					// One allocation for all hits: at most one per
+					// remaining entry.
+					out.Hits = make([]Hit, 0, len(c.Lists)-i)
 				}
+				out.Hits = append(out.Hits, h)
+				out.Score += h.Weight
+				break // once per entry, not once per answer
 			}
 		}
 	}
