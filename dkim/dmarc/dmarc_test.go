@@ -100,6 +100,11 @@ func TestParse(t *testing.T) {
 		{"p=reject; v=DMARC1", "", dmarc.ErrNotDMARC},
 		{"v=spf1 -all", "", dmarc.ErrNotDMARC},
 		{"v=DMARC1; p=reject; p=none", "", dmarc.ErrSyntax},
+		// RFC 7489 §6.4: tag names are ABNF literals, case-insensitive
+		// (RFC 5234 §2.3); DMARC1 itself is written %x44... (exact).
+		{"V=DMARC1; P=Reject; SP=none; ADKIM=s; Pct=5", "reject none  s r 5", nil},
+		{"v=DMARC1; p=reject; P=none", "", dmarc.ErrSyntax},
+		{"v=dmarc1; p=reject", "", dmarc.ErrNotDMARC},
 		// RFC 7489 §6.6.3 step 6: an invalid sp= voids the record, or
 		// makes it p=none when rua= is valid.
 		{"v=DMARC1; p=reject; sp=bogus", "", dmarc.ErrSyntax},

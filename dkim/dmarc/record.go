@@ -85,6 +85,16 @@ func Parse(txt string) (*Record, error) {
 		}
 		return nil, ErrNotDMARC
 	}
+	// §6.4: tag names are ABNF literals, so without case (RFC 5234
+	// §2.3); each may appear once.
+	for i := range tags {
+		tags[i].Name = strings.ToLower(tags[i].Name)
+		for _, prev := range tags[:i] {
+			if prev.Name == tags[i].Name {
+				return nil, fmt.Errorf("%w: %w: %s", ErrSyntax, dkim.ErrDuplicateTag, tags[i].Name)
+			}
+		}
+	}
 	// §6.4: v= first, exactly DMARC1.
 	if len(tags) == 0 || tags[0].Name != "v" || tags[0].Value != "DMARC1" {
 		return nil, ErrNotDMARC
