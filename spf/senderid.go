@@ -160,9 +160,16 @@ func PRA(header []byte) (string, error) {
 type headerField struct{ name, value string }
 
 // headerFields splits a header section into fields, unfolded, in order;
-// it stops at the first empty line.
+// it stops at the first empty line. A field's lines are joined once, so
+// that a field of many continuation lines costs linear time.
 func headerFields(h []byte) []headerField {
 	var out []headerField
+	var cur []byte // value of the last field, being unfolded
+	flush := func() {
+		if len(out) > 0 {
+			out[len(out)-1].value = string(cur)
+		}
+	}
 	for len(h) > 0 {
 		line := h
 		if i := bytes.IndexByte(h, '\n'); i >= 0 {
@@ -175,14 +182,17 @@ func headerFields(h []byte) []headerField {
 			break
 		}
 		if (line[0] == ' ' || line[0] == '\t') && len(out) > 0 {
-			out[len(out)-1].value += " " + strings.TrimSpace(string(line))
+			cur = append(append(cur, ' '), bytes.TrimSpace(line)...)
 			continue
 		}
 		name, value, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
 			continue
 		}
-		out = append(out, headerField{strings.TrimSpace(string(name)), strings.TrimSpace(string(value))})
+		flush()
+		out = append(out, headerField{name: strings.TrimSpace(string(name))})
+		cur = append(cur[:0], bytes.TrimSpace(value)...)
 	}
+	flush()
 	return out
 }
