@@ -46,9 +46,13 @@
 //     header.from, policy.dmarc).
 //
 // Divergences: the public suffix list is the one compiled into
-// golang.org/x/net; an invalid p= with a valid rua= is taken as p=none
-// (§6.6.3 step 6), other invalid tags take their defaults (§6.3);
-// reporting (rua, ruf) is parsed but not sent.
+// golang.org/x/net; an invalid p= or sp= with a valid rua= is taken as
+// p=none, and without one the record is a permerror (ErrSyntax; §6.6.3
+// step 6), other invalid tags take their defaults (§6.3); tag names
+// match without case (§6.4 ABNF); reporting (rua, ruf) is parsed but not
+// sent. FromDomains gives the domains of a From field net/mail cannot
+// parse too (a malformed From must not escape DMARC, §6.6.1), and From
+// domains are compared and looked up as A-labels.
 //
 // go-msgauth's dmarc package was not used: it has no evaluation, no
 // context, untyped constants, and its lookup does not tell a temporary
