@@ -135,6 +135,7 @@ func receivedFrom(v string) (netip.Addr, bool) {
 	var best, first netip.Addr
 	depth := 0
 	tokStart := -1
+	wordStart := 0 // after the last space or '('
 	for i := 0; i <= len(clause); i++ {
 		var c byte = ' '
 		if i < len(clause) {
@@ -152,7 +153,7 @@ func receivedFrom(v string) (netip.Addr, bool) {
 				tok = tok[5:] // RFC 5321 §4.1.3: the tag is case-insensitive
 			}
 			tok = strings.TrimRight(tok, ".:")
-			if a, ok := parseAddrToken(tok); ok && !afterHELO(clause, tokStart) {
+			if a, ok := parseAddrToken(tok); ok && !isHELOWord(clause[wordStart:tokStart]) {
 				if depth > 0 && !best.IsValid() {
 					best = a
 				}
@@ -163,8 +164,11 @@ func receivedFrom(v string) (netip.Addr, bool) {
 			tokStart = -1
 		}
 		switch c {
+		case ' ':
+			wordStart = i + 1
 		case '(':
 			depth++
+			wordStart = i + 1
 		case ')':
 			if depth > 0 {
 				depth--
@@ -177,16 +181,13 @@ func receivedFrom(v string) (netip.Addr, bool) {
 	return first, first.IsValid()
 }
 
-// afterHELO reports whether the token at i of clause is part of an
-// Exim "helo=" word: the name the client gave, which it chooses freely.
-// Exim without a verified host name writes "from [ip] (helo=[other])",
-// where the only address in the comment is the client's claim.
-func afterHELO(clause string, i int) bool {
-	w := i
-	for w > 0 && clause[w-1] != ' ' && clause[w-1] != '(' {
-		w--
-	}
-	return i-w >= 5 && strings.EqualFold(clause[w:w+5], "helo=")
+// isHELOWord reports whether the word before an address token is an
+// Exim "helo=", with or without "[": the token is then the name the
+// client gave, which it chooses freely. Exim without a verified host
+// name writes "from [ip] (helo=[other])", where the only address in the
+// comment is the client's claim.
+func isHELOWord(w string) bool {
+	return len(w) >= 5 && strings.EqualFold(w[:5], "helo=")
 }
 
 // parseAddrToken parses tok as an IP address without zone, unmapped.
