@@ -70,6 +70,7 @@ func TestEvaluate(t *testing.T) {
 		// An internationalized From domain (RFC 6532) is looked up and
 		// aligned as A-labels, as d= is written (RFC 6376 §3.5).
 		{name: "IDN From, A-label d=", in: dmarc.Input{FromDomains: []string{"Bücher.example"}, DKIM: pass("xn--bcher-kva.example")}, want: dmarc.Pass, policy: dmarc.PolicyReject, disp: dmarc.DispositionNone},
+		{name: "IDN From, U-label SPF domain", in: dmarc.Input{FromDomains: []string{"bücher.example"}, SPF: dmarc.SPF{Result: "pass", Domain: "Bücher.example"}}, want: dmarc.Pass, policy: dmarc.PolicyReject, disp: dmarc.DispositionNone},
 		{name: "IDN From, unaligned", in: dmarc.Input{FromDomains: []string{"bücher.example"}, DKIM: pass("example.com")}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
 		{name: "too many From domains", in: dmarc.Input{FromDomains: []string{"a.example", "b.example", "c.example"}}, want: dmarc.PermError, disp: dmarc.DispositionNone, err: dmarc.ErrTooManyFrom},
 	} {

@@ -304,6 +304,11 @@ func (e *Evaluator) aligned(id, author string, m Alignment) bool {
 	if id == "" {
 		return false
 	}
+	// The author domain is in A-labels (uniqueDomains); so is id, even
+	// an SMTPUTF8 MAIL FROM domain given in U-labels.
+	if a, err := idna.Lookup.ToASCII(id); err == nil && a != "" {
+		id = a
+	}
 	if m == Strict {
 		return id == author
 	}
