@@ -142,9 +142,11 @@ func isURLChar(c byte) bool {
 // ends, and whether it is a URL.
 func parseURLAt(buf, body []byte, start int, scheme string, maxLen int) (text []byte, hs, he, end int, ok bool) {
 	// User information ends at the last '@' of the authority
-	// (RFC 3986 §3.2.1).
+	// (RFC 3986 §3.2.1). Browsers end the authority at a backslash too
+	// (WHATWG URL Standard, special schemes), so "http://evil\@good/"
+	// goes to evil.
 	for j := start; j < len(body) && j-start < 256 && isURLChar(body[j]); j++ {
-		if c := body[j]; c == '/' || c == '?' || c == '#' && (j == start || body[j-1] != '&') {
+		if c := body[j]; c == '/' || c == '\\' || c == '?' || c == '#' && (j == start || body[j-1] != '&') {
 			break // end of the authority, unless "&#" of a character reference
 		} else if c == '@' {
 			start = j + 1

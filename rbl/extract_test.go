@@ -329,3 +329,22 @@ func TestReceivedFromLongWord(t *testing.T) {
 		t.Errorf("receivedFrom(from x (helo=[192.0.2.1]...)) = %v, want none", got)
 	}
 }
+
+// TestExtractURLHosts checks the hosts of URLs whose authority is
+// written to mislead: user information (RFC 3986 §3.2.1) before the
+// host, and a backslash, which browsers take for the end of the
+// authority (WHATWG URL Standard), before an '@'.
+func TestExtractURLHosts(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{`<a href="http://paypal.example@evil.example/login">`, "evil.example"},
+		{`<a href="http://evil.example\@paypal.example/login">`, "evil.example"},
+		{`<a href="https://evil.example:8443\@paypal.example">`, "evil.example"},
+		{`<a href="http://user:pw@host.example/a@b">`, "host.example"},
+	} {
+		var x Extractor
+		urls, err := x.URLs([]byte(tc.body))
+		if err != nil || len(urls) != 1 || urls[0].Host != tc.want {
+			t.Errorf("URLs(%q) = %v, %v, want one URL with host %s", tc.body, urls, err, tc.want)
+		}
+	}
+}
