@@ -29,8 +29,9 @@ type URL struct {
 // protocol-relative "//host/..." URLs in quoted attributes and CSS
 // url(), and the common obfuscations "hxxp://", "hxxps://", "h**p://",
 // "http[:]//", and "[.]", "(.)", "[dot]", "(dot)", "&#46;", "&#x2e;" and
-// "&period;" in host names. The zero Extractor is ready to use; it is
-// safe for concurrent use.
+// "&period;" in host names, where the ideographic and full-width full
+// stops that browsers take for dots are read as dots too. The zero
+// Extractor is ready to use; it is safe for concurrent use.
 type Extractor struct {
 	// MaxURLs bounds the distinct URLs returned. If zero, 1000; more
 	// give ErrTooManyURLs with the first MaxURLs.
@@ -248,13 +249,15 @@ func parseNumeric(numeric bool, h []byte) (netip.Addr, error) {
 
 func hasDotObfuscation(body []byte, i int) bool { return dotObfuscation(body, i) > 0 }
 
-// dotObfuscation returns the length of a "[.]", "(.)", "[dot]", "(dot)"
-// or HTML character reference for '.' at body[i], 0 if there is none.
+// dotObfuscation returns the length of a "[.]", "(.)", "[dot]", "(dot)",
+// HTML character reference for '.' or UTS #46 label separator (U+3002,
+// U+FF0E, U+FF61, which browsers read as '.', UTS #46 §2.3) at body[i],
+// 0 if there is none.
 func dotObfuscation(body []byte, i int) int {
-	if body[i] != '[' && body[i] != '(' && body[i] != '&' {
+	if body[i] != '[' && body[i] != '(' && body[i] != '&' && body[i] != 0xe3 && body[i] != 0xef {
 		return 0
 	}
-	for _, o := range [...]string{"[.]", "(.)", "[dot]", "(dot)", "&#46;", "&#x2e;", "&period;"} {
+	for _, o := range [...]string{"[.]", "(.)", "[dot]", "(dot)", "&#46;", "&#x2e;", "&period;", "\u3002", "\uff0e", "\uff61"} {
 		if i+len(o) <= len(body) && strings.EqualFold(string(body[i:i+len(o)]), o) {
 			return len(o)
 		}

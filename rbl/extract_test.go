@@ -340,6 +340,11 @@ func TestExtractURLHosts(t *testing.T) {
 		{`<a href="http://evil.example\@paypal.example/login">`, "evil.example"},
 		{`<a href="https://evil.example:8443\@paypal.example">`, "evil.example"},
 		{`<a href="http://user:pw@host.example/a@b">`, "host.example"},
+		// UTS #46 label separators, which browsers read as dots.
+		{"http://evil\u3002example/x", "evil.example"},
+		{"http://www\uff0eevil\uff61example", "www.evil.example"},
+		{"http://192\u30020\u30022\u30021/", "192.0.2.1"},
+		{"http://b\u00fccher\u3002example/", "b\u00fccher.example"},
 	} {
 		var x Extractor
 		urls, err := x.URLs([]byte(tc.body))
