@@ -230,7 +230,7 @@ func parseURLAt(buf, body []byte, start int, scheme string, maxLen int) (text []
 		}
 	}
 	rest := i
-	for rest < len(body) && rest-start < maxLen && isURLChar(body[rest]) && body[rest] != ')' && body[rest] != ']' {
+	for rest < len(body) && rest-i < maxLen && isURLChar(body[rest]) && body[rest] != ')' && body[rest] != ']' {
 		rest++
 	}
 	return append(buf, body[i:rest]...), hs, he, rest, true

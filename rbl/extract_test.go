@@ -53,6 +53,24 @@ func TestExtractURLs(t *testing.T) {
 	}
 }
 
+// TestExtractMaxURLLen trips Extractor.MaxURLLen: a URL is cut
+// MaxURLLen octets after its host, however long the host, and its host
+// is still found.
+func TestExtractMaxURLLen(t *testing.T) {
+	x := Extractor{MaxURLLen: 10}
+	for _, tc := range []struct{ body, want string }{
+		{"http://a.example.com/0123456789abcdef", "http://a.example.com/012345678"},
+		{"http://very-long-host-name.example.com/0123456789abcdef", "http://very-long-host-name.example.com/012345678"},
+		{"http://u:p@a.example.com:8080/0123456789", "http://a.example.com:8080/0123"},
+		{"http://a.example.com/01", "http://a.example.com/01"},
+	} {
+		urls, err := x.URLs([]byte(tc.body))
+		if err != nil || len(urls) != 1 || urls[0].Text != tc.want {
+			t.Errorf("URLs(%q) with MaxURLLen 10 = %v, %v, want %q", tc.body, urls, err, tc.want)
+		}
+	}
+}
+
 func TestExtractMaxURLs(t *testing.T) {
 	var b strings.Builder
 	for i := range 5 {
