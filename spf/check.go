@@ -21,6 +21,11 @@ const (
 	DefaultTimeout           = 20 * time.Second // RFC 7208 §4.6.4: at least 20 s
 	DefaultPrefetchAfter     = 200 * time.Microsecond
 	maxCachedRecords         = 4096
+	// maxCachedRecordLen and maxCachedBytes bound the parsed-record
+	// cache by text: a record of 64 kB, which the domain's owner can vary
+	// at will, parses to nearly 1 MB of directives.
+	maxCachedRecordLen = 4096    // RFC 7208 §3.4 advises records that fit in 512 octets
+	maxCachedBytes     = 1 << 20 // of record text
 )
 
 // Checker evaluates SPF policies (RFC 7208 check_host()).
@@ -85,8 +90,9 @@ type Checker struct {
 	// verbose mode). It costs an allocation or two per check.
 	RecordQueries bool
 
-	mu      sync.RWMutex
-	records map[string]parsed
+	mu          sync.RWMutex
+	records     map[string]parsed
+	cachedBytes int // text of records
 }
 
 type parsed struct {
@@ -117,8 +123,13 @@ func (c *Checker) tracef(format string, args ...any) {
 }
 
 // parse returns the parsed record for txt, from the cache if it was
-// parsed before.
+// parsed before. Records longer than maxCachedRecordLen are not cached,
+// and the cache starts afresh when it would hold more than
+// maxCachedRecords records or maxCachedBytes of their text.
 func (c *Checker) parse(txt string) (*Record, error) {
+	if len(txt) > maxCachedRecordLen {
+		return ParseRecord(txt)
+	}
 	c.mu.RLock()
 	p, ok := c.records[txt]
 	c.mu.RUnlock()
@@ -127,10 +138,13 @@ func (c *Checker) parse(txt string) (*Record, error) {
 	}
 	rec, err := ParseRecord(txt)
 	c.mu.Lock()
-	if c.records == nil || len(c.records) >= maxCachedRecords {
-		c.records = make(map[string]parsed)
+	if c.records == nil || len(c.records) >= maxCachedRecords || c.cachedBytes+len(txt) > maxCachedBytes {
+		c.records, c.cachedBytes = make(map[string]parsed), 0
 	}
-	c.records[txt] = parsed{rec, err}
+	if _, ok := c.records[txt]; !ok {
+		c.records[txt] = parsed{rec, err}
+		c.cachedBytes += len(txt)
+	}
 	c.mu.Unlock()
 	return rec, err
 }

@@ -3,6 +3,7 @@ package spf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -241,5 +242,37 @@ test.rev.rev.test.ok.test. A 127.0.0.2
 				t.Errorf("Check(192.0.2.1, %s) = %s, want %s without void lookups", tc.from, o, tc.want)
 			}
 		})
+	}
+}
+
+// TestRecordCacheBounded checks that the parsed-record cache of a
+// long-lived Checker stays small however many distinct records the
+// domains' owners publish: records over 4 kB are not kept (a 64 kB
+// record parses to nearly 1 MB), and the text kept is at most 1 MB.
+func TestRecordCacheBounded(t *testing.T) {
+	c := &Checker{}
+	for i := range 300 {
+		txt := fmt.Sprintf("v=spf1 exists:%d.example.com", i)
+		txt += strings.Repeat(" ip4:192.0.2.1", (4000-len(txt))/14)
+		recs := []string{txt}
+		if i < 20 {
+			recs = append(recs, txt+strings.Repeat(" ip4:192.0.2.1", 4000))
+		}
+		for _, r := range recs {
+			rec, err := c.parse(r)
+			if err != nil || rec.String() != r {
+				t.Fatalf("parse(%.40q...) = %.40q..., %v, want the record", r, rec, err)
+			}
+		}
+	}
+	total := 0
+	for txt := range c.records {
+		if len(txt) > 4096 {
+			t.Errorf("cache holds a record of %d octets, want none over 4096", len(txt))
+		}
+		total += len(txt)
+	}
+	if total > 1<<20 {
+		t.Errorf("cache holds %d records of %d octets in all, want at most %d", len(c.records), total, 1<<20)
 	}
 }
