@@ -308,6 +308,10 @@ func TestReceivedFrom(t *testing.T) {
 		{"from [IPV6:2001:db8::77] (unknown [IPv6:2001:db8::9]) by mx.example.org (Postfix)", "2001:db8::9"},
 		{"from h (h [ipv6:2001:db8::9]) by x", "2001:db8::9"},
 		{"from [IPV6:2001:db8::77] by x", "2001:db8::77"},
+		// qmail: the HELO argument comes first, in a comment of its own.
+		{"from unknown (HELO [192.0.2.77]) (198.51.100.9) by mx.example.org with SMTP", "198.51.100.9"},
+		{"from unknown (helo 192.0.2.77) (198.51.100.9)", "198.51.100.9"},
+		{"from mail.example.net (EHLO 192.0.2.77) (198.51.100.9) by mx.example.org", "198.51.100.9"},
 		// Gmail, Exchange.
 		{"from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41]) by mx.google.com with SMTPS id x", "209.85.220.41"},
 		{"from EX01.corp.example.com (2603:10b6:208:12::34) by EX02.corp.example.com (2603:10b6:208:12::35) with Microsoft SMTP Server", "2603:10b6:208:12::34"},

@@ -135,7 +135,8 @@ func receivedFrom(v string) (netip.Addr, bool) {
 	var best, first netip.Addr
 	depth := 0
 	tokStart := -1
-	wordStart := 0 // after the last space or '('
+	wordStart := 0   // after the last space or '('
+	heloArg := false // the word is the argument of a qmail "(HELO x)"
 	for i := 0; i <= len(clause); i++ {
 		var c byte = ' '
 		if i < len(clause) {
@@ -153,7 +154,7 @@ func receivedFrom(v string) (netip.Addr, bool) {
 				tok = tok[5:] // RFC 5321 §4.1.3: the tag is case-insensitive
 			}
 			tok = strings.TrimRight(tok, ".:")
-			if a, ok := parseAddrToken(tok); ok && !isHELOWord(clause[wordStart:tokStart]) {
+			if a, ok := parseAddrToken(tok); ok && !heloArg && !isHELOWord(clause[wordStart:tokStart]) {
 				if depth > 0 && !best.IsValid() {
 					best = a
 				}
@@ -165,10 +166,12 @@ func receivedFrom(v string) (netip.Addr, bool) {
 		}
 		switch c {
 		case ' ':
+			w := clause[wordStart:i]
+			heloArg = strings.EqualFold(w, "HELO") || strings.EqualFold(w, "EHLO")
 			wordStart = i + 1
 		case '(':
 			depth++
-			wordStart = i + 1
+			wordStart, heloArg = i+1, false
 		case ')':
 			if depth > 0 {
 				depth--
@@ -185,7 +188,8 @@ func receivedFrom(v string) (netip.Addr, bool) {
 // Exim "helo=", with or without "[": the token is then the name the
 // client gave, which it chooses freely. Exim without a verified host
 // name writes "from [ip] (helo=[other])", where the only address in the
-// comment is the client's claim.
+// comment is the client's claim. (qmail's "(HELO x) (ip)" is the same
+// claim, the word after "HELO".)
 func isHELOWord(w string) bool {
 	return len(w) >= 5 && strings.EqualFold(w[:5], "helo=")
 }
