@@ -40,7 +40,8 @@ func FuzzURLs(f *testing.F) {
 	for _, s := range []string{"Claim at http://claim-prize.example.net/win?id=4455",
 		`<a href="hxxps://bad[.]example[.]net/x">`, "www.example.com", "http://[2001:db8::1]:80/",
 		"http://u:p@h.example.com:8/p", "hxxp[:]//a(dot)example(.)org", `<img src="//cdn.example.net/a.png">`,
-		"http://a&#46;example&period;com/"} {
+		"http://a&#46;example&period;com/", `<a href="http://evil.example\@paypal.example/">`,
+		"http://evil\u3002example\uff0ecom/x"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -76,6 +77,9 @@ func FuzzReceived(f *testing.F) {
 		"Received: from a.example (a.example [192.0.2.1]) by b.example; date\r\n\r\n",
 		"Received: from [198.51.100.9] (x [198.51.113.45])\n\tby mx\nReceived: from r ([192.0.2.33] helo=r) by s\n\n",
 		"Received: from v6 (v6 [IPv6:2001:db8::25]) by r\n",
+		"Received: from [198.51.100.9]:25 (helo=[192.0.2.77]) by r\n",
+		"Received: from unknown (HELO [192.0.2.77]) (198.51.100.9) by r\n",
+		"Received: from [IPV6:2001:db8::77] (unknown [ipv6:2001:db8::9]) by r\n",
 	} {
 		f.Add([]byte(s))
 	}
