@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 	"time"
@@ -123,7 +124,7 @@ func (o Outcome) String() string {
 // fields are set; it holds no state of its own (caching is the
 // resolver's).
 type Checker struct {
-	// Resolver does the lookups. Required.
+	// Resolver does the lookups. If nil, net.DefaultResolver.
 	Resolver Resolver
 	// Lists are the lists, in the order hits are reported.
 	Lists []List
@@ -152,6 +153,13 @@ type Checker struct {
 	MaxParallel int
 	// Trace, if set, is called with each query and its answer.
 	Trace func(format string, args ...any)
+}
+
+func (c *Checker) resolver() Resolver {
+	if c.Resolver == nil {
+		return net.DefaultResolver
+	}
+	return c.Resolver
 }
 
 func (c *Checker) threshold() int {

@@ -391,3 +391,16 @@ func TestAddressFamilyPerEntry(t *testing.T) {
 		t.Errorf("CheckIP(192.0.2.1) = %s, want score 7", o)
 	}
 }
+
+// TestZeroResolver: a Checker without Resolver uses net.DefaultResolver
+// (asked here under a cancelled context, so without network) instead of
+// panicking in a lookup goroutine.
+func TestZeroResolver(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c := &Checker{Lists: []List{{Zone: "zen.test", Reason: true}}}
+	o, err := c.CheckIP(ctx, netip.MustParseAddr("192.0.2.1"))
+	if err != nil || o.Verdict != Unknown || len(o.Errors) != 1 || !errors.Is(&o.Errors[0], ErrDNS) {
+		t.Errorf("CheckIP with no Resolver, cancelled = %s, %v, want unknown with a DNS error", o, err)
+	}
+}

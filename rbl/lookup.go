@@ -273,7 +273,7 @@ func (c *Checker) lookupA(ctx context.Context, tr typedResolver, first int, quer
 		res, err = tr.A(ctx, query)
 		r.addrs = res.Records
 	} else {
-		r.addrs, err = c.Resolver.LookupNetIP(ctx, "ip4", query)
+		r.addrs, err = c.resolver().LookupNetIP(ctx, "ip4", query)
 	}
 	if c.Trace != nil {
 		c.Trace("rbl: %s A: %v %v", query, r.addrs, err)
@@ -302,7 +302,7 @@ func (c *Checker) lookupReason(ctx context.Context, query string) string {
 		res, err = tr.TXT(ctx, query)
 		txt = res.Records
 	} else {
-		txt, err = c.Resolver.LookupTXT(ctx, query)
+		txt, err = c.resolver().LookupTXT(ctx, query)
 	}
 	if c.Trace != nil {
 		c.Trace("rbl: %s TXT: %q %v", query, txt, err)
