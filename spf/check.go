@@ -40,7 +40,7 @@ type Checker struct {
 	Resolver Resolver
 	// MaxDNSLookups bounds the DNS-querying terms (include, a, mx, ptr,
 	// exists, redirect) of one check; one more is a permerror with
-	// ErrTooManyLookups. If zero, 10 (RFC 7208 §4.6.4).
+	// ErrTooManyLookups. If zero or negative, 10 (RFC 7208 §4.6.4).
 	MaxDNSLookups int
 	// MaxVoidLookups bounds the lookups of those terms that find no
 	// records (NXDOMAIN or NODATA); one more is a permerror with
@@ -49,15 +49,15 @@ type Checker struct {
 	MaxVoidLookups int
 	// MaxMXNames bounds the MX records an mx mechanism looks up
 	// addresses for; more is a permerror with ErrTooManyMXNames. If
-	// zero, 10 (RFC 7208 §4.6.4).
+	// zero or negative, 10 (RFC 7208 §4.6.4).
 	MaxMXNames int
 	// MaxPTRNames bounds the names of a PTR answer that ptr and %{p}
 	// validate; the others are ignored, as RFC 7208 §4.6.4 requires (it
-	// is not an error). If zero, 10.
+	// is not an error). If zero or negative, 10.
 	MaxPTRNames int
 	// MaxMacroExpansion bounds the length in octets of one macro
 	// expansion; a longer one is a permerror with ErrMacroTooLong (an
-	// explanation that long is dropped). If zero, 8192.
+	// explanation that long is dropped). If zero or negative, 8192.
 	MaxMacroExpansion int
 	// Timeout bounds one check, on top of the context's deadline; running
 	// out gives temperror. If zero, 20 s (RFC 7208 §4.6.4); if negative,
@@ -107,8 +107,10 @@ func (c *Checker) resolver() Resolver {
 	return c.Resolver
 }
 
+// orDefault returns v, or def if v is zero or negative (a limit below 1
+// would fail every check, and slicing to it would panic).
 func orDefault(v, def int) int {
-	if v == 0 {
+	if v <= 0 {
 		return def
 	}
 	return v
@@ -282,7 +284,7 @@ func (s *state) countLookup() error {
 // countVoid counts a lookup that found nothing (§4.6.4).
 func (s *state) countVoid() error {
 	s.voids++
-	if max := orDefault(s.c.MaxVoidLookups, DefaultMaxVoidLookups); max > 0 && s.voids > max {
+	if max := orDefault(s.c.MaxVoidLookups, DefaultMaxVoidLookups); s.c.MaxVoidLookups >= 0 && s.voids > max {
 		return fmt.Errorf("%w: more than %d", ErrTooManyVoidLookups, max)
 	}
 	return nil

@@ -106,6 +106,11 @@ func TestLimitsOverridable(t *testing.T) {
 		{"MaxMXNames=1", &Checker{MaxMXNames: 1}, "a@mx.test", PermError, ErrTooManyMXNames},
 		{"MaxMacroExpansion=100", &Checker{MaxMacroExpansion: 100}, "aaaaaaaaaaaaaaaa@bigmacro.test", PermError, ErrMacroTooLong},
 		{"MaxMacroExpansion=default", &Checker{}, "aaaaaaaaaaaaaaaa@bigmacro.test", Fail, nil},
+		// Negative limits other than MaxVoidLookups mean the default.
+		{"MaxDNSLookups=-1", &Checker{MaxDNSLookups: -1}, "a@tenlookups.test", Pass, nil},
+		{"MaxMXNames=-1", &Checker{MaxMXNames: -1}, "a@mx.test", Fail, nil},
+		{"MaxMacroExpansion=-1", &Checker{MaxMacroExpansion: -1}, "aaaaaaaaaaaaaaaa@bigmacro.test", Fail, nil},
+		{"MaxPTRNames=-1", &Checker{MaxPTRNames: -1}, "a@ptr.test", Pass, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := tc.c
