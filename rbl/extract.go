@@ -30,8 +30,9 @@ type URL struct {
 // url(), and the common obfuscations "hxxp://", "hxxps://", "h**p://",
 // "http[:]//", and "[.]", "(.)", "[dot]", "(dot)", "&#46;", "&#x2e;" and
 // "&period;" in host names, where the ideographic and full-width full
-// stops that browsers take for dots are read as dots too. The zero
-// Extractor is ready to use; it is safe for concurrent use.
+// stops that browsers take for dots are read as dots too, and
+// percent-encoded host octets are decoded as browsers decode them. The
+// zero Extractor is ready to use; it is safe for concurrent use.
 type Extractor struct {
 	// MaxURLs bounds the distinct URLs returned. If zero, 1000; more
 	// give ErrTooManyURLs with the first MaxURLs.
@@ -192,6 +193,15 @@ func parseURLAt(buf, body []byte, start int, scheme string, maxLen int) (text []
 				i += n
 				continue
 			}
+			n := 1
+			if c == '%' && i+2 < len(body) {
+				// Browsers percent-decode the host (WHATWG URL Standard,
+				// host parsing): http://evil%2Eexample/ goes to
+				// evil.example.
+				if h, l := unhex(body[i+1]), unhex(body[i+2]); h >= 0 && l >= 0 {
+					c, n = byte(h<<4|l), 3
+				}
+			}
 			switch {
 			case c >= 'A' && c <= 'Z':
 				c += 'a' - 'A'
@@ -205,7 +215,7 @@ func parseURLAt(buf, body []byte, start int, scheme string, maxLen int) (text []
 				goto hostDone
 			}
 			buf = append(buf, c)
-			i++
+			i += n
 		}
 	hostDone:
 		for len(buf) > hs && buf[len(buf)-1] == '.' {
@@ -234,6 +244,17 @@ func parseURLAt(buf, body []byte, start int, scheme string, maxLen int) (text []
 		rest++
 	}
 	return append(buf, body[i:rest]...), hs, he, rest, true
+}
+
+// unhex returns the value of the hexadecimal digit c, -1 if it is none.
+func unhex(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c|0x20 && c|0x20 <= 'f':
+		return int(c|0x20-'a') + 10
+	}
+	return -1
 }
 
 var errNotNumeric = errors.New("not numeric")

@@ -362,6 +362,11 @@ func TestExtractURLHosts(t *testing.T) {
 		{`<a href="http://evil.example\@paypal.example/login">`, "evil.example"},
 		{`<a href="https://evil.example:8443\@paypal.example">`, "evil.example"},
 		{`<a href="http://user:pw@host.example/a@b">`, "host.example"},
+		// Percent-encoded hosts, which browsers decode.
+		{"http://evil%2Eexample/x", "evil.example"},
+		{"http://%65%56%69%6c.example/", "evil.example"},
+		{"http://b%C3%BCcher.example/", "b\u00fccher.example"},
+		{"http://a.example/%2e%2e", "a.example"},
 		// UTS #46 label separators, which browsers read as dots.
 		{"http://evil\u3002example/x", "evil.example"},
 		{"http://www\uff0eevil\uff61example", "www.evil.example"},
