@@ -221,30 +221,34 @@ func (nilResolver) LookupAddr(context.Context, string) ([]string, error) { retur
 
 var errNoDNS = errors.New("no DNS in this test")
 
-// TestMacroTrailingDot checks that %{d} and %{o} of a domain written
-// with its trailing root dot (include:sub.dotted.test., a@x.test.) are
-// the name without it (RFC 7208 §7.3), not a name with an empty label.
+// TestMacroTrailingDot checks that %{d}, %{o} and %{h} of a domain
+// written with its trailing root dot (include:sub.dotted.test.,
+// a@x.test., HELO x.test.) are the name without it (RFC 7208 §7.3), not a name with an empty label.
 func TestMacroTrailingDot(t *testing.T) {
 	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: "test.", Text: `
 dotted.test.     TXT "v=spf1 include:sub.dotted.test. -all"
 sub.dotted.test. TXT "v=spf1 exists:%{d}.ok.test -all"
 rev.test.        TXT "v=spf1 exists:%{dr}.%{o}.ok.test -all"
+helo.test.       TXT "v=spf1 exists:%{h}.ok.test -all"
+helo.test.ok.test. A 127.0.0.2
 sub.dotted.test.ok.test.   A 127.0.0.2
 test.rev.rev.test.ok.test. A 127.0.0.2
 `})
 	c := &Checker{Resolver: srv.Resolver()}
 	for _, tc := range []struct {
-		from string
-		want Result
+		helo, from string
+		want       Result
 	}{
-		{"a@dotted.test", Pass},
-		{"a@sub.dotted.test.", Pass},
-		{"a@rev.test.", Pass},
+		{"h.test", "a@dotted.test", Pass},
+		{"h.test", "a@sub.dotted.test.", Pass},
+		{"h.test", "a@rev.test.", Pass},
+		{"helo.test.", "", Pass},
+		{"helo.test.", "a@helo.test", Pass},
 	} {
-		t.Run(tc.from, func(t *testing.T) {
-			o := c.Check(context.Background(), netip.MustParseAddr("192.0.2.1"), "h.test", tc.from)
+		t.Run(tc.helo+"/"+tc.from, func(t *testing.T) {
+			o := c.Check(context.Background(), netip.MustParseAddr("192.0.2.1"), tc.helo, tc.from)
 			if o.Result != tc.want || o.VoidLookups != 0 {
-				t.Errorf("Check(192.0.2.1, %s) = %s, want %s without void lookups", tc.from, o, tc.want)
+				t.Errorf("Check(192.0.2.1, %s, %s) = %s, want %s without void lookups", tc.helo, tc.from, o, tc.want)
 			}
 		})
 	}

@@ -209,9 +209,9 @@ func (s *state) macroValue(ctx context.Context, letter byte, domain string) stri
 		return s.local
 	case 'o':
 		// A trailing dot (an FQDN domain-spec such as include:a.example.,
-		// or a@a.example.) ends the name; it is not part of <domain>, so
-		// that %{d}.bl.example is not an empty label and %{dr} does not
-		// start with one (§7.3).
+		// a@a.example. or HELO a.example.) ends the name; it is not part
+		// of <domain>, so that %{d}.bl.example is not an empty label and
+		// %{dr} does not start with one (§7.3).
 		return strings.TrimSuffix(s.senderDomain, ".")
 	case 'd':
 		return strings.TrimSuffix(domain, ".")
@@ -225,7 +225,7 @@ func (s *state) macroValue(ctx context.Context, letter byte, domain string) stri
 		}
 		return "ip6"
 	case 'h':
-		return s.helo
+		return strings.TrimSuffix(s.helo, ".") // as %{d}
 	case 'c':
 		return s.ip.String()
 	case 'r':
