@@ -2,7 +2,6 @@ package rbl
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -182,7 +181,7 @@ func parseURLAt(buf, body []byte, start int, scheme string, maxLen int) (text []
 		}
 		i = end + 1
 	} else {
-		nonASCII, numeric := false, true
+		nonASCII := false
 		for i < len(body) {
 			if len(buf)-hs > 253 {
 				return buf, 0, 0, i, false // RFC 1035 §2.3.4: too long for a name
@@ -205,12 +204,10 @@ func parseURLAt(buf, body []byte, start int, scheme string, maxLen int) (text []
 			switch {
 			case c >= 'A' && c <= 'Z':
 				c += 'a' - 'A'
-				numeric = false
 			case c >= 'a' && c <= 'z' || c == '-' || c == '_':
-				numeric = false
 			case c >= '0' && c <= '9' || c == '.':
 			case c >= 0x80:
-				nonASCII, numeric = true, false
+				nonASCII = true
 			default:
 				goto hostDone
 			}
@@ -232,10 +229,10 @@ func parseURLAt(buf, body []byte, start int, scheme string, maxLen int) (text []
 		if len(h) == 0 || len(h) > 253 {
 			return buf, 0, 0, i, false
 		}
-		if a, err := parseNumeric(numeric, h); err == nil {
+		if a, number := webIPv4(h); a.IsValid() {
 			buf = a.AppendTo(buf[:hs])
 			he = len(buf)
-		} else if bytes.IndexByte(h, '.') < 0 || bytes.Contains(h, []byte("..")) || h[0] == '.' {
+		} else if number || bytes.IndexByte(h, '.') < 0 || bytes.Contains(h, []byte("..")) || h[0] == '.' {
 			return buf, 0, 0, i, false
 		}
 	}
@@ -257,15 +254,83 @@ func unhex(c byte) int {
 	return -1
 }
 
-var errNotNumeric = errors.New("not numeric")
-
-// parseNumeric parses h as an IPv4 address if numeric (digits and dots
-// only), without the cost of a parse error for names.
-func parseNumeric(numeric bool, h []byte) (netip.Addr, error) {
-	if !numeric {
-		return netip.Addr{}, errNotNumeric
+// webIPv4 parses the host h as browsers parse an IPv4 host (WHATWG URL
+// Standard, IPv4 parser): one to four dot-separated numbers, each
+// decimal, octal with a leading 0 or hexadecimal with 0x, the last
+// filling the remaining octets, so that spam's "3232235777",
+// "0xc0.0xa8.0x1.0x1", "0300.0250.1.1" and "192.168.257" all reach
+// 192.168.1.1. number reports whether h ends in a number: if it does and
+// is no address, browsers refuse the URL, so it is no host either.
+func webIPv4(h []byte) (a netip.Addr, number bool) {
+	last := h[bytes.LastIndexByte(h, '.')+1:]
+	if _, ok := ipv4Number(last); !ok && !allDigits(last) {
+		return netip.Addr{}, false
 	}
-	return netip.ParseAddr(string(h))
+	var v [4]uint64
+	n := 0
+	for len(h) > 0 || n == 0 {
+		part := h
+		if j := bytes.IndexByte(h, '.'); j >= 0 {
+			part, h = h[:j], h[j+1:]
+		} else {
+			h = nil
+		}
+		x, ok := ipv4Number(part)
+		if !ok || n == 4 {
+			return netip.Addr{}, true
+		}
+		v[n] = x
+		n++
+	}
+	for i := range n - 1 {
+		if v[i] > 255 {
+			return netip.Addr{}, true
+		}
+	}
+	if v[n-1] >= 1<<(8*(5-n)) {
+		return netip.Addr{}, true
+	}
+	ip := v[n-1]
+	for i := range n - 1 {
+		ip += v[i] << (8 * (3 - i))
+	}
+	return netip.AddrFrom4([4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), byte(ip)}), true
+}
+
+func allDigits(p []byte) bool {
+	for _, c := range p {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(p) > 0
+}
+
+// ipv4Number parses one part of a WHATWG IPv4 host: decimal, octal with
+// a leading 0, hexadecimal with 0x (possibly no digits, 0). It fails on
+// an empty part, other characters, or a value over 32 bits.
+func ipv4Number(p []byte) (uint64, bool) {
+	if len(p) == 0 {
+		return 0, false
+	}
+	base := uint64(10)
+	switch {
+	case len(p) >= 2 && p[0] == '0' && p[1] == 'x':
+		base, p = 16, p[2:]
+	case len(p) >= 2 && p[0] == '0':
+		base, p = 8, p[1:]
+	}
+	var x uint64
+	for _, c := range p {
+		d := unhex(c)
+		if d < 0 || uint64(d) >= base {
+			return 0, false
+		}
+		if x = x*base + uint64(d); x > 1<<32 {
+			return 0, false
+		}
+	}
+	return x, true
 }
 
 func hasDotObfuscation(body []byte, i int) bool { return dotObfuscation(body, i) > 0 }

@@ -35,6 +35,9 @@ func TestExtractURLs(t *testing.T) {
 		{"EntityDots", `<a href="http://bad&#46;example&#x2E;net/x">`, []string{"http://bad.example.net/x"}},
 		{"CommentSlashesAreNotURLs", "a // b and x = 1 // see docs.example", nil},
 		{"NotURLs", "mailto:a@example.com file:///etc/passwd javascript://x http://localhost/ http://a..b/", nil},
+		// Hosts ending in a number that is no IPv4 address: browsers
+		// refuse them (WHATWG URL Standard, host parsing).
+		{"NumericNotIPv4", "http://256.1.1.1/ http://1.2.3.4.5/ http://09.1.1.1/ http://example.123/ http://4294967296/", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var x Extractor
@@ -367,6 +370,16 @@ func TestExtractURLHosts(t *testing.T) {
 		{"http://%65%56%69%6c.example/", "evil.example"},
 		{"http://b%C3%BCcher.example/", "b\u00fccher.example"},
 		{"http://a.example/%2e%2e", "a.example"},
+		// IPv4 hosts in the forms browsers accept (WHATWG IPv4 parser).
+		{"http://3221225991/x", "192.0.2.7"},
+		{"http://0xc0.0x0.0x2.0x7/", "192.0.2.7"},
+		{"http://0XC0000207/", "192.0.2.7"},
+		{"http://0300.0.02.07/", "192.0.2.7"},
+		{"http://192.0.519/", "192.0.2.7"},
+		{"http://192.7/", "192.0.0.7"},
+		{"http://192.0.2.7./", "192.0.2.7"},
+		{"http://1x.example/", "1x.example"},
+		{"http://a.0x1g/", "a.0x1g"},
 		// UTS #46 label separators, which browsers read as dots.
 		{"http://evil\u3002example/x", "evil.example"},
 		{"http://www\uff0eevil\uff61example", "www.evil.example"},
