@@ -29,9 +29,10 @@ type URL struct {
 // url(), and the common obfuscations "hxxp://", "hxxps://", "h**p://",
 // "http[:]//", and "[.]", "(.)", "[dot]", "(dot)", "&#46;", "&#x2e;" and
 // "&period;" in host names, where the ideographic and full-width full
-// stops that browsers take for dots are read as dots too, and
-// percent-encoded host octets are decoded as browsers decode them. The
-// zero Extractor is ready to use; it is safe for concurrent use.
+// stops that browsers take for dots are read as dots too,
+// percent-encoded host octets are decoded, and IPv4 hosts written as
+// one number, in hexadecimal or octal are read as browsers read them.
+// The zero Extractor is ready to use; it is safe for concurrent use.
 type Extractor struct {
 	// MaxURLs bounds the distinct URLs returned. If zero, 1000; more
 	// give ErrTooManyURLs with the first MaxURLs.
