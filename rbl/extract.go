@@ -6,9 +6,6 @@ import (
 	"net/netip"
 	"strings"
 	"unicode/utf8"
-
-	"golang.org/x/net/idna"
-	"golang.org/x/net/publicsuffix"
 )
 
 // URL is a URL found in a body.
@@ -356,17 +353,16 @@ func dotObfuscation(body []byte, i int) int {
 // its registrable domain by the public suffix list, in A-labels; an IP
 // host is returned as is.
 func Registrable(host string) (string, error) {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
-		return a.Unmap().String(), nil
+	// The item CheckDomain looks up, so that the two agree on address
+	// literals ("[IPv6:2001:db8::1]") and names.
+	it, err := domainItem(host)
+	switch {
+	case err != nil:
+		return "", err
+	case it.ip.IsValid():
+		return it.ip.String(), nil
+	case it.regErr != nil:
+		return "", fmt.Errorf("%w: %q: %w", ErrInvalidDomain, host, it.regErr)
 	}
-	ascii, err := idna.Lookup.ToASCII(host)
-	if err != nil {
-		return "", fmt.Errorf("%w: %q: %w", ErrInvalidDomain, host, err)
-	}
-	reg, err := publicsuffix.EffectiveTLDPlusOne(ascii)
-	if err != nil {
-		return "", fmt.Errorf("%w: %q: %w", ErrInvalidDomain, host, err)
-	}
-	return reg, nil
+	return it.reg, nil
 }

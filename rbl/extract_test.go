@@ -98,6 +98,9 @@ func TestRegistrable(t *testing.T) {
 		{"bücher.example", "xn--bcher-kva.example"},
 		{"192.0.2.1", "192.0.2.1"},
 		{"[2001:db8::1]", "2001:db8::1"},
+		{"[IPv6:2001:db8::1]", "2001:db8::1"},
+		{"[ipv6:2001:db8::1]", "2001:db8::1"},
+		{"[::ffff:192.0.2.1]", "192.0.2.1"},
 	} {
 		if got, err := Registrable(tc.in); got != tc.want || err != nil {
 			t.Errorf("Registrable(%q) = %q, %v, want %q", tc.in, got, err, tc.want)
