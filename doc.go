@@ -4,7 +4,55 @@
 // block, uses net/netip, and returns a typed verdict with the evidence;
 // a verdict is never an error. Libraries do not log.
 //
-// This package holds no code; it is the map of the module.
+// This package holds no code; it is the map of the module and the place
+// where its conventions are written down.
+//
+// # Conventions
+//
+// Every check package has the same shape, so that a user of one can guess
+// the others:
+//
+//   - The engine is a struct (Checker, or Verifier, Evaluator, Scanner
+//     where the RFC speaks so) whose zero value is ready to use: a nil
+//     Resolver means net.DefaultResolver, every zero limit its documented
+//     default. It is safe for concurrent use once its fields are set, and
+//     says so.
+//   - Check methods take ctx first, then the facts in SMTP order (client
+//     IP, HELO name, MAIL FROM, RCPT TO, message), and return a value
+//     result and an error: (Outcome, error). The error is non-nil only
+//     when the check could not run at all (arguments it cannot use, such
+//     as a MAIL FROM that is no RFC 5321 path, an unreadable message).
+//     Everything that happened while it ran, DNS failures and limits
+//     included, is in the result. A verdict is never an error.
+//   - The result struct is named Outcome (prefixed where a package has
+//     several checks: rdns.FCrDNSOutcome, rdns.HELOOutcome). Its verdict
+//     field is Result, of the package's string type Result whose typed
+//     constants are the RFC tokens (pass, fail, temperror...). Its cause
+//     field is Err: why the result is not a definitive one (the DNS error
+//     behind a temperror, the syntax error behind a permerror, the limit
+//     that was reached), wrapping the package's exported sentinels so that
+//     errors.Is works. Err is for logs: it may name servers and ports.
+//   - Results have value receivers: String() for people and logs, Reason()
+//     for a short stable phrase that may go into a header ("DNS timeout",
+//     "lookup limit exceeded": never an error chain, an address or a
+//     port), and, for the methods of RFC 8601, AuthResult() returning an
+//     authres.Result, so one Authentication-Results field is built from all
+//     checks (see package authres).
+//   - A limit (depth, size, count, time) is named, defaulted, overridable,
+//     has its own sentinel error, and when reached is reported in the
+//     result's Err (or, in mime, as a finding), never as the error return
+//     and never as a clean pass.
+//   - Each DNS-using engine has a Timeout field bounding one check (its
+//     default documented), so no check waits for ever on a dead server;
+//     CPU-only checks (mime, bayes) never share a deadline with DNS.
+//   - Each engine has an optional Trace func(format string, args ...any)
+//     hook; libraries never log.
+//   - Anything that reads a message body also takes it as writes (an
+//     io.Writer with a final step), so a milter can fan body chunks out.
+//   - The header of a message is found by one rule (internal/header): a
+//     leading mbox "From " line is skipped, the header ends at the empty
+//     line or at the first line that is neither a field nor a folded
+//     continuation, which then starts the body.
 //
 // # DNS
 //
@@ -22,6 +70,11 @@
 //
 // # Checks
 //
+//   - authres: the one Authentication-Results type (RFC 8601) every check
+//     renders into (spf, dkim, dmarc, arc, iprev), a parser with an
+//     authserv-id check for trusted upstream results, and conversion to and
+//     from github.com/emersion/go-msgauth/authres.
+//
 //   - spf: the Sender Policy Framework, RFC 7208 check_host() with
 //     macros, exp=, the lookup and void limits, HELO and MAIL FROM
 //     identities, Received-SPF (RFC 7208 §9.1); Sender ID (RFC 4406,
@@ -30,8 +83,7 @@
 //     RFC 8301) with context-aware DNS, key size and DNSSEC in each result;
 //     dkim/dmarc: DMARC evaluation (RFC 7489, RFC 9091 np=) with the
 //     public-suffix organizational domain; dkim/arc: ARC verification and
-//     sealing (RFC 8617); dkim/authres: Authentication-Results (RFC 8601)
-//     built and parsed. github.com/emersion/go-msgauth is the reference
+//     sealing (RFC 8617). github.com/emersion/go-msgauth is the reference
 //     the tests interoperate with and bench/ measures against (dkim/doc.go
 //     says why it is not used at run time).
 //   - rbl: DNSBL, DNSWL, URIBL and hash-list lookups (RFC 5782) with

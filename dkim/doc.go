@@ -6,7 +6,7 @@
 //     results;
 //   - dkim/arc verifies and seals Authenticated Received Chains
 //     (RFC 8617), whose ARC-Message-Signature is a DKIM signature;
-//   - dkim/authres builds and parses Authentication-Results header
+//   - the top-level authres package builds and parses Authentication-Results header
 //     fields (RFC 8601) for all of them.
 //
 // They live under dkim because all three stand on it: DMARC aligns DKIM

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/spamkit/spamkit/dkim/authres"
+	"github.com/spamkit/spamkit/authres"
 )
 
 // Result is the outcome of verifying one signature, with the tokens of

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/spamkit/spamkit/dkim"
-	"github.com/spamkit/spamkit/dkim/authres"
+	"github.com/spamkit/spamkit/authres"
 )
 
 // MaxSets is the most ARC sets a message may carry (RFC 8617 §4.2.1).

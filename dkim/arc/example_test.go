@@ -9,7 +9,7 @@ import (
 
 	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/dkim/arc"
-	"github.com/spamkit/spamkit/dkim/authres"
+	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 

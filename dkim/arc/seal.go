@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/spamkit/spamkit/dkim"
-	"github.com/spamkit/spamkit/dkim/authres"
+	"github.com/spamkit/spamkit/authres"
 )
 
 // DefaultHeaders are the header fields an ARC-Message-Signature covers

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/spamkit/spamkit/dkim"
-	"github.com/spamkit/spamkit/dkim/authres"
+	"github.com/spamkit/spamkit/authres"
 )
 
 // Verifier verifies ARC chains. The zero value uses net.DefaultResolver

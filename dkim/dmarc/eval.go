@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/spamkit/spamkit/dkim"
-	"github.com/spamkit/spamkit/dkim/authres"
+	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/resolver"
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"

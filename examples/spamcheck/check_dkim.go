@@ -12,7 +12,7 @@ import (
 
 	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/dkim/arc"
-	"github.com/spamkit/spamkit/dkim/authres"
+	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/dkim/dmarc"
 )
 

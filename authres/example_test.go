@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/spamkit/spamkit/dkim/authres"
+	"github.com/spamkit/spamkit/authres"
 )
 
 // ExampleHeader builds the Authentication-Results field of a receiving

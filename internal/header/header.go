@@ -1,0 +1,136 @@
+// Package header is the one rule, shared by every spamkit package that
+// reads a message, for where a message's header block begins and ends and
+// what each of its lines is (RFC 5322 §2.2, §2.2.3).
+//
+// The rule, stated once so that dkim, mime, spf, rbl and the examples
+// agree on what the header of a message is:
+//
+//   - The first line of the input may be an mbox separator, "From " (five
+//     octets, case as written) followed by anything: it is skipped, being
+//     neither a header field nor body (mbox files and many corpora start
+//     every message so; RFC 4155). Only the first line is looked at.
+//   - A line "name: value", where name is one or more printable US-ASCII
+//     octets other than ':' (optionally followed by spaces or tabs before
+//     the colon, RFC 5322 §4.5.3 obs-optional), starts a field.
+//   - A line starting with a space or a tab continues the field above it
+//     (folding, RFC 5322 §2.2.3).
+//   - The empty line ends the header; the body starts after it.
+//   - Any other line (text without a colon, a line starting with white
+//     space before any field, a name with control or non-ASCII octets)
+//     ends the header without an empty line: that line is the first line
+//     of the body, as Postfix's cleanup(8) and most mail readers treat it.
+//     Readers report this as malformed where they report problems.
+//   - The end of the input ends the header: a message may have no body.
+//
+// Line ends are LF or CRLF; a CR before the LF belongs to the line end.
+package header
+
+import "bytes"
+
+// Kind is what one line of a header block is.
+type Kind int
+
+const (
+	// Field is a line that starts a header field.
+	Field Kind = iota
+	// Continuation is a folded line continuing the field above it.
+	Continuation
+	// End is the empty line that ends the header; the body follows it.
+	End
+	// Body is a line that is not part of the header: the header ended
+	// without an empty line, and this line is the first of the body.
+	Body
+	// FromLine is a leading mbox "From " separator, skipped.
+	FromLine
+)
+
+// String returns the kind's name.
+func (k Kind) String() string {
+	switch k {
+	case Field:
+		return "field"
+	case Continuation:
+		return "continuation"
+	case End:
+		return "end"
+	case Body:
+		return "body"
+	case FromLine:
+		return "from-line"
+	}
+	return "unknown"
+}
+
+// Classify reports what line is. line is one line without its line end
+// (a trailing CR is ignored). first is true for the first line of the
+// input; inField is true when a field has started above (so a folded line
+// continues it). For a Field, nameEnd is the length of the field name
+// (without white space before the colon) and colon the offset of the
+// colon; both are 0 otherwise.
+func Classify(line []byte, first, inField bool) (k Kind, nameEnd, colon int) {
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	if len(line) == 0 {
+		return End, 0, 0
+	}
+	if first && bytes.HasPrefix(line, []byte("From ")) {
+		return FromLine, 0, 0
+	}
+	if line[0] == ' ' || line[0] == '\t' {
+		if inField {
+			return Continuation, 0, 0
+		}
+		return Body, 0, 0
+	}
+	colon = bytes.IndexByte(line, ':')
+	if colon <= 0 {
+		return Body, 0, 0
+	}
+	nameEnd = colon
+	for nameEnd > 0 && (line[nameEnd-1] == ' ' || line[nameEnd-1] == '\t') {
+		nameEnd--
+	}
+	if nameEnd == 0 {
+		return Body, 0, 0
+	}
+	for _, c := range line[:nameEnd] {
+		if c <= ' ' || c > '~' {
+			return Body, 0, 0
+		}
+	}
+	return Field, nameEnd, colon
+}
+
+// Split returns the offset in msg where the header ends and the body
+// begins, by the rule of the package: after the empty line, at the first
+// line that is not header, or len(msg). start is where the header's first
+// field begins (after a leading mbox From_ line, if any). malformed
+// reports that the header ended without an empty line before a body line.
+func Split(msg []byte) (start, body int, malformed bool) {
+	pos := 0
+	inField := false
+	for pos < len(msg) {
+		end := bytes.IndexByte(msg[pos:], '\n')
+		next := len(msg)
+		if end >= 0 {
+			end += pos
+			next = end + 1
+		} else {
+			end = len(msg)
+		}
+		k, _, _ := Classify(msg[pos:end], pos == 0, inField)
+		switch k {
+		case FromLine:
+			start = next
+		case End:
+			return start, next, false
+		case Body:
+			return start, pos, true
+		default:
+			inField = true
+		}
+		pos = next
+	}
+	return start, len(msg), false
+}
