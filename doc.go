@@ -79,6 +79,7 @@
 //     macros, exp=, the lookup and void limits, HELO and MAIL FROM
 //     identities, Received-SPF (RFC 7208 §9.1); Sender ID (RFC 4406,
 //     RFC 4407, historic).
+//
 //   - dkim: DKIM verification and signing (RFC 6376, RFC 8463 ed25519,
 //     RFC 8301) with context-aware DNS, key size and DNSSEC in each result;
 //     dkim/dmarc: DMARC evaluation (RFC 7489, RFC 9091 np=) with the
@@ -86,16 +87,20 @@
 //     sealing (RFC 8617). github.com/emersion/go-msgauth is the reference
 //     the tests interoperate with and bench/ measures against (dkim/doc.go
 //     says why it is not used at run time).
+//
 //   - rbl: DNSBL, DNSWL, URIBL and hash-list lookups (RFC 5782) with
 //     return-code filters, weights and postscreen-style scoring.
+//
 //   - rdns: connect-time client heuristics: forward-confirmed reverse DNS,
 //     generic (dynamic) host names, HELO checks (RFC 5321 §4.1.4).
+//
 //   - mime: a recursive MIME (RFC 2045, RFC 2046, RFC 2047, RFC 2231) and
 //     archive (zip, gzip, tar, bzip2, RAR listing) scanner that finds
 //     dangerous attachments, macro documents and mislabelled executables,
 //     survives MIME and archive bombs under named limits, and strips
 //     attachments by policy. It streams its own walk and uses
 //     github.com/jhillyerd/enmime's tolerant media-type parser.
+//
 //   - greylist, harvest, bayes: triplet greylisting, directory-harvest
 //     detection with per-client rate limits, and a Bayesian classifier;
 //     planned, not yet in the module.

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	msgauth "github.com/emersion/go-msgauth/dkim"
+	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/dkim/arc"
-	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/internal/dkimtest"
 	"github.com/spamkit/spamkit/resolver"
 )

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/authres"
+	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/authres"
+	"github.com/spamkit/spamkit/dkim"
 )
 
 // MaxSets is the most ARC sets a message may carry (RFC 8617 §4.2.1).

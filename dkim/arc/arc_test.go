@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/dkim/arc"
-	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/internal/dkimtest"
 	"github.com/spamkit/spamkit/internal/testenv"
 	"github.com/spamkit/spamkit/resolver/resolvertest"

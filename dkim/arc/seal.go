@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/authres"
+	"github.com/spamkit/spamkit/dkim"
 )
 
 // DefaultHeaders are the header fields an ARC-Message-Signature covers

@@ -12,8 +12,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/authres"
+	"github.com/spamkit/spamkit/dkim"
 )
 
 // Verifier verifies ARC chains. The zero value uses net.DefaultResolver

@@ -12,8 +12,8 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/authres"
+	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/resolver"
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/dkim/arc"
-	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/dkim/dmarc"
 )
 
