@@ -23,7 +23,9 @@
 //     when the check could not run at all (arguments it cannot use, such
 //     as a MAIL FROM that is no RFC 5321 path, an unreadable message).
 //     Everything that happened while it ran, DNS failures and limits
-//     included, is in the result. A verdict is never an error.
+//     included, is in the result. A verdict is never an error. A pure
+//     computation over bytes in memory that always runs (mime's Scan,
+//     rdns's Generic) returns its result alone.
 //   - The result struct is named Outcome (prefixed where a package has
 //     several checks: rdns.FCrDNSOutcome, rdns.HELOOutcome). Its verdict
 //     field is Result, of the package's string type Result whose typed
