@@ -3,6 +3,7 @@ package rdns
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 	"sync"
@@ -18,11 +19,11 @@ type Resolver interface {
 	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
-// Checker runs the connect-time client checks. The zero Checker (with a
-// Resolver) is ready to use. A Checker is safe for concurrent use by
+// Checker runs the connect-time client checks. The zero Checker is
+// ready to use. A Checker is safe for concurrent use by
 // multiple goroutines once its fields are set.
 type Checker struct {
-	// Resolver does the lookups. Required for FCrDNS and CheckHELO.
+	// Resolver does the lookups. If nil, net.DefaultResolver.
 	Resolver Resolver
 	// MaxNames bounds the PTR names checked by FCrDNS. If zero, 10
 	// (Postfix and Sendmail check a handful; a client with more is odd).
@@ -41,6 +42,14 @@ type Checker struct {
 	// GenericAllow exempts reverse names from the S25R rules: an entry
 	// "example.com" exempts example.com and every name below it.
 	GenericAllow []string
+}
+
+// resolver returns c.Resolver, or net.DefaultResolver if it is nil.
+func (c *Checker) resolver() Resolver {
+	if c.Resolver == nil {
+		return net.DefaultResolver
+	}
+	return c.Resolver
 }
 
 func (c *Checker) maxNames() int {
@@ -114,7 +123,7 @@ func (c *Checker) FCrDNS(ctx context.Context, ip netip.Addr) FCrDNSResult {
 	}
 	ip = ip.Unmap()
 	r := FCrDNSResult{IP: ip}
-	ptrs, err := c.Resolver.LookupAddr(ctx, ip.String())
+	ptrs, err := c.resolver().LookupAddr(ctx, ip.String())
 	// *net.Resolver returns the valid names with an error when some
 	// PTR records hold malformed names: the valid ones are checked
 	// (a malformed name cannot confirm), lest one bad record turn a
@@ -150,10 +159,10 @@ func (c *Checker) FCrDNS(ctx context.Context, ip netip.Addr) FCrDNSResult {
 			continue
 		}
 		if len(names) == 1 {
-			fwd[i].addrs, fwd[i].err = c.Resolver.LookupNetIP(ctx, network, name+".")
+			fwd[i].addrs, fwd[i].err = c.resolver().LookupNetIP(ctx, network, name+".")
 			continue
 		}
-		wg.Go(func() { fwd[i].addrs, fwd[i].err = c.Resolver.LookupNetIP(ctx, network, name+".") })
+		wg.Go(func() { fwd[i].addrs, fwd[i].err = c.resolver().LookupNetIP(ctx, network, name+".") })
 	}
 	wg.Wait()
 	for i, name := range names {

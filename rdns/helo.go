@@ -133,7 +133,7 @@ func (c *Checker) CheckHELO(ctx context.Context, helo string, client netip.Addr)
 			return r
 		}
 	}
-	addrs, err := c.Resolver.LookupNetIP(ctx, "ip", name+".")
+	addrs, err := c.resolver().LookupNetIP(ctx, "ip", name+".")
 	switch {
 	case resolver.IsNotFound(err):
 		r.Verdict = HELOUnresolvable

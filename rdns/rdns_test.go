@@ -257,3 +257,20 @@ func TestFCrDNSNamesConcurrent(t *testing.T) {
 		t.Errorf("FCrDNS(%s) = %s, want confirmed by n4.example.net of 4 names", ip, r)
 	}
 }
+
+// TestZeroChecker: the zero Checker is ready to use, as its doc says: a
+// nil Resolver means net.DefaultResolver (asked here under a cancelled
+// context, so without network), and a lookup that could not be made is
+// a temperror, never a panic or a pass.
+func TestZeroChecker(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var c Checker
+	ip := netip.MustParseAddr("192.0.2.10")
+	if r := c.FCrDNS(ctx, ip); r.Verdict != FCrDNSTempError || !errors.Is(r.Err, ErrDNS) {
+		t.Errorf("zero Checker: FCrDNS(%s) = %s, want temperror with ErrDNS", ip, r)
+	}
+	if r := c.CheckHELO(ctx, "mail.example.com", ip); r.Verdict != HELOTempError || !errors.Is(r.Err, ErrDNS) {
+		t.Errorf("zero Checker: CheckHELO(mail.example.com, %s) = %s, want temperror with ErrDNS", ip, r)
+	}
+}
