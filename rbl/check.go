@@ -37,7 +37,8 @@ const (
 	// (postscreen_dnsbl_threshold: an inclusive lower bound).
 	Listed Verdict = "listed"
 	// Allowlisted: the score is at or below a negative
-	// Checker.AllowlistThreshold (postscreen_dnsbl_allowlist_threshold).
+	// Checker.AllowlistThreshold (postscreen_dnsbl_allowlist_threshold),
+	// and no list that failed could have raised it above.
 	Allowlisted Verdict = "allowlisted"
 	// Clean: below the threshold, and every list that could have raised
 	// the score to it answered.

@@ -404,3 +404,27 @@ func TestZeroResolver(t *testing.T) {
 		t.Errorf("CheckIP with no Resolver, cancelled = %s, %v, want unknown with a DNS error", o, err)
 	}
 }
+
+// TestFailedListNeverPasses: a blocklist that could not answer keeps an
+// allowlisted score from becoming Allowlisted (an allowlisted client
+// skips the other tests, so that would be a pass the lists did not
+// give); it is Unknown if the blocklist could have raised the score to
+// the threshold, Clean if even then it stays below.
+func TestFailedListNeverPasses(t *testing.T) {
+	srv := newServer(t)
+	srv.Fail("10.2.0.192.zen.test.", dns.TypeA, resolvertest.ServFail)
+	ip := netip.MustParseAddr("192.0.2.10") // on wl.test only
+	for _, tc := range []struct {
+		threshold int
+		want      Verdict
+	}{
+		{1, Unknown}, // -2 + 3 reaches 1
+		{3, Clean},   // -2 + 3 stays below 3, above -1
+	} {
+		c := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, "zen.test*3 wl.test*-2"), Threshold: tc.threshold, AllowlistThreshold: -1}
+		o, err := c.CheckIP(context.Background(), ip)
+		if err != nil || o.Verdict != tc.want || o.Score != -2 {
+			t.Errorf("CheckIP(%s) with zen.test failing, threshold %d = %s, %v, want %s score -2", ip, tc.threshold, o, err, tc.want)
+		}
+	}
+}

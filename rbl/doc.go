@@ -53,7 +53,8 @@
 // slowest list. A list that fails (SERVFAIL, timeout, error code) is
 // reported in Outcome.Errors and the others still count; the verdict is
 // Unknown only when the failed lists could have raised the score to the
-// threshold. Answers are cached by the resolver (resolver.Cache), not
+// threshold, and never Allowlisted when they could have raised it above
+// the allowlist threshold (a failed allowlist allowlists nothing). Answers are cached by the resolver (resolver.Cache), not
 // here: when the resolver reports every answer as cached
 // (*resolver.Resolver.Cached), the lookups are made inline, without
 // goroutines, and a check allocates twice (the query names, the hits).

@@ -417,13 +417,21 @@ func (c *Checker) score(out *Outcome, it *item, zones []int, queries []string, r
 			}
 		}
 	}
+	// A failed list counts as listed for the verdicts it could take away
+	// and as not listed for those it could give: a failed blocklist that
+	// could have raised the score to the threshold makes the item
+	// Unknown, one that could have raised it above the allowlist
+	// threshold keeps it from Allowlisted; a failed allowlist allowlists
+	// nothing. So a lookup that failed never yields a pass the lists did
+	// not give.
+	high := out.Score + potential
 	switch {
 	case out.Score >= c.threshold():
 		out.Verdict = Listed
-	case c.AllowlistThreshold < 0 && out.Score <= c.AllowlistThreshold:
-		out.Verdict = Allowlisted
-	case len(out.Errors) > 0 && out.Score+potential >= c.threshold():
+	case high >= c.threshold():
 		out.Verdict = Unknown
+	case c.AllowlistThreshold < 0 && high <= c.AllowlistThreshold:
+		out.Verdict = Allowlisted
 	default:
 		out.Verdict = Clean
 	}
