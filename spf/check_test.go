@@ -56,6 +56,7 @@ func TestCheck(t *testing.T) {
 		{"192.0.2.1", "a@other.test", None, "", nil, 0},
 		{"192.0.2.1", "a@nothing.test", None, "", nil, 0},
 		{"192.0.2.1", "a@syntax.test", PermError, "", ErrSyntax, 0},
+		{"198.51.100.1", "a@signedcidr.test", PermError, "", ErrSyntax, 0}, // §5.6: "/-0" is no prefix length
 		{"192.0.2.1", "a@servfail.test", TempError, "a", ErrDNS, 1},
 		{"192.0.2.1", "a@loop.test", PermError, "include:loop.test", ErrTooManyLookups, 11},
 		{"192.0.2.1", "a@rloop.test", PermError, "", ErrTooManyLookups, 11},

@@ -25,6 +25,8 @@ func FuzzParseRecord(f *testing.F) {
 		"v=spf1 exists:%{ir}.%{l1r-}.lp.%{d2} redirect=%{d}.example exp=exp.%{o} x-foo=%{h}",
 		"V=SPF1 +A:EXAMPLE.COM/32 ?Ptr",
 		"v=spf1 a:museum",
+		"v=spf1 ip4:192.0.2.0/-0 -all",
+		"v=spf1 ip6:2001:db8::/+64 a/+24 mx//-64",
 	} {
 		f.Add(s)
 	}
@@ -35,6 +37,27 @@ func FuzzParseRecord(f *testing.F) {
 				t.Fatalf("ParseRecord(%q) error %v, want ErrSyntax", txt, err)
 			}
 			return
+		}
+		for _, term := range strings.Fields(txt[6:]) {
+			// §5.6: the prefix length of ip4 and ip6 is digits only.
+			name, arg, _ := strings.Cut(strings.TrimLeft(term, "+-~?"), ":")
+			if name = strings.ToLower(name); name != "ip4" && name != "ip6" {
+				continue
+			}
+			if _, length, ok := strings.Cut(arg, "/"); ok && !allDigits(length) {
+				t.Fatalf("ParseRecord(%q) accepted prefix length %q of %q, want a syntax error", txt, length, term)
+			}
+		}
+		for _, d := range r.Directives {
+			switch d.Mechanism {
+			case MechanismIP4, MechanismIP6:
+				if !d.Prefix.IsValid() || d.Prefix.Addr().Is4() != (d.Mechanism == MechanismIP4) {
+					t.Fatalf("ParseRecord(%q): %s has prefix %v", txt, d.Mechanism, d.Prefix)
+				}
+			}
+			if d.CIDR4 < 0 || d.CIDR4 > 32 || d.CIDR6 < 0 || d.CIDR6 > 128 {
+				t.Fatalf("ParseRecord(%q): %s has prefix lengths %d and %d", txt, d.Mechanism, d.CIDR4, d.CIDR6)
+			}
 		}
 		s := r.String()
 		r2, err := ParseRecord(s)

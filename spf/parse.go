@@ -342,8 +342,13 @@ func (d *Directive) parseDualCIDR(arg string) (string, error) {
 	return arg, nil
 }
 
+// cidrLength parses the digits of a prefix length of at most max bits:
+// "0", or a nonzero digit followed by at most two more digits (§5.6
+// ip4-cidr-length, ip6-cidr-length). A sign, a leading zero or any
+// other character is a syntax error (§4.6), not a length: strconv.Atoi
+// alone would read "-0" as 0 and "+24" as 24.
 func cidrLength(s string, max int) (int, error) {
-	if s == "" || len(s) > 3 || (len(s) > 1 && s[0] == '0') {
+	if !allDigits(s) || len(s) > 3 || (len(s) > 1 && s[0] == '0') {
 		return 0, syntaxError("bad prefix length %q", s)
 	}
 	n, err := strconv.Atoi(s)

@@ -40,6 +40,37 @@ func TestParseRecord(t *testing.T) {
 		{"v=spf1 exp=a.example exp=b.example", ""},
 		{"v=spf1 a:ex\x01ample.com", ""},
 		{"v=spf1 9foo=bar", ""}, // not a modifier name: unknown mechanism
+		// §5.6: a prefix length is digits only, without leading zeros,
+		// at most 32 or 128; anything else is a syntax error (§4.6).
+		{"v=spf1 ip4:192.0.2.0/-0", ""},
+		{"v=spf1 ip4:192.0.2.0/+24", ""},
+		{"v=spf1 ip4:192.0.2.0/-1", ""},
+		{"v=spf1 ip4:192.0.2.0/ 24", ""},
+		{"v=spf1 ip4:192.0.2.0/0x18", ""},
+		{"v=spf1 ip4:192.0.2.0/", ""},
+		{"v=spf1 ip4:192.0.2.0/024", ""},
+		{"v=spf1 ip4:192.0.2.0/00", ""},
+		{"v=spf1 ip4:192.0.2.0/1000", ""},
+		{"v=spf1 ip4:192.0.2.0/24//64", ""}, // no dual-cidr on ip4
+		{"v=spf1 ip6:2001:db8::/-0", ""},
+		{"v=spf1 ip6:2001:db8::/+32", ""},
+		{"v=spf1 ip6:2001:db8::/-64", ""},
+		{"v=spf1 ip6:2001:db8::/129", ""},
+		{"v=spf1 ip6:2001:db8::/032", ""},
+		{"v=spf1 a/-0", ""},
+		{"v=spf1 a/+24", ""},
+		{"v=spf1 mx//+64", ""},
+		{"v=spf1 mx//-0", ""},
+		{"v=spf1 a/24//-64", ""},
+		{"v=spf1 a:example.com/+24//64", ""},
+		{"v=spf1 a/33", ""},
+		{"v=spf1 a//129", ""},
+		{"v=spf1 a//064", ""},
+		{"v=spf1 a/24/", ""},
+		{"v=spf1 a///64", ""},
+		{"v=spf1 a/24//64//64", ""},
+		{"v=spf1 ip4:192.0.2.0/0 ip6:::/0 a/0//0", "v=spf1 ip4:192.0.2.0/0 ip6:::/0 a/0//0"},
+		{"v=spf1 ip4:192.0.2.7/24 a:example.com/24//64 mx//128", "v=spf1 ip4:192.0.2.7/24 a:example.com/24//64 mx"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			r, err := ParseRecord(tc.in)
