@@ -19,8 +19,8 @@
 //
 // # Transport
 //
-// Queries go to the configured nameservers (default: /etc/resolv.conf)
-// over UDP with EDNS0 (RFC 6891, 1232-octet payload; asked again without
+// Queries go to the configured nameservers (default: the nameserver
+// lines of /etc/resolv.conf; see Resolver.ConfigFile) over UDP with EDNS0 (RFC 6891, 1232-octet payload; asked again without
 // it from a server that answers FORMERR, §7) and are retried over TCP when
 // truncated (RFC 7766 §5). Each query has a random ID and a
 // fresh socket, so a random source port (RFC 5452 §9.2). A reply is used
@@ -28,7 +28,10 @@
 // and class, RFC 5452 §4); other datagrams are dropped and the resolver
 // keeps waiting, so a spoofed reply cannot end a lookup early. Servers are
 // tried in order (or rotated, with Rotate) for Attempts rounds, moving on
-// after a timeout, SERVFAIL, REFUSED or other error rcode. CNAME chains
+// after a timeout, SERVFAIL, REFUSED or other error rcode. Each attempt
+// at one server waits at most Timeout: the resolv.conf "timeout" option
+// if the file has one, else DefaultTimeout (2 s), so a server that never
+// answers costs Timeout × Attempts (4 s by default). CNAME chains
 // are followed to the final records, across queries when a reply stops
 // short, up to MaxCNAMEs hops, and loops are detected.
 //
@@ -61,6 +64,11 @@
 //   - No search list or ndots: every name is taken as fully qualified, as
 //     mail checks need (a domain from an address is never relative).
 //   - No /etc/hosts.
+//   - resolv.conf is read for its nameserver lines and the timeout,
+//     attempts and rotate options only (clamped to glibc's bounds, 30 s
+//     and 5). Without a timeout option the timeout is DefaultTimeout,
+//     2 s, not resolv.conf(5)'s 5 s: mail checks make several lookups
+//     per message under one deadline.
 //   - Negative answers without an SOA record are not cached (RFC 2308
 //     §5); SERVFAIL and timeouts are never cached.
 //   - MX records of equal preference keep the server's order (RFC 5321

@@ -77,7 +77,7 @@ func (r *Resolver) exchange(ctx context.Context, name string, qtype uint16) (*dn
 	}
 	n := len(c.servers)
 	start := 0
-	if r.Rotate {
+	if c.rotate {
 		start = int(r.next.Add(1) % uint32(n))
 	}
 	var lastErr error

@@ -40,17 +40,21 @@ type Resolver struct {
 	// port 53). If empty, the nameservers of ConfigFile are used.
 	Servers []string
 	// ConfigFile is the resolv.conf(5) file read when Servers is empty,
-	// and for timeout and attempts when those fields are zero.
-	// If empty, "/etc/resolv.conf".
+	// and for the timeout and attempts options when those fields are
+	// zero. Only the nameserver lines and the timeout, attempts and
+	// rotate options are read. If empty, "/etc/resolv.conf".
 	ConfigFile string
 	// Timeout bounds one attempt at one server. If zero, the resolv.conf
-	// "timeout" option, or DefaultTimeout.
+	// "timeout" option if the file has one, else DefaultTimeout (not
+	// resolv.conf(5)'s 5 seconds).
 	Timeout time.Duration
 	// Attempts is the number of rounds over all servers before giving
-	// up. If zero, the resolv.conf "attempts" option, or DefaultAttempts.
+	// up. If zero, the resolv.conf "attempts" option if the file has
+	// one, else DefaultAttempts.
 	Attempts int
 	// Rotate starts each query at the next server in turn instead of
-	// always at the first (resolv.conf "options rotate").
+	// always at the first. The nameservers of ConfigFile are rotated
+	// also when it says "options rotate".
 	Rotate bool
 	// UDPSize is the EDNS0 payload size advertised (RFC 6891). If zero,
 	// DefaultUDPSize; if negative, queries carry no EDNS0 OPT record.
@@ -73,63 +77,6 @@ type Resolver struct {
 	confErr error
 	next    atomic.Uint32
 	flight  flight
-}
-
-type config struct {
-	servers   []string
-	timeout   time.Duration
-	attempts  int
-	udpSize   int
-	maxCNAMEs int
-}
-
-func (r *Resolver) config() (*config, error) {
-	r.once.Do(func() { r.conf, r.confErr = r.loadConfig() })
-	return r.conf, r.confErr
-}
-
-func (r *Resolver) loadConfig() (*config, error) {
-	c := &config{
-		timeout:   r.Timeout,
-		attempts:  r.Attempts,
-		udpSize:   r.UDPSize,
-		maxCNAMEs: r.MaxCNAMEs,
-	}
-	servers := r.Servers
-	if len(servers) == 0 || c.timeout == 0 || c.attempts == 0 {
-		file := cmp.Or(r.ConfigFile, "/etc/resolv.conf")
-		cc, err := dns.ClientConfigFromFile(file)
-		if err != nil && len(servers) == 0 {
-			return nil, fmt.Errorf("%w: %w", ErrNoServers, err)
-		}
-		if err == nil {
-			if len(servers) == 0 {
-				for _, s := range cc.Servers {
-					servers = append(servers, net.JoinHostPort(s, cc.Port))
-				}
-			}
-			if c.timeout == 0 && cc.Timeout > 0 {
-				c.timeout = time.Duration(cc.Timeout) * time.Second
-			}
-			if c.attempts == 0 && cc.Attempts > 0 {
-				c.attempts = cc.Attempts
-			}
-		}
-	}
-	for _, s := range servers {
-		if _, _, err := net.SplitHostPort(s); err != nil {
-			s = net.JoinHostPort(s, "53")
-		}
-		c.servers = append(c.servers, s)
-	}
-	if len(c.servers) == 0 {
-		return nil, ErrNoServers
-	}
-	c.timeout = cmp.Or(c.timeout, DefaultTimeout)
-	c.attempts = cmp.Or(c.attempts, DefaultAttempts)
-	c.udpSize = cmp.Or(c.udpSize, DefaultUDPSize)
-	c.maxCNAMEs = cmp.Or(c.maxCNAMEs, DefaultMaxCNAMEs)
-	return c, nil
 }
 
 // answer is what one lookup found, shared by the cache and concurrent
