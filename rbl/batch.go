@@ -4,9 +4,81 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
+
+// DomainsOutcome is the result of CheckDomains: the outcome of each
+// distinct item, and the verdict over all of them.
+type DomainsOutcome struct {
+	// Result is Listed if a domain is Listed; else Unknown if one is
+	// Unknown or Checker.MaxItems left some unchecked; else Allowlisted
+	// if every domain is (and there is one); else Clean.
+	Result Result
+	// Domains are the outcomes of the items checked, in the order of
+	// their first appearance.
+	Domains []Outcome
+	// Unchecked is the number of distinct items past Checker.MaxItems,
+	// which were not checked.
+	Unchecked int
+	// Err joins the limit reached (ErrTooManyItems) and the Err of each
+	// domain that has one; nil if every list answered for every domain
+	// and every domain was checked. With Unknown it is the cause; with
+	// another Result it is only for logs.
+	Err error
+}
+
+// String renders the verdict and the outcome of each domain, e.g.
+// `listed: listed example.net score 1 (dbl.example=127.0.1.2*1); clean
+// example.org score 0`.
+func (d DomainsOutcome) String() string {
+	var b strings.Builder
+	b.WriteString(string(d.Result))
+	for i, o := range d.Domains {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(o.String())
+	}
+	if d.Unchecked > 0 {
+		fmt.Fprintf(&b, "; %d not checked (limit)", d.Unchecked)
+	}
+	return b.String()
+}
+
+// Reason returns a short, stable phrase for the result, as
+// Outcome.Reason does: the lists that listed a domain, "not listed",
+// "too many domains" when the limit made the result Unknown, or the
+// reason of the first Unknown domain. It names no domain (they come
+// from the message) and holds no error chain, address or port.
+func (d DomainsOutcome) Reason() string {
+	switch d.Result {
+	case Listed:
+		var names []string
+		for _, o := range d.Domains {
+			for _, h := range o.Hits {
+				if o.Result == Listed && h.Weight > 0 && !contains(names, h.List) {
+					names = append(names, h.List)
+				}
+			}
+		}
+		return "listed by " + strings.Join(names, ", ")
+	case Allowlisted, Clean:
+		if d.Result == Allowlisted {
+			return "allowlisted"
+		}
+		return "not listed"
+	}
+	for _, o := range d.Domains {
+		if o.Result == Unknown {
+			return o.Reason()
+		}
+	}
+	return errReason(d.Err)
+}
 
 // CheckDomains checks many hosts, such as the Hosts of the URLs
 // Extractor found in a message, against the KindDomain lists. Each
@@ -16,25 +88,33 @@ import (
 // (Checker.Timeout), so that a message linking to many domains takes
 // about as long as one round of lookups per MaxParallel domains.
 //
-// The outcomes are in the order of the items' first appearance. Hosts
-// that are not domain names or IP literals are skipped: no list can hold
-// them. More than Checker.MaxItems distinct items give ErrTooManyItems
-// with the outcomes of the first MaxItems; a configuration error
-// (ErrNoLists, ErrTooManyZones) ends the check.
-func (c *Checker) CheckDomains(ctx context.Context, hosts []string) ([]Outcome, error) {
+// Hosts that are not domain names or IP literals, or have no registrable
+// domain when every list needs one ("co.uk"), are skipped: no list can
+// hold them. Only the first Checker.MaxItems distinct items are checked;
+// the others are counted in Unchecked, Err wraps ErrTooManyItems and the
+// Result is Unknown unless a checked domain is Listed, so that a message
+// cannot hide a listed link behind a hundred clean ones. The error is
+// non-nil only when the check cannot run: no domain list is configured
+// (ErrNoLists).
+func (c *Checker) CheckDomains(ctx context.Context, hosts []string) (DomainsOutcome, error) {
 	fullHost := false
+	hasList := false
 	for i := range c.Lists {
-		if c.Lists[i].kind() == KindDomain && c.Lists[i].FullHost {
-			fullHost = true
+		if c.Lists[i].kind() == KindDomain {
+			hasList = true
+			fullHost = fullHost || c.Lists[i].FullHost
 		}
+	}
+	if !hasList {
+		return DomainsOutcome{Result: Unknown}, fmt.Errorf("%w: %s", ErrNoLists, KindDomain)
 	}
 	maxItems := c.MaxItems
 	if maxItems <= 0 {
 		maxItems = 100
 	}
+	var d DomainsOutcome
 	var items []item
 	seen := make(map[string]bool)
-	var limitErr error
 	for _, h := range hosts {
 		it, err := domainItem(h)
 		if err != nil || !fullHost && !it.ip.IsValid() && it.regErr != nil {
@@ -50,18 +130,15 @@ func (c *Checker) CheckDomains(ctx context.Context, hosts []string) ([]Outcome, 
 		if seen[key] {
 			continue
 		}
-		if len(items) == maxItems {
-			limitErr = fmt.Errorf("%w: limit %d", ErrTooManyItems, maxItems)
-			break
-		}
 		seen[key] = true
+		if len(items) == maxItems {
+			d.Unchecked++
+			continue
+		}
 		items = append(items, it)
 	}
-	if len(items) == 0 {
-		return nil, limitErr
-	}
 
-	if c.Timeout >= 0 {
+	if c.Timeout >= 0 && len(items) > 0 {
 		t := c.Timeout
 		if t == 0 {
 			t = 10 * time.Second
@@ -86,16 +163,40 @@ func (c *Checker) CheckDomains(ctx context.Context, hosts []string) ([]Outcome, 
 		})
 	}
 	wg.Wait()
-	out := outs[:0]
+	var causes []error
+	if d.Unchecked > 0 {
+		causes = append(causes, fmt.Errorf("%w: %d distinct domains, limit %d", ErrTooManyItems, len(items)+d.Unchecked, maxItems))
+	}
+	listed, unknown, allow := false, d.Unchecked > 0, len(items) > 0
 	for i, err := range errs {
 		switch {
 		case err == nil:
-			out = append(out, outs[i])
-		case errors.Is(err, ErrInvalidDomain):
-			// A host without registrable domain ("co.uk"): skipped.
+		case errors.Is(err, ErrInvalidDomain), errors.Is(err, ErrNoLists):
+			// A host without registrable domain ("co.uk"), or an IP
+			// literal of a family no list has: no list can hold it.
+			continue
 		default:
-			return nil, err
+			return DomainsOutcome{Result: Unknown}, err
 		}
+		o := outs[i]
+		d.Domains = append(d.Domains, o)
+		if o.Err != nil {
+			causes = append(causes, o.Err)
+		}
+		listed = listed || o.Result == Listed
+		unknown = unknown || o.Result == Unknown
+		allow = allow && o.Result == Allowlisted
 	}
-	return out, limitErr
+	switch {
+	case listed:
+		d.Result = Listed
+	case unknown:
+		d.Result = Unknown
+	case allow && len(d.Domains) > 0:
+		d.Result = Allowlisted
+	default:
+		d.Result = Clean
+	}
+	d.Err = errors.Join(causes...)
+	return d, nil
 }

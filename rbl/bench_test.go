@@ -35,10 +35,10 @@ func warmChecker(tb testing.TB, n int, reason bool) *Checker {
 }
 
 var warmBenchCases = []struct {
-	name    string
-	ip      string
-	reason  bool
-	verdict Verdict
+	name   string
+	ip     string
+	reason bool
+	want   Result
 }{
 	{"listed", rbltest.ListedIP, false, Listed},
 	{"listed-reason", rbltest.ListedIP, true, Listed},
@@ -54,8 +54,8 @@ func BenchmarkCheckIPWarm(b *testing.B) {
 			c := warmChecker(b, 10, tc.reason)
 			ip := netip.MustParseAddr(tc.ip)
 			ctx := context.Background()
-			if o, _ := c.CheckIP(ctx, ip); o.Verdict != tc.verdict {
-				b.Fatalf("CheckIP(%s) = %s, want %s", ip, o, tc.verdict)
+			if o, _ := c.CheckIP(ctx, ip); o.Result != tc.want {
+				b.Fatalf("CheckIP(%s) = %s, want %s", ip, o, tc.want)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -88,7 +88,7 @@ func TestCheckIPWarmAllocs(t *testing.T) {
 			c := warmChecker(t, 10, tc.reason)
 			ip := netip.MustParseAddr(tc.ip)
 			want := 2.0
-			if tc.verdict == Clean {
+			if tc.want == Clean {
 				want = 1
 			}
 			got := testing.AllocsPerRun(100, func() { c.CheckIP(context.Background(), ip) })
@@ -146,14 +146,14 @@ func BenchmarkURLs(b *testing.B) {
 		b.Run(size.name, func(b *testing.B) {
 			body := rbltest.HTML(size.n)
 			x := &Extractor{MaxURLs: 1 << 20}
-			urls, err := x.URLs(body)
-			if err != nil || len(urls) == 0 {
-				b.Fatalf("URLs = %d, %v", len(urls), err)
+			links := x.Links(body)
+			if links.Err != nil || len(links.URLs) == 0 {
+				b.Fatalf("Links = %d URLs, %v", len(links.URLs), links.Err)
 			}
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			for b.Loop() {
-				x.URLs(body)
+				x.Links(body)
 			}
 		})
 	}
@@ -166,17 +166,17 @@ func BenchmarkReceivedIPs(b *testing.B) {
 	b.SetBytes(int64(len(header)))
 	b.ReportAllocs()
 	for b.Loop() {
-		p.IPs(header)
+		p.Relays(header)
 	}
 }
 
 // TestReceivedSample checks the header block the benchmark parses.
 func TestReceivedSample(t *testing.T) {
-	got, err := (&ReceivedParser{}).IPs([]byte(rbltest.Received))
+	got := (&ReceivedParser{}).Relays([]byte(rbltest.Received))
 	want := []netip.Addr{netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("198.51.100.23"),
 		netip.MustParseAddr("2001:db8:5::25"), netip.MustParseAddr("192.0.2.45")}
-	if err != nil || !slices.Equal(got, want) {
-		t.Errorf("IPs(rbltest.Received) = %v, %v, want %v", got, err, want)
+	if got.Err != nil || !slices.Equal(got.IPs, want) {
+		t.Errorf("Relays(rbltest.Received) = %s, want %v", got, want)
 	}
 }
 
@@ -194,7 +194,7 @@ func BenchmarkCheckIPLatency(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				c := &Checker{Resolver: srv.Resolver(), Lists: lists}
-				if o, err := c.CheckIP(context.Background(), ip); err != nil || o.Verdict != Clean {
+				if o, err := c.CheckIP(context.Background(), ip); err != nil || o.Result != Clean {
 					b.Fatalf("CheckIP(%s) = %s, %v, want clean", ip, o, err)
 				}
 			}

@@ -2,7 +2,6 @@ package rbl
 
 import (
 	"context"
-
 	"fmt"
 	"net"
 	"net/netip"
@@ -27,93 +26,6 @@ type Resolver interface {
 type typedResolver interface {
 	A(ctx context.Context, name string) (resolver.Result[netip.Addr], error)
 	TXT(ctx context.Context, name string) (resolver.Result[string], error)
-}
-
-// Verdict is the overall result of checking one item against the lists.
-type Verdict string
-
-const (
-	// Listed: the score reached Checker.Threshold
-	// (postscreen_dnsbl_threshold: an inclusive lower bound).
-	Listed Verdict = "listed"
-	// Allowlisted: the score is at or below a negative
-	// Checker.AllowlistThreshold (postscreen_dnsbl_allowlist_threshold),
-	// and no list that failed could have raised it above.
-	Allowlisted Verdict = "allowlisted"
-	// Clean: below the threshold, and every list that could have raised
-	// the score to it answered.
-	Clean Verdict = "clean"
-	// Unknown: below the threshold, but lists that failed (timeout,
-	// SERVFAIL, error codes) could have raised the score to it.
-	Unknown Verdict = "unknown"
-)
-
-func (v Verdict) String() string { return string(v) }
-
-// Hit is one list entry whose filter matched.
-type Hit struct {
-	List   string     // List.Name, or List.Zone
-	Code   netip.Addr // the first answer that matched the filter
-	Weight int        // the weight added to the score
-	Reason string     // the TXT record, if List.Reason asked for it and there was one
-}
-
-func (h Hit) String() string {
-	s := fmt.Sprintf("%s=%s*%d", h.List, h.Code, h.Weight)
-	if h.Reason != "" {
-		s += fmt.Sprintf(" (%q)", h.Reason)
-	}
-	return s
-}
-
-// ListError is a list that could not say whether the item is listed. It
-// counts as unknown for that list only.
-type ListError struct {
-	List  string // List.Name, or List.Zone
-	Query string // the name queried
-	Err   error  // wraps ErrDNS, ErrListRefused, ErrBadReply or ErrTooManyAnswers
-}
-
-func (e *ListError) Error() string { return e.List + ": " + e.Err.Error() }
-
-// Unwrap returns the wrapped error.
-func (e *ListError) Unwrap() error { return e.Err }
-
-// Outcome is the result of checking one item.
-type Outcome struct {
-	Verdict Verdict
-	// Item is the item as looked up: the IP address, the registrable
-	// domain (the host if it has none), or the digest label of the first
-	// hash list.
-	Item string
-	// Score is the sum of the weights of Hits.
-	Score int
-	// Hits lists the matching entries, in the order of Checker.Lists.
-	Hits []Hit
-	// Errors lists the zones that could not be asked, in the order of
-	// Checker.Lists.
-	Errors []ListError
-}
-
-// String renders the outcome on one line, e.g.
-// `listed 192.0.2.1 score 3 (zen.example=127.0.0.2*3)`.
-func (o Outcome) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s score %d", o.Verdict, o.Item, o.Score)
-	if len(o.Hits) > 0 {
-		b.WriteString(" (")
-		for i, h := range o.Hits {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(h.String())
-		}
-		b.WriteByte(')')
-	}
-	for _, e := range o.Errors {
-		fmt.Fprintf(&b, "; %s", e.Error())
-	}
-	return b.String()
 }
 
 // Checker checks items against DNS lists and scores them the way Postfix
@@ -141,18 +53,24 @@ type Checker struct {
 	// deadline applies.
 	Timeout time.Duration
 	// MaxZones bounds the distinct zones of one kind asked for one item.
-	// If zero, 32; more give ErrTooManyZones.
+	// If zero, 32. The zones past it (in the order of Lists) are not
+	// asked: each is a ListError wrapping ErrTooManyZones, and the result
+	// is Unknown if they could have raised the score to the threshold.
 	MaxZones int
 	// MaxAnswers bounds the addresses taken from one answer. If zero,
 	// 32; more make that list's error ErrTooManyAnswers.
 	MaxAnswers int
 	// MaxItems bounds the distinct items CheckDomains checks. If zero,
-	// 100; more give ErrTooManyItems with the outcomes of the first.
+	// 100. The items past it are not checked: DomainsOutcome.Err wraps
+	// ErrTooManyItems, and its Result is Unknown unless a checked item
+	// is Listed.
 	MaxItems int
 	// MaxParallel bounds the items CheckDomains checks at a time. If
 	// zero, 16.
 	MaxParallel int
-	// Trace, if set, is called with each query and its answer.
+	// Trace, if set, is called with each query and its answer (from
+	// several goroutines at once: it must be safe for that). If nil,
+	// nothing is traced.
 	Trace func(format string, args ...any)
 }
 
@@ -185,13 +103,14 @@ func (c *Checker) maxAnswers() int {
 }
 
 // CheckIP checks ip against the KindIP lists (RFC 5782 §2.1, §2.4),
-// except those with NoIPv6 (NoIPv4) for an IPv6 (IPv4) address. List
-// failures are in Outcome.Errors; the error is for input or
-// configuration that prevents the check (ErrInvalidIP, ErrNoLists when
-// no list is left to ask, ErrTooManyZones).
+// except those with NoIPv6 (NoIPv4) for an IPv6 (IPv4) address. Lists
+// that fail and limits reached are in the Outcome (ListErrors, Err, and
+// Result Unknown when they could have changed it). The error is
+// non-nil only when the check cannot run: ip is not valid
+// (ErrInvalidIP), or no list is left to ask (ErrNoLists).
 func (c *Checker) CheckIP(ctx context.Context, ip netip.Addr) (Outcome, error) {
 	if !ip.IsValid() {
-		return Outcome{Verdict: Unknown}, ErrInvalidIP
+		return Outcome{Result: Unknown}, ErrInvalidIP
 	}
 	ip = ip.Unmap()
 	return c.check(ctx, KindIP, &item{ip: ip})
@@ -201,11 +120,14 @@ func (c *Checker) CheckIP(ctx context.Context, ip netip.Addr) (Outcome, error) {
 // its registrable domain (public suffix list, golang.org/x/net/publicsuffix)
 // or, for lists with FullHost, the host itself. An IP-literal host
 // ("192.0.2.1", "[192.0.2.1]", "[IPv6:2001:db8::1]") is looked up reversed
-// like an IP. Internationalised names are converted to A-labels.
+// like an IP. Internationalised names are converted to A-labels. The
+// error is non-nil only when the check cannot run: host is no domain
+// name or IP literal, or has no registrable domain for a list that needs
+// one (ErrInvalidDomain), or no list is left to ask (ErrNoLists).
 func (c *Checker) CheckDomain(ctx context.Context, host string) (Outcome, error) {
 	it, err := domainItem(host)
 	if err != nil {
-		return Outcome{Verdict: Unknown, Item: host}, err
+		return Outcome{Result: Unknown, Item: host}, err
 	}
 	return c.check(ctx, KindDomain, &it)
 }
@@ -232,25 +154,29 @@ func domainItem(host string) (item, error) {
 // CheckAddress checks an email address against the KindAddress lists:
 // the digest of the address, trimmed of white space and angle brackets
 // and lower-cased (no provider-specific folding such as dropping dots).
+// The error is non-nil only when addr has no "@" (ErrInvalidDomain) or
+// no list is left to ask (ErrNoLists).
 func (c *Checker) CheckAddress(ctx context.Context, addr string) (Outcome, error) {
 	norm := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(addr), "<"), ">"))
 	if !strings.Contains(norm, "@") {
-		return Outcome{Verdict: Unknown, Item: norm}, fmt.Errorf("%w: %q is not an address", ErrInvalidDomain, addr)
+		return Outcome{Result: Unknown, Item: norm}, fmt.Errorf("%w: %q is not an address", ErrInvalidDomain, addr)
 	}
 	return c.check(ctx, KindAddress, &item{content: []byte(norm)})
 }
 
 // CheckHash checks content (an attachment, say) against the KindHash
 // lists by its digest. Outcome.Item is the digest label of the first
-// hash list.
+// hash list. The error is non-nil only when no hash list is configured
+// (ErrNoLists) or one names an unknown Digest (ErrSyntax).
 func (c *Checker) CheckHash(ctx context.Context, content []byte) (Outcome, error) {
 	return c.check(ctx, KindHash, &item{content: content})
 }
 
-// CheckSHA256 checks content known by its SHA-256 digest (as a MIME
-// scanner reports it) against the KindHash lists whose Digest is
-// SHA-256 based; lists of other digests are not asked (ErrNoLists if
-// none is left).
+// CheckSHA256 checks content known by its SHA-256 digest, as
+// sha256.Sum256 returns it (and package mime reports the digests of
+// parts), against the KindHash lists whose Digest is SHA-256 based; lists
+// of other digests are not asked (ErrNoLists if none is left). It asks
+// the same names as CheckHash on the content.
 func (c *Checker) CheckSHA256(ctx context.Context, sum [32]byte) (Outcome, error) {
 	return c.check(ctx, KindHash, &item{sum: &sum})
 }

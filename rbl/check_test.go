@@ -3,10 +3,12 @@ package rbl
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,7 +28,7 @@ func TestPostscreenScoring(t *testing.T) {
 		threshold int
 		allow     int
 		ip        string
-		verdict   Verdict
+		want      Result
 		score     int
 		hits      []string // List=Code*Weight
 	}{
@@ -67,8 +69,8 @@ func TestPostscreenScoring(t *testing.T) {
 			if err != nil {
 				t.Fatalf("CheckIP(%s) error %v", tc.ip, err)
 			}
-			if o.Verdict != tc.verdict || o.Score != tc.score {
-				t.Errorf("CheckIP(%s) = %s score %d, want %s score %d (%s)", tc.ip, o.Verdict, o.Score, tc.verdict, tc.score, o)
+			if o.Result != tc.want || o.Score != tc.score {
+				t.Errorf("CheckIP(%s) = %s score %d, want %s score %d (%s)", tc.ip, o.Result, o.Score, tc.want, tc.score, o)
 			}
 			var hits []string
 			for _, h := range o.Hits {
@@ -77,8 +79,8 @@ func TestPostscreenScoring(t *testing.T) {
 			if !slices.Equal(hits, tc.hits) {
 				t.Errorf("CheckIP(%s) hits = %q, want %q", tc.ip, hits, tc.hits)
 			}
-			if len(o.Errors) > 0 {
-				t.Errorf("CheckIP(%s) errors = %v, want none", tc.ip, o.Errors)
+			if len(o.ListErrors) > 0 || o.Err != nil {
+				t.Errorf("CheckIP(%s) errors = %v, Err %v, want none", tc.ip, o.ListErrors, o.Err)
 			}
 		})
 	}
@@ -105,19 +107,21 @@ func TestZoneQueriedOnce(t *testing.T) {
 // failing list leaves the others' hits.
 func TestListErrors(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		lists   string
-		ip      string
-		fail    resolvertest.Failure
-		verdict Verdict
-		score   int
-		errIs   error
+		name   string
+		lists  string
+		ip     string
+		fail   resolvertest.Failure
+		want   Result
+		score  int
+		errIs  error
+		reason string
 	}{
-		{"SpamhausErrorCode127.255.255.254IsNotAListing", "zen.test*5", "192.0.2.3", 0, Unknown, 0, ErrListRefused},
-		{"AnswerOutside127/8IsNotAListing", "zen.test*5", "192.0.2.4", 0, Unknown, 0, ErrBadReply},
-		{"ServFailIsUnknown", "zen.test*5", "192.0.2.1", resolvertest.ServFail, Unknown, 0, ErrDNS},
-		{"TimeoutOfOneListKeepsTheOthersHits", "zen.test*5, bl.test*2", "192.0.2.1", resolvertest.Drop, Listed, 2, ErrDNS},
-		{"FailedAllowlistCannotRaiseScoreSoVerdictStaysClean", "zen.test*5, wl.test*-2", "192.0.2.200", resolvertest.ServFail, Clean, 0, ErrDNS},
+		{"SpamhausErrorCode127.255.255.254IsNotAListing", "zen.test*5", "192.0.2.3", 0, Unknown, 0, ErrListRefused, "list refused the query"},
+		{"AnswerOutside127/8IsNotAListing", "zen.test*5", "192.0.2.4", 0, Unknown, 0, ErrBadReply, "invalid list answer"},
+		{"ServFailIsUnknown", "zen.test*5", "192.0.2.1", resolvertest.ServFail, Unknown, 0, ErrDNS, "DNS error"},
+		{"TimeoutIsUnknown", "zen.test*5", "192.0.2.1", resolvertest.Drop, Unknown, 0, ErrDNS, "DNS timeout"},
+		{"TimeoutOfOneListKeepsTheOthersHits", "zen.test*5, bl.test*2", "192.0.2.1", resolvertest.Drop, Listed, 2, ErrDNS, "listed by bl.test"},
+		{"FailedAllowlistCannotRaiseScoreSoVerdictStaysClean", "zen.test*5, wl.test*-2", "192.0.2.200", resolvertest.ServFail, Clean, 0, ErrDNS, "not listed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newServer(t)
@@ -137,11 +141,16 @@ func TestListErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if o.Verdict != tc.verdict || o.Score != tc.score {
-				t.Errorf("CheckIP(%s) = %s score %d, want %s score %d (%s)", tc.ip, o.Verdict, o.Score, tc.verdict, tc.score, o)
+			if o.Result != tc.want || o.Score != tc.score {
+				t.Errorf("CheckIP(%s) = %s score %d, want %s score %d (%s)", tc.ip, o.Result, o.Score, tc.want, tc.score, o)
 			}
-			if len(o.Errors) != 1 || !errors.Is(&o.Errors[0], tc.errIs) {
-				t.Errorf("CheckIP(%s) errors = %v, want one %v", tc.ip, o.Errors, tc.errIs)
+			if len(o.ListErrors) != 1 || !errors.Is(&o.ListErrors[0], tc.errIs) || !errors.Is(o.Err, tc.errIs) {
+				t.Errorf("CheckIP(%s) errors = %v, Err %v, want one %v", tc.ip, o.ListErrors, o.Err, tc.errIs)
+			}
+			// The reason goes into headers: a stable phrase, without the
+			// resolver's address and port that Err carries.
+			if r := o.Reason(); r != tc.reason || strings.Contains(r, "127.") || strings.Contains(r, ":") {
+				t.Errorf("CheckIP(%s).Reason() = %q, want %q", tc.ip, r, tc.reason)
 			}
 		})
 	}
@@ -153,11 +162,11 @@ func TestListErrorCodes(t *testing.T) {
 	l[0].ErrorCodes, _ = ParseFilter("127.0.1.255")
 	c := &Checker{Resolver: srv.Resolver(), Lists: l}
 	o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.5"))
-	if o.Verdict != Unknown || len(o.Errors) != 1 || !errors.Is(&o.Errors[0], ErrListRefused) {
+	if o.Result != Unknown || len(o.ListErrors) != 1 || !errors.Is(&o.ListErrors[0], ErrListRefused) {
 		t.Errorf("CheckIP(192.0.2.5) with ErrorCodes 127.0.1.255 = %s, want unknown with ErrListRefused", o)
 	}
 	l[0].ErrorCodes = Filter{}
-	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.5")); o.Verdict != Listed {
+	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.5")); o.Result != Listed {
 		t.Errorf("CheckIP(192.0.2.5) without ErrorCodes = %s, want listed", o)
 	}
 }
@@ -178,7 +187,7 @@ func TestReasonAndName(t *testing.T) {
 	if n := srv.Count("1.2.0.192.bl.test.", dns.TypeTXT); n != 0 {
 		t.Errorf("TXT queries to bl.test = %d, want 0 (Reason not set)", n)
 	}
-	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.200")); o.Verdict != Clean {
+	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.200")); o.Result != Clean {
 		t.Errorf("CheckIP(192.0.2.200) = %s, want clean", o)
 	}
 	if n := srv.Count("200.2.0.192.zen.test.", dns.TypeTXT); n != 0 {
@@ -190,23 +199,37 @@ func TestLimits(t *testing.T) {
 	srv := newServer(t)
 	ip := netip.MustParseAddr("192.0.2.1")
 	t.Run("MaxZones", func(t *testing.T) {
-		c := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, "zen.test bl.test wl.test"), MaxZones: 2}
-		if _, err := c.CheckIP(context.Background(), ip); !errors.Is(err, ErrTooManyZones) {
-			t.Errorf("CheckIP with 3 zones, MaxZones 2 = %v, want ErrTooManyZones", err)
+		// The zones past MaxZones are not asked: each is a ListError, and
+		// the result is Unknown when they could have reached the
+		// threshold, whatever the zones asked said.
+		srv.ResetQueries()
+		c := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, "wl.test=127.0.0.99 zen.test=127.0.0.99 bl.test*3"), MaxZones: 2, Threshold: 3}
+		o, err := c.CheckIP(context.Background(), ip)
+		if err != nil || o.Result != Unknown || len(o.ListErrors) != 1 || o.ListErrors[0].List != "bl.test" ||
+			!errors.Is(o.Err, ErrTooManyZones) || o.Reason() != "too many lists" {
+			t.Errorf("CheckIP with 3 zones, MaxZones 2 = %s (%v), %v, want unknown, bl.test not asked (ErrTooManyZones)", o, o.Err, err)
+		}
+		if n := srv.Count("1.2.0.192.bl.test.", dns.TypeA); n != 0 {
+			t.Errorf("CheckIP with MaxZones 2 asked bl.test %d times, want 0", n)
+		}
+		// An unasked allowlist cannot change a listing.
+		c.Lists = mustLists(t, "bl.test*3 zen.test wl.test*-5")
+		if o, err := c.CheckIP(context.Background(), ip); err != nil || o.Result != Listed || !errors.Is(o.Err, ErrTooManyZones) {
+			t.Errorf("CheckIP with wl.test past MaxZones = %s (%v), %v, want listed with ErrTooManyZones in Err", o, o.Err, err)
 		}
 		c.MaxZones = 3
-		if _, err := c.CheckIP(context.Background(), ip); err != nil {
-			t.Errorf("CheckIP with 3 zones, MaxZones 3 = %v, want nil", err)
+		if o, err := c.CheckIP(context.Background(), ip); err != nil || o.Result != Clean || o.Score != -1 || o.Err != nil {
+			t.Errorf("CheckIP with 3 zones, MaxZones 3 = %s, %v, want clean score -1 (3 + 1 - 5) without errors", o, err)
 		}
 	})
 	t.Run("MaxAnswers", func(t *testing.T) {
 		c := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, "zen.test"), MaxAnswers: 2}
 		o, _ := c.CheckIP(context.Background(), ip)
-		if len(o.Errors) != 1 || !errors.Is(&o.Errors[0], ErrTooManyAnswers) {
+		if len(o.ListErrors) != 1 || !errors.Is(&o.ListErrors[0], ErrTooManyAnswers) {
 			t.Errorf("CheckIP with 3 answers, MaxAnswers 2 = %s, want ErrTooManyAnswers", o)
 		}
 		c.MaxAnswers = 3
-		if o, _ := c.CheckIP(context.Background(), ip); o.Verdict != Listed {
+		if o, _ := c.CheckIP(context.Background(), ip); o.Result != Listed {
 			t.Errorf("CheckIP with 3 answers, MaxAnswers 3 = %s, want listed", o)
 		}
 	})
@@ -239,10 +262,10 @@ func TestNetResolver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Verdict != Listed || o.Score != 6 || o.Hits[0].Reason == "" {
+	if o.Result != Listed || o.Score != 6 || o.Hits[0].Reason == "" {
 		t.Errorf("CheckIP(192.0.2.1) via net.Resolver = %s, want listed score 6 with a reason", o)
 	}
-	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.200")); o.Verdict != Clean || len(o.Errors) != 0 {
+	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.200")); o.Result != Clean || len(o.ListErrors) != 0 {
 		t.Errorf("CheckIP(192.0.2.200) via net.Resolver = %s, want clean without errors", o)
 	}
 	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.1")); len(c.Lists) != 3 || o.Score != 6 {
@@ -315,16 +338,16 @@ func TestSlowListDegradesToUnknown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Verdict != Unknown || o.Score != 2 || len(o.Hits) != 1 || o.Hits[0].List != "bl.test" {
+	if o.Result != Unknown || o.Score != 2 || len(o.Hits) != 1 || o.Hits[0].List != "bl.test" {
 		t.Errorf("CheckIP(192.0.2.1) with zen.test slow = %s, want unknown with bl.test's hit, score 2", o)
 	}
-	if len(o.Errors) != 1 || o.Errors[0].List != "zen.test" || !errors.Is(&o.Errors[0], ErrDNS) || !errors.Is(&o.Errors[0], resolver.ErrTimeout) {
-		t.Errorf("CheckIP(192.0.2.1) errors = %v, want one zen.test timeout (ErrDNS, resolver.ErrTimeout)", o.Errors)
+	if len(o.ListErrors) != 1 || o.ListErrors[0].List != "zen.test" || !errors.Is(&o.ListErrors[0], ErrDNS) || !errors.Is(&o.ListErrors[0], resolver.ErrTimeout) {
+		t.Errorf("CheckIP(192.0.2.1) errors = %v, want one zen.test timeout (ErrDNS, resolver.ErrTimeout)", o.ListErrors)
 	}
 	// With the threshold at 2, bl.test alone lists the address: the slow
 	// list no longer matters.
 	c.Threshold = 2
-	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.1")); o.Verdict != Listed {
+	if o, _ := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.1")); o.Result != Listed {
 		t.Errorf("CheckIP(192.0.2.1) with threshold 2 = %s, want listed", o)
 	}
 }
@@ -341,7 +364,7 @@ func TestZonesQueriedConcurrently(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(o.Errors) != 0 || o.Score != 4 {
+	if len(o.ListErrors) != 0 || o.Score != 4 {
 		t.Errorf("CheckIP(192.0.2.1) on 5 slow lists = %s, want 4 hits and no errors", o)
 	}
 	for _, z := range []string{"zen", "bl", "wl", "dbl", "multi"} {
@@ -359,7 +382,7 @@ func TestAddressFamilies(t *testing.T) {
 	lists[1].NoIPv6 = true
 	c := &Checker{Resolver: srv.Resolver(), Lists: lists}
 	v6 := netip.MustParseAddr("2001:db8::1")
-	if o, err := c.CheckIP(context.Background(), v6); err != nil || o.Verdict != Listed || o.Score != 2 {
+	if o, err := c.CheckIP(context.Background(), v6); err != nil || o.Result != Listed || o.Score != 2 {
 		t.Errorf("CheckIP(%s) = %s, %v, want listed score 2", v6, o, err)
 	}
 	for _, q := range srv.Queries() {
@@ -400,7 +423,7 @@ func TestZeroResolver(t *testing.T) {
 	cancel()
 	c := &Checker{Lists: []List{{Zone: "zen.test", Reason: true}}}
 	o, err := c.CheckIP(ctx, netip.MustParseAddr("192.0.2.1"))
-	if err != nil || o.Verdict != Unknown || len(o.Errors) != 1 || !errors.Is(&o.Errors[0], ErrDNS) {
+	if err != nil || o.Result != Unknown || len(o.ListErrors) != 1 || !errors.Is(&o.ListErrors[0], ErrDNS) {
 		t.Errorf("CheckIP with no Resolver, cancelled = %s, %v, want unknown with a DNS error", o, err)
 	}
 }
@@ -416,15 +439,42 @@ func TestFailedListNeverPasses(t *testing.T) {
 	ip := netip.MustParseAddr("192.0.2.10") // on wl.test only
 	for _, tc := range []struct {
 		threshold int
-		want      Verdict
+		want      Result
 	}{
 		{1, Unknown}, // -2 + 3 reaches 1
 		{3, Clean},   // -2 + 3 stays below 3, above -1
 	} {
 		c := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, "zen.test*3 wl.test*-2"), Threshold: tc.threshold, AllowlistThreshold: -1}
 		o, err := c.CheckIP(context.Background(), ip)
-		if err != nil || o.Verdict != tc.want || o.Score != -2 {
+		if err != nil || o.Result != tc.want || o.Score != -2 {
 			t.Errorf("CheckIP(%s) with zen.test failing, threshold %d = %s, %v, want %s score -2", ip, tc.threshold, o, err, tc.want)
 		}
+	}
+}
+
+// TestTrace: the Trace hook sees each query and its answer, also from
+// the concurrent lookups of several zones.
+func TestTrace(t *testing.T) {
+	srv := newServer(t)
+	var mu sync.Mutex
+	var lines []string
+	l := mustLists(t, "zen.test bl.test")
+	l[0].Reason = true
+	c := &Checker{Resolver: srv.Resolver(), Lists: l, Trace: func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, fmt.Sprintf(format, args...))
+	}}
+	if _, err := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.1")); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(lines)
+	want := []string{
+		"rbl: 1.2.0.192.bl.test. A: [127.0.0.2] <nil>",
+		"rbl: 1.2.0.192.zen.test. A: [127.0.0.2 127.0.0.4 127.0.0.10] <nil>",
+		`rbl: 1.2.0.192.zen.test. TXT: ["https://zen.test/query/ip/192.0.2.1"] <nil>`,
+	}
+	if !slices.Equal(lines, want) {
+		t.Errorf("Trace lines = %q, want %q", lines, want)
 	}
 }

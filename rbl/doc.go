@@ -50,11 +50,31 @@
 //
 // All zones asked for one item are queried concurrently under one
 // deadline (Checker.Timeout), so a check takes about as long as the
-// slowest list. A list that fails (SERVFAIL, timeout, error code) is
-// reported in Outcome.Errors and the others still count; the verdict is
-// Unknown only when the failed lists could have raised the score to the
-// threshold, and never Allowlisted when they could have raised it above
-// the allowlist threshold (a failed allowlist allowlists nothing). Answers are cached by the resolver (resolver.Cache), not
+// slowest list.
+//
+// # Results
+//
+// Each check returns an Outcome and an error, as every spamkit check
+// does. The error is non-nil only when the check cannot run: an item
+// that is no IP address, domain or email address (ErrInvalidIP,
+// ErrInvalidDomain), or no list of the kind to ask (ErrNoLists).
+// Everything that happens while it runs is in the Outcome: Result is the
+// verdict (Listed, Allowlisted, Clean, Unknown), Hits and Score the
+// evidence, ListErrors the lists that could not say (SERVFAIL, timeout,
+// error code, a limit), Err those joined (errors.Is finds this package's
+// sentinels), and Reason a short phrase for headers and SMTP replies,
+// free of error chains, addresses and ports.
+//
+// A list that fails counts as listed for the verdicts it could take
+// away and as not listed for those it could give, so a lookup that
+// could not finish never becomes a pass: the result is Unknown when the
+// failed lists could have raised the score to the threshold, and never
+// Allowlisted when they could have raised it above the allowlist
+// threshold; a failed allowlist allowlists nothing. Lists that failed
+// without changing the result are still in ListErrors and Err, for logs.
+//
+// CheckDomains returns a DomainsOutcome: the Outcome of each distinct
+// domain and one Result over all (Listed if any domain is). Answers are cached by the resolver (resolver.Cache), not
 // here: when the resolver reports every answer as cached
 // (*resolver.Resolver.Cached), the lookups are made inline, without
 // goroutines, and a check allocates twice (the query names, the hits).
@@ -62,10 +82,11 @@
 // SelfTest checks a list's RFC 5782 §5 test entries; run it
 // periodically as a health check.
 //
-// ReceivedParser and Extractor find what to check in a message: the
-// relay addresses of Received fields (RFC 5321 §4.4), skipping private
-// and trusted hops, and the URLs of decoded text and HTML bodies
-// (RFC 3986 authority syntax), with common obfuscations undone.
+// ReceivedParser.Relays and Extractor.Links find what to check in a
+// message: the relay addresses of Received fields (RFC 5321 §4.4),
+// skipping private and trusted hops, and the URLs of decoded text and
+// HTML bodies (RFC 3986 authority syntax), with common obfuscations
+// undone.
 // Registrable gives the domain a domain list is asked about.
 //
 // # Standards
@@ -83,16 +104,40 @@
 //
 // # Limits
 //
-// Each limit has a default, a field to change it and an error:
-// Checker.MaxZones (32 distinct zones per item, ErrTooManyZones),
-// Checker.MaxItems (100 distinct items per CheckDomains call,
-// ErrTooManyItems) and Checker.MaxParallel (16 items at a time),
-// Checker.MaxAnswers (32 addresses per answer, ErrTooManyAnswers as the
-// list's error), Checker.Timeout (10 s for all zones of one item; a zone
-// still out is a timeout error), ReceivedParser.MaxFields (100,
-// ErrTooManyReceived), Extractor.MaxURLs (1000, ErrTooManyURLs) and
-// Extractor.MaxURLLen (2048 octets after the host: the URL is cut, no
-// error). Weights are bounded to ±1,000,000 by ParseList (ErrSyntax).
+// Each limit has a default, a field to change it and a sentinel error.
+// A limit reached is a finding, reported in the result's Err beside what
+// was found before it, never as the error return, never as a clean
+// pass:
+//
+//   - Checker.MaxZones: 32 distinct zones per item. The zones past it
+//     are not asked; each is a ListError wrapping ErrTooManyZones, and
+//     the result is Unknown if they could have reached the threshold.
+//   - Checker.MaxItems: 100 distinct items per CheckDomains call (one
+//     real message in a few hundred links to more). The first 100 are
+//     checked and reported; DomainsOutcome.Unchecked counts the others,
+//     its Err wraps ErrTooManyItems, and its Result is Unknown unless a
+//     checked domain is Listed.
+//   - Checker.MaxAnswers: 32 addresses per answer; more make that list's
+//     error ErrTooManyAnswers.
+//   - Checker.Timeout: 10 s for all the lookups of one check (all zones
+//     of an item; all items of CheckDomains), postscreen_dnsbl_timeout's
+//     default; a zone still out then is a timeout ListError. Negative
+//     means ctx's deadline alone.
+//   - Checker.MaxParallel: 16 items of CheckDomains at a time (a bound
+//     on concurrency, not on what is checked).
+//   - ReceivedParser.MaxFields: 100 Received fields; Relays.Err wraps
+//     ErrTooManyReceived and IPs are those of the first (newest) 100.
+//   - Extractor.MaxURLs: 1000 distinct URLs; Links.Err wraps
+//     ErrTooManyURLs and URLs are the first 1000.
+//   - Extractor.MaxURLLen: 2048 octets after the host; a longer URL is
+//     cut there (URL.Cut), its host still found, and Links.Err wraps
+//     ErrURLTooLong.
+//
+// Weights are bounded to ±1,000,000 by ParseList (ErrSyntax).
+//
+// The zero Checker is ready to use: a nil Resolver means
+// net.DefaultResolver, zero limits their defaults. Checker.Trace, if
+// set, sees every query and its answer; the package never logs.
 //
 // # Concurrency
 //
@@ -118,8 +163,13 @@
 //	lists, _ := rbl.ParseLists("zen.spamhaus.org=127.0.0.[2..11]*3 list.dnswl.org=127.0.[0..255].0*-2")
 //	c := &rbl.Checker{Resolver: r, Lists: lists, Threshold: 3}
 //	o, err := c.CheckIP(ctx, clientIP)
-//	if err == nil && o.Verdict == rbl.Listed {
-//		// reject: o.Hits say why
+//	switch {
+//	case err != nil:
+//		// misconfigured: no IP list
+//	case o.Result == rbl.Listed:
+//		// reject with o.Reason(); log o (its Hits say why)
+//	case o.Result == rbl.Unknown:
+//		// a list that could have listed it failed: log o.Err, perhaps tempfail
 //	}
 //
 //	// URIBL on the body's URLs, and an attachment hash list.
@@ -127,12 +177,8 @@
 //		{Zone: "dbl.spamhaus.org", Kind: rbl.KindDomain, Filter: dblCodes, ErrorCodes: dblErrors},
 //		{Zone: "multi.surbl.org", Kind: rbl.KindDomain, Filter: rbl.BitsFilter(8 | 16 | 64)},
 //	}}
-//	urls, _ := (&rbl.Extractor{}).URLs(decodedBody)
-//	hosts := make([]string, len(urls))
-//	for i, u := range urls {
-//		hosts[i] = u.Host
-//	}
-//	outcomes, err := uri.CheckDomains(ctx, hosts) // each domain once, concurrently
+//	links := (&rbl.Extractor{}).Links(decodedBody)
+//	d, err := uri.CheckDomains(ctx, links.Hosts()) // each domain once, concurrently
 //	hbl := &rbl.Checker{Resolver: r, Lists: []rbl.List{{Zone: "_file.hashes.example", Kind: rbl.KindHash}}}
-//	o, err = hbl.CheckHash(ctx, attachment)
+//	o, err = hbl.CheckSHA256(ctx, sha256.Sum256(attachment))
 package rbl

@@ -2,9 +2,9 @@ package rbl
 
 import "errors"
 
-// Sentinel errors, grouped by phase. Errors returned by this package wrap
-// one of them (and the cause, where there is one), so classify with
-// errors.Is.
+// Sentinel errors, grouped by phase. Errors returned by this package, and
+// the Err fields of its results, wrap one of them (and the cause, where
+// there is one), so classify with errors.Is.
 var (
 	// Configuration and parsing.
 
@@ -14,10 +14,12 @@ var (
 	ErrSyntax = errors.New("rbl: syntax error in list specification")
 	// ErrNoLists reports a Checker with no list of the kind asked for.
 	ErrNoLists = errors.New("rbl: no list of that kind configured")
-	// ErrTooManyZones reports more distinct zones than Checker.MaxZones.
+	// ErrTooManyZones reports more distinct zones than Checker.MaxZones;
+	// the zones past it were not asked (ListError.Err wraps it).
 	ErrTooManyZones = errors.New("rbl: too many distinct zones")
 	// ErrTooManyItems reports more distinct items than Checker.MaxItems
-	// given to CheckDomains; the first MaxItems were checked.
+	// given to CheckDomains; the first MaxItems were checked
+	// (DomainsOutcome.Err wraps it).
 	ErrTooManyItems = errors.New("rbl: too many items")
 
 	// Input.
@@ -60,4 +62,7 @@ var (
 	// ErrTooManyURLs reports more distinct URLs than Extractor.MaxURLs;
 	// the first MaxURLs are returned.
 	ErrTooManyURLs = errors.New("rbl: too many URLs")
+	// ErrURLTooLong reports a URL longer than Extractor.MaxURLLen after
+	// its host; it was cut there, its host still found.
+	ErrURLTooLong = errors.New("rbl: URL too long")
 )

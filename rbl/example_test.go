@@ -2,6 +2,7 @@ package rbl_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net/netip"
 
@@ -25,6 +26,11 @@ $TTL 300
 ; dbl.example: a domain list
 test.dbl.example.        IN A   127.0.1.2
 example.net.dbl.example. IN A   127.0.1.2
+; uribl.example: a domain list answering an error code (127.255.255.254:
+; the query was refused)
+example.org.uribl.example. IN A 127.255.255.254
+; _file.hbl.example: a hash list, SHA-256 in base32 (Spamhaus HBL style)
+fqgykd5qoadzrzdy6js77v7rjevfacdkhulpsidbyubk5esrm7ua._file.hbl.example. IN A 127.0.3.15
 `
 
 func startServer() *resolvertest.Server {
@@ -53,13 +59,73 @@ func ExampleChecker_CheckIP() {
 		if err != nil {
 			panic(err)
 		}
-		fmt.Println(o.Verdict, o.Score, o)
+		// Reason is for headers and SMTP replies; String (and Err) for logs.
+		fmt.Printf("%s: %s\n\t%s\n", o.Result, o.Reason(), o)
 	}
 	// Output:
-	// listed 3 listed 203.0.113.7 score 3 (zen.example=127.0.0.3*3 ("https://zen.example/query/ip/203.0.113.7"))
-	// allowlisted -2 allowlisted 192.0.2.10 score -2 (wl.example=127.0.15.3*-2)
-	// clean 0 clean 198.51.100.1 score 0
-	// unknown 0 unknown 203.0.113.9 score 0; zen.example: rbl: list returned an error code: 127.255.255.254
+	// listed: listed by zen.example
+	//	listed 203.0.113.7 score 3 (zen.example=127.0.0.3*3 ("https://zen.example/query/ip/203.0.113.7"))
+	// allowlisted: allowlisted by wl.example
+	//	allowlisted 192.0.2.10 score -2 (wl.example=127.0.15.3*-2)
+	// clean: not listed
+	//	clean 198.51.100.1 score 0
+	// unknown: list refused the query
+	//	unknown 203.0.113.9 score 0; zen.example: rbl: list returned an error code: 127.255.255.254
+}
+
+// ExampleChecker_CheckDomains checks the links of a message body against
+// domain lists (URIBL): Extractor finds the URLs, CheckDomains asks about
+// each registrable domain once.
+func ExampleChecker_CheckDomains() {
+	srv := startServer()
+	defer srv.Close()
+
+	body := []byte(`<p>Your parcel: <a href="https://track.example.org/p/1">track</a>,
+or claim your prize at hxxp://claim-prize[.]example[.]net/win and www.example.com.</p>`)
+	links := (&rbl.Extractor{}).Links(body)
+	if links.Err != nil {
+		fmt.Println("limit:", links.Err) // the URLs found so far are still in links
+	}
+
+	c := &rbl.Checker{Resolver: srv.Resolver(), Lists: []rbl.List{
+		{Zone: "dbl.example", Kind: rbl.KindDomain},
+		{Zone: "uribl.example", Kind: rbl.KindDomain},
+	}}
+	d, err := c.CheckDomains(context.Background(), links.Hosts())
+	if err != nil {
+		panic(err) // no domain list configured
+	}
+	fmt.Printf("%s: %s\n", d.Result, d.Reason())
+	for _, o := range d.Domains {
+		fmt.Println(o.Item, o.Result, o.Reason())
+	}
+	// Output:
+	// listed: listed by dbl.example
+	// example.org unknown list refused the query
+	// example.net listed listed by dbl.example
+	// example.com clean not listed
+}
+
+// ExampleChecker_CheckSHA256 checks an attachment against a hash list by
+// its SHA-256 digest, as sha256.Sum256 returns it and package mime
+// reports it for each part.
+func ExampleChecker_CheckSHA256() {
+	srv := startServer()
+	defer srv.Close()
+
+	c := &rbl.Checker{Resolver: srv.Resolver(), Lists: []rbl.List{
+		{Zone: "_file.hbl.example", Kind: rbl.KindHash, Filter: rbl.MustParseFilter("127.0.3.[0..255]")},
+	}}
+	for _, attachment := range [][]byte{[]byte("MZ fake invoice.exe payload"), []byte("a harmless attachment")} {
+		o, err := c.CheckSHA256(context.Background(), sha256.Sum256(attachment))
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(o)
+	}
+	// Output:
+	// listed fqgykd5qoadzrzdy6js77v7rjevfacdkhulpsidbyubk5esrm7ua score 1 (_file.hbl.example=127.0.3.15*1)
+	// clean 27zvnattuxdbehpusxewn32mrhq5pq2xpk7c5ipq6vnttgpecrkq score 0
 }
 
 func ExampleChecker_CheckDomain() {
@@ -105,15 +171,12 @@ func ExampleSelfTest() {
 	// true
 }
 
-func ExampleExtractor_URLs() {
+func ExampleExtractor_Links() {
 	body := []byte(`<p>Claim your <a href="https://Claim-Prize.example.net/win?id=1">prize</a>
 or paste hxxp://login[.]example[.]org/verify into your browser.
 <img src="http://203.0.113.5/pixel.gif"> More at www.example.com.</p>`)
-	urls, err := (&rbl.Extractor{}).URLs(body)
-	if err != nil {
-		panic(err)
-	}
-	for _, u := range urls {
+	links := (&rbl.Extractor{}).Links(body)
+	for _, u := range links.URLs {
 		fmt.Println(u.Host, u.Text)
 	}
 	// Output:
@@ -123,7 +186,7 @@ or paste hxxp://login[.]example[.]org/verify into your browser.
 	// www.example.com http://www.example.com
 }
 
-func ExampleReceivedParser_IPs() {
+func ExampleReceivedParser_Relays() {
 	header := []byte("Received: from mail.example.net (mail.example.net [203.0.113.7])\r\n" +
 		"\tby mx.example.org (Postfix) with ESMTPS id 4Xy1z1; Sun, 1 Nov 2026 11:59:57 +0000\r\n" +
 		"Received: from [10.1.2.3] (helo=app.internal) by mail.example.net with esmtpa (Exim 4.97)\r\n" +
@@ -132,8 +195,8 @@ func ExampleReceivedParser_IPs() {
 	// 198.51.100.0/24 are our own relays: their addresses are skipped;
 	// 10.1.2.3 is private and always skipped.
 	p := &rbl.ReceivedParser{Trusted: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}}
-	ips, err := p.IPs(header)
-	fmt.Println(ips, err)
+	relays := p.Relays(header)
+	fmt.Println(relays.IPs, relays.Err)
 	// Output:
 	// [203.0.113.7] <nil>
 }

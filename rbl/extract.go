@@ -2,6 +2,7 @@ package rbl
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -16,6 +17,45 @@ type URL struct {
 	// Host is the host, lower case, without port, user information,
 	// trailing dot or the brackets of an IPv6 literal.
 	Host string
+	// Cut reports that the URL went on past Extractor.MaxURLLen octets
+	// after its host and Text stops there.
+	Cut bool
+}
+
+// Links is what Extractor.Links found in a body.
+type Links struct {
+	// URLs are the distinct URLs, in order of appearance.
+	URLs []URL
+	// Err reports the limits reached, nil if none: ErrTooManyURLs when
+	// the body had more distinct URLs than Extractor.MaxURLs (URLs holds
+	// the first MaxURLs), ErrURLTooLong when a URL was cut (its Cut is
+	// set; its host is still found).
+	Err error
+}
+
+// Hosts returns the distinct hosts of the URLs, in order of
+// appearance: the argument CheckDomains takes.
+func (l Links) Hosts() []string {
+	var hosts []string
+	for _, u := range l.URLs {
+		if !contains(hosts, u.Host) {
+			hosts = append(hosts, u.Host)
+		}
+	}
+	return hosts
+}
+
+// String renders the URLs' texts, space-separated, followed by the
+// limits reached if any.
+func (l Links) String() string {
+	parts := make([]string, 0, len(l.URLs)+1)
+	for _, u := range l.URLs {
+		parts = append(parts, u.Text)
+	}
+	if l.Err != nil {
+		parts = append(parts, "("+l.Err.Error()+")")
+	}
+	return strings.Join(parts, " ")
 }
 
 // Extractor finds URLs in decoded text and HTML bodies, for domain lists
@@ -31,17 +71,19 @@ type URL struct {
 // one number, in hexadecimal or octal are read as browsers read them.
 // The zero Extractor is ready to use; it is safe for concurrent use.
 type Extractor struct {
-	// MaxURLs bounds the distinct URLs returned. If zero, 1000; more
-	// give ErrTooManyURLs with the first MaxURLs.
+	// MaxURLs bounds the distinct URLs returned. If zero, 1000. The
+	// body is not read past the URL that would exceed it, and Links.Err
+	// wraps ErrTooManyURLs.
 	MaxURLs int
-	// MaxURLLen bounds the octets read of one URL after its host: a
-	// longer URL is cut there (its host is still found, and it is no
-	// error). If zero, 2048.
+	// MaxURLLen bounds the octets read of one URL after its host. If
+	// zero, 2048. A longer URL is cut there: its host is still found, its
+	// Cut is set and Links.Err wraps ErrURLTooLong.
 	MaxURLLen int
 }
 
-// URLs returns the distinct URLs of body, in order of appearance.
-func (x *Extractor) URLs(body []byte) ([]URL, error) {
+// Links returns the distinct URLs of body, in order of appearance, and
+// the limits reached.
+func (x *Extractor) Links(body []byte) Links {
 	max := x.MaxURLs
 	if max <= 0 {
 		max = 1000
@@ -50,7 +92,8 @@ func (x *Extractor) URLs(body []byte) ([]URL, error) {
 	if maxLen <= 0 {
 		maxLen = 2048
 	}
-	var out []URL
+	var out Links
+	cut := 0
 	seen := make(map[string]bool)
 	var scratch [512]byte
 	buf := scratch[:0]
@@ -80,19 +123,31 @@ func (x *Extractor) URLs(body []byte) ([]URL, error) {
 			continue
 		}
 		text, hs, he, end, ok := parseURLAt(buf[:0], body, hostStart, scheme, maxLen)
+		// parseURLAt stops maxLen octets after the host: a URL character
+		// there means that the URL went on.
+		cutHere := ok && len(text)-he == maxLen && end < len(body) && inURLRest(body[end])
 		buf = text[:0] // keep what it grew to
 		i = max1(i, end-1)
 		if !ok || seen[string(text)] {
 			continue
 		}
-		if len(out) == max {
-			return out, fmt.Errorf("%w: limit %d", ErrTooManyURLs, max)
+		if len(out.URLs) == max {
+			out.Err = fmt.Errorf("%w: limit %d", ErrTooManyURLs, max)
+			break
 		}
 		t := string(text)
 		seen[t] = true
-		out = append(out, URL{Text: t, Host: t[hs:he]})
+		u := URL{Text: t, Host: t[hs:he]}
+		if cutHere {
+			u.Cut = true
+			cut++
+		}
+		out.URLs = append(out.URLs, u)
 	}
-	return out, nil
+	if cut > 0 {
+		out.Err = errors.Join(out.Err, fmt.Errorf("%w: %d URLs cut at %d octets after the host", ErrURLTooLong, cut, maxLen))
+	}
+	return out
 }
 
 func max1(a, b int) int {
@@ -134,6 +189,9 @@ func schemeBefore(body []byte, i int) string {
 func isURLChar(c byte) bool {
 	return c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != '<' && c != '>' && c != '`'
 }
+
+// inURLRest reports whether c continues a URL after its host.
+func inURLRest(c byte) bool { return isURLChar(c) && c != ')' && c != ']' }
 
 // parseURLAt reads a URL's host and rest from body[start:] and appends
 // its normalised text, scheme "://" host rest, to buf. It returns the
@@ -235,7 +293,7 @@ func parseURLAt(buf, body []byte, start int, scheme string, maxLen int) (text []
 		}
 	}
 	rest := i
-	for rest < len(body) && rest-i < maxLen && isURLChar(body[rest]) && body[rest] != ')' && body[rest] != ']' {
+	for rest < len(body) && rest-i < maxLen && inURLRest(body[rest]) {
 		rest++
 	}
 	return append(buf, body[i:rest]...), hs, he, rest, true

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
 func TestExtractURLs(t *testing.T) {
@@ -41,12 +42,12 @@ func TestExtractURLs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var x Extractor
-			urls, err := x.URLs([]byte(tc.body))
-			if err != nil {
-				t.Fatal(err)
+			links := x.Links([]byte(tc.body))
+			if links.Err != nil {
+				t.Fatal(links.Err)
 			}
 			var got []string
-			for _, u := range urls {
+			for _, u := range links.URLs {
 				got = append(got, u.Text)
 			}
 			if !slices.Equal(got, tc.want) {
@@ -57,19 +58,26 @@ func TestExtractURLs(t *testing.T) {
 }
 
 // TestExtractMaxURLLen trips Extractor.MaxURLLen: a URL is cut
-// MaxURLLen octets after its host, however long the host, and its host
-// is still found.
+// MaxURLLen octets after its host, however long the host, its host is
+// still found, and the cut is reported (URL.Cut, ErrURLTooLong); a URL
+// exactly MaxURLLen long after its host is not cut.
 func TestExtractMaxURLLen(t *testing.T) {
 	x := Extractor{MaxURLLen: 10}
-	for _, tc := range []struct{ body, want string }{
-		{"http://a.example.com/0123456789abcdef", "http://a.example.com/012345678"},
-		{"http://very-long-host-name.example.com/0123456789abcdef", "http://very-long-host-name.example.com/012345678"},
-		{"http://u:p@a.example.com:8080/0123456789", "http://a.example.com:8080/0123"},
-		{"http://a.example.com/01", "http://a.example.com/01"},
+	for _, tc := range []struct {
+		body, want, host string
+		cut              bool
+	}{
+		{"http://a.example.com/0123456789abcdef", "http://a.example.com/012345678", "a.example.com", true},
+		{"http://very-long-host-name.example.com/0123456789abcdef", "http://very-long-host-name.example.com/012345678", "very-long-host-name.example.com", true},
+		{"http://u:p@a.example.com:8080/0123456789", "http://a.example.com:8080/0123", "a.example.com", true},
+		{"http://a.example.com/01", "http://a.example.com/01", "a.example.com", false},
+		{"http://a.example.com/012345678 next", "http://a.example.com/012345678", "a.example.com", false},
+		{"(http://a.example.com/012345678)", "http://a.example.com/012345678", "a.example.com", false},
 	} {
-		urls, err := x.URLs([]byte(tc.body))
-		if err != nil || len(urls) != 1 || urls[0].Text != tc.want {
-			t.Errorf("URLs(%q) with MaxURLLen 10 = %v, %v, want %q", tc.body, urls, err, tc.want)
+		links := x.Links([]byte(tc.body))
+		if len(links.URLs) != 1 || links.URLs[0].Text != tc.want || links.URLs[0].Host != tc.host ||
+			links.URLs[0].Cut != tc.cut || errors.Is(links.Err, ErrURLTooLong) != tc.cut {
+			t.Errorf("Links(%q) with MaxURLLen 10 = %+v, want %q, cut %v", tc.body, links, tc.want, tc.cut)
 		}
 	}
 }
@@ -80,13 +88,13 @@ func TestExtractMaxURLs(t *testing.T) {
 		fmt.Fprintf(&b, "http://h%d.example.com/ ", i)
 	}
 	x := Extractor{MaxURLs: 4}
-	urls, err := x.URLs([]byte(b.String()))
-	if !errors.Is(err, ErrTooManyURLs) || len(urls) != 4 {
-		t.Errorf("URLs with 5 URLs, MaxURLs 4 = %d, %v, want 4, ErrTooManyURLs", len(urls), err)
+	links := x.Links([]byte(b.String()))
+	if !errors.Is(links.Err, ErrTooManyURLs) || len(links.URLs) != 4 || links.URLs[3].Host != "h3.example.com" {
+		t.Errorf("Links with 5 URLs, MaxURLs 4 = %s, want the first 4 and ErrTooManyURLs", links)
 	}
 	x.MaxURLs = 5
-	if urls, err := x.URLs([]byte(b.String())); err != nil || len(urls) != 5 {
-		t.Errorf("URLs with 5 URLs, MaxURLs 5 = %d, %v, want 5, nil", len(urls), err)
+	if links := x.Links([]byte(b.String())); links.Err != nil || len(links.URLs) != 5 {
+		t.Errorf("Links with 5 URLs, MaxURLs 5 = %s, want 5 and no error", links)
 	}
 }
 
@@ -127,17 +135,17 @@ func TestReceivedIPs(t *testing.T) {
 		"\r\n" +
 		"Received: from body (body [192.0.2.201])\r\n"
 	p := &ReceivedParser{Trusted: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")}}
-	got, err := p.IPs([]byte(header))
-	if err != nil {
-		t.Fatal(err)
+	got := p.Relays([]byte(header))
+	if got.Err != nil {
+		t.Fatal(got.Err)
 	}
 	want := []netip.Addr{netip.MustParseAddr("198.51.113.45"), netip.MustParseAddr("192.0.2.33"), netip.MustParseAddr("2001:db8::25")}
-	if !slices.Equal(got, want) {
-		t.Errorf("IPs = %v, want %v", got, want)
+	if !slices.Equal(got.IPs, want) {
+		t.Errorf("Relays = %v, want %v", got.IPs, want)
 	}
 	p.MaxFields = 2
-	if got, err := p.IPs([]byte(header)); !errors.Is(err, ErrTooManyReceived) || len(got) != 1 {
-		t.Errorf("IPs with MaxFields 2 = %v, %v, want 1 address and ErrTooManyReceived", got, err)
+	if got := p.Relays([]byte(header)); !errors.Is(got.Err, ErrTooManyReceived) || !slices.Equal(got.IPs, want[:1]) {
+		t.Errorf("Relays with MaxFields 2 = %s, want %v of the first 2 fields and ErrTooManyReceived", got, want[:1])
 	}
 }
 
@@ -169,7 +177,7 @@ func TestCheckDomain(t *testing.T) {
 		})
 	}
 	full := &Checker{Resolver: srv.Resolver(), Lists: []List{{Zone: "dbl.test", Kind: KindDomain, FullHost: true}}}
-	if o, _ := full.CheckDomain(context.Background(), "claim-prize.example.net"); o.Verdict != Listed || o.Hits[0].Code != netip.MustParseAddr("127.0.1.5") {
+	if o, _ := full.CheckDomain(context.Background(), "claim-prize.example.net"); o.Result != Listed || o.Hits[0].Code != netip.MustParseAddr("127.0.1.5") {
 		t.Errorf("CheckDomain(claim-prize.example.net) with FullHost = %s, want listed as 127.0.1.5", o)
 	}
 	for _, bad := range []string{"", "a..b", "co.uk"} {
@@ -191,13 +199,13 @@ func TestCheckHashAndAddress(t *testing.T) {
 		{Zone: "_file.hbl.test", Kind: KindHash, Digest: SHA1Hex, Weight: 5},
 	}}
 	o, err := c.CheckAddress(context.Background(), "<Spammer@Example.NET>")
-	if err != nil || o.Verdict != Listed || o.Item != label || o.Score != 5 {
+	if err != nil || o.Result != Listed || o.Item != label || o.Score != 5 {
 		t.Errorf("CheckAddress(<Spammer@Example.NET>) = %s, %v, want listed %s score 5", o, err, label)
 	}
-	if o, _ := c.CheckAddress(context.Background(), "other@example.net"); o.Verdict != Clean {
+	if o, _ := c.CheckAddress(context.Background(), "other@example.net"); o.Result != Clean {
 		t.Errorf("CheckAddress(other@example.net) = %s, want clean", o)
 	}
-	if o, _ := c.CheckHash(context.Background(), []byte("MZ evil payload")); o.Verdict != Listed || o.Item != file {
+	if o, _ := c.CheckHash(context.Background(), []byte("MZ evil payload")); o.Result != Listed || o.Item != file {
 		t.Errorf("CheckHash(payload) = %s, want listed %s", o, file)
 	}
 	if _, err := c.CheckAddress(context.Background(), "no-at-sign"); !errors.Is(err, ErrInvalidDomain) {
@@ -220,13 +228,13 @@ func TestCheckSHA256(t *testing.T) {
 	}}
 	sum := sha256.Sum256(payload)
 	o, err := c.CheckSHA256(context.Background(), sum)
-	if err != nil || o.Verdict != Listed || o.Item != label || o.Score != 5 {
+	if err != nil || o.Result != Listed || o.Item != label || o.Score != 5 {
 		t.Errorf("CheckSHA256(%x) = %s, %v, want listed %s score 5", sum, o, err, label)
 	}
 	if n := len(srv.Queries()); n != 1 {
 		t.Errorf("CheckSHA256 made %d queries, want 1 (the MD5 list cannot be asked)", n)
 	}
-	if o, err := c.CheckHash(context.Background(), payload); err != nil || o.Verdict != Listed || o.Score != 5 {
+	if o, err := c.CheckHash(context.Background(), payload); err != nil || o.Result != Listed || o.Score != 5 {
 		t.Errorf("CheckHash(payload) = %s, %v, want listed score 5 like CheckSHA256", o, err)
 	}
 	md5Only := &Checker{Resolver: srv.Resolver(), Lists: c.Lists[1:]}
@@ -242,17 +250,20 @@ func TestCheckDomains(t *testing.T) {
 	lists := []List{{Zone: "dbl.test", Kind: KindDomain}, {Zone: "multi.test", Kind: KindDomain, Filter: BitsFilter(8 | 64)}}
 	c := &Checker{Resolver: srv.Resolver(), Lists: lists, MaxParallel: 2}
 	hosts := []string{"www.example.org", "claim-prize.example.net", "a.example.net", "not a host", "co.uk", "192.0.2.1", "cdn.example.com"}
-	outs, err := c.CheckDomains(context.Background(), hosts)
+	d, err := c.CheckDomains(context.Background(), hosts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, o := range outs {
-		got = append(got, fmt.Sprintf("%s %s %d", o.Item, o.Verdict, o.Score))
+	for _, o := range d.Domains {
+		got = append(got, fmt.Sprintf("%s %s %d", o.Item, o.Result, o.Score))
 	}
 	want := []string{"example.org listed 1", "example.net listed 2", "192.0.2.1 listed 1", "example.com clean 0"}
-	if !slices.Equal(got, want) {
-		t.Errorf("CheckDomains(%q) = %q, want %q", hosts, got, want)
+	if !slices.Equal(got, want) || d.Result != Listed || d.Err != nil || d.Unchecked != 0 {
+		t.Errorf("CheckDomains(%q) = %q, %s, want %q, listed", hosts, got, d, want)
+	}
+	if r := d.Reason(); r != "listed by multi.test, dbl.test" {
+		t.Errorf("CheckDomains(%q).Reason() = %q, want %q", hosts, r, "listed by multi.test, dbl.test")
 	}
 	if n := srv.Count("example.net.dbl.test.", dns.TypeA); n != 1 {
 		t.Errorf("queries for example.net.dbl.test = %d, want 1", n)
@@ -260,23 +271,81 @@ func TestCheckDomains(t *testing.T) {
 
 	// FullHost: hosts are the items.
 	full := &Checker{Resolver: srv.Resolver(), Lists: []List{{Zone: "dbl.test", Kind: KindDomain, FullHost: true}}}
-	outs, err = full.CheckDomains(context.Background(), []string{"claim-prize.example.net", "a.example.net", "claim-prize.example.net"})
-	if err != nil || len(outs) != 2 || outs[0].Verdict != Listed || outs[1].Verdict != Clean {
-		t.Errorf("CheckDomains with FullHost = %v, %v, want claim-prize listed and a clean", outs, err)
+	d, err = full.CheckDomains(context.Background(), []string{"claim-prize.example.net", "a.example.net", "claim-prize.example.net"})
+	if err != nil || len(d.Domains) != 2 || d.Domains[0].Result != Listed || d.Domains[1].Result != Clean {
+		t.Errorf("CheckDomains with FullHost = %s, %v, want claim-prize listed and a clean", d, err)
 	}
 
-	c.MaxItems = 2
-	outs, err = c.CheckDomains(context.Background(), hosts)
-	if !errors.Is(err, ErrTooManyItems) || len(outs) != 2 {
-		t.Errorf("CheckDomains with MaxItems 2 = %d outcomes, %v, want 2 and ErrTooManyItems", len(outs), err)
-	}
-	c.MaxItems = 4
-	if _, err := c.CheckDomains(context.Background(), hosts); err != nil {
-		t.Errorf("CheckDomains with MaxItems 4 = %v, want nil", err)
-	}
 	ipOnly := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, "zen.test")}
 	if _, err := ipOnly.CheckDomains(context.Background(), hosts); !errors.Is(err, ErrNoLists) {
 		t.Errorf("CheckDomains with only IP lists = %v, want ErrNoLists", err)
+	}
+	if d, err := c.CheckDomains(context.Background(), nil); err != nil || d.Result != Clean || len(d.Domains) != 0 || d.Err != nil {
+		t.Errorf("CheckDomains(nil) = %s, %v, want clean with no domains", d, err)
+	}
+}
+
+// TestCheckDomainsMaxItems trips Checker.MaxItems: the first MaxItems
+// distinct items are checked and reported, the rest counted; the limit
+// is in Err and makes the result Unknown, unless a checked domain is
+// listed. It is never an error, and never Clean.
+func TestCheckDomainsMaxItems(t *testing.T) {
+	srv := newServer(t)
+	c := &Checker{Resolver: srv.Resolver(), Lists: []List{{Zone: "dbl.test", Kind: KindDomain}}}
+	// Clean domains, then a listed one past the limit.
+	hosts := []string{"a.example.com", "www.example.com", "b.example.org", "c.example.info", "claim-prize.example.net", "d.example.edu"}
+	for _, tc := range []struct {
+		max       int
+		result    Result
+		checked   []string
+		unchecked int
+	}{
+		{2, Unknown, []string{"example.com", "example.org"}, 3},
+		{3, Unknown, []string{"example.com", "example.org", "example.info"}, 2},
+		{4, Listed, []string{"example.com", "example.org", "example.info", "example.net"}, 1},
+		{5, Listed, []string{"example.com", "example.org", "example.info", "example.net", "example.edu"}, 0},
+	} {
+		c.MaxItems = tc.max
+		d, err := c.CheckDomains(context.Background(), hosts)
+		var checked []string
+		for _, o := range d.Domains {
+			checked = append(checked, o.Item)
+		}
+		if err != nil || d.Result != tc.result || !slices.Equal(checked, tc.checked) || d.Unchecked != tc.unchecked ||
+			errors.Is(d.Err, ErrTooManyItems) != (tc.unchecked > 0) {
+			t.Errorf("CheckDomains with MaxItems %d = %s (Err %v), %v, want %s of %q, %d unchecked",
+				tc.max, d, d.Err, err, tc.result, tc.checked, tc.unchecked)
+		}
+		if tc.result == Unknown && d.Reason() != "too many domains" {
+			t.Errorf("CheckDomains with MaxItems %d: Reason() = %q, want %q", tc.max, d.Reason(), "too many domains")
+		}
+	}
+	// The default limit is 100 distinct domains.
+	c.MaxItems = 0
+	hosts = hosts[:0]
+	for i := range 101 {
+		hosts = append(hosts, fmt.Sprintf("h%d.example%d.com", i, i))
+	}
+	d, err := c.CheckDomains(context.Background(), hosts)
+	if err != nil || d.Result != Unknown || len(d.Domains) != 100 || d.Unchecked != 1 || !errors.Is(d.Err, ErrTooManyItems) {
+		t.Errorf("CheckDomains of 101 domains = %s with %d checked, %d unchecked, %v, want unknown, 100 checked and ErrTooManyItems",
+			d.Result, len(d.Domains), d.Unchecked, err)
+	}
+}
+
+// TestCheckDomainsFailedList: a domain whose list lookup fails is Unknown,
+// and so is the whole, with the cause in Err; one listed domain decides.
+func TestCheckDomainsFailedList(t *testing.T) {
+	srv := newServer(t)
+	srv.Fail("example.org.dbl.test.", dns.TypeA, resolvertest.ServFail)
+	c := &Checker{Resolver: srv.Resolver(), Lists: []List{{Zone: "dbl.test", Kind: KindDomain}}}
+	d, err := c.CheckDomains(context.Background(), []string{"www.example.com", "www.example.org"})
+	if err != nil || d.Result != Unknown || !errors.Is(d.Err, ErrDNS) || d.Domains[1].Result != Unknown || d.Reason() != "DNS error" {
+		t.Errorf("CheckDomains with example.org failing = %s (%q), %v, want unknown with ErrDNS, reason DNS error", d, d.Reason(), err)
+	}
+	d, err = c.CheckDomains(context.Background(), []string{"www.example.org", "www.example.net"})
+	if err != nil || d.Result != Listed || !errors.Is(d.Err, ErrDNS) {
+		t.Errorf("CheckDomains with example.org failing, example.net listed = %s, %v, want listed, Err with ErrDNS", d, err)
 	}
 }
 
@@ -287,12 +356,12 @@ func TestCheckDomainsConcurrent(t *testing.T) {
 	srv := newServer(t)
 	srv.SetLatency(300 * time.Millisecond)
 	c := &Checker{Resolver: srv.Resolver(), Lists: []List{{Zone: "dbl.test", Kind: KindDomain}}, Timeout: time.Second}
-	outs, err := c.CheckDomains(context.Background(), []string{"a.example.net", "b.example.org", "c.example.com", "d.example.info"})
-	if err != nil || len(outs) != 4 {
-		t.Fatalf("CheckDomains = %v, %v, want 4 outcomes", outs, err)
+	d, err := c.CheckDomains(context.Background(), []string{"a.example.net", "b.example.org", "c.example.com", "d.example.info"})
+	if err != nil || len(d.Domains) != 4 {
+		t.Fatalf("CheckDomains = %s, %v, want 4 outcomes", d, err)
 	}
-	for _, o := range outs {
-		if len(o.Errors) != 0 {
+	for _, o := range d.Domains {
+		if len(o.ListErrors) != 0 {
 			t.Errorf("CheckDomains outcome %s has errors, want none (domains checked concurrently)", o)
 		}
 	}
@@ -390,9 +459,9 @@ func TestExtractURLHosts(t *testing.T) {
 		{"http://b\u00fccher\u3002example/", "b\u00fccher.example"},
 	} {
 		var x Extractor
-		urls, err := x.URLs([]byte(tc.body))
-		if err != nil || len(urls) != 1 || urls[0].Host != tc.want {
-			t.Errorf("URLs(%q) = %v, %v, want one URL with host %s", tc.body, urls, err, tc.want)
+		links := x.Links([]byte(tc.body))
+		if links.Err != nil || len(links.URLs) != 1 || links.URLs[0].Host != tc.want {
+			t.Errorf("Links(%q) = %v, want one URL with host %s", tc.body, links, tc.want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package rbl
 
 import (
+	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -46,11 +47,14 @@ func FuzzURLs(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		x := Extractor{MaxURLs: 50, MaxURLLen: 100}
-		urls, _ := x.URLs(body)
-		if len(urls) > 50 {
-			t.Fatalf("%d URLs, limit 50", len(urls))
+		links := x.Links(body)
+		urls := links.URLs
+		if len(urls) > 50 || errors.Is(links.Err, ErrTooManyURLs) && len(urls) != 50 {
+			t.Fatalf("%d URLs, limit 50, Err %v", len(urls), links.Err)
 		}
+		cut := false
 		for _, u := range urls {
+			cut = cut || u.Cut
 			if u.Host == "" || u.Host != strings.ToLower(u.Host) {
 				t.Fatalf("URL %q: bad host %q", u.Text, u.Host)
 			}
@@ -62,10 +66,13 @@ func FuzzURLs(f *testing.F) {
 			if len(u.Text) > len("https://[]")+253+x.MaxURLLen {
 				t.Fatalf("URL of %d bytes, limit %d after the host", len(u.Text), x.MaxURLLen)
 			}
-			again, _ := x.URLs([]byte(u.Text))
+			again := x.Links([]byte(u.Text)).URLs
 			if len(again) == 0 || again[0].Host != u.Host {
 				t.Fatalf("URL %q (host %q) extracted again as %v", u.Text, u.Host, again)
 			}
+		}
+		if errors.Is(links.Err, ErrURLTooLong) != cut {
+			t.Fatalf("Links: a URL cut %v, Err %v", cut, links.Err)
 		}
 	})
 }
@@ -85,7 +92,8 @@ func FuzzReceived(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, header []byte) {
 		p := ReceivedParser{MaxFields: 20}
-		ips, _ := p.IPs(header)
+		r := p.Relays(header)
+		ips := r.IPs
 		if len(ips) > 20 {
 			t.Fatalf("%d addresses, limit 20 fields", len(ips))
 		}

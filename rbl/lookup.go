@@ -120,13 +120,13 @@ func (c *Checker) check(ctx context.Context, kind Kind, it *item) (Outcome, erro
 	}
 	var out Outcome
 	if len(zones) == 0 {
-		out.Verdict = Unknown
+		out.Result = Unknown
 		return out, fmt.Errorf("%w: %s", ErrNoLists, kind)
 	}
-	if len(zones) > c.maxZones() {
-		out.Verdict = Unknown
-		return out, fmt.Errorf("%w: %d zones, limit %d", ErrTooManyZones, len(zones), c.maxZones())
-	}
+	// Zones over MaxZones are not asked: each is a ListError, so the
+	// result is Unknown if they could have raised the score to the
+	// threshold.
+	asked := min(len(zones), c.maxZones())
 
 	// The item and every query go into one buffer, made into one string.
 	var bbuf [2048]byte
@@ -138,7 +138,7 @@ func (c *Checker) check(ctx context.Context, kind Kind, it *item) (Outcome, erro
 	for _, z := range zones {
 		var err error
 		if buf, err = it.appendQuery(buf, &c.Lists[z]); err != nil {
-			out.Verdict, out.Item = Unknown, string(buf[:itemEnd])
+			out.Result, out.Item = Unknown, string(buf[:itemEnd])
 			return out, err
 		}
 		ends = append(ends, len(buf))
@@ -165,13 +165,19 @@ func (c *Checker) check(ctx context.Context, kind Kind, it *item) (Outcome, erro
 		results = make([]zoneResult, 0, len(zones))
 	}
 	results = results[:len(zones)]
+	if asked < len(zones) {
+		limit := fmt.Errorf("%w: %d zones, limit %d", ErrTooManyZones, len(zones), c.maxZones())
+		for i := asked; i < len(zones); i++ {
+			results[i].err = limit
+		}
+	}
 	tr, typed := c.Resolver.(typedResolver)
-	if cr, ok := c.Resolver.(cachedResolver); ok && typed && allCached(cr, queries, dns.TypeA) {
+	if cr, ok := c.Resolver.(cachedResolver); ok && typed && allCached(cr, queries[:asked], dns.TypeA) {
 		// Fast path: every answer is in the cache. (An entry that expires
 		// between Cached and the lookup is fetched inline, bounded by the
 		// resolver's own timeout rather than Checker.Timeout.)
 		pending := false
-		for i, z := range zones {
+		for i, z := range zones[:asked] {
 			results[i] = c.lookupA(ctx, tr, z, queries[i])
 			if results[i].needReason {
 				if cr.Cached(queries[i], dns.TypeTXT) {
@@ -183,10 +189,10 @@ func (c *Checker) check(ctx context.Context, kind Kind, it *item) (Outcome, erro
 			}
 		}
 		if pending {
-			c.fanOut(ctx, zones, queries, results, true)
+			c.fanOut(ctx, zones[:asked], queries[:asked], results[:asked], true)
 		}
 	} else {
-		c.fanOut(ctx, zones, queries, results, false)
+		c.fanOut(ctx, zones[:asked], queries[:asked], results[:asked], false)
 	}
 	c.score(&out, it, zones, queries, results)
 	return out, nil
@@ -372,10 +378,10 @@ func (c *Checker) score(out *Outcome, it *item, zones []int, queries []string, r
 			err = c.zoneErr(first, r.addrs)
 		}
 		if err != nil {
-			if out.Errors == nil {
-				out.Errors = make([]ListError, 0, len(zones)-zi)
+			if out.ListErrors == nil {
+				out.ListErrors = make([]ListError, 0, len(zones)-zi)
 			}
-			out.Errors = append(out.Errors, ListError{List: c.Lists[first].name(), Query: queries[zi], Err: err})
+			out.ListErrors = append(out.ListErrors, ListError{List: c.Lists[first].name(), Query: queries[zi], Err: err})
 		}
 		errs = append(errs, err)
 	}
@@ -427,12 +433,13 @@ func (c *Checker) score(out *Outcome, it *item, zones []int, queries []string, r
 	high := out.Score + potential
 	switch {
 	case out.Score >= c.threshold():
-		out.Verdict = Listed
+		out.Result = Listed
 	case high >= c.threshold():
-		out.Verdict = Unknown
+		out.Result = Unknown
 	case c.AllowlistThreshold < 0 && high <= c.AllowlistThreshold:
-		out.Verdict = Allowlisted
+		out.Result = Allowlisted
 	default:
-		out.Verdict = Clean
+		out.Result = Clean
 	}
+	out.Err = joinListErrors(out.ListErrors)
 }

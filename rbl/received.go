@@ -15,32 +15,60 @@ type ReceivedParser struct {
 	// their addresses are skipped. Private (RFC 1918, RFC 4193),
 	// loopback, link-local and unspecified addresses are always skipped.
 	Trusted []netip.Prefix
-	// MaxFields bounds the Received fields read. If zero, 100; more give
-	// ErrTooManyReceived with the addresses of the first MaxFields.
+	// MaxFields bounds the Received fields read. If zero, 100. The
+	// fields past it are not read, and Relays.Err wraps
+	// ErrTooManyReceived.
 	MaxFields int
 }
 
-// IPs returns the public, untrusted addresses of the hosts that handed
-// the message on, from the "from" clause of each Received field of the
-// header block (read up to the first empty line), newest first and
-// without duplicates. The first is the most trustworthy: the host that
-// connected to the first trusted relay; those below it may be forged.
+// Relays is what ReceivedParser.Relays found in a header.
+type Relays struct {
+	// IPs are the public, untrusted addresses of the hosts that handed
+	// the message on, newest first, without duplicates.
+	IPs []netip.Addr
+	// Err wraps ErrTooManyReceived when the header had more Received
+	// fields than ReceivedParser.MaxFields: IPs are those of the first
+	// (newest) MaxFields fields. Nil otherwise.
+	Err error
+}
+
+// String renders the addresses, space-separated, followed by the
+// limit reached if any.
+func (r Relays) String() string {
+	parts := make([]string, 0, len(r.IPs)+1)
+	for _, ip := range r.IPs {
+		parts = append(parts, ip.String())
+	}
+	if r.Err != nil {
+		parts = append(parts, "("+r.Err.Error()+")")
+	}
+	return strings.Join(parts, " ")
+}
+
+// Relays returns the public, untrusted addresses of the hosts that
+// handed the message on, from the "from" clause of each Received field
+// of the header block (read up to the first empty line), newest first
+// and without duplicates. The first is the most trustworthy: the host
+// that connected to the first trusted relay; those below it may be
+// forged.
 //
 // The address is taken from the TCP-info comment where the MTA records
 // it (Postfix and Sendmail "from helo (rdns [ip])", Exim "from rdns
 // ([ip] helo=x)"), else from an address literal of the clause, so that a
 // HELO given as an address literal does not hide the real address.
-func (p *ReceivedParser) IPs(header []byte) ([]netip.Addr, error) {
+//
+// A header with more than MaxFields Received fields gives the addresses
+// of the first MaxFields, and Relays.Err reports the limit.
+func (p *ReceivedParser) Relays(header []byte) Relays {
 	max := p.MaxFields
 	if max <= 0 {
 		max = 100
 	}
-	var out []netip.Addr
+	var r Relays
 	n := 0
-	var err error
 	for value := range receivedFields(header) {
 		if n++; n > max {
-			err = fmt.Errorf("%w: limit %d", ErrTooManyReceived, max)
+			r.Err = fmt.Errorf("%w: limit %d", ErrTooManyReceived, max)
 			break
 		}
 		ip, ok := receivedFrom(value)
@@ -54,20 +82,11 @@ func (p *ReceivedParser) IPs(header []byte) ([]netip.Addr, error) {
 				break
 			}
 		}
-		if !trusted && !contains(out, ip) {
-			out = append(out, ip)
+		if !trusted && !contains(r.IPs, ip) {
+			r.IPs = append(r.IPs, ip)
 		}
 	}
-	return out, err
-}
-
-func contains(s []netip.Addr, a netip.Addr) bool {
-	for _, b := range s {
-		if a == b {
-			return true
-		}
-	}
-	return false
+	return r
 }
 
 func skipIP(ip netip.Addr) bool {
