@@ -56,8 +56,10 @@ type Checker struct {
 	// is not an error). If zero or negative, 10.
 	MaxPTRNames int
 	// MaxMacroExpansion bounds the length in octets of one macro
-	// expansion; a longer one is a permerror with ErrMacroTooLong (an
-	// explanation that long is dropped). If zero or negative, 8192.
+	// expansion, that of a macro-string without macros included (a
+	// domain-spec, an exp= text); a longer one is a permerror with
+	// ErrMacroTooLong (an explanation that long is dropped, as if exp=
+	// were absent). If zero or negative, 8192.
 	MaxMacroExpansion int
 	// Timeout bounds one check, on top of the context's deadline; running
 	// out gives temperror. If zero, 20 s (RFC 7208 §4.6.4); if negative,

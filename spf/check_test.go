@@ -286,3 +286,47 @@ func TestRecordCacheBounded(t *testing.T) {
 		t.Errorf("cache holds %d records of %d octets in all, want at most %d", len(c.records), total, 1<<20)
 	}
 }
+
+// TestMacroExpansionLimitLiterals checks that MaxMacroExpansion bounds
+// macro-strings without macros too: an exp= text of 60,000 octets is
+// dropped as the limit says (the default explanation is used instead),
+// and a literal domain-spec longer than the limit is a permerror.
+func TestMacroExpansionLimitLiterals(t *testing.T) {
+	var zone strings.Builder
+	zone.WriteString("longexp.test. TXT \"v=spf1 -all exp=why.longexp.test\"\nwhy.longexp.test. TXT")
+	for range 60000 / 250 {
+		zone.WriteString(" \"" + strings.Repeat("x", 250) + "\"")
+	}
+	zone.WriteString("\nshortexp.test. TXT \"v=spf1 -all exp=why.shortexp.test\"\nwhy.shortexp.test. TXT \"you are not welcome here\"\n")
+	label := strings.Repeat("a", 60) + "."
+	zone.WriteString("longspec.test. TXT \"v=spf1 a:" + strings.Repeat(label, 3) + "longspec.test -all\"\n")
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: "test.", Text: zone.String()})
+	ip := netip.MustParseAddr("192.0.2.1")
+	for _, tc := range []struct {
+		name string
+		c    *Checker
+		from string
+		want Result
+		exp  string
+		err  error
+	}{
+		{"default limit", &Checker{DefaultExplanation: "default"}, "a@longexp.test", Fail, "default", nil},
+		{"short exp", &Checker{DefaultExplanation: "default"}, "a@shortexp.test", Fail, "you are not welcome here", nil},
+		// 24 octets of text, a target of 17.
+		{"MaxMacroExpansion=24", &Checker{DefaultExplanation: "default", MaxMacroExpansion: 24}, "a@shortexp.test", Fail, "you are not welcome here", nil},
+		{"MaxMacroExpansion=23", &Checker{DefaultExplanation: "default", MaxMacroExpansion: 23}, "a@shortexp.test", Fail, "default", nil},
+		{"MaxMacroExpansion=16", &Checker{DefaultExplanation: "default", MaxMacroExpansion: 16}, "a@shortexp.test", Fail, "default", nil},
+		{"MaxMacroExpansion=6", &Checker{DefaultExplanation: "default", MaxMacroExpansion: 6}, "a@shortexp.test", Fail, "", nil},
+		{"long literal spec", &Checker{}, "a@longspec.test", Fail, "", nil},
+		{"long literal spec, MaxMacroExpansion=100", &Checker{MaxMacroExpansion: 100}, "a@longspec.test", PermError, "", ErrMacroTooLong},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tc.c
+			c.Resolver = srv.Resolver()
+			o := c.Check(context.Background(), ip, "helo.test", tc.from)
+			if o.Result != tc.want || o.Explanation != tc.exp || !errors.Is(o.Problem, tc.err) || (tc.err == nil) != (o.Problem == nil) {
+				t.Errorf("Check(%s, %s) = %.200s, want %s with explanation %q (%v)", ip, tc.from, o, tc.want, tc.exp, tc.err)
+			}
+		})
+	}
+}

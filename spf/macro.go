@@ -179,9 +179,15 @@ func isTopLabel(l string) bool {
 	return alpha || hyphen
 }
 
-// expand expands ms for the current domain (RFC 7208 §7.3).
+// expand expands ms for the current domain (RFC 7208 §7.3). An
+// expansion longer than Checker.MaxMacroExpansion is ErrMacroTooLong,
+// whether or not the string has macros: the limit bounds what a record
+// or an explanation TXT (up to 64 kB) can make the check carry.
 func (s *state) expand(ctx context.Context, ms *macroString, domain string) (string, error) {
 	if ms.toks == nil {
+		if len(ms.raw) > s.c.maxExpansion() {
+			return "", ErrMacroTooLong
+		}
 		return ms.raw, nil
 	}
 	var b []byte

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -138,6 +139,30 @@ func TestMacroExamples(t *testing.T) {
 		got, err := tc.s.expand(context.Background(), &ms, "email.example.com")
 		if got != tc.want || err != nil {
 			t.Errorf("expand(%q) = %q, %v, want %q", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+// TestExpandLimitLiteral checks that a macro-string without macros is
+// bounded by MaxMacroExpansion like any other (it was returned whole).
+func TestExpandLimitLiteral(t *testing.T) {
+	s := &state{c: &Checker{Resolver: nilResolver{}, MaxMacroExpansion: 1024}, ip: netip.MustParseAddr("192.0.2.3")}
+	for _, tc := range []struct {
+		in  string
+		err error
+	}{
+		{strings.Repeat("0", 1024), nil},
+		{strings.Repeat("0", 1025), ErrMacroTooLong},
+		{strings.Repeat("%%", 1024), nil},
+		{strings.Repeat("%%", 1025), ErrMacroTooLong},
+	} {
+		ms, err := parseMacroString(tc.in, true)
+		if err != nil {
+			t.Fatalf("parseMacroString(%d octets) error %v", len(tc.in), err)
+		}
+		got, err := s.expand(context.Background(), &ms, "example.com")
+		if !errors.Is(err, tc.err) || (tc.err == nil) != (err == nil) || len(got) > 1024 {
+			t.Errorf("expand(%.10q... of %d octets) = %d octets, %v, want %v", tc.in, len(tc.in), len(got), err, tc.err)
 		}
 	}
 }
