@@ -120,12 +120,6 @@ func orDefault(v, def int) int {
 
 func (c *Checker) maxExpansion() int { return orDefault(c.MaxMacroExpansion, DefaultMaxMacroExpansion) }
 
-func (c *Checker) tracef(format string, args ...any) {
-	if c.Trace != nil {
-		c.Trace(format, args...)
-	}
-}
-
 // parse returns the parsed record for txt, from the cache if it was
 // parsed before. Records longer than maxCachedRecordLen are not cached,
 // and the cache starts afresh when it would hold more than

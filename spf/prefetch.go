@@ -161,7 +161,8 @@ func (p *prefetcher) included(domain string) func(answer) {
 }
 
 // target expands a domain-spec as the walk will (state.target), when
-// that needs no lookup.
+// that needs no lookup: %{p} is left out, so the expansion never uses
+// the context it is given.
 func (p *prefetcher) target(ms *macroString, has bool, domain string) (string, bool) {
 	if !has {
 		return domain, true
@@ -171,6 +172,6 @@ func (p *prefetcher) target(ms *macroString, has bool, domain string) (string, b
 			return "", false
 		}
 	}
-	t, err := p.s.target(nil, ms, domain)
+	t, err := p.s.target(p.ctx, ms, domain)
 	return t, err == nil
 }
