@@ -1,11 +1,17 @@
 package dkim
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/spamkit/spamkit/internal/header"
 )
 
 // refBody is a direct transcription of RFC 6376 §3.4.3 and §3.4.4 over a
@@ -140,38 +146,93 @@ func TestStripSignature(t *testing.T) {
 	}
 }
 
+// TestReadHeader checks where the header ends (the rule of
+// internal/header), that the body is left unread in the bufio.Reader,
+// and the returned offset, with the default buffer and with the
+// smallest one (lines longer than the buffer).
 func TestReadHeader(t *testing.T) {
 	for _, tc := range []struct {
+		name  string
 		in    string
 		names []string
 		body  string
 	}{
-		{"A: 1\r\nB: 2\r\n\r\nbody", []string{"A", "B"}, "body"},
-		{"A: 1\n\tcont\nB : 2\n\nbody\n", []string{"A", "B"}, "body\n"},
-		{"A: 1\r\n", []string{"A"}, ""},
-		{"A: 1", []string{"A"}, ""},
-		{"\r\nbody", nil, "body"},
-		{"junk line\r\nA: 1\r\n\r\n", []string{"", "A"}, ""},
+		{"crlf", "A: 1\r\nB: 2\r\n\r\nbody", []string{"A", "B"}, "body"},
+		{"lf, folded, space before colon", "A: 1\n\tcont\nB : 2\n\nbody\n", []string{"A", "B"}, "body\n"},
+		{"no body", "A: 1\r\n", []string{"A"}, ""},
+		{"no line end", "A: 1", []string{"A"}, ""},
+		{"no header", "\r\nbody", nil, "body"},
+		{"mbox From_ line skipped", "From 12a1mailbot1@web.de  Thu Aug 22 13:03:00 2002\nA: 1\n\nbody", []string{"A"}, "body"},
+		{"From: is a field", "From: a@example.com\r\n\r\nbody", []string{"From"}, "body"},
+		{"From_ only first", "A: 1\r\nFrom x\r\n\r\n", []string{"A"}, "From x\r\n\r\n"},
+		{"line without colon is body", "A: 1\r\nnot a field\r\nB: 2\r\n\r\nx", []string{"A"}, "not a field\r\nB: 2\r\n\r\nx"},
+		{"junk first line is body", "junk line\r\nA: 1\r\n\r\n", nil, "junk line\r\nA: 1\r\n\r\n"},
+		{"continuation before any field is body", " x\r\nA: 1\r\n", nil, " x\r\nA: 1\r\n"},
+		{"control octet in name is body", "A\x01: 1\r\n\r\n", nil, "A\x01: 1\r\n\r\n"},
+		{"body line without line end", "A: 1\r\nbody", []string{"A"}, "body"},
+		{"long field", "Long: " + strings.Repeat("x", 100) + "\r\n\tmore " + strings.Repeat("y", 50) + "\r\n\r\nb", []string{"Long"}, "b"},
+		{"long From_ line", "From " + strings.Repeat("z", 100) + "\nA: 1\n\nb", []string{"A"}, "b"},
+		{"long body line", "A: 1\r\n" + strings.Repeat("w", 100) + "\r\n", []string{"A"}, strings.Repeat("w", 100) + "\r\n"},
 	} {
-		br := bufioReader(tc.in)
-		h, err := ReadHeader(br, 0)
-		if err != nil {
-			t.Errorf("ReadHeader(%q) error %v", tc.in, err)
-			continue
-		}
-		var names []string
-		for _, f := range h {
-			names = append(names, f.Name)
-			if !strings.HasSuffix(f.Raw, "\r\n") {
-				t.Errorf("ReadHeader(%q): field %q does not end in CRLF", tc.in, f.Raw)
-			}
-		}
-		rest := new(bytes.Buffer)
-		rest.ReadFrom(br)
-		if strings.Join(names, ",") != strings.Join(tc.names, ",") || rest.String() != tc.body {
-			t.Errorf("ReadHeader(%q) = %q, body %q, want %q, %q", tc.in, names, rest, tc.names, tc.body)
+		for _, size := range []int{16, 4096} {
+			t.Run(fmt.Sprintf("%s/%d", tc.name, size), func(t *testing.T) {
+				br := bufio.NewReaderSize(strings.NewReader(tc.in), size)
+				h, n, err := ReadHeader(br, 0)
+				if err != nil {
+					t.Fatalf("ReadHeader(%q) error %v", tc.in, err)
+				}
+				var names []string
+				for _, f := range h {
+					names = append(names, f.Name)
+					if !strings.HasSuffix(f.Raw, "\r\n") {
+						t.Errorf("ReadHeader(%q): field %q does not end in CRLF", tc.in, f.Raw)
+					}
+				}
+				rest := new(bytes.Buffer)
+				rest.ReadFrom(br)
+				if strings.Join(names, ",") != strings.Join(tc.names, ",") || rest.String() != tc.body {
+					t.Errorf("ReadHeader(%q) = %q, body %q, want %q, %q", tc.in, names, rest, tc.names, tc.body)
+				}
+				if want := int64(len(tc.in) - len(tc.body)); n != want {
+					t.Errorf("ReadHeader(%q) offset = %d, want %d", tc.in, n, want)
+				}
+				if _, body, _ := header.Split([]byte(tc.in)); int64(body) != n {
+					t.Errorf("ReadHeader(%q) offset = %d, header.Split says %d", tc.in, n, body)
+				}
+			})
 		}
 	}
+}
+
+// TestReadHeaderLimit trips MaxHeaderBytes with many short fields and
+// with one line longer than the reader's buffer, which must not be read
+// whole first.
+func TestReadHeaderLimit(t *testing.T) {
+	for name, in := range map[string]string{
+		"fields":    strings.Repeat("A: 1\r\n", 100) + "\r\n",
+		"long line": "A: " + strings.Repeat("x", 1<<20) + "\r\n\r\n",
+		"from line": "From " + strings.Repeat("x", 1<<20) + "\r\n\r\n",
+	} {
+		cr := &countingReader{r: strings.NewReader(in)}
+		br := bufio.NewReaderSize(cr, 16)
+		if _, _, err := ReadHeader(br, 300); !errors.Is(err, ErrHeaderTooLarge) {
+			t.Errorf("ReadHeader(%s, max 300) = %v, want ErrHeaderTooLarge", name, err)
+		}
+		if cr.n > 300+2*16 {
+			t.Errorf("ReadHeader(%s, max 300) read %d bytes, want at most the limit and a buffer", name, cr.n)
+		}
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
 }
 
 // TestBodyHasherAllocs checks that hashing a body allocates nothing per

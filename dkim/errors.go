@@ -2,16 +2,28 @@ package dkim
 
 import "errors"
 
-// Errors, grouped by phase. A Verification's Err wraps one of them (and,
+// Errors, grouped by phase. An Outcome's Err wraps one of them (and,
 // for DNS failures, the resolver's error), so classify with errors.Is.
 // Only ErrHeaderTooLarge and read errors are returned by Verify itself:
-// every other case is a verdict carried in the Verification.
+// every other case is a verdict carried in the Outcome.
 var (
 	// Reading the message.
 
 	// ErrHeaderTooLarge reports a header block longer than
-	// Verifier.MaxHeaderBytes (or Signer.MaxHeaderBytes).
+	// Verifier.MaxHeaderBytes (or Signer.MaxHeaderBytes,
+	// HeaderBuilder.MaxHeaderBytes).
 	ErrHeaderTooLarge = errors.New("dkim: header block too large")
+	// ErrFieldName reports a header field name given to
+	// HeaderBuilder.Add that is empty or holds a colon, white space, a
+	// control or a non-ASCII octet (RFC 5322 §2.2).
+	ErrFieldName = errors.New("dkim: invalid header field name")
+	// ErrBodyStarted reports a body hasher asked of a Body that has
+	// already been written to (or closed): the new hasher would miss the
+	// start of the body. Begin every stream sharing a Body before the
+	// first Write.
+	ErrBodyStarted = errors.New("dkim: body already started")
+	// ErrBodyClosed reports a Write after the body was closed.
+	ErrBodyClosed = errors.New("dkim: write after end of body")
 	// ErrTooManySignatures marks the signatures beyond
 	// Verifier.MaxSignatures, which are not verified (RFC 6376 §6.1
 	// allows a verifier to limit the signatures it checks).

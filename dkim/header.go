@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/spamkit/spamkit/internal/header"
 )
 
 // DefaultMaxHeaderBytes is the default bound on a message's header block.
@@ -34,53 +36,84 @@ func (f Field) Value() string {
 // Header is a message's header block, fields in message order.
 type Header []Field
 
-// ReadHeader reads a header block from br, through the empty line that
-// ends it (or the end of input: a message may have no body), and leaves
-// br at the first byte of the body. It fails with ErrHeaderTooLarge
-// when the block exceeds max bytes (if max <= 0, DefaultMaxHeaderBytes).
+// ReadHeader reads a message's header block from br. It returns the
+// fields and n, the number of bytes consumed from br: the body is what
+// br reads next, and it starts at offset n of br's input.
+//
+// Where the header ends is the module's one rule (package
+// internal/header): a leading mbox "From " line is skipped (RFC 4155);
+// the header ends after the empty line, or at the end of input (a
+// message may have no body), or before the first line that is neither a
+// field nor a folded continuation (RFC 5322 §2.2), which is left unread
+// in br: it is the first line of the body, and hashed as such. It fails
+// with ErrHeaderTooLarge when the header takes more than max bytes (if
+// max <= 0, DefaultMaxHeaderBytes).
+//
+// A field name longer than br's buffer (br.Size()) cannot be told from a
+// body line without consuming it: such a line is taken as the first
+// line of the body.
 //
 // All fields' Raw strings share one allocation.
-func ReadHeader(br *bufio.Reader, max int) (Header, error) {
+func ReadHeader(br *bufio.Reader, max int) (Header, int64, error) {
 	if max <= 0 {
 		max = DefaultMaxHeaderBytes
 	}
 	tooLarge := fmt.Errorf("%w: over %d bytes", ErrHeaderTooLarge, max)
-	var buf, long []byte
+	var buf []byte
 	var ends []int // end offset of each field in buf
-	read := 0
+	var n int64
+	first, inField := true, false
 	for {
-		line, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			long = append(long[:0], line...)
-			for errors.Is(err, bufio.ErrBufferFull) {
-				if read+len(long) > max {
-					return nil, tooLarge
-				}
-				line, err = br.ReadSlice('\n')
-				long = append(long, line...)
-			}
-			line = long
-		}
-		read += len(line)
-		if read > max {
-			return nil, tooLarge
-		}
+		line, complete, err := peekLine(br)
 		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, err
+			return nil, n, err
+		}
+		if len(line) == 0 {
+			break // the end of input ends the header
 		}
 		text := bytes.TrimSuffix(line, []byte("\n"))
-		text = bytes.TrimSuffix(text, []byte("\r"))
-		if len(text) == 0 {
-			break // the empty line that ends the header, or the end of input
+		kind, _, _ := header.Classify(text, first, inField)
+		first = false
+		if kind == header.Body {
+			break // not header: left in br as the first body line
 		}
-		buf = append(append(buf, text...), '\r', '\n')
-		if isWSP(text[0]) && len(ends) > 0 {
-			ends[len(ends)-1] = len(buf) // a continuation line
-		} else {
+		consumed := len(line)
+		if !complete {
+			// A line longer than br's buffer: read it whole, within max.
+			long := append([]byte(nil), line...)
+			br.Discard(len(line))
+			for {
+				if n+int64(len(long)) > int64(max) {
+					return nil, n, tooLarge
+				}
+				more, err := br.ReadSlice('\n')
+				long = append(long, more...)
+				if err == nil || errors.Is(err, io.EOF) {
+					break
+				}
+				if !errors.Is(err, bufio.ErrBufferFull) {
+					return nil, n, err
+				}
+			}
+			line, consumed = long, 0
+		}
+		n += int64(len(line))
+		if n > int64(max) {
+			return nil, n, tooLarge
+		}
+		text = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		switch kind {
+		case header.Field:
+			buf = append(append(buf, text...), '\r', '\n')
 			ends = append(ends, len(buf))
+			inField = true
+		case header.Continuation:
+			buf = append(append(buf, text...), '\r', '\n')
+			ends[len(ends)-1] = len(buf)
 		}
-		if err != nil {
-			break // io.EOF: a message without a body
+		br.Discard(consumed) // line was peeked: consume it now it is copied
+		if kind == header.End {
+			break // the empty line: the body follows
 		}
 	}
 	all := string(buf)
@@ -88,14 +121,34 @@ func ReadHeader(br *bufio.Reader, max int) (Header, error) {
 	prev := 0
 	for i, end := range ends {
 		raw := all[prev:end]
-		name, _, ok := strings.Cut(raw, ":")
-		if !ok || strings.ContainsAny(name, "\r\n") {
-			name = "" // a line without a colon: nothing to sign or pick
-		}
+		name, _, _ := strings.Cut(raw, ":")
 		h[i] = Field{Name: strings.TrimRight(name, " \t"), Raw: raw}
 		prev = end
 	}
-	return h, nil
+	return h, n, nil
+}
+
+// peekLine returns the next line of br without consuming it: up to and
+// including its LF, or what is left at the end of input (with io.EOF),
+// or, for a line longer than br's buffer, the buffer's worth (complete
+// false). Another error is returned with what was buffered.
+func peekLine(br *bufio.Reader) (line []byte, complete bool, err error) {
+	scanned := 0
+	for {
+		n := br.Buffered()
+		p, _ := br.Peek(n)
+		if i := bytes.IndexByte(p[scanned:], '\n'); i >= 0 {
+			return p[:scanned+i+1], true, nil
+		}
+		scanned = n
+		if n == br.Size() {
+			return p, false, nil
+		}
+		if _, err := br.Peek(n + 1); err != nil {
+			p, _ = br.Peek(br.Buffered())
+			return p, errors.Is(err, io.EOF), err
+		}
+	}
 }
 
 // picker selects header fields for an h= list: each name takes the last
@@ -131,126 +184,72 @@ func (p *picker) pick(name string) (Field, bool) {
 	return p.h[idx[len(idx)-1-n]], true
 }
 
-// Tag is one tag=value pair of a tag-list (RFC 6376 §3.2). Value keeps
-// its inner folding whitespace; leading and trailing whitespace is
-// removed.
-type Tag struct {
-	Name, Value string
+// HeaderBuilder builds a Header from fields given one at a time as a
+// name and a value, as a milter's header callback (SMFIC_HEADER) gives
+// them, rebuilding each field as it was in the message so that
+// signatures over it verify. The value is what followed the colon, with
+// the conventions of the MTAs:
+//
+//   - Sendmail and Postfix remove one space (not a tab) after the colon
+//     unless the milter negotiated SMFIP_HDR_LEADSPC. Set LeadingSpace
+//     when it did: each value is then taken as given. Otherwise one space
+//     is put back after the colon, so a field written without one
+//     ("Subject:x") is rebuilt with it: a signature with simple header
+//     canonicalization over such a field does not verify (relaxed does),
+//     as with every milter that cannot negotiate SMFIP_HDR_LEADSPC.
+//   - White space between the name and the colon (RFC 5322 §4.5.3
+//     obs-optional) is not passed on by the milter protocol and cannot
+//     be rebuilt.
+//   - Folded lines arrive separated by LF (Sendmail, Postfix) or CRLF;
+//     both are rebuilt as CRLF.
+//
+// The zero value is ready to use (Postfix's default convention). A
+// HeaderBuilder is not safe for concurrent use.
+type HeaderBuilder struct {
+	// LeadingSpace reports that values start with the white space that
+	// followed the colon (SMFIP_HDR_LEADSPC was negotiated).
+	LeadingSpace bool
+	// MaxHeaderBytes bounds the header built; Add fails with
+	// ErrHeaderTooLarge beyond it. If zero, DefaultMaxHeaderBytes.
+	MaxHeaderBytes int
+
+	h Header
+	n int
 }
 
-// Tags is a parsed tag-list, in order.
-type Tags []Tag
-
-// Get returns the value of the tag named name (tag names are case
-// sensitive, RFC 6376 §3.2).
-func (t Tags) Get(name string) (string, bool) {
-	for _, tag := range t {
-		if tag.Name == name {
-			return tag.Value, true
+// Add appends the field name: value. It fails, adding nothing, when name
+// is not a field name (ErrFieldName) or when the field would take the
+// header over MaxHeaderBytes (ErrHeaderTooLarge).
+func (b *HeaderBuilder) Add(name, value string) error {
+	if name == "" {
+		return fmt.Errorf("%w: empty", ErrFieldName)
+	}
+	for i := 0; i < len(name); i++ {
+		// RFC 5322 §2.2: printable US-ASCII other than the colon.
+		if c := name[i]; c <= ' ' || c > '~' || c == ':' {
+			return fmt.Errorf("%w: %q", ErrFieldName, name)
 		}
 	}
-	return "", false
+	value = strings.TrimRight(value, "\r\n")
+	if strings.Contains(value, "\n") {
+		value = strings.ReplaceAll(strings.ReplaceAll(value, "\r\n", "\n"), "\n", "\r\n")
+	}
+	sp := " "
+	if b.LeadingSpace {
+		sp = ""
+	}
+	raw := name + ":" + sp + value + "\r\n"
+	max := b.MaxHeaderBytes
+	if max <= 0 {
+		max = DefaultMaxHeaderBytes
+	}
+	if b.n+len(raw) > max {
+		return fmt.Errorf("%w: over %d bytes", ErrHeaderTooLarge, max)
+	}
+	b.n += len(raw)
+	b.h = append(b.h, Field{Name: name, Raw: raw})
+	return nil
 }
 
-// ParseTags parses a tag-list (RFC 6376 §3.2): tag=value pairs separated
-// by semicolons, with optional whitespace around names, the equal sign
-// and values. Tag names must be ALPHA *(ALPHA / DIGIT / "_"); a name
-// given twice is an error (ErrDuplicateTag). A trailing semicolon and
-// empty values are allowed.
-func ParseTags(s string) (Tags, error) {
-	tags := make(Tags, 0, 12)
-	for spec := range strings.SplitSeq(s, ";") {
-		if isFWS(spec) {
-			continue // empty spec: trailing semicolon
-		}
-		name, value, ok := strings.Cut(spec, "=")
-		if !ok {
-			return nil, fmt.Errorf("%w: tag without '=': %q", ErrSyntax, trimFWS(spec))
-		}
-		name = trimFWS(name)
-		if !validTagName(name) {
-			return nil, fmt.Errorf("%w: invalid tag name %q", ErrSyntax, name)
-		}
-		value = trimFWS(value)
-		for i := 0; i < len(value); i++ {
-			if c := value[i]; c < 0x20 && c != '\t' && c != '\r' && c != '\n' || c == 0x7f {
-				return nil, fmt.Errorf("%w: control character in tag %s", ErrSyntax, name)
-			}
-		}
-		for _, t := range tags {
-			if t.Name == name {
-				return nil, fmt.Errorf("%w: %s", ErrDuplicateTag, name)
-			}
-		}
-		tags = append(tags, Tag{Name: name, Value: value})
-	}
-	return tags, nil
-}
-
-func validTagName(s string) bool {
-	if s == "" || !isAlpha(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isAlpha(c) && !('0' <= c && c <= '9') && c != '_' {
-			return false
-		}
-	}
-	return true
-}
-
-func isAlpha(c byte) bool { u := c &^ 0x20; return 'A' <= u && u <= 'Z' }
-
-func isWSP(c byte) bool { return c == ' ' || c == '\t' }
-
-func isFWS(s string) bool { return trimFWS(s) == "" }
-
-func trimFWS(s string) string { return strings.Trim(s, " \t\r\n") }
-
-// stripFWS removes all whitespace from s (base64 values and tag lists
-// may be folded anywhere).
-func stripFWS(s string) string {
-	if !strings.ContainsAny(s, " \t\r\n") {
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c != ' ' && c != '\t' && c != '\r' && c != '\n' {
-			b = append(b, c)
-		}
-	}
-	return string(b)
-}
-
-// StripSignature returns the header field raw with the value of its b=
-// tag removed, whitespace around it included, as it is hashed (RFC 6376
-// §3.7). Other tags whose value contains "b=" are left alone.
-func StripSignature(raw string) string {
-	name, list, ok := strings.Cut(raw, ":")
-	if !ok {
-		return raw
-	}
-	off := len(name) + 1
-	for {
-		end := strings.IndexByte(list, ';')
-		spec := list
-		if end >= 0 {
-			spec = list[:end]
-		}
-		if n, _, ok := strings.Cut(spec, "="); ok && trimFWS(n) == "b" {
-			eq := off + len(n) + 1
-			stop := off + len(spec)
-			if end < 0 {
-				// The last tag: its value runs to the end; keep the
-				// field's final line break.
-				return raw[:eq] + raw[len(strings.TrimRight(raw, "\r\n")):]
-			}
-			return raw[:eq] + raw[stop:]
-		}
-		if end < 0 {
-			return raw
-		}
-		off += end + 1
-		list = list[end+1:]
-	}
-}
+// Header returns the fields added so far, in order.
+func (b *HeaderBuilder) Header() Header { return b.h }

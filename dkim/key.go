@@ -21,7 +21,7 @@ import (
 //	TXT(ctx context.Context, name string) (resolver.Result[string], error)
 //
 // (as *resolver.Resolver does), it is used instead, and the AD bit of the
-// answer is reported as Verification.Authentic.
+// answer is reported as Outcome.Authentic.
 type Resolver interface {
 	LookupTXT(ctx context.Context, name string) ([]string, error)
 }

@@ -1,10 +1,14 @@
 package dkim
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/spamkit/spamkit/authres"
+	"github.com/spamkit/spamkit/resolver"
 )
 
 // Result is the outcome of verifying one signature, with the tokens of
@@ -13,8 +17,8 @@ type Result string
 
 // The results.
 const (
-	// None: the message carries no signature (no Verification has it;
-	// it is what a caller reports for an empty list).
+	// None: the message carries no signature. No Outcome of a
+	// verification has it; AuthResults renders an empty list as dkim=none.
 	None Result = "none"
 	// Pass: the signature verified.
 	Pass Result = "pass"
@@ -23,7 +27,7 @@ const (
 	// Neutral: the signature or body hash did not verify, but the key is
 	// in testing mode (t=y) and the failure does not count (RFC 6376
 	// §3.6.1). A signature that verifies with a t=y key is Pass, with
-	// Verification.Testing set.
+	// Outcome.Testing set.
 	Neutral Result = "neutral"
 	// Policy: the signature may be valid but local policy refuses it
 	// (l=, a weak key above the RFC minimum, a future timestamp, an
@@ -39,13 +43,15 @@ const (
 // String returns the result token.
 func (r Result) String() string { return string(r) }
 
-// Verification is the result of verifying one DKIM-Signature, with the
-// facts that led to it.
-type Verification struct {
+// Outcome is the result of verifying one DKIM-Signature, with the facts
+// that led to it.
+type Outcome struct {
 	// Result is the verdict; Err says why it is not Pass.
 	Result Result
 	// Err is the cause of a result other than Pass, wrapping one of the
-	// package's sentinel errors.
+	// package's sentinel errors (and, for DNS failures, the resolver's
+	// error, which may name the server). It is for logs; Reason gives
+	// the phrase for headers.
 	Err error
 
 	Domain      string           // d=, the SDID, lower case
@@ -80,33 +86,108 @@ type Verification struct {
 	HeaderB string
 }
 
-// String renders v for logs, e.g. "pass d=example.com s=sel a=rsa-sha256
-// (2048 bits)".
-func (v *Verification) String() string {
-	s := fmt.Sprintf("%s d=%s s=%s a=%s", v.Result, v.Domain, v.Selector, v.Algorithm)
-	if v.KeyBits > 0 {
-		s += fmt.Sprintf(" (%d bits)", v.KeyBits)
+// String renders o for logs, e.g. "pass d=example.com s=sel a=rsa-sha256
+// (2048 bits)", followed by the whole error for another result.
+func (o Outcome) String() string {
+	s := fmt.Sprintf("%s d=%s s=%s a=%s", o.Result, o.Domain, o.Selector, o.Algorithm)
+	if o.KeyBits > 0 {
+		s += fmt.Sprintf(" (%d bits)", o.KeyBits)
 	}
-	if v.Err != nil {
-		s += ": " + v.Err.Error()
+	if o.Err != nil {
+		s += ": " + o.Err.Error()
 	}
 	return s
 }
 
-// AuthResult renders v as an Authentication-Results dkim result (RFC 8601
+// reasons maps the sentinels to the phrases of Reason, most specific
+// first (ErrKeySyntax wraps ErrSyntax, for one).
+var reasons = []struct {
+	err    error
+	phrase string
+}{
+	{ErrTooManySignatures, "too many signatures"},
+	{ErrNoKey, "no key for signature"},
+	{ErrKeySyntax, "malformed key record"},
+	{ErrKeyRevoked, "key revoked"},
+	{ErrKeyTooLarge, "key too large"},
+	{ErrKeyMismatch, "key not usable for signature"},
+	{ErrWeakKey, "key too small"},
+	{ErrMissingTag, "required tag missing"},
+	{ErrDuplicateTag, "duplicate tag"},
+	{ErrVersion, "unsupported version"},
+	{ErrAlgorithm, "unsupported algorithm"},
+	{ErrCanonicalization, "unsupported canonicalization"},
+	{ErrIdentifier, "identity not in signing domain"},
+	{ErrFromNotSigned, "From not signed"},
+	{ErrQueryMethod, "unsupported query method"},
+	{ErrSyntax, "signature syntax error"},
+	{ErrBodyHash, "body hash did not verify"},
+	{ErrBadSignature, "signature did not verify"},
+	{ErrExpired, "signature expired"},
+	{ErrFuture, "signature timestamp in the future"},
+	{ErrSHA1, "rsa-sha1 refused"},
+	{ErrBodyLength, "body length limit refused"},
+	{ErrBodyTooShort, "body shorter than l="},
+	{ErrHeaderNotSigned, "required header not signed"},
+}
+
+// Reason returns a short, stable phrase for o's Err, to go into a header
+// such as Authentication-Results reason= (RFC 8601 §2.7): "no key for
+// signature", "DNS timeout", "body hash did not verify", "key too
+// small"... It never holds the error chain, a server address or a port
+// (those stay in Err, for logs). It is "" when Err is nil.
+func (o Outcome) Reason() string {
+	if o.Err == nil {
+		return ""
+	}
+	if errors.Is(o.Err, ErrKeyUnavailable) {
+		return DNSReason(o.Err)
+	}
+	for _, r := range reasons {
+		if errors.Is(o.Err, r.err) {
+			return r.phrase
+		}
+	}
+	return "signature not verified"
+}
+
+// DNSReason returns the phrase for a failed DNS lookup in a header:
+// "DNS timeout" when err says the lookup timed out (resolver.ErrTimeout,
+// a context deadline, a net.Error timeout), else "DNS failure". Packages
+// building on dkim (arc, dmarc) use it for their own Reason.
+func DNSReason(err error) string {
+	var ne net.Error
+	if errors.Is(err, resolver.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.As(err, &ne) && ne.Timeout() {
+		return "DNS timeout"
+	}
+	return "DNS failure"
+}
+
+// AuthResult renders o as an Authentication-Results dkim result (RFC 8601
 // §2.7.1): header.d, header.i, header.s, header.a and header.b (RFC 6008),
-// and the cause as reason.
-func (v *Verification) AuthResult() authres.Result {
-	r := authres.Result{Method: "dkim", Value: string(v.Result)}
-	if v.Err != nil {
-		r.Reason = v.Err.Error()
+// and Reason as reason.
+func (o Outcome) AuthResult() authres.Result {
+	return authres.Result{Method: "dkim", Value: string(o.Result), Reason: o.Reason(), Props: []authres.Prop{
+		{Type: "header", Property: "d", Value: o.Domain},
+		{Type: "header", Property: "i", Value: o.Identifier},
+		{Type: "header", Property: "s", Value: o.Selector},
+		{Type: "header", Property: "a", Value: string(o.Algorithm)},
+		{Type: "header", Property: "b", Value: o.HeaderB},
+	}}
+}
+
+// AuthResults renders the outcomes of a message's verification as
+// Authentication-Results dkim results, one per signature, and a single
+// dkim=none when there is none (RFC 8601 §2.7.1: the message was not
+// signed).
+func AuthResults(outs []Outcome) []authres.Result {
+	if len(outs) == 0 {
+		return []authres.Result{{Method: "dkim", Value: string(None)}}
 	}
-	r.Props = []authres.Prop{
-		{Type: "header", Property: "d", Value: v.Domain},
-		{Type: "header", Property: "i", Value: v.Identifier},
-		{Type: "header", Property: "s", Value: v.Selector},
-		{Type: "header", Property: "a", Value: string(v.Algorithm)},
-		{Type: "header", Property: "b", Value: v.HeaderB},
+	rs := make([]authres.Result, len(outs))
+	for i, o := range outs {
+		rs[i] = o.AuthResult()
 	}
-	return r
+	return rs
 }

@@ -69,10 +69,12 @@ type Signer struct {
 }
 
 // Sign reads a message from r and returns the DKIM-Signature header
-// field, CRLF-terminated, to prepend to it.
+// field, CRLF-terminated, to prepend to it. Where the header ends is
+// ReadHeader's rule (a leading mbox From_ line is skipped, and not
+// signed).
 func (s *Signer) Sign(r io.Reader) (string, error) {
 	br := bufio.NewReaderSize(r, 16<<10)
-	h, err := ReadHeader(br, s.MaxHeaderBytes)
+	h, _, err := ReadHeader(br, s.MaxHeaderBytes)
 	if err != nil {
 		return "", err
 	}
@@ -80,18 +82,77 @@ func (s *Signer) Sign(r io.Reader) (string, error) {
 }
 
 // SignHeader is Sign for a message whose header is already read: body
-// yields the bytes after the empty line.
+// yields the bytes after the header, and is read to its end.
 func (s *Signer) SignHeader(h Header, body io.Reader) (string, error) {
-	alg, hc, bc, err := s.check()
+	ss, err := s.Begin(h, nil)
 	if err != nil {
 		return "", err
 	}
-	bh := NewBodyHasher(alg, bc, -1)
-	if _, err := io.Copy(bh, body); err != nil {
+	if _, err := io.Copy(ss, body); err != nil {
 		return "", err
 	}
-	bodyHash, n := bh.Sum()
+	return ss.Close()
+}
 
+// Begin starts signing a message whose header is h, and returns the
+// stream to write its body to, then Close for the signature: the push
+// form of SignHeader. body, if not nil, is a Body shared with other
+// streams over the same message (see Body), so that a message verified
+// and signed in one pass is hashed once per distinct canonicalization.
+// It fails when the Signer is unusable (ErrSignerConfig) or body was
+// already written to (ErrBodyStarted) without the hash it needs.
+func (s *Signer) Begin(h Header, body *Body) (*SignStream, error) {
+	alg, hc, bc, err := s.check()
+	if err != nil {
+		return nil, err
+	}
+	if body == nil {
+		body = new(Body)
+	}
+	bh, err := body.Hasher(alg, bc, -1)
+	if err != nil {
+		return nil, err
+	}
+	return &SignStream{s: s, h: h, body: body, bh: bh, alg: alg, hc: hc, bc: bc}, nil
+}
+
+// SignStream is a signature in progress, from Signer.Begin: an
+// io.Writer for the message body, and Close for the DKIM-Signature. It
+// is not safe for concurrent use.
+type SignStream struct {
+	s      *Signer
+	h      Header
+	body   *Body
+	bh     *BodyHasher
+	alg    Algorithm
+	hc, bc Canonicalization
+	field  string
+	err    error
+	closed bool
+}
+
+// Write hashes the body chunk p. When streams share a Body, write each
+// chunk once: to the Body, or to any one of them. It fails only after
+// Close (ErrBodyClosed).
+func (ss *SignStream) Write(p []byte) (int, error) { return ss.body.Write(p) }
+
+// Close ends the body (closing the stream's Body) and returns the
+// DKIM-Signature header field, CRLF-terminated, to prepend to the
+// message. It fails only when the key fails to sign. Later calls return
+// the same.
+func (ss *SignStream) Close() (string, error) {
+	if !ss.closed {
+		ss.closed = true
+		ss.body.Close()
+		ss.field, ss.err = ss.s.sign(ss.h, ss.bh, ss.alg, ss.hc, ss.bc)
+	}
+	return ss.field, ss.err
+}
+
+// sign makes the signature field for header h and the ended body hash
+// bh.
+func (s *Signer) sign(h Header, bh *BodyHasher, alg Algorithm, hc, bc Canonicalization) (string, error) {
+	bodyHash, n := bh.Sum()
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now

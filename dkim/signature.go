@@ -274,31 +274,6 @@ func trimCRLF(b []byte) []byte {
 	return b
 }
 
-// BodyHasher computes a body hash (RFC 6376 §3.7) as the body is written
-// to it. It is not safe for concurrent use.
-type BodyHasher struct {
-	b *bodyHasher
-	h hash.Hash
-}
-
-// NewBodyHasher returns a BodyHasher for algorithm alg's hash and body
-// canonicalization c, hashing at most limit canonical bytes (limit < 0:
-// the whole body).
-func NewBodyHasher(alg Algorithm, c Canonicalization, limit int64) *BodyHasher {
-	h := alg.newHash()
-	return &BodyHasher{b: newBodyHasher(h, c, limit), h: h}
-}
-
-// Write canonicalizes and hashes p. It never fails.
-func (b *BodyHasher) Write(p []byte) (int, error) { return b.b.Write(p) }
-
-// Sum ends the body and returns its hash and its canonical length, which
-// counts the bytes beyond the limit too. No more writes may follow.
-func (b *BodyHasher) Sum() ([]byte, int64) {
-	n := b.b.close()
-	return b.h.Sum(nil), n
-}
-
 // FormatField renders a header field from its tags, folded to lines of
 // at most 78 characters where the values allow: a tag-list is broken
 // between tags, h= between names, and b= and bh= anywhere (RFC 6376 §3.2

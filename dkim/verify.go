@@ -2,6 +2,7 @@ package dkim
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/rsa"
 	"crypto/subtle"
@@ -20,6 +21,8 @@ const (
 	DefaultMinRSABits    = 1024
 	DefaultMaxRSABits    = 8192
 	DefaultClockSkew     = 5 * time.Minute
+	// DefaultTimeout bounds the key lookups of one verification.
+	DefaultTimeout = 10 * time.Second
 )
 
 // Verifier verifies the DKIM signatures of messages. The zero value is
@@ -31,6 +34,14 @@ type Verifier struct {
 	// Resolver fetches key records. If nil, net.DefaultResolver. A
 	// *resolver.Resolver also reports DNSSEC authentication.
 	Resolver Resolver
+	// Timeout bounds the key lookups of one verification (they run
+	// concurrently, from the start of the verification), on top of the
+	// context's deadline: a lookup cut short is a TempError. If zero,
+	// DefaultTimeout (10 s); if negative, only the context bounds them.
+	Timeout time.Duration
+	// Trace, if not nil, receives a line for each signature's outcome,
+	// from the goroutine that ends the verification.
+	Trace func(format string, args ...any)
 
 	// Now returns the current time, for x= and t=. If nil, time.Now.
 	Now func() time.Time
@@ -74,15 +85,17 @@ type Verifier struct {
 // Verify reads a message from r and verifies each of its DKIM-Signature
 // header fields, in header order. Key lookups run concurrently, while the
 // body is read and hashed once per distinct (hash, canonicalization, l=).
-// The body is streamed: memory does not grow with its size.
+// The body is streamed: memory does not grow with its size. Where the
+// header ends is ReadHeader's rule (a leading mbox From_ line is
+// skipped).
 //
 // A message without signatures gives an empty list. Verdicts, including
-// DNS failures, are in the Verifications; the error is non-nil only when
-// the message cannot be read (ErrHeaderTooLarge, a read error), and then
-// the list is nil.
-func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]Verification, error) {
+// DNS failures, are in the Outcomes; the error is non-nil only when the
+// message cannot be read (ErrHeaderTooLarge, a read error), and then the
+// list is nil. r is read to its end, or to the error.
+func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]Outcome, error) {
 	br := bufio.NewReaderSize(r, 16<<10)
-	h, err := ReadHeader(br, v.MaxHeaderBytes)
+	h, _, err := ReadHeader(br, v.MaxHeaderBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -90,8 +103,39 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]Verification, err
 }
 
 // VerifyHeader is Verify for a message whose header is already read:
-// body yields the bytes after the empty line.
-func (v *Verifier) VerifyHeader(ctx context.Context, h Header, body io.Reader) ([]Verification, error) {
+// body yields the bytes after the header. It always reads body to its
+// end (or to a read error), signatures or not, so that a body fanned
+// out to several readers through io.Pipe never blocks. Begin is the
+// same verification with the body written to it instead.
+func (v *Verifier) VerifyHeader(ctx context.Context, h Header, body io.Reader) ([]Outcome, error) {
+	s, err := v.Begin(ctx, h, nil)
+	if err != nil {
+		return nil, err // not reached: a Body of its own is never started
+	}
+	if _, err := io.Copy(s, body); err != nil {
+		s.abort()
+		return nil, err
+	}
+	return s.Close(), nil
+}
+
+// Begin starts the verification of a message whose header is h, and
+// returns the stream to write its body to (the bytes after the header,
+// in chunks of any size), then Close for the outcomes: the push form of
+// VerifyHeader, for milters and other callers that receive the body
+// piecewise. Key lookups start at once and run while the body is
+// written.
+//
+// body, if not nil, is the Body the stream hashes into, shared with
+// other streams over the same message (see Body): Begin every stream
+// before writing the first chunk, since a hasher cannot join a started
+// Body (ErrBodyStarted, the only error). If nil, the stream has a Body
+// of its own.
+func (v *Verifier) Begin(ctx context.Context, h Header, body *Body) (*VerifyStream, error) {
+	if body == nil {
+		body = new(Body)
+	}
+	s := &VerifyStream{v: v, h: h, body: body, res: []Outcome{}}
 	var fields []Field
 	for _, f := range h {
 		if strings.EqualFold(f.Name, "DKIM-Signature") {
@@ -99,7 +143,7 @@ func (v *Verifier) VerifyHeader(ctx context.Context, h Header, body io.Reader) (
 		}
 	}
 	if len(fields) == 0 {
-		return []Verification{}, nil
+		return s, nil
 	}
 	now := time.Now
 	if v.Now != nil {
@@ -116,99 +160,116 @@ func (v *Verifier) VerifyHeader(ctx context.Context, h Header, body io.Reader) (
 	}
 	t := now()
 
-	res := make([]Verification, len(fields))
-	work := make([]sigWork, 0, min(len(fields), maxSigs))
+	s.res = make([]Outcome, len(fields))
+	s.work = make([]sigWork, 0, min(len(fields), maxSigs))
 	for i, f := range fields {
-		ver := &res[i]
-		ver.Field = f
-		ver.BodyLength = -1
+		out := &s.res[i]
+		out.Field = f
+		out.BodyLength = -1
 		if i >= maxSigs {
-			ver.Result, ver.Err = Policy, fmt.Errorf("%w: only %d verified", ErrTooManySignatures, maxSigs)
+			out.Result, out.Err = Policy, fmt.Errorf("%w: only %d verified", ErrTooManySignatures, maxSigs)
 			continue
 		}
 		sig, err := ParseSignature(f)
 		if sig != nil {
-			ver.fill(sig)
+			out.fill(sig)
 		} else {
-			v.fillPartial(ver, f)
+			fillPartial(out, f)
 		}
 		if err != nil {
-			ver.Result, ver.Err = PermError, err
+			out.Result, out.Err = PermError, err
 			continue
 		}
 		if r, err := v.precheck(sig, h, t, skew); err != nil {
-			ver.Result, ver.Err = r, err
+			out.Result, out.Err = r, err
 			continue
 		}
-		work = append(work, sigWork{ver: ver, sig: sig})
+		bh, err := body.Hasher(sig.Algorithm, sig.BodyCanon, sig.Length)
+		if err != nil {
+			return nil, err
+		}
+		s.work = append(s.work, sigWork{out: out, sig: sig, body: bh})
 	}
-	if len(work) == 0 {
-		return res, nil
+	if len(s.work) == 0 {
+		return s, nil
 	}
 
 	// Fetch the keys while the body is hashed.
-	var wg sync.WaitGroup
-	for i := range work {
-		w := &work[i]
-		wg.Go(func() {
-			w.keys, w.authentic, w.keyErr = LookupKey(ctx, v.resolver(), w.sig.Selector, w.sig.Domain, v.MaxKeyRecordBytes)
+	s.ctx, s.cancel = context.WithCancel(ctx)
+	if v.Timeout >= 0 {
+		s.ctx, s.cancel = context.WithTimeout(ctx, cmp.Or(v.Timeout, DefaultTimeout))
+	}
+	for i := range s.work {
+		w := &s.work[i]
+		s.wg.Go(func() {
+			w.keys, w.authentic, w.keyErr = LookupKey(s.ctx, v.resolver(), w.sig.Selector, w.sig.Domain, v.MaxKeyRecordBytes)
 		})
 	}
+	return s, nil
+}
 
-	hashers := make([]*bodyState, 0, 1)
-	for i := range work {
-		w := &work[i]
-		for _, b := range hashers {
-			if b.alg.Hash() == w.sig.Algorithm.Hash() && b.canon == w.sig.BodyCanon && b.limit == w.sig.Length {
-				w.body = b
-			}
-		}
-		if w.body == nil {
-			w.body = &bodyState{alg: w.sig.Algorithm, canon: w.sig.BodyCanon, limit: w.sig.Length}
-			w.body.h = NewBodyHasher(w.sig.Algorithm, w.sig.BodyCanon, w.sig.Length)
-			hashers = append(hashers, w.body)
-		}
-	}
-	var dst io.Writer = hashers[0].h
-	if len(hashers) > 1 {
-		ws := make([]io.Writer, len(hashers))
-		for i, b := range hashers {
-			ws[i] = b.h
-		}
-		dst = io.MultiWriter(ws...)
-	}
-	_, err := io.Copy(dst, body)
-	if err != nil {
-		wg.Wait()
-		return nil, err
-	}
-	for _, b := range hashers {
-		b.sum, b.n = b.h.Sum()
-	}
-	wg.Wait()
+// VerifyStream is a verification in progress, from Verifier.Begin: an
+// io.Writer for the message body, and Close for the outcomes. It is not
+// safe for concurrent use; an abandoned stream needs no Close (its
+// lookups end within the Verifier's Timeout).
+type VerifyStream struct {
+	v      *Verifier
+	h      Header
+	body   *Body
+	res    []Outcome
+	work   []sigWork
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	closed bool
+}
 
-	for i := range work {
-		v.finish(&work[i], h)
+// Write hashes the body chunk p. When streams share a Body, write each
+// chunk once: to the Body, or to any one of them. It fails only after
+// Close (ErrBodyClosed).
+func (s *VerifyStream) Write(p []byte) (int, error) { return s.body.Write(p) }
+
+// Close ends the body (closing the stream's Body), waits for the key
+// lookups and returns one Outcome per DKIM-Signature, in header order;
+// an empty list for a message without signatures. Verdicts, DNS
+// failures included, are in the Outcomes. Later calls return the same
+// list.
+func (s *VerifyStream) Close() []Outcome {
+	if s.closed {
+		return s.res
 	}
-	return res, nil
+	s.closed = true
+	s.body.Close()
+	s.wg.Wait()
+	if s.cancel != nil {
+		s.cancel()
+	}
+	for i := range s.work {
+		s.v.finish(&s.work[i], s.h)
+	}
+	if s.v.Trace != nil {
+		for _, o := range s.res {
+			s.v.Trace("dkim: %s", o)
+		}
+	}
+	return s.res
+}
+
+// abort stops the lookups of a verification that will not be closed.
+func (s *VerifyStream) abort() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
 }
 
 type sigWork struct {
-	ver       *Verification
+	out       *Outcome
 	sig       *Signature
-	body      *bodyState
+	body      *BodyHasher
 	keys      []*Key
 	authentic bool
 	keyErr    error
-}
-
-type bodyState struct {
-	alg   Algorithm
-	canon Canonicalization
-	limit int64
-	h     *BodyHasher
-	sum   []byte
-	n     int64
 }
 
 func (v *Verifier) resolver() Resolver {
@@ -218,28 +279,28 @@ func (v *Verifier) resolver() Resolver {
 	return net.DefaultResolver
 }
 
-func (ver *Verification) fill(s *Signature) {
-	ver.Domain, ver.Selector, ver.Identifier = s.Domain, s.Selector, s.Identifier
-	ver.Algorithm, ver.HeaderCanon, ver.BodyCanon = s.Algorithm, s.HeaderCanon, s.BodyCanon
-	ver.Headers, ver.Time, ver.Expiration, ver.BodyLength = s.Headers, s.Time, s.Expiration, s.Length
-	ver.HeaderB = headerB(s.Tags)
+func (o *Outcome) fill(s *Signature) {
+	o.Domain, o.Selector, o.Identifier = s.Domain, s.Selector, s.Identifier
+	o.Algorithm, o.HeaderCanon, o.BodyCanon = s.Algorithm, s.HeaderCanon, s.BodyCanon
+	o.Headers, o.Time, o.Expiration, o.BodyLength = s.Headers, s.Time, s.Expiration, s.Length
+	o.HeaderB = headerB(s.Tags)
 }
 
 // fillPartial reports what can be read of a signature that does not
 // parse, so that the result still names its domain and selector.
-func (v *Verifier) fillPartial(ver *Verification, f Field) {
+func fillPartial(out *Outcome, f Field) {
 	_, list, _ := strings.Cut(f.Raw, ":")
 	for spec := range strings.SplitSeq(list, ";") {
 		name, value, _ := strings.Cut(spec, "=")
 		switch trimFWS(name) {
 		case "d":
-			ver.Domain = strings.ToLower(stripFWS(value))
+			out.Domain = strings.ToLower(stripFWS(value))
 		case "s":
-			ver.Selector = stripFWS(value)
+			out.Selector = stripFWS(value)
 		case "a":
-			ver.Algorithm = Algorithm(strings.ToLower(stripFWS(value)))
+			out.Algorithm = Algorithm(strings.ToLower(stripFWS(value)))
 		case "b":
-			ver.HeaderB = headerBValue(value)
+			out.HeaderB = headerBValue(value)
 		}
 	}
 }
@@ -291,12 +352,12 @@ func (v *Verifier) precheck(s *Signature, h Header, now time.Time, skew time.Dur
 
 // finish checks the key, the body hash and the signature.
 func (v *Verifier) finish(w *sigWork, h Header) {
-	ver, sig := w.ver, w.sig
-	ver.Authentic = w.authentic
+	out, sig := w.out, w.sig
+	out.Authentic = w.authentic
 	if w.keyErr != nil {
-		ver.Result, ver.Err = PermError, w.keyErr
+		out.Result, out.Err = PermError, w.keyErr
 		if errors.Is(w.keyErr, ErrKeyUnavailable) {
-			ver.Result = TempError
+			out.Result = TempError
 		}
 		return
 	}
@@ -304,20 +365,21 @@ func (v *Verifier) finish(w *sigWork, h Header) {
 	var lastErr error
 	lastRes := PermError
 	for _, k := range w.keys {
-		ver.KeyBits, ver.Testing = k.Bits, k.Testing
+		out.KeyBits, out.Testing = k.Bits, k.Testing
 		if r, err := v.checkKey(k, sig); err != nil {
 			lastRes, lastErr = r, err
 			continue
 		}
 		// RFC 6376 §6.1.3: the body hash first.
+		sum, n := w.body.Sum()
 		if sig.Length >= 0 {
-			if w.body.n < sig.Length {
-				lastRes, lastErr = PermError, fmt.Errorf("%w: l=%d, body %d", ErrBodyTooShort, sig.Length, w.body.n)
+			if n < sig.Length {
+				lastRes, lastErr = PermError, fmt.Errorf("%w: l=%d, body %d", ErrBodyTooShort, sig.Length, n)
 				break
 			}
-			ver.UnsignedBodyBytes = w.body.n - sig.Length
+			out.UnsignedBodyBytes = n - sig.Length
 		}
-		if subtle.ConstantTimeCompare(w.body.sum, sig.BodyHash) != 1 {
+		if subtle.ConstantTimeCompare(sum, sig.BodyHash) != 1 {
 			lastRes, lastErr = Fail, ErrBodyHash
 			break
 		}
@@ -328,15 +390,15 @@ func (v *Verifier) finish(w *sigWork, h Header) {
 			lastRes, lastErr = Fail, err
 			continue
 		}
-		ver.Result, ver.Err = Pass, nil
+		out.Result, out.Err = Pass, nil
 		return
 	}
-	if lastRes == Fail && ver.Testing {
+	if lastRes == Fail && out.Testing {
 		// RFC 6376 §3.6.1 t=y: do not treat the failure differently from
 		// an unsigned message.
 		lastRes = Neutral
 	}
-	ver.Result, ver.Err = lastRes, lastErr
+	out.Result, out.Err = lastRes, lastErr
 }
 
 // checkKey applies RFC 6376 §6.1.2 steps 5–9 and RFC 8301 §3.2.

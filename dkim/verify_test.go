@@ -79,7 +79,7 @@ dnssec._domainkey     IN TXT "` + rec + `"
 		want   dkim.Result
 		err    error
 		bits   int
-		detail func(dkim.Verification) string // "" if fine
+		detail func(dkim.Outcome) string // "" if fine
 	}{
 		{name: "rsa pass", msg: func() string { return sign(t, signer(t, "rsa2048", rsa), testMessage) }, want: dkim.Pass, bits: 2048},
 		{name: "ed25519 pass", msg: func() string { return sign(t, signer(t, "ed", ed), testMessage) }, want: dkim.Pass, bits: 256},
@@ -104,19 +104,19 @@ dnssec._domainkey     IN TXT "` + rec + `"
 		{name: "not a key record", msg: func() string { return sign(t, net("notdkim", rsa), testMessage) }, want: dkim.PermError, err: dkim.ErrKeySyntax},
 		{name: "servfail", msg: func() string { return sign(t, net("servfail", rsa), testMessage) }, want: dkim.TempError, err: dkim.ErrKeyUnavailable},
 		{name: "timeout", msg: func() string { return sign(t, net("drop", rsa), testMessage) }, want: dkim.TempError, err: dkim.ErrKeyUnavailable},
-		{name: "dnssec", msg: func() string { return sign(t, net("dnssec", rsa), testMessage) }, want: dkim.Pass, detail: func(v dkim.Verification) string {
+		{name: "dnssec", msg: func() string { return sign(t, net("dnssec", rsa), testMessage) }, want: dkim.Pass, detail: func(v dkim.Outcome) string {
 			if !v.Authentic {
 				return "Authentic = false, want true"
 			}
 			return ""
 		}},
-		{name: "not dnssec", msg: func() string { return sign(t, signer(t, "rsa2048", rsa), testMessage) }, want: dkim.Pass, detail: func(v dkim.Verification) string {
+		{name: "not dnssec", msg: func() string { return sign(t, signer(t, "rsa2048", rsa), testMessage) }, want: dkim.Pass, detail: func(v dkim.Outcome) string {
 			if v.Authentic {
 				return "Authentic = true, want false"
 			}
 			return ""
 		}},
-		{name: "testing key pass is pass", msg: func() string { return sign(t, net("testing", rsa), testMessage) }, want: dkim.Pass, detail: func(v dkim.Verification) string {
+		{name: "testing key pass is pass", msg: func() string { return sign(t, net("testing", rsa), testMessage) }, want: dkim.Pass, detail: func(v dkim.Outcome) string {
 			if !v.Testing {
 				return "Testing = false, want true (t=y)"
 			}
@@ -169,7 +169,7 @@ dnssec._domainkey     IN TXT "` + rec + `"
 			s := signer(t, "ed", ed)
 			s.BodyLength = true
 			return sign(t, s, testMessage) + "Buy now!\r\n"
-		}, v: dkim.Verifier{AllowBodyLength: true}, want: dkim.Pass, detail: func(v dkim.Verification) string {
+		}, v: dkim.Verifier{AllowBodyLength: true}, want: dkim.Pass, detail: func(v dkim.Outcome) string {
 			if v.UnsignedBodyBytes != 10 {
 				return fmt.Sprintf("UnsignedBodyBytes = %d, want 10", v.UnsignedBodyBytes)
 			}

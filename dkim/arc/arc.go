@@ -13,7 +13,8 @@ import (
 // MaxSets is the most ARC sets a message may carry (RFC 8617 §4.2.1).
 const MaxSets = 50
 
-// Errors. A Verification's Err wraps one of them or a dkim error.
+// Errors. An Outcome's Err wraps one of them and, for a signature or
+// seal, the dkim error behind it.
 var (
 	// ErrStructure reports a malformed chain: a missing or duplicate
 	// header of a set, a gap in the instances, a wrong cv= (§5.2 step 3).
@@ -63,10 +64,14 @@ type SetResult struct {
 	Results authres.Header
 }
 
-// Verification is the outcome of verifying a message's chain.
-type Verification struct {
+// Outcome is the outcome of verifying a message's chain.
+type Outcome struct {
+	// Result is the chain validation status; Err says why it is fail.
 	Result Result
-	// Err says why the result is fail.
+	// Err is the cause of a fail, wrapping one of the package's
+	// sentinels and, for a signature or a seal, the dkim error behind it
+	// (which, for a DNS failure, may name the server). It is for logs;
+	// Reason gives the phrase for headers.
 	Err error
 	// Instances is the number of sets (the newest instance).
 	Instances int
@@ -81,19 +86,59 @@ type Verification struct {
 	Sets []SetResult
 }
 
-// AuthResult renders v as an Authentication-Results arc result (RFC 8617
-// §10.2): header.oldest-pass when above 1, and the failing instance as
-// reason.
-func (v *Verification) AuthResult() authres.Result {
-	r := authres.Result{Method: "arc", Value: string(v.Result)}
-	if v.Err != nil {
-		r.Reason = v.Err.Error()
-		if v.FailedInstance > 0 {
-			r.Reason = fmt.Sprintf("i=%d: %v", v.FailedInstance, v.Err)
-		}
+// String renders o for logs: "none", "pass sets=3 oldest-pass=2",
+// "fail i=3: " and the whole error.
+func (o Outcome) String() string {
+	switch {
+	case o.Result == Pass:
+		return fmt.Sprintf("pass sets=%d oldest-pass=%d", o.Instances, o.OldestPass)
+	case o.Err == nil:
+		return string(o.Result)
+	case o.FailedInstance > 0:
+		return fmt.Sprintf("%s i=%d: %v", o.Result, o.FailedInstance, o.Err)
 	}
-	if v.Result == Pass && v.OldestPass > 1 {
-		r.Props = append(r.Props, authres.Prop{Type: "header", Property: "oldest-pass", Value: fmt.Sprint(v.OldestPass)})
+	return fmt.Sprintf("%s: %v", o.Result, o.Err)
+}
+
+// Reason returns a short, stable phrase for o's Err, to go into a header
+// such as Authentication-Results reason=: "invalid chain structure",
+// "message signature i=3: body hash did not verify", "seal i=2: DNS
+// timeout"... It never holds the error chain, a server address or a
+// port (those stay in Err, for logs). It is "" when Err is nil.
+func (o Outcome) Reason() string {
+	var kind string
+	switch {
+	case o.Err == nil:
+		return ""
+	case errors.Is(o.Err, ErrChainFailed):
+		return "chain already failed"
+	case errors.Is(o.Err, ErrTooManySets):
+		return "too many ARC sets"
+	case errors.Is(o.Err, ErrStructure):
+		return "invalid chain structure"
+	case errors.Is(o.Err, ErrMessageSignature):
+		kind = "message signature"
+	case errors.Is(o.Err, ErrSeal):
+		kind = "seal"
+	default:
+		return "chain did not verify"
+	}
+	if o.FailedInstance > 0 {
+		kind += fmt.Sprintf(" i=%d", o.FailedInstance)
+	}
+	// The dkim error behind it, in dkim's words.
+	if why := (dkim.Outcome{Err: o.Err}).Reason(); why != "signature not verified" {
+		return kind + ": " + why
+	}
+	return kind + " did not verify"
+}
+
+// AuthResult renders o as an Authentication-Results arc result (RFC 8617
+// §10.2): header.oldest-pass when above 1, and Reason as reason.
+func (o Outcome) AuthResult() authres.Result {
+	r := authres.Result{Method: "arc", Value: string(o.Result), Reason: o.Reason()}
+	if o.Result == Pass && o.OldestPass > 1 {
+		r.Props = append(r.Props, authres.Prop{Type: "header", Property: "oldest-pass", Value: strconv.Itoa(o.OldestPass)})
 	}
 	return r
 }

@@ -52,73 +52,149 @@ type Sealer struct {
 // the chain status this hop found for the incoming message (Verify's
 // Result): none (or empty) for a message without sets, pass or fail
 // otherwise. With cv=fail the seal covers only the new set (RFC 8617
-// §5.1.2), so a malformed chain can still be sealed as failed.
+// §5.1.2), so a malformed chain can still be sealed as failed. Where
+// the header ends is dkim.ReadHeader's rule.
 func (s *Sealer) Seal(r io.Reader, results []authres.Result, cv Result) (string, error) {
-	if s.Domain == "" || s.Selector == "" || s.Key == nil || s.AuthServID == "" {
-		return "", fmt.Errorf("%w: Domain, Selector, Key and AuthServID are required", ErrSealerConfig)
+	if err := s.check(); err != nil {
+		return "", err
 	}
-	var alg dkim.Algorithm
+	br := bufio.NewReaderSize(r, 16<<10)
+	h, _, err := dkim.ReadHeader(br, s.MaxHeaderBytes)
+	if err != nil {
+		return "", err
+	}
+	ss, err := s.Begin(h, nil, results, cv)
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(ss, br); err != nil {
+		return "", err
+	}
+	return ss.Close()
+}
+
+// check validates the configuration and returns the algorithm.
+func (s *Sealer) check() error {
+	if s.Domain == "" || s.Selector == "" || s.Key == nil || s.AuthServID == "" {
+		return fmt.Errorf("%w: Domain, Selector, Key and AuthServID are required", ErrSealerConfig)
+	}
 	switch s.Key.Public().(type) {
-	case *rsa.PublicKey:
-		alg = dkim.RSASHA256
-	case ed25519.PublicKey:
-		alg = dkim.Ed25519SHA256
+	case *rsa.PublicKey, ed25519.PublicKey:
 	default:
-		return "", fmt.Errorf("%w: key of type %T", ErrSealerConfig, s.Key.Public())
+		return fmt.Errorf("%w: key of type %T", ErrSealerConfig, s.Key.Public())
 	}
 	for _, name := range s.Headers {
 		// RFC 8617 §4.1.2: ARC-Seal fields MUST NOT be in an AMS's h=.
 		if strings.EqualFold(name, "ARC-Seal") {
-			return "", fmt.Errorf("%w: Headers includes ARC-Seal", ErrSealerConfig)
+			return fmt.Errorf("%w: Headers includes ARC-Seal", ErrSealerConfig)
 		}
 	}
-	br := bufio.NewReaderSize(r, 16<<10)
-	h, err := dkim.ReadHeader(br, s.MaxHeaderBytes)
-	if err != nil {
-		return "", err
+	return nil
+}
+
+// Begin starts sealing a message whose header is h, with this hop's
+// results and chain status cv (as for Seal), and returns the stream to
+// write its body to, then Close for the ARC set: the push form of Seal.
+// body, if not nil, is a dkim.Body shared with other streams over the
+// same message (see dkim.Body). It fails when the Sealer is unusable
+// (ErrSealerConfig), the chain cannot take cv (ErrStructure) or another
+// set (ErrTooManySets), or body was already written to without the hash
+// the seal needs (dkim.ErrBodyStarted).
+func (s *Sealer) Begin(h dkim.Header, body *dkim.Body, results []authres.Result, cv Result) (*SealStream, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	alg := dkim.RSASHA256
+	if _, ok := s.Key.Public().(ed25519.PublicKey); ok {
+		alg = dkim.Ed25519SHA256
 	}
 	// §5.1.1: the new instance is one above the highest present. A
 	// failed chain (§5.1.2) may be malformed, so its instances are only
 	// scanned; a valid one must have every set.
 	var sets []set
+	var err error
 	top, anyARC := topInstance(h)
 	if cv != Fail {
 		if sets, err = collect(h, MaxSets); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	inst := top + 1
 	if inst > MaxSets {
 		// §4.2.1: a chain cannot grow past 50 sets.
-		return "", fmt.Errorf("%w: instance %d", ErrTooManySets, inst)
+		return nil, fmt.Errorf("%w: instance %d", ErrTooManySets, inst)
 	}
 	switch {
 	case inst == 1 && !anyARC:
 		if cv != None && cv != "" {
-			return "", fmt.Errorf("%w: cv=%s without ARC sets", ErrStructure, cv)
+			return nil, fmt.Errorf("%w: cv=%s without ARC sets", ErrStructure, cv)
 		}
 		cv = None // §5.1.1 step 2: the first set has cv=none
 	case cv == Fail:
 		sets = nil // §5.1.2: the seal covers only its own set
 	case cv != Pass:
-		return "", fmt.Errorf("%w: cv=%q with %d sets present", ErrStructure, cv, top)
+		return nil, fmt.Errorf("%w: cv=%q with %d sets present", ErrStructure, cv, top)
 	}
+	if body == nil {
+		body = new(dkim.Body)
+	}
+	// ARC-Message-Signature (§4.1.2): relaxed/relaxed, no l=.
+	bh, err := body.Hasher(alg, dkim.Relaxed, -1)
+	if err != nil {
+		return nil, err
+	}
+	return &SealStream{s: s, h: h, body: body, bh: bh, alg: alg, sets: sets, inst: inst, cv: cv, results: results}, nil
+}
+
+// SealStream is a seal in progress, from Sealer.Begin: an io.Writer for
+// the message body, and Close for the ARC set. It is not safe for
+// concurrent use.
+type SealStream struct {
+	s       *Sealer
+	h       dkim.Header
+	body    *dkim.Body
+	bh      *dkim.BodyHasher
+	alg     dkim.Algorithm
+	sets    []set
+	inst    int
+	cv      Result
+	results []authres.Result
+	fields  string
+	err     error
+	closed  bool
+}
+
+// Write hashes the body chunk p. When streams share a Body, write each
+// chunk once: to the Body, or to any one of them. It fails only after
+// Close (dkim.ErrBodyClosed).
+func (ss *SealStream) Write(p []byte) (int, error) { return ss.body.Write(p) }
+
+// Close ends the body (closing the stream's Body) and returns the ARC
+// set to prepend to the message, as Seal does. It fails only when the
+// key fails to sign. Later calls return the same.
+func (ss *SealStream) Close() (string, error) {
+	if !ss.closed {
+		ss.closed = true
+		ss.body.Close()
+		ss.fields, ss.err = ss.seal()
+	}
+	return ss.fields, ss.err
+}
+
+func (ss *SealStream) seal() (string, error) {
+	s, h, alg := ss.s, ss.h, ss.alg
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
 	}
 	t := strconv.FormatInt(now().Unix(), 10)
-	i := strconv.Itoa(inst)
+	i := strconv.Itoa(ss.inst)
 
 	// ARC-Authentication-Results (§4.1.1).
-	aar := "ARC-Authentication-Results: i=" + i + "; " + authres.Header{ServID: s.AuthServID, Results: results}.String() + "\r\n"
+	aar := "ARC-Authentication-Results: i=" + i + "; " + authres.Header{ServID: s.AuthServID, Results: ss.results}.String() + "\r\n"
 
 	// ARC-Message-Signature (§4.1.2): a DKIM signature, relaxed/relaxed.
-	bh := dkim.NewBodyHasher(alg, dkim.Relaxed, -1)
-	if _, err := io.Copy(bh, br); err != nil {
-		return "", err
-	}
-	bodyHash, _ := bh.Sum()
+	bodyHash, _ := ss.bh.Sum()
 	want := s.Headers
 	if want == nil {
 		want = DefaultHeaders
@@ -149,12 +225,12 @@ func (s *Sealer) Seal(r io.Reader, results []authres.Result, cv Result) (string,
 	ams = dkim.FormatField("ARC-Message-Signature", amsTags)
 
 	// ARC-Seal (§4.1.3): over every set, oldest first, this one last.
-	asTags := dkim.Tags{{Name: "i", Value: i}, {Name: "a", Value: string(alg)}, {Name: "cv", Value: string(cv)},
+	asTags := dkim.Tags{{Name: "i", Value: i}, {Name: "a", Value: string(alg)}, {Name: "cv", Value: string(ss.cv)},
 		{Name: "d", Value: s.Domain}, {Name: "s", Value: s.Selector}, {Name: "t", Value: t}, {Name: "b", Value: ""}}
 	as := dkim.FormatField("ARC-Seal", asTags)
 	hh := alg.Hash().New()
 	var buf []byte
-	for _, st := range sets {
+	for _, st := range ss.sets {
 		for _, f := range []dkim.Field{st.aar[0], st.ams[0], st.as[0]} {
 			buf = dkim.Relaxed.AppendHeader(buf[:0], f.Raw)
 			hh.Write(buf)

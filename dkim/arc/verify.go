@@ -3,6 +3,7 @@ package arc
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -11,10 +12,15 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/dkim"
 )
+
+// DefaultTimeout bounds the key lookups of one verification.
+const DefaultTimeout = dkim.DefaultTimeout
 
 // Verifier verifies ARC chains. The zero value uses net.DefaultResolver
 // and the defaults below.
@@ -24,6 +30,14 @@ import (
 type Verifier struct {
 	// Resolver fetches key records. If nil, net.DefaultResolver.
 	Resolver dkim.Resolver
+	// Timeout bounds the key lookups of one verification (they run
+	// concurrently, from the start of the verification), on top of the
+	// context's deadline: a lookup cut short fails the chain. If zero,
+	// DefaultTimeout (10 s); if negative, only the context bounds them.
+	Timeout time.Duration
+	// Trace, if not nil, receives a line with each verification's
+	// outcome, from the goroutine that ends the verification.
+	Trace func(format string, args ...any)
 	// MaxSets bounds the chain's length. If zero or above MaxSets (50,
 	// RFC 8617 §4.2.1), MaxSets.
 	MaxSets int
@@ -38,89 +52,117 @@ type Verifier struct {
 	MaxKeyRecordBytes int
 }
 
-// keyCache memoizes key lookups within one verification: a chain's
-// hops often share a selector, and every set has two signatures.
-type keyCache map[string]keyEntry
-
+// keyEntry is the answer of one key lookup; a verification looks each
+// selector and domain up once (a chain's hops often share one, and every
+// set has two signatures).
 type keyEntry struct {
-	keys []*dkim.Key
-	err  error
+	selector, domain string
+	keys             []*dkim.Key
+	err              error
 }
 
 // Verify reads a message from r and validates its ARC chain (RFC 8617
-// §5.2). The error is non-nil only when the message cannot be read.
-func (v *Verifier) Verify(ctx context.Context, r io.Reader) (Verification, error) {
+// §5.2). The error is non-nil only when the message cannot be read; r is
+// read to its end, or to the error. Where the header ends is
+// dkim.ReadHeader's rule (a leading mbox From_ line is skipped).
+func (v *Verifier) Verify(ctx context.Context, r io.Reader) (Outcome, error) {
 	br := bufio.NewReaderSize(r, 16<<10)
-	h, err := dkim.ReadHeader(br, v.MaxHeaderBytes)
+	h, _, err := dkim.ReadHeader(br, v.MaxHeaderBytes)
 	if err != nil {
-		return Verification{}, err
+		return Outcome{}, err
 	}
 	return v.VerifyHeader(ctx, h, br)
 }
 
-// VerifyHeader is Verify for a message whose header is already read.
-func (v *Verifier) VerifyHeader(ctx context.Context, h dkim.Header, body io.Reader) (Verification, error) {
+// VerifyHeader is Verify for a message whose header is already read:
+// body yields the bytes after the header. It always reads body to its
+// end (or to a read error), chain or not, so that a body fanned out to
+// several readers through io.Pipe never blocks. Begin is the same
+// verification with the body written to it instead.
+func (v *Verifier) VerifyHeader(ctx context.Context, h dkim.Header, body io.Reader) (Outcome, error) {
+	s, err := v.Begin(ctx, h, nil)
+	if err != nil {
+		return Outcome{}, err // not reached: a Body of its own is never started
+	}
+	if _, err := io.Copy(s, body); err != nil {
+		s.abort()
+		return Outcome{}, err
+	}
+	return s.Close(), nil
+}
+
+// Begin starts the verification of the chain of a message whose header
+// is h, and returns the stream to write its body to (the bytes after the
+// header, in chunks of any size), then Close for the outcome: the push
+// form of VerifyHeader, for milters. The chain's structure is checked
+// and the key lookups start at once.
+//
+// body, if not nil, is the dkim.Body the stream hashes into, shared with
+// other streams over the same message (a DKIM verification above all:
+// an ARC-Message-Signature with the same hash, canonicalization and l=
+// as a DKIM-Signature shares its body hash). Begin every stream before
+// writing the first chunk, since a hasher cannot join a started Body
+// (dkim.ErrBodyStarted, the only error). If nil, the stream has a Body
+// of its own.
+func (v *Verifier) Begin(ctx context.Context, h dkim.Header, body *dkim.Body) (*VerifyStream, error) {
+	if body == nil {
+		body = new(dkim.Body)
+	}
+	s := &VerifyStream{v: v, h: h, body: body}
 	maxSets := v.MaxSets
 	if maxSets <= 0 || maxSets > MaxSets {
 		maxSets = MaxSets
 	}
 	sets, err := collect(h, maxSets)
 	if err != nil {
-		return Verification{Result: Fail, Err: err}, nil
+		return s.decided(Outcome{Result: Fail, Err: err}), nil
 	}
 	n := len(sets)
 	if n == 0 {
-		return Verification{Result: None}, nil // §5.2 step 1
+		return s.decided(Outcome{Result: None}), nil // §5.2 step 1
 	}
-	res := Verification{Instances: n, Sets: make([]SetResult, n)}
-	keys := keyCache{}
+	res := Outcome{Instances: n, Sets: make([]SetResult, n)}
 	seals := make([]*seal, n)
-	for i, s := range sets {
+	for i, st := range sets {
 		sr := &res.Sets[i]
 		sr.Instance = i + 1
-		if hdr, err := authres.Parse(aarPayload(s.aar[0])); err == nil {
+		if hdr, err := authres.Parse(aarPayload(st.aar[0])); err == nil {
 			sr.Results = hdr
 		}
-		sl, err := parseSeal(s.as[0])
+		sl, err := parseSeal(st.as[0])
 		if err != nil {
-			return fail(res, i+1, err), nil
+			return s.decided(fail(res, i+1, err)), nil
 		}
 		seals[i] = sl
 		sr.Domain, sr.Selector, sr.CV = sl.domain, sl.selector, sl.cv
 	}
 	// §5.2 step 2: a chain the last hop saw fail stays failed.
 	if seals[n-1].cv == Fail {
-		return fail(res, n, ErrChainFailed), nil
+		return s.decided(fail(res, n, ErrChainFailed)), nil
 	}
 	// §5.2 step 3.3: cv=none for i=1, pass above.
 	for i, sl := range seals {
 		if want := map[bool]Result{true: None, false: Pass}[i == 0]; sl.cv != want {
-			return fail(res, i+1, fmt.Errorf("%w: instance %d has cv=%s, want %s", ErrStructure, i+1, sl.cv, want)), nil
+			return s.decided(fail(res, i+1, fmt.Errorf("%w: instance %d has cv=%s, want %s", ErrStructure, i+1, sl.cv, want))), nil
 		}
 	}
 
 	// Message signatures: parse all, hash the body once per distinct
-	// canonicalization, check newest first (step 4), then older ones for
-	// oldest-pass (step 5).
+	// canonicalization (shared with whatever else hashes into body).
 	amss := make([]*dkim.Signature, n)
 	amsErr := make([]error, n)
-	type bodyKey struct {
-		alg   dkim.Algorithm
-		canon dkim.Canonicalization
-		limit int64
-	}
-	hashers := map[bodyKey]*dkim.BodyHasher{}
-	var writers []io.Writer
-	for i, s := range sets {
-		sig, inst, err := dkim.ParseARCSignature(s.ams[0])
-		if err == nil && inst != i+1 {
+	hashers := make([]*dkim.BodyHasher, n)
+	for i, st := range sets {
+		sig, inst, err := dkim.ParseARCSignature(st.ams[0])
+		switch {
+		case err != nil:
+			err = fmt.Errorf("%w: %w", ErrMessageSignature, err)
+		case inst != i+1:
 			err = fmt.Errorf("%w: AMS instance %d in set %d", ErrStructure, inst, i+1)
-		}
-		if err == nil && slices.ContainsFunc(sig.Headers, func(n string) bool { return strings.EqualFold(n, "arc-seal") }) {
+		case slices.ContainsFunc(sig.Headers, func(n string) bool { return strings.EqualFold(n, "arc-seal") }):
 			// RFC 8617 §4.1.2: an AMS MUST NOT sign ARC-Seal fields.
 			err = fmt.Errorf("%w: AMS %d signs ARC-Seal", ErrMessageSignature, i+1)
-		}
-		if err == nil && sig.Algorithm == dkim.RSASHA1 {
+		case sig.Algorithm == dkim.RSASHA1:
 			// RFC 8301 §3.1, which RFC 8617 §4.1.2 inherits from DKIM.
 			err = fmt.Errorf("%w: %w", ErrMessageSignature, dkim.ErrSHA1)
 		}
@@ -128,35 +170,132 @@ func (v *Verifier) VerifyHeader(ctx context.Context, h dkim.Header, body io.Read
 			amsErr[i] = err
 			continue
 		}
+		if hashers[i], err = body.Hasher(sig.Algorithm, sig.BodyCanon, sig.Length); err != nil {
+			return nil, err
+		}
 		amss[i] = sig
-		k := bodyKey{sig.Algorithm, sig.BodyCanon, sig.Length}
-		if hashers[k] == nil {
-			hashers[k] = dkim.NewBodyHasher(sig.Algorithm, sig.BodyCanon, sig.Length)
-			writers = append(writers, hashers[k])
+	}
+	if amsErr[n-1] != nil {
+		// §5.2 step 4: the newest message signature cannot verify.
+		res.Sets[n-1].AMSErr = amsErr[n-1]
+		return s.decided(fail(res, n, amsErr[n-1])), nil
+	}
+	s.res, s.sets, s.seals, s.amss, s.amsErr, s.hashers = res, sets, seals, amss, amsErr, hashers
+
+	// Fetch every key the chain names while the body is hashed.
+	s.keys = map[string]*keyEntry{}
+	want := func(selector, domain string) {
+		name := keyName(selector, domain)
+		if s.keys[name] == nil {
+			s.keys[name] = &keyEntry{selector: selector, domain: domain}
 		}
 	}
-	if len(writers) > 0 {
-		if _, err := io.Copy(io.MultiWriter(writers...), body); err != nil {
-			return Verification{}, err
+	for i := range n {
+		want(seals[i].selector, seals[i].domain)
+		if amss[i] != nil {
+			want(amss[i].Selector, amss[i].Domain)
 		}
 	}
-	sums := map[bodyKey][]byte{}
-	for k, bh := range hashers {
-		sums[k], _ = bh.Sum()
+	s.ctx, s.cancel = context.WithCancel(ctx)
+	if v.Timeout >= 0 {
+		s.ctx, s.cancel = context.WithTimeout(ctx, cmp.Or(v.Timeout, DefaultTimeout))
 	}
+	r := v.Resolver
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	for _, e := range s.keys {
+		s.wg.Go(func() {
+			e.keys, _, e.err = dkim.LookupKey(s.ctx, r, e.selector, e.domain, v.MaxKeyRecordBytes)
+		})
+	}
+	return s, nil
+}
+
+func keyName(selector, domain string) string {
+	return strings.ToLower(selector + "._domainkey." + domain)
+}
+
+// VerifyStream is a chain verification in progress, from
+// Verifier.Begin: an io.Writer for the message body, and Close for the
+// outcome. It is not safe for concurrent use; an abandoned stream needs
+// no Close (its lookups end within the Verifier's Timeout).
+type VerifyStream struct {
+	v       *Verifier
+	h       dkim.Header
+	body    *dkim.Body
+	res     Outcome
+	done    bool // res is final
+	sets    []set
+	seals   []*seal
+	amss    []*dkim.Signature
+	amsErr  []error
+	hashers []*dkim.BodyHasher
+	keys    map[string]*keyEntry
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closed  bool
+}
+
+// decided returns s with its outcome known before the body.
+func (s *VerifyStream) decided(res Outcome) *VerifyStream {
+	s.res, s.done = res, true
+	return s
+}
+
+// Write hashes the body chunk p. When streams share a Body, write each
+// chunk once: to the Body, or to any one of them. It fails only after
+// Close (dkim.ErrBodyClosed).
+func (s *VerifyStream) Write(p []byte) (int, error) { return s.body.Write(p) }
+
+// Close ends the body (closing the stream's Body), waits for the key
+// lookups and returns the chain's outcome: none, pass or fail, DNS
+// failures included. Later calls return the same.
+func (s *VerifyStream) Close() Outcome {
+	if s.closed {
+		return s.res
+	}
+	s.closed = true
+	s.body.Close()
+	if !s.done {
+		s.done = true
+		s.wg.Wait()
+		s.cancel()
+		s.res = s.validate()
+	}
+	if s.v.Trace != nil {
+		s.v.Trace("arc: %s", s.res)
+	}
+	return s.res
+}
+
+// abort stops the lookups of a verification that will not be closed.
+func (s *VerifyStream) abort() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
+}
+
+// validate checks the message signatures, newest first (§5.2 step 4),
+// then older ones for oldest-pass (step 5), then every seal (step 6).
+func (s *VerifyStream) validate() Outcome {
+	res, sets, seals, amss, amsErr, h := s.res, s.sets, s.seals, s.amss, s.amsErr, s.h
+	n := len(sets)
 	for i := n - 1; i >= 0; i-- {
 		if amsErr[i] == nil {
 			sig := amss[i]
-			if subtle.ConstantTimeCompare(sums[bodyKey{sig.Algorithm, sig.BodyCanon, sig.Length}], sig.BodyHash) != 1 {
+			if sum, _ := s.hashers[i].Sum(); subtle.ConstantTimeCompare(sum, sig.BodyHash) != 1 {
 				amsErr[i] = fmt.Errorf("%w: %w", ErrMessageSignature, dkim.ErrBodyHash)
 			} else {
 				digest := dkim.HeaderHash(sig.Algorithm, h, sig.Headers, sig.HeaderCanon, sig.Field.Raw)
-				amsErr[i] = v.verifyDigest(ctx, keys, sig.Selector, sig.Domain, sig.Algorithm, digest, sig.Sig, ErrMessageSignature)
+				amsErr[i] = s.verifyDigest(sig.Selector, sig.Domain, sig.Algorithm, digest, sig.Sig, ErrMessageSignature)
 			}
 		}
 		res.Sets[i].AMSErr = amsErr[i]
 		if i == n-1 && amsErr[i] != nil {
-			return fail(res, n, amsErr[i]), nil // step 4
+			return fail(res, n, amsErr[i]) // step 4
 		}
 		if amsErr[i] != nil {
 			break // step 5: oldest-pass is the instance above
@@ -183,43 +322,34 @@ func (v *Verifier) VerifyHeader(ctx context.Context, h dkim.Header, body io.Read
 			}
 			hh.Write(buf)
 		}
-		err := v.verifyDigest(ctx, keys, seals[i].selector, seals[i].domain, seals[i].alg, hh.Sum(nil), seals[i].sig, ErrSeal)
+		err := s.verifyDigest(seals[i].selector, seals[i].domain, seals[i].alg, hh.Sum(nil), seals[i].sig, ErrSeal)
 		res.Sets[i].SealErr = err
 		if err != nil {
-			return fail(res, i+1, err), nil
+			return fail(res, i+1, err)
 		}
 	}
 	res.Result = Pass
-	return res, nil
+	return res
 }
 
-func fail(res Verification, inst int, err error) Verification {
+func fail(res Outcome, inst int, err error) Outcome {
 	res.Result, res.Err, res.FailedInstance, res.OldestPass = Fail, err, inst, 0
 	return res
 }
 
-// verifyDigest fetches the key and verifies sig; failures wrap kind.
-func (v *Verifier) verifyDigest(ctx context.Context, cache keyCache, selector, domain string, alg dkim.Algorithm, digest, sig []byte, kind error) error {
-	name := selector + "._domainkey." + domain
-	e, ok := cache[name]
-	if !ok {
-		r := v.Resolver
-		if r == nil {
-			r = net.DefaultResolver
-		}
-		e.keys, _, e.err = dkim.LookupKey(ctx, r, selector, domain, v.MaxKeyRecordBytes)
-		cache[name] = e
+// verifyDigest verifies sig with the key fetched at Begin; failures
+// wrap kind.
+func (s *VerifyStream) verifyDigest(selector, domain string, alg dkim.Algorithm, digest, sig []byte, kind error) error {
+	e := s.keys[keyName(selector, domain)] // every key named was fetched
+	if e.err != nil {
+		return fmt.Errorf("%w: %w", kind, e.err)
 	}
-	keys, err := e.keys, e.err
-	if err != nil {
-		return fmt.Errorf("%w: %w", kind, err)
-	}
-	minBits := v.MinRSABits
+	minBits := s.v.MinRSABits
 	if minBits <= 0 {
 		minBits = dkim.DefaultMinRSABits
 	}
-	err = errors.New("no usable key")
-	for _, k := range keys {
+	var err error
+	for _, k := range e.keys {
 		if k.Type == "rsa" && k.Bits > dkim.DefaultMaxRSABits {
 			err = fmt.Errorf("%w: %d-bit RSA key", dkim.ErrKeyTooLarge, k.Bits)
 			continue
@@ -243,7 +373,16 @@ type seal struct {
 	sig              []byte
 }
 
+// parseSeal parses an ARC-Seal; its errors wrap ErrSeal.
 func parseSeal(f dkim.Field) (*seal, error) {
+	s, err := parseSealTags(f)
+	if err != nil && !errors.Is(err, ErrSeal) {
+		err = fmt.Errorf("%w: %w", ErrSeal, err)
+	}
+	return s, err
+}
+
+func parseSealTags(f dkim.Field) (*seal, error) {
 	_, list, _ := strings.Cut(f.Raw, ":")
 	tags, err := dkim.ParseTags(list)
 	if err != nil {

@@ -30,7 +30,7 @@ _dmarc.fail.example.     IN TXT "v=DMARC1; p=reject"
 _dmarc.xn--bcher-kva.example. IN TXT "v=DMARC1; p=reject; adkim=s"
 `
 
-func pass(d string) []dkim.Verification { return []dkim.Verification{{Result: dkim.Pass, Domain: d}} }
+func pass(d string) []dkim.Outcome { return []dkim.Outcome{{Result: dkim.Pass, Domain: d}} }
 
 func TestEvaluate(t *testing.T) {
 	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: zone})
@@ -49,7 +49,7 @@ func TestEvaluate(t *testing.T) {
 		{name: "dkim relaxed subdomain", in: dmarc.Input{FromDomains: []string{"example.com"}, DKIM: pass("mail.example.com")}, want: dmarc.Pass, policy: dmarc.PolicyReject, disp: dmarc.DispositionNone},
 		{name: "spf aligned", in: dmarc.Input{FromDomains: []string{"example.com"}, SPF: dmarc.SPF{Result: "pass", Domain: "bounce.example.com"}}, want: dmarc.Pass, policy: dmarc.PolicyReject, disp: dmarc.DispositionNone},
 		{name: "unaligned", in: dmarc.Input{FromDomains: []string{"example.com"}, DKIM: pass("example.net"), SPF: dmarc.SPF{Result: "pass", Domain: "example.net"}}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
-		{name: "dkim fail", in: dmarc.Input{FromDomains: []string{"example.com"}, DKIM: []dkim.Verification{{Result: dkim.Fail, Domain: "example.com"}}}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
+		{name: "dkim fail", in: dmarc.Input{FromDomains: []string{"example.com"}, DKIM: []dkim.Outcome{{Result: dkim.Fail, Domain: "example.com"}}}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
 		{name: "subdomain sp", in: dmarc.Input{FromDomains: []string{"mail.example.com"}}, want: dmarc.Fail, policy: dmarc.PolicyQuarantine, disp: dmarc.DispositionQuarantine},
 		{name: "nonexistent np", in: dmarc.Input{FromDomains: []string{"nosuch.example.com"}}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
 		{name: "strict dkim subdomain", in: dmarc.Input{FromDomains: []string{"strict.example"}, DKIM: pass("a.strict.example")}, want: dmarc.Fail, policy: dmarc.PolicyQuarantine, disp: dmarc.DispositionQuarantine},
@@ -76,11 +76,14 @@ func TestEvaluate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := &dmarc.Evaluator{Resolver: srv.Resolver(), Percent: func() int { return tc.pct }, MaxFromDomains: 2}
-			got := e.Evaluate(context.Background(), tc.in)
+			got, err := e.Evaluate(context.Background(), tc.in)
+			if err != nil {
+				t.Fatalf("Evaluate(%+v) error %v", tc.in, err)
+			}
 			if got.Result != tc.want || got.Policy != tc.policy || got.Disposition != tc.disp || got.SampledOut != tc.sampled ||
 				tc.err != nil && !errors.Is(got.Err, tc.err) || tc.err == nil && got.Err != nil {
-				t.Errorf("Evaluate(%+v) = %s policy %q disposition %s sampled %v err %v (reasons %q), want %s %q %s %v %v",
-					tc.in, got.Result, got.Policy, got.Disposition, got.SampledOut, got.Err, got.Reasons, tc.want, tc.policy, tc.disp, tc.sampled, tc.err)
+				t.Errorf("Evaluate(%+v) = %s policy %q disposition %s sampled %v err %v (details %q), want %s %q %s %v %v",
+					tc.in, got.Result, got.Policy, got.Disposition, got.SampledOut, got.Err, got.Details, tc.want, tc.policy, tc.disp, tc.sampled, tc.err)
 			}
 		})
 	}
@@ -210,7 +213,10 @@ func TestDiscovery(t *testing.T) {
 			for _, q := range []string{"_dmarc.a.b.example.com.", "_dmarc.b.example.com.", "_dmarc.example.com.", "_dmarc.none.example."} {
 				before[q] = srv.Count(q, dns.TypeTXT)
 			}
-			ev := e.Evaluate(context.Background(), dmarc.Input{FromDomains: []string{tc.from}})
+			ev, err := e.Evaluate(context.Background(), dmarc.Input{FromDomains: []string{tc.from}})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if ev.PolicyDomain != tc.policyDomain || ev.Domain != tc.from {
 				t.Errorf("Evaluate(%s).PolicyDomain, Domain = %s, %s, want %s, %s", tc.from, ev.PolicyDomain, ev.Domain, tc.policyDomain, tc.from)
 			}

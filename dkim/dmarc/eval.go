@@ -1,6 +1,7 @@
 package dmarc
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/dkim"
@@ -66,7 +68,10 @@ func (d Disposition) String() string { return string(d) }
 // token of the check of the MAIL FROM identity (or of HELO, with a null
 // sender) and the domain checked.
 type SPF struct {
-	Result string // "pass", "fail", "softfail", "neutral", "none", ...
+	// Result is an RFC 7208 §2.6 token, any case: "pass", "fail",
+	// "softfail", "neutral", "none", "temperror" or "permerror"; empty
+	// means none (SPF was not checked). Anything else is ErrSPFResult.
+	Result string
 	Domain string
 }
 
@@ -75,13 +80,19 @@ type Input struct {
 	// FromDomains are the RFC5322.From domains (see FromDomains).
 	FromDomains []string
 	SPF         SPF
-	DKIM        []dkim.Verification
+	// DKIM are the outcomes of the message's DKIM verification.
+	DKIM []dkim.Outcome
 }
 
-// Evaluation is the DMARC outcome for a message.
-type Evaluation struct {
+// Outcome is the DMARC outcome for a message.
+type Outcome struct {
+	// Result is the verdict; Err says why it is none, temperror or
+	// permerror.
 	Result Result
-	// Err says why the result is none, temperror or permerror.
+	// Err is the cause of a none, temperror or permerror, wrapping one
+	// of the package's sentinels (and, for a DNS failure, the resolver's
+	// error, which may name the server). It is for logs; Reason gives
+	// the phrase for headers.
 	Err error
 	// Domain is the author (From) domain the result is for.
 	Domain string
@@ -102,22 +113,63 @@ type Evaluation struct {
 	// aligned; AlignedDKIMDomain is the d= of the first aligned pass.
 	SPFAligned, DKIMAligned bool
 	AlignedDKIMDomain       string
-	// Reasons explains the result, one fact per entry.
-	Reasons []string
+	// Details explains the result, one fact per entry, for logs
+	// ("dkim pass d=example.net not aligned (adkim=r)").
+	Details []string
 }
 
-// AuthResult renders e as an Authentication-Results dmarc result (RFC
-// 7489 §11.2): header.from and policy.dmarc.
-func (e *Evaluation) AuthResult() authres.Result {
-	r := authres.Result{Method: "dmarc", Value: string(e.Result), Props: []authres.Prop{
-		{Type: "header", Property: "from", Value: e.Domain},
-		{Type: "policy", Property: "dmarc", Value: string(e.Policy)},
-	}}
-	if e.Err != nil {
-		r.Reason = e.Err.Error()
+// String renders o for logs, e.g. "fail from=example.com policy=reject
+// disposition=reject", followed by the whole error for none, temperror
+// and permerror.
+func (o Outcome) String() string {
+	s := fmt.Sprintf("%s from=%s", o.Result, o.Domain)
+	if o.Record != nil {
+		s += fmt.Sprintf(" policy=%s disposition=%s", o.Policy, o.Disposition)
 	}
-	return r
+	if o.Err != nil {
+		s += ": " + o.Err.Error()
+	}
+	return s
 }
+
+// Reason returns a short, stable phrase for o, to go into a header such
+// as Authentication-Results reason=: "no DMARC record", "DNS timeout",
+// "no aligned identifier passed"... It never holds the error chain, a
+// server address or a port (those stay in Err, for logs). It is "" for
+// a pass.
+func (o Outcome) Reason() string {
+	switch {
+	case o.Err == nil && o.Result == Fail:
+		return "no aligned identifier passed"
+	case o.Err == nil:
+		return ""
+	case errors.Is(o.Err, ErrDNS):
+		return dkim.DNSReason(o.Err)
+	case errors.Is(o.Err, ErrNoRecord):
+		return "no DMARC record"
+	case errors.Is(o.Err, ErrNoFrom):
+		return "no From domain"
+	case errors.Is(o.Err, ErrMultipleRecords):
+		return "multiple DMARC records"
+	case errors.Is(o.Err, ErrSyntax):
+		return "malformed DMARC record"
+	case errors.Is(o.Err, ErrTooManyFrom):
+		return "too many From domains"
+	}
+	return "DMARC not evaluated"
+}
+
+// AuthResult renders o as an Authentication-Results dmarc result (RFC
+// 7489 §11.2): header.from, policy.dmarc, and Reason as reason.
+func (o Outcome) AuthResult() authres.Result {
+	return authres.Result{Method: "dmarc", Value: string(o.Result), Reason: o.Reason(), Props: []authres.Prop{
+		{Type: "header", Property: "from", Value: o.Domain},
+		{Type: "policy", Property: "dmarc", Value: string(o.Policy)},
+	}}
+}
+
+// DefaultTimeout bounds the lookups of one evaluation.
+const DefaultTimeout = 10 * time.Second
 
 // Evaluator evaluates DMARC. The zero value uses net.DefaultResolver,
 // the compiled-in public suffix list and math/rand/v2 for pct=.
@@ -127,6 +179,13 @@ func (e *Evaluation) AuthResult() authres.Result {
 type Evaluator struct {
 	// Resolver looks up records. If nil, net.DefaultResolver.
 	Resolver Resolver
+	// Timeout bounds the lookups of one evaluation, on top of the
+	// context's deadline: running out gives TempError. If zero,
+	// DefaultTimeout (10 s); if negative, only the context bounds them.
+	Timeout time.Duration
+	// Trace, if not nil, receives a line with each evaluation's
+	// outcome.
+	Trace func(format string, args ...any)
 	// OrgDomain returns the organizational domain of a domain (RFC 7489
 	// §3.2). If nil, publicsuffix.EffectiveTLDPlusOne (and the domain
 	// itself when it is a public suffix).
@@ -140,28 +199,48 @@ type Evaluator struct {
 	MaxFromDomains int
 }
 
-// Evaluate evaluates DMARC for a message. It never fails: DNS failures
-// are TempError, bad records PermError, no record None, each with Err.
-func (e *Evaluator) Evaluate(ctx context.Context, in Input) Evaluation {
+// Evaluate evaluates DMARC for a message. DNS failures are TempError,
+// bad records PermError, no record None, each with Err. The error is
+// non-nil only when in cannot be used: an SPF result that is no RFC 7208
+// token (ErrSPFResult).
+func (e *Evaluator) Evaluate(ctx context.Context, in Input) (Outcome, error) {
+	switch strings.ToLower(in.SPF.Result) {
+	case "", "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror":
+	default:
+		return Outcome{}, fmt.Errorf("%w: %q", ErrSPFResult, in.SPF.Result)
+	}
+	if t := e.Timeout; t >= 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cmp.Or(t, DefaultTimeout))
+		defer cancel()
+	}
+	o := e.evaluateAll(ctx, in)
+	if e.Trace != nil {
+		e.Trace("dmarc: %s", o)
+	}
+	return o, nil
+}
+
+func (e *Evaluator) evaluateAll(ctx context.Context, in Input) Outcome {
 	domains := uniqueDomains(in.FromDomains)
 	if len(domains) == 0 {
-		return Evaluation{Result: None, Err: ErrNoFrom, Disposition: DispositionNone}
+		return Outcome{Result: None, Err: ErrNoFrom, Disposition: DispositionNone}
 	}
 	maxFrom := e.MaxFromDomains
 	if maxFrom <= 0 {
 		maxFrom = DefaultMaxFromDomains
 	}
 	if len(domains) > maxFrom {
-		return Evaluation{Result: PermError, Domain: domains[0], Disposition: DispositionNone,
+		return Outcome{Result: PermError, Domain: domains[0], Disposition: DispositionNone,
 			Err: fmt.Errorf("%w: %d, limit %d", ErrTooManyFrom, len(domains), maxFrom)}
 	}
 	// RFC 7489 §6.6.1: evaluate each From domain; the strictest failing
 	// result decides.
-	var best Evaluation
+	var best Outcome
 	for i, d := range domains {
-		ev := e.evaluate(ctx, d, in)
-		if i == 0 || rank(ev) > rank(best) {
-			best = ev
+		o := e.evaluate(ctx, d, in)
+		if i == 0 || rank(o) > rank(best) {
+			best = o
 		}
 	}
 	return best
@@ -169,7 +248,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, in Input) Evaluation {
 
 // rank orders evaluations by strictness: a reject beats a quarantine
 // beats a failed none beats errors beats pass and none.
-func rank(e Evaluation) int {
+func rank(e Outcome) int {
 	switch {
 	case e.Result == Fail && e.Disposition == DispositionReject:
 		return 6
@@ -205,27 +284,27 @@ func (e *Evaluator) resolver() Resolver {
 	return net.DefaultResolver
 }
 
-func (e *Evaluator) evaluate(ctx context.Context, domain string, in Input) Evaluation {
-	ev := Evaluation{Domain: domain, OrgDomain: e.orgDomain(domain), Disposition: DispositionNone}
+func (e *Evaluator) evaluate(ctx context.Context, domain string, in Input) Outcome {
+	o := Outcome{Domain: domain, OrgDomain: e.orgDomain(domain), Disposition: DispositionNone}
 	// §6.6.3: the From domain, then the organizational domain.
 	rec, err := e.lookup(ctx, domain)
-	ev.PolicyDomain = domain
-	if errors.Is(err, ErrNoRecord) && ev.OrgDomain != domain {
-		rec, err = e.lookup(ctx, ev.OrgDomain)
-		ev.PolicyDomain = ev.OrgDomain
+	o.PolicyDomain = domain
+	if errors.Is(err, ErrNoRecord) && o.OrgDomain != domain {
+		rec, err = e.lookup(ctx, o.OrgDomain)
+		o.PolicyDomain = o.OrgDomain
 	}
 	switch {
 	case errors.Is(err, ErrDNS):
-		ev.Result, ev.Err = TempError, err
-		return ev
+		o.Result, o.Err = TempError, err
+		return o
 	case errors.Is(err, ErrNoRecord):
-		ev.Result, ev.Err, ev.PolicyDomain = None, err, ""
-		return ev
+		o.Result, o.Err, o.PolicyDomain = None, err, ""
+		return o
 	case err != nil:
-		ev.Result, ev.Err = PermError, err
-		return ev
+		o.Result, o.Err = PermError, err
+		return o
 	}
-	ev.Record = rec
+	o.Record = rec
 
 	// §3.1: alignment.
 	for i := range in.DKIM {
@@ -234,54 +313,54 @@ func (e *Evaluator) evaluate(ctx context.Context, domain string, in Input) Evalu
 			continue
 		}
 		if e.aligned(v.Domain, domain, rec.DKIMAlignment) {
-			ev.DKIMAligned, ev.AlignedDKIMDomain = true, v.Domain
-			ev.Reasons = append(ev.Reasons, fmt.Sprintf("dkim pass d=%s aligned (adkim=%s)", v.Domain, rec.DKIMAlignment))
+			o.DKIMAligned, o.AlignedDKIMDomain = true, v.Domain
+			o.Details = append(o.Details, fmt.Sprintf("dkim pass d=%s aligned (adkim=%s)", v.Domain, rec.DKIMAlignment))
 			break
 		}
-		ev.Reasons = append(ev.Reasons, fmt.Sprintf("dkim pass d=%s not aligned (adkim=%s)", v.Domain, rec.DKIMAlignment))
+		o.Details = append(o.Details, fmt.Sprintf("dkim pass d=%s not aligned (adkim=%s)", v.Domain, rec.DKIMAlignment))
 	}
 	if strings.EqualFold(in.SPF.Result, "pass") {
 		if e.aligned(in.SPF.Domain, domain, rec.SPFAlignment) {
-			ev.SPFAligned = true
-			ev.Reasons = append(ev.Reasons, fmt.Sprintf("spf pass %s aligned (aspf=%s)", in.SPF.Domain, rec.SPFAlignment))
+			o.SPFAligned = true
+			o.Details = append(o.Details, fmt.Sprintf("spf pass %s aligned (aspf=%s)", in.SPF.Domain, rec.SPFAlignment))
 		} else {
-			ev.Reasons = append(ev.Reasons, fmt.Sprintf("spf pass %s not aligned (aspf=%s)", in.SPF.Domain, rec.SPFAlignment))
+			o.Details = append(o.Details, fmt.Sprintf("spf pass %s not aligned (aspf=%s)", in.SPF.Domain, rec.SPFAlignment))
 		}
 	} else {
-		ev.Reasons = append(ev.Reasons, fmt.Sprintf("spf %s", cmpOr(in.SPF.Result, "none")))
+		o.Details = append(o.Details, fmt.Sprintf("spf %s", cmpOr(strings.ToLower(in.SPF.Result), "none")))
 	}
 
 	// §6.6.2 / RFC 9091 §4: the policy that applies.
-	ev.Policy = rec.Policy
-	if ev.PolicyDomain != domain {
+	o.Policy = rec.Policy
+	if o.PolicyDomain != domain {
 		if rec.SubdomainPolicy != "" {
-			ev.Policy = rec.SubdomainPolicy
+			o.Policy = rec.SubdomainPolicy
 		}
 		if rec.NonexistentPolicy != "" && e.nonexistent(ctx, domain) {
-			ev.Policy = rec.NonexistentPolicy
-			ev.Reasons = append(ev.Reasons, "From domain does not exist (np=)")
+			o.Policy = rec.NonexistentPolicy
+			o.Details = append(o.Details, "From domain does not exist (np=)")
 		}
 	}
-	if ev.SPFAligned || ev.DKIMAligned {
-		ev.Result = Pass
-		return ev
+	if o.SPFAligned || o.DKIMAligned {
+		o.Result = Pass
+		return o
 	}
-	ev.Result = Fail
-	ev.Reasons = append(ev.Reasons, "no aligned identifier passed")
-	ev.Disposition = Disposition(ev.Policy)
+	o.Result = Fail
+	o.Details = append(o.Details, "no aligned identifier passed")
+	o.Disposition = Disposition(o.Policy)
 	// §6.6.4: pct= sampling; a message sampled out gets the next policy
 	// down.
 	if rec.Percent < 100 && e.percent() >= rec.Percent {
-		ev.SampledOut = true
-		switch ev.Disposition {
+		o.SampledOut = true
+		switch o.Disposition {
 		case DispositionReject:
-			ev.Disposition = DispositionQuarantine
+			o.Disposition = DispositionQuarantine
 		case DispositionQuarantine:
-			ev.Disposition = DispositionNone
+			o.Disposition = DispositionNone
 		}
-		ev.Reasons = append(ev.Reasons, fmt.Sprintf("sampled out by pct=%d", rec.Percent))
+		o.Details = append(o.Details, fmt.Sprintf("sampled out by pct=%d", rec.Percent))
 	}
-	return ev
+	return o
 }
 
 func cmpOr(s, def string) string {

@@ -31,6 +31,9 @@ var (
 	// ErrTooManyFrom reports more From domains than
 	// Evaluator.MaxFromDomains.
 	ErrTooManyFrom = errors.New("dmarc: too many From domains")
+	// ErrSPFResult reports an Input.SPF.Result that is no RFC 7208 §2.6
+	// result token: Evaluate cannot use it.
+	ErrSPFResult = errors.New("dmarc: unknown SPF result")
 )
 
 // Policy is a requested handling policy (p=, sp=, np=).
