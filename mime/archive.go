@@ -8,7 +8,6 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -179,7 +178,7 @@ func (st *state) entry(r io.Reader, m *meter, p Part, hint int64) {
 	st.total += size - int64(n)
 	st.report.Parts[idx].Size = size
 	st.report.Parts[idx].Truncated = !full
-	st.report.Parts[idx].SHA256 = hex.EncodeToString(h.Sum(nil))
+	copy(st.report.Parts[idx].SHA256[:], h.Sum(nil))
 	if m.cause(err) != nil {
 		st.report.Parts[idx].Truncated = true
 		st.classify(m.cause(err), p.Path)
@@ -205,7 +204,7 @@ func (st *state) entryBytes(p Part, content []byte) {
 	part := &st.report.Parts[idx]
 	part.Size = int64(len(content))
 	part.Truncated = !full
-	part.SHA256 = sha256Hex(content)
+	part.SHA256 = sha256.Sum256(content)
 	st.inspect(idx, content, full, p.Path, p.Depth)
 }
 
@@ -226,7 +225,7 @@ func storedContent(f *zip.File, data []byte) ([]byte, bool) {
 func (st *state) finishEntry(idx int, data, _ []byte, full bool, p Part, m *meter, err error) {
 	part := &st.report.Parts[idx]
 	part.Size = int64(len(data))
-	part.SHA256 = sha256Hex(data)
+	part.SHA256 = sha256.Sum256(data)
 	if err = m.cause(err); err != nil {
 		part.Truncated = true
 		st.classify(err, p.Path)

@@ -43,7 +43,7 @@ func TestBombs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			msg := tt.msg()
-			var r *Report
+			var r Report
 			start := time.Now()
 			mem := mimetest.Measure(func() { r = scan(t, &Scanner{}, msg) })
 			t.Logf("%s: message %.1f MiB, %d parts, %d findings, %v, %v", tt.name, float64(len(msg))/(1<<20), len(r.Parts), len(r.Findings), mem, time.Since(start))

@@ -3,7 +3,6 @@ package mime
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"hash"
 	"io"
 	"strings"
@@ -13,14 +12,14 @@ import (
 	"golang.org/x/text/transform"
 )
 
-// textDigest returns the hex SHA-256 of the normalized text of data in
+// textDigest returns the SHA-256 of the normalized text of data in
 // charset: HTML markup and the content of script and style elements
 // removed, lower case, invisible characters (zero-width, soft hyphen,
 // bidi controls, BOM) removed, white space collapsed, and URL queries
 // and fragments dropped, so that copies of one campaign randomized by
 // the usual hash busters collide. It streams: its memory does not grow
 // with data.
-func textDigest(data []byte, charset string, isHTML bool) string {
+func textDigest(data []byte, charset string, isHTML bool) (sum [32]byte) {
 	n := &normalizer{h: sha256.New(), first: true}
 	var w io.Writer = n
 	if isHTML {
@@ -32,7 +31,8 @@ func textDigest(data []byte, charset string, isHTML bool) string {
 		w.Write(data)
 	}
 	n.flush()
-	return hex.EncodeToString(n.h.Sum(nil))
+	copy(sum[:], n.h.Sum(nil))
+	return sum
 }
 
 // maxToken bounds the bytes of one word held while normalizing; longer
@@ -184,9 +184,4 @@ func (s *tagStripper) Write(p []byte) (int, error) {
 		s.w.Write(p[start:])
 	}
 	return len(p), nil
-}
-
-func sha256Hex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }

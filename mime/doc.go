@@ -1,19 +1,20 @@
 // Package mime is a recursive MIME and archive scanner for mail: it
 // walks a message's entities and the archives they carry, reports each
-// part with its types, file name, size and digests, and finds dangerous
-// attachments, and it survives MIME and archive bombs: every limit is
-// bounded, and reaching one yields a finding and a partial report, never
-// a panic, a hang or unbounded memory. Nothing is written to disk.
+// part with its types, file name, size and digests, finds dangerous
+// attachments, and hands the text of the message to the checks that read
+// text. It survives MIME and archive bombs: every limit is bounded, and
+// reaching one yields a finding and a partial report, never a panic, a
+// hang or unbounded memory. Nothing is written to disk.
 //
 //	var s mime.Scanner // zero value: documented defaults
-//	report, err := s.Scan(ctx, msg)
-//	if err != nil { ... } // the scan could not run
-//	switch d := (mime.Policy{}).Decide(report); d.Action {
+//	report := s.Scan(ctx, msg) // a scan always runs: no error
+//	switch o := (mime.Policy{}).Decide(report); o.Result {
 //	case mime.ActionReject:
-//		// 554 5.7.1 with d.Reasons
+//		// 554 5.7.1 o.Reason(); 451 4.7.1 if errors.Is(o.Err, mime.ErrTime)
 //	case mime.ActionStrip:
-//		msg, err = mime.Strip(msg, report, d.Match)
+//		msg, err = mime.Strip(msg, report, o.Match)
 //	}
+//	for _, t := range report.Texts { ... } // UTF-8 text and HTML for URI lists, classifiers
 //
 // What it finds (Kind): dangerous extensions (DefaultDangerousExtensions),
 // double extensions, bidi controls and mixed-script lookalikes in names,
@@ -21,13 +22,63 @@
 // magic number (PE, ELF, Mach-O, Windows shortcuts), Office macros,
 // encrypted and uninspectable archives, active HTML attachments,
 // malformed MIME and archives, overlapping zip entries, and each limit
-// reached. Report.Parts carry SHA-256 digests of decoded content and
-// normalized-text digests of text parts for hash lists.
+// reached. Report.Parts carry SHA-256 digests of decoded content (as
+// [32]byte, what rbl.Checker.CheckSHA256 takes) and normalized-text
+// digests of text parts for hash lists. Report.Texts carry the text/plain
+// and text/html parts transfer-decoded and converted to UTF-8 from their
+// charset, up to MaxTextBytes (1 MiB) per message, so that URI
+// extraction and content classifiers need not parse the message again.
+//
+// # Results
+//
+// Scan returns its Report alone: it is a computation over bytes in
+// memory that always runs (see the module's conventions). Limits and the
+// context's end are findings in the report (KindLimitTime for the
+// context), and the report is then Truncated.
+//
+// Policy.Decide maps the report to an Outcome whose Result is
+// ActionAccept, ActionStrip or ActionReject, with the Reasons (findings)
+// behind it, a short stable Reason() for replies and headers, and in Err
+// the limit behind a result due to content left unchecked.
+//
+// # Unchecked content
+//
+// A scan cut short must not pass as clean: a composition that let slow
+// DNS eat the scan's time would otherwise turn attachment filtering off
+// during a DNS outage, and a bomb built to hit a limit would carry its
+// payload past it. So by default (Policy.Unchecked ""), content a limit
+// kept from being inspected is acted on, by what can still be done
+// safely:
+//
+//   - A part cut short (MaxDepth, MaxPartBytes, MaxHeldBytes, MaxRatio,
+//     MaxArchiveEntries, or an archive stream that broke off) is
+//     stripped: the rest of the message was inspected, and removing the
+//     attachment removes what was not. If that part is the message
+//     itself, the message is rejected.
+//   - A scan that stopped (the context's end, MaxParts, MaxTotalBytes)
+//     rejects the message: what follows was never read, so it cannot be
+//     stripped. Outcome.Err holds the limit; for ErrTime an MTA may
+//     prefer a temporary failure, as Postfix answers for a milter that
+//     timed out (milter_default_action = tempfail).
+//
+// This is the reading of ClamAV's AlertExceedsMax (report
+// Heuristics.Limits.Exceeded instead of passing what exceeds MaxScanSize,
+// MaxFileSize, MaxRecursion or MaxFiles) and of amavisd-new's "unchecked"
+// content category, whose destiny is a policy setting; it differs from
+// their defaults (both let such mail pass) because a library's default is
+// copied into every MTA that embeds it. Policy.Unchecked = ActionAccept
+// restores that pass, ActionReject rejects for every limit, and a limit
+// kind listed in Policy.Reject or Policy.Strip is handled as listed.
+// Encrypted archives (KindEncrypted) and archives not opened
+// (KindUnsupported) are not limits: they stay a choice of the Reject and
+// Strip lists, accepted by default as before. MaxTextBytes cuts only
+// Report.Texts and is never unchecked content.
 //
 // # Standards
 //
 //   - RFC 5322 §2.2: header fields and folding; §2.1.1 line length.
 //     https://www.rfc-editor.org/rfc/rfc5322#section-2.2
+//   - RFC 4155: the mbox "From " line a message file may start with.
 //   - RFC 2045 §5 (Content-Type, default text/plain), §6 (transfer
 //     encodings: base64 §6.8, quoted-printable §6.7, unknown encodings
 //     §6.4). https://www.rfc-editor.org/rfc/rfc2045
@@ -76,6 +127,13 @@
 // names the AES coder is also KindEncrypted. Encrypted zip, RAR and 7z
 // content is KindEncrypted: whether to let it pass is a Policy choice.
 //
+// Text for other checks is the declared text/plain and text/html MIME
+// parts (attachments included, archive entries not), converted with
+// golang.org/x/text from the charset parameter (WHATWG names first); a
+// part without charset, in US-ASCII or in an unknown charset is UTF-8 if
+// it is valid UTF-8, else windows-1252, as browsers read such text. HTML
+// is given as HTML, not rendered, and an HTML <meta> charset is not read.
+//
 // Memory is bounded by the limits: a part is decoded into memory only
 // up to MaxPartBytes; archive entries are kept whole only when they must
 // be (nested archives need random access, OLE2 documents their
@@ -95,8 +153,12 @@
 //     multipart with boundary "b--x") does not close the multipart, as
 //     RFC 2046 §5.1.1 says; it is reported, since a parser matching
 //     prefixes would close there.
-//   - A header line that is neither a field nor a continuation ends the
-//     header (reported), as if the empty line were missing.
+//   - Where a header ends is the module's one rule (internal/header): a
+//     leading mbox "From " line of a message (the scanned one, or the
+//     body of a message/rfc822 part) is skipped; a line that is neither
+//     a field nor a folded continuation, a continuation before any
+//     field included, ends the header and starts the body (reported
+//     malformed), as if the empty line were missing.
 //   - Only the first Content-Type and Content-Transfer-Encoding count;
 //     more are reported as malformed (they are a known way to make
 //     scanners and clients disagree).
@@ -116,5 +178,6 @@
 // # Concurrency
 //
 // A Scanner is read-only during a scan and safe for concurrent use by
-// multiple goroutines; so are Policy and Strip.
+// multiple goroutines; so are Policy and Strip. A Report and an Outcome
+// are values that may be read from many goroutines.
 package mime

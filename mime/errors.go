@@ -15,6 +15,7 @@ var (
 	ErrRatio          = errors.New("mime: compression ratio above MaxRatio")
 	ErrArchiveEntries = errors.New("mime: archive has more entries than MaxArchiveEntries")
 	ErrTime           = errors.New("mime: scan stopped by its context")
+	ErrTextBytes      = errors.New("mime: text exceeds MaxTextBytes")
 )
 
 // Errors of malformed input, carried in the Err of [KindMalformed] and

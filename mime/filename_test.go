@@ -114,7 +114,7 @@ func TestDecodeBase64(t *testing.T) {
 
 func TestParseHeader(t *testing.T) {
 	in := "Received: x\r\nContent-Type: multipart/mixed;\r\n\tboundary=\"b\"\r\ncontent-transfer-encoding: 7BIT\r\nContent-Type: text/plain\r\n\r\nbody"
-	h, bo := parseHeader([]byte(in))
+	h, bo := parseHeader([]byte(in), true)
 	if h.contentType != `multipart/mixed; boundary="b"` || h.nType != 2 || h.encoding != "7BIT" || in[bo:] != "body" {
 		t.Errorf("parseHeader(%q) = %+v, body %q; want unfolded Content-Type, 2 types, 7BIT, body", in, h, in[bo:])
 	}
@@ -125,7 +125,7 @@ func TestParseHeader(t *testing.T) {
 // does not end the header.
 func TestParseHeaderObsoleteColon(t *testing.T) {
 	in := "Content-Type : text/plain; name=a.exe\r\nContent-Disposition\t: attachment; filename=b.exe\r\n\r\nbody"
-	h, bo := parseHeader([]byte(in))
+	h, bo := parseHeader([]byte(in), false)
 	if h.contentType != "text/plain; name=a.exe" || h.disposition != "attachment; filename=b.exe" || len(h.problems) != 0 || in[bo:] != "body" {
 		t.Errorf("parseHeader(%q) = %+v, body %q; want both fields, no problems, body", in, h, in[bo:])
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,17 +29,19 @@ func fuzzScanner() *Scanner {
 
 // checkReport asserts the properties every report has, whatever the
 // input: limits respected, parts inside the message.
-func checkReport(t *testing.T, s *Scanner, r *Report, msgLen int) {
+func checkReport(t *testing.T, s *Scanner, r Report, msgLen int) {
 	t.Helper()
-	if len(r.Parts) > s.MaxParts {
-		t.Fatalf("%d parts, MaxParts %d", len(r.Parts), s.MaxParts)
+	if len(r.Parts) > s.maxParts() {
+		t.Fatalf("%d parts, MaxParts %d", len(r.Parts), s.maxParts())
 	}
+	paths := make(map[string]bool, len(r.Parts))
 	for _, p := range r.Parts {
-		if !p.Encrypted && p.Size > s.MaxPartBytes+1 {
-			t.Fatalf("part %s Size %d, MaxPartBytes %d", p.Path, p.Size, s.MaxPartBytes)
+		paths[p.Path] = true
+		if !p.Encrypted && p.Size > s.maxPartBytes()+1 {
+			t.Fatalf("part %s Size %d, MaxPartBytes %d", p.Path, p.Size, s.maxPartBytes())
 		}
-		if p.Depth > s.MaxDepth+1 {
-			t.Fatalf("part %s Depth %d, MaxDepth %d", p.Path, p.Depth, s.MaxDepth)
+		if p.Depth > s.maxDepth()+1 {
+			t.Fatalf("part %s Depth %d, MaxDepth %d", p.Path, p.Depth, s.maxDepth())
 		}
 		if p.raw && (p.start < 0 || p.start > p.end || p.end > msgLen) {
 			t.Fatalf("part %s at [%d, %d) outside the message of %d bytes", p.Path, p.start, p.end, msgLen)
@@ -48,9 +51,25 @@ func checkReport(t *testing.T, s *Scanner, r *Report, msgLen int) {
 		}
 	}
 	for _, f := range r.Findings {
-		if f.Kind.IsLimit() && !r.Truncated {
+		if f.Kind.IsLimit() && f.Kind != KindLimitTextBytes && !r.Truncated {
 			t.Fatalf("limit finding %v without Truncated", f)
 		}
+	}
+	var text int64
+	for _, x := range r.Texts {
+		text += int64(len(x.Body))
+		if !utf8.ValidString(x.Body) {
+			t.Fatalf("Text %s is not UTF-8: %q", x.Path, x.Body)
+		}
+		if !paths[x.Path] || (x.Type != "text/plain" && x.Type != "text/html") {
+			t.Fatalf("Text %s of type %s is no text part of the report", x.Path, x.Type)
+		}
+	}
+	if text > s.maxTextBytes() {
+		t.Fatalf("Texts hold %d bytes, MaxTextBytes %d", text, s.maxTextBytes())
+	}
+	if r.Has(KindLimitTextBytes) && !slices.ContainsFunc(r.Texts, func(x Text) bool { return x.Truncated }) {
+		t.Fatalf("%s finding without a truncated Text", KindLimitTextBytes)
 	}
 }
 
@@ -64,18 +83,25 @@ func FuzzScan(f *testing.F) {
 		orig := bytes.Clone(msg)
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		r, err := s.Scan(context.Background(), msg)
+		r := s.Scan(context.Background(), msg)
 		runtime.ReadMemStats(&after)
 		if !bytes.Equal(msg, orig) {
 			t.Fatalf("Scan modified the message")
-		}
-		if err != nil {
-			t.Fatalf("Scan() error = %v", err)
 		}
 		if alloc, bound := after.TotalAlloc-before.TotalAlloc, uint64(64<<20+64*len(msg)); alloc > bound {
 			t.Fatalf("Scan allocated %d bytes for a %d-byte message, want at most %d", alloc, len(msg), bound)
 		}
 		checkReport(t, s, r, len(msg))
+		// A scan cut short is never a clean pass.
+		o := Policy{}.Decide(r)
+		if r.Truncated && o.Result == ActionAccept {
+			t.Fatalf("Decide = accept for a truncated report:\n%s", r)
+		}
+		if o.Result == ActionStrip {
+			if _, err := Strip(msg, r, o.Match); err != nil {
+				t.Fatalf("Strip(Decide().Match) error = %v for %v", err, o)
+			}
+		}
 		out, err := Strip(msg, r, func(Part) bool { return false })
 		if err != nil || !bytes.Equal(out, msg) {
 			t.Fatalf("Strip(match nothing) = %v, changed %v", err, !bytes.Equal(out, msg))
@@ -92,7 +118,7 @@ func FuzzScan(f *testing.F) {
 			if err != nil {
 				t.Fatalf("Strip(%s) error = %v", path, err)
 			}
-			r2, _ := s.Scan(context.Background(), out)
+			r2 := s.Scan(context.Background(), out)
 			checkReport(t, s, r2, len(out))
 			break
 		}
@@ -140,10 +166,7 @@ func FuzzArchive(f *testing.F) {
 	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s := fuzzScanner()
-		r, err := s.ScanFile(context.Background(), "f.zip", data)
-		if err != nil {
-			t.Fatalf("ScanFile() error = %v", err)
-		}
+		r := s.ScanFile(context.Background(), "f.zip", data)
 		checkReport(t, s, r, len(data))
 		for _, p := range r.Parts {
 			if p.Path != "f.zip" && !strings.HasPrefix(p.Path, "f.zip:") {
@@ -188,6 +211,12 @@ func fuzzSeeds(t *testing.T) map[string]map[string][]byte {
 		"rfc822-7bit": []byte("Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\nContent-Type: message/rfc822\r\n\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/html; name=x.html\r\n\r\n<form>\r\n--b--\r\n\r\n--a--\r\n"),
 		"qp-and-8bit": []byte("Content-Type: multipart/alternative; boundary=q\n\n--q\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\nCaf=E9 =\nsoft\n--q\nContent-Type: text/html\n\n<p>hi</p>\n--q--\n"),
 		"digest":      []byte("Content-Type: multipart/digest; boundary=d\r\n\r\n--d\r\n\r\nSubject: in\r\n\r\nbody\r\n--d--\r\n"),
+		"mbox-from":   append([]byte(mboxLine), mimetest.Message("s", "x", att("a.exe", "", []byte("x")))...),
+		"folded":      foldedMessage(20),
+		"texts": multipart(
+			textPart("Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable", "Caf=E9"),
+			textPart("Content-Type: text/html; charset=shift_jis", "\x90\xbf\x8b\x81\x8f\x91"),
+			textPart("Content-Type: text/plain", "caf\xe9 \xff")),
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "corpus", "*.eml"))
 	for _, f := range files {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+
+	hdr "github.com/spamkit/spamkit/internal/header"
 )
 
 // header holds the MIME fields of one entity header (RFC 2045 §3). Only
@@ -16,18 +18,41 @@ type header struct {
 	subject     string // of the first Subject (RFC 5322 §3.6.5), raw
 	nType       int    // number of Content-Type fields
 	nEncoding   int    // number of Content-Transfer-Encoding fields
+	start       int    // where the first field starts: after a leading mbox From_ line
 	problems    []string
 }
 
+// The fields of an entity header the scan keeps, indexes of the values
+// parseHeader unfolds.
+const (
+	fieldType = iota
+	fieldDisposition
+	fieldEncoding
+	fieldSubject
+	nFields
+)
+
 // parseHeader reads the header of the entity b (RFC 5322 §2.2, RFC 2045
-// §3) and returns it with the offset of the body. The header ends at the
-// first empty line. A line that is neither a field nor a continuation
-// ends the header too (a missing empty line, a problem reported); so does
-// the end of b.
-func parseHeader(b []byte) (h header, body int) {
-	var cur *string // field being unfolded, nil if not kept
+// §3) and returns it with the offset of the body, by the module's one
+// rule (package internal/header): the header ends at the first empty
+// line; a line that is neither a field nor a continuation ends it too,
+// and starts the body (a missing empty line, a problem reported); so
+// does the end of b. message is true for a whole message (the scanned
+// one, or the body of a message/rfc822 part), whose first line may be an
+// mbox "From " line, skipped (RFC 4155); it is false for the body parts
+// of a multipart.
+func parseHeader(b []byte, message bool) (h header, body int) {
+	var vals [nFields][]byte // unfolded values, appended to: linear in the lines
+	var seen [nFields]bool
+	cur := -1 // index in vals of the field being unfolded; -1 if not kept
 	inField := false
 	pos := 0
+	defer func() {
+		h.contentType = string(vals[fieldType])
+		h.disposition = string(vals[fieldDisposition])
+		h.encoding = string(vals[fieldEncoding])
+		h.subject = string(vals[fieldSubject])
+	}()
 	for pos < len(b) {
 		end := bytes.IndexByte(b[pos:], '\n')
 		next := len(b)
@@ -38,77 +63,55 @@ func parseHeader(b []byte) (h header, body int) {
 			end = len(b)
 		}
 		line := b[pos:end]
-		if len(line) > 0 && line[len(line)-1] == '\r' {
-			line = line[:len(line)-1]
-		}
-		if len(line) == 0 {
+		kind, nameEnd, colon := hdr.Classify(line, message && pos == 0, inField)
+		switch kind {
+		case hdr.FromLine:
+			h.start = next
+		case hdr.End:
 			return h, next
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			// RFC 5322 §2.2.3: unfolding.
-			if !inField {
-				h.problems = append(h.problems, "header continuation line without a field")
-			} else if cur != nil {
-				*cur += " " + string(bytes.TrimSpace(line))
-			}
-			pos = next
-			continue
-		}
-		colon := bytes.IndexByte(line, ':')
-		// RFC 5322 §4.5.3 (obs-optional): white space may stand between
-		// the field name and the colon, and must be accepted.
-		nameEnd := colon
-		for nameEnd > 0 && (line[nameEnd-1] == ' ' || line[nameEnd-1] == '\t') {
-			nameEnd--
-		}
-		if nameEnd <= 0 || !isFieldName(line[:nameEnd]) {
+		case hdr.Body:
 			// RFC 2046 §5.1.1: a part with no header starts with an
 			// empty line; this one starts straight with its body.
-			h.problems = append(h.problems, "header ends without an empty line")
+			if line[0] == ' ' || line[0] == '\t' {
+				h.problems = append(h.problems, "header ends at a continuation line without a field above it")
+			} else {
+				h.problems = append(h.problems, "header ends without an empty line")
+			}
 			return h, pos
-		}
-		name := line[:nameEnd]
-		value := string(bytes.TrimSpace(line[colon+1:]))
-		inField = true
-		cur = nil
-		switch {
-		case asciiEqualFold(name, "content-type"):
-			h.nType++
-			if h.nType == 1 {
-				h.contentType = value
-				cur = &h.contentType
+		case hdr.Continuation:
+			// RFC 5322 §2.2.3: unfolding.
+			if v := bytes.TrimSpace(line); cur >= 0 && len(v) > 0 {
+				vals[cur] = append(append(vals[cur], ' '), v...)
 			}
-		case asciiEqualFold(name, "content-disposition"):
-			if h.disposition == "" {
-				h.disposition = value
-				cur = &h.disposition
+		case hdr.Field:
+			inField = true
+			cur = -1
+			// RFC 5322 §4.5.3 (obs-optional): white space may stand
+			// between the field name and the colon; Classify allows it.
+			name := line[:nameEnd]
+			f := -1
+			switch {
+			case asciiEqualFold(name, "content-type"):
+				h.nType++
+				f = fieldType
+			case asciiEqualFold(name, "content-disposition"):
+				f = fieldDisposition
+			case asciiEqualFold(name, "subject"):
+				f = fieldSubject
+			case asciiEqualFold(name, "content-transfer-encoding"):
+				h.nEncoding++
+				f = fieldEncoding
 			}
-		case asciiEqualFold(name, "subject"):
-			if h.subject == "" {
-				h.subject = value
-				cur = &h.subject
-			}
-		case asciiEqualFold(name, "content-transfer-encoding"):
-			h.nEncoding++
-			if h.nEncoding == 1 {
-				h.encoding = value
-				cur = &h.encoding
+			// Only the first of each field counts (see walkEntity).
+			if f >= 0 && !seen[f] {
+				seen[f] = true
+				cur = f
+				vals[f] = append(vals[f], bytes.TrimSpace(line[colon+1:])...)
 			}
 		}
 		pos = next
 	}
 	return h, len(b)
-}
-
-// isFieldName reports whether b is a field name of printable US-ASCII
-// without colon or space (RFC 5322 §2.2).
-func isFieldName(b []byte) bool {
-	for _, c := range b {
-		if c <= ' ' || c > '~' {
-			return false
-		}
-	}
-	return true
 }
 
 func asciiEqualFold(b []byte, s string) bool {

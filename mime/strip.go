@@ -8,7 +8,7 @@ import (
 )
 
 // byPath indexes the report's parts by path.
-func (r *Report) byPath() map[string]int {
+func (r Report) byPath() map[string]int {
 	m := make(map[string]int, len(r.Parts))
 	for i, p := range r.Parts {
 		if _, dup := m[p.Path]; !dup {
@@ -33,7 +33,7 @@ func parentPath(path string) string {
 // message, else its nearest such ancestor (the attachment holding an
 // archive entry, the encoded message/rfc822 part holding a part). ok is
 // false if that is the message itself.
-func (r *Report) stripTarget(byPath map[string]int, path string) (int, bool) {
+func (r Report) stripTarget(byPath map[string]int, path string) (int, bool) {
 	mp, _, _ := strings.Cut(path, "/")
 	for mp != "" {
 		i, ok := byPath[mp]
@@ -61,7 +61,7 @@ func (r *Report) stripTarget(byPath map[string]int, path string) (int, bool) {
 // Strip fails with ErrReportMismatch if report is not of msg, and with
 // ErrStripRoot if a matching part is the message itself. It does not
 // block and takes no context.
-func Strip(msg []byte, report *Report, match func(Part) bool) ([]byte, error) {
+func Strip(msg []byte, report Report, match func(Part) bool) ([]byte, error) {
 	if report.msgLen != len(msg) {
 		return nil, fmt.Errorf("%w: report of %d bytes, message of %d", ErrReportMismatch, report.msgLen, len(msg))
 	}

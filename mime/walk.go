@@ -1,8 +1,8 @@
 package mime
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strconv"
@@ -18,10 +18,12 @@ type state struct {
 
 	maxDepth, maxParts, maxEntries int
 	maxPart, maxTotal, maxRatio    int64
-	maxHeld                        int64
+	maxHeld, maxText               int64
 
 	total   int64    // decoded bytes so far
 	held    int64    // decoded bytes in buffers of the current path
+	text    int64    // bytes of Report.Texts so far
+	textCut bool     // MaxTextBytes was reached
 	stopped bool     // a scan-wide limit was reached: stop everything
 	bounds  []string // boundaries of the enclosing multiparts
 }
@@ -31,7 +33,7 @@ func newState(ctx context.Context, s *Scanner) *state {
 		ctx: ctx, s: s,
 		maxDepth: s.maxDepth(), maxParts: s.maxParts(), maxEntries: s.maxArchiveEntries(),
 		maxPart: s.maxPartBytes(), maxTotal: s.maxTotalBytes(), maxRatio: s.maxRatio(),
-		maxHeld: s.maxHeldBytes(), dangerous: defaultDangerous,
+		maxHeld: s.maxHeldBytes(), maxText: s.maxTextBytes(), dangerous: defaultDangerous,
 	}
 	if s.DangerousExtensions != nil {
 		st.dangerous = make(map[string]bool, len(s.DangerousExtensions))
@@ -48,9 +50,10 @@ func (st *state) trace(format string, args ...any) {
 	}
 }
 
-// find records a finding. Limit findings mark the report truncated.
+// find records a finding. Limit findings that left content uninspected
+// mark the report truncated.
 func (st *state) find(k Kind, path, detail string, err error) {
-	if k.IsLimit() {
+	if k.unchecked() {
 		st.report.Truncated = true
 	}
 	st.report.Findings = append(st.report.Findings, Finding{Kind: k, Path: path, Detail: detail, Err: err})
@@ -133,7 +136,7 @@ func childPath(path string, i int) string {
 // walkMessage walks a message (RFC 5322) at offset base of the scanned
 // message: the root, or the body of a message/rfc822 part at path.
 func (st *state) walkMessage(msg []byte, base int, path string, depth int, raw bool) {
-	h, bo := parseHeader(msg)
+	h, bo := parseHeader(msg, true)
 	typ, params, _ := mediaType(h.contentType)
 	if strings.HasPrefix(typ, "multipart/") && params["boundary"] != "" {
 		if path == "" {
@@ -265,10 +268,13 @@ func (st *state) walkEntity(b []byte, base int, path string, depth int, raw bool
 		defer func(n int64) { st.held -= n }(int64(len(data)))
 	}
 	st.report.Parts[idx].Size = int64(len(data))
-	st.report.Parts[idx].SHA256 = sha256Hex(data)
+	st.report.Parts[idx].SHA256 = sha256.Sum256(data)
 	if !full {
 		st.report.Parts[idx].Truncated = true
 		st.overBudget(k, path)
+	}
+	if typ == "text/plain" || typ == "text/html" {
+		st.addText(path, typ, charset, data, full)
 	}
 	st.inspect(idx, data, full, path+"/"+archiveLabel(name), depth)
 }
@@ -344,7 +350,7 @@ func (st *state) walkMultipart(body []byte, base int, path string, depth int, ra
 		}
 		i++
 		part := body[start:end]
-		h, bo := parseHeader(part)
+		h, bo := parseHeader(part, false)
 		st.walkEntity(part, base+start, childPath(prefix, i), depth+1, raw, defType, h, bo)
 		if st.stopped {
 			return
@@ -458,5 +464,3 @@ func (st *state) classify(err error, path string) {
 		st.find(KindMalformed, path, err.Error(), fmt.Errorf("%w: %w", ErrMalformedArchive, err))
 	}
 }
-
-var _ = bytes.MinRead
