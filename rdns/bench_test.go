@@ -38,12 +38,12 @@ func BenchmarkFCrDNSWarm(b *testing.B) {
 	c := warmChecker(b)
 	for _, tc := range []struct {
 		name, ip string
-		want     FCrDNSVerdict
+		want     FCrDNSResult
 	}{{"confirmed", "192.0.2.10", FCrDNSConfirmed}, {"none", "192.0.2.99", FCrDNSNone}, {"mismatch", "198.51.100.46", FCrDNSMismatch}} {
 		ip := netip.MustParseAddr(tc.ip)
 		b.Run(tc.name, func(b *testing.B) {
-			if r := c.FCrDNS(context.Background(), ip); r.Verdict != tc.want {
-				b.Fatalf("FCrDNS(%s) = %s, want %s", ip, r, tc.want)
+			if r, err := c.FCrDNS(context.Background(), ip); err != nil || r.Result != tc.want {
+				b.Fatalf("FCrDNS(%s) = %s, %v, want %s", ip, r, err, tc.want)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -68,10 +68,10 @@ func BenchmarkCheckHELOWarm(b *testing.B) {
 	client := netip.MustParseAddr("192.0.2.10")
 	for _, helo := range []string{"mail.example.com", "[192.0.2.10]", "localhost"} {
 		b.Run(helo, func(b *testing.B) {
-			c.CheckHELO(context.Background(), helo, client)
+			c.CheckHELO(context.Background(), client, helo)
 			b.ReportAllocs()
 			for b.Loop() {
-				c.CheckHELO(context.Background(), helo, client)
+				c.CheckHELO(context.Background(), client, helo)
 			}
 		})
 	}

@@ -8,8 +8,11 @@
 //   - FCrDNS: forward-confirmed reverse DNS. The client's PTR names
 //     (RFC 1035 §3.5) are looked up and each name's A or AAAA records
 //     compared with the client address, as in the "iprev" method of
-//     RFC 8601 §3. Verdicts: none, mismatch, confirmed, temperror. The
-//     forward lookups of several names run concurrently.
+//     RFC 8601 §3. Results: none, mismatch, confirmed, temperror;
+//     FCrDNSOutcome.AuthResult renders them as iprev's pass, fail,
+//     permerror and temperror (RFC 8601 §2.7.3) for an
+//     Authentication-Results field. The forward lookups of several names
+//     run concurrently.
 //   - Generic: the six published S25R (Selective SMTP Rejection) rules
 //     for generic host names, with an allowlist of domains, and
 //     detection of the client address embedded in the name (dotted,
@@ -17,20 +20,40 @@
 //   - CheckHELO: the HELO/EHLO argument's syntax (an FQDN or an address
 //     literal, RFC 5321 §4.1.1.1, §4.1.3, §2.3.5), a bare IP without
 //     brackets, a HELO naming our own host or address, and whether the
-//     name resolves, and to the client.
+//     name resolves, and to the client. It takes the client address
+//     first, then the HELO argument: SMTP order, as spf.Checker.CheckHELO.
 //
-// Each returns a typed verdict with its evidence; none returns an error
-// for a verdict. RFC 5321 §4.1.4 says a server must not refuse mail only
-// because the HELO name fails to verify; use the verdicts to score or
-// delay (as S25R does: it delays clients matching its rules rather than
-// rejecting them) and reject only on strong evidence.
+// RFC 5321 §4.1.4 says a server must not refuse mail only because the
+// HELO name fails to verify; use the results to score or delay (as S25R
+// does: it delays clients matching its rules rather than rejecting them)
+// and reject only on strong evidence.
+//
+// # Results
+//
+// The checks have the shape of every spamkit check. FCrDNS and
+// CheckHELO return an outcome and an error: FCrDNSOutcome and
+// HELOOutcome, whose Result is the verdict (FCrDNSResult, HELOResult)
+// and whose Err is its cause (the DNS error behind a temperror, the
+// syntax error behind HELOInvalid, a limit that cut the check short),
+// wrapping this package's sentinels. The error return is non-nil only
+// when the check cannot run: a client address that is not valid
+// (ErrInvalidIP). A DNS failure or timeout is a temperror, never a pass.
+// Generic looks nothing up and always runs, so it returns its
+// GenericOutcome alone (Result Generic or NotGeneric).
+//
+// Outcomes have value receivers: String for logs (it includes Err,
+// which may name the resolver's address and port), Reason for a short
+// stable phrase fit for a header or an SMTP reply ("no PTR record", "DNS
+// timeout"), which never holds an error chain, an address, a port or a
+// name the client chose.
 //
 // # Standards
 //
 //   - RFC 1035 §3.5: in-addr.arpa (and RFC 3596 §2.5 ip6.arpa) PTR
 //     lookups.
 //   - RFC 8601 §3 (iprev): PTR names, then their addresses must include
-//     the client; a temporary failure is temperror.
+//     the client; §2.7.3: the results pass, fail, temperror, permerror
+//     and the policy.iprev property (FCrDNSOutcome.AuthResult).
 //   - RFC 5321 §4.1.1.1 (EHLO syntax), §4.1.3 (address literals),
 //     §2.3.5 (fully qualified names), §4.1.4 (no refusal on a failed
 //     HELO verification alone).
@@ -40,10 +63,24 @@
 //
 // # Limits
 //
-// Checker.MaxNames (10) bounds the PTR names checked (ErrTooManyNames),
-// Checker.MaxAddrs (32) the addresses compared per name
-// (ErrTooManyAddrs); a limit reached is reported in the result's Err
-// beside the verdict, never instead of it.
+// Each limit has a default, a field to change it and a sentinel error;
+// a limit reached is reported in the outcome's Err beside the result,
+// never as the error return and never as a pass:
+//
+//   - Checker.MaxNames: 10 PTR names checked (ErrTooManyNames). If none
+//     of them confirms, the result is FCrDNSMismatch with the limit in
+//     Err, rendered as iprev=permerror: the evaluation could not be
+//     completed.
+//   - Checker.MaxAddrs: 32 addresses compared per name
+//     (ErrTooManyAddrs), likewise; for CheckHELO, HELOResolves with the
+//     limit in Err.
+//   - Checker.Timeout: DefaultTimeout (10 s) for all the lookups of one
+//     check; negative means ctx's deadline alone. A lookup still out
+//     then is a temperror ("DNS timeout").
+//
+// The zero Checker is ready to use: a nil Resolver means
+// net.DefaultResolver, zero limits their defaults. Checker.Trace, if
+// set, sees every lookup and its answer; the package never logs.
 //
 // # Divergences
 //
@@ -54,6 +91,8 @@
 //   - A PTR name that is not a valid host name is skipped (it cannot
 //     confirm), not a temperror; so are the malformed names that make
 //     *net.Resolver return the valid ones with an error.
+//   - RFC 8601 §2.7.3 has no result for a check cut short by a local
+//     limit; it is reported as iprev=permerror (see Limits).
 //
 // # Concurrency
 //
@@ -64,17 +103,21 @@
 // # Usage
 //
 //	c := &rdns.Checker{Resolver: r, HostNames: []string{"mx.example.org"}}
-//	f := c.FCrDNS(ctx, ip)
-//	if f.Verdict == rdns.FCrDNSNone {
-//		// delay: no reverse DNS
+//	f, err := c.FCrDNS(ctx, ip)
+//	if err != nil {
+//		// ip is not valid
 //	}
+//	if f.Result == rdns.FCrDNSNone {
+//		// delay: no reverse DNS (f.Reason() for the reply)
+//	}
+//	ar.Results = append(ar.Results, f.AuthResult()) // iprev=...
 //	for _, name := range f.Names {
-//		if g := c.Generic(name, ip); g.Generic {
+//		if g := c.Generic(name, ip); g.Result == rdns.Generic {
 //			// delay: dynamic-looking name (g.Rule, g.Embedded)
 //		}
 //	}
-//	h := c.CheckHELO(ctx, helo, ip)
-//	if h.Verdict == rdns.HELOOurs || h.Verdict == rdns.HELOInvalid {
+//	h, err := c.CheckHELO(ctx, ip, helo)
+//	if h.Result == rdns.HELOOurs || h.Result == rdns.HELOInvalid {
 //		// reject: forged or malformed HELO
 //	}
 package rdns

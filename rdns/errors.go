@@ -2,9 +2,10 @@ package rdns
 
 import "errors"
 
-// Sentinel errors. Result Err fields wrap one of them (and the cause),
-// so classify with errors.Is. They are detail for a verdict, never the
-// verdict itself.
+// Sentinel errors. The Err fields of outcomes wrap one of them (and the
+// cause), so classify with errors.Is. They are detail for a result,
+// never the result itself; only ErrInvalidIP is also returned as an
+// error, when a check cannot run.
 var (
 	// ErrDNS reports a lookup that failed other than with NXDOMAIN or
 	// NODATA (SERVFAIL, REFUSED, timeout).

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 
+	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/rdns"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
@@ -33,24 +35,56 @@ func ExampleChecker_FCrDNS() {
 
 	c := &rdns.Checker{Resolver: srv.Resolver()}
 	for _, ip := range []string{"192.0.2.10", "198.51.113.45", "203.0.113.9"} {
-		fmt.Println(c.FCrDNS(context.Background(), netip.MustParseAddr(ip)))
+		o, err := c.FCrDNS(context.Background(), netip.MustParseAddr(ip))
+		if err != nil {
+			panic(err) // only for an invalid address
+		}
+		// String (and Err) for logs; Reason for headers and replies.
+		fmt.Printf("%s\n\t%s\n", o, o.Reason())
 	}
 	// Output:
 	// confirmed 192.0.2.10 (mail.example.com)
+	//	PTR name resolves to the client
 	// mismatch 198.51.113.45 (PTR 198-51-113-45.dyn.example.net)
+	//	no PTR name resolves to the client
 	// none 203.0.113.9
+	//	no PTR record
+}
+
+// ExampleFCrDNSOutcome_AuthResult renders forward-confirmed reverse DNS
+// as the iprev method (RFC 8601 §3) of an Authentication-Results field,
+// beside the results of the other checks.
+func ExampleFCrDNSOutcome_AuthResult() {
+	srv := startServer()
+	defer srv.Close()
+
+	c := &rdns.Checker{Resolver: srv.Resolver()}
+	h := authres.Header{ServID: "mx.example.org"}
+	for _, ip := range []string{"192.0.2.10", "203.0.113.9"} {
+		o, err := c.FCrDNS(context.Background(), netip.MustParseAddr(ip))
+		if err != nil {
+			panic(err)
+		}
+		h.Results = append(h.Results, o.AuthResult())
+	}
+	fmt.Print(strings.ReplaceAll(h.Field(), "\r\n", "\n"))
+	// Output:
+	// Authentication-Results: mx.example.org;
+	//	iprev=pass reason="PTR name resolves to the client" policy.iprev=192.0.2.10;
+	//	iprev=permerror reason="no PTR record" policy.iprev=203.0.113.9
 }
 
 func ExampleChecker_Generic() {
 	c := &rdns.Checker{GenericAllow: []string{"pool.example.org"}}
 	ip := netip.MustParseAddr("198.51.113.45")
 	for _, name := range []string{"198-51-113-45.dyn.example.net", "dhcp7.pool.example.org", "mail.example.com"} {
-		fmt.Println(name, c.Generic(name, ip))
+		g := c.Generic(name, ip) // no lookup: a pure function of name and ip
+		fmt.Printf("%s: %s (%s)\n", name, g.Result, g)
 	}
 	// Output:
-	// 198-51-113-45.dyn.example.net generic (S25R rule 1; embeds IP dashed)
-	// dhcp7.pool.example.org allowed by pool.example.org (S25R rule 6)
-	// mail.example.com not generic
+	// 198-51-113-45.dyn.example.net: generic (generic (S25R rule 1; embeds IP dashed))
+	// dhcp7.pool.example.org: not-generic (allowed by pool.example.org (S25R rule 6))
+	// mail.example.com: not-generic (not generic)
 }
 
 func ExampleMatchS25R() {
@@ -78,7 +112,11 @@ func ExampleChecker_CheckHELO() {
 	client := netip.MustParseAddr("192.0.2.10")
 	for _, helo := range []string{"mail.example.com", "www.example.net", "[192.0.2.10]", "192.0.2.10",
 		"mx.example.org", "localhost", "nowhere.example.net"} {
-		fmt.Println(c.CheckHELO(context.Background(), helo, client).Verdict, helo)
+		o, err := c.CheckHELO(context.Background(), client, helo) // SMTP order: client IP, then HELO
+		if err != nil {
+			panic(err) // only for an invalid client address
+		}
+		fmt.Println(o.Result, helo)
 	}
 	// Output:
 	// match mail.example.com

@@ -2,139 +2,161 @@ package rdns
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"strings"
 	"sync"
 
+	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/internal/dnsname"
 	"github.com/spamkit/spamkit/resolver"
 )
 
-// Resolver is the DNS interface the Checker needs; *net.Resolver and
-// *resolver.Resolver satisfy it.
-type Resolver interface {
-	LookupAddr(ctx context.Context, addr string) ([]string, error)
-	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
-}
-
-// Checker runs the connect-time client checks. The zero Checker is
-// ready to use. A Checker is safe for concurrent use by
-// multiple goroutines once its fields are set.
-type Checker struct {
-	// Resolver does the lookups. If nil, net.DefaultResolver.
-	Resolver Resolver
-	// MaxNames bounds the PTR names checked by FCrDNS. If zero, 10
-	// (Postfix and Sendmail check a handful; a client with more is odd).
-	// More give ErrTooManyNames in FCrDNSResult.Err.
-	MaxNames int
-	// MaxAddrs bounds the addresses compared per name (FCrDNS) or HELO
-	// name (CheckHELO). If zero, 32. More give ErrTooManyAddrs in the
-	// result's Err, and only the first MaxAddrs are compared.
-	MaxAddrs int
-	// HostNames are our own host names: a HELO naming one of them is
-	// HELOOurs. Compared without case and trailing dot.
-	HostNames []string
-	// HostIPs are our own addresses: a HELO literal or bare IP naming one
-	// is HELOOurs.
-	HostIPs []netip.Addr
-	// GenericAllow exempts reverse names from the S25R rules: an entry
-	// "example.com" exempts example.com and every name below it.
-	GenericAllow []string
-}
-
-// resolver returns c.Resolver, or net.DefaultResolver if it is nil.
-func (c *Checker) resolver() Resolver {
-	if c.Resolver == nil {
-		return net.DefaultResolver
-	}
-	return c.Resolver
-}
-
-func (c *Checker) maxNames() int {
-	if c.MaxNames <= 0 {
-		return 10
-	}
-	return c.MaxNames
-}
-
-func (c *Checker) maxAddrs() int {
-	if c.MaxAddrs <= 0 {
-		return 32
-	}
-	return c.MaxAddrs
-}
-
-// FCrDNSVerdict is the result of forward-confirmed reverse DNS.
-type FCrDNSVerdict string
+// FCrDNSResult is the verdict of forward-confirmed reverse DNS.
+type FCrDNSResult string
 
 const (
 	// FCrDNSNone: the address has no PTR record (NXDOMAIN or NODATA).
-	FCrDNSNone FCrDNSVerdict = "none"
-	// FCrDNSMismatch: it has PTR names, but none resolves back to it.
-	FCrDNSMismatch FCrDNSVerdict = "mismatch"
+	FCrDNSNone FCrDNSResult = "none"
+	// FCrDNSMismatch: it has PTR names, but none resolves back to it
+	// (or, with ErrTooManyNames or ErrTooManyAddrs in Err, none of those
+	// checked).
+	FCrDNSMismatch FCrDNSResult = "mismatch"
 	// FCrDNSConfirmed: a PTR name resolves back to the address.
-	FCrDNSConfirmed FCrDNSVerdict = "confirmed"
+	FCrDNSConfirmed FCrDNSResult = "confirmed"
 	// FCrDNSTempError: a lookup failed (SERVFAIL, timeout) and no name
 	// was confirmed; asking later may give another answer.
-	FCrDNSTempError FCrDNSVerdict = "temperror"
+	FCrDNSTempError FCrDNSResult = "temperror"
 )
 
-func (v FCrDNSVerdict) String() string { return string(v) }
+// String returns the result's token ("confirmed", "none", ...).
+func (r FCrDNSResult) String() string { return string(r) }
 
-// FCrDNSResult is the outcome of FCrDNS with its evidence.
-type FCrDNSResult struct {
-	Verdict FCrDNSVerdict
-	IP      netip.Addr
+// FCrDNSOutcome is the outcome of FCrDNS with its evidence.
+type FCrDNSOutcome struct {
+	// Result is the verdict.
+	Result FCrDNSResult
+	// IP is the client address checked (unmapped).
+	IP netip.Addr
 	// Names are the PTR names, without the trailing dot, in the order the
 	// server gave them.
 	Names []string
 	// Confirmed is the first name whose addresses include IP; empty
-	// unless Verdict is FCrDNSConfirmed.
+	// unless Result is FCrDNSConfirmed.
 	Confirmed string
-	// Err is the reason for FCrDNSTempError, or a limit that cut the
-	// check short (ErrTooManyNames); nil otherwise.
+	// Err is the cause of FCrDNSTempError (wrapping ErrDNS), or, with
+	// FCrDNSMismatch, a limit that cut the check short (ErrTooManyNames,
+	// ErrTooManyAddrs); nil otherwise. It may name servers and ports:
+	// keep it out of headers (see Reason).
 	Err error
 }
 
-// String renders the result, e.g.
+// String renders the outcome for logs, e.g.
 // `confirmed 192.0.2.10 (mail.example.com)`.
-func (r FCrDNSResult) String() string {
-	s := fmt.Sprintf("%s %s", r.Verdict, r.IP)
+func (o FCrDNSOutcome) String() string {
+	s := fmt.Sprintf("%s %s", o.Result, o.IP)
 	switch {
-	case r.Confirmed != "":
-		s += " (" + r.Confirmed + ")"
-	case len(r.Names) > 0:
-		s += " (PTR " + strings.Join(r.Names, ", ") + ")"
+	case o.Confirmed != "":
+		s += " (" + o.Confirmed + ")"
+	case len(o.Names) > 0:
+		s += " (PTR " + strings.Join(o.Names, ", ") + ")"
 	}
-	if r.Err != nil {
-		s += ": " + r.Err.Error()
+	if o.Err != nil {
+		s += ": " + o.Err.Error()
 	}
 	return s
 }
 
+// Reason returns a short, stable phrase for the outcome, fit for a
+// header's reason= or an SMTP reply: "PTR name resolves to the client",
+// "no PTR record", "no PTR name resolves to the client", "too many PTR
+// names", "too many addresses", "DNS timeout", "DNS error". It never
+// holds an error chain, an address, a port or a name from the DNS.
+func (o FCrDNSOutcome) Reason() string {
+	switch o.Result {
+	case FCrDNSConfirmed:
+		return "PTR name resolves to the client"
+	case FCrDNSNone:
+		return "no PTR record"
+	case FCrDNSMismatch:
+		switch {
+		case errors.Is(o.Err, ErrTooManyNames):
+			return "too many PTR names"
+		case errors.Is(o.Err, ErrTooManyAddrs):
+			return "too many addresses"
+		}
+		return "no PTR name resolves to the client"
+	}
+	if errors.Is(o.Err, ErrInvalidIP) {
+		return "invalid client address"
+	}
+	return dnsReason(o.Err)
+}
+
+// AuthResult renders the outcome as the "iprev" method of an
+// Authentication-Results field (RFC 8601 §3), with the client address
+// as policy.iprev (RFC 8601 §2.7.3) and Reason as reason=. The results
+// are those of RFC 8601 §2.7.3:
+//
+//   - pass: a PTR name resolves back to the client (FCrDNSConfirmed);
+//   - fail: the reverse and forward lookups gave answers that do not
+//     agree, or the forward lookups found no address (FCrDNSMismatch);
+//   - temperror: a lookup failed in a way that may pass
+//     (FCrDNSTempError);
+//   - permerror: no PTR data is published for the address (FCrDNSNone).
+//     A mismatch among the names checked when a limit (MaxNames,
+//     MaxAddrs) kept the others from being checked is permerror too:
+//     the evaluation could not be completed, and asking again would not
+//     complete it.
+func (o FCrDNSOutcome) AuthResult() authres.Result {
+	value := "permerror"
+	switch {
+	case o.Result == FCrDNSConfirmed:
+		value = "pass"
+	case o.Result == FCrDNSTempError:
+		value = "temperror"
+	case o.Result == FCrDNSMismatch && o.Err == nil:
+		value = "fail"
+	}
+	r := authres.Result{Method: "iprev", Value: value, Reason: o.Reason()}
+	if o.IP.IsValid() {
+		r.Props = []authres.Prop{{Type: "policy", Property: "iprev", Value: o.IP.String()}}
+	}
+	return r
+}
+
 // FCrDNS checks ip's forward-confirmed reverse DNS: its PTR names
 // (RFC 1035 §3.5) and, for each, whether its A (IPv4) or AAAA (IPv6)
-// records include ip, as in the iprev method of RFC 8601 §3.
-func (c *Checker) FCrDNS(ctx context.Context, ip netip.Addr) FCrDNSResult {
+// records include ip, as in the iprev method of RFC 8601 §3. The lookups
+// are bounded by Checker.Timeout; the forward lookups of several names
+// run concurrently.
+//
+// Everything the check found, DNS failures and limits included, is in
+// the outcome. The error is non-nil only when the check cannot run: ip
+// is not valid (ErrInvalidIP); the outcome is then FCrDNSTempError with
+// the same Err.
+func (c *Checker) FCrDNS(ctx context.Context, ip netip.Addr) (FCrDNSOutcome, error) {
 	if !ip.IsValid() {
-		return FCrDNSResult{Verdict: FCrDNSTempError, Err: ErrInvalidIP}
+		return FCrDNSOutcome{Result: FCrDNSTempError, Err: ErrInvalidIP}, ErrInvalidIP
 	}
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
 	ip = ip.Unmap()
-	r := FCrDNSResult{IP: ip}
+	r := FCrDNSOutcome{IP: ip}
 	ptrs, err := c.resolver().LookupAddr(ctx, ip.String())
+	c.trace("rdns: PTR %s: %q %v", ip, ptrs, err)
 	// *net.Resolver returns the valid names with an error when some
 	// PTR records hold malformed names: the valid ones are checked
 	// (a malformed name cannot confirm), lest one bad record turn a
 	// confirmable client into a temperror.
 	if err != nil && !resolver.IsNotFound(err) && len(ptrs) == 0 {
-		r.Verdict, r.Err = FCrDNSTempError, fmt.Errorf("%w: %w", ErrDNS, err)
-		return r
+		r.Result, r.Err = FCrDNSTempError, fmt.Errorf("%w: %w", ErrDNS, err)
+		return r, nil
 	}
 	if len(ptrs) == 0 {
-		r.Verdict = FCrDNSNone
-		return r
+		r.Result = FCrDNSNone
+		return r, nil
 	}
 	for _, p := range ptrs {
 		r.Names = append(r.Names, strings.TrimSuffix(p, "."))
@@ -158,11 +180,15 @@ func (c *Checker) FCrDNS(ctx context.Context, ip netip.Addr) FCrDNSResult {
 			fwd[i].skip = true
 			continue
 		}
-		if len(names) == 1 {
+		lookup := func() {
 			fwd[i].addrs, fwd[i].err = c.resolver().LookupNetIP(ctx, network, name+".")
+			c.trace("rdns: %s %s: %v %v", network, name, fwd[i].addrs, fwd[i].err)
+		}
+		if len(names) == 1 {
+			lookup()
 			continue
 		}
-		wg.Go(func() { fwd[i].addrs, fwd[i].err = c.resolver().LookupNetIP(ctx, network, name+".") })
+		wg.Go(lookup)
 	}
 	wg.Wait()
 	for i, name := range names {
@@ -182,18 +208,18 @@ func (c *Checker) FCrDNS(ctx context.Context, ip netip.Addr) FCrDNSResult {
 		}
 		for _, a := range addrs {
 			if a.Unmap() == ip {
-				r.Verdict, r.Confirmed = FCrDNSConfirmed, name
-				return r
+				r.Result, r.Confirmed = FCrDNSConfirmed, name
+				return r, nil
 			}
 		}
 	}
 	switch {
 	case tempErr != nil:
-		r.Verdict, r.Err = FCrDNSTempError, tempErr
+		r.Result, r.Err = FCrDNSTempError, tempErr
 	default:
-		r.Verdict, r.Err = FCrDNSMismatch, limitErr
+		r.Result, r.Err = FCrDNSMismatch, limitErr
 	}
-	return r
+	return r, nil
 }
 
 // forward is what the forward lookup of one PTR name found.

@@ -33,7 +33,9 @@ func FuzzGeneric(f *testing.F) {
 			t.Fatalf("Generic(%q) = %s, but Generic(%q) = %s", name, g, strings.ToUpper(name), upper)
 		}
 		evidence := g.Rule.Number != 0 || g.Embedded != ""
-		if g.Generic && (!evidence || g.Allowed != "") || g.Allowed != "" && !evidence {
+		generic := g.Result == Generic
+		if g.Result != Generic && g.Result != NotGeneric ||
+			generic && (!evidence || g.Allowed != "") || g.Allowed != "" && !evidence || !generic && evidence && g.Allowed == "" {
 			t.Fatalf("Generic(%q, %s) = %+v: verdict does not follow from the evidence", name, ip, g)
 		}
 		if r, ok := MatchS25R(strings.ToLower(name)); ok != (g.Rule.Number != 0) || r.Number != g.Rule.Number {
@@ -41,7 +43,7 @@ func FuzzGeneric(f *testing.F) {
 		}
 		n := strings.ToLower(strings.TrimSuffix(name, "."))
 		a := strings.ToLower(strings.Trim(allow, "."))
-		if a != "" && (n == a || strings.HasSuffix(n, "."+a)) && g.Generic {
+		if a != "" && (n == a || strings.HasSuffix(n, "."+a)) && generic {
 			t.Fatalf("Generic(%q) with allowlist %q = %s, want not generic", name, allow, g)
 		}
 		// Constructed names: the address embedded in a host label.
@@ -76,8 +78,26 @@ func FuzzCheckHELO(f *testing.F) {
 	f.Fuzz(func(t *testing.T, helo string, ipb []byte) {
 		client, _ := netip.AddrFromSlice(ipb)
 		ctx := context.Background()
-		res := c.CheckHELO(ctx, helo, client)
-		switch res.Verdict {
+		res, err := c.CheckHELO(ctx, client, helo)
+		if !client.IsValid() {
+			if !errors.Is(err, ErrInvalidIP) {
+				t.Fatalf("CheckHELO(%s, %q) = %s, %v, want ErrInvalidIP", client, helo, res, err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("CheckHELO(%s, %q) error %v", client, helo, err)
+		}
+		// The reason goes into headers: one of the fixed phrases, never
+		// the client's argument.
+		switch r := res.Reason(); r {
+		case "HELO matches the client", "HELO name resolves to other addresses", "too many addresses",
+			"HELO name does not resolve", "invalid HELO syntax", "HELO address without brackets",
+			"HELO claims to be us", "HELO address is not the client's", "DNS timeout", "DNS error":
+		default:
+			t.Fatalf("CheckHELO(%q).Reason() = %q, not a fixed phrase", helo, r)
+		}
+		switch res.Result {
 		case HELOInvalid:
 			if !errors.Is(res.Err, ErrSyntax) {
 				t.Fatalf("CheckHELO(%q) = %s, want ErrSyntax", helo, res)
@@ -95,27 +115,24 @@ func FuzzCheckHELO(f *testing.F) {
 				t.Fatalf("CheckHELO(%q) = %s with an error", helo, res)
 			}
 		default:
-			t.Fatalf("CheckHELO(%q) = unknown verdict %q", helo, res.Verdict)
+			t.Fatalf("CheckHELO(%q) = unknown result %q", helo, res.Result)
 		}
 		arg := strings.TrimSpace(helo)
-		switch res.Verdict {
+		switch res.Result {
 		case HELOResolves, HELOUnresolvable, HELOTempError:
 			if !dnsname.HostName(strings.TrimSuffix(arg, ".")) {
 				t.Fatalf("CheckHELO(%q) = %s: looked up an invalid name", helo, res)
 			}
 		}
-		if _, err := netip.ParseAddr(strings.TrimSuffix(arg, ".")); err == nil && res.Verdict != HELOBareIP && res.Verdict != HELOOurs {
+		if _, err := netip.ParseAddr(strings.TrimSuffix(arg, ".")); err == nil && res.Result != HELOBareIP && res.Result != HELOOurs {
 			t.Fatalf("CheckHELO(%q) = %s, want bare-ip", helo, res)
-		}
-		if !client.IsValid() {
-			return
 		}
 		lit := "[" + client.Unmap().String() + "]"
 		if client.Unmap().Is6() {
 			lit = "[IPv6:" + client.String() + "]"
 		}
 		if client.Zone() == "" {
-			if got := c.CheckHELO(ctx, lit, client); got.Verdict != HELOMatch {
+			if got, _ := c.CheckHELO(ctx, client, lit); got.Result != HELOMatch {
 				t.Fatalf("CheckHELO(%q, %s) = %s, want match", lit, client, got)
 			}
 		}

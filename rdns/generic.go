@@ -66,12 +66,28 @@ func MatchS25R(name string) (S25RRule, bool) {
 	return S25RRule{}, false
 }
 
-// GenericResult is the outcome of Generic: whether a reverse name looks
+// GenericResult is the verdict of Generic.
+type GenericResult string
+
+const (
+	// Generic: the name looks like that of a dynamic or residential
+	// address: it matches an S25R rule or embeds the client address, and
+	// no Checker.GenericAllow entry exempts it.
+	Generic GenericResult = "generic"
+	// NotGeneric: the name matches no S25R rule and does not embed the
+	// address, or a Checker.GenericAllow entry exempts it
+	// (GenericOutcome.Allowed).
+	NotGeneric GenericResult = "not-generic"
+)
+
+// String returns the result's token ("generic", "not-generic").
+func (r GenericResult) String() string { return string(r) }
+
+// GenericOutcome is the outcome of Generic: whether a reverse name looks
 // like that of a dynamic or residential address, and why.
-type GenericResult struct {
-	// Generic reports whether the name matched an S25R rule or embeds
-	// the address, and was not allowlisted.
-	Generic bool
+type GenericOutcome struct {
+	// Result is the verdict.
+	Result GenericResult
 	// Rule is the first S25R rule matched; Number 0 if none.
 	Rule S25RRule
 	// Embedded is the form in which the name embeds the client address
@@ -82,8 +98,9 @@ type GenericResult struct {
 	Allowed string
 }
 
-// String renders the result, e.g. `generic (S25R rule 1; embeds IP dashed)`.
-func (g GenericResult) String() string {
+// String renders the outcome, e.g. `generic (S25R rule 1; embeds IP
+// dashed)`, `not generic`, `allowed by example.org (S25R rule 6)`.
+func (g GenericOutcome) String() string {
 	var why []string
 	if g.Rule.Number != 0 {
 		why = append(why, fmt.Sprintf("S25R rule %d", g.Rule.Number))
@@ -95,7 +112,7 @@ func (g GenericResult) String() string {
 	switch {
 	case g.Allowed != "":
 		verdict = "allowed by " + g.Allowed
-	case g.Generic:
+	case g.Result == Generic:
 		verdict = "generic"
 	}
 	if len(why) == 0 {
@@ -104,27 +121,45 @@ func (g GenericResult) String() string {
 	return verdict + " (" + strings.Join(why, "; ") + ")"
 }
 
+// Reason returns a short, stable phrase for the outcome, fit for a
+// header or an SMTP reply: "generic host name (S25R rule 1)", "host name
+// embeds the address", "not generic", or "allowlisted". It never holds
+// the name or the address.
+func (g GenericOutcome) Reason() string {
+	switch {
+	case g.Result == Generic && g.Rule.Number != 0:
+		return fmt.Sprintf("generic host name (S25R rule %d)", g.Rule.Number)
+	case g.Result == Generic:
+		return "host name embeds the address"
+	case g.Allowed != "":
+		return "allowlisted"
+	}
+	return "not generic"
+}
+
 // Generic checks whether name, the client's reverse name, looks generic:
 // it matches an S25R rule or embeds ip (if ip is valid). Names under a
-// GenericAllow entry are reported but not Generic.
-func (c *Checker) Generic(name string, ip netip.Addr) GenericResult {
+// GenericAllow entry are reported (Rule, Embedded, Allowed) but
+// NotGeneric. It looks nothing up and always runs, so it returns its
+// outcome alone.
+func (c *Checker) Generic(name string, ip netip.Addr) GenericOutcome {
 	name = strings.ToLower(strings.TrimSuffix(name, "."))
-	var g GenericResult
+	g := GenericOutcome{Result: NotGeneric}
 	g.Rule, _ = MatchS25R(name)
 	if ip.IsValid() {
 		g.Embedded, _ = EmbeddedIP(name, ip)
 	}
-	g.Generic = g.Rule.Number != 0 || g.Embedded != ""
+	if g.Rule.Number == 0 && g.Embedded == "" {
+		return g
+	}
 	for _, a := range c.GenericAllow {
 		a = strings.ToLower(strings.Trim(a, "."))
 		if a != "" && (name == a || strings.HasSuffix(name, "."+a)) {
-			if g.Generic {
-				g.Allowed = a
-			}
-			g.Generic = false
-			break
+			g.Allowed = a
+			return g
 		}
 	}
+	g.Result = Generic
 	return g
 }
 

@@ -3,9 +3,13 @@ package rdns
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,7 +32,7 @@ func TestFCrDNS(t *testing.T) {
 	srv.Fail("50.100.51.198.in-addr.arpa.", dns.TypePTR, resolvertest.ServFail)
 	for _, tc := range []struct {
 		ip        string
-		verdict   FCrDNSVerdict
+		want      FCrDNSResult
 		confirmed string
 		errIs     error
 	}{
@@ -46,9 +50,9 @@ func TestFCrDNS(t *testing.T) {
 	} {
 		t.Run(tc.ip, func(t *testing.T) {
 			c := &Checker{Resolver: srv.Resolver()}
-			r := c.FCrDNS(context.Background(), netip.MustParseAddr(tc.ip))
-			if r.Verdict != tc.verdict || r.Confirmed != tc.confirmed {
-				t.Errorf("FCrDNS(%s) = %s, want %s (%s)", tc.ip, r, tc.verdict, tc.confirmed)
+			r, err := c.FCrDNS(context.Background(), netip.MustParseAddr(tc.ip))
+			if err != nil || r.Result != tc.want || r.Confirmed != tc.confirmed {
+				t.Errorf("FCrDNS(%s) = %s, %v, want %s (%s)", tc.ip, r, err, tc.want, tc.confirmed)
 			}
 			if (tc.errIs == nil) != (r.Err == nil) || (tc.errIs != nil && !errors.Is(r.Err, tc.errIs)) {
 				t.Errorf("FCrDNS(%s).Err = %v, want %v", tc.ip, r.Err, tc.errIs)
@@ -73,7 +77,7 @@ func TestFCrDNSNetResolver(t *testing.T) {
 	}}
 	c := &Checker{Resolver: nr}
 	ip := netip.MustParseAddr("198.51.100.54")
-	if r := c.FCrDNS(context.Background(), ip); r.Verdict != FCrDNSConfirmed || r.Confirmed != "host54.example.net" {
+	if r, _ := c.FCrDNS(context.Background(), ip); r.Result != FCrDNSConfirmed || r.Confirmed != "host54.example.net" {
 		t.Errorf("FCrDNS(%s) through net.Resolver = %s, want confirmed (host54.example.net)", ip, r)
 	}
 }
@@ -82,30 +86,41 @@ func TestFCrDNSLimits(t *testing.T) {
 	srv := newServer(t)
 	ip := netip.MustParseAddr("198.51.100.47")
 	c := &Checker{Resolver: srv.Resolver(), MaxNames: 1}
-	if r := c.FCrDNS(context.Background(), ip); r.Verdict != FCrDNSMismatch || !errors.Is(r.Err, ErrTooManyNames) {
-		t.Errorf("FCrDNS(%s) with MaxNames 1 = %s, want mismatch with ErrTooManyNames", ip, r)
+	if r, _ := c.FCrDNS(context.Background(), ip); r.Result != FCrDNSMismatch || !errors.Is(r.Err, ErrTooManyNames) ||
+		r.AuthResult().Value != "permerror" || r.Reason() != "too many PTR names" {
+		t.Errorf("FCrDNS(%s) with MaxNames 1 = %s (%s), want mismatch with ErrTooManyNames, iprev=permerror", ip, r, r.AuthResult())
 	}
 	c.MaxNames = 2
-	if r := c.FCrDNS(context.Background(), ip); r.Verdict != FCrDNSConfirmed {
+	if r, _ := c.FCrDNS(context.Background(), ip); r.Result != FCrDNSConfirmed {
 		t.Errorf("FCrDNS(%s) with MaxNames 2 = %s, want confirmed", ip, r)
 	}
 	multi := netip.MustParseAddr("198.51.100.51")
 	c = &Checker{Resolver: srv.Resolver(), MaxAddrs: 1}
-	if r := c.FCrDNS(context.Background(), multi); r.Verdict != FCrDNSMismatch || !errors.Is(r.Err, ErrTooManyAddrs) {
-		t.Errorf("FCrDNS(%s) with MaxAddrs 1 = %s, want mismatch with ErrTooManyAddrs", multi, r)
+	if r, _ := c.FCrDNS(context.Background(), multi); r.Result != FCrDNSMismatch || !errors.Is(r.Err, ErrTooManyAddrs) ||
+		r.AuthResult().Value != "permerror" || r.Reason() != "too many addresses" {
+		t.Errorf("FCrDNS(%s) with MaxAddrs 1 = %s (%s), want mismatch with ErrTooManyAddrs, iprev=permerror", multi, r, r.AuthResult())
 	}
-	if r := c.CheckHELO(context.Background(), "multi.example.net", multi); r.Verdict != HELOResolves || !errors.Is(r.Err, ErrTooManyAddrs) {
-		t.Errorf("CheckHELO(multi.example.net, %s) with MaxAddrs 1 = %s, want resolves with ErrTooManyAddrs", multi, r)
+	if r, _ := c.CheckHELO(context.Background(), multi, "multi.example.net"); r.Result != HELOResolves || !errors.Is(r.Err, ErrTooManyAddrs) {
+		t.Errorf("CheckHELO(%s, multi.example.net) with MaxAddrs 1 = %s, want resolves with ErrTooManyAddrs", multi, r)
 	}
 	c.MaxAddrs = 2
-	if r := c.FCrDNS(context.Background(), multi); r.Verdict != FCrDNSConfirmed || r.Err != nil {
+	if r, _ := c.FCrDNS(context.Background(), multi); r.Result != FCrDNSConfirmed || r.Err != nil {
 		t.Errorf("FCrDNS(%s) with MaxAddrs 2 = %s, want confirmed", multi, r)
 	}
-	if r := c.CheckHELO(context.Background(), "multi.example.net", multi); r.Verdict != HELOMatch || r.Err != nil {
-		t.Errorf("CheckHELO(multi.example.net, %s) with MaxAddrs 2 = %s, want match", multi, r)
+	if r, _ := c.CheckHELO(context.Background(), multi, "multi.example.net"); r.Result != HELOMatch || r.Err != nil {
+		t.Errorf("CheckHELO(%s, multi.example.net) with MaxAddrs 2 = %s, want match", multi, r)
 	}
-	if r := c.FCrDNS(context.Background(), netip.Addr{}); !errors.Is(r.Err, ErrInvalidIP) {
-		t.Errorf("FCrDNS(zero) = %s, want ErrInvalidIP", r)
+}
+
+// TestInvalidIP: a client address that is not valid is the one input
+// the checks cannot run with: an error, and an outcome that is no pass.
+func TestInvalidIP(t *testing.T) {
+	c := &Checker{Resolver: newServer(t).Resolver()}
+	if r, err := c.FCrDNS(context.Background(), netip.Addr{}); !errors.Is(err, ErrInvalidIP) || r.Result != FCrDNSTempError {
+		t.Errorf("FCrDNS(zero) = %s, %v, want temperror and ErrInvalidIP", r, err)
+	}
+	if r, err := c.CheckHELO(context.Background(), netip.Addr{}, "mail.example.com"); !errors.Is(err, ErrInvalidIP) || r.Result != HELOTempError {
+		t.Errorf("CheckHELO(zero, mail.example.com) = %s, %v, want temperror and ErrInvalidIP", r, err)
 	}
 }
 
@@ -176,19 +191,25 @@ func TestGeneric(t *testing.T) {
 	c := &Checker{GenericAllow: []string{"pool.example.org"}}
 	ip := netip.MustParseAddr("198.51.113.45")
 	for _, tc := range []struct {
-		name string
-		want string
+		name   string
+		want   string
+		reason string
 	}{
-		{"198-51-113-45.dyn.example.net", "generic (S25R rule 1; embeds IP dashed)"},
-		{"dhcp7.example.net", "generic (S25R rule 6)"},
-		{"c633712d.example.net", "generic (S25R rule 2; embeds IP hex)"},
-		{"mail.example.com", "not generic"},
-		{"dhcp7.pool.example.org", "allowed by pool.example.org (S25R rule 6)"},
-		{"pool.example.org", "not generic"},
+		{"198-51-113-45.dyn.example.net", "generic (S25R rule 1; embeds IP dashed)", "generic host name (S25R rule 1)"},
+		{"dhcp7.example.net", "generic (S25R rule 6)", "generic host name (S25R rule 6)"},
+		{"c633712d.example.net", "generic (S25R rule 2; embeds IP hex)", "generic host name (S25R rule 2)"},
+		{"mx.c633712d.example.net", "generic (embeds IP hex)", "host name embeds the address"},
+		{"mail.example.com", "not generic", "not generic"},
+		{"dhcp7.pool.example.org", "allowed by pool.example.org (S25R rule 6)", "allowlisted"},
+		{"pool.example.org", "not generic", "not generic"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := c.Generic(tc.name, ip).String(); got != tc.want {
+			g := c.Generic(tc.name, ip)
+			if got := g.String(); got != tc.want {
 				t.Errorf("Generic(%q) = %q, want %q", tc.name, got, tc.want)
+			}
+			if (g.Result == Generic) != strings.HasPrefix(tc.want, "generic") || g.Reason() != tc.reason {
+				t.Errorf("Generic(%q) = %s, reason %q, want reason %q", tc.name, g.Result, g.Reason(), tc.reason)
 			}
 		})
 	}
@@ -204,7 +225,7 @@ func TestCheckHELO(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		helo, client string
-		want         HELOVerdict
+		want         HELOResult
 	}{
 		{"mail.example.com", "192.0.2.10", HELOMatch},
 		{"MAIL.EXAMPLE.COM.", "192.0.2.10", HELOMatch},
@@ -234,9 +255,9 @@ func TestCheckHELO(t *testing.T) {
 		{"203.0.113.1", "198.51.100.1", HELOOurs},
 	} {
 		t.Run(tc.helo, func(t *testing.T) {
-			r := c.CheckHELO(context.Background(), tc.helo, netip.MustParseAddr(tc.client))
-			if r.Verdict != tc.want {
-				t.Errorf("CheckHELO(%q, %s) = %s, want %s", tc.helo, tc.client, r, tc.want)
+			r, err := c.CheckHELO(context.Background(), netip.MustParseAddr(tc.client), tc.helo)
+			if err != nil || r.Result != tc.want {
+				t.Errorf("CheckHELO(%s, %q) = %s, %v, want %s", tc.client, tc.helo, r, err, tc.want)
 			}
 		})
 	}
@@ -253,7 +274,7 @@ func TestFCrDNSNamesConcurrent(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 1050*time.Millisecond)
 	defer cancel()
 	ip := netip.MustParseAddr("198.51.100.52")
-	if r := c.FCrDNS(ctx, ip); r.Verdict != FCrDNSConfirmed || r.Confirmed != "n4.example.net" || len(r.Names) != 4 {
+	if r, _ := c.FCrDNS(ctx, ip); r.Result != FCrDNSConfirmed || r.Confirmed != "n4.example.net" || len(r.Names) != 4 {
 		t.Errorf("FCrDNS(%s) = %s, want confirmed by n4.example.net of 4 names", ip, r)
 	}
 }
@@ -267,10 +288,156 @@ func TestZeroChecker(t *testing.T) {
 	cancel()
 	var c Checker
 	ip := netip.MustParseAddr("192.0.2.10")
-	if r := c.FCrDNS(ctx, ip); r.Verdict != FCrDNSTempError || !errors.Is(r.Err, ErrDNS) {
-		t.Errorf("zero Checker: FCrDNS(%s) = %s, want temperror with ErrDNS", ip, r)
+	if r, err := c.FCrDNS(ctx, ip); err != nil || r.Result != FCrDNSTempError || !errors.Is(r.Err, ErrDNS) {
+		t.Errorf("zero Checker: FCrDNS(%s) = %s, %v, want temperror with ErrDNS", ip, r, err)
 	}
-	if r := c.CheckHELO(ctx, "mail.example.com", ip); r.Verdict != HELOTempError || !errors.Is(r.Err, ErrDNS) {
-		t.Errorf("zero Checker: CheckHELO(mail.example.com, %s) = %s, want temperror with ErrDNS", ip, r)
+	if r, err := c.CheckHELO(ctx, ip, "mail.example.com"); err != nil || r.Result != HELOTempError || !errors.Is(r.Err, ErrDNS) {
+		t.Errorf("zero Checker: CheckHELO(%s, mail.example.com) = %s, %v, want temperror with ErrDNS", ip, r, err)
+	}
+}
+
+// TestAuthResult: FCrDNS renders as the iprev method (RFC 8601 §3) with
+// the results of RFC 8601 §2.7.3, the client address in policy.iprev, and
+// a reason= that holds neither the resolver's address nor its port.
+func TestAuthResult(t *testing.T) {
+	srv := newServer(t)
+	srv.Fail("broken.example.net.", dns.TypeA, resolvertest.ServFail)
+	srv.Fail("55.100.51.198.in-addr.arpa.", dns.TypePTR, resolvertest.Drop)
+	c := &Checker{Resolver: srv.Resolver(), Timeout: 300 * time.Millisecond}
+	for _, tc := range []struct {
+		ip   string
+		want string
+	}{
+		{"192.0.2.10", `iprev=pass reason="PTR name resolves to the client" policy.iprev=192.0.2.10`},
+		{"2001:db8::10", `iprev=pass reason="PTR name resolves to the client" policy.iprev="2001:db8::10"`},
+		{"198.51.100.45", `iprev=fail reason="no PTR name resolves to the client" policy.iprev=198.51.100.45`},
+		{"198.51.100.46", `iprev=fail reason="no PTR name resolves to the client" policy.iprev=198.51.100.46`},
+		{"192.0.2.99", `iprev=permerror reason="no PTR record" policy.iprev=192.0.2.99`},
+		{"198.51.100.48", `iprev=temperror reason="DNS error" policy.iprev=198.51.100.48`},
+		{"198.51.100.55", `iprev=temperror reason="DNS timeout" policy.iprev=198.51.100.55`},
+	} {
+		t.Run(tc.ip, func(t *testing.T) {
+			o, err := c.FCrDNS(context.Background(), netip.MustParseAddr(tc.ip))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ar := o.AuthResult()
+			if got := ar.String(); got != tc.want {
+				t.Errorf("FCrDNS(%s).AuthResult() = %s, want %s", tc.ip, got, tc.want)
+			}
+			if o.Err != nil && strings.Contains(ar.String(), srv.Addr) {
+				t.Errorf("FCrDNS(%s).AuthResult() = %s: leaks the resolver address of Err %v", tc.ip, ar, o.Err)
+			}
+		})
+	}
+}
+
+// TestTimeout trips Checker.Timeout: a server that never answers costs
+// one Timeout, not the resolver's retries, and the check is a temperror
+// (never a pass) with a "DNS timeout" reason.
+func TestTimeout(t *testing.T) {
+	srv := newServer(t)
+	srv.Fail("10.2.0.192.in-addr.arpa.", dns.TypePTR, resolvertest.Drop)
+	srv.Fail("mail.example.com.", resolvertest.AnyType, resolvertest.Drop)
+	r := srv.Resolver()
+	r.Timeout, r.Attempts = 2*time.Second, 2 // 4 s without Checker.Timeout
+	c := &Checker{Resolver: r, Timeout: 200 * time.Millisecond}
+	ip := netip.MustParseAddr("192.0.2.10")
+	start := time.Now()
+	o, err := c.FCrDNS(context.Background(), ip)
+	if d := time.Since(start); err != nil || o.Result != FCrDNSTempError || o.Reason() != "DNS timeout" || d > time.Second {
+		t.Errorf("FCrDNS(%s) on a dead server = %s (%q), %v after %v, want temperror, DNS timeout, within 1 s", ip, o, o.Reason(), err, d)
+	}
+	start = time.Now()
+	h, err := c.CheckHELO(context.Background(), ip, "mail.example.com")
+	if d := time.Since(start); err != nil || h.Result != HELOTempError || h.Reason() != "DNS timeout" || d > time.Second {
+		t.Errorf("CheckHELO(%s, mail.example.com) on a dead server = %s (%q), %v after %v, want temperror, DNS timeout, within 1 s", ip, h, h.Reason(), err, d)
+	}
+}
+
+// deadlineResolver records the deadline of the contexts it is asked
+// with, and answers nothing.
+type deadlineResolver struct {
+	mu        sync.Mutex
+	deadlines []time.Duration // until the deadline; -1 for none
+}
+
+func (d *deadlineResolver) record(ctx context.Context) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if dl, ok := ctx.Deadline(); ok {
+		d.deadlines = append(d.deadlines, time.Until(dl))
+	} else {
+		d.deadlines = append(d.deadlines, -1)
+	}
+}
+
+func (d *deadlineResolver) LookupAddr(ctx context.Context, _ string) ([]string, error) {
+	d.record(ctx)
+	return nil, &net.DNSError{Err: "no such host", IsNotFound: true}
+}
+
+func (d *deadlineResolver) LookupNetIP(ctx context.Context, _, _ string) ([]netip.Addr, error) {
+	d.record(ctx)
+	return nil, &net.DNSError{Err: "no such host", IsNotFound: true}
+}
+
+// TestTimeoutDefault: a zero Timeout bounds each check by DefaultTimeout
+// (10 s), a negative one leaves ctx's deadline alone.
+func TestTimeoutDefault(t *testing.T) {
+	ip := netip.MustParseAddr("192.0.2.10")
+	for _, tc := range []struct {
+		timeout  time.Duration
+		min, max time.Duration // -1: no deadline
+	}{
+		{0, DefaultTimeout - time.Second, DefaultTimeout},
+		{3 * time.Second, 2 * time.Second, 3 * time.Second},
+		{-1, -1, -1},
+	} {
+		r := &deadlineResolver{}
+		c := &Checker{Resolver: r, Timeout: tc.timeout}
+		if o, err := c.FCrDNS(context.Background(), ip); err != nil || o.Result != FCrDNSNone {
+			t.Fatalf("FCrDNS(%s) = %s, %v, want none", ip, o, err)
+		}
+		if o, err := c.CheckHELO(context.Background(), ip, "mail.example.com"); err != nil || o.Result != HELOUnresolvable {
+			t.Fatalf("CheckHELO(%s, mail.example.com) = %s, %v, want unresolvable", ip, o, err)
+		}
+		if len(r.deadlines) != 2 {
+			t.Fatalf("Timeout %v: %d lookups, want 2", tc.timeout, len(r.deadlines))
+		}
+		for _, d := range r.deadlines {
+			if tc.min < 0 && d != -1 || tc.min >= 0 && (d < tc.min || d > tc.max) {
+				t.Errorf("Timeout %v: lookup deadline in %v, want between %v and %v", tc.timeout, d, tc.min, tc.max)
+			}
+		}
+	}
+}
+
+// TestTrace: the Trace hook sees each lookup and its answer, also those
+// of several PTR names looked up concurrently.
+func TestTrace(t *testing.T) {
+	srv := newServer(t)
+	var mu sync.Mutex
+	var lines []string
+	c := &Checker{Resolver: srv.Resolver(), Trace: func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, fmt.Sprintf(format, args...))
+	}}
+	if o, err := c.FCrDNS(context.Background(), netip.MustParseAddr("198.51.100.47")); err != nil || o.Result != FCrDNSConfirmed {
+		t.Fatalf("FCrDNS(198.51.100.47) = %s, %v, want confirmed", o, err)
+	}
+	if _, err := c.CheckHELO(context.Background(), netip.MustParseAddr("198.51.100.47"), "www.example.net"); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(lines[1:3]) // the forward lookups run concurrently
+	want := []string{
+		`rdns: PTR 198.51.100.47: ["www.example.net." "mx2.example.net."] <nil>`,
+		"rdns: ip4 mx2.example.net: [198.51.100.47] <nil>",
+		"rdns: ip4 www.example.net: [198.51.100.80] <nil>",
+		"rdns: ip www.example.net: [198.51.100.80] <nil>",
+	}
+	if !slices.Equal(lines, want) {
+		t.Errorf("Trace lines = %q, want %q", lines, want)
 	}
 }
