@@ -87,7 +87,7 @@ func TestWarmAllocs(t *testing.T) {
 	c := warmChecker(t)
 	for _, tc := range warmCases[:2] {
 		ip := netip.MustParseAddr(tc.ip)
-		if o := c.Check(context.Background(), ip, "h.test", tc.from); o.Result != Pass {
+		if o, err := c.Check(context.Background(), ip, "h.test", tc.from); o.Result != Pass || err != nil {
 			t.Fatalf("Check(%s, %s) = %s, want pass", ip, tc.from, o)
 		}
 		got := testing.AllocsPerRun(50, func() { c.Check(context.Background(), ip, "h.test", tc.from) })

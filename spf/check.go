@@ -151,7 +151,15 @@ func (c *Checker) parse(txt string) (*Record, error) {
 // mailFrom's domain for the client ip. For the null reverse-path
 // (mailFrom ""), it checks "postmaster@" + helo with the HELO name's
 // policy and reports IdentityHELO. helo is the HELO/EHLO name, for %{h}.
-func (c *Checker) Check(ctx context.Context, ip netip.Addr, helo, mailFrom string) Outcome {
+//
+// The error is non-nil only when the check could not run: an invalid
+// ip (ErrInvalidIP). The Outcome then has result none and the same
+// error in Err. Everything that happened while the check ran, DNS
+// failures and limits included, is in the Outcome.
+func (c *Checker) Check(ctx context.Context, ip netip.Addr, helo, mailFrom string) (Outcome, error) {
+	if !ip.IsValid() {
+		return c.cannotRun(ip, helo, IdentityMailFrom, ErrInvalidIP)
+	}
 	mailFrom = strings.TrimSuffix(strings.TrimPrefix(mailFrom, "<"), ">")
 	if mailFrom == "" {
 		return c.CheckHELO(ctx, ip, helo)
@@ -160,35 +168,56 @@ func (c *Checker) Check(ctx context.Context, ip netip.Addr, helo, mailFrom strin
 	if i := strings.LastIndexByte(mailFrom, '@'); i >= 0 {
 		domain = mailFrom[i+1:]
 	}
-	o := c.CheckHost(ctx, ip, domain, mailFrom, helo)
+	o := c.checkHost(ctx, ip, helo, domain, mailFrom, "")
 	o.Identity = IdentityMailFrom
-	return o
+	return o, nil
 }
 
 // CheckHELO checks the HELO identity (RFC 7208 §2.3): the policy of the
 // HELO name for ip, with sender "postmaster@" + helo. A HELO that is not
-// a domain name (an address literal, a single label) gives none.
-func (c *Checker) CheckHELO(ctx context.Context, ip netip.Addr, helo string) Outcome {
-	o := c.CheckHost(ctx, ip, helo, "postmaster@"+helo, helo)
+// a domain name (an address literal, a single label) gives none with
+// ErrInvalidDomain in Err (§2.3, §4.3), not an error. The error is
+// non-nil only for an invalid ip (ErrInvalidIP).
+func (c *Checker) CheckHELO(ctx context.Context, ip netip.Addr, helo string) (Outcome, error) {
+	if !ip.IsValid() {
+		return c.cannotRun(ip, helo, IdentityHELO, ErrInvalidIP)
+	}
+	o := c.checkHost(ctx, ip, helo, helo, "postmaster@"+helo, "")
 	o.Identity = IdentityHELO
-	return o
+	return o, nil
 }
 
 // CheckHost is check_host() of RFC 7208 §4: the policy of domain for the
 // client ip, with sender (the <sender>, local-part@domain; a missing
-// local-part means "postmaster", §4.3) and helo for macros. Identity is
+// local-part means "postmaster", §4.3) and helo for macros. A domain
+// that is not a valid multi-label domain name gives none (§4.3). The
+// error is non-nil only for an invalid ip (ErrInvalidIP). Identity is
 // left to the caller (Check and CheckHELO set it).
-func (c *Checker) CheckHost(ctx context.Context, ip netip.Addr, domain, sender, helo string) Outcome {
-	return c.checkHost(ctx, ip, domain, sender, helo, "")
+func (c *Checker) CheckHost(ctx context.Context, ip netip.Addr, helo, domain, sender string) (Outcome, error) {
+	if !ip.IsValid() {
+		return c.cannotRun(ip, helo, "", ErrInvalidIP)
+	}
+	return c.checkHost(ctx, ip, helo, domain, sender, ""), nil
 }
 
-// checkHost is CheckHost for SPF (scope "") or a Sender ID scope.
-func (c *Checker) checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, scope Scope) Outcome {
-	o := Outcome{IP: ip.Unmap(), Domain: domain, Sender: sender, HELO: helo, Receiver: c.ReceiverHost}
-	if !o.IP.IsValid() {
-		o.Result, o.Problem = None, ErrInvalidIP
-		return o
+// cannotRun returns the outcome and error of a check that could not
+// run: none, with err in Err. Only the facts known to be usable are kept,
+// so that ReceivedSPF and AuthResult do not echo what was refused.
+func (c *Checker) cannotRun(ip netip.Addr, helo string, id Identity, err error) (Outcome, error) {
+	o := Outcome{Result: None, Identity: id, HELO: helo, Receiver: c.ReceiverHost, Err: err}
+	if ip.IsValid() {
+		o.IP = ip.Unmap()
 	}
+	if c.Trace != nil { // no boxing of the arguments otherwise
+		c.Trace("spf: %s", o)
+	}
+	return o, err
+}
+
+// checkHost is CheckHost for SPF (scope "") or a Sender ID scope, for a
+// valid ip.
+func (c *Checker) checkHost(ctx context.Context, ip netip.Addr, helo, domain, sender string, scope Scope) Outcome {
+	o := Outcome{IP: ip.Unmap(), Domain: domain, Sender: sender, HELO: helo, Receiver: c.ReceiverHost}
 	s := state{c: c, ip: o.IP, helo: helo, senderDomain: domain, scope: scope}
 	s.local, s.sender = "postmaster", sender
 	if i := strings.LastIndexByte(sender, '@'); i >= 0 {
@@ -202,11 +231,11 @@ func (c *Checker) checkHost(ctx context.Context, ip netip.Addr, domain, sender, 
 		s.sender = "postmaster@" + sender
 		s.senderDomain = sender
 	}
-	o.Sender = s.sender
+	o.Sender, o.noLocal = s.sender, s.sender != sender
 	// §4.3: a malformed domain, or one that is not multi-label, gives
 	// none before any lookup.
 	if !validDomain(domain) {
-		o.Result, o.Problem = None, fmt.Errorf("%w: %q", ErrInvalidDomain, domain)
+		o.Result, o.Err = None, fmt.Errorf("%w: %q", ErrInvalidDomain, domain)
 		return o
 	}
 	if t := c.Timeout; t >= 0 {
@@ -222,7 +251,7 @@ func (c *Checker) checkHost(ctx context.Context, ip netip.Addr, domain, sender, 
 	s.ctx = ctx
 	res, d, exp, err := s.checkHost(ctx, domain, true)
 	s.pf.stop()
-	o.Result, o.Problem, o.Explanation = res, err, exp
+	o.Result, o.Err, o.Explanation = res, err, exp
 	o.Lookups, o.VoidLookups, o.Queries = s.lookups, s.voids, s.queries
 	switch {
 	case d != nil:

@@ -21,6 +21,19 @@ func checksServer(t *testing.T) *resolvertest.Server {
 	return resolvertest.NewServer(t, resolvertest.ZoneFile(t, ".", "testdata/checks.zone"))
 }
 
+// must returns a function that passes the Outcome of a check through,
+// failing tb if the check returned an error: for checks whose arguments
+// are usable.
+func must(tb testing.TB) func(Outcome, error) Outcome {
+	return func(o Outcome, err error) Outcome {
+		tb.Helper()
+		if err != nil {
+			tb.Fatalf("check = %s, error %v, want no error", o, err)
+		}
+		return o
+	}
+}
+
 func TestCheck(t *testing.T) {
 	srv := checksServer(t)
 	srv.Fail("servfail.test", dns.TypeA, resolvertest.ServFail)
@@ -69,12 +82,12 @@ func TestCheck(t *testing.T) {
 		{"192.0.2.1", "a@[192.0.2.1]", None, "", ErrInvalidDomain, 0},
 	} {
 		t.Run(tc.from+"/"+tc.ip, func(t *testing.T) {
-			o := c.Check(context.Background(), netip.MustParseAddr(tc.ip), "helo.test", tc.from)
+			o := must(t)(c.Check(context.Background(), netip.MustParseAddr(tc.ip), "helo.test", tc.from))
 			if o.Result != tc.want || o.Mechanism != tc.mechanism {
 				t.Errorf("Check(%s, %s) = %s, want %s with %q", tc.ip, tc.from, o, tc.want, tc.mechanism)
 			}
-			if tc.problem == nil && o.Problem != nil || tc.problem != nil && !errors.Is(o.Problem, tc.problem) {
-				t.Errorf("Check(%s, %s).Problem = %v, want %v", tc.ip, tc.from, o.Problem, tc.problem)
+			if tc.problem == nil && o.Err != nil || tc.problem != nil && !errors.Is(o.Err, tc.problem) {
+				t.Errorf("Check(%s, %s).Err = %v, want %v", tc.ip, tc.from, o.Err, tc.problem)
 			}
 			if o.Lookups != tc.lookups {
 				t.Errorf("Check(%s, %s).Lookups = %d, want %d", tc.ip, tc.from, o.Lookups, tc.lookups)
@@ -116,8 +129,8 @@ func TestLimitsOverridable(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := tc.c
 			c.Resolver = srv.Resolver()
-			o := c.Check(context.Background(), ip, "helo.test", tc.from)
-			if o.Result != tc.want || !errors.Is(o.Problem, tc.err) || (tc.err == nil) != (o.Problem == nil) {
+			o := must(t)(c.Check(context.Background(), ip, "helo.test", tc.from))
+			if o.Result != tc.want || !errors.Is(o.Err, tc.err) || (tc.err == nil) != (o.Err == nil) {
 				t.Errorf("Check(%s, %s) = %s, want %s (%v)", ip, tc.from, o, tc.want, tc.err)
 			}
 		})
@@ -125,7 +138,7 @@ func TestLimitsOverridable(t *testing.T) {
 	// MaxPTRNames: the 11th PTR name validates 192.0.2.9; it counts
 	// only with a limit of 11.
 	c := &Checker{Resolver: srv.Resolver(), MaxPTRNames: 11}
-	if o := c.Check(context.Background(), netip.MustParseAddr("192.0.2.9"), "h.test", "a@manyptr.test"); o.Result != Pass {
+	if o := must(t)(c.Check(context.Background(), netip.MustParseAddr("192.0.2.9"), "h.test", "a@manyptr.test")); o.Result != Pass {
 		t.Errorf("Check(MaxPTRNames=11, manyptr.test) = %s, want pass", o)
 	}
 }
@@ -135,22 +148,41 @@ func TestCheckIdentities(t *testing.T) {
 	c := &Checker{Resolver: srv.Resolver()}
 	ip := netip.MustParseAddr("192.0.2.30")
 	// §2.4: the null reverse-path checks postmaster@HELO.
-	o := c.Check(context.Background(), ip, "mail.helo.test", "")
+	o := must(t)(c.Check(context.Background(), ip, "mail.helo.test", ""))
 	if o.Result != Pass || o.Identity != IdentityHELO || o.Sender != "postmaster@mail.helo.test" || o.Domain != "mail.helo.test" {
 		t.Errorf("Check(%s, mail.helo.test, <>) = %+v, want pass helo postmaster@mail.helo.test", ip, o)
 	}
-	o = c.CheckHELO(context.Background(), netip.MustParseAddr("192.0.2.31"), "mail.helo.test")
+	o = must(t)(c.CheckHELO(context.Background(), netip.MustParseAddr("192.0.2.31"), "mail.helo.test"))
 	if o.Result != Fail || o.Identity != IdentityHELO {
 		t.Errorf("CheckHELO(192.0.2.31, mail.helo.test) = %s, want fail", o)
 	}
 	// §4.3: no local-part means postmaster.
-	o = c.Check(context.Background(), ip, "x.test", "@pass.test")
+	o = must(t)(c.Check(context.Background(), ip, "x.test", "@pass.test"))
 	if o.Sender != "postmaster@pass.test" {
 		t.Errorf("Check(@pass.test).Sender = %q, want postmaster@pass.test", o.Sender)
 	}
-	o = c.Check(context.Background(), netip.Addr{}, "x.test", "a@pass.test")
-	if o.Result != None || !errors.Is(o.Problem, ErrInvalidIP) {
-		t.Errorf("Check(invalid IP) = %s, want none with ErrInvalidIP", o)
+	// An invalid IP address: the check cannot run.
+	for _, tc := range []struct {
+		name  string
+		check func() (Outcome, error)
+		id    Identity
+	}{
+		{"Check", func() (Outcome, error) { return c.Check(context.Background(), netip.Addr{}, "x.test", "a@pass.test") }, IdentityMailFrom},
+		{"CheckHELO", func() (Outcome, error) { return c.CheckHELO(context.Background(), netip.Addr{}, "mail.helo.test") }, IdentityHELO},
+		{"CheckHost", func() (Outcome, error) {
+			return c.CheckHost(context.Background(), netip.Addr{}, "x.test", "pass.test", "a@pass.test")
+		}, ""},
+		{"CheckSenderID", func() (Outcome, error) {
+			return c.CheckSenderID(context.Background(), netip.Addr{}, "x.test", "a@pass.test", ScopeMFrom)
+		}, IdentityMailFrom},
+		{"CheckPRA", func() (Outcome, error) {
+			return c.CheckPRA(context.Background(), netip.Addr{}, "x.test", []byte("From: a@pass.test\r\n\r\n"))
+		}, IdentityPRA},
+	} {
+		o, err := tc.check()
+		if !errors.Is(err, ErrInvalidIP) || o.Result != None || !errors.Is(o.Err, ErrInvalidIP) || o.Identity != tc.id || o.Lookups != 0 {
+			t.Errorf("%s(invalid IP) = %s, %v, want none, ErrInvalidIP for %q", tc.name, o, err, tc.id)
+		}
 	}
 }
 
@@ -164,7 +196,7 @@ func TestExplanation(t *testing.T) {
 		{"jo@fail.test", "198.51.100.7 may not send for fail.test; see mx.receiver.test at 1234567890"},
 		{"jo@include.test", ""}, // softfail: no explanation
 	} {
-		o := c.Check(context.Background(), ip, "helo.test", tc.from)
+		o := must(t)(c.Check(context.Background(), ip, "helo.test", tc.from))
 		if o.Explanation != tc.want {
 			t.Errorf("Check(%s, %s).Explanation = %q, want %q", ip, tc.from, o.Explanation, tc.want)
 		}
@@ -181,8 +213,8 @@ func TestDNSErrors(t *testing.T) {
 			r := srv.Resolver()
 			r.Timeout = 200 * time.Millisecond
 			c := &Checker{Resolver: r}
-			o := c.Check(context.Background(), netip.MustParseAddr("192.0.2.1"), "h.test", "a@pass.test")
-			if o.Result != TempError || !errors.Is(o.Problem, ErrDNS) {
+			o := must(t)(c.Check(context.Background(), netip.MustParseAddr("192.0.2.1"), "h.test", "a@pass.test"))
+			if o.Result != TempError || !errors.Is(o.Err, ErrDNS) {
 				t.Errorf("Check(pass.test with %s) = %s, want temperror", f, o)
 			}
 		})
@@ -191,8 +223,8 @@ func TestDNSErrors(t *testing.T) {
 		srv := checksServer(t)
 		srv.Delay("pass.test", dns.TypeTXT, 2*time.Second)
 		c := &Checker{Resolver: srv.Resolver(), Timeout: 50 * time.Millisecond}
-		o := c.Check(context.Background(), netip.MustParseAddr("192.0.2.1"), "h.test", "a@pass.test")
-		if o.Result != TempError || !errors.Is(o.Problem, ErrDNS) {
+		o := must(t)(c.Check(context.Background(), netip.MustParseAddr("192.0.2.1"), "h.test", "a@pass.test"))
+		if o.Result != TempError || !errors.Is(o.Err, ErrDNS) {
 			t.Errorf("Check(slow pass.test, Timeout 50ms) = %s, want temperror", o)
 		}
 	})
@@ -204,7 +236,7 @@ func TestTrace(t *testing.T) {
 	c := &Checker{Resolver: srv.Resolver(), NoPrefetch: true, Trace: func(f string, a ...any) {
 		lines = append(lines, f)
 	}}
-	c.Check(context.Background(), netip.MustParseAddr("192.0.2.1"), "h.test", "a@include.test")
+	must(t)(c.Check(context.Background(), netip.MustParseAddr("192.0.2.1"), "h.test", "a@include.test"))
 	if len(lines) < 3 || !strings.HasPrefix(lines[len(lines)-1], "spf: ") {
 		t.Errorf("Trace got %q, want the steps of the check", lines)
 	}
@@ -247,7 +279,7 @@ test.rev.rev.test.ok.test. A 127.0.0.2
 		{"helo.test.", "a@helo.test", Pass},
 	} {
 		t.Run(tc.helo+"/"+tc.from, func(t *testing.T) {
-			o := c.Check(context.Background(), netip.MustParseAddr("192.0.2.1"), tc.helo, tc.from)
+			o := must(t)(c.Check(context.Background(), netip.MustParseAddr("192.0.2.1"), tc.helo, tc.from))
 			if o.Result != tc.want || o.VoidLookups != 0 {
 				t.Errorf("Check(192.0.2.1, %s, %s) = %s, want %s without void lookups", tc.helo, tc.from, o, tc.want)
 			}
@@ -323,8 +355,8 @@ func TestMacroExpansionLimitLiterals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := tc.c
 			c.Resolver = srv.Resolver()
-			o := c.Check(context.Background(), ip, "helo.test", tc.from)
-			if o.Result != tc.want || o.Explanation != tc.exp || !errors.Is(o.Problem, tc.err) || (tc.err == nil) != (o.Problem == nil) {
+			o := must(t)(c.Check(context.Background(), ip, "helo.test", tc.from))
+			if o.Result != tc.want || o.Explanation != tc.exp || !errors.Is(o.Err, tc.err) || (tc.err == nil) != (o.Err == nil) {
 				t.Errorf("Check(%s, %s) = %.200s, want %s with explanation %q (%v)", ip, tc.from, o, tc.want, tc.exp, tc.err)
 			}
 		})

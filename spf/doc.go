@@ -6,7 +6,10 @@
 // address of an SMTP client:
 //
 //	c := &spf.Checker{Resolver: r, ReceiverHost: "mx.example.org"}
-//	o := c.Check(ctx, clientIP, heloName, mailFrom)
+//	o, err := c.Check(ctx, clientIP, heloName, mailFrom)
+//	if err != nil {
+//		// the check could not run: an invalid address or MAIL FROM
+//	}
 //	switch o.Result {
 //	case spf.Fail:
 //		// reject: o.Explanation says why, o.ReceivedSPF() records it
@@ -15,8 +18,10 @@
 //	}
 //
 // A verdict is not an error: fail, softfail, temperror and permerror are
-// Results, and Outcome.Problem (wrapping one of the Err* sentinels) tells
-// why a result is an error one. Outcome also carries the matched
+// Results, and Outcome.Err (wrapping one of the Err* sentinels) tells
+// why a result is an error one; Outcome.Reason says it in a short
+// phrase for headers. The error return is for a check that could not
+// run at all. Outcome also carries the matched
 // mechanism, the explanation, and the number of DNS-querying terms and
 // void lookups.
 //

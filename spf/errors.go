@@ -1,10 +1,17 @@
 package spf
 
-import "errors"
+import (
+	"context"
+	"errors"
+	"net"
 
-// Errors carried in Outcome.Problem, grouped by the result they give.
-// Problem wraps one of them (and, for DNS failures, the resolver's error)
-// so that errors.Is classifies it.
+	"github.com/spamkit/spamkit/resolver"
+)
+
+// Errors carried in Outcome.Err, grouped by the result they give. Err
+// wraps one of them (and, for DNS failures, the resolver's error) so
+// that errors.Is classifies it. The input errors are also the error
+// return of a check that could not run.
 var (
 	// Permanent errors (result permerror).
 
@@ -41,9 +48,63 @@ var (
 
 	// Input errors (result none).
 
-	// ErrInvalidIP reports a client address that is not valid.
+	// ErrInvalidIP reports a client address that is not valid; the
+	// check does not run.
 	ErrInvalidIP = errors.New("spf: invalid client IP address")
 	// ErrInvalidDomain reports a domain that is not a valid multi-label
 	// domain name, so that no check is done (RFC 7208 §4.3).
 	ErrInvalidDomain = errors.New("spf: invalid domain")
 )
+
+// reasons holds the phrase of Outcome.Reason for each sentinel, checked
+// in order with errors.Is.
+var reasons = [...]struct {
+	err    error
+	phrase string
+}{
+	{ErrInvalidIP, "invalid client IP address"},
+	{ErrInvalidDomain, "invalid domain"},
+	{ErrNoPRA, "no purported responsible address"},
+	{ErrSyntax, "syntax error in record"},
+	{ErrMultipleRecords, "more than one SPF record"},
+	{ErrTooManyLookups, "too many DNS lookups"},
+	{ErrTooManyVoidLookups, "too many void DNS lookups"},
+	{ErrTooManyMXNames, "too many MX records"},
+	{ErrMacroTooLong, "macro expansion too long"},
+	{ErrIncludeNoRecord, "include target has no SPF record"},
+	{ErrRedirectNoRecord, "redirect target has no SPF record"},
+}
+
+// reason returns the short, stable phrase for err (see Outcome.Reason):
+// never the error's text, which may name resolvers and ports.
+func reason(err error) string {
+	if err == nil {
+		return ""
+	}
+	if errors.Is(err, ErrDNS) {
+		return dnsReason(err)
+	}
+	for _, r := range reasons {
+		if errors.Is(err, r.err) {
+			return r.phrase
+		}
+	}
+	return "internal error"
+}
+
+// dnsReason classifies a DNS failure.
+func dnsReason(err error) string {
+	var de *net.DNSError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "check canceled"
+	case errors.Is(err, resolver.ErrTimeout), errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &de) && de.IsTimeout:
+		return "DNS timeout"
+	case errors.Is(err, resolver.ErrServFail):
+		return "DNS server failure"
+	case errors.Is(err, resolver.ErrRefused):
+		return "DNS query refused"
+	}
+	return "DNS error"
+}

@@ -27,14 +27,20 @@ why.example.com.   TXT "%{i} is not a mail server of %{d}"
 
 	c := &spf.Checker{Resolver: srv.Resolver(), ReceiverHost: "mx.example.org"}
 	for _, ip := range []string{"192.0.2.10", "198.51.100.7", "203.0.113.5"} {
-		o := c.Check(context.Background(), netip.MustParseAddr(ip), "mail.example.com", "alice@example.com")
+		o, err := c.Check(context.Background(), netip.MustParseAddr(ip), "mail.example.com", "alice@example.com")
+		if err != nil {
+			panic(err)
+		}
 		fmt.Printf("%s: %s via %q", ip, o.Result, o.Mechanism)
 		if o.Explanation != "" {
 			fmt.Printf(": %s", o.Explanation)
 		}
 		fmt.Println()
 	}
-	o := c.Check(context.Background(), netip.MustParseAddr("192.0.2.10"), "mail.example.com", "alice@example.com")
+	o, err := c.Check(context.Background(), netip.MustParseAddr("192.0.2.10"), "mail.example.com", "alice@example.com")
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println(strings.ReplaceAll(o.ReceivedSPF(), "\r\n", "\n"))
 	// Output:
 	// 192.0.2.10: pass via "mx"

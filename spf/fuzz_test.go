@@ -162,8 +162,14 @@ func FuzzCheckHost(f *testing.F) {
 		}
 		seq := &Checker{Resolver: srv.Resolver(), NoPrefetch: true, RecordQueries: true}
 		par := &Checker{Resolver: srv.Resolver(), PrefetchAfter: -1, RecordQueries: true}
-		a := seq.CheckHost(context.Background(), addr, name, "x@"+name, "helo.fuzz.test")
-		b := par.CheckHost(context.Background(), addr, name, "x@"+name, "helo.fuzz.test")
+		a, err := seq.CheckHost(context.Background(), addr, "helo.fuzz.test", name, "x@"+name)
+		if err != nil {
+			t.Fatalf("CheckHost(%s, %s) error %v", addr, name, err)
+		}
+		b, err := par.CheckHost(context.Background(), addr, "helo.fuzz.test", name, "x@"+name)
+		if err != nil {
+			t.Fatalf("CheckHost(%s, %s) error %v", addr, name, err)
+		}
 		if d := sameOutcome(a, b); d != "" {
 			t.Fatalf("record %q: sequential vs prefetch: %s", record, d)
 		}
@@ -175,8 +181,11 @@ func FuzzCheckHost(f *testing.F) {
 		if a.Lookups > DefaultMaxDNSLookups+1 || a.VoidLookups > DefaultMaxVoidLookups+1 {
 			t.Fatalf("record %q: %s went past the limits", record, a)
 		}
-		if (a.Result == TempError || a.Result == PermError) != (a.Problem != nil) && a.Result != None {
-			t.Fatalf("record %q: %s: problem must be set exactly for errors", record, a)
+		if (a.Result == TempError || a.Result == PermError) != (a.Err != nil) && a.Result != None {
+			t.Fatalf("record %q: %s: Err must be set exactly for errors", record, a)
+		}
+		if r := a.Reason(); (r == "") != (a.Err == nil) || r == "internal error" || strings.ContainsAny(r, ":@\"\\") {
+			t.Fatalf("record %q: %s: Reason %q, want a phrase exactly for an Err", record, a, r)
 		}
 	})
 }

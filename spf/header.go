@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/emersion/go-msgauth/authres"
+	"github.com/spamkit/spamkit/authres"
 )
 
 // ReceivedSPF renders the Received-SPF header field of o (RFC 7208
@@ -36,8 +36,8 @@ func (o Outcome) ReceivedSPF() string {
 	kv("helo", o.HELO)
 	kv("receiver", receiver)
 	kv("identity", string(o.Identity))
-	if o.Problem != nil && (o.Result == PermError || o.Result == TempError) {
-		kv("problem", o.Problem.Error())
+	if o.Err != nil {
+		kv("problem", o.Reason()) // never the error's text (§9.1, §10.2)
 	} else {
 		kv("mechanism", o.Mechanism)
 	}
@@ -47,10 +47,23 @@ func (o Outcome) ReceivedSPF() string {
 }
 
 // comment is the human-readable part of Received-SPF (§9.1 examples).
+// Its cause of an error is Reason, never the error's text.
 func (o Outcome) comment() string {
 	who := "domain of " + o.Sender
 	if o.Identity == IdentityHELO {
 		who = "domain of " + o.Domain
+	}
+	if o.Sender == "" && o.Domain == "" {
+		who = "the sender"
+	}
+	if o.Err != nil {
+		switch o.Result {
+		case None:
+			return fmt.Sprintf("cannot check %s: %s", who, o.Reason())
+		case TempError:
+			return fmt.Sprintf("error in processing during lookup of %s: %s", o.Domain, o.Reason())
+		}
+		return fmt.Sprintf("error in processing the SPF record of %s: %s", o.Domain, o.Reason())
 	}
 	switch o.Result {
 	case Pass:
@@ -140,22 +153,39 @@ func fold(words []string) string {
 	return b.String()
 }
 
-// AuthResult returns the spf= entry of an Authentication-Results header
-// field (RFC 8601 §2.7.2): smtp.mailfrom for the MAIL FROM identity,
-// smtp.helo for HELO, and the problem or mechanism as the reason.
-func (o Outcome) AuthResult() *authres.SPFResult {
-	r := &authres.SPFResult{Value: authres.ResultValue(o.Result)}
-	if o.Identity == IdentityHELO {
-		r.Helo = o.Domain
-	} else {
-		r.From = o.Sender
-		if i := strings.LastIndexByte(o.Sender, '@'); i >= 0 && strings.HasPrefix(o.Sender, "postmaster@") {
-			r.From = o.Sender[i+1:]
-		}
+// AuthResult returns the result of o for an Authentication-Results
+// header field (RFC 8601 §2.7.2): method spf with smtp.mailfrom for the
+// MAIL FROM identity (the domain alone when the reverse-path had no
+// local-part) or smtp.helo for HELO; a Sender ID outcome (CheckSenderID,
+// CheckPRA; historic) is method sender-id, with the PRA as
+// header.<field>. The reason is Reason when Err is set, else the
+// mechanism that matched.
+func (o Outcome) AuthResult() authres.Result {
+	r := authres.Result{Method: "spf", Value: string(o.Result)}
+	if r.Value == "" {
+		r.Value = string(None)
 	}
 	switch {
-	case o.Problem != nil && (o.Result == PermError || o.Result == TempError):
-		r.Reason = o.Problem.Error()
+	case o.Identity == IdentityHELO:
+		r.Props = []authres.Prop{{Type: "smtp", Property: "helo", Value: o.Domain}}
+	case o.Identity == IdentityPRA:
+		r.Method = "sender-id"
+		if o.praField != "" {
+			r.Props = []authres.Prop{{Type: "header", Property: o.praField, Value: o.Sender}}
+		}
+	default:
+		from := o.Sender
+		if i := strings.LastIndexByte(from, '@'); i >= 0 && o.noLocal {
+			from = from[i+1:]
+		}
+		if o.scope != "" {
+			r.Method = "sender-id"
+		}
+		r.Props = []authres.Prop{{Type: "smtp", Property: "mailfrom", Value: from}}
+	}
+	switch {
+	case o.Err != nil:
+		r.Reason = o.Reason()
 	case o.Mechanism != "" && o.Mechanism != "default":
 		r.Reason = "mechanism " + o.Mechanism
 	}

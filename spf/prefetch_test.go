@@ -19,8 +19,8 @@ import (
 // that evaluation decides: result, mechanism, explanation, counts and
 // problem (DNS failures compared by class, their text naming servers).
 func sameOutcome(a, b Outcome) string {
-	pa, pb := fmt.Sprint(a.Problem), fmt.Sprint(b.Problem)
-	if errors.Is(a.Problem, ErrDNS) && errors.Is(b.Problem, ErrDNS) {
+	pa, pb := fmt.Sprint(a.Err), fmt.Sprint(b.Err)
+	if errors.Is(a.Err, ErrDNS) && errors.Is(b.Err, ErrDNS) {
 		pa, pb = "dns", "dns"
 	}
 	if a.Result != b.Result || a.Mechanism != b.Mechanism || a.Explanation != b.Explanation ||
@@ -92,11 +92,11 @@ host.i4.test. A 192.0.2.44
 	ip := netip.MustParseAddr("192.0.2.44")
 	seq := &Checker{Resolver: srv.Resolver(), NoPrefetch: true}
 	par := &Checker{Resolver: srv.Resolver()}
-	a := seq.Check(context.Background(), ip, "h.test", "x@wide.test")
+	a := must(t)(seq.Check(context.Background(), ip, "h.test", "x@wide.test"))
 	seqQueries := srv.Count(".", resolvertest.AnyType)
 	srv.ResetQueries()
 	start := time.Now()
-	b := par.Check(context.Background(), ip, "h.test", "x@wide.test")
+	b := must(t)(par.Check(context.Background(), ip, "h.test", "x@wide.test"))
 	elapsed := time.Since(start)
 	if d := sameOutcome(a, b); d != "" || a.Result != Pass {
 		t.Fatalf("wide.test: %s; sequential %s", d, a)
@@ -152,8 +152,8 @@ mx.s3.test.  A 192.0.2.1
 		{"x@slow.test", TempError, ErrDNS},
 		{"x@giant.test", Pass, nil},
 	} {
-		o := c.Check(context.Background(), ip, "h.test", tc.from)
-		if o.Result != tc.want || !errors.Is(o.Problem, tc.err) {
+		o := must(t)(c.Check(context.Background(), ip, "h.test", tc.from))
+		if o.Result != tc.want || !errors.Is(o.Err, tc.err) {
 			t.Errorf("Check(%s, %s) = %s, want %s (%v)", ip, tc.from, o, tc.want, tc.err)
 		}
 	}

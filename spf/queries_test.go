@@ -42,7 +42,7 @@ $TTL 300
 	ip := netip.MustParseAddr("192.0.2.7")
 	for _, noPrefetch := range []bool{true, false} {
 		c := &Checker{Resolver: srv.Resolver(), RecordQueries: true, NoPrefetch: noPrefetch, PrefetchAfter: -1}
-		o := c.Check(context.Background(), ip, "h.test", "x@q.test")
+		o := must(t)(c.Check(context.Background(), ip, "h.test", "x@q.test"))
 		if o.Result != Pass || o.Mechanism != "ptr" {
 			t.Fatalf("Check(NoPrefetch %v) = %s, want pass by ptr", noPrefetch, o)
 		}
@@ -61,7 +61,7 @@ $TTL 300
 			t.Errorf("Check(NoPrefetch %v) lookups %d void %d, want 4 and 1", noPrefetch, o.Lookups, o.VoidLookups)
 		}
 	}
-	o := (&Checker{Resolver: srv.Resolver()}).Check(context.Background(), ip, "h.test", "x@q.test")
+	o := must(t)((&Checker{Resolver: srv.Resolver()}).Check(context.Background(), ip, "h.test", "x@q.test"))
 	if o.Queries != nil {
 		t.Errorf("Check without RecordQueries listed %d queries, want none", len(o.Queries))
 	}

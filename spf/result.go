@@ -77,9 +77,14 @@ type Outcome struct {
 	// Explanation is the expanded exp= text (§6.2) or
 	// Checker.DefaultExplanation, for a fail only.
 	Explanation string
-	// Problem tells why the result is none, temperror or permerror; it
-	// wraps one of the Err* sentinels. It is nil otherwise.
-	Problem error
+	// Err tells why the result is none, temperror or permerror, when
+	// there is a cause beyond "no record": the DNS failure behind a
+	// temperror, the syntax error or limit behind a permerror, the
+	// invalid domain behind a none. It wraps one of the Err* sentinels,
+	// so errors.Is classifies it, and is nil for pass, fail, softfail
+	// and neutral. Its text is for logs: it may name DNS servers and
+	// ports; headers use Reason.
+	Err error
 	// Lookups is the number of DNS-querying terms evaluated (include, a,
 	// mx, ptr, exists, redirect; §4.6.4).
 	Lookups int
@@ -91,6 +96,10 @@ type Outcome struct {
 	// prefetch, only the lookups the evaluation used are listed, so the
 	// list is the same either way.
 	Queries []Query
+
+	scope    Scope  // Sender ID scope, "" for SPF
+	praField string // the header field of the PRA, lower case
+	noLocal  bool   // the sender had no local-part: Sender says postmaster (§4.3)
 }
 
 // Query is one DNS lookup of a check (see Checker.RecordQueries).
@@ -128,8 +137,8 @@ func (o Outcome) String() string {
 	if o.Mechanism != "" {
 		fmt.Fprintf(&b, ", mechanism %s", o.Mechanism)
 	}
-	if o.Problem != nil {
-		fmt.Fprintf(&b, ", problem: %v", o.Problem)
+	if o.Err != nil {
+		fmt.Fprintf(&b, ", error: %v", o.Err)
 	}
 	if o.Explanation != "" {
 		fmt.Fprintf(&b, ", explanation %q", o.Explanation)
@@ -141,3 +150,11 @@ func (o Outcome) String() string {
 	b.WriteByte(')')
 	return b.String()
 }
+
+// Reason returns a short, stable phrase telling why the result is not
+// a definitive one, for headers (the reason= of Authentication-Results,
+// the problem= of Received-SPF): "DNS timeout", "DNS server failure",
+// "too many DNS lookups", "syntax error in record", "invalid domain"...
+// It never carries the error's text, an address or a port. It is "" when
+// Err is nil.
+func (o Outcome) Reason() string { return reason(o.Err) }

@@ -35,30 +35,42 @@ var ErrNoPRA = errors.New("spf: no purported responsible address")
 // CheckSenderID checks identity (a mailbox) in the given Sender ID scope
 // (RFC 4406 §4): the records are those of RFC 4406 §3.4, spf2.0 records
 // naming the scope, else a v=spf1 record, evaluated as check_host
-// evaluates SPF records. Historic; see RFC 6686.
-func (c *Checker) CheckSenderID(ctx context.Context, ip netip.Addr, scope Scope, identity, helo string) Outcome {
+// evaluates SPF records. The error is non-nil only when the check could
+// not run (ErrInvalidIP). Historic; see RFC 6686.
+func (c *Checker) CheckSenderID(ctx context.Context, ip netip.Addr, helo, identity string, scope Scope) (Outcome, error) {
+	id := IdentityMailFrom
+	if scope == ScopePRA {
+		id = IdentityPRA
+	}
+	if !ip.IsValid() {
+		return c.cannotRun(ip, helo, id, ErrInvalidIP)
+	}
 	domain := identity
 	if i := strings.LastIndexByte(identity, '@'); i >= 0 {
 		domain = identity[i+1:]
 	}
-	o := c.checkHost(ctx, ip, domain, identity, helo, scope)
-	o.Identity = IdentityMailFrom
-	if scope == ScopePRA {
-		o.Identity = IdentityPRA
-	}
-	return o
+	o := c.checkHost(ctx, ip, helo, domain, identity, scope)
+	o.Identity = id
+	o.scope = scope
+	return o, nil
 }
 
 // CheckPRA determines the Purported Responsible Address of the message
 // header (RFC 4407 §2) and checks it in the pra scope. A message without
-// a PRA gives permerror with ErrNoPRA (RFC 4406 §4). Historic; see RFC
-// 6686.
-func (c *Checker) CheckPRA(ctx context.Context, ip netip.Addr, helo string, header []byte) Outcome {
-	pra, err := PRA(header)
-	if err != nil {
-		return Outcome{Result: PermError, Identity: IdentityPRA, IP: ip.Unmap(), HELO: helo, Receiver: c.ReceiverHost, Problem: err}
+// a PRA gives permerror with ErrNoPRA in Err (RFC 4406 §4), not an
+// error; the error is non-nil only when the check could not run
+// (ErrInvalidIP). Historic; see RFC 6686.
+func (c *Checker) CheckPRA(ctx context.Context, ip netip.Addr, helo string, header []byte) (Outcome, error) {
+	if !ip.IsValid() {
+		return c.cannotRun(ip, helo, IdentityPRA, ErrInvalidIP)
 	}
-	return c.CheckSenderID(ctx, ip, ScopePRA, pra, helo)
+	pra, field, err := purported(header)
+	if err != nil {
+		return Outcome{Result: PermError, Identity: IdentityPRA, IP: ip.Unmap(), HELO: helo, Receiver: c.ReceiverHost, Err: err, scope: ScopePRA}, nil
+	}
+	o, err := c.CheckSenderID(ctx, ip, helo, pra, ScopePRA)
+	o.praField = field
+	return o, err
 }
 
 // selectSenderID selects the record of scope among txt (RFC 4406 §3.4):
@@ -99,6 +111,13 @@ func selectSenderID(txt []string, scope Scope) (string, int) {
 // field come before it), else the first Resent-From, else the single
 // Sender, else the single From, which must hold a single mailbox.
 func PRA(header []byte) (string, error) {
+	pra, _, err := purported(header)
+	return pra, err
+}
+
+// purported is PRA, also returning the name of the field the address
+// came from, in lower case.
+func purported(header []byte) (string, string, error) {
 	fields := headerFields(header)
 	first := func(name string) int {
 		for i, f := range fields {
@@ -141,20 +160,20 @@ func PRA(header []byte) (string, error) {
 			if f := all("From"); len(f) == 1 {
 				pick = f[0]
 			} else {
-				return "", ErrNoPRA // step 6
+				return "", "", ErrNoPRA // step 6
 			}
 		case 1:
 			pick = s[0]
 		default:
-			return "", ErrNoPRA
+			return "", "", ErrNoPRA
 		}
 	}
 	// Step 5: one mailbox, well formed.
 	addrs, err := mail.ParseAddressList(fields[pick].value)
 	if err != nil || len(addrs) != 1 || strings.LastIndexByte(addrs[0].Address, '@') <= 0 {
-		return "", ErrNoPRA
+		return "", "", ErrNoPRA
 	}
-	return addrs[0].Address, nil
+	return addrs[0].Address, strings.ToLower(fields[pick].name), nil
 }
 
 type headerField struct{ name, value string }

@@ -67,17 +67,17 @@ dup.test.    TXT "spf2.0/pra,mfrom +all"
 		{ScopePRA, "a@dup.test", PermError}, // two records of the scope
 		{ScopeMFrom, "a@dup.test", Pass},    // one of the scope
 	} {
-		o := c.CheckSenderID(context.Background(), ip, tc.scope, tc.identity, "h.test")
+		o := must(t)(c.CheckSenderID(context.Background(), ip, "h.test", tc.identity, tc.scope))
 		if o.Result != tc.want {
 			t.Errorf("CheckSenderID(%s, %s, %s) = %s, want %s", ip, tc.scope, tc.identity, o, tc.want)
 		}
 	}
-	o := c.CheckPRA(context.Background(), ip, "h.test", []byte("Sender: x@both.test\r\nFrom: y@spf1.test\r\n\r\n"))
+	o := must(t)(c.CheckPRA(context.Background(), ip, "h.test", []byte("Sender: x@both.test\r\nFrom: y@spf1.test\r\n\r\n")))
 	if o.Result != Pass || o.Identity != IdentityPRA || o.Sender != "x@both.test" {
 		t.Errorf("CheckPRA(Sender x@both.test) = %+v, want pass for pra x@both.test", o)
 	}
-	o = c.CheckPRA(context.Background(), ip, "h.test", []byte("Subject: none\r\n\r\n"))
-	if o.Result != PermError || !errors.Is(o.Problem, ErrNoPRA) {
+	o = must(t)(c.CheckPRA(context.Background(), ip, "h.test", []byte("Subject: none\r\n\r\n")))
+	if o.Result != PermError || !errors.Is(o.Err, ErrNoPRA) {
 		t.Errorf("CheckPRA(no PRA) = %s, want permerror with ErrNoPRA", o)
 	}
 }

@@ -290,7 +290,7 @@ func (t suiteTest) run(ctx context.Context, c *Checker) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	return c.Check(ctx, ip, t.Helo, t.MailFrom), nil
+	return c.Check(ctx, ip, t.Helo, t.MailFrom)
 }
 
 func runSuite(t *testing.T, path string) (pass, total int) {
