@@ -30,18 +30,20 @@ func TestReverseInteropOpenDKIM(t *testing.T) {
 		}
 		dns.WriteString(sel + "._domainkey.example.com " + rec + "\n")
 	}
-	write := func(name, text string) string {
+	write := func(t *testing.T, dir, name, text string) string {
 		t.Helper()
-		p := filepath.Join(tmp, name)
+		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
-	conf := write("opendkim.conf", "Mode v\nSyslog no\nTestDNSData "+write("dns.txt", dns.String())+"\n")
-	verify := func(msg string) string {
+	conf := write(t, tmp, "opendkim.conf", "Mode v\nSyslog no\nTestDNSData "+write(t, tmp, "dns.txt", dns.String())+"\n")
+	// verify runs one opendkim process: the subtests run in parallel,
+	// each with its own message files.
+	verify := func(t *testing.T, name, msg string) string {
 		t.Helper()
-		out, err := exec.Command(opendkim, "-x", conf, "-t", write("msg.eml", msg)).CombinedOutput()
+		out, err := exec.Command(opendkim, "-x", conf, "-t", write(t, t.TempDir(), name, msg)).CombinedOutput()
 		if err != nil {
 			return "error: " + err.Error() + ": " + string(out)
 		}
@@ -64,6 +66,7 @@ func TestReverseInteropOpenDKIM(t *testing.T) {
 				for _, bc := range []dkim.Canonicalization{dkim.Simple, dkim.Relaxed} {
 					name := m + "/" + k.key + "/" + string(hc) + "-" + string(bc)
 					t.Run(name, func(t *testing.T) {
+						t.Parallel()
 						s := &dkim.Signer{Domain: "example.com", Selector: k.sel, Key: dkimtest.Key(t, k.key),
 							HeaderCanonicalization: hc, BodyCanonicalization: bc, Now: now}
 						f, err := s.Sign(strings.NewReader(msg))
@@ -71,11 +74,11 @@ func TestReverseInteropOpenDKIM(t *testing.T) {
 							t.Fatal(err)
 						}
 						want := "verification (s=" + k.sel + ", d=example.com,"
-						if got := verify(f + msg); !strings.Contains(got, want) || !strings.HasSuffix(got, "succeeded") {
+						if got := verify(t, "signed.eml", f+msg); !strings.Contains(got, want) || !strings.HasSuffix(got, "succeeded") {
 							t.Errorf("opendkim -t (ours, %s) = %q, want %q ... succeeded", name, got, want)
 						}
 						tampered := f + strings.Replace(msg, "Subject: ", "Subject: Re: ", 1)
-						if got := verify(tampered); !strings.Contains(got, "failed") {
+						if got := verify(t, "tampered.eml", tampered); !strings.Contains(got, "failed") {
 							t.Errorf("opendkim -t (ours, %s, subject changed) = %q, want failed", name, got)
 						}
 					})

@@ -6,6 +6,9 @@
 // the program is missing, except when SPAMKIT_INTEGRATION=1 is set (as
 // .ci/run does), where a missing program fails the test, so CI proves
 // that such tests ran.
+//
+// Tests that have dkimpy check our signatures and seals call DKIMPy,
+// which checks a whole batch of messages in one python process.
 package testenv
 
 import (
