@@ -20,14 +20,11 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
 		return
 	}
 	q := req.Question[0]
-	name := canonical(q.Name)
+	name := presentationKey(q.Name)
 
 	s.mu.Lock()
-	s.queries = append(s.queries, Query{Name: name, Type: q.Qtype, Net: network})
-	failure := s.failures[ruleKey{name, q.Qtype}]
-	if failure == Healthy {
-		failure = s.failures[ruleKey{name, AnyType}]
-	}
+	s.queries = append(s.queries, loggedQuery{Query{Name: rawName(name), Type: q.Qtype, Net: network}, name})
+	failure := s.failure(name, q.Qtype)
 	delay := s.latency + s.delays[ruleKey{name, q.Qtype}] + s.delays[ruleKey{name, AnyType}]
 	var resp *dns.Msg
 	if failure != Drop && failure != ServFail && failure != Refused {
@@ -123,7 +120,7 @@ func (s *Server) answer(req *dns.Msg) *dns.Msg {
 		resp.SetEdns0(max(opt.UDPSize(), dns.MinMsgSize), false)
 	}
 	q := req.Question[0]
-	name := canonical(q.Name)
+	name := presentationKey(q.Name)
 	resp.AuthenticatedData = s.authentic[name]
 	z := s.zoneFor(name)
 	if z == nil || q.Qclass != dns.ClassINET {
@@ -160,7 +157,7 @@ func (s *Server) answer(req *dns.Msg) *dns.Msg {
 		// target if it is in the same zone; a target elsewhere is left to
 		// the client to chase, as authoritative servers do.
 		resp.Answer = append(resp.Answer, cname)
-		target := canonical(cname.Target)
+		target := presentationKey(cname.Target)
 		if !dns.IsSubDomain(z.origin, target) || hop >= maxChase {
 			return resp
 		}

@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -80,24 +79,36 @@ func (f Failure) String() string {
 	return fmt.Sprintf("Failure(%d)", int(f))
 }
 
-// AnyType, given as the type to Fail or Delay, matches every type.
+// AnyType, given as the type to Fail, Delay or Count, matches every
+// type.
 const AnyType uint16 = 0
 
 // Query is one query the server received.
 type Query struct {
-	Name string // lower case, fully qualified
-	Type uint16
+	Name string // raw octets, ASCII letters lower-cased, fully qualified
+	Type uint16 // TypeA, TypeTXT, ...
 	Net  string // "udp" or "tcp"
 }
 
-func (q Query) String() string { return q.Net + " " + q.Name + " " + dns.TypeToString[q.Type] }
+// String returns the query as "udp example.com. TXT".
+func (q Query) String() string { return q.Net + " " + q.Name + " " + typeString(q.Type) }
 
+// ruleKey is a name (its key, see name.go) and a type.
 type ruleKey struct {
 	name  string
 	qtype uint16
 }
 
-// Server is an authoritative DNS server on 127.0.0.1 for tests.
+// rule is a failure injected for a name; for AnyType, except lists the
+// types it leaves alone (FailExcept).
+type rule struct {
+	failure Failure
+	except  []uint16
+}
+
+// Server is an authoritative DNS server on 127.0.0.1 for tests. Its
+// methods are safe for concurrent use by multiple goroutines, also while
+// queries are being served.
 type Server struct {
 	// Addr is the address the server listens on, "127.0.0.1:port", for
 	// both UDP and TCP.
@@ -105,11 +116,11 @@ type Server struct {
 
 	mu        sync.Mutex
 	zones     map[string]*zone // by origin
-	failures  map[ruleKey]Failure
+	failures  map[ruleKey]rule
 	delays    map[ruleKey]time.Duration
 	latency   time.Duration
 	authentic map[string]bool
-	queries   []Query
+	queries   []loggedQuery
 
 	udp, tcp  *dns.Server
 	closed    chan struct{}
@@ -135,7 +146,7 @@ func NewServer(tb testing.TB, zones ...Zone) *Server {
 func Start(zones ...Zone) (*Server, error) {
 	s := &Server{
 		zones:     make(map[string]*zone),
-		failures:  make(map[ruleKey]Failure),
+		failures:  make(map[ruleKey]rule),
 		delays:    make(map[ruleKey]time.Duration),
 		authentic: make(map[string]bool),
 		closed:    make(chan struct{}),
@@ -221,7 +232,9 @@ func (s *Server) AddZone(z Zone) error {
 
 // Add adds records, each to the zone with the longest origin that
 // contains its owner name. Records are given in master-file syntax with
-// fully qualified names, e.g. `a.example.com. 300 IN A 192.0.2.1`.
+// fully qualified names, e.g. `a.example.com. 300 IN A 192.0.2.1`. To
+// add records without master-file quoting, see AddTXT, AddA and the
+// other Add methods.
 func (s *Server) Add(records ...string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -233,7 +246,7 @@ func (s *Server) Add(records ...string) error {
 		if rr == nil {
 			continue
 		}
-		z := s.zoneFor(rr.Header().Name)
+		z := s.zoneFor(presentationKey(rr.Header().Name))
 		if z == nil {
 			return fmt.Errorf("resolvertest: %s is in no zone served", rr.Header().Name)
 		}
@@ -242,34 +255,67 @@ func (s *Server) Add(records ...string) error {
 	return nil
 }
 
-// Fail injects failure f for queries of name with type qtype (AnyType for
-// every type). Fail(name, qtype, Healthy) removes it.
+// Fail injects failure f for queries of name (raw octets, as package
+// resolver takes it) with type qtype, or with every type for AnyType.
+// A rule for the type asked wins over one for AnyType.
+// Fail(name, qtype, Healthy) removes the rule for name and qtype.
 func (s *Server) Fail(name string, qtype uint16, f Failure) {
-	k := ruleKey{canonical(name), qtype}
+	k := ruleKey{ruleName(name), qtype}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if f == Healthy {
 		delete(s.failures, k)
 		return
 	}
-	s.failures[k] = f
+	s.failures[k] = rule{failure: f}
 }
 
-// Delay makes the server wait d before answering queries of name with
-// type qtype (AnyType for every type), on top of SetLatency.
+// FailExcept injects failure f for queries of name with any type but
+// those listed, which are answered normally: FailExcept(name, ServFail,
+// TypeA, TypeAAAA) makes a host whose addresses resolve and whose every
+// other lookup (TXT, MX...) fails. It replaces the name's AnyType rule
+// (see Fail); a rule Fail set for one type still wins.
+// FailExcept(name, Healthy) removes it.
+func (s *Server) FailExcept(name string, f Failure, types ...uint16) {
+	k := ruleKey{ruleName(name), AnyType}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f == Healthy {
+		delete(s.failures, k)
+		return
+	}
+	s.failures[k] = rule{failure: f, except: slices.Clone(types)}
+}
+
+// failure returns the failure injected for queries of name (a key) and
+// qtype. s.mu must be held.
+func (s *Server) failure(name string, qtype uint16) Failure {
+	if r, ok := s.failures[ruleKey{name, qtype}]; ok {
+		return r.failure
+	}
+	if r, ok := s.failures[ruleKey{name, AnyType}]; ok && !slices.Contains(r.except, qtype) {
+		return r.failure
+	}
+	return Healthy
+}
+
+// Delay makes the server wait d before answering queries of name (raw
+// octets) with type qtype (AnyType for every type), on top of
+// SetLatency and of a delay for AnyType.
 func (s *Server) Delay(name string, qtype uint16, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.delays[ruleKey{canonical(name), qtype}] = d
+	s.delays[ruleKey{ruleName(name), qtype}] = d
 }
 
-// Authenticate sets the AD bit on every answer to queries of name, as a
+// Authenticate sets the AD bit on every answer to queries of name (raw
+// octets), as a
 // DNSSEC-validating recursive resolver does for data it validated
 // (RFC 4035 §3.2.3). The server does no DNSSEC itself.
 func (s *Server) Authenticate(name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.authentic[canonical(name)] = true
+	s.authentic[ruleName(name)] = true
 }
 
 // SetLatency makes the server wait d before answering every query, to
@@ -284,18 +330,23 @@ func (s *Server) SetLatency(d time.Duration) {
 func (s *Server) Queries() []Query {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.queries)
+	out := make([]Query, len(s.queries))
+	for i, q := range s.queries {
+		out[i] = q.Query
+	}
+	return out
 }
 
-// Count returns how many queries for name and qtype (AnyType for every
-// type; name "" for every name) the server received, over UDP and TCP.
+// Count returns how many queries for name (raw octets; "" or "." for
+// every name) and qtype (AnyType for every type) the server received,
+// over UDP and TCP.
 func (s *Server) Count(name string, qtype uint16) int {
-	name = canonical(name)
+	key := ruleName(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for _, q := range s.queries {
-		if (name == "." || q.Name == name) && (qtype == AnyType || q.Type == qtype) {
+		if (key == "." || q.key == key) && (qtype == AnyType || q.Type == qtype) {
 			n++
 		}
 	}
@@ -309,23 +360,22 @@ func (s *Server) ResetQueries() {
 	s.queries = nil
 }
 
-func canonical(name string) string { return dns.CanonicalName(name) }
+// loggedQuery is a Query and the key of its name.
+type loggedQuery struct {
+	Query
+	key string
+}
 
-// zoneFor returns the zone with the longest origin containing name.
+// zoneFor returns the zone with the longest origin containing key.
 // s.mu must be held.
-func (s *Server) zoneFor(name string) *zone {
-	name = canonical(name)
+func (s *Server) zoneFor(key string) *zone {
 	for {
-		if z, ok := s.zones[name]; ok {
+		if z, ok := s.zones[key]; ok {
 			return z
 		}
-		if name == "." {
+		if key == "." {
 			return nil
 		}
-		i := strings.IndexByte(name, '.')
-		name = name[i+1:]
-		if name == "" {
-			name = "."
-		}
+		key = parent(key)
 	}
 }

@@ -11,17 +11,17 @@ import (
 type zone struct {
 	origin string
 	soa    *dns.SOA
-	rrs    map[string][]dns.RR // by canonical owner name
+	rrs    map[string][]dns.RR // by owner name key (name.go)
 	names  map[string]bool     // owners and their ancestors within the zone (empty non-terminals)
 }
 
 func parseZone(z Zone) (*zone, error) {
-	origin := canonical(z.Origin)
+	origin := presentationKey(z.Origin)
 	zn := &zone{origin: origin, rrs: make(map[string][]dns.RR), names: make(map[string]bool)}
 	zp := dns.NewZoneParser(strings.NewReader(z.Text), origin, "")
 	zp.SetDefaultTTL(300)
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
-		owner := canonical(rr.Header().Name)
+		owner := presentationKey(rr.Header().Name)
 		if !dns.IsSubDomain(origin, owner) {
 			return nil, fmt.Errorf("zone %s: record %s is outside the zone", origin, rr.Header().Name)
 		}
@@ -47,17 +47,12 @@ func parseZone(z Zone) (*zone, error) {
 }
 
 func (z *zone) add(rr dns.RR) {
-	owner := canonical(rr.Header().Name)
+	owner := presentationKey(rr.Header().Name)
 	z.rrs[owner] = append(z.rrs[owner], rr)
-	for n := owner; ; {
+	for n := owner; ; n = parent(n) {
 		z.names[n] = true
 		if n == z.origin || n == "." {
 			break
-		}
-		i := strings.IndexByte(n, '.')
-		n = n[i+1:]
-		if n == "" {
-			n = "."
 		}
 	}
 }
@@ -70,11 +65,7 @@ func (z *zone) lookup(name string) ([]dns.RR, bool) {
 	}
 	// Find the closest encloser, then its wildcard.
 	for n := name; n != z.origin && n != "."; {
-		i := strings.IndexByte(n, '.')
-		n = n[i+1:]
-		if n == "" {
-			n = "."
-		}
+		n = parent(n)
 		if z.names[n] || n == z.origin {
 			wild := "*." + n
 			if n == "." {
