@@ -478,3 +478,23 @@ func TestTrace(t *testing.T) {
 		t.Errorf("Trace lines = %q, want %q", lines, want)
 	}
 }
+
+// TestNetResolverFailures: through *net.Resolver (what a zero Checker
+// uses), SERVFAIL and a server that never answers are list errors that
+// make the item Unknown, never Clean.
+func TestNetResolverFailures(t *testing.T) {
+	srv := newServer(t)
+	srv.Fail("200.2.0.192.zen.test.", dns.TypeA, resolvertest.ServFail)
+	srv.Fail("201.2.0.192.zen.test.", dns.TypeA, resolvertest.Drop)
+	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, srv.Addr)
+	}}
+	c := &Checker{Resolver: r, Lists: mustLists(t, "zen.test"), Timeout: 300 * time.Millisecond}
+	for _, tc := range []struct{ ip, reason string }{{"192.0.2.200", "DNS error"}, {"192.0.2.201", "DNS timeout"}} {
+		o, err := c.CheckIP(context.Background(), netip.MustParseAddr(tc.ip))
+		if err != nil || o.Result != Unknown || !errors.Is(o.Err, ErrDNS) || o.Reason() != tc.reason {
+			t.Errorf("CheckIP(%s) via net.Resolver on a failing list = %s (%q), %v, want unknown, %q", tc.ip, o, o.Reason(), err, tc.reason)
+		}
+	}
+}

@@ -118,7 +118,8 @@ func (o Outcome) String() string {
 // by zen.example"), "not listed", or why the result is Unknown ("DNS
 // timeout", "list refused the query", "too many lists"...). It never
 // holds an error chain, an address or a port; the TXT reasons of the hits
-// (free text from the list) are left out too.
+// (free text from the list) are left out too. Lists are named by
+// List.Name, else Zone: give a zone that embeds an access key a Name.
 func (o Outcome) Reason() string {
 	switch o.Result {
 	case Listed:

@@ -80,6 +80,14 @@ func TestFCrDNSNetResolver(t *testing.T) {
 	if r, _ := c.FCrDNS(context.Background(), ip); r.Result != FCrDNSConfirmed || r.Confirmed != "host54.example.net" {
 		t.Errorf("FCrDNS(%s) through net.Resolver = %s, want confirmed (host54.example.net)", ip, r)
 	}
+	// Failures through net.Resolver are temperrors too, never a pass.
+	srv.Fail("50.100.51.198.in-addr.arpa.", dns.TypePTR, resolvertest.ServFail)
+	srv.Fail("broken.example.net.", dns.TypeA, resolvertest.ServFail)
+	for _, ip := range []string{"198.51.100.50", "198.51.100.48"} {
+		if r, err := c.FCrDNS(context.Background(), netip.MustParseAddr(ip)); err != nil || r.Result != FCrDNSTempError || !errors.Is(r.Err, ErrDNS) {
+			t.Errorf("FCrDNS(%s) through net.Resolver on SERVFAIL = %s, %v, want temperror with ErrDNS", ip, r, err)
+		}
+	}
 }
 
 func TestFCrDNSLimits(t *testing.T) {
