@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 )
 
 // DomainsOutcome is the result of CheckDomains: the outcome of each
@@ -141,7 +140,7 @@ func (c *Checker) CheckDomains(ctx context.Context, hosts []string) (DomainsOutc
 	if c.Timeout >= 0 && len(items) > 0 {
 		t := c.Timeout
 		if t == 0 {
-			t = 10 * time.Second
+			t = DefaultTimeout
 		}
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t)

@@ -28,6 +28,10 @@ type typedResolver interface {
 	TXT(ctx context.Context, name string) (resolver.Result[string], error)
 }
 
+// DefaultTimeout bounds the lookups of one check when Checker.Timeout is
+// zero: postscreen_dnsbl_timeout's default.
+const DefaultTimeout = 10 * time.Second
+
 // Checker checks items against DNS lists and scores them the way Postfix
 // postscreen does (postconf(5) postscreen_dnsbl_sites,
 // postscreen_dnsbl_threshold, postscreen_dnsbl_allowlist_threshold).
@@ -48,9 +52,10 @@ type Checker struct {
 	// or below it Allowlisted (postscreen_dnsbl_allowlist_threshold). If
 	// zero, nothing is allowlisted, as in postscreen.
 	AllowlistThreshold int
-	// Timeout bounds the lookups of one check (all zones together). If
-	// zero, 10 s (postscreen_dnsbl_timeout); if negative, only ctx's
-	// deadline applies.
+	// Timeout bounds the lookups of one check (all zones together; all
+	// items of CheckDomains). If zero, DefaultTimeout (10 s,
+	// postscreen_dnsbl_timeout); if negative, only ctx's deadline
+	// applies. A zone still out then is a timeout ListError.
 	Timeout time.Duration
 	// MaxZones bounds the distinct zones of one kind asked for one item.
 	// If zero, 32. The zones past it (in the order of Lists) are not

@@ -498,3 +498,56 @@ func TestNetResolverFailures(t *testing.T) {
 		}
 	}
 }
+
+// deadlineResolver records the deadline of the contexts it is asked
+// with, and lists nothing.
+type deadlineResolver struct {
+	mu        sync.Mutex
+	deadlines []time.Duration // until the deadline; -1 for none
+}
+
+func (d *deadlineResolver) LookupNetIP(ctx context.Context, _, _ string) ([]netip.Addr, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if dl, ok := ctx.Deadline(); ok {
+		d.deadlines = append(d.deadlines, time.Until(dl))
+	} else {
+		d.deadlines = append(d.deadlines, -1)
+	}
+	return nil, &net.DNSError{Err: "no such host", IsNotFound: true}
+}
+
+func (d *deadlineResolver) LookupTXT(context.Context, string) ([]string, error) {
+	return nil, &net.DNSError{Err: "no such host", IsNotFound: true}
+}
+
+// TestTimeoutDefault: a zero Timeout bounds a check by DefaultTimeout
+// (10 s), CheckIP's and CheckDomains' alike; a negative one leaves ctx's
+// deadline alone.
+func TestTimeoutDefault(t *testing.T) {
+	for _, tc := range []struct {
+		timeout  time.Duration
+		min, max time.Duration // -1: no deadline
+	}{
+		{0, DefaultTimeout - time.Second, DefaultTimeout},
+		{3 * time.Second, 2 * time.Second, 3 * time.Second},
+		{-1, -1, -1},
+	} {
+		r := &deadlineResolver{}
+		c := &Checker{Resolver: r, Lists: []List{{Zone: "zen.test"}, {Zone: "dbl.test", Kind: KindDomain}}, Timeout: tc.timeout}
+		if o, err := c.CheckIP(context.Background(), netip.MustParseAddr("192.0.2.1")); err != nil || o.Result != Clean {
+			t.Fatalf("CheckIP = %s, %v, want clean", o, err)
+		}
+		if d, err := c.CheckDomains(context.Background(), []string{"a.example.com", "b.example.org"}); err != nil || d.Result != Clean {
+			t.Fatalf("CheckDomains = %s, %v, want clean", d, err)
+		}
+		if len(r.deadlines) != 3 {
+			t.Fatalf("Timeout %v: %d lookups, want 3", tc.timeout, len(r.deadlines))
+		}
+		for _, d := range r.deadlines {
+			if tc.min < 0 && d != -1 || tc.min >= 0 && (d < tc.min || d > tc.max) {
+				t.Errorf("Timeout %v: lookup deadline in %v, want between %v and %v", tc.timeout, d, tc.min, tc.max)
+			}
+		}
+	}
+}

@@ -119,10 +119,10 @@
 //     checked domain is Listed.
 //   - Checker.MaxAnswers: 32 addresses per answer; more make that list's
 //     error ErrTooManyAnswers.
-//   - Checker.Timeout: 10 s for all the lookups of one check (all zones
-//     of an item; all items of CheckDomains), postscreen_dnsbl_timeout's
-//     default; a zone still out then is a timeout ListError. Negative
-//     means ctx's deadline alone.
+//   - Checker.Timeout: DefaultTimeout, 10 s (postscreen_dnsbl_timeout's
+//     default), for all the lookups of one check (all zones of an item;
+//     all items of CheckDomains); a zone still out then is a timeout
+//     ListError. Negative means ctx's deadline alone.
 //   - Checker.MaxParallel: 16 items of CheckDomains at a time (a bound
 //     on concurrency, not on what is checked).
 //   - ReceivedParser.MaxFields: 100 Received fields; Relays.Err wraps

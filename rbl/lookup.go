@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"time"
 
 	"github.com/miekg/dns"
 	"github.com/spamkit/spamkit/resolver"
@@ -217,7 +216,7 @@ func (c *Checker) fanOut(ctx context.Context, zones []int, queries []string, res
 	if c.Timeout >= 0 {
 		t := c.Timeout
 		if t == 0 {
-			t = 10 * time.Second
+			t = DefaultTimeout
 		}
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t)
