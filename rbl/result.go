@@ -179,7 +179,7 @@ func errReason(err error) string {
 	return "DNS error"
 }
 
-// joinListErrors returns the list errors of o joined, nil if none.
+// joinListErrors returns les joined, nil if there are none.
 func joinListErrors(les []ListError) error {
 	if len(les) == 0 {
 		return nil
