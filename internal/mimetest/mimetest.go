@@ -10,11 +10,12 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
+	"crypto/aes"
+	"crypto/cipher"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"math/rand/v2"
 	"mime/quotedprintable"
 	"runtime"
@@ -155,6 +156,10 @@ var zeros struct {
 	once        sync.Once
 	first, next []byte // deflate of the first MiB, of each further MiB
 	tail        []byte // the final block
+
+	crcOnce sync.Once
+	crc0    uint32     // the CRC-32 of a MiB of zeros from 0
+	crcCols [32]uint32 // what bit i of the register adds to it
 }
 
 // ZerosDeflate returns a raw deflate stream (RFC 1951) of mib MiB of
@@ -188,12 +193,27 @@ func ZerosDeflate(mib int) []byte {
 	return append(out, zeros.tail...)
 }
 
-// ZerosCRC returns the CRC-32 (IEEE) of mib MiB of zeros.
+// ZerosCRC returns the CRC-32 (IEEE) of mib MiB of zeros. Updating a
+// CRC-32 with a MiB of zeros is an affine map of the 32-bit register
+// over GF(2); it is found once, from 33 updates, and then applied mib
+// times, so that a 4 GiB bomb does not cost 4 GiB of CRC computing.
 func ZerosCRC(mib int) uint32 {
-	z := make([]byte, 1<<20)
+	zeros.crcOnce.Do(func() {
+		z := make([]byte, 1<<20)
+		zeros.crc0 = crc32.Update(0, crc32.IEEETable, z)
+		for i := range zeros.crcCols {
+			zeros.crcCols[i] = crc32.Update(1<<i, crc32.IEEETable, z) ^ zeros.crc0
+		}
+	})
 	var c uint32
 	for range mib {
-		c = crc32.Update(c, crc32.IEEETable, z)
+		next := zeros.crc0
+		for i := range zeros.crcCols {
+			if c&(1<<i) != 0 {
+				next ^= zeros.crcCols[i]
+			}
+		}
+		c = next
 	}
 	return c
 }
@@ -319,20 +339,19 @@ func ManyParts(n int) []byte {
 }
 
 // HugeBase64Line returns a message with one attachment of n bytes
-// encoded in base64 on a single line.
+// ("spamkit " repeated) encoded in base64 on a single line. The encoding
+// is built by repeating the 32 characters of 24 bytes, so that making
+// the message costs a copy, not an encoder loop (which the race detector
+// slows tenfold).
 func HugeBase64Line(n int) []byte {
-	var b bytes.Buffer
-	b.WriteString("From: a@example.org\r\nSubject: line\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream; name=\"blob.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-	enc := base64.NewEncoder(base64.StdEncoding, &b)
-	chunk := bytes.Repeat([]byte("spamkit "), 4096)
-	for n > 0 {
-		k := min(n, len(chunk))
-		enc.Write(chunk[:k])
-		n -= k
-	}
-	enc.Close()
-	b.WriteString("\r\n")
-	return b.Bytes()
+	const head = "From: a@example.org\r\nSubject: line\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream; name=\"blob.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+	unit := strings.Repeat("spamkit ", 3) // 24 bytes: whole base64 quanta
+	tail := base64.StdEncoding.EncodeToString([]byte(unit[:n%len(unit)]))
+	b := make([]byte, 0, len(head)+n/len(unit)*32+len(tail)+2)
+	b = append(b, head...)
+	b = append(b, bytes.Repeat([]byte(base64.StdEncoding.EncodeToString([]byte(unit))), n/len(unit))...)
+	b = append(b, tail...)
+	return append(b, "\r\n"...)
 }
 
 // Mem is the memory a function used, from runtime.MemStats.
@@ -561,21 +580,43 @@ func vint(v uint64) []byte {
 // each deflated at level 0 (stored deflate blocks, ratio 1), around mib
 // MiB of random bytes: every level is as large as the payload, so
 // scanning it holds a buffer per level, which only a bound on the bytes
-// held keeps in check.
+// held keeps in check. The bytes are an AES-CTR key stream and the
+// deflate streams are written by hand (RFC 1951 §3.2.4 stored blocks)
+// straight into buffers of their final size, so that making it costs
+// little more than a copy per level, also under the race detector (which
+// slows Go loops such as math/rand's tenfold, not assembly).
 func IncompressibleNestedZip(levels, mib int) []byte {
 	cur := make([]byte, mib<<20)
-	rand.NewChaCha8([32]byte{3, 4}).Read(cur)
+	block, err := aes.NewCipher(make([]byte, 16))
+	if err != nil {
+		panic(err)
+	}
+	cipher.NewCTR(block, make([]byte, aes.BlockSize)).XORKeyStream(cur, cur)
 	for l := range levels {
+		name := fmt.Sprintf("level%d.zip", levels-l)
+		blocks := max((len(cur)+0xFFFF-1)/0xFFFF, 1)
+		deflated := len(cur) + 5*blocks
 		var b bytes.Buffer
+		b.Grow(deflated + 2*len(name) + 200)
 		w := zip.NewWriter(&b)
-		w.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-			return flate.NewWriter(out, flate.NoCompression)
+		f, err := w.CreateRaw(&zip.FileHeader{
+			Name: name, Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(cur),
+			CompressedSize64: uint64(deflated), UncompressedSize64: uint64(len(cur)),
 		})
-		f, err := w.Create(fmt.Sprintf("level%d.zip", levels-l))
 		if err != nil {
 			panic(err)
 		}
-		f.Write(cur)
+		for i := range blocks {
+			chunk := cur[min(i*0xFFFF, len(cur)):min((i+1)*0xFFFF, len(cur))]
+			var h [5]byte // BFINAL, BTYPE 00, LEN, NLEN
+			if i == blocks-1 {
+				h[0] = 1
+			}
+			binary.LittleEndian.PutUint16(h[1:], uint16(len(chunk)))
+			binary.LittleEndian.PutUint16(h[3:], ^uint16(len(chunk)))
+			f.Write(h[:])
+			f.Write(chunk)
+		}
 		w.Close()
 		cur = b.Bytes()
 	}
