@@ -6,31 +6,71 @@
 //     results;
 //   - dkim/arc verifies and seals Authenticated Received Chains
 //     (RFC 8617), whose ARC-Message-Signature is a DKIM signature;
-//   - the top-level authres package builds and parses Authentication-Results header
-//     fields (RFC 8601) for all of them.
+//   - the top-level authres package builds and parses
+//     Authentication-Results header fields (RFC 8601) for all of them.
 //
 // They live under dkim because all three stand on it: DMARC aligns DKIM
 // results, ARC signs and verifies with DKIM's canonicalization, hashing
 // and key records (exported here: ReadHeader, ParseTags, HeaderHash,
-// BodyHasher, LookupKey, SignDigest, FormatField), and every result
+// BodyHasher, Body, LookupKey, SignDigest, FormatField), and every result
 // renders into authres. SPF is another package; dmarc takes its result
 // as a plain value, so neither imports the other.
 //
 // # Verifying
 //
 //	v := &dkim.Verifier{Resolver: r} // *resolver.Resolver or *net.Resolver
-//	results, err := v.Verify(ctx, message) // err: unreadable message only
-//	for _, res := range results {
-//		fmt.Println(res.Result, res.Domain, res.KeyBits, res.Authentic, res.Err)
+//	outs, err := v.Verify(ctx, message) // err: unreadable message only
+//	for _, o := range outs {
+//		fmt.Println(o) // pass d=example.com s=sel a=rsa-sha256 (2048 bits)
 //	}
+//	results := dkim.AuthResults(outs) // dkim=none for an unsigned message
 //
-// Each DKIM-Signature gets a Verification: a Result (pass, fail, neutral,
+// Each DKIM-Signature gets an Outcome: a Result (pass, fail, neutral,
 // policy, temperror, permerror, RFC 8601 §2.7.1), the cause in Err
-// (errors.Is against the Err* sentinels), the signing domain, selector,
-// algorithm, key size, and whether the key record was DNSSEC-authenticated
-// (the AD bit, with a *resolver.Resolver). The message is streamed: key
-// lookups run while the body is hashed, once per distinct body
-// canonicalization.
+// (errors.Is against the Err* sentinels; for logs, it may name the DNS
+// server), a short phrase for headers in Reason ("no key for signature",
+// "DNS timeout", "body hash did not verify"), the signing domain,
+// selector, algorithm, key size, and whether the key record was
+// DNSSEC-authenticated (the AD bit, with a *resolver.Resolver).
+// AuthResult renders it for Authentication-Results, with Reason as
+// reason=. Outcome, like every result of the module, has value methods:
+// fmt.Println(o) prints the result.
+//
+// The message is streamed: key lookups run while the body is hashed,
+// once per distinct body canonicalization, and the body is always read
+// to its end, signatures or not. Verifier.Timeout (10 s) bounds the
+// lookups of one verification; Verifier.Trace receives each outcome.
+//
+// # Where the header ends
+//
+// ReadHeader, used by every reader of the package and of arc, follows
+// the module's one rule (internal/header): a leading mbox "From " line
+// is skipped (mbox files and corpora such as SpamAssassin's start each
+// message so); the header ends at the empty line, or before the first
+// line that is neither a field nor a folded continuation, which is the
+// first line of the body and hashed as such. It returns the offset of
+// the body.
+//
+// # Streaming (milters)
+//
+// Every reader of a body has a push form: Verifier.Begin and
+// Signer.Begin (and arc's Verifier.Begin and Sealer.Begin) return a
+// stream, an io.Writer for body chunks with a final Close, as hash.Hash
+// and go-msgauth's dkim.Signer are written to. A Body shared by the
+// streams of one message hashes each chunk once per distinct (hash,
+// canonicalization, l=), whether the hash is for a DKIM-Signature, an
+// ARC-Message-Signature, a signature or a seal being made. A
+// HeaderBuilder rebuilds the header from the (name, value) pairs of a
+// milter's header callback (see its doc for the MTAs' leading-space and
+// line-end conventions).
+//
+//	var hb dkim.HeaderBuilder
+//	hb.Add(name, value)             // per header callback
+//	var body dkim.Body
+//	ds, _ := dkimVerifier.Begin(ctx, hb.Header(), &body) // at end of header
+//	as, _ := arcVerifier.Begin(ctx, hb.Header(), &body)
+//	body.Write(chunk)               // per body callback
+//	outs, chain := ds.Close(), as.Close() // at end of message
 //
 // # Signing
 //
@@ -39,7 +79,8 @@
 //
 // Signing uses rsa-sha256 or ed25519-sha256 (by key type), relaxed/relaxed
 // by default, the header fields of RFC 6376 §5.4.1 and oversigns From, To,
-// Subject and Date (§8.15).
+// Subject and Date (§8.15). SignHeader and Begin sign a header already
+// read, the body read or written.
 //
 // # Policy and limits
 //
@@ -52,25 +93,29 @@
 // RequiredHeaders adds more. Limits: MaxHeaderBytes (256 KiB,
 // ErrHeaderTooLarge), MaxSignatures (10, ErrTooManySignatures),
 // MaxKeyRecordBytes (4096, ErrKeyTooLarge), MaxRSABits (8192,
-// ErrKeyTooLarge).
+// ErrKeyTooLarge), Timeout (10 s, a TempError with Reason "DNS
+// timeout"); HeaderBuilder.MaxHeaderBytes (256 KiB) in milters.
 //
 // # RFC map
 //
 //   - RFC 6376 §3.2 tag-lists: ParseTags, FormatField.
 //   - §3.4 canonicalization: Canonicalization.AppendHeader (§3.4.1,
-//     §3.4.2), BodyHasher (§3.4.3, §3.4.4, l= §3.5).
+//     §3.4.2), BodyHasher and Body (§3.4.3, §3.4.4, l= §3.5).
 //   - §3.5 DKIM-Signature: ParseSignature, Signer.Sign.
 //   - §3.6.1, §3.6.2 key records: ParseKey, LookupKey, KeyRecord.
 //   - §3.7 hashes: HeaderHash, StripSignature.
 //   - §5 signing: Signer (§5.4 header selection, §5.4.2 bottom-up,
 //     §8.15 oversigning).
-//   - §6.1 verification: Verifier.Verify (§6.1.1 signature checks,
-//     §6.1.2 key lookup and its temporary and permanent failures,
-//     §6.1.3 body hash then signature).
+//   - §6.1 verification: Verifier.Verify, VerifyHeader, Begin (§6.1.1
+//     signature checks, §6.1.2 key lookup and its temporary and
+//     permanent failures, §6.1.3 body hash then signature).
 //   - RFC 8463 ed25519-sha256: Ed25519SHA256, KeyRecord.
 //   - RFC 8301 §3.1 no rsa-sha1 (AllowSHA1), §3.2 RSA keys of 1024 bits
 //     or more (MinRSABits).
-//   - RFC 8601 §2.7.1, RFC 6008: Verification.AuthResult.
+//   - RFC 8601 §2.7.1, RFC 6008: Outcome.AuthResult, AuthResults
+//     (dkim=none for no signature), Outcome.Reason.
+//   - RFC 5322 §2.2, RFC 4155 (where the header ends): ReadHeader,
+//     HeaderBuilder.
 //
 // # Interoperability
 //
@@ -86,6 +131,10 @@
 // # Divergences
 //
 //   - A bare LF ends a line as CRLF does (mail stored on Unix).
+//   - A leading mbox From_ line is not part of the message; a line that
+//     is neither a field nor a continuation ends the header without an
+//     empty line (RFC 5322 requires one; Postfix and mail readers read
+//     such messages so).
 //   - Several key records at one name are each tried (RFC 6376 §3.6.2.2
 //     leaves the choice to the verifier).
 //   - A key in testing mode (t=y) turns a fail into neutral (§3.6.1).

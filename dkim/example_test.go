@@ -112,9 +112,9 @@ func ExampleVerifier_VerifyHeader() {
 
 // ExampleVerifier_Begin is the flow of a milter: the header arrives as
 // (name, value) pairs, the body in chunks. One Body hashes the chunks
-// once for the DKIM verification and the ARC verification together
-// (both need relaxed SHA-256 here), and neither needs a goroutine or a
-// pipe.
+// once for the DKIM verification, the ARC verification and the ARC seal
+// this hop adds (all three need relaxed SHA-256 here), and none needs a
+// goroutine or a pipe.
 func ExampleVerifier_Begin() {
 	srv := exampleServer()
 	defer srv.Close()
@@ -125,11 +125,11 @@ func ExampleVerifier_Begin() {
 	msg := set + field + exampleMessage
 
 	// What a milter's header callbacks give (Postfix removes the space
-	// after the colon), and its body callbacks.
+	// after the colon, and separates folded lines with LF).
 	var hb dkim.HeaderBuilder
 	head, body, _ := strings.Cut(msg, "\r\n\r\n")
-	for _, f := range strings.SplitAfter(strings.ReplaceAll(head, "\r\n\t", "\n\t"), "\r\n") {
-		name, value, _ := strings.Cut(strings.TrimSuffix(f, "\r\n"), ": ")
+	for _, f := range strings.Split(strings.ReplaceAll(head, "\r\n\t", "\n\t"), "\r\n") {
+		name, value, _ := strings.Cut(f, ": ")
 		if err := hb.Add(name, value); err != nil {
 			panic(err)
 		}
@@ -144,14 +144,29 @@ func ExampleVerifier_Begin() {
 	if err != nil {
 		panic(err)
 	}
+	hop := &arc.Sealer{Domain: "example.com", Selector: "sel", Key: exampleKey, AuthServID: "mx.example.org", Now: exampleNow}
+	ss, err := hop.Begin(hb.Header(), &shared)
+	if err != nil {
+		panic(err)
+	}
 	for chunk := range strings.SplitAfterSeq(body, "\n") {
-		shared.Write([]byte(chunk)) // one write per chunk, for both
+		shared.Write([]byte(chunk)) // one write per chunk, for all three
 	}
 	fmt.Println("body hashes:", shared.Len())
-	fmt.Println(ds.Close()[0].Result, as.Close().Result)
+
+	// End of message: the verdicts, then the seal that carries them.
+	dkimOuts, chain := ds.Close(), as.Close()
+	fmt.Println(dkimOuts[0].Result, chain)
+	results := append(dkim.AuthResults(dkimOuts), chain.AuthResult())
+	fields, err := ss.Close(results, chain.Result)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(fields[:strings.Index(fields, "\r\n")])
 	// Output:
 	// body hashes: 1
-	// pass pass
+	// pass pass sets=1 oldest-pass=1
+	// ARC-Seal: i=2; a=ed25519-sha256; cv=pass; d=example.com; s=sel; t=1793534400;
 }
 
 // ExampleHeaderBuilder rebuilds a folded field from a milter's header

@@ -1,10 +1,13 @@
 package dkim_test
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/spamkit/spamkit/dkim"
@@ -96,4 +99,34 @@ func stripWS(s string) string {
 		}
 		return r
 	}, []byte(s)))
+}
+
+// FuzzHeaderBuilder checks that a field HeaderBuilder.Add accepts is
+// well formed (name, colon, CRLF line ends only) and, when its value has
+// no line break, reads back through ReadHeader as the same field.
+func FuzzHeaderBuilder(f *testing.F) {
+	f.Add("Subject", "hello", false)
+	f.Add("To", "a@example.com,\n\tb@example.com", true)
+	f.Add("X", "\r\n", false)
+	f.Fuzz(func(t *testing.T, name, value string, lead bool) {
+		hb := dkim.HeaderBuilder{LeadingSpace: lead}
+		if err := hb.Add(name, value); err != nil {
+			if !errors.Is(err, dkim.ErrFieldName) && !errors.Is(err, dkim.ErrHeaderTooLarge) {
+				t.Fatalf("Add(%q, %q) = %v", name, value, err)
+			}
+			return
+		}
+		raw := hb.Header()[0].Raw
+		if !strings.HasPrefix(raw, name+":") || !strings.HasSuffix(raw, "\r\n") ||
+			strings.Count(raw, "\n") != strings.Count(raw, "\r\n") {
+			t.Fatalf("Add(%q, %q) = %q", name, value, raw)
+		}
+		if strings.ContainsAny(value, "\r\n") {
+			return
+		}
+		h, _, err := dkim.ReadHeader(bufio.NewReader(strings.NewReader(raw+"\r\n")), 0)
+		if err != nil || len(h) != 1 || h[0] != hb.Header()[0] {
+			t.Fatalf("ReadHeader(Add(%q, %q)) = %q, %v", name, value, h, err)
+		}
+	})
 }

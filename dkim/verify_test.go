@@ -218,6 +218,10 @@ dnssec._domainkey     IN TXT "` + rec + `"
 			if got.Result != tc.want || tc.err != nil && !errors.Is(got.Err, tc.err) || tc.err == nil && got.Err != nil {
 				t.Errorf("Verify() = %v, want %s (%v)", &got, tc.want, tc.err)
 			}
+			// Every cause has its own header phrase, not the fallback.
+			if r := got.Reason(); got.Err != nil && (r == "" || r == "signature not verified" || strings.Contains(r, "dkim:")) {
+				t.Errorf("Verify().Reason() = %q for %v", r, got.Err)
+			}
 			if tc.bits != 0 && got.KeyBits != tc.bits {
 				t.Errorf("Verify().KeyBits = %d, want %d", got.KeyBits, tc.bits)
 			}

@@ -10,10 +10,24 @@
 //
 //	v := &arc.Verifier{Resolver: r}
 //	res, err := v.Verify(ctx, message) // err: unreadable message only
-//	fmt.Println(res.Result, res.Instances, res.FailedInstance, res.OldestPass)
+//	fmt.Println(res)                    // pass sets=3 oldest-pass=2
+//	ar := res.AuthResult()              // arc=pass header.oldest-pass=2
 //
 //	s := &arc.Sealer{Domain: "example.org", Selector: "arc", Key: key, AuthServID: "mx.example.org"}
 //	fields, err := s.Seal(bytes.NewReader(message), results, res.Result) // prepend fields
+//
+// The Outcome has the chain status in Result, the cause of a fail in
+// Err (for logs: it may name the DNS server) and a short phrase for
+// headers in Reason ("message signature i=3: body hash did not verify",
+// "seal i=2: DNS timeout"), which AuthResult puts in reason=.
+//
+// For milters, Verifier.Begin and Sealer.Begin take the body as writes
+// (see dkim.Body): one dkim.Body shared with the DKIM verification
+// hashes each chunk once for DKIM signatures, ARC-Message-Signatures
+// and the new seal alike. The seal's findings and cv are given to
+// SealStream.Close, at the end of the message, when the verifications
+// are closed. Verify and VerifyHeader always read the body to its end,
+// chain or not.
 //
 // Verification follows RFC 8617 §5.2: collect the sets (at most 50,
 // §4.2.1), fail on gaps, duplicates or a wrong cv= (§5.2 step 3),
@@ -47,14 +61,17 @@
 //     in instance order, relaxed, the new seal last without b= and CRLF.
 //   - §5.1.2 cv=fail: the seal covers the new set alone.
 //   - §5.2 validation: steps 1 (none), 2 (newest cv=fail), 3 (structure,
-//     cv= per instance: ErrStructure), 4 (newest AMS), 5 (oldest-pass),
-//     6 (every seal, newest first) are in Verifier.VerifyHeader.
-//   - RFC 8601 §2.7 / RFC 8617 §10.2: Verification.AuthResult
-//     (arc=, header.oldest-pass).
+//     cv= per instance: ErrStructure) are in Verifier.Begin, 4 (newest
+//     AMS), 5 (oldest-pass), 6 (every seal, newest first) in
+//     VerifyStream.Close.
+//   - RFC 8601 §2.7 / RFC 8617 §10.2: Outcome.AuthResult (arc=,
+//     header.oldest-pass, reason= from Outcome.Reason).
 //
 // Keys: RSA keys under 1024 bits (Verifier.MinRSABits) or over 8192 bits
 // are refused, as in package dkim (RFC 8301); key records are looked up
-// once per selector and domain within a verification.
+// once per selector and domain within a verification, all at its start,
+// concurrently, while the body is hashed. Verifier.Timeout (10 s) bounds
+// them; Verifier.Trace receives each outcome.
 //
 // Interoperability: the tests verify chains of 1 to 3 hops sealed by
 // dkimpy (dkim/testdata/gen-fixtures.sh), and dkimpy's arc_verify passes
@@ -63,5 +80,7 @@
 // verifier only).
 //
 // Divergences: a chain whose newest seal says cv=fail is reported fail
-// (ErrChainFailed) without validating signatures (§5.2 step 2).
+// (ErrChainFailed) without validating signatures (§5.2 step 2). Where
+// the header ends is dkim.ReadHeader's rule (a leading mbox From_ line
+// is skipped).
 package arc

@@ -42,32 +42,25 @@ func Example() {
 		panic(err)
 	}
 	// The list rewrites the subject after sealing: the ARC-Message-Signature
-	// covers Subject, so this breaks the chain.
-	fmt.Println("changed after sealing:", verify(v, set+strings.Replace(msg, "Lunch", "[list] Lunch", 1)))
+	// covers Subject, so this breaks the chain. String is for logs, Reason
+	// for headers.
+	broken, _ := v.Verify(ctx, strings.NewReader(set+strings.Replace(msg, "Lunch", "[list] Lunch", 1)))
+	fmt.Println("changed after sealing:", broken)
+	fmt.Println(broken.AuthResult())
 
 	// Sealed after the change, the chain passes at the receiver.
 	listed := strings.Replace(msg, "Lunch", "[list] Lunch", 1)
 	set, _ = sealer.Seal(strings.NewReader(listed), found, in.Result)
 	out, _ := v.Verify(ctx, strings.NewReader(set+listed))
-	fmt.Println("at the receiver:", out.Result, "sets:", out.Instances)
+	fmt.Println("at the receiver:", out)
 	d, _ := out.Sets[0].Results.Results[0].Get("header", "d")
 	fmt.Println("the list saw:", out.Sets[0].Results.Results[0].Method, out.Sets[0].Results.Results[0].Value, d)
 	fmt.Println(out.AuthResult())
 	// Output:
 	// at the list: none
-	// changed after sealing: fail (i=1: arc: ARC-Message-Signature did not verify: dkim: signature did not verify)
-	// at the receiver: pass sets: 1
+	// changed after sealing: fail i=1: arc: ARC-Message-Signature did not verify: dkim: signature did not verify
+	// arc=fail reason="message signature i=1: signature did not verify"
+	// at the receiver: pass sets=1 oldest-pass=1
 	// the list saw: dkim pass example.com
 	// arc=pass
-}
-
-func verify(v *arc.Verifier, msg string) string {
-	res, err := v.Verify(context.Background(), strings.NewReader(msg))
-	if err != nil {
-		return err.Error()
-	}
-	if res.Err != nil {
-		return fmt.Sprintf("%s (i=%d: %v)", res.Result, res.FailedInstance, res.Err)
-	}
-	return res.Result.String()
 }

@@ -63,14 +63,14 @@ func (s *Sealer) Seal(r io.Reader, results []authres.Result, cv Result) (string,
 	if err != nil {
 		return "", err
 	}
-	ss, err := s.Begin(h, nil, results, cv)
+	ss, err := s.Begin(h, nil)
 	if err != nil {
 		return "", err
 	}
 	if _, err := io.Copy(ss, br); err != nil {
 		return "", err
 	}
-	return ss.Close()
+	return ss.Close(results, cv)
 }
 
 // check validates the configuration and returns the algorithm.
@@ -92,48 +92,22 @@ func (s *Sealer) check() error {
 	return nil
 }
 
-// Begin starts sealing a message whose header is h, with this hop's
-// results and chain status cv (as for Seal), and returns the stream to
-// write its body to, then Close for the ARC set: the push form of Seal.
-// body, if not nil, is a dkim.Body shared with other streams over the
-// same message (see dkim.Body). It fails when the Sealer is unusable
-// (ErrSealerConfig), the chain cannot take cv (ErrStructure) or another
-// set (ErrTooManySets), or body was already written to without the hash
-// the seal needs (dkim.ErrBodyStarted).
-func (s *Sealer) Begin(h dkim.Header, body *dkim.Body, results []authres.Result, cv Result) (*SealStream, error) {
+// Begin starts sealing a message whose header is h, and returns the
+// stream to write its body to, then Close, with this hop's results and
+// chain status, for the ARC set: the push form of Seal. A milter knows
+// the chain status only at the end of the message, when the chain's
+// verification over the same body is closed; the body hash the seal
+// needs is computed meanwhile. body, if not nil, is a dkim.Body shared
+// with other streams over the same message (see dkim.Body). Begin fails
+// when the Sealer is unusable (ErrSealerConfig) or body was already
+// written to without the hash the seal needs (dkim.ErrBodyStarted).
+func (s *Sealer) Begin(h dkim.Header, body *dkim.Body) (*SealStream, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
 	alg := dkim.RSASHA256
 	if _, ok := s.Key.Public().(ed25519.PublicKey); ok {
 		alg = dkim.Ed25519SHA256
-	}
-	// §5.1.1: the new instance is one above the highest present. A
-	// failed chain (§5.1.2) may be malformed, so its instances are only
-	// scanned; a valid one must have every set.
-	var sets []set
-	var err error
-	top, anyARC := topInstance(h)
-	if cv != Fail {
-		if sets, err = collect(h, MaxSets); err != nil {
-			return nil, err
-		}
-	}
-	inst := top + 1
-	if inst > MaxSets {
-		// §4.2.1: a chain cannot grow past 50 sets.
-		return nil, fmt.Errorf("%w: instance %d", ErrTooManySets, inst)
-	}
-	switch {
-	case inst == 1 && !anyARC:
-		if cv != None && cv != "" {
-			return nil, fmt.Errorf("%w: cv=%s without ARC sets", ErrStructure, cv)
-		}
-		cv = None // §5.1.1 step 2: the first set has cv=none
-	case cv == Fail:
-		sets = nil // §5.1.2: the seal covers only its own set
-	case cv != Pass:
-		return nil, fmt.Errorf("%w: cv=%q with %d sets present", ErrStructure, cv, top)
 	}
 	if body == nil {
 		body = new(dkim.Body)
@@ -143,25 +117,21 @@ func (s *Sealer) Begin(h dkim.Header, body *dkim.Body, results []authres.Result,
 	if err != nil {
 		return nil, err
 	}
-	return &SealStream{s: s, h: h, body: body, bh: bh, alg: alg, sets: sets, inst: inst, cv: cv, results: results}, nil
+	return &SealStream{s: s, h: h, body: body, bh: bh, alg: alg}, nil
 }
 
 // SealStream is a seal in progress, from Sealer.Begin: an io.Writer for
 // the message body, and Close for the ARC set. It is not safe for
 // concurrent use.
 type SealStream struct {
-	s       *Sealer
-	h       dkim.Header
-	body    *dkim.Body
-	bh      *dkim.BodyHasher
-	alg     dkim.Algorithm
-	sets    []set
-	inst    int
-	cv      Result
-	results []authres.Result
-	fields  string
-	err     error
-	closed  bool
+	s      *Sealer
+	h      dkim.Header
+	body   *dkim.Body
+	bh     *dkim.BodyHasher
+	alg    dkim.Algorithm
+	fields string
+	err    error
+	closed bool
 }
 
 // Write hashes the body chunk p. When streams share a Body, write each
@@ -170,28 +140,57 @@ type SealStream struct {
 func (ss *SealStream) Write(p []byte) (int, error) { return ss.body.Write(p) }
 
 // Close ends the body (closing the stream's Body) and returns the ARC
-// set to prepend to the message, as Seal does. It fails only when the
-// key fails to sign. Later calls return the same.
-func (ss *SealStream) Close() (string, error) {
+// set to prepend to the message, with results and cv as for Seal. It
+// fails when the chain cannot take cv (ErrStructure) or another set
+// (ErrTooManySets), or the key fails to sign. Later calls return the
+// same, whatever their arguments.
+func (ss *SealStream) Close(results []authres.Result, cv Result) (string, error) {
 	if !ss.closed {
 		ss.closed = true
 		ss.body.Close()
-		ss.fields, ss.err = ss.seal()
+		ss.fields, ss.err = ss.seal(results, cv)
 	}
 	return ss.fields, ss.err
 }
 
-func (ss *SealStream) seal() (string, error) {
+func (ss *SealStream) seal(results []authres.Result, cv Result) (string, error) {
 	s, h, alg := ss.s, ss.h, ss.alg
+	// §5.1.1: the new instance is one above the highest present. A
+	// failed chain (§5.1.2) may be malformed, so its instances are only
+	// scanned; a valid one must have every set.
+	var sets []set
+	var err error
+	top, anyARC := topInstance(h)
+	if cv != Fail {
+		if sets, err = collect(h, MaxSets); err != nil {
+			return "", err
+		}
+	}
+	inst := top + 1
+	if inst > MaxSets {
+		// §4.2.1: a chain cannot grow past 50 sets.
+		return "", fmt.Errorf("%w: instance %d", ErrTooManySets, inst)
+	}
+	switch {
+	case inst == 1 && !anyARC:
+		if cv != None && cv != "" {
+			return "", fmt.Errorf("%w: cv=%s without ARC sets", ErrStructure, cv)
+		}
+		cv = None // §5.1.1 step 2: the first set has cv=none
+	case cv == Fail:
+		sets = nil // §5.1.2: the seal covers only its own set
+	case cv != Pass:
+		return "", fmt.Errorf("%w: cv=%q with %d sets present", ErrStructure, cv, top)
+	}
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
 	}
 	t := strconv.FormatInt(now().Unix(), 10)
-	i := strconv.Itoa(ss.inst)
+	i := strconv.Itoa(inst)
 
 	// ARC-Authentication-Results (§4.1.1).
-	aar := "ARC-Authentication-Results: i=" + i + "; " + authres.Header{ServID: s.AuthServID, Results: ss.results}.String() + "\r\n"
+	aar := "ARC-Authentication-Results: i=" + i + "; " + authres.Header{ServID: s.AuthServID, Results: results}.String() + "\r\n"
 
 	// ARC-Message-Signature (§4.1.2): a DKIM signature, relaxed/relaxed.
 	bodyHash, _ := ss.bh.Sum()
@@ -225,12 +224,12 @@ func (ss *SealStream) seal() (string, error) {
 	ams = dkim.FormatField("ARC-Message-Signature", amsTags)
 
 	// ARC-Seal (§4.1.3): over every set, oldest first, this one last.
-	asTags := dkim.Tags{{Name: "i", Value: i}, {Name: "a", Value: string(alg)}, {Name: "cv", Value: string(ss.cv)},
+	asTags := dkim.Tags{{Name: "i", Value: i}, {Name: "a", Value: string(alg)}, {Name: "cv", Value: string(cv)},
 		{Name: "d", Value: s.Domain}, {Name: "s", Value: s.Selector}, {Name: "t", Value: t}, {Name: "b", Value: ""}}
 	as := dkim.FormatField("ARC-Seal", asTags)
 	hh := alg.Hash().New()
 	var buf []byte
-	for _, st := range ss.sets {
+	for _, st := range sets {
 		for _, f := range []dkim.Field{st.aar[0], st.ams[0], st.as[0]} {
 			buf = dkim.Relaxed.AppendHeader(buf[:0], f.Raw)
 			hh.Write(buf)

@@ -5,12 +5,20 @@
 //
 //	e := &dmarc.Evaluator{Resolver: r}
 //	from := dmarc.FromDomains(header) // the RFC5322.From domains
-//	ev := e.Evaluate(ctx, dmarc.Input{
+//	o, err := e.Evaluate(ctx, dmarc.Input{
 //		FromDomains: from,
 //		SPF:         dmarc.SPF{Result: "pass", Domain: "bounces.example.com"},
-//		DKIM:        verifications, // from dkim.Verifier.Verify
-//	})
-//	fmt.Println(ev.Result, ev.Disposition, ev.Reasons)
+//		DKIM:        outcomes, // from dkim.Verifier.Verify
+//	}) // err: an Input it cannot use only
+//	fmt.Println(o)              // fail from=example.com policy=reject disposition=reject
+//	ar := o.AuthResult()        // dmarc=fail reason="no aligned identifier passed" ...
+//
+// The Outcome has the result, the cause of a none, temperror or
+// permerror in Err (for logs: it may name the DNS server), a short
+// phrase for headers in Reason ("no DMARC record", "DNS timeout"), the
+// policy and disposition, and the facts behind the result in Details.
+// Evaluator.Timeout (10 s) bounds the lookups of one evaluation;
+// Evaluator.Trace receives each outcome.
 //
 // Record discovery queries _dmarc at the From domain, then at its
 // organizational domain (RFC 7489 §6.6.3), found with the public suffix
@@ -42,8 +50,8 @@
 //     gets the next policy down (SampledOut).
 //   - §6.3 sp=, RFC 9091 §4 np= (non-existent subdomains: NXDOMAIN for
 //     addresses and MX, §2.1).
-//   - §11.2 / RFC 8601 §2.7.5: Evaluation.AuthResult (dmarc=,
-//     header.from, policy.dmarc).
+//   - §11.2 / RFC 8601 §2.7.5: Outcome.AuthResult (dmarc=,
+//     header.from, policy.dmarc, reason= from Outcome.Reason).
 //
 // Divergences: the public suffix list is the one compiled into
 // golang.org/x/net; an invalid p= or sp= with a valid rua= is taken as

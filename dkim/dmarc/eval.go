@@ -122,7 +122,10 @@ type Outcome struct {
 // disposition=reject", followed by the whole error for none, temperror
 // and permerror.
 func (o Outcome) String() string {
-	s := fmt.Sprintf("%s from=%s", o.Result, o.Domain)
+	s := string(o.Result)
+	if o.Domain != "" {
+		s += " from=" + o.Domain
+	}
 	if o.Record != nil {
 		s += fmt.Sprintf(" policy=%s disposition=%s", o.Policy, o.Disposition)
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,10 +51,22 @@ func Zone(tb testing.TB) resolvertest.Zone {
 }
 
 // Server starts a resolvertest server with the key zone and any extra
-// zones.
+// zones. Zones with the same origin are served as one (the server would
+// serve only one of them).
 func Server(tb testing.TB, extra ...resolvertest.Zone) *resolvertest.Server {
 	tb.Helper()
-	return resolvertest.NewServer(tb, append([]resolvertest.Zone{Zone(tb)}, extra...)...)
+	zones := []resolvertest.Zone{Zone(tb)}
+next:
+	for _, z := range extra {
+		for i := range zones {
+			if strings.EqualFold(zones[i].Origin, z.Origin) {
+				zones[i].Text += "\n$ORIGIN " + z.Origin + "\n" + z.Text
+				continue next
+			}
+		}
+		zones = append(zones, z)
+	}
+	return resolvertest.NewServer(tb, zones...)
 }
 
 // Read returns the contents of dkim/testdata/rel.
