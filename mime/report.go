@@ -64,7 +64,7 @@ const (
 
 	// KindLimitTextBytes: MaxTextBytes reached; Err is ErrTextBytes.
 	// Report.Texts holds the text up to the limit (the Text cut and
-	// those after it have Truncated set). Only the text handed to other
+	// those after it are Truncated). Only the text handed to other
 	// checks is cut: every part was inspected all the same, so this limit
 	// does not make the report Truncated and Policy does not act on it.
 	KindLimitTextBytes Kind = "limit-text-bytes"
@@ -186,7 +186,8 @@ type Report struct {
 	Findings []Finding // what was found, in scan order
 	// Texts are the text/plain and text/html MIME parts (bodies and
 	// attachments, not archive entries), in scan order, up to
-	// Scanner.MaxTextBytes in all.
+	// Scanner.MaxTextBytes in all: the Text that reaches it is cut, and
+	// those after it are empty, all marked Truncated.
 	Texts []Text
 
 	// Truncated reports that a limit stopped the scan of some content, so
