@@ -2,26 +2,43 @@ package authres
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 )
 
-// ErrSyntax reports a malformed Authentication-Results value.
+// ErrSyntax reports a malformed Authentication-Results value, or a
+// Result or Header that cannot be rendered as it is (see Validate).
 var ErrSyntax = errors.New("authres: syntax error")
 
-// Header is one Authentication-Results field.
+// Header is one Authentication-Results field (RFC 8601 §2.2): the
+// authserv-id and the results of the methods run. It is a plain value;
+// String and Field may be called from several goroutines as long as no
+// one modifies it.
 type Header struct {
-	// ServID is the authserv-id: who ran the checks.
+	// ServID is the authserv-id: who ran the checks, usually the host
+	// name of the MTA (RFC 8601 §2.5).
 	ServID string
 	// Results holds the results; none means "none" (no method ran).
 	Results []Result
 }
 
-// Result is one method's result (RFC 8601 §2.2 resinfo).
+// Result is one method's result (RFC 8601 §2.2 resinfo), e.g.
+// dkim=pass header.d=example.com. The methods of this module and their
+// properties:
+//
+//	spf    smtp.mailfrom, smtp.helo                     RFC 8601 §2.7.2
+//	dkim   header.d, header.i, header.s, header.a,     RFC 8601 §2.7.1,
+//	       header.b                                     RFC 6008
+//	dmarc  header.from, policy.dmarc                    RFC 7489 §11.2
+//	arc    header.oldest-pass, smtp.remote-ip           RFC 8617 §10.2
+//	iprev  policy.iprev (the client address)            RFC 8601 §3
+//
+// The zero Result is not a valid result: Method and Value must be set.
 type Result struct {
-	Method string // "spf", "dkim", "dmarc", "arc", ... lower case
+	Method string // "spf", "dkim", "dmarc", "arc", "iprev", ... lower case
 	Value  string // "pass", "fail", ... lower case
-	Reason string // reason=, free text, "" if none
+	// Reason is the reason= text (RFC 8601 §2.2): a short human phrase
+	// for strangers, never an error chain or an address. "" for none.
+	Reason string
 	Props  []Prop
 }
 
@@ -29,8 +46,8 @@ type Result struct {
 // header.d=example.com (RFC 8601 §2.3).
 type Prop struct {
 	Type     string // "smtp", "header", "body", "policy"
-	Property string
-	Value    string
+	Property string // "mailfrom", "d", ...
+	Value    string // a domain, an address, a token or free text
 }
 
 // Get returns the value of the property ptype.property, case-insensitively.
@@ -43,25 +60,6 @@ func (r Result) Get(ptype, property string) (string, bool) {
 	return "", false
 }
 
-// String renders the result, e.g. `dkim=pass header.d=example.com`.
-func (r Result) String() string {
-	var b strings.Builder
-	b.WriteString(r.Method)
-	b.WriteByte('=')
-	b.WriteString(r.Value)
-	if r.Reason != "" {
-		b.WriteString(" reason=")
-		b.WriteString(quote(r.Reason, false))
-	}
-	for _, p := range r.Props {
-		if p.Value == "" {
-			continue
-		}
-		fmt.Fprintf(&b, " %s.%s=%s", p.Type, p.Property, quote(p.Value, true))
-	}
-	return b.String()
-}
-
 // Result returns the first result of method (case-insensitive), and
 // whether there is one.
 func (h Header) Result(method string) (Result, bool) {
@@ -71,46 +69,6 @@ func (h Header) Result(method string) (Result, bool) {
 		}
 	}
 	return Result{}, false
-}
-
-// String renders the field value, unfolded.
-func (h Header) String() string { return h.render("; ") }
-
-// Field renders the whole header field, one result per line, ending in
-// CRLF.
-func (h Header) Field() string { return "Authentication-Results: " + h.render(";\r\n\t") + "\r\n" }
-
-func (h Header) render(sep string) string {
-	if len(h.Results) == 0 {
-		return quote(h.ServID, true) + "; none"
-	}
-	parts := make([]string, 0, len(h.Results)+1)
-	parts = append(parts, quote(h.ServID, true))
-	for _, r := range h.Results {
-		parts = append(parts, r.String())
-	}
-	return strings.Join(parts, sep)
-}
-
-// quote returns v as a token if it is one (or, for a property value, a
-// domain or address), else as a quoted-string (RFC 2045 §5.1 value).
-func quote(v string, pvalue bool) string {
-	ok := v != ""
-	for i := 0; i < len(v) && ok; i++ {
-		c := v[i]
-		switch {
-		case c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == '(' || c == ')' || c == ';' || c == '=':
-			ok = false
-		case strings.IndexByte("<>,:/[]?", c) >= 0:
-			ok = false
-		case c == '@' || c == '.':
-			ok = ok && pvalue || c == '.' // '@' only in an address-like pvalue
-		}
-	}
-	if ok {
-		return v
-	}
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
 }
 
 // Trusted parses the Authentication-Results values and returns those

@@ -137,13 +137,15 @@ func (s segment) words() []word {
 		}
 		var b strings.Builder
 		quoted := false
-		key := true // no '=' yet: in method/version or ptype.property
+		key := true   // no '=' yet: in method/version or ptype.property
+		var prev byte // the last character of the word, '"' after a quoted string
 		for i < len(t) {
 			c := t[i]
 			if c == '"' {
 				q := s.quotes[i]
 				b.WriteString(q)
 				quoted = true
+				prev = '"'
 				i += len(q) + 2
 				continue
 			}
@@ -157,12 +159,9 @@ func (s segment) words() []word {
 				for j < len(t) && t[j] == ' ' {
 					j++
 				}
-				var next, prev byte
+				var next byte
 				if j < len(t) {
 					next = t[j]
-				}
-				if b.Len() > 0 {
-					prev = b.String()[b.Len()-1]
 				}
 				if next == '=' || prev == '=' || key && (next == '.' || next == '/' || prev == '.' || prev == '/') {
 					i = j
@@ -172,6 +171,7 @@ func (s segment) words() []word {
 			}
 			key = key && c != '='
 			b.WriteByte(c)
+			prev = c
 			i++
 		}
 		out = append(out, word{text: b.String(), quoted: quoted})
