@@ -148,36 +148,42 @@ func (c *Checker) parse(txt string) (*Record, error) {
 }
 
 // Check checks the MAIL FROM identity (RFC 7208 §2.4): the policy of
-// mailFrom's domain for the client ip. For the null reverse-path
-// (mailFrom ""), it checks "postmaster@" + helo with the HELO name's
-// policy and reports IdentityHELO. helo is the HELO/EHLO name, for %{h}.
+// the domain of mailFrom for the client ip. mailFrom is the argument of
+// MAIL FROM as the client gave it, with or without its angle brackets:
+// an RFC 5321 reverse-path (§4.1.2), quoted local-parts and SMTPUTF8
+// (RFC 6531) included, read as parseReversePath's doc in doc.go says.
+// For the null reverse-path ("" or "<>") it checks "postmaster@" + helo
+// with the HELO name's policy and reports IdentityHELO (§2.4). helo is
+// the HELO/EHLO name, for %{h}.
 //
-// The error is non-nil only when the check could not run: an invalid
-// ip (ErrInvalidIP). The Outcome then has result none and the same
-// error in Err. Everything that happened while the check ran, DNS
-// failures and limits included, is in the Outcome.
+// The error is non-nil only when the check could not run: an invalid ip
+// (ErrInvalidIP) or a mailFrom that is no reverse-path, such as
+// "Return-Path: a@example.com" (ErrInvalidIdentity, saying what is
+// wrong). The Outcome then has result none, the error in Err, and
+// neither Sender nor Domain, so that its headers do not repeat what was
+// refused. Everything that happened while the check ran, DNS failures
+// and limits included, is in the Outcome.
 func (c *Checker) Check(ctx context.Context, ip netip.Addr, helo, mailFrom string) (Outcome, error) {
 	if !ip.IsValid() {
 		return c.cannotRun(ip, helo, IdentityMailFrom, ErrInvalidIP)
 	}
-	mailFrom = strings.TrimSuffix(strings.TrimPrefix(mailFrom, "<"), ">")
-	if mailFrom == "" {
-		return c.CheckHELO(ctx, ip, helo)
+	m, err := parseReversePath(mailFrom)
+	if err != nil {
+		return c.cannotRun(ip, helo, IdentityMailFrom, err)
 	}
-	domain := mailFrom
-	if i := strings.LastIndexByte(mailFrom, '@'); i >= 0 {
-		domain = mailFrom[i+1:]
+	if m.domain == "" {
+		return c.CheckHELO(ctx, ip, helo) // §2.4
 	}
-	o := c.checkHost(ctx, ip, helo, domain, mailFrom, "")
+	o := c.checkHost(ctx, ip, helo, m.domain, m.local+"@"+m.domain, "")
 	o.Identity = IdentityMailFrom
 	return o, nil
 }
 
 // CheckHELO checks the HELO identity (RFC 7208 §2.3): the policy of the
 // HELO name for ip, with sender "postmaster@" + helo. A HELO that is not
-// a domain name (an address literal, a single label) gives none with
-// ErrInvalidDomain in Err (§2.3, §4.3), not an error. The error is
-// non-nil only for an invalid ip (ErrInvalidIP).
+// a domain name (an address literal, a single label, any text) gives
+// none with ErrInvalidDomain in Err (§2.3, §4.3), not an error. The
+// error is non-nil only for an invalid ip (ErrInvalidIP).
 func (c *Checker) CheckHELO(ctx context.Context, ip netip.Addr, helo string) (Outcome, error) {
 	if !ip.IsValid() {
 		return c.cannotRun(ip, helo, IdentityHELO, ErrInvalidIP)
@@ -188,14 +194,19 @@ func (c *Checker) CheckHELO(ctx context.Context, ip netip.Addr, helo string) (Ou
 }
 
 // CheckHost is check_host() of RFC 7208 §4: the policy of domain for the
-// client ip, with sender (the <sender>, local-part@domain; a missing
-// local-part means "postmaster", §4.3) and helo for macros. A domain
-// that is not a valid multi-label domain name gives none (§4.3). The
-// error is non-nil only for an invalid ip (ErrInvalidIP). Identity is
+// client ip, with sender (the <sender>, local-part@domain as the macros
+// see it, quotes removed; a missing local-part means "postmaster",
+// §4.3) and helo for macros. A domain that is not a valid multi-label
+// domain name gives none (§4.3). The error is non-nil only when the
+// check could not run: an invalid ip (ErrInvalidIP), a sender that is
+// not UTF-8 or has control characters (ErrInvalidIdentity). Identity is
 // left to the caller (Check and CheckHELO set it).
 func (c *Checker) CheckHost(ctx context.Context, ip netip.Addr, helo, domain, sender string) (Outcome, error) {
 	if !ip.IsValid() {
 		return c.cannotRun(ip, helo, "", ErrInvalidIP)
+	}
+	if err := validSender(sender); err != nil {
+		return c.cannotRun(ip, helo, "", err)
 	}
 	return c.checkHost(ctx, ip, helo, domain, sender, ""), nil
 }

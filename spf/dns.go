@@ -180,9 +180,19 @@ func validName(name string) bool {
 
 // validDomain reports whether domain may be checked: a valid name of at
 // least two labels whose last is a valid top label (RFC 7208 §4.3,
-// §7.1 toplabel), which rules out address literals such as [192.0.2.1].
+// §7.1 toplabel), which rules out address literals such as [192.0.2.1],
+// and of printable ASCII only (§4.3: internationalized names as
+// A-labels), which rules out HELO text such as "a b" or raw UTF-8.
 func validDomain(domain string) bool {
 	d := strings.TrimSuffix(domain, ".")
 	dot := strings.LastIndexByte(d, '.')
-	return validName(d) && dot > 0 && isTopLabel(d[dot+1:])
+	if !validName(d) || dot <= 0 || !isTopLabel(d[dot+1:]) {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < 0x21 || d[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }

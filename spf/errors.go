@@ -51,6 +51,13 @@ var (
 	// ErrInvalidIP reports a client address that is not valid; the
 	// check does not run.
 	ErrInvalidIP = errors.New("spf: invalid client IP address")
+	// ErrInvalidIdentity reports an identity that cannot be checked: a
+	// MAIL FROM that is not an RFC 5321 reverse-path (§4.1.2: a header
+	// field such as "Return-Path: a@example.com", a space outside
+	// quotes, a control character, no domain...), or a Sender ID
+	// identity that is not a mailbox. The check does not run; the
+	// wrapping error says which part is wrong.
+	ErrInvalidIdentity = errors.New("spf: invalid identity")
 	// ErrInvalidDomain reports a domain that is not a valid multi-label
 	// domain name, so that no check is done (RFC 7208 §4.3).
 	ErrInvalidDomain = errors.New("spf: invalid domain")
@@ -63,6 +70,7 @@ var reasons = [...]struct {
 	phrase string
 }{
 	{ErrInvalidIP, "invalid client IP address"},
+	{ErrInvalidIdentity, "invalid identity"},
 	{ErrInvalidDomain, "invalid domain"},
 	{ErrNoPRA, "no purported responsible address"},
 	{ErrSyntax, "syntax error in record"},

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 
@@ -186,6 +187,55 @@ func FuzzCheckHost(f *testing.F) {
 		}
 		if r := a.Reason(); (r == "") != (a.Err == nil) || r == "internal error" || strings.ContainsAny(r, ":@\"\\") {
 			t.Fatalf("record %q: %s: Reason %q, want a phrase exactly for an Err", record, a, r)
+		}
+	})
+}
+
+// FuzzParseReversePath: a MAIL FROM either parses to a mailbox that,
+// rendered back as a path (the local-part quoted where it must be),
+// parses to the same mailbox, or is refused with ErrInvalidIdentity and
+// an error whose length does not grow with the input (it describes the
+// fault, it does not repeat the input).
+func FuzzParseReversePath(f *testing.F) {
+	for _, s := range []string{
+		"", "<>", "jo@example.com", "<jo@example.com>", `"jo smith"@example.com`, `<"a\"b\\c"@example.com>`,
+		"<@relay.example,@r2.example:jo@example.com>", "@example.com", "jo@[192.0.2.1]", "jo@[IPv6:2001:db8::1]",
+		"jörg@bücher.example", "jo..x.@example.com.", "Return-Path: tim.one@comcast.net", "tim one@comcast.net",
+		"jo@example.com\r\n", "<jo@example.com", "a@b@example.com", "jo@A...example.com",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := parseReversePath(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidIdentity) {
+				t.Fatalf("parseReversePath(%q) error %v, want ErrInvalidIdentity", s, err)
+			}
+			if len(err.Error()) > 120 {
+				t.Fatalf("parseReversePath(%q) error of %d octets: %v", s, len(err.Error()), err)
+			}
+			return
+		}
+		if m.domain == "" {
+			if m.local != "" || (s != "" && s != "<>") {
+				t.Fatalf("parseReversePath(%q) = %+v, a null path from a non-null one", s, m)
+			}
+			return
+		}
+		if err := validSender(m.local + "@" + m.domain); err != nil {
+			t.Fatalf("parseReversePath(%q) = %+v, not a usable sender: %v", s, m, err)
+		}
+		local := m.local
+		for i := 0; i < len(local); i++ {
+			if !isAtext(local[i]) && local[i] != '.' && local[i] < utf8.RuneSelf {
+				local = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(m.local) + `"`
+				break
+			}
+		}
+		path := "<" + local + "@" + m.domain + ">"
+		m2, err := parseReversePath(path)
+		if err != nil || m2 != m {
+			t.Fatalf("parseReversePath(%q) = %+v, rendered %q parses to %+v, %v", s, m, path, m2, err)
 		}
 	})
 }

@@ -17,7 +17,7 @@ import (
 
 // sameOutcome reports how a and b differ, "" when they agree in all
 // that evaluation decides: result, mechanism, explanation, counts and
-// problem (DNS failures compared by class, their text naming servers).
+// Err (DNS failures compared by class, their text naming servers).
 func sameOutcome(a, b Outcome) string {
 	pa, pb := fmt.Sprint(a.Err), fmt.Sprint(b.Err)
 	if errors.Is(a.Err, ErrDNS) && errors.Is(b.Err, ErrDNS) {
@@ -25,7 +25,7 @@ func sameOutcome(a, b Outcome) string {
 	}
 	if a.Result != b.Result || a.Mechanism != b.Mechanism || a.Explanation != b.Explanation ||
 		a.Lookups != b.Lookups || a.VoidLookups != b.VoidLookups || pa != pb {
-		return fmt.Sprintf("%s (problem %s) != %s (problem %s)", a, pa, b, pb)
+		return fmt.Sprintf("%s (err %s) != %s (err %s)", a, pa, b, pb)
 	}
 	if qa, qb := queryList(a.Queries), queryList(b.Queries); qa != qb {
 		return fmt.Sprintf("queries\n%s\n!=\n%s", qa, qb)

@@ -32,11 +32,14 @@ func (s Scope) String() string { return string(s) }
 // be determined (RFC 4407 §2, step 6).
 var ErrNoPRA = errors.New("spf: no purported responsible address")
 
-// CheckSenderID checks identity (a mailbox) in the given Sender ID scope
-// (RFC 4406 §4): the records are those of RFC 4406 §3.4, spf2.0 records
-// naming the scope, else a v=spf1 record, evaluated as check_host
-// evaluates SPF records. The error is non-nil only when the check could
-// not run (ErrInvalidIP). Historic; see RFC 6686.
+// CheckSenderID checks identity in the given Sender ID scope (RFC 4406
+// §4): the records are those of RFC 4406 §3.4, spf2.0 records naming the
+// scope, else a v=spf1 record, evaluated as check_host evaluates SPF
+// records. identity is read as Check reads a MAIL FROM; in the mfrom
+// scope the null reverse-path checks postmaster@helo as SPF does (RFC
+// 4406 §4 takes the MAIL FROM identity from SPF), in the pra scope it
+// is no identity. The error is non-nil only when the check could not
+// run (ErrInvalidIP, ErrInvalidIdentity). Historic; see RFC 6686.
 func (c *Checker) CheckSenderID(ctx context.Context, ip netip.Addr, helo, identity string, scope Scope) (Outcome, error) {
 	id := IdentityMailFrom
 	if scope == ScopePRA {
@@ -45,14 +48,29 @@ func (c *Checker) CheckSenderID(ctx context.Context, ip netip.Addr, helo, identi
 	if !ip.IsValid() {
 		return c.cannotRun(ip, helo, id, ErrInvalidIP)
 	}
-	domain := identity
-	if i := strings.LastIndexByte(identity, '@'); i >= 0 {
-		domain = identity[i+1:]
+	m, err := parseReversePath(identity)
+	if err == nil && m.domain == "" && scope == ScopePRA {
+		err = invalidIdentity("no mailbox")
 	}
-	o := c.checkHost(ctx, ip, helo, domain, identity, scope)
-	o.Identity = id
-	o.scope = scope
-	return o, nil
+	if err != nil {
+		return c.cannotRun(ip, helo, id, err)
+	}
+	if m.domain == "" {
+		o := c.checkHost(ctx, ip, helo, helo, "postmaster@"+helo, scope)
+		o.Identity, o.scope = IdentityHELO, scope
+		return o, nil
+	}
+	return c.checkSenderID(ctx, ip, helo, m, scope), nil
+}
+
+// checkSenderID checks the mailbox m in scope.
+func (c *Checker) checkSenderID(ctx context.Context, ip netip.Addr, helo string, m mailbox, scope Scope) Outcome {
+	o := c.checkHost(ctx, ip, helo, m.domain, m.local+"@"+m.domain, scope)
+	o.Identity, o.scope = IdentityMailFrom, scope
+	if scope == ScopePRA {
+		o.Identity = IdentityPRA
+	}
+	return o
 }
 
 // CheckPRA determines the Purported Responsible Address of the message
@@ -64,13 +82,13 @@ func (c *Checker) CheckPRA(ctx context.Context, ip netip.Addr, helo string, head
 	if !ip.IsValid() {
 		return c.cannotRun(ip, helo, IdentityPRA, ErrInvalidIP)
 	}
-	pra, field, err := purported(header)
+	m, field, err := purported(header)
 	if err != nil {
 		return Outcome{Result: PermError, Identity: IdentityPRA, IP: ip.Unmap(), HELO: helo, Receiver: c.ReceiverHost, Err: err, scope: ScopePRA}, nil
 	}
-	o, err := c.CheckSenderID(ctx, ip, helo, pra, ScopePRA)
+	o := c.checkSenderID(ctx, ip, helo, m, ScopePRA)
 	o.praField = field
-	return o, err
+	return o, nil
 }
 
 // selectSenderID selects the record of scope among txt (RFC 4406 §3.4):
@@ -111,13 +129,16 @@ func selectSenderID(txt []string, scope Scope) (string, int) {
 // field come before it), else the first Resent-From, else the single
 // Sender, else the single From, which must hold a single mailbox.
 func PRA(header []byte) (string, error) {
-	pra, _, err := purported(header)
-	return pra, err
+	m, _, err := purported(header)
+	if err != nil {
+		return "", err
+	}
+	return m.local + "@" + m.domain, nil
 }
 
-// purported is PRA, also returning the name of the field the address
-// came from, in lower case.
-func purported(header []byte) (string, string, error) {
+// purported is PRA, returning the mailbox (its domain in A-labels) and
+// the name of the field it came from, in lower case.
+func purported(header []byte) (mailbox, string, error) {
 	fields := headerFields(header)
 	first := func(name string) int {
 		for i, f := range fields {
@@ -160,20 +181,37 @@ func purported(header []byte) (string, string, error) {
 			if f := all("From"); len(f) == 1 {
 				pick = f[0]
 			} else {
-				return "", "", ErrNoPRA // step 6
+				return mailbox{}, "", ErrNoPRA // step 6
 			}
 		case 1:
 			pick = s[0]
 		default:
-			return "", "", ErrNoPRA
+			return mailbox{}, "", ErrNoPRA
 		}
 	}
 	// Step 5: one mailbox, well formed.
 	addrs, err := mail.ParseAddressList(fields[pick].value)
-	if err != nil || len(addrs) != 1 || strings.LastIndexByte(addrs[0].Address, '@') <= 0 {
-		return "", "", ErrNoPRA
+	if err != nil || len(addrs) != 1 {
+		return mailbox{}, "", ErrNoPRA
 	}
-	return addrs[0].Address, strings.ToLower(fields[pick].name), nil
+	// net/mail gives the local-part without its quotes, as check_host
+	// wants it; the domain is read as a MAIL FROM domain is.
+	a := addrs[0].Address
+	i := strings.LastIndexByte(a, '@')
+	if i <= 0 {
+		return mailbox{}, "", ErrNoPRA
+	}
+	p := pathParser{s: a[i+1:]}
+	var d string
+	if p.peek() == '[' {
+		d, err = p.addressLiteral()
+	} else {
+		d, err = p.domain()
+	}
+	if err != nil || p.i != len(p.s) {
+		return mailbox{}, "", ErrNoPRA
+	}
+	return mailbox{local: a[:i], domain: d}, strings.ToLower(fields[pick].name), nil
 }
 
 type headerField struct{ name, value string }
