@@ -30,8 +30,9 @@
 // tried in order (or rotated, with Rotate) for Attempts rounds, moving on
 // after a timeout, SERVFAIL, REFUSED or other error rcode. Each attempt
 // at one server waits at most Timeout: the resolv.conf "timeout" option
-// if the file has one, else DefaultTimeout (2 s), so a server that never
-// answers costs Timeout × Attempts (4 s by default). CNAME chains
+// if the file has one, else DefaultTimeout (2 s), so a lookup that no
+// server answers ends after Timeout × Attempts × servers (4 s with one
+// server and the defaults), or at the context's deadline. CNAME chains
 // are followed to the final records, across queries when a reply stops
 // short, up to MaxCNAMEs hops, and loops are detected.
 //
