@@ -102,7 +102,7 @@ func TestTextsLimit(t *testing.T) {
 
 // TestTextsDefaultLimit trips DefaultMaxTextBytes.
 func TestTextsDefaultLimit(t *testing.T) {
-	text := string(letters(DefaultMaxTextBytes * 3 / 4))
+	text := strings.Repeat("spamkit ", DefaultMaxTextBytes*3/4/8)
 	r := scan(t, &Scanner{}, multipart(textPart("Content-Type: text/plain", text), textPart("Content-Type: text/plain", text)))
 	if len(r.Texts) != 2 || r.Texts[0].Body != text || r.Texts[1].Body != text[:DefaultMaxTextBytes-len(text)] || !r.Texts[1].Truncated {
 		t.Errorf("Scan(2 x 3/4 MiB of text) Texts of %d and %d bytes, want %d and %d, the second truncated",
