@@ -40,7 +40,8 @@ type Verifier struct {
 	// DefaultTimeout (10 s); if negative, only the context bounds them.
 	Timeout time.Duration
 	// Trace, if not nil, receives a line for each signature's outcome,
-	// from the goroutine that ends the verification.
+	// from the goroutine that ends the verification. Verifications
+	// running at once call it concurrently.
 	Trace func(format string, args ...any)
 
 	// Now returns the current time, for x= and t=. If nil, time.Now.
@@ -210,8 +211,9 @@ func (v *Verifier) Begin(ctx context.Context, h Header, body *Body) (*VerifyStre
 
 // VerifyStream is a verification in progress, from Verifier.Begin: an
 // io.Writer for the message body, and Close for the outcomes. It is not
-// safe for concurrent use; an abandoned stream needs no Close (its
-// lookups end within the Verifier's Timeout).
+// safe for concurrent use. Close releases its resources; the lookups of
+// a stream abandoned without Close end by themselves, within the
+// Verifier's Timeout.
 type VerifyStream struct {
 	v      *Verifier
 	h      Header

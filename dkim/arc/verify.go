@@ -37,6 +37,7 @@ type Verifier struct {
 	Timeout time.Duration
 	// Trace, if not nil, receives a line with each verification's
 	// outcome, from the goroutine that ends the verification.
+	// Verifications running at once call it concurrently.
 	Trace func(format string, args ...any)
 	// MaxSets bounds the chain's length. If zero or above MaxSets (50,
 	// RFC 8617 §4.2.1), MaxSets.
@@ -218,8 +219,9 @@ func keyName(selector, domain string) string {
 
 // VerifyStream is a chain verification in progress, from
 // Verifier.Begin: an io.Writer for the message body, and Close for the
-// outcome. It is not safe for concurrent use; an abandoned stream needs
-// no Close (its lookups end within the Verifier's Timeout).
+// outcome. It is not safe for concurrent use. Close releases its
+// resources; the lookups of a stream abandoned without Close end by
+// themselves, within the Verifier's Timeout.
 type VerifyStream struct {
 	v       *Verifier
 	h       dkim.Header

@@ -187,7 +187,7 @@ type Evaluator struct {
 	// DefaultTimeout (10 s); if negative, only the context bounds them.
 	Timeout time.Duration
 	// Trace, if not nil, receives a line with each evaluation's
-	// outcome.
+	// outcome. Evaluations running at once call it concurrently.
 	Trace func(format string, args ...any)
 	// OrgDomain returns the organizational domain of a domain (RFC 7489
 	// §3.2). If nil, publicsuffix.EffectiveTLDPlusOne (and the domain
