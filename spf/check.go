@@ -151,7 +151,8 @@ func (c *Checker) parse(txt string) (*Record, error) {
 // the domain of mailFrom for the client ip. mailFrom is the argument of
 // MAIL FROM as the client gave it, with or without its angle brackets:
 // an RFC 5321 reverse-path (§4.1.2), quoted local-parts and SMTPUTF8
-// (RFC 6531) included, read as parseReversePath's doc in doc.go says.
+// (RFC 6531) included, with the leniencies the package doc lists under
+// "MAIL FROM".
 // For the null reverse-path ("" or "<>") it checks "postmaster@" + helo
 // with the HELO name's policy and reports IdentityHELO (§2.4). helo is
 // the HELO/EHLO name, for %{h}.

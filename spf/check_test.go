@@ -12,6 +12,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/spamkit/spamkit/resolver"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
@@ -358,6 +359,65 @@ func TestMacroExpansionLimitLiterals(t *testing.T) {
 			o := must(t)(c.Check(context.Background(), ip, "helo.test", tc.from))
 			if o.Result != tc.want || o.Explanation != tc.exp || !errors.Is(o.Err, tc.err) || (tc.err == nil) != (o.Err == nil) {
 				t.Errorf("Check(%s, %s) = %.200s, want %s with explanation %q (%v)", ip, tc.from, o, tc.want, tc.exp, tc.err)
+			}
+		})
+	}
+}
+
+// TestVoidLookupsPerTerm checks how void lookups are counted (RFC 7208
+// §4.6.4 limits the "terms" whose DNS queries find nothing): once for an
+// a, mx, ptr or exists term whose own lookup is empty, never for the
+// address lookups of MX hosts nor for the PTR lookup of %{p}. pyspf and
+// Mail::SPF count every empty answer, and give permerror for the first
+// case, a common policy, for every IPv6 client (doc.go, divergences).
+func TestVoidLookupsPerTerm(t *testing.T) {
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: "test.", Text: `
+v4mx.test.        TXT "v=spf1 mx ~all"
+v4mx.test.        MX  10 m1.v4mx.test.
+v4mx.test.        MX  20 m2.v4mx.test.
+v4mx.test.        MX  30 m3.v4mx.test.
+m1.v4mx.test.     A   192.0.2.1
+m2.v4mx.test.     A   192.0.2.2
+m3.v4mx.test.     A   192.0.2.3
+dangling.test.    TXT "v=spf1 mx ~all"
+dangling.test.    MX  10 gone1.dangling.test.
+dangling.test.    MX  20 gone2.dangling.test.
+dangling.test.    MX  30 gone3.dangling.test.
+pmacro.test.      TXT "v=spf1 exists:%{p}.p.pmacro.test exists:%{p}.q.pmacro.test exists:%{p}.r.pmacro.test -all"
+unknown.r.pmacro.test. A 127.0.0.2
+unknown.p.pmacro.test. TXT "not an address"
+unknown.q.pmacro.test. TXT "not an address"
+threeptr.test.    TXT "v=spf1 ptr ptr ptr ~all"
+twovoid.test.     TXT "v=spf1 a:n1.twovoid.test mx:n2.twovoid.test ~all"
+`}, resolvertest.Zone{Origin: "in-addr.arpa.", Text: "1.2.0.192.in-addr.arpa. PTR m1.v4mx.test.\n"})
+	for _, tc := range []struct {
+		ip, from     string
+		want         Result
+		voids, empty int
+		err          error
+	}{
+		{"2001:db8::99", "a@v4mx.test", SoftFail, 0, 3, nil},                      // three empty AAAA answers, one term
+		{"192.0.2.99", "a@dangling.test", SoftFail, 0, 3, nil},                    // three NXDOMAIN hosts, one term
+		{"192.0.2.99", "a@pmacro.test", Pass, 2, 3, nil},                          // %{p}: PTR NXDOMAIN not counted; two exists NODATA are
+		{"192.0.2.99", "a@threeptr.test", PermError, 3, 1, ErrTooManyVoidLookups}, // each ptr term counts
+		{"192.0.2.99", "a@twovoid.test", SoftFail, 2, 2, nil},                     // at the limit
+	} {
+		t.Run(tc.from+"/"+tc.ip, func(t *testing.T) {
+			c := &Checker{Resolver: srv.Resolver(), RecordQueries: true}
+			o := must(t)(c.Check(context.Background(), netip.MustParseAddr(tc.ip), "h.test", tc.from))
+			if o.Result != tc.want || o.VoidLookups != tc.voids || !errors.Is(o.Err, tc.err) || (tc.err == nil) != (o.Err == nil) {
+				t.Errorf("Check(%s, %s) = %s, want %s with %d void lookups (%v)", tc.ip, tc.from, o, tc.want, tc.voids, tc.err)
+			}
+			// The empty answers not counted were there: count the
+			// queries of the check that found nothing.
+			empty := 0
+			for _, q := range o.Queries {
+				if resolver.IsNotFound(q.Err) {
+					empty++
+				}
+			}
+			if empty != tc.empty {
+				t.Errorf("Check(%s, %s) made %d empty queries, want %d: %v", tc.ip, tc.from, empty, tc.empty, o.Queries)
 			}
 		})
 	}
