@@ -127,8 +127,15 @@
 //     on concurrency, not on what is checked).
 //   - ReceivedParser.MaxFields: 100 Received fields; Relays.Err wraps
 //     ErrTooManyReceived and IPs are those of the first (newest) 100.
-//   - Extractor.MaxURLs: 1000 distinct URLs; Links.Err wraps
-//     ErrTooManyURLs and URLs are the first 1000.
+//   - Extractor.MaxHosts: 1000 distinct URL hosts. Hosts are counted
+//     before URLs: the first URL of each host is kept whatever came
+//     before it, so a flood of links to one host cannot push another
+//     host out. The body is not read past the first URL of host 1001;
+//     Links.Err wraps ErrTooManyHosts, and Checker.CheckLinks counts it
+//     (Unknown unless a checked domain is Listed).
+//   - Extractor.MaxURLs: 1000 distinct URLs beyond the first of each
+//     host; past it URLs to hosts already found are left out (not
+//     their hosts) and Links.Err wraps ErrTooManyURLs.
 //   - Extractor.MaxURLLen: 2048 octets after the host; a longer URL is
 //     cut there (URL.Cut), its host still found, and Links.Err wraps
 //     ErrURLTooLong.

@@ -59,8 +59,13 @@ var (
 	// ErrTooManyReceived reports more Received fields than
 	// ReceivedParser.MaxFields; the first MaxFields were used.
 	ErrTooManyReceived = errors.New("rbl: too many Received fields")
-	// ErrTooManyURLs reports more distinct URLs than Extractor.MaxURLs;
-	// the first MaxURLs are returned.
+	// ErrTooManyHosts reports more distinct URL hosts than
+	// Extractor.MaxHosts; the URLs of the first MaxHosts are returned,
+	// and the hosts past them are not checked.
+	ErrTooManyHosts = errors.New("rbl: too many URL hosts")
+	// ErrTooManyURLs reports more distinct URLs to hosts already found
+	// than Extractor.MaxURLs; those past it are left out, but not their
+	// hosts.
 	ErrTooManyURLs = errors.New("rbl: too many URLs")
 	// ErrURLTooLong reports a URL longer than Extractor.MaxURLLen after
 	// its host; it was cut there, its host still found.

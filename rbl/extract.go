@@ -24,25 +24,29 @@ type URL struct {
 
 // Links is what Extractor.Links found in a body.
 type Links struct {
-	// URLs are the distinct URLs, in order of appearance.
+	// URLs are the distinct URLs, in order of appearance: the first URL
+	// of each distinct host (at most Extractor.MaxHosts hosts), and at
+	// most Extractor.MaxURLs others.
 	URLs []URL
-	// Err reports the limits reached, nil if none: ErrTooManyURLs when
-	// the body had more distinct URLs than Extractor.MaxURLs (URLs holds
-	// the first MaxURLs), ErrURLTooLong when a URL was cut (its Cut is
-	// set; its host is still found).
+	// Err reports the limits reached, nil if none: ErrTooManyHosts when
+	// the body had more distinct hosts than Extractor.MaxHosts (URLs
+	// hold the first MaxHosts; the hosts past them are not checked),
+	// ErrTooManyURLs when more URLs to hosts already found than
+	// Extractor.MaxURLs were left out (their hosts are in URLs all the
+	// same), ErrURLTooLong when a URL was cut (its Cut is set; its host
+	// is still found).
 	Err error
 }
 
 // Hosts returns the distinct hosts of the URLs, in order of
-// appearance: the argument CheckDomains takes.
+// appearance: the argument CheckDomains takes. Checker.CheckLinks takes
+// the Links whole, so that a limit reached counts in its result.
 func (l Links) Hosts() []string {
-	var hosts []string
+	var d distinct[string]
 	for _, u := range l.URLs {
-		if !contains(hosts, u.Host) {
-			hosts = append(hosts, u.Host)
-		}
+		d.add(u.Host)
 	}
-	return hosts
+	return d.list
 }
 
 // String renders the URLs' texts, space-separated, followed by the
@@ -71,9 +75,16 @@ func (l Links) String() string {
 // one number, in hexadecimal or octal are read as browsers read them.
 // The zero Extractor is ready to use; it is safe for concurrent use.
 type Extractor struct {
-	// MaxURLs bounds the distinct URLs returned. If zero, 1000. The
-	// body is not read past the URL that would exceed it, and Links.Err
-	// wraps ErrTooManyURLs.
+	// MaxHosts bounds the distinct hosts. If zero, 1000. The first URL
+	// of each host is kept whatever came before it, so that links to
+	// hosts already found cannot push a new host out; the body is not
+	// read past the first URL of the host that would exceed MaxHosts,
+	// and Links.Err wraps ErrTooManyHosts.
+	MaxHosts int
+	// MaxURLs bounds the distinct URLs kept beyond the first URL of each
+	// host. If zero, 1000. Past it, URLs to hosts already found are left
+	// out (reading goes on, for new hosts), and Links.Err wraps
+	// ErrTooManyURLs.
 	MaxURLs int
 	// MaxURLLen bounds the octets read of one URL after its host. If
 	// zero, 2048. A longer URL is cut there: its host is still found, its
@@ -81,20 +92,37 @@ type Extractor struct {
 	MaxURLLen int
 }
 
+// Default limits of Extractor.
+const (
+	defaultMaxHosts  = 1000
+	defaultMaxURLs   = 1000
+	defaultMaxURLLen = 2048
+)
+
 // Links returns the distinct URLs of body, in order of appearance, and
-// the limits reached.
+// the limits reached. Hosts are counted before URLs: the first URL of
+// every distinct host is kept, up to MaxHosts hosts, however many URLs
+// to other hosts came before it. The work is linear in the length of
+// body, and what is kept is bounded by the limits.
 func (x *Extractor) Links(body []byte) Links {
-	max := x.MaxURLs
-	if max <= 0 {
-		max = 1000
+	maxHosts := x.MaxHosts
+	if maxHosts <= 0 {
+		maxHosts = defaultMaxHosts
+	}
+	maxURLs := x.MaxURLs
+	if maxURLs <= 0 {
+		maxURLs = defaultMaxURLs
 	}
 	maxLen := x.MaxURLLen
 	if maxLen <= 0 {
-		maxLen = 2048
+		maxLen = defaultMaxURLLen
 	}
 	var out Links
+	var tooManyURLs, tooManyHosts error
 	cut := 0
+	extra := 0 // URLs kept beyond the first of their host
 	seen := make(map[string]bool)
+	hosts := make(map[string]bool)
 	var scratch [512]byte
 	buf := scratch[:0]
 	for i := 0; i < len(body); i++ {
@@ -131,22 +159,38 @@ func (x *Extractor) Links(body []byte) Links {
 		if !ok || seen[string(text)] {
 			continue
 		}
-		if len(out.URLs) == max {
-			out.Err = fmt.Errorf("%w: limit %d", ErrTooManyURLs, max)
+		newHost := !hosts[string(text[hs:he])]
+		switch {
+		case newHost && len(hosts) == maxHosts:
+			tooManyHosts = fmt.Errorf("%w: limit %d", ErrTooManyHosts, maxHosts)
+		case !newHost && extra == maxURLs:
+			if tooManyURLs == nil {
+				tooManyURLs = fmt.Errorf("%w: limit %d beyond the first URL of each host", ErrTooManyURLs, maxURLs)
+			}
+			continue
+		case !newHost:
+			extra++
+		}
+		if tooManyHosts != nil {
 			break
 		}
 		t := string(text)
 		seen[t] = true
 		u := URL{Text: t, Host: t[hs:he]}
+		if newHost {
+			hosts[u.Host] = true
+		}
 		if cutHere {
 			u.Cut = true
 			cut++
 		}
 		out.URLs = append(out.URLs, u)
 	}
+	var tooLong error
 	if cut > 0 {
-		out.Err = errors.Join(out.Err, fmt.Errorf("%w: %d URLs cut at %d octets after the host", ErrURLTooLong, cut, maxLen))
+		tooLong = fmt.Errorf("%w: %d URLs cut at %d octets after the host", ErrURLTooLong, cut, maxLen)
 	}
+	out.Err = errors.Join(tooManyHosts, tooManyURLs, tooLong)
 	return out
 }
 

@@ -82,19 +82,62 @@ func TestExtractMaxURLLen(t *testing.T) {
 	}
 }
 
+// TestExtractMaxURLs trips Extractor.MaxURLs: it bounds the URLs kept
+// beyond the first of each host, so URLs to a host already found are
+// left out past it, and a new host's first URL is still kept.
 func TestExtractMaxURLs(t *testing.T) {
 	var b strings.Builder
-	for i := range 5 {
-		fmt.Fprintf(&b, "http://h%d.example.com/ ", i)
+	for i := range 6 {
+		fmt.Fprintf(&b, "http://a.example.com/%d ", i)
 	}
+	b.WriteString("http://b.example.com/ http://b.example.com/x")
 	x := Extractor{MaxURLs: 4}
 	links := x.Links([]byte(b.String()))
-	if !errors.Is(links.Err, ErrTooManyURLs) || len(links.URLs) != 4 || links.URLs[3].Host != "h3.example.com" {
-		t.Errorf("Links with 5 URLs, MaxURLs 4 = %s, want the first 4 and ErrTooManyURLs", links)
+	var got []string
+	for _, u := range links.URLs {
+		got = append(got, u.Text)
 	}
-	x.MaxURLs = 5
-	if links := x.Links([]byte(b.String())); links.Err != nil || len(links.URLs) != 5 {
-		t.Errorf("Links with 5 URLs, MaxURLs 5 = %s, want 5 and no error", links)
+	want := []string{"http://a.example.com/0", "http://a.example.com/1", "http://a.example.com/2", "http://a.example.com/3",
+		"http://a.example.com/4", "http://b.example.com/"}
+	if !errors.Is(links.Err, ErrTooManyURLs) || errors.Is(links.Err, ErrTooManyHosts) || !slices.Equal(got, want) {
+		t.Errorf("Links(%q) with MaxURLs 4 = %q, %v, want %q and ErrTooManyURLs", b.String(), got, links.Err, want)
+	}
+	if h := links.Hosts(); !slices.Equal(h, []string{"a.example.com", "b.example.com"}) {
+		t.Errorf("Links(%q) with MaxURLs 4: Hosts() = %q, want both hosts", b.String(), h)
+	}
+	x.MaxURLs = 6
+	if links := x.Links([]byte(b.String())); links.Err != nil || len(links.URLs) != 8 {
+		t.Errorf("Links(%q) with MaxURLs 6 = %s, want 8 URLs and no error", b.String(), links)
+	}
+}
+
+// TestExtractMaxHosts trips Extractor.MaxHosts: the URLs of the first
+// MaxHosts hosts are kept, in order, the body is not read past the
+// first URL of the host that would exceed it, and Err says so.
+func TestExtractMaxHosts(t *testing.T) {
+	body := "http://h0.example.com/ http://h1.example.com/ http://h0.example.com/x http://h2.example.com/ http://h1.example.com/y"
+	x := Extractor{MaxHosts: 2}
+	links := x.Links([]byte(body))
+	var got []string
+	for _, u := range links.URLs {
+		got = append(got, u.Text)
+	}
+	want := []string{"http://h0.example.com/", "http://h1.example.com/", "http://h0.example.com/x"}
+	if !errors.Is(links.Err, ErrTooManyHosts) || errors.Is(links.Err, ErrTooManyURLs) || !slices.Equal(got, want) {
+		t.Errorf("Links(%q) with MaxHosts 2 = %q, %v, want %q and ErrTooManyHosts", body, got, links.Err, want)
+	}
+	x.MaxHosts = 3
+	if links := x.Links([]byte(body)); links.Err != nil || len(links.Hosts()) != 3 || len(links.URLs) != 5 {
+		t.Errorf("Links(%q) with MaxHosts 3 = %s, want 5 URLs of 3 hosts and no error", body, links)
+	}
+	// The default is 1000 hosts.
+	var b strings.Builder
+	for i := range 1001 {
+		fmt.Fprintf(&b, "http://h%d.example.com/ ", i)
+	}
+	links = (&Extractor{}).Links([]byte(b.String()))
+	if h := links.Hosts(); !errors.Is(links.Err, ErrTooManyHosts) || len(h) != 1000 || h[999] != "h999.example.com" {
+		t.Errorf("Links(1001 hosts) = %d hosts, %v, want the first 1000 and ErrTooManyHosts", len(h), links.Err)
 	}
 }
 

@@ -3,6 +3,7 @@ package rbl
 import (
 	"errors"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -35,22 +36,48 @@ func FuzzParseList(f *testing.F) {
 }
 
 // FuzzURLs checks that extraction is bounded, that every URL has a
-// lower-case host and a known scheme, and that extracting from a URL's
-// own text finds its host again.
+// lower-case host and a known scheme, that extracting from a URL's own
+// text finds its host again, and that the limits lose no host but those
+// past MaxHosts: the hosts found are those of an extraction without
+// limits (the first MaxHosts of them when ErrTooManyHosts is reported)
+// and the URLs a subsequence of its URLs.
 func FuzzURLs(f *testing.F) {
 	for _, s := range []string{"Claim at http://claim-prize.example.net/win?id=4455",
 		`<a href="hxxps://bad[.]example[.]net/x">`, "www.example.com", "http://[2001:db8::1]:80/",
 		"http://u:p@h.example.com:8/p", "hxxp[:]//a(dot)example(.)org", `<img src="//cdn.example.net/a.png">`,
 		"http://a&#46;example&period;com/", `<a href="http://evil.example\@paypal.example/">`,
-		"http://evil\u3002example\uff0ecom/x"} {
+		"http://evil\u3002example\uff0ecom/x",
+		strings.Repeat("http://ok.example/?1 http://ok.example/?2 ", 12) + "http://spam.example/",
+		"http://h1.example http://h2.example http://h3.example http://h4.example http://h5.example http://h6.example " +
+			"http://h7.example http://h8.example http://h9.example http://h10.example http://h11.example"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		x := Extractor{MaxURLs: 50, MaxURLLen: 100}
+		x := Extractor{MaxURLs: 20, MaxHosts: 10, MaxURLLen: 100}
 		links := x.Links(body)
 		urls := links.URLs
-		if len(urls) > 50 || errors.Is(links.Err, ErrTooManyURLs) && len(urls) != 50 {
-			t.Fatalf("%d URLs, limit 50, Err %v", len(urls), links.Err)
+		hosts := links.Hosts()
+		if len(urls) > x.MaxURLs+x.MaxHosts || len(hosts) > x.MaxHosts ||
+			errors.Is(links.Err, ErrTooManyHosts) && len(hosts) != x.MaxHosts {
+			t.Fatalf("%d URLs of %d hosts, limits %d URLs beyond the first of %d hosts, Err %v",
+				len(urls), len(hosts), x.MaxURLs, x.MaxHosts, links.Err)
+		}
+		all := (&Extractor{MaxURLs: 1 << 30, MaxHosts: 1 << 30, MaxURLLen: x.MaxURLLen}).Links(body)
+		want := all.Hosts()
+		if errors.Is(links.Err, ErrTooManyHosts) {
+			want = want[:x.MaxHosts]
+		}
+		if !slices.Equal(hosts, want) {
+			t.Fatalf("Hosts() = %q, Err %v; without limits %q", hosts, links.Err, all.Hosts())
+		}
+		j := 0
+		for _, u := range urls {
+			for j < len(all.URLs) && all.URLs[j] != u {
+				j++
+			}
+			if j == len(all.URLs) {
+				t.Fatalf("URL %+v is not among those found without limits, in order: %v", u, all.URLs)
+			}
 		}
 		cut := false
 		for _, u := range urls {

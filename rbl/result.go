@@ -156,6 +156,41 @@ func contains[T comparable](s []T, v T) bool {
 	return false
 }
 
+// distinct collects distinct values in order of first appearance: a
+// linear scan while they are few, a map beyond, so that adding n values
+// costs O(n), not O(n²). The zero distinct is empty and ready.
+type distinct[T comparable] struct {
+	list []T
+	m    map[T]struct{}
+}
+
+// distinctScan is the number of values distinct looks through before
+// it makes a map.
+const distinctScan = 16
+
+// add adds v unless it is there already, and reports whether it added it.
+func (d *distinct[T]) add(v T) bool {
+	if d.m == nil {
+		if contains(d.list, v) {
+			return false
+		}
+		if len(d.list) < distinctScan {
+			d.list = append(d.list, v)
+			return true
+		}
+		d.m = make(map[T]struct{}, 2*distinctScan)
+		for _, x := range d.list {
+			d.m[x] = struct{}{}
+		}
+	}
+	if _, ok := d.m[v]; ok {
+		return false
+	}
+	d.m[v] = struct{}{}
+	d.list = append(d.list, v)
+	return true
+}
+
 // errReason returns the header phrase for a list error or limit.
 func errReason(err error) string {
 	var te interface{ Timeout() bool }
