@@ -133,7 +133,11 @@ func (q Query) String() string {
 func (o Outcome) String() string {
 	var b strings.Builder
 	b.WriteString(string(o.Result))
-	fmt.Fprintf(&b, " (%s %s", o.Identity, o.Domain)
+	b.WriteString(" (")
+	b.WriteString(strings.TrimSpace(string(o.Identity) + " " + o.Domain))
+	if o.Identity == "" && o.Domain == "" {
+		b.WriteString("no identity")
+	}
 	if o.Mechanism != "" {
 		fmt.Fprintf(&b, ", mechanism %s", o.Mechanism)
 	}
