@@ -41,7 +41,11 @@
 // Names are given and returned as raw octets, as they travel on the wire and
 // as net.Resolver has them: a label may hold any octet but the dot (RFC 2181
 // §11), so an SPF macro that expands to "a b@c" (RFC 7208 §7.3) is asked as
-// exactly that. TXT strings come back as the octets published (RFC 1035
+// exactly that. Only the ASCII letters A to Z are folded to lower case,
+// in the name asked, the cache key and Result.Name (RFC 4343 §3); every
+// other octet, 0x80 to 0xFF and invalid UTF-8 included, is kept as it
+// is, so two names that differ in any such octet are never asked, cached
+// or answered as one. TXT strings come back as the octets published (RFC 1035
 // §3.3.14), with the strings of one record concatenated. The RFC 1035 §5.1
 // presentation escapes that miekg/dns uses (\DDD, \X) never appear in what
 // this package returns.

@@ -79,3 +79,49 @@ func unescape(s string) string {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// lowerASCII returns s with the ASCII letters A to Z folded to lower case
+// and every other octet, 0x80 to 0xFF included, unchanged (RFC 4343 §3).
+// Unlike strings.ToLower it applies no Unicode case mapping and leaves
+// invalid UTF-8 alone. s is returned without allocating when it has no
+// upper-case ASCII letter.
+func lowerASCII(s string) string {
+	i := 0
+	for i < len(s) && !isUpperASCII(s[i]) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := []byte(s)
+	for ; i < len(b); i++ {
+		if isUpperASCII(b[i]) {
+			b[i] += 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// equalFoldASCII reports whether a and b are the same octets once ASCII
+// letters are folded (RFC 4343 §3). Unlike strings.EqualFold it folds
+// no other character: "K" is not the Kelvin sign.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if isUpperASCII(x) {
+			x += 'a' - 'A'
+		}
+		if isUpperASCII(y) {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+func isUpperASCII(c byte) bool { return 'A' <= c && c <= 'Z' }

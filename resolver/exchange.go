@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -47,7 +46,7 @@ func (r *Resolver) newQuery(name string, qtype uint16, udpSize int) *dns.Msg {
 
 // checkReply parses pkt and verifies that it answers q: QR set, same ID,
 // opcode QUERY, and exactly q's question (name compared without regard to
-// case, RFC 4343). It returns ErrMalformed or ErrMismatch otherwise.
+// the case of ASCII letters only, RFC 4343 §3). It returns ErrMalformed or ErrMismatch otherwise.
 func checkReply(q *dns.Msg, pkt []byte) (*dns.Msg, error) {
 	m := new(dns.Msg)
 	if err := m.Unpack(pkt); err != nil {
@@ -60,7 +59,7 @@ func checkReply(q *dns.Msg, pkt []byte) (*dns.Msg, error) {
 		return nil, fmt.Errorf("%w: %d questions", ErrMismatch, len(m.Question))
 	}
 	got, want := m.Question[0], q.Question[0]
-	if got.Qtype != want.Qtype || got.Qclass != want.Qclass || !strings.EqualFold(got.Name, want.Name) {
+	if got.Qtype != want.Qtype || got.Qclass != want.Qclass || !equalFoldASCII(got.Name, want.Name) {
 		return nil, fmt.Errorf("%w: question %s %s", ErrMismatch, got.Name, dns.TypeToString[got.Qtype])
 	}
 	return m, nil

@@ -67,7 +67,7 @@ func FuzzCheckReply(f *testing.F) {
 			return
 		}
 		if !m.Response || m.Id != q.Id || len(m.Question) != 1 ||
-			!strings.EqualFold(m.Question[0].Name, "example.com.") || m.Question[0].Qtype != dns.TypeTXT || m.Question[0].Qclass != dns.ClassINET {
+			!equalFoldASCII(m.Question[0].Name, "example.com.") || m.Question[0].Qtype != dns.TypeTXT || m.Question[0].Qclass != dns.ClassINET {
 			t.Fatalf("checkReply accepted a reply to another query: %v", m)
 		}
 		again, err := m.Pack()
@@ -87,9 +87,12 @@ func FuzzCheckReply(f *testing.F) {
 // FuzzEscapeName checks the raw/presentation translation on arbitrary
 // names: unescape undoes escapeName, and miekg/dns packs the escaped
 // name into the raw labels and unpacks it into the very same string, so
-// that a reply's question matches the query.
+// that a reply's question matches the query. It also checks that the
+// cache key of a name is the name with its ASCII letters folded and
+// nothing else changed (RFC 4343 §3, RFC 2181 §11).
 func FuzzEscapeName(f *testing.F) {
-	for _, s := range []string{"example.com", "a b.example", `q"();'@\.x`, "café.example", "\x00\xff.x", `\065.example`} {
+	for _, s := range []string{"example.com", "a b.example", `q"();'@\.x`, "café.example", "\x00\xff.x", `\065.example`,
+		"A\xff.x", "\xc4\xb0X.x", "B\xfe.Example.", "\xe2\x84\xaa.x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
@@ -98,6 +101,28 @@ func FuzzEscapeName(f *testing.F) {
 			t.Fatalf("unescape(escapeName(%q)) = %q", name, got)
 		}
 		key := canonicalKey(name)
+		raw := strings.TrimSuffix(name, ".")
+		if len(key) != len(raw) {
+			t.Fatalf("canonicalKey(%q) = %q: %d octets, want %d", name, key, len(key), len(raw))
+		}
+		for i := range len(raw) {
+			if c, k := raw[i], key[i]; k != c && !('A' <= c && c <= 'Z' && k == c+'a'-'A') {
+				t.Fatalf("canonicalKey(%q) = %q: octet %d is %#x, want %#x or its ASCII lower case", name, key, i, k, c)
+			}
+			if 'A' <= key[i] && key[i] <= 'Z' {
+				t.Fatalf("canonicalKey(%q) = %q keeps an upper-case letter", name, key)
+			}
+		}
+		if !equalFoldASCII(raw, key) {
+			t.Fatalf("equalFoldASCII(%q, %q) = false", raw, key)
+		}
+		// Unicode case mapping is no equality: equalFoldASCII agrees
+		// with comparing the ASCII-folded octets.
+		for _, other := range []string{strings.ToLower(raw), strings.ToUpper(raw), strings.ToValidUTF8(raw, "?")} {
+			if got, want := equalFoldASCII(raw, other), lowerASCII(other) == key; got != want {
+				t.Fatalf("equalFoldASCII(%q, %q) = %v, want %v", raw, other, got, want)
+			}
+		}
 		if key == "" || !validName(key) || strings.HasSuffix(name, "..") {
 			return
 		}
@@ -111,7 +136,7 @@ func FuzzEscapeName(f *testing.F) {
 		if err := back.Unpack(wire); err != nil {
 			t.Fatalf("Unpack error = %v", err)
 		}
-		if got, want := back.Question[0].Name, escapeName(key)+"."; !strings.EqualFold(got, want) {
+		if got, want := back.Question[0].Name, escapeName(key)+"."; !equalFoldASCII(got, want) {
 			t.Fatalf("question %q came back as %q", want, got)
 		}
 	})

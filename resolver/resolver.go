@@ -108,16 +108,13 @@ func (a *answer) error() error {
 	return &Error{Name: a.name, Type: dns.TypeToString[a.qtype], Server: a.server, Err: a.err}
 }
 
-// canonicalKey lower-cases name and strips one trailing dot, without
-// allocating when the name is already in that form.
+// canonicalKey folds the ASCII letters of name to lower case and strips
+// one trailing dot, keeping every other octet as it is: only A to Z
+// compare without regard to case (RFC 4343 §3), and a label may hold any
+// octet (RFC 2181 §11), valid UTF-8 or not, so that no two names share a
+// key. It does not allocate when the name is already in that form.
 func canonicalKey(name string) string {
-	name = strings.TrimSuffix(name, ".")
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; 'A' <= c && c <= 'Z' {
-			return strings.ToLower(name)
-		}
-	}
-	return name
+	return lowerASCII(strings.TrimSuffix(name, "."))
 }
 
 // validName reports whether key (canonicalKey form) is a valid domain
@@ -175,7 +172,7 @@ func (r *Resolver) lookup(ctx context.Context, host string, qtype uint16) (*answ
 	return a, time.Duration(ttl) * time.Second, a.error()
 }
 
-// resolve queries name (FQDN, lower case) and follows CNAMEs, within a
+// resolve queries name (FQDN, ASCII letters lower case) and follows CNAMEs, within a
 // reply and, when a reply ends at a CNAME whose target it does not
 // cover, with new queries. name is raw octets; the queries and the
 // records of the replies are in miekg/dns's presentation form, and what
@@ -204,7 +201,7 @@ func (r *Resolver) resolve(ctx context.Context, name string, qtype uint16) (*ans
 			if !ok {
 				break
 			}
-			target = strings.ToLower(target)
+			target = lowerASCII(target)
 			if len(seen) > c.maxCNAMEs || slices.Contains(seen, target) {
 				return nil, &Error{Name: name, Type: dns.TypeToString[qtype], Server: server,
 					Err: fmt.Errorf("%w: %s", ErrCNAMEChain, unescape(strings.Join(append(seen, target), " -> ")))}
@@ -214,7 +211,7 @@ func (r *Resolver) resolve(ctx context.Context, name string, qtype uint16) (*ans
 		}
 		// No records of qtype at cur in this reply.
 		soa := findSOA(m.Ns)
-		if m.Rcode == dns.RcodeSuccess && soa == nil && !strings.EqualFold(cur, m.Question[0].Name) {
+		if m.Rcode == dns.RcodeSuccess && soa == nil && !equalFoldASCII(cur, m.Question[0].Name) {
 			// The reply ended at a CNAME whose target it does not
 			// speak for (an authoritative server outside its zone):
 			// ask for the target.
@@ -239,7 +236,7 @@ func (r *Resolver) resolve(ctx context.Context, name string, qtype uint16) (*ans
 
 func findCNAME(rrs []dns.RR, owner string) (string, uint32, bool) {
 	for _, rr := range rrs {
-		if c, ok := rr.(*dns.CNAME); ok && c.Hdr.Class == dns.ClassINET && strings.EqualFold(c.Hdr.Name, owner) {
+		if c, ok := rr.(*dns.CNAME); ok && c.Hdr.Class == dns.ClassINET && equalFoldASCII(c.Hdr.Name, owner) {
 			return c.Target, c.Hdr.Ttl, true
 		}
 	}
@@ -261,7 +258,7 @@ func collect(rrs []dns.RR, owner string, qtype uint16) (any, uint32, bool) {
 	ttl := uint32(math.MaxUint32)
 	match := func(rr dns.RR) bool {
 		h := rr.Header()
-		if h.Rrtype != qtype || h.Class != dns.ClassINET || !strings.EqualFold(h.Name, owner) {
+		if h.Rrtype != qtype || h.Class != dns.ClassINET || !equalFoldASCII(h.Name, owner) {
 			return false
 		}
 		ttl = min(ttl, h.Ttl)

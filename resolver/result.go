@@ -16,7 +16,8 @@ import (
 // Records is shared with the cache and must not be modified; the
 // net.Resolver-style methods (LookupTXT, ...) return copies.
 type Result[T any] struct {
-	// Name is the queried name, fully qualified and lower case.
+	// Name is the queried name, fully qualified, its ASCII letters in
+	// lower case and its other octets as given (RFC 4343 §3).
 	Name string
 	// Canonical is the owner of the records after following CNAMEs; it
 	// equals Name when there was no CNAME.

@@ -53,7 +53,7 @@ func rawKey(raw string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %q: %w", errName, raw, err)
 	}
-	return dns.CanonicalName(s), nil
+	return canonical(s), nil
 }
 
 // ruleName returns the key of raw for a rule or a count, whose methods
@@ -73,13 +73,27 @@ func presentationKey(name string) string {
 	buf := make([]byte, 256)
 	n, err := dns.PackDomainName(dns.Fqdn(name), buf, 0, nil, false)
 	if err != nil {
-		return dns.CanonicalName(name)
+		return canonical(name)
 	}
 	s, _, err := dns.UnpackDomainName(buf[:n], 0)
 	if err != nil {
-		return dns.CanonicalName(name)
+		return canonical(name)
 	}
-	return dns.CanonicalName(s)
+	return canonical(s)
+}
+
+// canonical returns name fully qualified with its ASCII letters in lower
+// case and every other octet as it is (RFC 4343 §3). dns.CanonicalName
+// is not used: it maps runes, so an octet of invalid UTF-8, in a name
+// that did not pass through unpacking, would become U+FFFD.
+func canonical(name string) string {
+	b := []byte(dns.Fqdn(name))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // rawName returns the raw octets of key, fully qualified.
