@@ -12,8 +12,9 @@ import (
 // distinct item, and the verdict over all of them.
 type DomainsOutcome struct {
 	// Result is Listed if a domain is Listed; else Unknown if one is
-	// Unknown or Checker.MaxItems left some unchecked; else Allowlisted
-	// if every domain is (and there is one); else Clean.
+	// Unknown or a limit left some unchecked (Checker.MaxItems; with
+	// CheckLinks, Extractor.MaxHosts); else Allowlisted if every domain
+	// is (and there is one); else Clean.
 	Result Result
 	// Domains are the outcomes of the items checked, in the order of
 	// their first appearance.
@@ -21,10 +22,11 @@ type DomainsOutcome struct {
 	// Unchecked is the number of distinct items past Checker.MaxItems,
 	// which were not checked.
 	Unchecked int
-	// Err joins the limit reached (ErrTooManyItems) and the Err of each
-	// domain that has one; nil if every list answered for every domain
-	// and every domain was checked. With Unknown it is the cause; with
-	// another Result it is only for logs.
+	// Err joins the limits reached (ErrTooManyItems; with CheckLinks,
+	// the Links.Err of the extraction) and the Err of each domain that
+	// has one; nil if every list answered for every domain and every
+	// domain was checked. With Unknown it is the cause; with another
+	// Result it is only for logs.
 	Err error
 }
 
@@ -44,6 +46,9 @@ func (d DomainsOutcome) String() string {
 	}
 	if d.Unchecked > 0 {
 		fmt.Fprintf(&b, "; %d not checked (limit)", d.Unchecked)
+	}
+	if errors.Is(d.Err, ErrTooManyHosts) {
+		b.WriteString("; link hosts past the limit not checked")
 	}
 	return b.String()
 }
@@ -77,6 +82,29 @@ func (d DomainsOutcome) Reason() string {
 		}
 	}
 	return errReason(d.Err)
+}
+
+// CheckLinks checks the hosts of links, what Extractor.Links found in a
+// message body, as CheckDomains does, and counts the limits the
+// extraction reached, so that a body cannot hide a listed link past
+// them: when links lost hosts (links.Err wraps ErrTooManyHosts) the
+// Result is Unknown unless a checked domain is Listed, as when
+// Checker.MaxItems leaves domains unchecked. Err joins links.Err; the
+// other extraction limits (ErrTooManyURLs, ErrURLTooLong) lose no host,
+// so they change no Result and are only for logs. To check the links
+// of several text parts at once, append their URLs into one Links and
+// join their Err. The error is non-nil only when no domain list is
+// configured (ErrNoLists).
+func (c *Checker) CheckLinks(ctx context.Context, links Links) (DomainsOutcome, error) {
+	d, err := c.CheckDomains(ctx, links.Hosts())
+	if err != nil || links.Err == nil {
+		return d, err
+	}
+	d.Err = errors.Join(links.Err, d.Err)
+	if errors.Is(links.Err, ErrTooManyHosts) && d.Result != Listed {
+		d.Result = Unknown
+	}
+	return d, nil
 }
 
 // CheckDomains checks many hosts, such as the Hosts of the URLs

@@ -74,8 +74,12 @@
 // without changing the result are still in ListErrors and Err, for logs.
 //
 // CheckDomains returns a DomainsOutcome: the Outcome of each distinct
-// domain and one Result over all (Listed if any domain is). Answers are cached by the resolver (resolver.Cache), not
-// here: when the resolver reports every answer as cached
+// domain and one Result over all (Listed if any domain is). CheckLinks
+// takes what Extractor.Links found in a body and counts its limits in
+// that result: hosts left out by Extractor.MaxHosts make it Unknown
+// unless a checked domain is Listed.
+//
+// Answers are cached by the resolver (resolver.Cache), not here: when the resolver reports every answer as cached
 // (*resolver.Resolver.Cached), the lookups are made inline, without
 // goroutines, and a check allocates twice (the query names, the hits).
 //
@@ -185,7 +189,9 @@
 //		{Zone: "multi.surbl.org", Kind: rbl.KindDomain, Filter: rbl.BitsFilter(8 | 16 | 64)},
 //	}}
 //	links := (&rbl.Extractor{}).Links(decodedBody)
-//	d, err := uri.CheckDomains(ctx, links.Hosts()) // each domain once, concurrently
+//	d, err := uri.CheckLinks(ctx, links) // each domain once, concurrently; limits count
+//	// d.Result is Listed, Unknown (a list failed, or a limit left links
+//	// unchecked: d.Err says which), Allowlisted or Clean.
 //	hbl := &rbl.Checker{Resolver: r, Lists: []rbl.List{{Zone: "_file.hashes.example", Kind: rbl.KindHash}}}
 //	o, err = hbl.CheckSHA256(ctx, sha256.Sum256(attachment))
 package rbl

@@ -73,25 +73,64 @@ func ExampleChecker_CheckIP() {
 	//	unknown 203.0.113.9 score 0; zen.example: rbl: list returned an error code: 127.255.255.254
 }
 
-// ExampleChecker_CheckDomains checks the links of a message body against
-// domain lists (URIBL): Extractor finds the URLs, CheckDomains asks about
-// each registrable domain once.
-func ExampleChecker_CheckDomains() {
+// ExampleChecker_CheckLinks checks the links of a message body against
+// domain lists (URIBL): Extractor finds the URLs, CheckLinks asks about
+// each registrable domain once and counts the limits the extraction
+// reached, so that links past a limit never make a clean pass.
+func ExampleChecker_CheckLinks() {
 	srv := startServer()
 	defer srv.Close()
-
-	body := []byte(`<p>Your parcel: <a href="https://track.example.org/p/1">track</a>,
-or claim your prize at hxxp://claim-prize[.]example[.]net/win and www.example.com.</p>`)
-	links := (&rbl.Extractor{}).Links(body)
-	if links.Err != nil {
-		fmt.Println("limit:", links.Err) // the URLs found so far are still in links
-	}
 
 	c := &rbl.Checker{Resolver: srv.Resolver(), Lists: []rbl.List{
 		{Zone: "dbl.example", Kind: rbl.KindDomain},
 		{Zone: "uribl.example", Kind: rbl.KindDomain},
 	}}
-	d, err := c.CheckDomains(context.Background(), links.Hosts())
+	ctx := context.Background()
+	body := []byte(`<p>Your parcel: <a href="https://track.example.org/p/1">track</a>,
+or claim your prize at hxxp://claim-prize[.]example[.]net/win and www.example.com.</p>`)
+	d, err := c.CheckLinks(ctx, (&rbl.Extractor{}).Links(body))
+	if err != nil {
+		panic(err) // no domain list configured
+	}
+	fmt.Printf("%s: %s\n", d.Result, d.Reason())
+	for _, o := range d.Domains {
+		fmt.Println("\t", o.Item, o.Result, o.Reason())
+	}
+
+	// More link hosts than the Extractor keeps: the hosts past the limit
+	// are not checked, so the result is unknown, not clean; Err has the
+	// limit for the logs.
+	x := &rbl.Extractor{MaxHosts: 2}
+	links := x.Links([]byte("http://www.example.com/ http://shop.example.com/ http://cdn.example.com/ http://claim-prize.example.net/"))
+	d, err = c.CheckLinks(ctx, links)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%s: %s\n\t%s\n\t%v\n", d.Result, d.Reason(), d, d.Err)
+	// Output:
+	// listed: listed by dbl.example
+	//	 example.org unknown list refused the query
+	//	 example.net listed listed by dbl.example
+	//	 example.com clean not listed
+	// unknown: too many links
+	//	unknown: clean example.com score 0; link hosts past the limit not checked
+	//	rbl: too many URL hosts: limit 2
+}
+
+// ExampleChecker_CheckDomains checks the domains a message names outside
+// its body (the HELO name, the MAIL FROM and From domains) against
+// domain lists, each registrable domain once. For the links of a body,
+// use CheckLinks, which counts the limits of the extraction.
+func ExampleChecker_CheckDomains() {
+	srv := startServer()
+	defer srv.Close()
+
+	c := &rbl.Checker{Resolver: srv.Resolver(), Lists: []rbl.List{
+		{Zone: "dbl.example", Kind: rbl.KindDomain},
+		{Zone: "uribl.example", Kind: rbl.KindDomain},
+	}}
+	hosts := []string{"mail.example.org", "bounce.example.net", "example.com", "news.example.net"}
+	d, err := c.CheckDomains(context.Background(), hosts)
 	if err != nil {
 		panic(err) // no domain list configured
 	}
@@ -179,11 +218,15 @@ or paste hxxp://login[.]example[.]org/verify into your browser.
 	for _, u := range links.URLs {
 		fmt.Println(u.Host, u.Text)
 	}
+	// A limit reached is in Err (the URLs found so far are still in
+	// URLs); Checker.CheckLinks counts it.
+	fmt.Println("limits:", links.Err)
 	// Output:
 	// claim-prize.example.net https://claim-prize.example.net/win?id=1
 	// login.example.org http://login.example.org/verify
 	// 203.0.113.5 http://203.0.113.5/pixel.gif
 	// www.example.com http://www.example.com
+	// limits: <nil>
 }
 
 func ExampleReceivedParser_Relays() {

@@ -199,6 +199,8 @@ func errReason(err error) string {
 		return "unknown"
 	case errors.Is(err, ErrTooManyItems):
 		return "too many domains"
+	case errors.Is(err, ErrTooManyHosts):
+		return "too many links"
 	case errors.Is(err, ErrTooManyZones):
 		return "too many lists"
 	case errors.Is(err, ErrTooManyAnswers):
