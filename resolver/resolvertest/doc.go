@@ -8,7 +8,10 @@
 // type (empty non-terminals included), CNAME chains followed inside the
 // zone (targets elsewhere are left to the client), wildcards (RFC 4592),
 // REFUSED outside its zones, and truncation to the client's UDP payload
-// size (EDNS0 or 512 octets).
+// size (EDNS0 or 512 octets). Over TCP an answer is served whole up to
+// the 65,535 octets a TCP message holds (RFC 1035 §4.2.2), names
+// compressed (RFC 1035 §4.1.4): about 4,000 A records at one name, as a
+// hostile zone can publish.
 //
 // # Records
 //

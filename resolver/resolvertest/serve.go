@@ -71,13 +71,19 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
 			}
 		}
 	}
+	// Over UDP the reply fits the client's payload size (EDNS0 or 512
+	// octets, RFC 6891 §6.2.5); over TCP the 65,535 octets of the length
+	// prefix (RFC 1035 §4.2.2). Truncate compresses names (RFC 1035
+	// §4.1.4) when that makes the reply fit, as real servers do, and
+	// otherwise drops records and sets TC.
+	size := dns.MaxMsgSize
 	if network == "udp" {
-		size := dns.MinMsgSize
+		size = dns.MinMsgSize
 		if opt := req.IsEdns0(); opt != nil {
 			size = max(int(opt.UDPSize()), dns.MinMsgSize)
 		}
-		resp.Truncate(size)
 	}
+	resp.Truncate(size)
 	w.WriteMsg(resp)
 }
 

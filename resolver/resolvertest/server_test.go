@@ -3,7 +3,9 @@ package resolvertest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -265,4 +267,45 @@ func TestCloseTwice(t *testing.T) {
 	}
 	srv.Close()
 	srv.Close()
+}
+
+// TestLargeTCPAnswer checks that an answer too large for UDP but within
+// a TCP message's 65,535 octets (RFC 1035 §4.2.2) is served whole over
+// TCP, compressed as real servers do (RFC 1035 §4.1.4), and that one too
+// large even for TCP comes cut to fit with TC set instead of not at all.
+func TestLargeTCPAnswer(t *testing.T) {
+	t.Parallel()
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: "example.com."})
+	addrs := make([]netip.Addr, 4000)
+	for i := range addrs {
+		addrs[i] = netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)})
+	}
+	if err := srv.AddA("many.example.com", time.Hour, addrs...); err != nil {
+		t.Fatal(err)
+	}
+	// 300 TXT records of 250 octets: about 78 KB, more than TCP carries.
+	for i := range 300 {
+		if err := srv.AddTXT("huge.example.com", time.Hour, fmt.Sprintf("%03d", i)+strings.Repeat("x", 247)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := exchange(t, srv, "tcp", "many.example.com.", dns.TypeA, 0)
+	if err != nil || m.Truncated || len(m.Answer) != len(addrs) {
+		t.Fatalf("TCP A many.example.com: %d answers, TC %t, %v, want %d, no TC", answers(m), m != nil && m.Truncated, err, len(addrs))
+	}
+	m, err = exchange(t, srv, "udp", "many.example.com.", dns.TypeA, 1232)
+	if err != nil || !m.Truncated {
+		t.Errorf("UDP A many.example.com: TC %t, %v, want TC", m != nil && m.Truncated, err)
+	}
+	m, err = exchange(t, srv, "tcp", "huge.example.com.", dns.TypeTXT, 0)
+	if err != nil || !m.Truncated || answers(m) == 0 || answers(m) >= 300 {
+		t.Errorf("TCP TXT huge.example.com: %d answers, TC %t, %v, want some of 300, TC", answers(m), m != nil && m.Truncated, err)
+	}
+}
+
+func answers(m *dns.Msg) int {
+	if m == nil {
+		return 0
+	}
+	return len(m.Answer)
 }
