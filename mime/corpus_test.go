@@ -78,6 +78,9 @@ func TestCorpusMalformed(t *testing.T) {
 		{"headers-only.eml", nil, nil},
 		{"empty.eml", nil, nil},
 		{"continuation-first.eml", []string{"malformed@1"}, []string{"continuation line without a field"}},
+		// A stray white-space line above a part's fields once ended its
+		// header, turning the attachment into text the policy accepted.
+		{"continuation-hides-attachment.eml", []string{"malformed@1", "dangerous-extension@1", "executable@1"}, []string{"continuation line without a field"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

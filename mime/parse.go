@@ -72,12 +72,12 @@ func parseHeader(b []byte, message bool) (h header, body int) {
 		case hdr.Body:
 			// RFC 2046 §5.1.1: a part with no header starts with an
 			// empty line; this one starts straight with its body.
-			if line[0] == ' ' || line[0] == '\t' {
-				h.problems = append(h.problems, "header ends at a continuation line without a field above it")
-			} else {
-				h.problems = append(h.problems, "header ends without an empty line")
-			}
+			h.problems = append(h.problems, "header ends without an empty line")
 			return h, pos
+		case hdr.Orphan:
+			// A folded line before any field continues nothing: skipped,
+			// so that a stray leading space cannot hide the fields below.
+			h.problems = append(h.problems, "continuation line without a field above it")
 		case hdr.Continuation:
 			// RFC 5322 §2.2.3: unfolding.
 			if v := bytes.TrimSpace(line); cur >= 0 && len(v) > 0 {

@@ -1,6 +1,7 @@
 package dmarc_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"reflect"
@@ -143,6 +144,27 @@ func TestFromDomains(t *testing.T) {
 	}
 	if got := strings.Join(dmarc.FromDomains(h), ","); got != "example.com,example.org" {
 		t.Errorf("FromDomains = %s, want example.com,example.org", got)
+	}
+}
+
+// TestFromDomainsFirstLine: a message whose first line is its From field
+// written "From : ..." (white space before the colon, RFC 5322 §4.5.3)
+// once had that line skipped as an mbox separator, leaving DMARC no From
+// domain (none) while mail clients show the From: a spoofer escaped
+// p=reject.
+func TestFromDomainsFirstLine(t *testing.T) {
+	for _, msg := range []string{
+		"From : ceo@bank.example\r\nSubject: pay\r\n\r\nbody\r\n",
+		"From\t: ceo@bank.example\nSubject: pay\n\nbody\n",
+		"From x@y  Thu Aug 22 13:03:00 2002\nFrom : ceo@bank.example\n\nbody\n",
+	} {
+		h, _, err := dkim.ReadHeader(bufio.NewReader(strings.NewReader(msg)), 0)
+		if err != nil {
+			t.Fatalf("ReadHeader(%q): %v", msg, err)
+		}
+		if got := strings.Join(dmarc.FromDomains(h), ","); got != "bank.example" {
+			t.Errorf("FromDomains(ReadHeader(%q)) = %q, want bank.example", msg, got)
+		}
 	}
 }
 

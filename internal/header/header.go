@@ -6,17 +6,21 @@
 // agree on what the header of a message is:
 //
 //   - The first line of the input may be an mbox separator, "From " (five
-//     octets, case as written) followed by anything: it is skipped, being
+//     octets, case as written) followed by anything that does not make it
+//     a From field ("From : a@b" is the field): it is skipped, being
 //     neither a header field nor body (mbox files and many corpora start
 //     every message so; RFC 4155). Only the first line is looked at.
 //   - A line "name: value", where name is one or more printable US-ASCII
 //     octets other than ':' (optionally followed by spaces or tabs before
 //     the colon, RFC 5322 §4.5.3 obs-optional), starts a field.
 //   - A line starting with a space or a tab continues the field above it
-//     (folding, RFC 5322 §2.2.3).
+//     (folding, RFC 5322 §2.2.3). Before any field it continues nothing:
+//     it is skipped as malformed and the header goes on (as Python's email
+//     package does), so that a stray leading space cannot turn the header
+//     of a part, and the attachment it names, into body text.
 //   - The empty line ends the header; the body starts after it.
-//   - Any other line (text without a colon, a line starting with white
-//     space before any field, a name with control or non-ASCII octets)
+//   - Any other line (text without a colon, a name with control or
+//     non-ASCII octets or inner white space)
 //     ends the header without an empty line: that line is the first line
 //     of the body, as Postfix's cleanup(8) and most mail readers treat it.
 //     Readers report this as malformed where they report problems.
@@ -42,6 +46,10 @@ const (
 	Body
 	// FromLine is a leading mbox "From " separator, skipped.
 	FromLine
+	// Orphan is a folded line (starting with white space) before any
+	// field: it continues nothing. It is skipped, and readers that report
+	// problems report it as malformed; the header goes on after it.
+	Orphan
 )
 
 // String returns the kind's name.
@@ -57,6 +65,8 @@ func (k Kind) String() string {
 		return "body"
 	case FromLine:
 		return "from-line"
+	case Orphan:
+		return "orphan"
 	}
 	return "unknown"
 }
@@ -74,32 +84,44 @@ func Classify(line []byte, first, inField bool) (k Kind, nameEnd, colon int) {
 	if len(line) == 0 {
 		return End, 0, 0
 	}
-	if first && bytes.HasPrefix(line, []byte("From ")) {
-		return FromLine, 0, 0
-	}
 	if line[0] == ' ' || line[0] == '\t' {
 		if inField {
 			return Continuation, 0, 0
 		}
-		return Body, 0, 0
+		return Orphan, 0, 0
 	}
+	if nameEnd, colon, ok := fieldName(line); ok {
+		// Checked before the From_ line: "From : a@b" (white space before
+		// the colon, RFC 5322 §4.5.3) is the From field, not a separator
+		// to skip: skipping it would hide the author from DMARC.
+		return Field, nameEnd, colon
+	}
+	if first && bytes.HasPrefix(line, []byte("From ")) {
+		return FromLine, 0, 0
+	}
+	return Body, 0, 0
+}
+
+// fieldName reports whether line starts a field, with the end of its name
+// and the offset of the colon.
+func fieldName(line []byte) (nameEnd, colon int, ok bool) {
 	colon = bytes.IndexByte(line, ':')
 	if colon <= 0 {
-		return Body, 0, 0
+		return 0, 0, false
 	}
 	nameEnd = colon
 	for nameEnd > 0 && (line[nameEnd-1] == ' ' || line[nameEnd-1] == '\t') {
 		nameEnd--
 	}
 	if nameEnd == 0 {
-		return Body, 0, 0
+		return 0, 0, false
 	}
 	for _, c := range line[:nameEnd] {
 		if c <= ' ' || c > '~' {
-			return Body, 0, 0
+			return 0, 0, false
 		}
 	}
-	return Field, nameEnd, colon
+	return nameEnd, colon, true
 }
 
 // Split returns the offset in msg where the header ends and the body

@@ -22,14 +22,18 @@ func TestClassify(t *testing.T) {
 		{"\r", false, true, End, 0},
 		{" folded", false, true, Continuation, 0},
 		{"\tfolded", false, true, Continuation, 0},
-		{" folded", true, false, Body, 0},
+		{" folded", true, false, Orphan, 0},
+		{" ", false, false, Orphan, 0},
+		{"From : ceo@bank.example", true, false, Field, 4},
+		{"From\t: ceo@bank.example", true, false, Field, 4},
+		{"From ceo@bank.example: x", true, false, FromLine, 0},
 		{"From 12a1mailbot1@web.de  Thu Aug 22 13:03:00 2002", true, false, FromLine, 0},
 		{"From 12a1mailbot1@web.de  Thu Aug 22 13:03:00 2002", false, true, Body, 0},
 		{"From: alice@example.com", true, false, Field, 4},
 		{"from x@y", true, false, Body, 0},
 		{"just text", false, true, Body, 0},
 		{": no name", false, true, Body, 0},
-		{" : no name", false, false, Body, 0},
+		{" : no name", false, false, Orphan, 0},
 		{"Sübject: x", false, true, Body, 0},
 		{"Sub ject: x", false, true, Body, 0},
 		{"X\x01: x", false, true, Body, 0},
@@ -61,7 +65,8 @@ func TestSplit(t *testing.T) {
 		{"only body", "\r\nbody", 0, "body", false},
 		{"mbox", "From a@b  Thu Aug 22 13:03:00 2002\nA: 1\n\nbody\n", 35, "body\n", false},
 		{"no empty line", "A: 1\nthis is text\nmore\n", 0, "this is text\nmore\n", true},
-		{"leading fold", " x\nA: 1\n\n", 0, " x\nA: 1\n\n", true},
+		{"leading fold", " x\nA: 1\n\nbody", 0, "body", false},
+		{"From field first", "From : ceo@bank.example\n\nbody", 0, "body", false},
 		{"second From_", "A: 1\nFrom a@b x\n\nbody", 0, "From a@b x\n\nbody", true},
 	}
 	for _, tt := range tests {
@@ -96,6 +101,7 @@ func FuzzSplit(f *testing.F) {
 			switch {
 			case k == Field || k == Continuation:
 				inField = true
+			case k == Orphan:
 			case k == End && last:
 			case k == FromLine && i == 0 && start == 0:
 			default:
