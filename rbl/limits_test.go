@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -88,5 +90,68 @@ func TestCheckLinks(t *testing.T) {
 	ipOnly := &Checker{Resolver: srv.Resolver(), Lists: mustLists(t, "zen.test")}
 	if _, err := ipOnly.CheckLinks(ctx, Links{}); !errors.Is(err, ErrNoLists) {
 		t.Errorf("CheckLinks with only IP lists = %v, want ErrNoLists", err)
+	}
+}
+
+// allocBytes returns the bytes f allocates (runtime.MemStats.TotalAlloc,
+// so other goroutines' allocations count too: bounds are generous).
+func allocBytes(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// foldedReceived returns a header whose one Received field is folded
+// over n continuation lines, its TCP-info on the last.
+func foldedReceived(n int) []byte {
+	return []byte("Received: from mail.example.net\r\n" + strings.Repeat("\t x\r\n", n) +
+		"\t(mail.example.net [192.0.2.7]) by mx.example.org\r\n\r\n")
+}
+
+// TestReceivedUnfoldLinear: a Received field folded over n continuation
+// lines is unfolded once, into one buffer: the bytes allocated stay
+// within a constant times the header's length for n from 1,000 to
+// 100,000, and the address on the last line is found.
+func TestReceivedUnfoldLinear(t *testing.T) {
+	want := netip.MustParseAddr("192.0.2.7")
+	for _, n := range []int{1000, 10000, 100000} {
+		header := foldedReceived(n)
+		var r Relays
+		got := allocBytes(func() { r = (&ReceivedParser{}).Relays(header) })
+		if bound := uint64(4*len(header) + 64<<10); got > bound {
+			t.Errorf("Relays(Received folded over %d lines, %d bytes) allocated %d bytes, want at most %d", n, len(header), got, bound)
+		}
+		if r.Err != nil || !slices.Equal(r.IPs, []netip.Addr{want}) {
+			t.Errorf("Relays(Received folded over %d lines) = %s, want %s", n, r, want)
+		}
+	}
+}
+
+// TestReceivedHeaderRule: Relays reads the header by the module's one
+// rule (internal/header): a leading mbox From_ line is skipped, and the
+// header ends at the empty line or at the first line that is neither a
+// field nor a continuation, which starts the body, so a Received field
+// after such a line is body text, not a trace field.
+func TestReceivedHeaderRule(t *testing.T) {
+	a, b := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
+	for _, tc := range []struct {
+		name, header string
+		want         []netip.Addr
+	}{
+		{"EmptyLine", "Received: from a (a [192.0.2.1]) by b\r\n\r\nReceived: from c (c [192.0.2.2]) by d\r\n", []netip.Addr{a}},
+		{"BodyLine", "Received: from a (a [192.0.2.1]) by b\r\nno colon here\r\nReceived: from c (c [192.0.2.2]) by d\r\n", []netip.Addr{a}},
+		{"LeadingContinuation", " Received: from c (c [192.0.2.2]) by d\r\nReceived: from a (a [192.0.2.1]) by b\r\n", nil},
+		{"FromLine", "From sender@example.net Sun Nov  1 12:00:00 2026\nReceived: from a (a [192.0.2.1]) by b\nReceived: from c\n\t(c [192.0.2.2]) by d\n", []netip.Addr{a, b}},
+		{"SpaceBeforeColon", "Received : from a (a [192.0.2.1]) by b\r\nX: y\r\n", []netip.Addr{a}},
+		{"NoEnd", "Received: from a (a [192.0.2.1]) by b", []netip.Addr{a}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := (&ReceivedParser{}).Relays([]byte(tc.header))
+			if r.Err != nil || !slices.Equal(r.IPs, tc.want) {
+				t.Errorf("Relays(%q) = %s, want %v", tc.header, r, tc.want)
+			}
+		})
 	}
 }

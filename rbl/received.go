@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/spamkit/spamkit/internal/header"
 )
 
 // ReceivedParser finds the relay addresses worth checking against IP
@@ -47,8 +49,10 @@ func (r Relays) String() string {
 
 // Relays returns the public, untrusted addresses of the hosts that
 // handed the message on, from the "from" clause of each Received field
-// of the header block (read up to the first empty line), newest first
-// and without duplicates. The first is the most trustworthy: the host
+// of the header block, newest first and without duplicates. The header
+// may be a whole message: it ends by the module's rule (see package
+// spamkit, Conventions), at the empty line or at the first line that is
+// neither a header field nor a folded continuation. The first is the most trustworthy: the host
 // that connected to the first trusted relay; those below it may be
 // forged.
 //
@@ -65,6 +69,7 @@ func (p *ReceivedParser) Relays(header []byte) Relays {
 		max = 100
 	}
 	var r Relays
+	var ips distinct[netip.Addr]
 	n := 0
 	for value := range receivedFields(header) {
 		if n++; n > max {
@@ -82,10 +87,11 @@ func (p *ReceivedParser) Relays(header []byte) Relays {
 				break
 			}
 		}
-		if !trusted && !contains(r.IPs, ip) {
-			r.IPs = append(r.IPs, ip)
+		if !trusted {
+			ips.add(ip)
 		}
 	}
+	r.IPs = ips.list
 	return r
 }
 
@@ -95,44 +101,52 @@ func skipIP(ip netip.Addr) bool {
 }
 
 // receivedFields yields the unfolded values of the Received fields of
-// the header block.
-func receivedFields(header []byte) func(func(string) bool) {
+// the header block, read by the module's rule for where a header ends
+// (internal/header): a leading mbox From_ line is skipped, and the
+// header ends at the empty line or at the first line that is neither a
+// field nor a continuation (that line starts the body). Each field is
+// unfolded once into one buffer (RFC 5322 §2.2.3), a continuation line
+// appended to what came before it, so the work is linear in the length
+// of the header however many lines a field is folded over.
+func receivedFields(hdr []byte) func(func(string) bool) {
 	return func(yield func(string) bool) {
 		var cur []byte
-		in := false
-		flush := func() bool {
-			if in {
-				in = false
-				return yield(string(cur))
-			}
-			return true
-		}
-		for len(header) > 0 {
-			line := header
-			if i := bytes.IndexByte(header, '\n'); i >= 0 {
-				line, header = header[:i], header[i+1:]
+		in := false // reading a Received field
+		inField := false
+		for first := true; len(hdr) > 0; first = false {
+			line := hdr
+			if i := bytes.IndexByte(hdr, '\n'); i >= 0 {
+				line, hdr = hdr[:i], hdr[i+1:]
 			} else {
-				header = nil
+				hdr = nil
 			}
-			line = bytes.TrimSuffix(line, []byte("\r"))
-			if len(line) == 0 {
-				break // end of the header block
-			}
-			if line[0] == ' ' || line[0] == '\t' {
+			k, nameEnd, colon := header.Classify(line, first, inField)
+			switch k {
+			case header.FromLine:
+				continue
+			case header.Continuation:
 				if in {
 					cur = append(append(cur, ' '), bytes.TrimSpace(line)...)
 				}
 				continue
 			}
-			if !flush() {
-				return
+			if in {
+				in = false
+				if !yield(string(cur)) {
+					return
+				}
 			}
-			name, value, ok := bytes.Cut(line, []byte(":"))
-			if ok && strings.EqualFold(string(bytes.TrimSpace(name)), "received") {
-				in, cur = true, append(cur[:0], bytes.TrimSpace(value)...)
+			if k != header.Field {
+				return // End or Body: the header is over
+			}
+			inField = true
+			if strings.EqualFold(string(line[:nameEnd]), "received") {
+				in, cur = true, append(cur[:0], bytes.TrimSpace(line[colon+1:])...)
 			}
 		}
-		flush()
+		if in {
+			yield(string(cur))
+		}
 	}
 }
 
