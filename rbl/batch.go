@@ -20,7 +20,8 @@ type DomainsOutcome struct {
 	// their first appearance.
 	Domains []Outcome
 	// Unchecked is the number of distinct items past Checker.MaxItems,
-	// which were not checked.
+	// which were not checked. When ctx ended while the hosts were read
+	// (nothing is checked then), it also counts each host not read.
 	Unchecked int
 	// Err joins the limits reached (ErrTooManyItems; with CheckLinks,
 	// the Links.Err of the extraction) and the Err of each domain that
@@ -120,7 +121,9 @@ func (c *Checker) CheckLinks(ctx context.Context, links Links) (DomainsOutcome, 
 // hold them. Only the first Checker.MaxItems distinct items are checked;
 // the others are counted in Unchecked, Err wraps ErrTooManyItems and the
 // Result is Unknown unless a checked domain is Listed, so that a message
-// cannot hide a listed link behind a hundred clean ones. The error is
+// cannot hide a listed link behind a hundred clean ones. The hosts are
+// read under ctx: if it ends first, nothing is asked and the result is
+// Unknown with Err wrapping ErrDNS and ctx's error. The error is
 // non-nil only when the check cannot run: no domain list is configured
 // (ErrNoLists).
 func (c *Checker) CheckDomains(ctx context.Context, hosts []string) (DomainsOutcome, error) {
@@ -142,7 +145,13 @@ func (c *Checker) CheckDomains(ctx context.Context, hosts []string) (DomainsOutc
 	var d DomainsOutcome
 	var items []item
 	seen := make(map[string]bool)
-	for _, h := range hosts {
+	for i, h := range hosts {
+		if i%64 == 0 && ctx.Err() != nil {
+			// Reading a long list costs IDNA and public-suffix work per
+			// host: it stops when ctx ends, and nothing is asked.
+			return DomainsOutcome{Result: Unknown, Unchecked: len(items) + d.Unchecked + len(hosts) - i,
+				Err: fmt.Errorf("%w: no lookup made: %w", ErrDNS, ctx.Err())}, nil
+		}
 		it, err := domainItem(h)
 		if err != nil || !fullHost && !it.ip.IsValid() && it.regErr != nil {
 			continue // not a name, or no registrable domain ("co.uk")

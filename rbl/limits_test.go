@@ -155,3 +155,37 @@ func TestReceivedHeaderRule(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckDomainsDoneContext: CheckDomains reads the hosts under ctx:
+// with ctx already done, 10,000 hosts are not all parsed (each costs
+// IDNA and public-suffix work, so a long list ran on past any deadline
+// before the first lookup), nothing is asked, and the result is Unknown
+// with the context's error, never Clean.
+func TestCheckDomainsDoneContext(t *testing.T) {
+	srv := newServer(t)
+	queries := 0
+	c := &Checker{Resolver: srv.Resolver(), Lists: []List{{Zone: "dbl.test", Kind: KindDomain}},
+		Trace: func(string, ...any) { queries++ }}
+	hosts := make([]string, 10000)
+	for i := range hosts {
+		hosts[i] = fmt.Sprintf("h%d.example%d.com", i, i)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var d DomainsOutcome
+	var err error
+	allocs := testing.AllocsPerRun(1, func() { d, err = c.CheckDomains(ctx, hosts) })
+	if allocs > 1000 {
+		t.Errorf("CheckDomains(done ctx, 10,000 hosts): %v allocations, want at most 1000 (the hosts not read)", allocs)
+	}
+	if err != nil || d.Result != Unknown || !errors.Is(d.Err, context.Canceled) || len(d.Domains) != 0 || d.Unchecked != len(hosts) {
+		t.Errorf("CheckDomains(done ctx, 10,000 hosts) = %s, %d checked, %d unchecked, Err wraps context.Canceled %v, %v; want unknown, none checked, 10000 unchecked, context.Canceled",
+			d.Result, len(d.Domains), d.Unchecked, errors.Is(d.Err, context.Canceled), err)
+	}
+	if queries != 0 {
+		t.Errorf("CheckDomains(done ctx): %d queries, want none", queries)
+	}
+	if d, err := c.CheckLinks(ctx, (&Extractor{}).Links([]byte("http://a.example.com/"))); err != nil || d.Result != Unknown {
+		t.Errorf("CheckLinks(done ctx) = %s, %v, want unknown", d, err)
+	}
+}
