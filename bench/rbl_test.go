@@ -84,7 +84,7 @@ func BenchmarkRBLColdLatency(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				c := &rbl.Checker{Resolver: srv.Resolver(), Lists: lists}
-				if o, err := c.CheckIP(ctx, ip); err != nil || o.Verdict != rbl.Clean {
+				if o, err := c.CheckIP(ctx, ip); err != nil || o.Result != rbl.Clean {
 					b.Fatalf("CheckIP = %s, %v, want clean", o, err)
 				}
 			}
@@ -187,7 +187,7 @@ func BenchmarkURLExtraction(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
 		for b.Loop() {
-			x.URLs(body)
+			x.Links(body)
 		}
 	})
 	b.Run("xurls-relaxed", func(b *testing.B) {

@@ -114,7 +114,7 @@ func BenchmarkSPFWarm(b *testing.B) {
 	for _, tc := range spfCases {
 		ip := netip.MustParseAddr(tc.ip)
 		b.Run("spamkit/"+tc.name, func(b *testing.B) {
-			if o := c.Check(ctx, ip, "helo.test", tc.sender); string(o.Result) != tc.want {
+			if o, err := c.Check(ctx, ip, "helo.test", tc.sender); err != nil || string(o.Result) != tc.want {
 				b.Fatalf("Check = %s, want %s", o, tc.want)
 			}
 			b.ReportAllocs()
@@ -171,7 +171,7 @@ func BenchmarkSPFColdLatency(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					c := &spf.Checker{Resolver: srv.Resolver(), NoPrefetch: mode.noPrefetch}
-					if o := c.Check(ctx, ip, "helo.test", tc.sender); string(o.Result) != tc.want {
+					if o, err := c.Check(ctx, ip, "helo.test", tc.sender); err != nil || string(o.Result) != tc.want {
 						b.Fatalf("Check = %s, want %s", o, tc.want)
 					}
 				}

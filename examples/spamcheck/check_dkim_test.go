@@ -27,18 +27,26 @@ func TestDemoDKIM(t *testing.T) {
 			"dkim    dkim=pass d=example.com s=demo2026 a=rsa-sha256 (2048 bits)\n",
 			"dkim    dmarc=pass from=example.com policy=reject disposition=none (dkim pass d=example.com aligned (adkim=r);",
 			"dkim    arc=none; sealed i=1 cv=none d=example.org s=arc2026, then arc=pass\n",
-			"dkim    Authentication-Results: mx.example.org;\n",
-			"dkim        dkim=pass header.d=example.com header.i=@example.com header.s=demo2026 header.a=rsa-sha256 header.b=",
-			"dkim        dmarc=pass header.from=example.com policy.dmarc=reject;\n",
-			"dkim        arc=none\n",
+			// One Authentication-Results field from every check.
+			"\n  Authentication-Results: mx.example.org;\n",
+			"\n      iprev=pass reason=\"PTR name resolves to the client\" policy.iprev=192.0.2.10;\n",
+			"\n      spf=pass reason=\"mechanism mx\" smtp.mailfrom=alice@example.com;\n",
+			"\n      dkim=pass header.d=example.com header.i=@example.com header.s=demo2026 header.a=rsa-sha256 header.b=",
+			"\n      dmarc=pass header.from=example.com policy.dmarc=reject;\n",
+			"\n      arc=none\n",
 		}},
 		{"samples/spam.eml", []string{
 			"dkim    dkim=fail d=example.net s=demo2026 a=ed25519-sha256 (256 bits): dkim: body hash did not verify\n",
 			"dkim    dmarc=fail from=example.net policy=reject disposition=reject (",
 			"no aligned identifier passed)\n",
 			"dkim    arc=none; sealed i=1 cv=none d=example.org s=arc2026, then arc=pass\n",
-			`dkim        dkim=fail reason="dkim: body hash did not verify" header.d=example.net`,
-			"dkim        dmarc=fail header.from=example.net policy.dmarc=reject;\n",
+			// reason= is a short phrase, without the package's error prefix.
+			"\n      dkim=fail reason=\"body hash did not verify\" header.d=example.net",
+			"\n      dmarc=fail reason=\"no aligned identifier passed\" header.from=example.net policy.dmarc=reject;\n",
+		}},
+		{"samples/malware.eml", []string{
+			"\n      dkim=none;\n",
+			"\n      dmarc=none",
 		}},
 	} {
 		t.Run(tc.sample, func(t *testing.T) {
@@ -76,8 +84,9 @@ func TestDemoSignaturesDKIMPy(t *testing.T) {
 }
 
 // TestCheckDKIMWithSPF runs the check as it runs after the spf check:
-// the SPF result enters DMARC (an aligned SPF pass alone passes DMARC)
-// and the Authentication-Results field.
+// the SPF result enters DMARC (an aligned SPF pass alone passes DMARC),
+// and the check adds its dkim, dmarc and arc results (dkim=none for an
+// unsigned message) to the message's Authentication-Results.
 func TestCheckDKIMWithSPF(t *testing.T) {
 	srv, inputs, err := startDemo("testdata")
 	if err != nil {
@@ -102,16 +111,16 @@ func TestCheckDKIMWithSPF(t *testing.T) {
 	}{
 		{"legit, spf pass", &legit, []string{
 			"dmarc=pass from=example.com policy=reject disposition=none (dkim pass d=example.com aligned (adkim=r); spf pass example.com aligned (aspf=r))",
-			"    spf=pass smtp.mailfrom=alice@example.com;",
+			"results: dkim=pass dmarc=pass arc=none",
 		}},
 		{"legit without signature, spf pass", &unsigned, []string{
 			"dkim=none (no signature)",
 			"dmarc=pass from=example.com policy=reject disposition=none (spf pass example.com aligned (aspf=r))",
-			"    dkim=none;",
+			"results: dkim=none dmarc=pass arc=none",
 		}},
 		{"spam, spf softfail", &spam, []string{
 			"dmarc=fail from=example.net policy=reject disposition=reject (spf softfail; no aligned identifier passed)",
-			"    spf=softfail smtp.mailfrom=promo@example.net;",
+			"results: dkim=fail dmarc=fail arc=none",
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -119,7 +128,10 @@ func TestCheckDKIMWithSPF(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := strings.Join(lines, "\n")
+			got := strings.Join(lines, "\n") + "\nresults:"
+			for _, r := range tc.in.Results {
+				got += " " + r.Method + "=" + r.Value
+			}
 			for _, want := range tc.want {
 				if !strings.Contains(got, want) {
 					t.Errorf("checkDKIM(%s) lacks %q; lines:\n%s", tc.name, want, got)

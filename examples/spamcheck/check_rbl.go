@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/hex"
 	"fmt"
 
-	"github.com/jhillyerd/enmime/v2"
-	"github.com/spamkit/spamkit/mime"
+	"github.com/spamkit/spamkit/internal/header"
 	"github.com/spamkit/spamkit/rbl"
 )
 
@@ -54,12 +51,9 @@ func checkRBL(ctx context.Context, e *env, in *input) ([]string, error) {
 		return nil, err
 	}
 	lines := []string{"client " + o.String()}
-	header, _, _ := bytes.Cut(in.Message, []byte("\n\n"))
-	if i := bytes.Index(in.Message, []byte("\r\n\r\n")); i >= 0 && i < len(header) {
-		header = in.Message[:i]
-	}
-	relays, _ := (&rbl.ReceivedParser{}).IPs(header)
-	for _, ip := range relays {
+	_, end, _ := header.Split(in.Message)
+	relays := (&rbl.ReceivedParser{}).Relays(in.Message[:end])
+	for _, ip := range relays.IPs {
 		if ip == in.IP {
 			continue
 		}
@@ -67,49 +61,51 @@ func checkRBL(ctx context.Context, e *env, in *input) ([]string, error) {
 			lines = append(lines, "relay "+o.String())
 		}
 	}
+	if relays.Err != nil {
+		lines = append(lines, "relays: "+relays.String())
+	}
 	// The URLs of the decoded text and HTML bodies (transfer encodings
-	// and charsets undone by enmime), each host once.
+	// and charsets undone by the mime scan), each host once.
 	var hosts []string
-	if msg, err := enmime.ReadEnvelope(bytes.NewReader(in.Message)); err == nil {
+	if in.Report != nil {
 		seen := map[string]bool{}
-		for _, text := range []string{msg.Text, msg.HTML} {
-			urls, _ := (&rbl.Extractor{}).URLs([]byte(text))
-			for _, u := range urls {
-				if !seen[u.Host] {
-					seen[u.Host] = true
-					hosts = append(hosts, u.Host)
+		for _, text := range in.Report.Texts {
+			links := (&rbl.Extractor{}).Links([]byte(text.Body))
+			if links.Err != nil {
+				lines = append(lines, "links: "+links.String())
+			}
+			for _, h := range links.Hosts() {
+				if !seen[h] {
+					seen[h] = true
+					hosts = append(hosts, h)
 				}
 			}
 		}
 	}
-	outs, err := uribl.CheckDomains(ctx, hosts)
+	d, err := uribl.CheckDomains(ctx, hosts)
 	if err != nil {
 		return lines, err
 	}
-	for _, o := range outs {
+	for _, o := range d.Domains {
 		lines = append(lines, "uri "+o.String())
+	}
+	if d.Unchecked > 0 {
+		lines = append(lines, "uri "+d.String())
 	}
 	hbl := &rbl.Checker{Resolver: e.Resolver, Lists: demoHashLists, Threshold: 3}
 	if in.MailFrom != "" {
-		if o, err := hbl.CheckAddress(ctx, in.MailFrom); err == nil && o.Verdict != rbl.Clean {
-			lines = append(lines, fmt.Sprintf("sender <%s> %s score %d %v", in.MailFrom, o.Verdict, o.Score, o.Hits))
+		if o, err := hbl.CheckAddress(ctx, in.MailFrom); err == nil && o.Result != rbl.Clean {
+			lines = append(lines, fmt.Sprintf("sender <%s> %s score %d %v", in.MailFrom, o.Result, o.Score, o.Hits))
 		}
 	}
-	var s mime.Scanner
-	r, err := s.Scan(ctx, in.Message)
-	if err != nil {
-		return lines, err
-	}
-	for _, p := range r.Parts {
-		var sum [32]byte
-		if p.Filename == "" || p.SHA256 == "" {
-			continue
-		}
-		if n, err := hex.Decode(sum[:], []byte(p.SHA256)); err != nil || n != len(sum) {
-			continue
-		}
-		if o, err := hbl.CheckSHA256(ctx, sum); err == nil && o.Verdict != rbl.Clean {
-			lines = append(lines, fmt.Sprintf("attachment %s %s score %d %v", p.Filename, o.Verdict, o.Score, o.Hits))
+	if in.Report != nil {
+		for _, p := range in.Report.Parts {
+			if p.Filename == "" || p.SHA256 == [32]byte{} {
+				continue
+			}
+			if o, err := hbl.CheckSHA256(ctx, p.SHA256); err == nil && o.Result != rbl.Clean {
+				lines = append(lines, fmt.Sprintf("attachment %s %s score %d %v", p.Filename, o.Result, o.Score, o.Hits))
+			}
 		}
 	}
 	return lines, nil

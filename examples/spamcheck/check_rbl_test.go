@@ -79,7 +79,11 @@ func TestRBLDecodedBodies(t *testing.T) {
 		t.Fatal("test message has the host in clear")
 	}
 	in := &input{Name: "encoded", IP: netip.MustParseAddr("192.0.2.10"), HELO: "mail.example.com", MailFrom: "a@example.org", Message: []byte(msg)}
-	lines, err := checkRBL(context.Background(), &env{Resolver: srv.Resolver()}, in)
+	e := &env{Resolver: srv.Resolver()}
+	if _, err := checkMIME(context.Background(), e, in); err != nil { // decodes the texts
+		t.Fatalf("checkMIME() error = %v", err)
+	}
+	lines, err := checkRBL(context.Background(), e, in)
 	if err != nil {
 		t.Fatalf("checkRBL() error = %v", err)
 	}

@@ -20,12 +20,19 @@ func checkSPF(ctx context.Context, e *env, in *input) ([]string, error) {
 		ReceiverHost: "mx.example.org",
 		Now:          func() time.Time { return e.Now },
 	}
-	o := c.Check(ctx, in.IP, in.HELO, in.MailFrom)
+	o, err := c.Check(ctx, in.IP, in.HELO, in.MailFrom)
+	if err != nil {
+		// The envelope cannot be checked (e.g. a MAIL FROM that is no
+		// RFC 5321 path): no SPF result, and nothing for DMARC.
+		return nil, err
+	}
 	in.SPFResult, in.SPFDomain = string(o.Result), o.Domain
+	in.Results = append(in.Results, o.AuthResult())
 	lines := []string{o.String()}
 	if in.MailFrom != "" && in.HELO != "" {
-		h := c.CheckHELO(ctx, in.IP, in.HELO)
-		lines = append(lines, h.String())
+		if h, err := c.CheckHELO(ctx, in.IP, in.HELO); err == nil {
+			lines = append(lines, h.String())
+		}
 	}
 	for _, l := range strings.Split(o.ReceivedSPF(), "\r\n") {
 		lines = append(lines, "  "+strings.TrimSpace(l))

@@ -16,11 +16,16 @@
 // (-dns host:port picks another nameserver.)
 //
 // Each package's check lives in its own file (check_<package>.go) and
-// registers itself with register from an init function, with a rank that
-// puts it where an MTA would run it: connection (rdns, rbl), envelope
-// (spf), then content (dkim, dmarc, arc, mime). The demo's DNS data is
-// testdata/demo.zone followed by every testdata/zones/*.zone, one file per
-// check.
+// registers itself from an init function, with a rank that puts it where
+// an MTA would run it: the mime scan first (CPU only: it feeds the
+// decoded texts and attachment digests to the URIBL and hash lists), then
+// connection (rdns, rbl), envelope (spf) and content (dkim, dmarc, arc).
+// The DNS checks share one deadline (-timeout); the content checks have
+// their own (-content-timeout), so a DNS server that never answers cannot
+// starve the attachment scan. Every check adds its result to one
+// Authentication-Results field (RFC 8601), printed last. The demo's DNS
+// data is testdata/demo.zone followed by every testdata/zones/*.zone, one
+// file per check.
 package main
 
 import (
@@ -34,8 +39,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
+	"github.com/spamkit/spamkit/authres"
+	"github.com/spamkit/spamkit/mime"
 	"github.com/spamkit/spamkit/resolver"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
@@ -54,6 +62,14 @@ type input struct {
 	// null sender). Empty when SPF was not checked.
 	SPFResult string
 	SPFDomain string
+
+	// Results collects what each check says for the one
+	// Authentication-Results field printed at the end (RFC 8601).
+	Results []authres.Result
+
+	// Report is the mime scan of the message, set by the mime check
+	// (a content check, so it runs before the DNS checks that use it).
+	Report *mime.Report
 }
 
 // env is what checks share: the resolver and the clock.
@@ -61,23 +77,25 @@ type env struct {
 	Resolver *resolver.Resolver
 	Now      time.Time
 	Demo     bool
+	ServID   string // authserv-id of the Authentication-Results field
 }
 
 // check runs one package's check and returns report lines.
 type check struct {
-	rank int // position: lower runs first
-	name string
-	run  func(ctx context.Context, e *env, in *input) ([]string, error)
+	rank    int // position: lower runs first
+	name    string
+	content bool // a CPU-only content check, with its own deadline
+	run     func(ctx context.Context, e *env, in *input) ([]string, error)
 }
 
 // Ranks of the checks, in the order an MTA runs them.
 const (
-	rankDNS   = 0  // DNS facts
-	rankRDNS  = 10 // connection: client reverse DNS, HELO
-	rankRBL   = 20 // connection: DNSBL/DNSWL, then URIBL on content
-	rankSPF   = 30 // envelope
-	rankDKIM  = 40 // content: DKIM, DMARC, ARC
-	rankMIME  = 50 // content: attachments
+	rankMIME  = -10 // content: attachments and decoded texts (CPU only)
+	rankDNS   = 0   // DNS facts
+	rankRDNS  = 10  // connection: client reverse DNS, HELO
+	rankRBL   = 20  // connection: DNSBL/DNSWL; content: URIBL, hash lists
+	rankSPF   = 30  // envelope
+	rankDKIM  = 40  // content: DKIM, DMARC, ARC
 	rankOther = 90
 )
 
@@ -87,6 +105,14 @@ var registered []check
 // file.
 func register(rank int, name string, run func(ctx context.Context, e *env, in *input) ([]string, error)) {
 	registered = append(registered, check{rank: rank, name: name, run: run})
+}
+
+// registerContent adds a CPU-only content check. Content checks get their
+// own deadline (-content-timeout), never the DNS checks' (-timeout): a DNS
+// server that never answers must not starve the attachment scan, whose
+// default policy rejects a scan cut short.
+func registerContent(rank int, name string, run func(ctx context.Context, e *env, in *input) ([]string, error)) {
+	registered = append(registered, check{rank: rank, name: name, content: true, run: run})
 }
 
 func init() { register(rankDNS, "dns", checkDNS) }
@@ -118,12 +144,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	ip := fs.String("ip", "", "SMTP client IP address")
 	helo := fs.String("helo", "", "HELO/EHLO name")
 	from := fs.String("from", "", "MAIL FROM address (empty for the null sender)")
-	timeout := fs.Duration("timeout", 20*time.Second, "time limit for all checks of one message")
+	timeout := fs.Duration("timeout", 20*time.Second, "time limit for the DNS checks of one message")
+	contentTimeout := fs.Duration("content-timeout", 10*time.Second, "time limit for the content checks (mime) of one message, apart from -timeout")
 	nameserver := fs.String("dns", "", "nameserver host:port to use instead of those of /etc/resolv.conf")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	e := &env{Now: time.Now()}
+	e := &env{Now: time.Now(), ServID: demoServID}
+	if !*demo {
+		if host, err := os.Hostname(); err == nil {
+			e.ServID = host
+		}
+	}
 	var inputs []*input
 	if *demo {
 		d := *dir
@@ -161,8 +193,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	for _, in := range inputs {
 		fmt.Fprintf(out, "\n== %s: client %s, HELO %q, MAIL FROM <%s>\n", in.Name, in.IP, in.HELO, in.MailFrom)
-		cctx, cancel := context.WithTimeout(ctx, *timeout)
+		dnsCtx, cancelDNS := context.WithTimeout(ctx, *timeout)
+		contentCtx, cancelContent := context.WithTimeout(ctx, *contentTimeout)
 		for _, c := range checks() {
+			cctx := dnsCtx
+			if c.content {
+				cctx = contentCtx
+			}
 			lines, err := c.run(cctx, e, in)
 			for _, l := range lines {
 				fmt.Fprintf(out, "  %-7s %s\n", c.name, l)
@@ -171,10 +208,20 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 				fmt.Fprintf(out, "  %-7s error: %v\n", c.name, err)
 			}
 		}
-		cancel()
+		cancelDNS()
+		cancelContent()
+		// One Authentication-Results field from every check's result.
+		ar := authres.Header{ServID: e.ServID, Results: in.Results}
+		for l := range strings.SplitSeq(strings.TrimSuffix(ar.Field(), "\r\n"), "\r\n") {
+			fmt.Fprintf(out, "  %s\n", strings.Replace(l, "\t", "    ", 1))
+		}
 	}
 	return nil
 }
+
+// demoServID is the authserv-id of the demo's receiving MTA (the samples'
+// Received fields say "by mx.example.org").
+const demoServID = "mx.example.org"
 
 // demoNow is the demo's fixed clock, so that its output does not change
 // with the date (signatures, greylisting and rate windows use it).
