@@ -35,6 +35,11 @@ var (
 	ErrInvalidName = errors.New("resolver: invalid domain name")
 	// ErrMalformed reports a reply that could not be parsed.
 	ErrMalformed = errors.New("resolver: malformed reply")
+	// ErrTruncated reports a reply with the TC bit set over TCP: the
+	// server could not fit the answer in one TCP message (65,535 octets,
+	// RFC 1035 §4.2.2), so the records it carries are only part of the
+	// set (RFC 1035 §4.1.1). They are not returned.
+	ErrTruncated = errors.New("resolver: reply truncated over TCP")
 	// ErrMismatch reports a reply that does not answer our query (wrong
 	// ID, not a response, or a different question). Over UDP such replies
 	// are dropped and the resolver keeps waiting for the real one.

@@ -138,7 +138,8 @@ func ctxError(err error) error {
 }
 
 // try sends q to one server over UDP (or TCP if UDP is disabled) and
-// retries over TCP when the reply is truncated (RFC 7766 §5).
+// retries over TCP when the reply is truncated (RFC 7766 §5). A reply
+// truncated over TCP is ErrTruncated.
 func (r *Resolver) try(ctx context.Context, c *config, server string, q *dns.Msg) (*dns.Msg, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -154,7 +155,14 @@ func (r *Resolver) try(ctx context.Context, c *config, server string, q *dns.Msg
 			r.Trace("resolver: %s truncated over UDP, retrying over TCP", server)
 		}
 	}
-	return r.tryTCP(ctx, server, q)
+	m, err := r.tryTCP(ctx, server, q)
+	if err == nil && m.Truncated {
+		// RFC 1035 §4.1.1: the answer did not fit even one TCP message;
+		// what it carries is part of the record set, never to be taken
+		// for the whole.
+		return nil, ErrTruncated
+	}
+	return m, err
 }
 
 var errTruncatedDatagram = errors.New("datagram larger than buffer")

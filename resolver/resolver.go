@@ -253,20 +253,27 @@ func findSOA(rrs []dns.RR) *dns.SOA {
 }
 
 // collect gathers the records of qtype owned by owner, converted to the
-// Go type of the answer, and their smallest TTL.
+// Go type of the answer, and their smallest TTL. The slice is allocated
+// at its final length, so that a cached answer holds no spare capacity.
 func collect(rrs []dns.RR, owner string, qtype uint16) (any, uint32, bool) {
 	ttl := uint32(math.MaxUint32)
 	match := func(rr dns.RR) bool {
 		h := rr.Header()
-		if h.Rrtype != qtype || h.Class != dns.ClassINET || !equalFoldASCII(h.Name, owner) {
-			return false
+		return h.Rrtype == qtype && h.Class == dns.ClassINET && equalFoldASCII(h.Name, owner)
+	}
+	n := 0
+	for _, rr := range rrs {
+		if match(rr) {
+			n++
+			ttl = min(ttl, rr.Header().Ttl)
 		}
-		ttl = min(ttl, h.Ttl)
-		return true
+	}
+	if n == 0 {
+		return nil, 0, false
 	}
 	switch qtype {
 	case dns.TypeTXT:
-		var out []string
+		out := make([]string, 0, n)
 		for _, rr := range rrs {
 			if match(rr) {
 				// RFC 7208 §3.3, RFC 6376 §3.6.2.2: the strings of one
@@ -274,9 +281,9 @@ func collect(rrs []dns.RR, owner string, qtype uint16) (any, uint32, bool) {
 				out = append(out, unescape(strings.Join(rr.(*dns.TXT).Txt, "")))
 			}
 		}
-		return out, ttl, len(out) > 0
+		return out, ttl, true
 	case dns.TypeA, dns.TypeAAAA:
-		var out []netip.Addr
+		out := make([]netip.Addr, 0, n)
 		for _, rr := range rrs {
 			if match(rr) {
 				var ip net.IP
@@ -292,7 +299,7 @@ func collect(rrs []dns.RR, owner string, qtype uint16) (any, uint32, bool) {
 		}
 		return out, ttl, len(out) > 0
 	case dns.TypeMX:
-		var out []MX
+		out := make([]MX, 0, n)
 		for _, rr := range rrs {
 			if match(rr) {
 				mx := rr.(*dns.MX)
@@ -300,15 +307,15 @@ func collect(rrs []dns.RR, owner string, qtype uint16) (any, uint32, bool) {
 			}
 		}
 		slices.SortStableFunc(out, func(a, b MX) int { return cmp.Compare(a.Pref, b.Pref) })
-		return out, ttl, len(out) > 0
+		return out, ttl, true
 	case dns.TypePTR:
-		var out []string
+		out := make([]string, 0, n)
 		for _, rr := range rrs {
 			if match(rr) {
 				out = append(out, unescape(rr.(*dns.PTR).Ptr))
 			}
 		}
-		return out, ttl, len(out) > 0
+		return out, ttl, true
 	}
 	return nil, 0, false
 }
