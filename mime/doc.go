@@ -89,6 +89,9 @@
 //     charsets in file names; RFC 2183 Content-Disposition.
 //     https://www.rfc-editor.org/rfc/rfc2231
 //   - RFC 3501 §6.4.5 section numbers name the parts.
+//   - Microsoft, "Blocked attachments in Outlook" (the Level 1 file
+//     types, DefaultDangerousExtensions):
+//     https://support.microsoft.com/en-us/office/blocked-attachments-in-outlook-434752e1-02d3-4e90-9124-8b81e49a8519
 //   - PKWARE APPNOTE.TXT (zip: encryption flag, zip64 end records),
 //     RFC 1952 (gzip), POSIX.1-2001 (tar), [MS-CFB] and [MS-OVBA] (OLE2
 //     VBA projects), ECMA-376 (OOXML vbaProject.bin).

@@ -20,18 +20,33 @@ import (
 
 // DefaultDangerousExtensions are the file name extensions reported as
 // KindDangerousExtension when Scanner.DangerousExtensions is nil: files
-// Windows (and some other desktops) run or mount on a double click, the
-// union of the lists of Outlook's Level 1 attachments, amavisd-new's
-// banned_filename_re defaults and rspamd's mime_types bad_extensions.
+// Windows runs, installs or mounts on a double click. They are
+// Microsoft's published list of the file types Outlook blocks (Level 1),
+// "Blocked attachments in Outlook" (see the package documentation),
+// followed by those abused in recent campaigns and by amavisd-new's and
+// rspamd's defaults: disk images Windows mounts (.iso, .img; .vhd and
+// .vhdx are on Outlook's list), OneNote notebooks (.one, .onepkg),
+// MSIX/AppX installers, ACE archives, and libraries and drivers.
 var DefaultDangerousExtensions = []string{
-	"ace", "ade", "adp", "app", "appref-ms", "application", "appx", "asp",
-	"bas", "bat", "cab", "chm", "cmd", "com", "cpl", "crt", "der", "dll",
-	"exe", "gadget", "hlp", "hta", "inf", "ins", "iso", "img", "isp", "jar",
-	"js", "jse", "ksh", "lnk", "mde", "msc", "msh", "msi", "msix", "msp",
-	"mst", "ocx", "one", "pcd", "pif", "pl", "ps1", "ps1xml", "ps2",
-	"psc1", "psm1", "reg", "scf", "scr", "sct", "settingcontent-ms", "shb",
-	"shs", "sys", "url", "vb", "vbe", "vbs", "vhd", "vhdx", "vxd", "wsc",
-	"wsf", "wsh", "xll", "xnk",
+	// Outlook Level 1.
+	"ade", "adp", "app", "appcontent-ms", "application", "appref-ms", "asp",
+	"aspx", "asx", "bas", "bat", "bgi", "cab", "cdxml", "cer", "chm", "cmd",
+	"cnt", "com", "cpl", "crt", "csh", "der", "diagcab", "exe", "fxp",
+	"gadget", "grp", "hlp", "hpj", "hta", "htc", "inf", "ins", "isp", "its",
+	"jar", "jnlp", "js", "jse", "ksh", "library-ms", "lnk", "mad", "maf",
+	"mag", "mam", "maq", "mar", "mas", "mat", "mau", "mav", "maw", "mcf",
+	"mda", "mdb", "mde", "mdt", "mdw", "mdz", "msc", "msh", "msh1", "msh2",
+	"mshxml", "msh1xml", "msh2xml", "msi", "msp", "mst", "msu", "ops", "osd",
+	"pcd", "pif", "pl", "plg", "prf", "prg", "printerexport", "ps1", "ps1xml",
+	"ps2", "ps2xml", "psc1", "psc2", "psd1", "psdm1", "pssc", "pst", "py",
+	"pyc", "pyo", "pyw", "pyz", "pyzw", "reg", "scf", "scr", "sct",
+	"search-ms", "settingcontent-ms", "shb", "shs", "theme", "tmp", "udl",
+	"url", "vb", "vbe", "vbp", "vbs", "vhd", "vhdx", "vsmacros", "vsw",
+	"webpnp", "website", "ws", "wsb", "wsc", "wsf", "wsh", "xbap", "xll",
+	"xnk",
+	// Campaigns and other gateways.
+	"ace", "appx", "appxbundle", "dll", "img", "iso", "msix", "msixbundle",
+	"ocx", "one", "onepkg", "psm1", "sys", "vxd",
 }
 
 var defaultDangerous = func() map[string]bool {
