@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,6 +199,108 @@ func BenchmarkCheckIPLatency(b *testing.B) {
 					b.Fatalf("CheckIP(%s) = %s, %v, want clean", ip, o, err)
 				}
 			}
+		})
+	}
+}
+
+// perByte reports the time per byte of input, which stays flat when the
+// cost is linear.
+func perByte(b *testing.B, n int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/B")
+}
+
+// BenchmarkReceivedFolded: one Received field folded over n
+// continuation lines (header unfolding): ns/B stays flat from 1,000 to
+// 100,000 lines.
+func BenchmarkReceivedFolded(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprintf("lines=%d", n), func(b *testing.B) {
+			header := foldedReceived(n)
+			p := &ReceivedParser{}
+			if r := p.Relays(header); len(r.IPs) != 1 {
+				b.Fatalf("Relays(folded) = %s, want one address", r)
+			}
+			b.SetBytes(int64(len(header)))
+			b.ReportAllocs()
+			for b.Loop() {
+				p.Relays(header)
+			}
+			perByte(b, len(header))
+		})
+	}
+}
+
+// BenchmarkReceivedFields: n Received fields, each with its own public
+// address, all read (MaxFields n): the addresses are deduplicated in
+// linear time, so ns/field stays flat.
+func BenchmarkReceivedFields(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprintf("fields=%d", n), func(b *testing.B) {
+			var h strings.Builder
+			for i := range n {
+				fmt.Fprintf(&h, "Received: from h%d (h%d [203.0.%d.%d]) by mx\r\n", i, i, i>>8&255, i&255)
+			}
+			h.WriteString("\r\n")
+			header := []byte(h.String())
+			p := &ReceivedParser{MaxFields: n}
+			if r := p.Relays(header); len(r.IPs) != n || r.Err != nil {
+				b.Fatalf("Relays(%d fields) = %d addresses, %v", n, len(r.IPs), r.Err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				p.Relays(header)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/field")
+		})
+	}
+}
+
+// BenchmarkLinksFlood: n links to one host differing in the query
+// string, then a spam link (the URL budget evasion), with the default
+// limits: the body is read to the end at a flat ns/B, and the spam host
+// is found.
+func BenchmarkLinksFlood(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprintf("links=%d", n), func(b *testing.B) {
+			var s strings.Builder
+			for i := range n {
+				fmt.Fprintf(&s, "http://ok.example/?%d ", i)
+			}
+			s.WriteString("http://spam.example/")
+			body := []byte(s.String())
+			x := &Extractor{}
+			if h := x.Links(body).Hosts(); len(h) != 2 {
+				b.Fatalf("Links(flood).Hosts() = %q, want ok.example and spam.example", h)
+			}
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				x.Links(body)
+			}
+			perByte(b, len(body))
+		})
+	}
+}
+
+// BenchmarkLinksHosts: n links to n distinct hosts, all kept (MaxHosts
+// n), and Hosts: ns/host stays flat (Hosts was quadratic).
+func BenchmarkLinksHosts(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprintf("hosts=%d", n), func(b *testing.B) {
+			var s strings.Builder
+			for i := range n {
+				fmt.Fprintf(&s, "http://h%d.example/ ", i)
+			}
+			body := []byte(s.String())
+			x := &Extractor{MaxHosts: n}
+			if h := x.Links(body).Hosts(); len(h) != n {
+				b.Fatalf("Links(%d hosts).Hosts() = %d hosts", n, len(h))
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				x.Links(body).Hosts()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/host")
 		})
 	}
 }

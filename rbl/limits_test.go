@@ -189,3 +189,43 @@ func TestCheckDomainsDoneContext(t *testing.T) {
 		t.Errorf("CheckLinks(done ctx) = %s, %v, want unknown", d, err)
 	}
 }
+
+// TestLinksBytesLinear: the bytes Links allocates are linear in the
+// body (at most 8 per byte, for candidates that are no URL) plus what
+// the limits keep, for bodies of 1,000 to 100,000 URL candidates of
+// every kind: valid and broken IPv6 literals, non-ASCII hosts, distinct
+// hosts and URLs past the limits.
+func TestLinksBytesLinear(t *testing.T) {
+	x := Extractor{MaxHosts: 50, MaxURLs: 50, MaxURLLen: 100}
+	kept := uint64((x.MaxHosts+x.MaxURLs)*(x.MaxURLLen+300)) * 4 // URLs, their maps and growth
+	for _, tc := range []struct {
+		name string
+		body func(n int) string
+	}{
+		{"IPv6Broken", func(n int) string { return strings.Repeat("http://[1] ", n) }},
+		{"IPv6", func(n int) string { return strings.Repeat("http://[2001:db8::1] ", n) }},
+		{"NonASCII", func(n int) string { return strings.Repeat("http://"+strings.Repeat("é", 40)+" ", n) }},
+		{"OneHost", func(n int) string {
+			var b strings.Builder
+			for i := range n {
+				fmt.Fprintf(&b, "http://ok.example/?%d ", i)
+			}
+			return b.String()
+		}},
+		{"DistinctHosts", func(n int) string {
+			var b strings.Builder
+			for i := range n {
+				fmt.Fprintf(&b, "http://h%d.example/ ", i)
+			}
+			return b.String()
+		}},
+	} {
+		for _, n := range []int{1000, 10000, 100000} {
+			body := []byte(tc.body(n))
+			got := allocBytes(func() { x.Links(body) })
+			if bound := 8*uint64(len(body)) + kept + 64<<10; got > bound {
+				t.Errorf("Links(%s, %d candidates, %d bytes) allocated %d bytes, want at most %d", tc.name, n, len(body), got, bound)
+			}
+		}
+	}
+}
