@@ -6,6 +6,7 @@ import (
 	"io"
 	stdmime "mime"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -440,4 +441,85 @@ func isAlnum(s string) bool {
 		}
 	}
 	return true
+}
+
+// paramCandidates returns the distinct decoded values a header value
+// raw gives parameter param, in order: each plain param= value, the RFC
+// 2231 §4 extended param*= value, and the RFC 2231 §3 continuation
+// chain param*0, param*1, .... Clients disagree on which one wins when
+// there are several (the first, the last, the extended one), so each is
+// a name the file may be saved under.
+func paramCandidates(raw, param, charset string) []string {
+	var out []string
+	add := func(v string) {
+		if v == "" {
+			return
+		}
+		if strings.Contains(v, "=?") {
+			v = decodeWords(v)
+		}
+		if !utf8.ValidString(v) {
+			if s, ok := toUTF8(charset, []byte(v)); ok && utf8.ValidString(s) {
+				v = s
+			} else {
+				v = strings.ToValidUTF8(v, "\uFFFD")
+			}
+		}
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	var chain []string
+	for _, kv := range splitParams(raw)[1:] {
+		k, val, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		k = lower(k)
+		rest, ok := strings.CutPrefix(k, param)
+		switch {
+		case !ok:
+		case rest == "":
+			val = strings.TrimSpace(val)
+			if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+				val = strings.ReplaceAll(val[1:len(val)-1], `\`, "")
+			}
+			add(val)
+		case rest == "*":
+			if s, ok := rfc2231Param(";"+kv, param); ok {
+				add(s)
+			}
+		case rest[0] == '*':
+			chain = append(chain, kv)
+		}
+	}
+	if len(chain) > 0 {
+		if s, ok := rfc2231Param(";"+strings.Join(chain, ";"), param); ok {
+			add(s)
+		}
+	}
+	return out
+}
+
+// checkParamNames checks the names other than chosen that the header
+// value raw gives parameter param, and reports a value giving several
+// different names as malformed (RFC 2183 §2.3 and RFC 2231 allow one).
+func (st *state) checkParamNames(path, raw, param, charset string, chosen ...string) {
+	if !strings.Contains(raw, ";") {
+		return
+	}
+	c := paramCandidates(raw, param, charset)
+	if len(c) < 2 {
+		return
+	}
+	quoted := make([]string, len(c))
+	for i, n := range c {
+		quoted[i] = fmt.Sprintf("%+q", n)
+	}
+	st.malformed(path, fmt.Sprintf("ambiguous %s parameters: %d different values (%s); clients differ in the one they use, each is checked", param, len(c), strings.Join(quoted, ", ")))
+	for _, n := range c {
+		if !slices.Contains(chosen, n) {
+			st.checkName(path, n)
+		}
+	}
 }

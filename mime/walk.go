@@ -218,6 +218,8 @@ func (st *state) walkEntity(b []byte, base int, path string, depth int, raw bool
 	if ctName != "" && ctName != name {
 		st.checkName(path, ctName)
 	}
+	st.checkParamNames(path, h.disposition, "filename", charset, name, ctName)
+	st.checkParamNames(path, h.contentType, "name", charset, name, ctName)
 	if p.Container {
 		identity := cte == "" || cte == "7bit" || cte == "8bit" || cte == "binary"
 		if !identity && isMultipart {
@@ -432,6 +434,7 @@ func (st *state) inspect(idx int, data []byte, complete bool, prefix string, dep
 	case typeXz:
 		st.find(KindUnsupported, path, fmt.Sprintf("%q is %s, which is not opened: its content is not inspected", name, det), nil)
 	}
+	st.inspectEmbedded(idx, data, complete, prefix, depth)
 }
 
 // extension returns the lower-case extension of a file name, after
