@@ -215,7 +215,7 @@ func perByte(b *testing.B, n int) {
 func BenchmarkReceivedFolded(b *testing.B) {
 	for _, n := range []int{1000, 10000, 100000} {
 		b.Run(fmt.Sprintf("lines=%d", n), func(b *testing.B) {
-			header := foldedReceived(n)
+			header := rbltest.FoldedReceived(n)
 			p := &ReceivedParser{}
 			if r := p.Relays(header); len(r.IPs) != 1 {
 				b.Fatalf("Relays(folded) = %s, want one address", r)
@@ -262,12 +262,7 @@ func BenchmarkReceivedFields(b *testing.B) {
 func BenchmarkLinksFlood(b *testing.B) {
 	for _, n := range []int{1000, 10000, 100000} {
 		b.Run(fmt.Sprintf("links=%d", n), func(b *testing.B) {
-			var s strings.Builder
-			for i := range n {
-				fmt.Fprintf(&s, "http://ok.example/?%d ", i)
-			}
-			s.WriteString("http://spam.example/")
-			body := []byte(s.String())
+			body := rbltest.LinkFlood(n, "http://spam.example/")
 			x := &Extractor{}
 			if h := x.Links(body).Hosts(); len(h) != 2 {
 				b.Fatalf("Links(flood).Hosts() = %q, want ok.example and spam.example", h)

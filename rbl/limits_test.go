@@ -1,7 +1,6 @@
 package rbl
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,19 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-// floodBody is 1,000 links to one harmless host that differ only in
-// the query string, then one link to spam.example: the URL budget
-// evasion of issue 11.
-func floodBody() []byte {
-	var b strings.Builder
-	for i := range 1000 {
-		fmt.Fprintf(&b, "http://ok.example/?%d ", i)
-	}
-	b.WriteString(`<a href="http://spam.example/win">win</a>`)
-	return []byte(b.String())
-}
+	"github.com/spamkit/spamkit/internal/rbltest"
+)
 
 // TestExtractURLFlood: links to one host that differ only in the query
 // string filled the URL budget (MaxURLs, 1,000 distinct URLs) before the
@@ -30,7 +19,7 @@ func floodBody() []byte {
 // given to CheckDomains. URLs are deduplicated by host before the
 // budget: the first URL of every host is kept.
 func TestExtractURLFlood(t *testing.T) {
-	body := floodBody()
+	body := rbltest.LinkFlood(1000, "http://spam.example/win")
 	links := (&Extractor{}).Links(body)
 	if got, want := links.Hosts(), []string{"ok.example", "spam.example"}; !slices.Equal(got, want) {
 		t.Errorf("Links(1,000 links to ok.example, then spam.example).Hosts() = %q, want %q (%d bytes of body)", got, want, len(body))
@@ -48,7 +37,7 @@ func TestCheckLinks(t *testing.T) {
 	srv := newServer(t)
 	c := &Checker{Resolver: srv.Resolver(), Lists: []List{{Zone: "dbl.test", Kind: KindDomain}}}
 	ctx := context.Background()
-	flood := bytes.ReplaceAll(floodBody(), []byte("spam.example"), []byte("claim-prize.example.net"))
+	flood := rbltest.LinkFlood(1000, "http://claim-prize.example.net/win")
 	for _, tc := range []struct {
 		name   string
 		x      Extractor
@@ -103,13 +92,6 @@ func allocBytes(f func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
-// foldedReceived returns a header whose one Received field is folded
-// over n continuation lines, its TCP-info on the last.
-func foldedReceived(n int) []byte {
-	return []byte("Received: from mail.example.net\r\n" + strings.Repeat("\t x\r\n", n) +
-		"\t(mail.example.net [192.0.2.7]) by mx.example.org\r\n\r\n")
-}
-
 // TestReceivedUnfoldLinear: a Received field folded over n continuation
 // lines is unfolded once, into one buffer: the bytes allocated stay
 // within a constant times the header's length for n from 1,000 to
@@ -117,7 +99,7 @@ func foldedReceived(n int) []byte {
 func TestReceivedUnfoldLinear(t *testing.T) {
 	want := netip.MustParseAddr("192.0.2.7")
 	for _, n := range []int{1000, 10000, 100000} {
-		header := foldedReceived(n)
+		header := rbltest.FoldedReceived(n)
 		var r Relays
 		got := allocBytes(func() { r = (&ReceivedParser{}).Relays(header) })
 		if bound := uint64(4*len(header) + 64<<10); got > bound {

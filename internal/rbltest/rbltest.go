@@ -115,3 +115,25 @@ func HTML(size int) []byte {
 	b.WriteString("</table>\n<p style=\"font-size:11px\">Unsubscribe: https://click.mailer.example.net/unsub?u=abc123</p></body></html>\n")
 	return []byte(b.String())
 }
+
+// FoldedReceived returns a header block whose one Received field is
+// folded over n continuation lines (RFC 5322 §2.2.3), the TCP-info with
+// the relay's address, 192.0.2.7, on the last: the input that shows
+// whether unfolding is linear.
+func FoldedReceived(n int) []byte {
+	return []byte("Received: from mail.example.net\r\n" + strings.Repeat("\t x\r\n", n) +
+		"\t(mail.example.net [192.0.2.7]) by mx.example.org\r\n\r\n")
+}
+
+// LinkFlood returns a body of n links to one harmless host,
+// http://ok.example/?<i>, that differ only in the query string,
+// followed by a link to spamURL: the URL budget evasion, where the
+// flood fills a budget counted in URLs and pushes spamURL's host out.
+func LinkFlood(n int, spamURL string) []byte {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "http://ok.example/?%d ", i)
+	}
+	fmt.Fprintf(&b, `<a href="%s">win</a>`, spamURL)
+	return []byte(b.String())
+}
