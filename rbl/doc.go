@@ -116,8 +116,8 @@
 //   - Checker.MaxZones: 32 distinct zones per item. The zones past it
 //     are not asked; each is a ListError wrapping ErrTooManyZones, and
 //     the result is Unknown if they could have reached the threshold.
-//   - Checker.MaxItems: 100 distinct items per CheckDomains call (one
-//     real message in a few hundred links to more). The first 100 are
+//   - Checker.MaxItems: 100 distinct items per CheckDomains or
+//     CheckLinks call (one real message in a few hundred links to more). The first 100 are
 //     checked and reported; DomainsOutcome.Unchecked counts the others,
 //     its Err wraps ErrTooManyItems, and its Result is Unknown unless a
 //     checked domain is Listed.
@@ -145,6 +145,35 @@
 //     ErrURLTooLong.
 //
 // Weights are bounded to ±1,000,000 by ParseList (ErrSyntax).
+//
+// # Costs
+//
+// What a message controls costs time and memory linear in its size, and
+// what is kept is bounded by the limits above (bench_test.go measures
+// each bound at growing sizes; limits_test.go bounds the bytes):
+//
+//   - Extractor.Links reads the body once, with no step looking further
+//     back than a scheme (8 octets) or further ahead than a host, its
+//     user information (256 octets) and MaxURLLen. It allocates at most
+//     about 8 bytes per byte of body for candidates that are no URL,
+//     plus what it keeps: at most MaxHosts + MaxURLs URLs, each of at
+//     most 253 octets of host and MaxURLLen more (under 5 MB at the
+//     defaults). Links.Hosts is linear in the URLs. It takes no context: bound the body (mime's
+//     Scanner.MaxTextBytes bounds Report.Texts to 1 MiB per message).
+//   - ReceivedParser.Relays reads the header once, by the module's rule
+//     for where a header ends, and unfolds each Received field once into
+//     one buffer (RFC 5322 §2.2.3), so a field folded over 100,000 lines
+//     costs what its bytes cost; it holds one field at a time, and
+//     deduplicates addresses in linear time.
+//   - CheckDomains and CheckLinks parse each host once (IDNA, public
+//     suffix) under ctx, stopping when it ends, then ask at most MaxItems
+//     items × MaxZones zones (and as many TXT reasons), MaxParallel items
+//     at a time, all under Timeout. A check of one item asks at most
+//     MaxZones zones and reads at most MaxAnswers addresses of an answer.
+//     A Hit.Reason is the TXT record as the resolver returns it (within
+//     one DNS message); it goes into String, never into Reason.
+//   - ParseList and ParseLists are linear in the text (a filter octet's
+//     ranges set at most 256 bits each).
 //
 // The zero Checker is ready to use: a nil Resolver means
 // net.DefaultResolver, zero limits their defaults. Checker.Trace, if
