@@ -49,15 +49,14 @@
 //
 // # go-msgauth
 //
-// Result.Msgauth and FromMsgauth convert to and from the result types of
-// github.com/emersion/go-msgauth/authres, for software built on it
-// (maddy, go-smtp based servers). go-msgauth's types carry fixed
-// properties, so Msgauth drops the others (dkim's header.s, header.b,
-// dmarc's policy.dmarc); its Format does not escape backslashes and
-// writes an ARCResult without method name, so Msgauth removes
-// backslashes from values and returns arc as a GenericResult. Its Parse
-// splits at every ';' and space, inside quoted strings and comments too,
-// and keeps quotes in values: use Parse here to read fields.
+// Package [github.com/spamkit/spamkit/authres/msgauth] converts to and
+// from the result types of github.com/emersion/go-msgauth/authres, for
+// software built on it (maddy, go-smtp based servers): msgauth.To and
+// msgauth.From. It is a package of its own so that authres, and every
+// check that renders into it, does not bring go-msgauth into a build.
+// go-msgauth's Parse splits at every ';' and space, inside quoted strings
+// and comments too, and keeps quotes in values: use Parse here to read
+// fields.
 //
 // # Divergences
 //

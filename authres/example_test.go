@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	msgauth "github.com/emersion/go-msgauth/authres"
 	"github.com/spamkit/spamkit/authres"
 )
 
@@ -70,20 +69,4 @@ func ExampleTrusted() {
 	// Output:
 	// mx.example.org dkim fail example.com
 	// dmarc result: false
-}
-
-// ExampleResult_Msgauth hands results to software built on go-msgauth
-// (maddy, go-smtp based servers), and takes its results back.
-func ExampleResult_Msgauth() {
-	spf := authres.Result{Method: "spf", Value: "pass", Props: []authres.Prop{{Type: "smtp", Property: "mailfrom", Value: "alice@example.com"}}}
-	theirs := spf.Msgauth()
-	fmt.Printf("%#v\n", theirs)
-	fmt.Println(msgauth.Format("mx.example.org", []msgauth.Result{theirs}))
-
-	ours, err := authres.FromMsgauth(&msgauth.IPRevResult{Value: msgauth.ResultPass, IP: "192.0.2.25"})
-	fmt.Println(ours, err)
-	// Output:
-	// &authres.SPFResult{Value:"pass", Reason:"", From:"alice@example.com", Helo:""}
-	// mx.example.org; spf=pass smtp.mailfrom=alice@example.com
-	// iprev=pass policy.iprev=192.0.2.25 <nil>
 }
