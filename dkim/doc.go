@@ -36,6 +36,14 @@
 // reason=. Outcome, like every result of the module, has value methods:
 // fmt.Println(o) prints the result.
 //
+// A pass vouches for the instances of each field that the signature
+// covers, taken from the bottom (RFC 6376 §5.4.2); mail readers show
+// the top one (§8.15). Outcome.UnsignedFields names the signed fields
+// the message has more instances of than h= lists: a From or Subject
+// added above a message signed without oversigning. Refuse a pass whose
+// UnsignedFields holds a field you show; package dmarc fails such a
+// message by default.
+//
 // The message is streamed: key lookups run while the body is hashed,
 // once per distinct body canonicalization, and the body is always read
 // to its end, signatures or not. Verifier.Timeout (10 s) bounds the
@@ -104,6 +112,8 @@
 //   - §3.5 DKIM-Signature: ParseSignature, Signer.Sign.
 //   - §3.6.1, §3.6.2 key records: ParseKey, LookupKey, KeyRecord.
 //   - §3.7 hashes: HeaderHash, StripSignature.
+//   - §5.4.2, §8.15 fields with instances a signature does not cover:
+//     Outcome.UnsignedFields, UnsignedFields.
 //   - §5 signing: Signer (§5.4 header selection, §5.4.2 bottom-up,
 //     §8.15 oversigning).
 //   - §6.1 verification: Verifier.Verify, VerifyHeader, Begin (§6.1.1

@@ -184,6 +184,45 @@ func (p *picker) pick(name string) (Field, bool) {
 	return p.h[idx[len(idx)-1-n]], true
 }
 
+// UnsignedFields returns, in lower case and in the order of names, each
+// field name listed in names (a signature's h=) of which h has more
+// instances than names lists: instances a signature over names does not
+// cover, since it takes them from the bottom (RFC 6376 §5.4.2). Names
+// compare without case. It costs time linear in len(h) + len(names).
+func UnsignedFields(h Header, names []string) []string {
+	if len(names) == 0 {
+		return nil
+	}
+	signed := make(map[string]int, len(names))
+	var order []string
+	longest := 0
+	for _, n := range names {
+		n = strings.ToLower(n)
+		longest = max(longest, len(n))
+		if signed[n] == 0 {
+			order = append(order, n)
+		}
+		signed[n]++
+	}
+	present := make(map[string]int, len(order))
+	for _, f := range h {
+		if len(f.Name) > longest {
+			continue // no need to lower-case it
+		}
+		n := strings.ToLower(f.Name)
+		if _, ok := signed[n]; ok {
+			present[n]++
+		}
+	}
+	var out []string
+	for _, n := range order {
+		if present[n] > signed[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // HeaderBuilder builds a Header from fields given one at a time as a
 // name and a value, as a milter's header callback (SMFIC_HEADER) gives
 // them, rebuilding each field as it was in the message so that

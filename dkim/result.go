@@ -79,6 +79,18 @@ type Outcome struct {
 	// content anyone could have appended (RFC 6376 §8.2).
 	UnsignedBodyBytes int64
 
+	// UnsignedFields names, in lower case and in h= order, each header
+	// field the signature covers of which the message has more
+	// instances than h= lists: the signature covers the bottom ones
+	// (RFC 6376 §5.4.2) while mail readers show the top one (§8.15), so
+	// a From or Subject added above a signed message leaves a pass that
+	// vouches for text the reader does not see. A signer prevents it by
+	// oversigning (Signer.Oversign); a caller should refuse a pass whose
+	// UnsignedFields holds a field it shows (From, Subject, To, Date).
+	// Package dmarc fails such a message by default. It is set for every
+	// signature that parses, whatever its result.
+	UnsignedFields []string
+
 	// Field is the DKIM-Signature header field as it was in the message.
 	Field Field
 	// HeaderB is the start of the b= value, to tell signatures apart in

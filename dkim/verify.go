@@ -174,6 +174,7 @@ func (v *Verifier) Begin(ctx context.Context, h Header, body *Body) (*VerifyStre
 		sig, err := ParseSignature(f)
 		if sig != nil {
 			out.fill(sig)
+			out.UnsignedFields = UnsignedFields(h, sig.Headers)
 		} else {
 			fillPartial(out, f)
 		}

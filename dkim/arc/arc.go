@@ -84,6 +84,15 @@ type Outcome struct {
 	OldestPass int
 	// Sets holds each set's details, by instance order (Sets[0] is i=1).
 	Sets []SetResult
+	// UnsignedFields names, in lower case and in h= order, each header
+	// field the newest ARC-Message-Signature covers of which the message
+	// has more instances than its h= lists (see
+	// dkim.Outcome.UnsignedFields): a From or Subject added above the
+	// sealed message, which readers show and the chain does not vouch
+	// for (RFC 6376 §5.4.2, §8.15). A caller should not trust a pass
+	// whose UnsignedFields holds a field it shows. It is set whenever the
+	// newest message signature parses.
+	UnsignedFields []string
 }
 
 // String renders o for logs: "none", "pass sets=3 oldest-pass=2",

@@ -21,6 +21,12 @@
 // headers in Reason ("message signature i=3: body hash did not verify",
 // "seal i=2: DNS timeout"), which AuthResult puts in reason=.
 //
+// Outcome.UnsignedFields names the fields the newest
+// ARC-Message-Signature covers of which the message has more instances
+// than its h= lists (a From or Subject added above the sealed message,
+// RFC 6376 §5.4.2, §8.15): do not trust a pass whose UnsignedFields
+// holds a field you show.
+//
 // For milters, Verifier.Begin and Sealer.Begin take the body as writes
 // (see dkim.Body): one dkim.Body shared with the DKIM verification
 // hashes each chunk once for DKIM signatures, ARC-Message-Signatures

@@ -181,6 +181,7 @@ func (v *Verifier) Begin(ctx context.Context, h dkim.Header, body *dkim.Body) (*
 		res.Sets[n-1].AMSErr = amsErr[n-1]
 		return s.decided(fail(res, n, amsErr[n-1])), nil
 	}
+	res.UnsignedFields = dkim.UnsignedFields(h, amss[n-1].Headers)
 	s.res, s.sets, s.seals, s.amss, s.amsErr, s.hashers = res, sets, seals, amss, amsErr, hashers
 
 	// Fetch every key the chain names while the body is hashed.

@@ -45,6 +45,7 @@ func TestEvaluate(t *testing.T) {
 		disp    dmarc.Disposition
 		err     error
 		sampled bool
+		lax     bool // AllowMultipleFrom
 	}{
 		{name: "dkim aligned", in: dmarc.Input{FromDomains: []string{"example.com"}, DKIM: pass("example.com")}, want: dmarc.Pass, policy: dmarc.PolicyReject, disp: dmarc.DispositionNone},
 		{name: "dkim relaxed subdomain", in: dmarc.Input{FromDomains: []string{"example.com"}, DKIM: pass("mail.example.com")}, want: dmarc.Pass, policy: dmarc.PolicyReject, disp: dmarc.DispositionNone},
@@ -67,16 +68,20 @@ func TestEvaluate(t *testing.T) {
 		{name: "other TXT ignored", in: dmarc.Input{FromDomains: []string{"other.example"}}, want: dmarc.Fail, policy: dmarc.PolicyQuarantine, disp: dmarc.DispositionQuarantine},
 		{name: "servfail", in: dmarc.Input{FromDomains: []string{"fail.example"}}, want: dmarc.TempError, disp: dmarc.DispositionNone, err: dmarc.ErrDNS},
 		{name: "no From", in: dmarc.Input{}, want: dmarc.None, disp: dmarc.DispositionNone, err: dmarc.ErrNoFrom},
-		{name: "two From domains, strictest fails", in: dmarc.Input{FromDomains: []string{"none.example", "example.com"}, DKIM: pass("none.example")}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
+		// RFC 7489 §6.6.1: several author domains fail closed by
+		// default; with AllowMultipleFrom, each is evaluated and the
+		// strictest failing one decides.
+		{name: "two From domains", in: dmarc.Input{FromDomains: []string{"none.example", "example.com"}, DKIM: pass("none.example")}, want: dmarc.Fail, disp: dmarc.DispositionReject, err: dmarc.ErrMultipleFrom},
+		{name: "two From domains, lax, strictest fails", lax: true, in: dmarc.Input{FromDomains: []string{"none.example", "example.com"}, DKIM: pass("none.example")}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
 		// An internationalized From domain (RFC 6532) is looked up and
 		// aligned as A-labels, as d= is written (RFC 6376 §3.5).
 		{name: "IDN From, A-label d=", in: dmarc.Input{FromDomains: []string{"Bücher.example"}, DKIM: pass("xn--bcher-kva.example")}, want: dmarc.Pass, policy: dmarc.PolicyReject, disp: dmarc.DispositionNone},
 		{name: "IDN From, U-label SPF domain", in: dmarc.Input{FromDomains: []string{"bücher.example"}, SPF: dmarc.SPF{Result: "pass", Domain: "Bücher.example"}}, want: dmarc.Pass, policy: dmarc.PolicyReject, disp: dmarc.DispositionNone},
 		{name: "IDN From, unaligned", in: dmarc.Input{FromDomains: []string{"bücher.example"}, DKIM: pass("example.com")}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
-		{name: "too many From domains", in: dmarc.Input{FromDomains: []string{"a.example", "b.example", "c.example"}}, want: dmarc.PermError, disp: dmarc.DispositionNone, err: dmarc.ErrTooManyFrom},
+		{name: "too many From domains", lax: true, in: dmarc.Input{FromDomains: []string{"a.example", "b.example", "c.example"}}, want: dmarc.PermError, disp: dmarc.DispositionNone, err: dmarc.ErrTooManyFrom},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := &dmarc.Evaluator{Resolver: srv.Resolver(), Percent: func() int { return tc.pct }, MaxFromDomains: 2}
+			e := &dmarc.Evaluator{Resolver: srv.Resolver(), Percent: func() int { return tc.pct }, MaxFromDomains: 2, AllowMultipleFrom: tc.lax}
 			got, err := e.Evaluate(context.Background(), tc.in)
 			if err != nil {
 				t.Fatalf("Evaluate(%+v) error %v", tc.in, err)

@@ -4,11 +4,10 @@
 // package does not depend on any SPF implementation.
 //
 //	e := &dmarc.Evaluator{Resolver: r}
-//	from := dmarc.FromDomains(header) // the RFC5322.From domains
 //	o, err := e.Evaluate(ctx, dmarc.Input{
-//		FromDomains: from,
-//		SPF:         dmarc.SPF{Result: "pass", Domain: "bounces.example.com"},
-//		DKIM:        outcomes, // from dkim.Verifier.Verify
+//		Header: header, // its From fields: counted, and their domains
+//		SPF:    dmarc.SPF{Result: "pass", Domain: "bounces.example.com"},
+//		DKIM:   outcomes, // from dkim.Verifier.Verify
 //	}) // err: an Input it cannot use only
 //	fmt.Println(o)              // fail from=example.com policy=reject disposition=reject
 //	ar := o.AuthResult()        // dmarc=fail reason="no aligned identifier passed" ...
@@ -28,8 +27,17 @@
 // per adkim= and aspf= (§3.1). pct= samples with an injectable random
 // source (§6.6.4: a message sampled out gets the next policy down).
 //
-// A message with several From domains is evaluated for each, and the
-// strictest failing result decides (§6.6.1).
+// A message with several From fields, or with author addresses in
+// several domains, fails by default, with a reject disposition and
+// ErrMultipleFrom (Reason "multiple From fields" or "several author
+// domains"), without DNS lookups: RFC 7489 §6.6.1 says such messages are
+// typically rejected, and a second From above a DKIM-signed message is
+// what readers show while the signature covers the other (RFC 6376
+// §8.15), so a replayed message would pass for the signer's domain.
+// Several From fields are seen in Input.Header, or in a DKIM outcome
+// whose UnsignedFields holds "from" (when only FromDomains is given).
+// Evaluator.AllowMultipleFrom restores the evaluation of each domain,
+// the strictest failing result deciding (§6.6.1).
 //
 // # RFC map
 //
@@ -40,8 +48,10 @@
 //     (Input.SPF) are the authenticated identifiers.
 //   - §6.3, §6.4 record syntax: Parse (v=DMARC1 first, p= required, bad
 //     values take defaults), Record.String.
-//   - §6.6.1 the From domains, several of them: FromDomains,
-//     MaxFromDomains, ErrTooManyFrom; the strictest failing one decides.
+//   - §6.6.1 the From domains: FromDomains, Input.Header; several From
+//     fields or author domains: ErrMultipleFrom, or with
+//     AllowMultipleFrom, MaxFromDomains (ErrTooManyFrom) and the
+//     strictest failing one decides.
 //   - §6.6.2, §6.6.3 record discovery: _dmarc.<From domain>, then
 //     _dmarc.<organizational domain>; non-DMARC TXT records are ignored,
 //     several DMARC records are a permerror (ErrMultipleRecords), a DNS

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/mail"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,7 +78,14 @@ type SPF struct {
 
 // Input is what DMARC evaluates.
 type Input struct {
-	// FromDomains are the RFC5322.From domains (see FromDomains).
+	// Header is the message's header. If not nil, its From fields are
+	// counted (several are a fail, see Evaluator.AllowMultipleFrom), and
+	// when FromDomains is empty they give the From domains. Prefer it to
+	// FromDomains alone, which cannot tell two From fields in one domain
+	// from one.
+	Header dkim.Header
+	// FromDomains are the RFC5322.From domains (see FromDomains). If
+	// empty, FromDomains(Header).
 	FromDomains []string
 	SPF         SPF
 	// DKIM are the outcomes of the message's DKIM verification.
@@ -146,6 +154,10 @@ func (o Outcome) Reason() string {
 		return "no aligned identifier passed"
 	case o.Err == nil:
 		return ""
+	case errors.Is(o.Err, errAuthorDomains):
+		return "several author domains"
+	case errors.Is(o.Err, ErrMultipleFrom):
+		return "multiple From fields"
 	case errors.Is(o.Err, ErrDNS):
 		return dkim.DNSReason(o.Err)
 	case errors.Is(o.Err, ErrNoRecord):
@@ -196,10 +208,20 @@ type Evaluator struct {
 	// Percent returns a number in [0, 100) compared with pct=. If nil,
 	// rand.IntN(100).
 	Percent func() int
-	// MaxFromDomains bounds the From domains evaluated (each costs DNS
-	// lookups). If zero, DefaultMaxFromDomains; more is a permerror
-	// with ErrTooManyFrom.
+	// MaxFromDomains bounds the From domains evaluated when
+	// AllowMultipleFrom lets several be (each costs DNS lookups). If
+	// zero, DefaultMaxFromDomains; more is a permerror with
+	// ErrTooManyFrom.
 	MaxFromDomains int
+	// AllowMultipleFrom evaluates a message with several From fields
+	// or author domains: each domain is evaluated and the strictest
+	// failing result decides (RFC 7489 §6.6.1). By default such a
+	// message fails with ErrMultipleFrom and a reject disposition,
+	// without DNS lookups (§6.6.1: they are typically rejected; RFC 5322
+	// §3.6 allows one From field): a second From above a signed message
+	// is what readers show, while the signature covers the other (RFC
+	// 6376 §8.15).
+	AllowMultipleFrom bool
 }
 
 // Evaluate evaluates DMARC for a message. DNS failures are TempError,
@@ -225,9 +247,20 @@ func (e *Evaluator) Evaluate(ctx context.Context, in Input) (Outcome, error) {
 }
 
 func (e *Evaluator) evaluateAll(ctx context.Context, in Input) Outcome {
-	domains := uniqueDomains(in.FromDomains)
+	from := in.FromDomains
+	if len(from) == 0 && in.Header != nil {
+		from = FromDomains(in.Header)
+	}
+	domains := uniqueDomains(from)
 	if len(domains) == 0 {
 		return Outcome{Result: None, Err: ErrNoFrom, Disposition: DispositionNone}
+	}
+	if !e.AllowMultipleFrom {
+		if err := multipleFrom(in, domains); err != nil {
+			// RFC 7489 §6.6.1: such messages are typically rejected.
+			return Outcome{Result: Fail, Domain: domains[0], Disposition: DispositionReject, Err: err,
+				Details: []string{err.Error()}}
+		}
 	}
 	maxFrom := e.MaxFromDomains
 	if maxFrom <= 0 {
@@ -248,6 +281,37 @@ func (e *Evaluator) evaluateAll(ctx context.Context, in Input) Outcome {
 	}
 	return best
 }
+
+// multipleFrom returns an ErrMultipleFrom error when the message has
+// several From fields (counted in in.Header, or seen by a DKIM signature
+// that covers a From and finds another above it) or author addresses in
+// several domains.
+func multipleFrom(in Input, domains []string) error {
+	n := 0
+	for _, f := range in.Header {
+		if strings.EqualFold(f.Name, "From") {
+			n++
+		}
+	}
+	if n > 1 {
+		return fmt.Errorf("%w: %d From fields", ErrMultipleFrom, n)
+	}
+	for _, o := range in.DKIM {
+		if slices.Contains(o.UnsignedFields, "from") {
+			return fmt.Errorf("%w: a From field not signed by d=%s", ErrMultipleFrom, o.Domain)
+		}
+	}
+	if len(domains) > 1 {
+		return fmt.Errorf("%w: %w", ErrMultipleFrom, authorDomains(len(domains)))
+	}
+	return nil
+}
+
+// errAuthorDomains marks an ErrMultipleFrom for author addresses in
+// several domains (rather than several From fields), for Reason.
+var errAuthorDomains = errors.New("author domains")
+
+func authorDomains(n int) error { return fmt.Errorf("%d %w", n, errAuthorDomains) }
 
 // rank orders evaluations by strictness: a reject beats a quarantine
 // beats a failed none beats errors beats pass and none.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/spamkit/spamkit/authres"
+	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/dkim/dmarc"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
@@ -57,31 +58,45 @@ func TestReasonHidesInternals(t *testing.T) {
 func TestOutcomeText(t *testing.T) {
 	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: zone})
 	e := &dmarc.Evaluator{Resolver: srv.Resolver(), MaxFromDomains: 2}
+	type input struct {
+		dmarc.Input
+		lax bool // AllowMultipleFrom
+	}
 	for _, tc := range []struct {
-		in                dmarc.Input
+		in                input
 		str, reason, auth string
 	}{
-		{dmarc.Input{FromDomains: []string{"example.com"}, DKIM: pass("example.com")},
+		{input{Input: dmarc.Input{FromDomains: []string{"example.com"}, DKIM: pass("example.com")}},
 			"pass from=example.com policy=reject disposition=none", "", "dmarc=pass header.from=example.com policy.dmarc=reject"},
-		{dmarc.Input{FromDomains: []string{"example.com"}},
+		{input{Input: dmarc.Input{FromDomains: []string{"example.com"}}},
 			"fail from=example.com policy=reject disposition=reject", "no aligned identifier passed",
 			`dmarc=fail reason="no aligned identifier passed" header.from=example.com policy.dmarc=reject`},
-		{dmarc.Input{FromDomains: []string{"example.org"}},
+		{input{Input: dmarc.Input{FromDomains: []string{"example.org"}}},
 			"none from=example.org: dmarc: no DMARC record at _dmarc.example.org", "no DMARC record",
 			`dmarc=none reason="no DMARC record" header.from=example.org`},
-		{dmarc.Input{},
+		{input{Input: dmarc.Input{}},
 			"none: dmarc: no From domain", "no From domain", `dmarc=none reason="no From domain"`},
-		{dmarc.Input{FromDomains: []string{"two.example"}},
+		{input{Input: dmarc.Input{FromDomains: []string{"two.example"}}},
 			"permerror from=two.example: dmarc: multiple DMARC records at _dmarc.two.example", "multiple DMARC records",
 			`dmarc=permerror reason="multiple DMARC records" header.from=two.example`},
-		{dmarc.Input{FromDomains: []string{"bad.example"}},
+		{input{Input: dmarc.Input{FromDomains: []string{"bad.example"}}},
 			`permerror from=bad.example: dmarc: syntax error: missing or invalid p="bogus"`, "malformed DMARC record",
 			`dmarc=permerror reason="malformed DMARC record" header.from=bad.example`},
-		{dmarc.Input{FromDomains: []string{"a.example", "b.example", "c.example"}},
+		{input{Input: dmarc.Input{FromDomains: []string{"a.example", "b.example", "c.example"}}},
+			"fail from=a.example: dmarc: several From fields or author domains: 3 author domains", "several author domains",
+			`dmarc=fail reason="several author domains" header.from=a.example`},
+		{input{Input: dmarc.Input{Header: dkim.Header{{Name: "From", Raw: "From: a@a.example\r\n"}, {Name: "from", Raw: "from: b@a.example\r\n"}}}},
+			"fail from=a.example: dmarc: several From fields or author domains: 2 From fields", "multiple From fields",
+			`dmarc=fail reason="multiple From fields" header.from=a.example`},
+		{input{dmarc.Input{FromDomains: []string{"a.example", "b.example", "c.example"}}, true},
 			"permerror from=a.example: dmarc: too many From domains: 3, limit 2", "too many From domains",
 			`dmarc=permerror reason="too many From domains" header.from=a.example`},
 	} {
-		o, err := e.Evaluate(context.Background(), tc.in)
+		e := e
+		if tc.in.lax {
+			e = &dmarc.Evaluator{Resolver: srv.Resolver(), MaxFromDomains: 2, AllowMultipleFrom: true}
+		}
+		o, err := e.Evaluate(context.Background(), tc.in.Input)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -31,6 +31,10 @@ var (
 	// ErrTooManyFrom reports more From domains than
 	// Evaluator.MaxFromDomains.
 	ErrTooManyFrom = errors.New("dmarc: too many From domains")
+	// ErrMultipleFrom reports a message with several From fields, or
+	// with author addresses in several domains, failed without
+	// evaluation unless Evaluator.AllowMultipleFrom (RFC 7489 §6.6.1).
+	ErrMultipleFrom = errors.New("dmarc: several From fields or author domains")
 	// ErrSPFResult reports an Input.SPF.Result that is no RFC 7208 §2.6
 	// result token: Evaluate cannot use it.
 	ErrSPFResult = errors.New("dmarc: unknown SPF result")
