@@ -1,0 +1,15 @@
+package mime
+
+import "strings"
+
+// inspectEmbedded looks for content carried inside the part at idx
+// that is not a MIME part or an archive entry: files encoded in the text
+// of a text part (uuencode, yEnc), TNEF attachments, and active content
+// in SVG, HTML-like, PDF and RTF files, with the files they embed.
+// Its arguments are those of inspect.
+func (st *state) inspectEmbedded(idx int, data []byte, complete bool, prefix string, depth int) {
+	p := st.report.Parts[idx]
+	if strings.HasPrefix(p.DeclaredType, "text/") {
+		st.walkTextFiles(idx, data, prefix, depth)
+	}
+}
