@@ -16,6 +16,7 @@ var (
 	ErrArchiveEntries = errors.New("mime: archive has more entries than MaxArchiveEntries")
 	ErrTime           = errors.New("mime: scan stopped by its context")
 	ErrTextBytes      = errors.New("mime: text exceeds MaxTextBytes")
+	ErrParamBytes     = errors.New("mime: header parameter longer than MaxParamBytes")
 )
 
 // Errors of malformed input, carried in the Err of [KindMalformed] and

@@ -12,13 +12,14 @@ import (
 // the fields the scan uses are kept, so that a header of a million fields
 // costs no memory.
 type header struct {
-	contentType string // unfolded value of the first Content-Type
-	disposition string // of the first Content-Disposition
-	encoding    string // of the first Content-Transfer-Encoding
-	subject     string // of the first Subject (RFC 5322 §3.6.5), raw
-	nType       int    // number of Content-Type fields
-	nEncoding   int    // number of Content-Transfer-Encoding fields
-	start       int    // where the first field starts: after a leading mbox From_ line
+	contentType string   // unfolded value of the first Content-Type
+	disposition string   // of the first Content-Disposition
+	encoding    string   // of the first Content-Transfer-Encoding
+	subject     string   // of the first Subject (RFC 5322 §3.6.5), raw
+	nType       int      // number of Content-Type fields
+	nEncoding   int      // number of Content-Transfer-Encoding fields
+	start       int      // where the first field starts: after a leading mbox From_ line
+	cut         []string // names of the fields whose parameters were cut (MaxParamBytes)
 	problems    []string
 }
 
@@ -42,15 +43,28 @@ const (
 // mbox "From " line, skipped (RFC 4155); it is false for the body parts
 // of a multipart.
 func parseHeader(b []byte, message bool) (h header, body int) {
+	return parseHeaderMax(b, message, 0)
+}
+
+// parseHeaderMax is parseHeader with the parameters of Content-Type and
+// Content-Disposition bounded by boundParams(maxParam), if maxParam > 0.
+// A value on one line is a slice of b until then: a long field costs one
+// copy, of its bounded form (two if folded).
+func parseHeaderMax(b []byte, message bool, maxParam int) (h header, body int) {
 	var vals [nFields][]byte // unfolded values, appended to: linear in the lines
 	var seen [nFields]bool
 	cur := -1 // index in vals of the field being unfolded; -1 if not kept
 	inField := false
 	pos := 0
 	defer func() {
-		h.contentType = string(vals[fieldType])
-		h.disposition = string(vals[fieldDisposition])
-		h.encoding = string(vals[fieldEncoding])
+		var cut bool
+		if h.contentType, cut = boundParams(vals[fieldType], maxParam); cut {
+			h.cut = append(h.cut, "Content-Type")
+		}
+		if h.disposition, cut = boundParams(vals[fieldDisposition], maxParam); cut {
+			h.cut = append(h.cut, "Content-Disposition")
+		}
+		h.encoding = string(vals[fieldEncoding][:min(len(vals[fieldEncoding]), 1<<10)])
 		h.subject = string(vals[fieldSubject])
 	}()
 	for pos < len(b) {
@@ -106,7 +120,10 @@ func parseHeader(b []byte, message bool) (h header, body int) {
 			if f >= 0 && !seen[f] {
 				seen[f] = true
 				cur = f
-				vals[f] = append(vals[f], bytes.TrimSpace(line[colon+1:])...)
+				// A slice of b, its capacity cut so that unfolding
+				// copies it.
+				v := bytes.TrimSpace(line[colon+1:])
+				vals[f] = v[:len(v):len(v)]
 			}
 		}
 		pos = next
@@ -460,3 +477,82 @@ func hasCRLF(msg []byte) bool {
 }
 
 func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// boundParams returns the header value v (a Content-Type or
+// Content-Disposition) with each parameter (and the media type) longer
+// than max bytes cut to its first and last max/2 bytes, and, past 8*max
+// bytes in all, the parameters in the middle dropped: the first and the
+// last 4*max bytes of parameters are kept, so that a name padded with
+// parameters before or after it is still seen. cut reports either. A
+// quoted value keeps its quotes, being at its ends. max <= 0 means no
+// bound.
+func boundParams(v []byte, max int) (s string, cut bool) {
+	if max <= 0 || len(v) <= max {
+		return string(v), false
+	}
+	out := make([]byte, 0, min(len(v), 9*max))
+	first := true
+	add := func(seg []byte) {
+		if !first {
+			out = append(out, ';')
+		}
+		first = false
+		if len(seg) > max {
+			out = append(append(out, seg[:max/2]...), seg[len(seg)-max/2:]...)
+			cut = true
+			return
+		}
+		out = append(out, seg...)
+	}
+	// The tail: the starts of the last segments, from q[qi], whose bounded
+	// lengths sum to tailLen.
+	var q []int
+	qi, tailLen := 0, 0
+	segEnd := func(k int) int {
+		if k+1 < len(q) {
+			return q[k+1] - 1
+		}
+		return len(v)
+	}
+	quoted, start := false, 0
+	for i := 0; i <= len(v); i++ {
+		if i < len(v) {
+			switch v[i] {
+			case '\\':
+				if i+1 < len(v) {
+					i++
+				}
+				continue
+			case '"':
+				quoted = !quoted
+				continue
+			case ';':
+				if quoted {
+					continue
+				}
+			default:
+				continue
+			}
+		}
+		if len(out) < 4*max && len(q) == 0 {
+			add(v[start:i])
+		} else {
+			q = append(q, start)
+			tailLen += min(i-start, max) + 1
+			for tailLen > 4*max && qi < len(q)-1 {
+				tailLen -= min(segEnd(qi)-q[qi], max) + 1
+				qi++
+				cut = true
+			}
+			if qi > 1024 && qi > len(q)/2 {
+				q = q[:copy(q, q[qi:])]
+				qi = 0
+			}
+		}
+		start = i + 1
+	}
+	for k := qi; k < len(q); k++ {
+		add(v[q[k]:segEnd(k)])
+	}
+	return string(out), cut
+}

@@ -157,6 +157,8 @@ func phrase(f Finding) string {
 		return "too many archive entries"
 	case KindLimitTime:
 		return "scan timed out"
+	case KindLimitParamBytes:
+		return "header parameter too long"
 	case KindLimitTextBytes:
 		return "text too large"
 	}

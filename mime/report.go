@@ -61,6 +61,7 @@ const (
 	KindLimitRatio          Kind = "limit-ratio"           // MaxRatio exceeded; Err is ErrRatio
 	KindLimitArchiveEntries Kind = "limit-archive-entries" // MaxArchiveEntries exceeded; Err is ErrArchiveEntries
 	KindLimitTime           Kind = "limit-time"            // the context ended; Err is ErrTime and the context's error
+	KindLimitParamBytes     Kind = "limit-param-bytes"     // MaxParamBytes reached: a parameter was cut; Err is ErrParamBytes
 
 	// KindLimitTextBytes: MaxTextBytes reached; Err is ErrTextBytes.
 	// Report.Texts holds the text up to the limit (the Text cut and

@@ -14,6 +14,7 @@ const (
 	DefaultMaxRatio          = 100
 	DefaultMaxArchiveEntries = 1000
 	DefaultMaxTextBytes      = 1 << 20
+	DefaultMaxParamBytes     = 16 << 10
 
 	// RatioFloor is the decoded size below which MaxRatio is not applied:
 	// small, highly compressible files (a text of spaces) are normal.
@@ -69,6 +70,20 @@ type Scanner struct {
 	// what it inspects. If zero, DefaultMaxTextBytes (1 MiB).
 	MaxTextBytes int64
 
+	// MaxParamBytes bounds one parameter (name and value) of a
+	// Content-Type or Content-Disposition field, and the field's
+	// parameters together to 8 times as much. A longer parameter is cut
+	// to the beginning and the end of its value, half of MaxParamBytes
+	// each, so that the extension of a file name is still checked;
+	// parameters past the field's bound are dropped. Either is reported
+	// as KindLimitParamBytes, content the scan could not fully check. It
+	// bounds what a header parameter costs: the value is copied about
+	// once, then only its bounded form is parsed. If zero,
+	// DefaultMaxParamBytes (16 KiB): RFC 2046 §5.1.1 bounds a boundary to
+	// 70 characters, and a file name of 255 characters in RFC 2231
+	// percent-encoded UTF-8 takes under 3 KiB.
+	MaxParamBytes int
+
 	// DangerousExtensions lists the file name extensions (lower case,
 	// without the dot) reported as KindDangerousExtension. If nil,
 	// DefaultDangerousExtensions.
@@ -87,6 +102,7 @@ func (s *Scanner) maxHeldBytes() int64    { return def(s.MaxHeldBytes, DefaultMa
 func (s *Scanner) maxRatio() int64        { return def(s.MaxRatio, DefaultMaxRatio) }
 func (s *Scanner) maxArchiveEntries() int { return def(s.MaxArchiveEntries, DefaultMaxArchiveEntries) }
 func (s *Scanner) maxTextBytes() int64    { return def(s.MaxTextBytes, DefaultMaxTextBytes) }
+func (s *Scanner) maxParamBytes() int     { return def(s.MaxParamBytes, DefaultMaxParamBytes) }
 
 func def[T int | int64](v, d T) T {
 	if v <= 0 {
@@ -111,7 +127,7 @@ func def[T int | int64](v, d T) T {
 func (s *Scanner) Scan(ctx context.Context, msg []byte) Report {
 	st := newState(ctx, s)
 	st.report.msgLen = len(msg)
-	h, _ := parseHeader(msg, true)
+	h, _ := parseHeaderMax(msg, true, st.maxParam)
 	st.report.lf = !hasCRLF(msg[h.start:])
 	_, params, _ := mediaType(h.contentType)
 	st.report.Subject = decodeText(h.subject, params["charset"])

@@ -19,6 +19,7 @@ type state struct {
 	maxDepth, maxParts, maxEntries int
 	maxPart, maxTotal, maxRatio    int64
 	maxHeld, maxText               int64
+	maxParam                       int
 
 	total   int64    // decoded bytes so far
 	held    int64    // decoded bytes in buffers of the current path
@@ -33,7 +34,7 @@ func newState(ctx context.Context, s *Scanner) *state {
 		ctx: ctx, s: s,
 		maxDepth: s.maxDepth(), maxParts: s.maxParts(), maxEntries: s.maxArchiveEntries(),
 		maxPart: s.maxPartBytes(), maxTotal: s.maxTotalBytes(), maxRatio: s.maxRatio(),
-		maxHeld: s.maxHeldBytes(), maxText: s.maxTextBytes(), dangerous: defaultDangerous,
+		maxHeld: s.maxHeldBytes(), maxText: s.maxTextBytes(), maxParam: s.maxParamBytes(), dangerous: defaultDangerous,
 	}
 	if s.DangerousExtensions != nil {
 		st.dangerous = make(map[string]bool, len(s.DangerousExtensions))
@@ -136,7 +137,7 @@ func childPath(path string, i int) string {
 // walkMessage walks a message (RFC 5322) at offset base of the scanned
 // message: the root, or the body of a message/rfc822 part at path.
 func (st *state) walkMessage(msg []byte, base int, path string, depth int, raw bool) {
-	h, bo := parseHeader(msg, true)
+	h, bo := parseHeaderMax(msg, true, st.maxParam)
 	typ, params, _ := mediaType(h.contentType)
 	if strings.HasPrefix(typ, "multipart/") && params["boundary"] != "" {
 		if path == "" {
@@ -159,6 +160,9 @@ func (st *state) walkMessage(msg []byte, base int, path string, depth int, raw b
 func (st *state) walkEntity(b []byte, base int, path string, depth int, raw bool, defType string, h header, bo int) {
 	for _, pr := range h.problems {
 		st.malformed(path, pr)
+	}
+	for _, f := range h.cut {
+		st.find(KindLimitParamBytes, path, fmt.Sprintf("%s parameters longer than %d bytes (or than %d together) were cut", f, st.maxParam, 8*st.maxParam), ErrParamBytes)
 	}
 	if h.nType > 1 {
 		st.malformed(path, fmt.Sprintf("%d Content-Type fields (RFC 2045 §5 allows one); the first is used", h.nType))
@@ -352,7 +356,7 @@ func (st *state) walkMultipart(body []byte, base int, path string, depth int, ra
 		}
 		i++
 		part := body[start:end]
-		h, bo := parseHeader(part, false)
+		h, bo := parseHeaderMax(part, false, st.maxParam)
 		st.walkEntity(part, base+start, childPath(prefix, i), depth+1, raw, defType, h, bo)
 		if st.stopped {
 			return
