@@ -50,6 +50,16 @@ func hostileServer(tb testing.TB) *resolvertest.Server {
 	return srv
 }
 
+// hostileResolver returns a resolver with a cache pointed at a
+// hostileServer, with a timeout for the largest answers on a loaded
+// machine with the race detector.
+func hostileResolver(srv *resolvertest.Server, opts resolver.CacheOptions) *resolver.Resolver {
+	r := cachedResolver(srv, opts)
+	r.Timeout = 20 * time.Second
+	r.LookupTimeout = time.Minute
+	return r
+}
+
 // TestCacheMaxBytes fills a cache bounded to 256 KiB with answers of
 // 62 KiB and checks that the bytes it accounts, which must include the
 // records, stay under the bound, that the bound evicts, and that the
@@ -58,7 +68,7 @@ func TestCacheMaxBytes(t *testing.T) {
 	t.Parallel()
 	srv := hostileServer(t)
 	const maxBytes = 256 << 10
-	r := cachedResolver(srv, resolver.CacheOptions{MaxBytes: maxBytes})
+	r := hostileResolver(srv, resolver.CacheOptions{MaxBytes: maxBytes})
 	ctx := context.Background()
 	name := func(i int) string { return fmt.Sprintf("n%d.t.hostile.example", i) }
 	const n = 20
@@ -111,7 +121,7 @@ func TestCacheMaxRecords(t *testing.T) {
 		{resolver.CacheOptions{MaxRecords: 10}, "x.ok.hostile.example", hostileOK, false},
 	}
 	for _, tt := range tests {
-		r := cachedResolver(srv, tt.opts)
+		r := hostileResolver(srv, tt.opts)
 		srv.ResetQueries()
 		for i := range 2 {
 			res, err := r.A(ctx, tt.name)
@@ -160,10 +170,10 @@ func TestCacheHeap(t *testing.T) {
 		n    int
 		opts resolver.CacheOptions
 	}{
-		{"a", 100, resolver.CacheOptions{}},
+		{"a", 50, resolver.CacheOptions{}},
 		{"t", 200, resolver.CacheOptions{MaxBytes: maxBytes}},
 	} {
-		r := cachedResolver(srv, tt.opts)
+		r := hostileResolver(srv, tt.opts)
 		srv.ResetQueries()
 		before := heapInUse()
 		for i := range tt.n {
@@ -199,5 +209,54 @@ func TestCacheHeap(t *testing.T) {
 			t.Errorf("%s: no eviction, want MaxBytes to have been reached", tt.zone)
 		}
 		runtime.KeepAlive(r)
+	}
+}
+
+// BenchmarkHeapHostileZone fills a cache with the default options with
+// the answers of hostileServer and reports the heap it holds after a
+// full collection (heap-MiB), the bytes it accounts (accounted-MiB) and
+// its entries; resolver/doc.go quotes the figures of
+//
+//	go test -run '^$' -bench HeapHostileZone -benchtime 1x ./resolver/
+func BenchmarkHeapHostileZone(b *testing.B) {
+	srv := hostileServer(b)
+	ctx := context.Background()
+	for _, bb := range []struct {
+		zone string
+		n    int
+	}{
+		{"a", 300},   // 4,000 A records: over MaxRecords
+		{"ok", 2000}, // 256 A records
+		{"t", 1000},  // 240 TXT records of 250 octets: MaxBytes reached
+	} {
+		b.Run(fmt.Sprintf("%s/%d", bb.zone, bb.n), func(b *testing.B) {
+			var grown int64
+			var st resolver.CacheStats
+			for i := 0; b.Loop(); i++ {
+				r := hostileResolver(srv, resolver.CacheOptions{})
+				srv.ResetQueries()
+				before := heapInUse()
+				for j := range bb.n {
+					name := fmt.Sprintf("i%dn%d.%s.hostile.example", i, j, bb.zone)
+					var err error
+					if bb.zone == "t" {
+						_, err = r.TXT(ctx, name)
+					} else {
+						_, err = r.A(ctx, name)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				srv.ResetQueries()
+				grown = int64(heapInUse()) - int64(before)
+				st = r.Cache.Stats()
+				runtime.KeepAlive(r)
+			}
+			b.ReportMetric(float64(grown)/(1<<20), "heap-MiB")
+			b.ReportMetric(float64(st.Bytes)/(1<<20), "accounted-MiB")
+			b.ReportMetric(float64(st.Entries), "entries")
+			b.ReportMetric(float64(st.Oversized), "oversized")
+		})
 	}
 }

@@ -26,6 +26,11 @@ var (
 	// ErrTimeout reports that no usable answer arrived in time: every
 	// attempt timed out, or the context's deadline passed.
 	ErrTimeout = errors.New("resolver: timeout")
+	// ErrLookupTimeout reports that a lookup took longer than the
+	// Resolver's LookupTimeout, its queries, retries and CNAME hops
+	// together. It wraps ErrTimeout, so errors.Is(err, ErrTimeout) holds
+	// too and IsTemporary is true.
+	ErrLookupTimeout = fmt.Errorf("%w: lookup took longer than LookupTimeout", ErrTimeout)
 	// ErrCNAMEChain reports a CNAME chain longer than MaxCNAMEs or one
 	// that loops.
 	ErrCNAMEChain = errors.New("resolver: CNAME chain too long or looping")
@@ -48,6 +53,9 @@ var (
 	// could be read from the resolv.conf file.
 	ErrNoServers = errors.New("resolver: no nameservers configured")
 )
+
+// errLookupBound is the cause of the context that LookupTimeout ends.
+var errLookupBound = errors.New("resolver: LookupTimeout")
 
 // Error is the error returned by lookups. It is safe to compare Err with
 // errors.Is: Err wraps one of the sentinels above and, where there is

@@ -83,8 +83,8 @@ func (r *Resolver) exchange(ctx context.Context, name string, qtype uint16) (*dn
 	var lastServer string
 	for attempt := 0; attempt < c.attempts; attempt++ {
 		for i := range n {
-			if err := ctx.Err(); err != nil {
-				return nil, lastServer, ctxError(err)
+			if ctx.Err() != nil {
+				return nil, lastServer, ctxError(ctx)
 			}
 			server := c.servers[(start+i)%n]
 			lastServer = server
@@ -114,8 +114,8 @@ func (r *Resolver) exchange(ctx context.Context, name string, qtype uint16) (*dn
 			if r.Trace != nil {
 				r.Trace("resolver: %s %s from %s (attempt %d): %v", name, dns.TypeToString[qtype], server, attempt+1, err)
 			}
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, server, ctxError(ctxErr)
+			if ctx.Err() != nil {
+				return nil, server, ctxError(ctx)
 			}
 			lastErr = err
 		}
@@ -130,11 +130,19 @@ func rcodeString(rc int) string {
 	return fmt.Sprintf("RCODE%d", rc)
 }
 
-func ctxError(err error) error {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%w: %w", ErrTimeout, err)
+// ctxError returns why ctx ended, after it did: ErrLookupTimeout when
+// the lookup's bound (see lookup) passed, ErrTimeout for another
+// deadline (the caller's, or one try's), the context's error otherwise.
+// The context's error stays in the chain.
+func ctxError(ctx context.Context) error {
+	err := ctx.Err()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return err
 	}
-	return err
+	if errors.Is(context.Cause(ctx), errLookupBound) {
+		return fmt.Errorf("%w: %w", ErrLookupTimeout, err)
+	}
+	return fmt.Errorf("%w: %w", ErrTimeout, err)
 }
 
 // try sends q to one server over UDP (or TCP if UDP is disabled) and
@@ -171,15 +179,20 @@ func (r *Resolver) dialer() *net.Dialer { return &net.Dialer{} }
 
 // netError maps a transport error to our sentinels, keeping the cause.
 func netError(ctx context.Context, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		// The per-try timeout or the caller's context ended the try.
-		if errors.Is(ctxErr, context.DeadlineExceeded) {
-			return fmt.Errorf("%w: %w", ErrTimeout, ctxErr)
-		}
-		return ctxErr
-	}
 	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	isTimeout := errors.As(err, &ne) && ne.Timeout()
+	if d, ok := ctx.Deadline(); ok && isTimeout && !time.Now().Before(d) {
+		// The connection timed out at ctx's deadline, which it has too
+		// (see dial), maybe a moment before ctx's own timer fires: wait
+		// for it, so that ctxError tells whose deadline it was.
+		<-ctx.Done()
+	}
+	if ctx.Err() != nil {
+		// The per-try timeout, the lookup's bound or the caller's
+		// context ended the try.
+		return ctxError(ctx)
+	}
+	if isTimeout {
 		return fmt.Errorf("%w: %w", ErrTimeout, err)
 	}
 	return err

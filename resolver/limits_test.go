@@ -38,3 +38,78 @@ func TestTruncatedOverTCP(t *testing.T) {
 		}
 	}
 }
+
+// TestLookupTimeout checks that LookupTimeout bounds one lookup, all its
+// queries together, on top of the caller's context (here without a
+// deadline). It counts queries, which the server's delays and the
+// per-try timeouts bound from below, and never measures wall time.
+func TestLookupTimeout(t *testing.T) {
+	t.Parallel()
+	check := func(t *testing.T, what string, err error) {
+		t.Helper()
+		if !errors.Is(err, resolver.ErrLookupTimeout) || !errors.Is(err, resolver.ErrTimeout) || !resolver.IsTemporary(err) {
+			t.Errorf("%s: error = %v, want ErrLookupTimeout, a temporary ErrTimeout", what, err)
+		}
+		var e *resolver.Error
+		if !errors.As(err, &e) || !e.Timeout() {
+			t.Errorf("%s: error = %#v, want a *resolver.Error that is a Timeout", what, err)
+		}
+	}
+
+	t.Run("dropped", func(t *testing.T) {
+		t.Parallel()
+		srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: "example.com."})
+		srv.Fail("dead.example.com", resolvertest.AnyType, resolvertest.Drop)
+		// Unbounded, 3 servers × 5 attempts: 15 tries of 20 ms. Within
+		// 50 ms at most 3 tries can start, each lasting its 20 ms.
+		r := &resolver.Resolver{
+			Servers:       []string{srv.Addr, srv.Addr, srv.Addr},
+			Timeout:       20 * time.Millisecond,
+			Attempts:      5,
+			LookupTimeout: 50 * time.Millisecond,
+		}
+		_, err := r.TXT(context.Background(), "dead.example.com")
+		check(t, "TXT(dead.example.com)", err)
+		if n := srv.Count("dead.example.com", resolvertest.TypeTXT); n < 1 || n > 3 {
+			t.Errorf("TXT(dead.example.com): %d queries, want 1 to 3 of the 15 unbounded", n)
+		}
+	})
+
+	t.Run("CNAME chain", func(t *testing.T) {
+		t.Parallel()
+		// hop0.example -> hop1.example -> ... -> hop6.example, each in
+		// its own zone so that each hop is a query, each answered after
+		// 30 ms. Unbounded, the lookup succeeds after 7 queries; within
+		// 50 ms the second answer (at 60 ms at the earliest) never comes.
+		const hops = 6
+		var zones []resolvertest.Zone
+		for i := range hops + 1 {
+			zones = append(zones, resolvertest.Zone{Origin: fmt.Sprintf("hop%d.example.", i)})
+		}
+		srv := resolvertest.NewServer(t, zones...)
+		for i := range hops {
+			if err := srv.AddCNAME(fmt.Sprintf("hop%d.example", i), time.Hour, fmt.Sprintf("hop%d.example", i+1)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := srv.AddTXT(fmt.Sprintf("hop%d.example", hops), time.Hour, "end"); err != nil {
+			t.Fatal(err)
+		}
+		srv.SetLatency(30 * time.Millisecond)
+		r := srv.Resolver()
+		if txt, err := r.LookupTXT(context.Background(), "hop0.example"); err != nil || len(txt) != 1 {
+			t.Fatalf("unbounded: LookupTXT(hop0.example) = %q, %v, want [end]", txt, err)
+		}
+		if n := srv.Count("", resolvertest.TypeTXT); n != hops+1 {
+			t.Fatalf("unbounded: %d queries, want %d", n, hops+1)
+		}
+		srv.ResetQueries()
+		r = srv.Resolver()
+		r.LookupTimeout = 50 * time.Millisecond
+		_, err := r.TXT(context.Background(), "hop0.example")
+		check(t, "TXT(hop0.example)", err)
+		if n := srv.Count("", resolvertest.TypeTXT); n > 2 {
+			t.Errorf("TXT(hop0.example): %d queries, want at most 2", n)
+		}
+	})
+}

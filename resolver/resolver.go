@@ -24,6 +24,8 @@ const (
 	DefaultAttempts  = 2
 	DefaultUDPSize   = 1232 // DNS flag day 2020 recommendation
 	DefaultMaxCNAMEs = 8
+	// DefaultLookupTimeout bounds one lookup when LookupTimeout is zero.
+	DefaultLookupTimeout = 10 * time.Second
 )
 
 // Resolver is a DNS stub resolver for mail checks. It sends recursive
@@ -48,6 +50,13 @@ type Resolver struct {
 	// "timeout" option if the file has one, else DefaultTimeout (not
 	// resolv.conf(5)'s 5 seconds).
 	Timeout time.Duration
+	// LookupTimeout bounds one lookup: all its queries, over every
+	// server, attempt and CNAME hop, on top of the context's deadline.
+	// Without it a lookup no server answers lasts Timeout × Attempts ×
+	// servers for each name of a CNAME chain (up to 45 s with three
+	// servers at the defaults). A lookup that reaches it fails with
+	// ErrLookupTimeout. If zero, DefaultLookupTimeout (10 s).
+	LookupTimeout time.Duration
 	// Attempts is the number of rounds over all servers before giving
 	// up. If zero, the resolv.conf "attempts" option if the file has
 	// one, else DefaultAttempts.
@@ -141,8 +150,8 @@ func fqdn(key string) string { return key + "." }
 // network. Negative answers come back as an answer and a non-nil error.
 func (r *Resolver) lookup(ctx context.Context, host string, qtype uint16) (*answer, time.Duration, error) {
 	key := cacheKey{name: canonicalKey(host), qtype: qtype}
-	if err := ctx.Err(); err != nil {
-		return nil, 0, &Error{Name: fqdn(key.name), Type: dns.TypeToString[qtype], Err: ctxError(err)}
+	if ctx.Err() != nil {
+		return nil, 0, &Error{Name: fqdn(key.name), Type: dns.TypeToString[qtype], Err: ctxError(ctx)}
 	}
 	if r.Cache != nil {
 		if a, ttl, ok := r.Cache.get(key); ok {
@@ -153,6 +162,10 @@ func (r *Resolver) lookup(ctx context.Context, host string, qtype uint16) (*answ
 		return nil, 0, &Error{Name: host, Type: dns.TypeToString[qtype], Err: ErrInvalidName}
 	}
 	a, err := r.flight.do(ctx, key, func(ctx context.Context) (*answer, error) {
+		// The shared query runs detached from its callers (see flight);
+		// LookupTimeout bounds it, so also the wait of every caller.
+		ctx, cancel := context.WithTimeoutCause(ctx, cmp.Or(r.LookupTimeout, DefaultLookupTimeout), errLookupBound)
+		defer cancel()
 		a, err := r.resolve(ctx, fqdn(key.name), qtype)
 		if err == nil && r.Cache != nil {
 			r.Cache.put(key, a)
@@ -161,7 +174,8 @@ func (r *Resolver) lookup(ctx context.Context, host string, qtype uint16) (*answ
 	})
 	if err != nil {
 		if _, ok := err.(*Error); !ok {
-			err = &Error{Name: fqdn(key.name), Type: dns.TypeToString[qtype], Err: ctxError(err)}
+			// The caller's context ended while it waited.
+			err = &Error{Name: fqdn(key.name), Type: dns.TypeToString[qtype], Err: ctxError(ctx)}
 		}
 		return nil, 0, err
 	}
