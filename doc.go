@@ -74,8 +74,10 @@
 //
 //   - authres: the one Authentication-Results type (RFC 8601) every check
 //     renders into (spf, dkim, dmarc, arc, iprev), a parser with an
-//     authserv-id check for trusted upstream results, and conversion to and
-//     from github.com/emersion/go-msgauth/authres.
+//     authserv-id check for trusted upstream results; its sub-package
+//     authres/msgauth converts to and from
+//     github.com/emersion/go-msgauth/authres (a package of its own, so
+//     that the checks do not bring go-msgauth into a build).
 //
 //   - spf: the Sender Policy Framework, RFC 7208 check_host() with
 //     macros, exp=, the lookup and void limits, HELO and MAIL FROM
