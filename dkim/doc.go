@@ -101,8 +101,34 @@
 // RequiredHeaders adds more. Limits: MaxHeaderBytes (256 KiB,
 // ErrHeaderTooLarge), MaxSignatures (10, ErrTooManySignatures),
 // MaxKeyRecordBytes (4096, ErrKeyTooLarge), MaxRSABits (8192,
-// ErrKeyTooLarge), Timeout (10 s, a TempError with Reason "DNS
+// ErrKeyTooLarge), MaxKeyRecords (3 records tried per signature,
+// ErrTooManyKeys), MaxVerifyWork (1024 units per message,
+// ErrWorkLimit), Timeout (10 s, a TempError with Reason "DNS
 // timeout"); HeaderBuilder.MaxHeaderBytes (256 KiB) in milters.
+//
+// # Bounds
+//
+// What one message can cost, whatever its sender and its DNS answers:
+//
+//   - Signature verifications: at most MaxSignatures × MaxKeyRecords
+//     (30), and at most MaxVerifyWork work units in all (Key.Work: an
+//     RSA-1024 verification is one unit, RSA-2048 four, RSA-8192 64,
+//     ed25519 two), so 1024 units are 16 RSA-8192 verifications, about
+//     50 ms of CPU. A selector publishing 44 decoy RSA-8192 keys used to
+//     cost 440 of them for 10 signatures. The signatures left over are a
+//     policy result (ErrWorkLimit), never a pass.
+//   - The context is checked before each verification: once it is done
+//     the signatures left are a temperror (ErrInterrupted), however
+//     many keys were fetched.
+//   - Header work is linear in the header's size per signature: a
+//     field's value is unfolded in one pass (Field.Value,
+//     Canonicalization.AppendHeader), h= picks fields through an index
+//     (HeaderHash), tag-lists are parsed in one pass with duplicate
+//     names found through a set (ParseTags), and UnsignedFields counts
+//     names in one pass. The header itself is bounded by
+//     MaxHeaderBytes.
+//   - The body is streamed: memory does not grow with it (one partial
+//     line of at most 4 KiB held per hash).
 //
 // # RFC map
 //
@@ -145,8 +171,11 @@
 //     is neither a field nor a continuation ends the header without an
 //     empty line (RFC 5322 requires one; Postfix and mail readers read
 //     such messages so).
-//   - Several key records at one name are each tried (RFC 6376 §3.6.2.2
-//     leaves the choice to the verifier).
+//   - Of several key records at one name, the first MaxKeyRecords (3)
+//     that parse are tried, in answer order (RFC 6376 §3.6.2.2 leaves
+//     such a record set undefined, §6.1.2 step 3 lets the verifier
+//     choose one or cycle); a signature none of them verifies while
+//     more were published is a policy result (ErrTooManyKeys).
 //   - A key in testing mode (t=y) turns a fail into neutral (§3.6.1).
 //   - Expired signatures (x=) are a permerror, future ones (t=) a policy
 //     result.

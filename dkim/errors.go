@@ -77,6 +77,17 @@ var (
 
 	// Verifying.
 
+	// ErrTooManyKeys reports a signature that none of the first
+	// Verifier.MaxKeyRecords key records verified while its selector
+	// published more: the others were not tried.
+	ErrTooManyKeys = errors.New("dkim: too many key records")
+	// ErrWorkLimit reports a signature not verified because the message's
+	// verifications reached Verifier.MaxVerifyWork.
+	ErrWorkLimit = errors.New("dkim: verification work limit reached")
+	// ErrInterrupted reports a signature not verified because the
+	// context was done (it wraps the context's error).
+	ErrInterrupted = errors.New("dkim: verification interrupted")
+
 	// ErrBodyHash reports a body hash that does not match (RFC 6376
 	// §6.1.3).
 	ErrBodyHash = errors.New("dkim: body hash did not verify")

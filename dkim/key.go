@@ -208,6 +208,19 @@ func LookupKey(ctx context.Context, r Resolver, selector, domain string, maxByte
 	return keys, authentic, nil
 }
 
+// Work returns the cost of one signature verification with k, in the
+// work units of Verifier.MaxVerifyWork: an RSA key of n bits costs
+// ⌈n/1024⌉² units (RSA verification time grows with the square of the
+// modulus: RSA-1024 is one unit, RSA-2048 four, RSA-8192 64), an
+// ed25519 key 2 (about twice an RSA-1024 verification).
+func (k *Key) Work() int {
+	if k.Type == "ed25519" {
+		return 2
+	}
+	n := max((k.Bits+1023)/1024, 1)
+	return n * n
+}
+
 // verify checks sig over digest with the key, for algorithm alg.
 func (k *Key) verify(alg Algorithm, digest, sig []byte) error {
 	switch pub := k.Public.(type) {

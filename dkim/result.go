@@ -31,9 +31,11 @@ const (
 	Neutral Result = "neutral"
 	// Policy: the signature may be valid but local policy refuses it
 	// (l=, a weak key above the RFC minimum, a future timestamp, an
-	// unsigned required header, too many signatures).
+	// unsigned required header), or a limit left it unverified (too
+	// many signatures, too many key records, the work limit).
 	Policy Result = "policy"
-	// TempError: the key could not be fetched for now (RFC 6376 §6.1.2).
+	// TempError: the key could not be fetched for now (RFC 6376
+	// §6.1.2), or the context ended before the signature was verified.
 	TempError Result = "temperror"
 	// PermError: the signature cannot be verified: syntax, missing or
 	// revoked key, unsupported algorithm, expiry (RFC 6376 §6.1).
@@ -118,6 +120,9 @@ var reasons = []struct {
 	phrase string
 }{
 	{ErrTooManySignatures, "too many signatures"},
+	{ErrTooManyKeys, "too many key records"},
+	{ErrWorkLimit, "verification work limit"},
+	{ErrInterrupted, "verification interrupted"},
 	{ErrNoKey, "no key for signature"},
 	{ErrKeySyntax, "malformed key record"},
 	{ErrKeyRevoked, "key revoked"},

@@ -21,6 +21,13 @@ const (
 	DefaultMinRSABits    = 1024
 	DefaultMaxRSABits    = 8192
 	DefaultClockSkew     = 5 * time.Minute
+	// DefaultMaxKeyRecords is the number of key records tried per
+	// signature.
+	DefaultMaxKeyRecords = 3
+	// DefaultMaxVerifyWork is the verification work allowed per
+	// message, in Key.Work units: 1024, the cost of 16 RSA-8192, 256
+	// RSA-2048 or 512 ed25519 verifications (about 50 ms of CPU).
+	DefaultMaxVerifyWork = 1024
 	// DefaultTimeout bounds the key lookups of one verification.
 	DefaultTimeout = 10 * time.Second
 )
@@ -81,6 +88,22 @@ type Verifier struct {
 	// MaxKeyRecordBytes bounds a key record (ErrKeyTooLarge). If zero,
 	// DefaultMaxKeyRecordBytes.
 	MaxKeyRecordBytes int
+	// MaxKeyRecords bounds the key records tried for a signature: the
+	// first ones that parse, in the order of the DNS answer (RFC 6376
+	// §6.1.2 step 3 lets the verifier choose one or cycle through them;
+	// §3.6.2.2 leaves several records at one name undefined). A
+	// signature that none of them verifies while more were published is
+	// a Policy result with ErrTooManyKeys. If zero,
+	// DefaultMaxKeyRecords.
+	MaxKeyRecords int
+	// MaxVerifyWork bounds the signature verifications of one message,
+	// in work units (see Key.Work: an RSA-1024 verification is one unit,
+	// an RSA-8192 one 64): the cost of signatures × keys tried × key
+	// size. Signatures that would take a verification beyond it are a
+	// Policy result with ErrWorkLimit. If zero, DefaultMaxVerifyWork.
+	MaxVerifyWork int
+
+	onVerify func(*Key) // called before each verification (tests)
 }
 
 // Verify reads a message from r and verifies each of its DKIM-Signature
@@ -136,7 +159,7 @@ func (v *Verifier) Begin(ctx context.Context, h Header, body *Body) (*VerifyStre
 	if body == nil {
 		body = new(Body)
 	}
-	s := &VerifyStream{v: v, h: h, body: body, res: []Outcome{}}
+	s := &VerifyStream{v: v, h: h, body: body, res: []Outcome{}, parent: ctx}
 	var fields []Field
 	for _, f := range h {
 		if strings.EqualFold(f.Name, "DKIM-Signature") {
@@ -162,7 +185,7 @@ func (v *Verifier) Begin(ctx context.Context, h Header, body *Body) (*VerifyStre
 	t := now()
 
 	s.res = make([]Outcome, len(fields))
-	s.work = make([]sigWork, 0, min(len(fields), maxSigs))
+	s.sigs = make([]sigWork, 0, min(len(fields), maxSigs))
 	for i, f := range fields {
 		out := &s.res[i]
 		out.Field = f
@@ -190,9 +213,9 @@ func (v *Verifier) Begin(ctx context.Context, h Header, body *Body) (*VerifyStre
 		if err != nil {
 			return nil, err
 		}
-		s.work = append(s.work, sigWork{out: out, sig: sig, body: bh})
+		s.sigs = append(s.sigs, sigWork{out: out, sig: sig, body: bh})
 	}
-	if len(s.work) == 0 {
+	if len(s.sigs) == 0 {
 		return s, nil
 	}
 
@@ -201,8 +224,8 @@ func (v *Verifier) Begin(ctx context.Context, h Header, body *Body) (*VerifyStre
 	if v.Timeout >= 0 {
 		s.ctx, s.cancel = context.WithTimeout(ctx, cmp.Or(v.Timeout, DefaultTimeout))
 	}
-	for i := range s.work {
-		w := &s.work[i]
+	for i := range s.sigs {
+		w := &s.sigs[i]
 		s.wg.Go(func() {
 			w.keys, w.authentic, w.keyErr = LookupKey(s.ctx, v.resolver(), w.sig.Selector, w.sig.Domain, v.MaxKeyRecordBytes)
 		})
@@ -220,9 +243,11 @@ type VerifyStream struct {
 	h      Header
 	body   *Body
 	res    []Outcome
-	work   []sigWork
-	ctx    context.Context
+	sigs   []sigWork
+	ctx    context.Context // the lookups'
 	cancel context.CancelFunc
+	parent context.Context // the caller's, checked before each verification
+	work   int             // Key.Work units spent so far (MaxVerifyWork)
 	wg     sync.WaitGroup
 	closed bool
 }
@@ -247,8 +272,8 @@ func (s *VerifyStream) Close() []Outcome {
 	if s.cancel != nil {
 		s.cancel()
 	}
-	for i := range s.work {
-		s.v.finish(&s.work[i], s.h)
+	for i := range s.sigs {
+		s.v.finish(s, &s.sigs[i])
 	}
 	if s.v.Trace != nil {
 		for _, o := range s.res {
@@ -353,8 +378,10 @@ func (v *Verifier) precheck(s *Signature, h Header, now time.Time, skew time.Dur
 	return "", nil
 }
 
-// finish checks the key, the body hash and the signature.
-func (v *Verifier) finish(w *sigWork, h Header) {
+// finish checks the key, the body hash and the signature. It tries the
+// first MaxKeyRecords keys, stops when the caller's context is done, and
+// charges each verification to the stream's MaxVerifyWork.
+func (v *Verifier) finish(s *VerifyStream, w *sigWork) {
 	out, sig := w.out, w.sig
 	out.Authentic = w.authentic
 	if w.keyErr != nil {
@@ -364,10 +391,25 @@ func (v *Verifier) finish(w *sigWork, h Header) {
 		}
 		return
 	}
+	maxKeys := v.MaxKeyRecords
+	if maxKeys <= 0 {
+		maxKeys = DefaultMaxKeyRecords
+	}
+	maxWork := v.MaxVerifyWork
+	if maxWork <= 0 {
+		maxWork = DefaultMaxVerifyWork
+	}
+	keys := w.keys
+	if len(keys) > maxKeys {
+		// RFC 6376 §6.1.2 step 3: the verifier may choose the records
+		// it tries; the first ones of the answer.
+		keys = keys[:maxKeys]
+	}
 	var digest []byte
 	var lastErr error
 	lastRes := PermError
-	for _, k := range w.keys {
+	exhausted := true // every key tried failed
+	for _, k := range keys {
 		out.KeyBits, out.Testing = k.Bits, k.Testing
 		if r, err := v.checkKey(k, sig); err != nil {
 			lastRes, lastErr = r, err
@@ -378,22 +420,42 @@ func (v *Verifier) finish(w *sigWork, h Header) {
 		if sig.Length >= 0 {
 			if n < sig.Length {
 				lastRes, lastErr = PermError, fmt.Errorf("%w: l=%d, body %d", ErrBodyTooShort, sig.Length, n)
+				exhausted = false
 				break
 			}
 			out.UnsignedBodyBytes = n - sig.Length
 		}
 		if subtle.ConstantTimeCompare(sum, sig.BodyHash) != 1 {
 			lastRes, lastErr = Fail, ErrBodyHash
+			exhausted = false
 			break
 		}
+		if err := s.parent.Err(); err != nil {
+			out.Result, out.Err = TempError, fmt.Errorf("%w: %w", ErrInterrupted, err)
+			return
+		}
+		cost := k.Work()
+		if s.work+cost > maxWork {
+			out.Result, out.Err = Policy, fmt.Errorf("%w: %d units spent, %d more needed, limit %d", ErrWorkLimit, s.work, cost, maxWork)
+			return
+		}
+		s.work += cost
 		if digest == nil {
-			digest = HeaderHash(sig.Algorithm, h, sig.Headers, sig.HeaderCanon, sig.Field.Raw)
+			digest = HeaderHash(sig.Algorithm, s.h, sig.Headers, sig.HeaderCanon, sig.Field.Raw)
+		}
+		if v.onVerify != nil {
+			v.onVerify(k)
 		}
 		if err := k.verify(sig.Algorithm, digest, sig.Sig); err != nil {
 			lastRes, lastErr = Fail, err
 			continue
 		}
 		out.Result, out.Err = Pass, nil
+		return
+	}
+	if exhausted && len(w.keys) > len(keys) {
+		// Keys were left untried: not a verdict on the signature.
+		out.Result, out.Err = Policy, fmt.Errorf("%w: %d published, %d tried: %w", ErrTooManyKeys, len(w.keys), len(keys), lastErr)
 		return
 	}
 	if lastRes == Fail && out.Testing {
