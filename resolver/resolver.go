@@ -52,9 +52,10 @@ type Resolver struct {
 	Timeout time.Duration
 	// LookupTimeout bounds one lookup: all its queries, over every
 	// server, attempt and CNAME hop, on top of the context's deadline.
-	// Without it a lookup no server answers lasts Timeout × Attempts ×
-	// servers for each name of a CNAME chain (up to 45 s with three
-	// servers at the defaults). A lookup that reaches it fails with
+	// Without it a lookup whose servers answer slowly or not at all
+	// lasts up to Timeout × Attempts × servers for each of the
+	// MaxCNAMEs + 1 names of a CNAME chain (36 s with one server at the
+	// defaults, 108 s with three). A lookup that reaches it fails with
 	// ErrLookupTimeout. If zero, DefaultLookupTimeout (10 s).
 	LookupTimeout time.Duration
 	// Attempts is the number of rounds over all servers before giving
