@@ -29,6 +29,7 @@ const (
 	typeJPEG    = "image/jpeg"
 	typeGIF     = "image/gif"
 	typeISO     = "application/x-iso9660-image"
+	typeTNEF    = "application/vnd.ms-tnef"
 	typeHTML    = "text/html"
 	typeText    = "text/plain"
 	typeUnknown = ""
@@ -91,6 +92,8 @@ func sniff(data []byte) string {
 		return typeTar
 	case has(0x8001, "CD001"):
 		return typeISO
+	case has(0, tnefSignature):
+		return typeTNEF
 	}
 	return sniffText(data)
 }
@@ -152,6 +155,8 @@ func family(t string) string {
 		return "iso"
 	case typeLNK:
 		return "lnk"
+	case typeTNEF, "application/ms-tnef":
+		return "tnef"
 	}
 	switch {
 	case strings.HasPrefix(t, "application/vnd.openxmlformats-officedocument."),

@@ -1,6 +1,9 @@
 package mime
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // inspectEmbedded looks for content carried inside the part at idx
 // that is not a MIME part or an archive entry: files encoded in the text
@@ -11,5 +14,11 @@ func (st *state) inspectEmbedded(idx int, data []byte, complete bool, prefix str
 	p := st.report.Parts[idx]
 	if strings.HasPrefix(p.DeclaredType, "text/") {
 		st.walkTextFiles(idx, data, prefix, depth)
+	}
+	switch {
+	case p.DetectedType == typeTNEF:
+		st.walkTNEF(idx, data, prefix, depth)
+	case family(p.DeclaredType) == "tnef":
+		st.find(KindMalformed, p.Path, fmt.Sprintf("%q is declared %s but has no TNEF signature", p.Filename, p.DeclaredType), fmt.Errorf("%w: no TNEF signature", ErrMalformedArchive))
 	}
 }

@@ -20,6 +20,12 @@ func embeddedSeeds() map[string]map[string][]byte {
 			"blocks": append(append(uuEncode("a.exe", pe), base64Begin("b.exe", []byte("xyz"))...), "begin 644 c\nM\nend\n"...),
 			"noend":  []byte("begin 644 a.exe\n#86)C\n"),
 		},
+		"FuzzTNEF": {
+			"pe":       tnefStream(tnefFile{Title: "A~1.EXE", LongName: "invoice.pdf.exe", Data: pe}),
+			"embedded": tnefStream(tnefFile{Title: "Fwd", Message: tnefStream(tnefFile{Title: "a.exe", Data: pe})}),
+			"two":      tnefStream(tnefFile{Title: "a.txt", Data: []byte("hi")}, tnefFile{LongName: "b.js"}),
+			"cut":      tnefStream(tnefFile{Title: "a.exe", Data: pe})[:100],
+		},
 		"FuzzYEnc": {
 			"pe":        pe,
 			"critical":  []byte("\x00\n\r=\xd6\xe0\xe3\x13"),
