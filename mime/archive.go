@@ -316,7 +316,7 @@ func (st *state) walkZip(path string, data []byte, prefix string, depth int) {
 	var alts []altName
 	defer func() {
 		for _, a := range alts {
-			if a.at < len(st.report.Parts) && st.report.Parts[a.at].Path == a.path {
+			if a.at < len(st.report.Parts) && st.report.Parts[a.at].Path == st.shortPath(a.path) {
 				st.checkName(a.path, a.name)
 			}
 		}

@@ -17,6 +17,8 @@ var (
 	ErrTime           = errors.New("mime: scan stopped by its context")
 	ErrTextBytes      = errors.New("mime: text exceeds MaxTextBytes")
 	ErrParamBytes     = errors.New("mime: header parameter longer than MaxParamBytes")
+	ErrNameBytes      = errors.New("mime: file name longer than MaxNameBytes")
+	ErrReportBytes    = errors.New("mime: report larger than MaxReportBytes")
 )
 
 // Errors of malformed input, carried in the Err of [KindMalformed] and

@@ -354,14 +354,15 @@ func (st *state) checkName(path, name string) {
 	if name == "" {
 		return
 	}
+	shown := cutMiddle(name, st.maxName) // in details
 	for _, r := range name {
 		if bidiControl(r) {
-			st.find(KindRTLO, path, fmt.Sprintf("%+q holds %U, which reorders its display", name, r), nil)
+			st.find(KindRTLO, path, fmt.Sprintf("%+q holds %U, which reorders its display", shown, r), nil)
 			break
 		}
 	}
 	if w, ok := mixedScripts(name); ok {
-		st.find(KindLookalike, path, fmt.Sprintf("%+q: %q mixes Latin with Cyrillic or Greek letters", name, w), nil)
+		st.find(KindLookalike, path, fmt.Sprintf("%+q: %q mixes Latin with Cyrillic or Greek letters", shown, cutMiddle(w, st.maxName)), nil)
 	}
 	note, base := "", name
 	if i := strings.IndexByte(base, 0); i >= 0 {
@@ -386,7 +387,7 @@ func (st *state) checkName(path, name string) {
 	if !st.dangerous[ext] {
 		return
 	}
-	st.find(KindDangerousExtension, path, fmt.Sprintf("%+q: .%s%s", name, ext, note), nil)
+	st.find(KindDangerousExtension, path, fmt.Sprintf("%+q: .%s%s", shown, cutMiddle(ext, 64), note), nil)
 	stem := trimmed[:dot]
 	padded := strings.TrimRight(stem, " \t_")
 	if len(stem)-len(padded) >= 3 {
@@ -400,7 +401,7 @@ func (st *state) checkName(path, name string) {
 	if len(ext2) == 0 || len(ext2) > 5 || !hasLetter(ext2) || !isAlnum(ext2) {
 		return
 	}
-	st.find(KindDoubleExtension, path, fmt.Sprintf("%+q: .%s.%s%s", name, ext2, ext, note), nil)
+	st.find(KindDoubleExtension, path, fmt.Sprintf("%+q: .%s.%s%s", shown, ext2, cutMiddle(ext, 64), note), nil)
 }
 
 // mixedScripts returns the first word of name (split at anything but
@@ -514,7 +515,7 @@ func (st *state) checkParamNames(path, raw, param, charset string, chosen ...str
 	}
 	quoted := make([]string, len(c))
 	for i, n := range c {
-		quoted[i] = fmt.Sprintf("%+q", n)
+		quoted[i] = fmt.Sprintf("%+q", cutMiddle(n, st.maxName))
 	}
 	st.malformed(path, fmt.Sprintf("ambiguous %s parameters: %d different values (%s); clients differ in the one they use, each is checked", param, len(c), strings.Join(quoted, ", ")))
 	for _, n := range c {

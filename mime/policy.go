@@ -159,6 +159,10 @@ func phrase(f Finding) string {
 		return "scan timed out"
 	case KindLimitParamBytes:
 		return "header parameter too long"
+	case KindLimitReportBytes:
+		return "too many parts to scan"
+	case KindLimitNameBytes:
+		return "file name too long"
 	case KindLimitTextBytes:
 		return "text too large"
 	}

@@ -62,6 +62,13 @@ const (
 	KindLimitArchiveEntries Kind = "limit-archive-entries" // MaxArchiveEntries exceeded; Err is ErrArchiveEntries
 	KindLimitTime           Kind = "limit-time"            // the context ended; Err is ErrTime and the context's error
 	KindLimitParamBytes     Kind = "limit-param-bytes"     // MaxParamBytes reached: a parameter was cut; Err is ErrParamBytes
+	KindLimitReportBytes    Kind = "limit-report-bytes"    // MaxReportBytes reached: the scan stopped; Err is ErrReportBytes
+
+	// KindLimitNameBytes: a file name longer than MaxNameBytes, kept cut
+	// in the report (Part.Filename, the paths below it, the details);
+	// Err is ErrNameBytes. The name was checked whole, so this limit does
+	// not make the report Truncated and Policy does not act on it.
+	KindLimitNameBytes Kind = "limit-name-bytes"
 
 	// KindLimitTextBytes: MaxTextBytes reached; Err is ErrTextBytes.
 	// Report.Texts holds the text up to the limit (the Text cut and
@@ -79,12 +86,14 @@ func (k Kind) IsLimit() bool { return strings.HasPrefix(string(k), "limit-") }
 
 // unchecked reports whether a finding of kind k means that content was
 // not inspected: every limit but MaxTextBytes.
-func (k Kind) unchecked() bool { return k.IsLimit() && k != KindLimitTextBytes }
+func (k Kind) unchecked() bool {
+	return k.IsLimit() && k != KindLimitTextBytes && k != KindLimitNameBytes
+}
 
 // scanWide reports whether a finding of kind k stopped the whole scan,
 // leaving the rest of the message uninspected (and unreported).
 func (k Kind) scanWide() bool {
-	return k == KindLimitTime || k == KindLimitParts || k == KindLimitTotalBytes
+	return k == KindLimitTime || k == KindLimitParts || k == KindLimitTotalBytes || k == KindLimitReportBytes
 }
 
 // Finding is one thing the scan found.

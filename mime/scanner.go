@@ -15,6 +15,8 @@ const (
 	DefaultMaxArchiveEntries = 1000
 	DefaultMaxTextBytes      = 1 << 20
 	DefaultMaxParamBytes     = 16 << 10
+	DefaultMaxNameBytes      = 1 << 10
+	DefaultMaxReportBytes    = 16 << 20
 
 	// RatioFloor is the decoded size below which MaxRatio is not applied:
 	// small, highly compressible files (a text of spaces) are normal.
@@ -84,6 +86,23 @@ type Scanner struct {
 	// percent-encoded UTF-8 takes under 3 KiB.
 	MaxParamBytes int
 
+	// MaxNameBytes bounds the file names kept in the report: a longer
+	// name is checked whole, then kept cut to its beginning and its end
+	// (where its extension is) joined by "…", in Part.Filename, in the
+	// paths of the entries below it and in the details of findings
+	// (KindLimitNameBytes). Without it a long name would be repeated in
+	// the path of every entry of the archives it names. If zero,
+	// DefaultMaxNameBytes (1 KiB; NTFS names are at most 255 UTF-16
+	// code units).
+	MaxNameBytes int
+
+	// MaxReportBytes bounds the memory of the Report: each part and
+	// finding is counted with its strings. A scan whose report reaches
+	// it stops (KindLimitReportBytes), as for MaxParts. If zero,
+	// DefaultMaxReportBytes (16 MiB, about 10 000 parts with names of
+	// 1 KiB).
+	MaxReportBytes int64
+
 	// DangerousExtensions lists the file name extensions (lower case,
 	// without the dot) reported as KindDangerousExtension. If nil,
 	// DefaultDangerousExtensions.
@@ -103,6 +122,8 @@ func (s *Scanner) maxRatio() int64        { return def(s.MaxRatio, DefaultMaxRat
 func (s *Scanner) maxArchiveEntries() int { return def(s.MaxArchiveEntries, DefaultMaxArchiveEntries) }
 func (s *Scanner) maxTextBytes() int64    { return def(s.MaxTextBytes, DefaultMaxTextBytes) }
 func (s *Scanner) maxParamBytes() int     { return def(s.MaxParamBytes, DefaultMaxParamBytes) }
+func (s *Scanner) maxNameBytes() int      { return def(s.MaxNameBytes, DefaultMaxNameBytes) }
+func (s *Scanner) maxReportBytes() int64  { return def(s.MaxReportBytes, DefaultMaxReportBytes) }
 
 func def[T int | int64](v, d T) T {
 	if v <= 0 {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+	"unsafe"
 )
 
 // state is one scan's progress. It is never shared between goroutines.
@@ -19,11 +21,13 @@ type state struct {
 	maxDepth, maxParts, maxEntries int
 	maxPart, maxTotal, maxRatio    int64
 	maxHeld, maxText               int64
-	maxParam                       int
+	maxParam, maxName              int
+	maxReport                      int64
 
 	total   int64    // decoded bytes so far
 	held    int64    // decoded bytes in buffers of the current path
 	text    int64    // bytes of Report.Texts so far
+	repSize int64    // bytes of the report so far (MaxReportBytes)
 	textCut bool     // MaxTextBytes was reached
 	stopped bool     // a scan-wide limit was reached: stop everything
 	bounds  []string // boundaries of the enclosing multiparts
@@ -35,6 +39,7 @@ func newState(ctx context.Context, s *Scanner) *state {
 		maxDepth: s.maxDepth(), maxParts: s.maxParts(), maxEntries: s.maxArchiveEntries(),
 		maxPart: s.maxPartBytes(), maxTotal: s.maxTotalBytes(), maxRatio: s.maxRatio(),
 		maxHeld: s.maxHeldBytes(), maxText: s.maxTextBytes(), maxParam: s.maxParamBytes(), dangerous: defaultDangerous,
+		maxName: s.maxNameBytes(), maxReport: s.maxReportBytes(),
 	}
 	if s.DangerousExtensions != nil {
 		st.dangerous = make(map[string]bool, len(s.DangerousExtensions))
@@ -53,12 +58,33 @@ func (st *state) trace(format string, args ...any) {
 
 // find records a finding. Limit findings that left content uninspected
 // mark the report truncated.
+// Its path is shortened as the parts' are (shortPath), its detail cut
+// to maxDetail, and its size counted against MaxReportBytes.
 func (st *state) find(k Kind, path, detail string, err error) {
 	if k.unchecked() {
 		st.report.Truncated = true
 	}
+	path = st.shortPath(path)
+	if n := st.maxDetail(); len(detail) > n {
+		detail = cutMiddle(detail, n)
+	}
 	st.report.Findings = append(st.report.Findings, Finding{Kind: k, Path: path, Detail: detail, Err: err})
+	st.repSize += findingSize + int64(len(path)+len(detail))
+	if st.repSize > st.maxReport {
+		st.stop(KindLimitReportBytes, path, fmt.Sprintf("report larger than %d bytes", st.maxReport), ErrReportBytes)
+	}
 }
+
+// Sizes counted against MaxReportBytes: a part or finding's struct and
+// its slot in the report's slice.
+const (
+	partSize    = int64(unsafe.Sizeof(Part{}))
+	findingSize = int64(unsafe.Sizeof(Finding{}))
+)
+
+// maxDetail bounds a finding's detail: room for two names and the words
+// around them.
+func (st *state) maxDetail() int { return 4*st.maxName + 512 }
 
 func (st *state) malformed(path, detail string) {
 	st.find(KindMalformed, path, detail, ErrMalformedMIME)
@@ -95,9 +121,69 @@ func (st *state) addPart(p Part) int {
 		st.stop(KindLimitParts, p.Path, fmt.Sprintf("more than %d parts", st.maxParts), ErrParts)
 		return -1
 	}
+	p.Path = st.shortPath(p.Path)
+	long := len(p.Filename)
+	if long > st.maxName {
+		p.Filename = cutMiddle(p.Filename, st.maxName)
+	}
+	size := partSize + int64(len(p.Path)+len(p.Filename)+len(p.DeclaredType)+len(p.Disposition)+len(p.Charset)+len(p.Encoding))
+	if st.repSize+size > st.maxReport {
+		st.stop(KindLimitReportBytes, p.Path, fmt.Sprintf("report larger than %d bytes", st.maxReport), ErrReportBytes)
+		return -1
+	}
+	st.repSize += size
 	st.trace("mime: part %s %s %q", p.Path, p.DeclaredType, p.Filename)
 	st.report.Parts = append(st.report.Parts, p)
+	if long > st.maxName {
+		st.find(KindLimitNameBytes, p.Path, fmt.Sprintf("file name of %d bytes kept as its first and last %d (checked whole)", long, st.maxName/2), ErrNameBytes)
+	}
 	return len(st.report.Parts) - 1
+}
+
+// shortPath returns path with each name in it (between the "/" and ":"
+// of archive paths) longer than MaxNameBytes cut as Part.Filename is,
+// so that a long name is not repeated in full in every path below it.
+// It is idempotent: parts and findings agree on the paths.
+func (st *state) shortPath(path string) string {
+	if len(path) <= st.maxName {
+		return path
+	}
+	var b strings.Builder
+	for len(path) > 0 {
+		i := strings.IndexAny(path, "/:")
+		seg, sep := path, ""
+		if i >= 0 {
+			seg, sep, path = path[:i], path[i:i+1], path[i+1:]
+		} else {
+			path = ""
+		}
+		if len(seg) > st.maxName {
+			seg = cutMiddle(seg, st.maxName)
+		}
+		b.WriteString(seg)
+		b.WriteString(sep)
+	}
+	return b.String()
+}
+
+// ellipsis joins the ends of a name cut by cutMiddle.
+const ellipsis = "…"
+
+// cutMiddle returns s cut to at most n bytes (n >= 8): its beginning and
+// its end, at rune boundaries, joined by an ellipsis.
+func cutMiddle(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	n = max(n, 8) - len(ellipsis)
+	head, tail := n/2, len(s)-(n-n/2)
+	for head > 0 && !utf8.RuneStart(s[head]) {
+		head--
+	}
+	for tail < len(s) && !utf8.RuneStart(s[tail]) {
+		tail++
+	}
+	return s[:head] + ellipsis + s[tail:]
 }
 
 // budget returns how many bytes the next part may decode, and the limit
@@ -377,6 +463,7 @@ func (st *state) walkMultipart(body []byte, base int, path string, depth int, ra
 // it if complete, else its beginning (the rest was streamed through the
 // digest or cut by a limit). prefix names archive entries.
 func (st *state) inspect(idx int, data []byte, complete bool, prefix string, depth int) {
+	prefix = st.shortPath(prefix)
 	p := &st.report.Parts[idx]
 	det := sniff(data)
 	p.DetectedType = det
