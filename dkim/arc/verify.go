@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net"
 	"slices"
@@ -51,6 +52,20 @@ type Verifier struct {
 	// MaxKeyRecordBytes bounds a key record (dkim.ErrKeyTooLarge). If
 	// zero, dkim.DefaultMaxKeyRecordBytes.
 	MaxKeyRecordBytes int
+	// MaxKeyRecords bounds the key records tried for a signature or a
+	// seal, the first ones of the answer that parse, as in package dkim
+	// (dkim.Verifier.MaxKeyRecords): the chain fails with
+	// dkim.ErrTooManyKeys when none of them verifies and more were
+	// published. If zero, dkim.DefaultMaxKeyRecords (3).
+	MaxKeyRecords int
+	// MaxVerifyWork bounds the verifications of one chain in
+	// dkim.Key.Work units (an RSA-1024 verification is one, RSA-2048
+	// four, RSA-8192 64): reaching it fails the chain with
+	// dkim.ErrWorkLimit. If zero, dkim.DefaultMaxVerifyWork (1024: a
+	// 50-set chain over RSA-2048 keys takes 400).
+	MaxVerifyWork int
+
+	onVerify func(*dkim.Key) // called before each verification (tests)
 }
 
 // keyEntry is the answer of one key lookup; a verification looks each
@@ -109,7 +124,7 @@ func (v *Verifier) Begin(ctx context.Context, h dkim.Header, body *dkim.Body) (*
 	if body == nil {
 		body = new(dkim.Body)
 	}
-	s := &VerifyStream{v: v, h: h, body: body}
+	s := &VerifyStream{v: v, h: h, body: body, parent: ctx}
 	maxSets := v.MaxSets
 	if maxSets <= 0 || maxSets > MaxSets {
 		maxSets = MaxSets
@@ -235,8 +250,10 @@ type VerifyStream struct {
 	amsErr  []error
 	hashers []*dkim.BodyHasher
 	keys    map[string]*keyEntry
-	ctx     context.Context
+	ctx     context.Context // the lookups'
 	cancel  context.CancelFunc
+	parent  context.Context // the caller's, checked before each verification
+	work    int             // dkim.Key.Work units spent (MaxVerifyWork)
 	wg      sync.WaitGroup
 	closed  bool
 }
@@ -307,25 +324,9 @@ func (s *VerifyStream) validate() Outcome {
 	}
 
 	// §5.2 step 6: every seal, newest first.
-	var buf []byte
+	digests := sealDigests(sets, seals)
 	for i := n - 1; i >= 0; i-- {
-		hh := seals[i].alg.Hash().New()
-		for j := 0; j <= i; j++ {
-			for _, f := range []dkim.Field{sets[j].aar[0], sets[j].ams[0]} {
-				buf = dkim.Relaxed.AppendHeader(buf[:0], f.Raw)
-				hh.Write(buf)
-			}
-			raw := sets[j].as[0].Raw
-			if j == i {
-				raw = dkim.StripSignature(raw)
-			}
-			buf = dkim.Relaxed.AppendHeader(buf[:0], raw)
-			if j == i {
-				buf = bytes.TrimRight(buf, "\r\n")
-			}
-			hh.Write(buf)
-		}
-		err := s.verifyDigest(seals[i].selector, seals[i].domain, seals[i].alg, hh.Sum(nil), seals[i].sig, ErrSeal)
+		err := s.verifyDigest(seals[i].selector, seals[i].domain, seals[i].alg, digests[i], seals[i].sig, ErrSeal)
 		res.Sets[i].SealErr = err
 		if err != nil {
 			return fail(res, i+1, err)
@@ -335,13 +336,56 @@ func (s *VerifyStream) validate() Outcome {
 	return res
 }
 
+// sealDigests returns the hash each seal signs (RFC 8617 §5.1.1): the
+// sets up to its own, oldest first, relaxed, its own seal without b=
+// and without the final CRLF. Seal i's input is seal i-1's with set i
+// appended, so one running hash is cloned at each set: the cost is
+// linear in the chain's bytes (hashing each prefix anew cost n²/2 sets).
+func sealDigests(sets []set, seals []*seal) [][]byte {
+	out := make([][]byte, len(sets))
+	var buf []byte
+	write := func(h hash.Hash, raw string, last bool) {
+		buf = dkim.Relaxed.AppendHeader(buf[:0], raw)
+		if last {
+			buf = bytes.TrimRight(buf, "\r\n")
+		}
+		h.Write(buf)
+	}
+	running := seals[0].alg.Hash().New() // SHA-256 for every a= parseSeal accepts
+	for i, st := range sets {
+		write(running, st.aar[0].Raw, false)
+		write(running, st.ams[0].Raw, false)
+		var h hash.Hash
+		if c, ok := running.(hash.Cloner); ok && seals[i].alg.Hash() == seals[0].alg.Hash() {
+			h, _ = c.Clone()
+		}
+		if h == nil {
+			// Not cloneable: hash the prefix anew.
+			h = seals[i].alg.Hash().New()
+			for _, prev := range sets[:i] {
+				for _, f := range []dkim.Field{prev.aar[0], prev.ams[0], prev.as[0]} {
+					write(h, f.Raw, false)
+				}
+			}
+			write(h, st.aar[0].Raw, false)
+			write(h, st.ams[0].Raw, false)
+		}
+		write(h, dkim.StripSignature(st.as[0].Raw), true)
+		out[i] = h.Sum(nil)
+		write(running, st.as[0].Raw, false)
+	}
+	return out
+}
+
 func fail(res Outcome, inst int, err error) Outcome {
 	res.Result, res.Err, res.FailedInstance, res.OldestPass = Fail, err, inst, 0
 	return res
 }
 
 // verifyDigest verifies sig with the key fetched at Begin; failures
-// wrap kind.
+// wrap kind. It tries the first MaxKeyRecords keys, stops when the
+// caller's context is done, and charges each verification to the
+// stream's MaxVerifyWork.
 func (s *VerifyStream) verifyDigest(selector, domain string, alg dkim.Algorithm, digest, sig []byte, kind error) error {
 	e := s.keys[keyName(selector, domain)] // every key named was fetched
 	if e.err != nil {
@@ -351,8 +395,20 @@ func (s *VerifyStream) verifyDigest(selector, domain string, alg dkim.Algorithm,
 	if minBits <= 0 {
 		minBits = dkim.DefaultMinRSABits
 	}
+	maxKeys := s.v.MaxKeyRecords
+	if maxKeys <= 0 {
+		maxKeys = dkim.DefaultMaxKeyRecords
+	}
+	maxWork := s.v.MaxVerifyWork
+	if maxWork <= 0 {
+		maxWork = dkim.DefaultMaxVerifyWork
+	}
+	keys := e.keys
+	if len(keys) > maxKeys {
+		keys = keys[:maxKeys] // RFC 6376 §6.1.2 step 3: the first ones
+	}
 	var err error
-	for _, k := range e.keys {
+	for _, k := range keys {
 		if k.Type == "rsa" && k.Bits > dkim.DefaultMaxRSABits {
 			err = fmt.Errorf("%w: %d-bit RSA key", dkim.ErrKeyTooLarge, k.Bits)
 			continue
@@ -361,9 +417,23 @@ func (s *VerifyStream) verifyDigest(selector, domain string, alg dkim.Algorithm,
 			err = fmt.Errorf("%w: %d bits", dkim.ErrWeakKey, k.Bits)
 			continue
 		}
+		if cerr := s.parent.Err(); cerr != nil {
+			return fmt.Errorf("%w: %w: %w", kind, dkim.ErrInterrupted, cerr)
+		}
+		cost := k.Work()
+		if s.work+cost > maxWork {
+			return fmt.Errorf("%w: %w: %d units spent, %d more needed, limit %d", kind, dkim.ErrWorkLimit, s.work, cost, maxWork)
+		}
+		s.work += cost
+		if s.v.onVerify != nil {
+			s.v.onVerify(k)
+		}
 		if err = k.VerifyDigest(alg, digest, sig); err == nil {
 			return nil
 		}
+	}
+	if len(e.keys) > len(keys) {
+		return fmt.Errorf("%w: %w: %d published, %d tried: %w", kind, dkim.ErrTooManyKeys, len(e.keys), len(keys), err)
 	}
 	return fmt.Errorf("%w: %w", kind, err)
 }
