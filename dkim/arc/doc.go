@@ -62,6 +62,8 @@
 //   - §4.1.3 ARC-Seal: no h= (parseSeal refuses it), cv= none/pass/fail.
 //   - §4.2.1 instances 1 to 50: dkim.ParseInstance, MaxSets,
 //     ErrTooManySets.
+//   - RFC 6376 §5.4.2, §8.15 (by §4.1.2) fields above the newest
+//     message signature's: Outcome.UnsignedFields.
 //   - §4.4 chain validation status: Result.
 //   - §5.1.1 sealing: instance = highest + 1, the seal hashes every set
 //     in instance order, relaxed, the new seal last without b= and CRLF.
@@ -77,7 +79,32 @@
 // are refused, as in package dkim (RFC 8301); key records are looked up
 // once per selector and domain within a verification, all at its start,
 // concurrently, while the body is hashed. Verifier.Timeout (10 s) bounds
-// them; Verifier.Trace receives each outcome.
+// them; Verifier.Trace receives each outcome. Of several records at one
+// name, the first MaxKeyRecords (3) that parse are tried (RFC 6376
+// §6.1.2 step 3); a signature or seal none of them verifies while more
+// were published fails the chain with dkim.ErrTooManyKeys.
+//
+// # Bounds
+//
+// What one message can cost, whatever its sender and its DNS answers:
+//
+//   - Key lookups: at most two per set (its seal's and its message
+//     signature's selector), 100 for a full chain, each once.
+//   - Verifications: at most 2 × MaxSets × MaxKeyRecords (300), and at
+//     most MaxVerifyWork work units in all (dkim.Key.Work: RSA-1024 one
+//     unit, RSA-2048 four, RSA-8192 64); the default, 1024, passes a
+//     full 50-set chain over RSA-2048 keys (400 units) and stops one
+//     over 44 decoy RSA-8192 keys per selector, which took 4,300
+//     verifications (14 s of CPU), at 16. Reaching it fails the chain
+//     (dkim.ErrWorkLimit), never passes it.
+//   - The context is checked before each verification: once it is done
+//     the chain fails with dkim.ErrInterrupted, however many keys were
+//     fetched.
+//   - Hashing is linear in the header per message signature (at most
+//     MaxSets of them, dkim.HeaderHash) and in the chain for all the
+//     seals together: one running hash, cloned at each set, gives every
+//     seal's digest (hashing each prefix anew cost sets²/2). The header
+//     is bounded by MaxHeaderBytes (256 KiB).
 //
 // Interoperability: the tests verify chains of 1 to 3 hops sealed by
 // dkimpy (dkim/testdata/gen-fixtures.sh), and dkimpy's arc_verify passes

@@ -1,8 +1,10 @@
 package arc
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -125,5 +127,50 @@ func TestVerifyContext(t *testing.T) {
 	}
 	if n.Load() != 1 {
 		t.Errorf("verifications = %d, want 1", n.Load())
+	}
+}
+
+// TestSealDigests: a full chain (50 sets over RSA-2048, 400 work units,
+// within the default MaxVerifyWork) passes, and the digests of its
+// seals, computed with one running hash, are those of hashing each
+// prefix anew (RFC 8617 §5.1.1).
+func TestSealDigests(t *testing.T) {
+	srv := resolvertest.NewServer(t, floodZone(t, 0))
+	msg := floodChain(t, "one", MaxSets)
+	var n atomic.Int64
+	v := countingVerifier(srv, &n)
+	if got, err := v.Verify(context.Background(), bytes.NewReader(msg)); err != nil || got.Result != Pass || n.Load() != 2*MaxSets {
+		t.Fatalf("Verify(50 sets) = %v, %v after %d verifications, want pass after 100", got, err, n.Load())
+	}
+	h, _, err := dkim.ReadHeader(bufio.NewReader(bytes.NewReader(msg)), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets, err := collect(h, MaxSets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seals := make([]*seal, len(sets))
+	for i, st := range sets {
+		if seals[i], err = parseSeal(st.as[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := sealDigests(sets, seals)
+	for i := range sets {
+		hh := sha256.New()
+		for j := 0; j <= i; j++ {
+			for _, f := range []dkim.Field{sets[j].aar[0], sets[j].ams[0]} {
+				hh.Write(dkim.Relaxed.AppendHeader(nil, f.Raw))
+			}
+			if j < i {
+				hh.Write(dkim.Relaxed.AppendHeader(nil, sets[j].as[0].Raw))
+			} else {
+				hh.Write(bytes.TrimRight(dkim.Relaxed.AppendHeader(nil, dkim.StripSignature(sets[j].as[0].Raw)), "\r\n"))
+			}
+		}
+		if want := hh.Sum(nil); !bytes.Equal(got[i], want) {
+			t.Errorf("sealDigests[%d] = %x, want %x", i, got[i], want)
+		}
 	}
 }

@@ -39,6 +39,17 @@
 // Evaluator.AllowMultipleFrom restores the evaluation of each domain,
 // the strictest failing result deciding (§6.6.1).
 //
+// # Bounds
+//
+// An evaluation makes at most two record lookups per From domain (the
+// domain, then its organizational domain) and two for np= (RFC 9091),
+// for at most one domain by default (several fail closed) or
+// MaxFromDomains (5) with AllowMultipleFrom; Timeout bounds them
+// together. FromDomains and Parse cost time linear in their input:
+// duplicate domains and tags are found through a set (comparing each
+// with those before took 0.7 s for a From of 16,000 addresses, 1 s for
+// a record of 16,000 tags).
+//
 // # RFC map
 //
 //   - RFC 7489 §3.1 identifier alignment (adkim=, aspf=): Evaluator.aligned.
