@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spamkit/spamkit/internal/header"
+	"github.com/spamkit/spamkit/internal/rbltest"
 )
 
 // FuzzParseList checks that every list ParseList accepts renders to a
@@ -105,7 +108,10 @@ func FuzzURLs(f *testing.F) {
 }
 
 // FuzzReceived checks that the addresses found are valid, public,
-// distinct and no more than the Received fields.
+// distinct and no more than the Received fields; that only the header
+// counts, by the module's rule (internal/header.Split); and that
+// MaxFields keeps the addresses of the first fields: a prefix of those
+// found without the limit.
 func FuzzReceived(f *testing.F) {
 	for _, s := range []string{
 		"Received: from a.example (a.example [192.0.2.1]) by b.example; date\r\n\r\n",
@@ -114,12 +120,15 @@ func FuzzReceived(f *testing.F) {
 		"Received: from [198.51.100.9]:25 (helo=[192.0.2.77]) by r\n",
 		"Received: from unknown (HELO [192.0.2.77]) (198.51.100.9) by r\n",
 		"Received: from [IPV6:2001:db8::77] (unknown [ipv6:2001:db8::9]) by r\n",
+		"From a@b Sun\nReceived: from a (a [192.0.2.1]) by b\nbody line\nReceived: from c (c [192.0.2.2]) by d\n",
+		" Received: from c (c [192.0.2.2]) by d\r\nReceived : from a\r\n\t(a [192.0.2.1])\r\n\tby b\r\n",
+		string(rbltest.FoldedReceived(20)),
 	} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, header []byte) {
+	f.Fuzz(func(t *testing.T, msg []byte) {
 		p := ReceivedParser{MaxFields: 20}
-		r := p.Relays(header)
+		r := p.Relays(msg)
 		ips := r.IPs
 		if len(ips) > 20 {
 			t.Fatalf("%d addresses, limit 20 fields", len(ips))
@@ -130,6 +139,15 @@ func FuzzReceived(f *testing.F) {
 				t.Fatalf("bad or repeated address %v in %v", ip, ips)
 			}
 			seen[ip] = true
+		}
+		_, end, _ := header.Split(msg)
+		if h := p.Relays(msg[:end]); !slices.Equal(h.IPs, ips) || (h.Err == nil) != (r.Err == nil) {
+			t.Fatalf("Relays(message) = %s, Relays(its header, %d bytes) = %s", r, end, h)
+		}
+		all := (&ReceivedParser{MaxFields: 1 << 30}).Relays(msg)
+		if all.Err != nil || len(all.IPs) < len(ips) || !slices.Equal(all.IPs[:len(ips)], ips) ||
+			r.Err == nil && len(all.IPs) != len(ips) {
+			t.Fatalf("Relays with MaxFields 20 = %s, without limit %s", r, all)
 		}
 	})
 }
