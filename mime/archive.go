@@ -33,7 +33,8 @@ func (st *state) walkArchive(idx int, det string, data []byte, prefix, name stri
 	case typeTar:
 		st.walkTar(path, bytes.NewReader(data), nil, prefix, depth)
 	case typeGzip:
-		zr, err := gzip.NewReader(bytes.NewReader(data))
+		src := &counter{r: bytes.NewReader(data)}
+		zr, err := gzip.NewReader(src)
 		if err != nil {
 			st.classify(err, path)
 			return
@@ -42,11 +43,12 @@ func (st *state) walkArchive(idx int, det string, data []byte, prefix, name stri
 		if inner == "" || !utf8.ValidString(inner) {
 			inner = trimExt(baseName(name), ".gz", ".tgz", ".gzip")
 		}
-		m := &meter{r: zr, st: st, max: st.ratioMax(int64(len(data)))}
+		m := &meter{r: zr, st: st, max: st.ratioMax(int64(len(data))), src: src}
 		st.entry(m, m, Part{Path: prefix + ":" + inner, Depth: depth + 1, Filename: inner}, 0)
 	case typeBzip2:
 		inner := trimExt(baseName(name), ".bz2", ".tbz", ".tbz2")
-		m := &meter{r: bzip2.NewReader(bytes.NewReader(data)), st: st, max: st.ratioMax(int64(len(data)))}
+		src := &counter{r: bytes.NewReader(data)}
+		m := &meter{r: bzip2.NewReader(src), st: st, max: st.ratioMax(int64(len(data))), src: src}
 		st.entry(m, m, Part{Path: prefix + ":" + inner, Depth: depth + 1, Filename: inner}, 0)
 	}
 }
@@ -81,6 +83,9 @@ type meter struct {
 	n   int64
 	max int64 // most bytes allowed
 	err error // the limit that stopped it
+
+	src  *counter // the compressed input, if counted: ratio to what it consumed
+	base int64    // src.n when the meter started
 }
 
 func (m *meter) Read(p []byte) (int, error) {
@@ -96,7 +101,7 @@ func (m *meter) Read(p []byte) (int, error) {
 	}
 	n, err := m.r.Read(p)
 	m.n += int64(n)
-	if m.n > m.max {
+	if m.n > m.max || (m.src != nil && m.st.overRatio(m.n, m.src.n-m.base)) {
 		m.err = ErrRatio
 		return n, m.err
 	}
@@ -280,7 +285,8 @@ func (st *state) walkZip(path string, data []byte, prefix string, depth int) {
 		st.find(KindLimitArchiveEntries, path, fmt.Sprintf("%d entries, more than %d", n, st.maxEntries), ErrArchiveEntries)
 		return
 	}
-	zr, err := zipReader(data)
+	src := &counter{ra: bytes.NewReader(data)}
+	zr, err := zipReaderAt(src, int64(len(data)))
 	if err != nil {
 		st.find(KindMalformed, path, "zip: "+err.Error(), fmt.Errorf("%w: %w", ErrMalformedArchive, err))
 		return
@@ -366,7 +372,7 @@ func (st *state) walkZip(path string, data []byte, prefix string, depth int) {
 		}
 		// The declared compressed size is the attacker's word: the data
 		// cannot be larger than the archive.
-		m := &meter{r: rc, st: st, max: st.ratioMax(int64(min(f.CompressedSize64, uint64(len(data)))))}
+		m := &meter{r: rc, st: st, max: st.ratioMax(int64(min(f.CompressedSize64, uint64(len(data))))), src: src, base: src.n}
 		st.entry(m, m, p, int64(min(f.UncompressedSize64, 1<<30)))
 		rc.Close()
 	}

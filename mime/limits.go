@@ -1,0 +1,63 @@
+package mime
+
+import (
+	"archive/zip"
+	"errors"
+	"io"
+)
+
+// counter counts the compressed bytes a decompressor reads from an
+// archive in memory, so that a meter measures the ratio of what was
+// decompressed to what was consumed so far, not to the whole stream:
+// a gzip of 1 GiB of zeros (1 MiB) would otherwise be allowed 100 MiB
+// before its ratio showed, and reach MaxPartBytes first, while the same
+// bytes in a zip entry are a ratio finding.
+type counter struct {
+	r  io.Reader   // for streams (gzip, bzip2)
+	ra io.ReaderAt // for zip
+	n  int64
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// ReadByte lets compress/flate read byte by byte (an io.ByteReader is
+// not wrapped in a read-ahead buffer), so that the count is exact.
+func (c *counter) ReadByte() (byte, error) {
+	br, ok := c.r.(io.ByteReader)
+	if !ok {
+		var b [1]byte
+		_, err := io.ReadFull(c, b[:])
+		return b[0], err
+	}
+	b, err := br.ReadByte()
+	if err == nil {
+		c.n++
+	}
+	return b, err
+}
+
+func (c *counter) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.ra.ReadAt(p, off)
+	c.n += int64(n)
+	return n, err
+}
+
+// overRatio reports whether n bytes decompressed from consumed
+// compressed bytes exceed MaxRatio, past RatioFloor.
+func (st *state) overRatio(n, consumed int64) bool {
+	return n > RatioFloor && n > max(consumed, 1)*st.maxRatio
+}
+
+// zipReaderAt opens a zip archive of size bytes read through c,
+// accepting insecure paths as zipReader does.
+func zipReaderAt(c *counter, size int64) (*zip.Reader, error) {
+	zr, err := zip.NewReader(c, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, err
+	}
+	return zr, nil
+}
