@@ -49,9 +49,11 @@ type Header []Field
 // with ErrHeaderTooLarge when the header takes more than max bytes (if
 // max <= 0, DefaultMaxHeaderBytes).
 //
-// A field name longer than br's buffer (br.Size()) cannot be told from a
-// body line without consuming it: such a line is taken as the first
-// line of the body.
+// A line is classified by its first header.MaxNameBytes (998) octets, so
+// with a buffer (br.Size()) at least that large ReadHeader ends the header
+// where every other reader of the module does. With a smaller buffer, a
+// line with no colon in the buffer's worth is taken as the first line of
+// the body.
 //
 // All fields' Raw strings share one allocation.
 func ReadHeader(br *bufio.Reader, max int) (Header, int64, error) {

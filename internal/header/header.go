@@ -12,7 +12,11 @@
 //     every message so; RFC 4155). Only the first line is looked at.
 //   - A line "name: value", where name is one or more printable US-ASCII
 //     octets other than ':' (optionally followed by spaces or tabs before
-//     the colon, RFC 5322 §4.5.3 obs-optional), starts a field.
+//     the colon, RFC 5322 §4.5.3 obs-optional), starts a field, provided
+//     the colon is within the first MaxNameBytes octets of the line: no
+//     line of a message is longer (RFC 5322 §2.1.1), and a reader that
+//     holds a bounded prefix of a line (dkim.ReadHeader, Postfix's
+//     line_length_limit) can then classify it as every other reader does.
 //   - A line starting with a space or a tab continues the field above it
 //     (folding, RFC 5322 §2.2.3). Before any field it continues nothing:
 //     it is skipped as malformed and the header goes on (as Python's email
@@ -30,6 +34,12 @@
 package header
 
 import "bytes"
+
+// MaxNameBytes bounds where the colon of a field may be: a line whose
+// first colon is not within its first MaxNameBytes octets is not a field
+// (RFC 5322 §2.1.1 limits a line to 998 octets). A reader needs no more
+// than this prefix of a line to classify it.
+const MaxNameBytes = 998
 
 // Kind is what one line of a header block is.
 type Kind int
@@ -105,7 +115,7 @@ func Classify(line []byte, first, inField bool) (k Kind, nameEnd, colon int) {
 // fieldName reports whether line starts a field, with the end of its name
 // and the offset of the colon.
 func fieldName(line []byte) (nameEnd, colon int, ok bool) {
-	colon = bytes.IndexByte(line, ':')
+	colon = bytes.IndexByte(line[:min(len(line), MaxNameBytes)], ':')
 	if colon <= 0 {
 		return 0, 0, false
 	}

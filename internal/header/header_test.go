@@ -2,6 +2,7 @@ package header
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -38,6 +39,22 @@ func TestClassify(t *testing.T) {
 		{"Sub ject: x", false, true, Body, 0},
 		{"X\x01: x", false, true, Body, 0},
 	}
+	tests = append(tests,
+		struct {
+			line    string
+			first   bool
+			inField bool
+			want    Kind
+			nameEnd int
+		}{strings.Repeat("a", MaxNameBytes-1) + ": v", false, true, Field, MaxNameBytes - 1},
+		struct {
+			line    string
+			first   bool
+			inField bool
+			want    Kind
+			nameEnd int
+		}{strings.Repeat("a", MaxNameBytes) + ": v", false, true, Body, 0},
+	)
 	for _, tt := range tests {
 		k, nameEnd, colon := Classify([]byte(tt.line), tt.first, tt.inField)
 		if k != tt.want || nameEnd != tt.nameEnd {
