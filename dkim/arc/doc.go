@@ -48,7 +48,8 @@
 //
 // Sealing follows RFC 8617 §5.1: the new instance is one above the
 // highest present (at most 50), the ARC-Message-Signature is a DKIM
-// signature (relaxed/relaxed, From always signed, never ARC-Seal), and
+// signature (relaxed/relaxed, From always signed, never ARC-Seal, From,
+// To, Subject and Date oversigned by default: Sealer.Oversign), and
 // the ARC-Seal covers every set, oldest first, with the hop's cv=; a
 // failed chain (cv=fail) is sealed over the new set alone (§5.1.2), as
 // dkimpy does.

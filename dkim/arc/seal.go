@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,12 @@ type Sealer struct {
 	// Headers lists the fields the ARC-Message-Signature covers. If nil,
 	// DefaultHeaders.
 	Headers []string
+	// Oversign lists fields the ARC-Message-Signature covers once more
+	// than they occur, so that another instance added above the sealed
+	// message (which readers would show) breaks it (RFC 6376 §8.15). If
+	// nil, dkim.DefaultOversign (From, To, Subject, Date); an empty
+	// non-nil slice oversigns nothing.
+	Oversign []string
 	// Now returns the time for t=. If nil, time.Now.
 	Now func() time.Time
 	// MaxHeaderBytes bounds the header block read. If zero,
@@ -83,10 +90,10 @@ func (s *Sealer) check() error {
 	default:
 		return fmt.Errorf("%w: key of type %T", ErrSealerConfig, s.Key.Public())
 	}
-	for _, name := range s.Headers {
+	for _, name := range slices.Concat(s.Headers, s.Oversign) {
 		// RFC 8617 §4.1.2: ARC-Seal fields MUST NOT be in an AMS's h=.
 		if strings.EqualFold(name, "ARC-Seal") {
-			return fmt.Errorf("%w: Headers includes ARC-Seal", ErrSealerConfig)
+			return fmt.Errorf("%w: Headers or Oversign includes ARC-Seal", ErrSealerConfig)
 		}
 	}
 	return nil
@@ -211,6 +218,13 @@ func (ss *SealStream) seal(results []authres.Result, cv Result) (string, error) 
 	}
 	if !from {
 		names = append(names, "from") // RFC 6376 §5.4, via RFC 8617 §4.1.2
+	}
+	over := s.Oversign
+	if over == nil {
+		over = dkim.DefaultOversign
+	}
+	for _, name := range over {
+		names = append(names, strings.ToLower(name)) // RFC 6376 §8.15
 	}
 	amsTags := dkim.Tags{{Name: "i", Value: i}, {Name: "a", Value: string(alg)}, {Name: "c", Value: "relaxed/relaxed"},
 		{Name: "d", Value: s.Domain}, {Name: "s", Value: s.Selector}, {Name: "t", Value: t},
