@@ -60,3 +60,27 @@ func BenchmarkParseTagsLong(b *testing.B) {
 		})
 	}
 }
+
+// TestFieldValueFolded: a field folded over 65,536 lines (256 KiB)
+// unfolds in one pass with one allocation, the value's.
+func TestFieldValueFolded(t *testing.T) {
+	f := dkim.Field{Name: "Subject", Raw: "Subject: a" + strings.Repeat("\r\n b", 1<<16) + "\n\tc\r\n"}
+	want := "a" + strings.Repeat(" b", 1<<16) + "\tc"
+	if got := f.Value(); got != want {
+		t.Fatalf("Value() = %d bytes, want %d", len(got), len(want))
+	}
+	if n := testing.AllocsPerRun(10, func() { f.Value() }); n > 1 {
+		t.Errorf("Value() allocates %v times, want at most 1", n)
+	}
+	for _, tc := range []struct{ raw, want string }{
+		{"X: plain\r\n", "plain"},
+		{"X:\r\n folded\r\n", "folded"},
+		{"X: a\r\n\tb \r\n", "a\tb"},
+		{"X: a\rb\r\n", "a\rb"},
+		{"X no colon\r\n", ""},
+	} {
+		if got := (dkim.Field{Raw: tc.raw}).Value(); got != tc.want {
+			t.Errorf("Field{%q}.Value() = %q, want %q", tc.raw, got, tc.want)
+		}
+	}
+}
