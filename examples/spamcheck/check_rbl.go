@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -65,32 +66,26 @@ func checkRBL(ctx context.Context, e *env, in *input) ([]string, error) {
 		lines = append(lines, "relays: "+relays.String())
 	}
 	// The URLs of the decoded text and HTML bodies (transfer encodings
-	// and charsets undone by the mime scan), each host once.
-	var hosts []string
+	// and charsets undone by the mime scan), read as one body so that the
+	// extractor's host limit counts the whole message. CheckLinks counts
+	// that limit in the verdict: links past it make the result unknown,
+	// never clean.
 	if in.Report != nil {
-		seen := map[string]bool{}
+		var texts [][]byte
 		for _, text := range in.Report.Texts {
-			links := (&rbl.Extractor{}).Links([]byte(text.Body))
-			if links.Err != nil {
-				lines = append(lines, "links: "+links.String())
-			}
-			for _, h := range links.Hosts() {
-				if !seen[h] {
-					seen[h] = true
-					hosts = append(hosts, h)
-				}
-			}
+			texts = append(texts, []byte(text.Body))
 		}
-	}
-	d, err := uribl.CheckDomains(ctx, hosts)
-	if err != nil {
-		return lines, err
-	}
-	for _, o := range d.Domains {
-		lines = append(lines, "uri "+o.String())
-	}
-	if d.Unchecked > 0 {
-		lines = append(lines, "uri "+d.String())
+		links := (&rbl.Extractor{}).Links(bytes.Join(texts, []byte("\n")))
+		d, err := uribl.CheckLinks(ctx, links)
+		if err != nil {
+			return lines, err
+		}
+		for _, o := range d.Domains {
+			lines = append(lines, "uri "+o.String())
+		}
+		if d.Unchecked > 0 || d.Err != nil {
+			lines = append(lines, "uri "+d.String())
+		}
 	}
 	hbl := &rbl.Checker{Resolver: e.Resolver, Lists: demoHashLists, Threshold: 3}
 	if in.MailFrom != "" {
