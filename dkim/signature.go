@@ -276,8 +276,9 @@ func trimCRLF(b []byte) []byte {
 
 // FormatField renders a header field from its tags, folded to lines of
 // at most 78 characters where the values allow: a tag-list is broken
-// between tags, h= between names, and b= and bh= anywhere (RFC 6376 §3.2
-// allows whitespace there). The field ends with CRLF.
+// between tags, h= between names, and the values of b=, bh= and of any
+// tag too long for a line anywhere (RFC 6376 §3.2 allows whitespace
+// there), never a tag name. The field ends with CRLF.
 func FormatField(name string, tags Tags) string {
 	var sb strings.Builder
 	sb.WriteString(name)
@@ -298,8 +299,12 @@ func FormatField(name string, tags Tags) string {
 				sb.WriteByte(' ')
 				col++
 			}
+			// The tag name and its "=" are never broken (RFC 6376 §3.2
+			// allows FWS around them, not inside).
+			head := len(t.Name) + 1
 			for len(text) > 0 {
-				room := max(78-col, 1)
+				room := max(78-col, 1, head)
+				head = 0
 				if room >= len(text) {
 					sb.WriteString(text)
 					col += len(text)
