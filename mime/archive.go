@@ -156,7 +156,7 @@ func (st *state) entry(r io.Reader, m *meter, p Part, hint int64) {
 		limit, k := st.budget(true)
 		// The declared size is a hint, not a promise: it is allocated
 		// ahead of the data only within the budget.
-		buf := make([]byte, n, max(min(limit, hint), int64(n), min(limit, 2*int64(n))))
+		buf := st.buffer(n, max(min(limit, hint), int64(n), min(limit, 2*int64(n))))
 		copy(buf, head)
 		buf, err = readLimited(buf, r, limit)
 		st.total += int64(len(buf) - n)
@@ -168,6 +168,7 @@ func (st *state) entry(r io.Reader, m *meter, p Part, hint int64) {
 		st.held += int64(len(buf))
 		st.finishEntry(idx, buf, buf, full, p, m, err)
 		st.held -= int64(len(buf))
+		st.release(buf)
 		return
 	}
 	// Streamed through the digest.

@@ -24,13 +24,14 @@ type state struct {
 	maxParam, maxName              int
 	maxReport                      int64
 
-	total   int64    // decoded bytes so far
-	held    int64    // decoded bytes in buffers of the current path
-	text    int64    // bytes of Report.Texts so far
-	repSize int64    // bytes of the report so far (MaxReportBytes)
-	textCut bool     // MaxTextBytes was reached
-	stopped bool     // a scan-wide limit was reached: stop everything
-	bounds  []string // boundaries of the enclosing multiparts
+	total   int64     // decoded bytes so far
+	held    int64     // decoded bytes in buffers of the current path
+	text    int64     // bytes of Report.Texts so far
+	repSize int64     // bytes of the report so far (MaxReportBytes)
+	spare   [2][]byte // the largest entry buffers released, for reuse (buffer)
+	textCut bool      // MaxTextBytes was reached
+	stopped bool      // a scan-wide limit was reached: stop everything
+	bounds  []string  // boundaries of the enclosing multiparts
 }
 
 func newState(ctx context.Context, s *Scanner) *state {
