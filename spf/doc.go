@@ -97,7 +97,9 @@
 // DNS rules (an empty label, one over 63 octets) gives none ([§4.3]),
 // not an error, as the test suite's emptylabel wants. A quoted local-part
 // is unquoted for the macros and Outcome.Sender: "jo smith"@example.com
-// gives %{l} = jo smith.
+// gives %{l} = jo smith. The headers (ReceivedSPF, AuthResult) show the
+// address quoted again wherever its local-part is no dot-atom, so that
+// "a@b"@example.com is never rendered a@b@example.com.
 //
 // # Sender ID (historic)
 //

@@ -31,7 +31,7 @@ func (o Outcome) ReceivedSPF() string {
 		kv("client-ip", o.IP.String())
 	}
 	if o.Identity != IdentityHELO {
-		kv("envelope-from", o.Sender)
+		kv("envelope-from", quotedSender(o.Sender))
 	}
 	kv("helo", o.HELO)
 	kv("receiver", receiver)
@@ -49,7 +49,7 @@ func (o Outcome) ReceivedSPF() string {
 // comment is the human-readable part of Received-SPF (§9.1 examples).
 // Its cause of an error is Reason, never the error's text.
 func (o Outcome) comment() string {
-	who := "domain of " + o.Sender
+	who := "domain of " + quotedSender(o.Sender)
 	if o.Identity == IdentityHELO {
 		who = "domain of " + o.Domain
 	}
@@ -174,7 +174,7 @@ func (o Outcome) AuthResult() authres.Result {
 			r.Props = []authres.Prop{{Type: "header", Property: o.praField, Value: o.Sender}}
 		}
 	default:
-		from := o.Sender
+		from := quotedSender(o.Sender)
 		if i := strings.LastIndexByte(from, '@'); i >= 0 && o.noLocal {
 			from = from[i+1:]
 		}
@@ -190,4 +190,48 @@ func (o Outcome) AuthResult() authres.Result {
 		r.Reason = "mechanism " + o.Mechanism
 	}
 	return r
+}
+
+// quotedSender renders sender, the <sender> of check_host (local-part@domain
+// with a quoted local-part's quotes removed), as the address the client
+// gave, for the headers: a local-part that is no dot-atom is a
+// quoted-string again (RFC 5321 §4.1.2, RFC 5322 §3.4.1), so that
+// "a@b"@example.com is not shown as a@b@example.com, which is no address
+// and whose domain a reader would take at the first '@'.
+func quotedSender(sender string) string {
+	i := strings.LastIndexByte(sender, '@')
+	if i < 0 || dotAtom(sender[:i]) {
+		return sender
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, c := range []byte(sender[:i]) {
+		if c == '"' || c == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+	}
+	b.WriteByte('"')
+	b.WriteString(sender[i:])
+	return b.String()
+}
+
+// dotAtom reports whether s is a Dot-string of RFC 5321 §4.1.2 (atoms
+// of atext, RFC 5322 §3.2.3, or UTF-8, RFC 6531 §3.3, joined by single
+// dots).
+func dotAtom(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, atom := range strings.Split(s, ".") {
+		if atom == "" {
+			return false
+		}
+		for _, c := range []byte(atom) {
+			if c < 0x80 && !isAtext(c) {
+				return false
+			}
+		}
+	}
+	return true
 }
