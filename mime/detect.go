@@ -231,27 +231,58 @@ func oleHasVBA(data []byte) bool {
 
 // activeHTML lists the active content of an HTML document: forms,
 // scripts, frames, embedded objects, event handlers, javascript: URLs and
-// meta refresh.
+// meta refresh. It searches the whole document, a window of htmlWindow
+// bytes at a time lowered into one buffer, the windows overlapping by
+// htmlOverlap bytes so that a needle across their edge is seen.
 func activeHTML(data []byte) []string {
-	var found []string
-	l := bytes.ToLower(data[:min(len(data), 4<<20)])
-	for _, m := range []struct{ needle, name string }{
+	needles := []struct{ needle, name string }{
 		{"<form", "form"}, {"<script", "script"}, {"<iframe", "iframe"}, {"<frame", "frame"},
 		{"<object", "object"}, {"<embed", "embed"}, {"javascript:", "javascript: URL"},
 		{"http-equiv=\"refresh\"", "meta refresh"}, {"http-equiv=refresh", "meta refresh"},
-	} {
-		if bytes.Contains(l, []byte(m.needle)) && (len(found) == 0 || found[len(found)-1] != m.name) {
+	}
+	handlers := []string{"onload", "onerror", "onclick", "onmouseover", "onsubmit", "onfocus"}
+	var seen [16]bool // needles, then handlers
+	l := make([]byte, 0, min(len(data), htmlWindow+htmlOverlap))
+	for off := 0; off < len(data) || off == 0; off += htmlWindow {
+		w := data[off:min(len(data), off+htmlWindow+htmlOverlap)]
+		l = l[:len(w)]
+		for i, c := range w {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			l[i] = c
+		}
+		for i, m := range needles {
+			seen[i] = seen[i] || bytes.Contains(l, []byte(m.needle))
+		}
+		for i, h := range handlers {
+			seen[len(needles)+i] = seen[len(needles)+i] || hasHandler(l, h)
+		}
+		if off+htmlWindow >= len(data) {
+			break
+		}
+	}
+	var found []string
+	for i, m := range needles {
+		if seen[i] && (len(found) == 0 || found[len(found)-1] != m.name) {
 			found = append(found, m.name)
 		}
 	}
-	for _, h := range []string{"onload", "onerror", "onclick", "onmouseover", "onsubmit", "onfocus"} {
-		if hasHandler(l, h) {
+	for i, h := range handlers {
+		if seen[len(needles)+i] {
 			found = append(found, h+" handler")
 			break
 		}
 	}
 	return found
 }
+
+// The window and overlap of activeHTML: the overlap holds the longest
+// needle and a handler's white space before its "=".
+const (
+	htmlWindow  = 1 << 20
+	htmlOverlap = 256
+)
 
 // hasHandler reports whether the lower-case HTML l has the event
 // handler attribute h anywhere: h after white space, '/' or the quote

@@ -2,6 +2,7 @@ package mime
 
 import (
 	"archive/zip"
+	"bytes"
 	"errors"
 	"io"
 )
@@ -96,4 +97,67 @@ func (st *state) release(b []byte) {
 	if cap(b) > cap(st.spare[small]) {
 		st.spare[small] = b[:0]
 	}
+}
+
+// typeMessage is the detected type of content sniffed as a message.
+const typeMessage = "message/rfc822"
+
+// messageFields are header fields (RFC 5322 §3.6, RFC 2045, RFC 5321
+// trace fields) by which content is sniffed as a message: two of them
+// in a header of well-formed fields, or one in a file named .eml.
+var messageFields = []string{
+	"received", "return-path", "from", "to", "cc", "subject", "date", "message-id",
+	"mime-version", "content-type", "reply-to", "sender", "delivered-to", "dkim-signature",
+	"authentication-results", "content-transfer-encoding", "x-mailer", "in-reply-to", "references",
+}
+
+// looksLikeMessage reports whether data starts as an Internet message
+// (RFC 5322 §2.2): after an optional mbox "From " line (RFC 4155), a
+// header of fields and folded lines up to an empty line (or the end of
+// the first 8 KiB), with at least two known message fields, or one if
+// the file is named as a message (.eml).
+func looksLikeMessage(data []byte, named bool) bool {
+	head := data[:min(len(data), 8<<10)]
+	if bytes.HasPrefix(head, []byte("From ")) {
+		i := bytes.IndexByte(head, '\n')
+		if i < 0 {
+			return false
+		}
+		head = head[i+1:]
+	}
+	known, fields := 0, 0
+	for len(head) > 0 {
+		i := bytes.IndexByte(head, '\n')
+		if i < 0 {
+			break // a line cut by the window
+		}
+		line := bytes.TrimSuffix(head[:i], []byte("\r"))
+		head = head[i+1:]
+		if len(line) == 0 {
+			break
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if fields == 0 {
+				return false
+			}
+			continue
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 {
+			return false
+		}
+		for _, c := range line[:colon] {
+			if c <= ' ' || c > '~' {
+				return false
+			}
+		}
+		fields++
+		for _, f := range messageFields {
+			if asciiEqualFold(line[:colon], f) {
+				known++
+				break
+			}
+		}
+	}
+	return known >= 2 || (named && known >= 1)
 }

@@ -494,6 +494,22 @@ func (st *state) inspect(idx int, data []byte, complete bool, prefix string, dep
 			st.find(KindHTMLActive, path, fmt.Sprintf("%q has %s", name, strings.Join(act, ", ")), nil)
 		}
 	}
+	if (attachment || declared == "application/octet-stream") && !strings.HasPrefix(declared, "message/") && looksLikeMessage(data, extension(name) == "eml") {
+		// A message attachment is a message wherever it is carried:
+		// sent as application/octet-stream or text/plain, named .eml, in
+		// an archive. It is walked as message/rfc822 is (RFC 2046
+		// §5.2.1), under the same limits.
+		if depth >= st.maxDepth {
+			st.find(KindLimitDepth, path, fmt.Sprintf("message nested deeper than %d", st.maxDepth), ErrDepth)
+			return
+		}
+		p.DetectedType, p.Container = typeMessage, true
+		saved := st.bounds
+		st.bounds = nil
+		st.walkMessage(data, 0, path, depth+1, false)
+		st.bounds = saved
+		return
+	}
 	if complete && det == typeOLE2 && !strings.EqualFold(baseName(name), "vbaProject.bin") && oleHasVBA(data) {
 		st.find(KindMacro, path, fmt.Sprintf("%q: OLE2 document with a VBA project", name), nil)
 	}
