@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -20,5 +21,13 @@ func (st *state) inspectEmbedded(idx int, data []byte, complete bool, prefix str
 		st.walkTNEF(idx, data, prefix, depth)
 	case family(p.DeclaredType) == "tnef":
 		st.find(KindMalformed, p.Path, fmt.Sprintf("%q is declared %s but has no TNEF signature", p.Filename, p.DeclaredType), fmt.Errorf("%w: no TNEF signature", ErrMalformedArchive))
+	}
+	st.checkMarkup(idx, data)
+	switch {
+	case p.DetectedType == typePDF || bytes.Contains(data[:min(len(data), 1024)], []byte("%PDF-")):
+		// PDF readers find the header within the first 1024 bytes.
+		st.walkPDF(idx, data, prefix, depth)
+	case isRTF(data):
+		st.walkRTF(idx, data, prefix, depth)
 	}
 }

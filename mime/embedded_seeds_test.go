@@ -26,6 +26,17 @@ func embeddedSeeds() map[string]map[string][]byte {
 			"two":      tnefStream(tnefFile{Title: "a.txt", Data: []byte("hi")}, tnefFile{LongName: "b.js"}),
 			"cut":      tnefStream(tnefFile{Title: "a.exe", Data: pe})[:100],
 		},
+		"FuzzPDF": {
+			"js":      pdfFile(pdfObj(3, "<< /S /J#61vaScript /JS (x) >>", nil)),
+			"objstm":  pdfFile(objStm(5, "<< /OpenAction 11 0 R >>", "<< /S /Launch /F (cmd.exe) >>")),
+			"ef":      pdfFile(pdfObj(4, "<< /Type /Filespec /F (a.exe) /EF << /F 5 0 R >> >>", nil), pdfObj(5, "/Type /EmbeddedFile /Filter /FlateDecode", deflate(pe))),
+			"strings": []byte(`/URI (a\\b\051\)c\n) /F <6162 63> /UF (unterminated`),
+		},
+		"FuzzRTF": {
+			"package":  []byte(`{\rtf1 ` + rtfObjectGroup("Package", ole1("Package", olePackage("a.exe", pe))) + `}`),
+			"equation": []byte(`{\rtf1{\object\objupdate{\*\objclass Equation.3}{\*\objdata 0105000002000000{\*\x 1}\'41 0b000000}}}`),
+			"bin":      []byte(`{\rtf1{\object{\*\objdata \bin4 abcd}}}{\*\objdata \bin99999999 x`),
+		},
 		"FuzzYEnc": {
 			"pe":        pe,
 			"critical":  []byte("\x00\n\r=\xd6\xe0\xe3\x13"),

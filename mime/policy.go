@@ -31,7 +31,7 @@ var DefaultReject = []Kind{KindExecutable, KindDoubleExtension, KindRTLO, KindOv
 // are accepted by default, as amavisd-new and ClamAV do; list them to act
 // on them. Limits are handled by Policy.Unchecked unless listed here or
 // in Reject.
-var DefaultStrip = []Kind{KindDangerousExtension, KindMacro, KindHTMLActive, KindTypeMismatch, KindLookalike, KindLimitRatio}
+var DefaultStrip = []Kind{KindDangerousExtension, KindMacro, KindHTMLActive, KindActiveContent, KindTypeMismatch, KindLookalike, KindLimitRatio}
 
 // Policy maps findings to a result. Its zero value uses DefaultReject,
 // DefaultStrip and the default handling of unchecked content. A Policy is
@@ -136,6 +136,8 @@ func phrase(f Finding) string {
 		return "archive not inspected"
 	case KindHTMLActive:
 		return "active HTML attachment"
+	case KindActiveContent:
+		return "active content in a document"
 	case KindMalformed:
 		if errors.Is(f.Err, ErrMalformedArchive) {
 			return "malformed archive"

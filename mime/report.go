@@ -45,6 +45,14 @@ const (
 	// KindHTMLActive: an HTML attachment with forms, scripts, event
 	// handlers, frames or meta refresh.
 	KindHTMLActive Kind = "html-active"
+	// KindActiveContent: a document that runs code or carries a
+	// program outside HTML: a PDF with JavaScript, a Launch, RichMedia
+	// or GoToE action, a URI to a program, or an embedded file that
+	// could not be read (/OpenAction and /AA are named as the trigger);
+	// an RTF with an OLE Package, Equation Editor or OLE2Link object,
+	// \objupdate, or object data that could not be read. Embedded files
+	// and object payloads are also inspected as nested parts.
+	KindActiveContent Kind = "active-content"
 	// KindMalformed: malformed MIME or archive structure (missing or
 	// reused boundaries, bad base64, truncated archives). Err holds
 	// ErrMalformedMIME or ErrMalformedArchive.

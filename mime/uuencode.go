@@ -335,15 +335,16 @@ func (st *state) walkTextFiles(idx int, text []byte, prefix string, depth int) {
 		limit, k := st.budget(true)
 		data, full, problem := b.decode(text, limit)
 		p := Part{Path: prefix + ":" + b.name, Depth: depth + 1, Filename: b.name}
-		st.nestedDecoded(p, data, full, k, problem)
+		st.nestedDecoded(p, data, full, k, problem, nil)
 	}
 }
 
 // nestedDecoded reports p, whose content was decoded into a buffer of
-// its own within the budget of limit kind k (full false if it was
-// cut), and inspects it; problem, if any, is reported as a malformed
-// container.
-func (st *state) nestedDecoded(p Part, content []byte, full bool, k Kind, problem string) {
+// its own within the budget of limit kind k, and inspects it. full is
+// false if the decoding stopped before the end: at the budget if cause
+// is nil, else for cause (a meter's limit, a broken stream). problem,
+// if any, is reported as a malformed container.
+func (st *state) nestedDecoded(p Part, content []byte, full bool, k Kind, problem string, cause error) {
 	idx := st.addPart(p)
 	if idx < 0 {
 		return
@@ -358,7 +359,11 @@ func (st *state) nestedDecoded(p Part, content []byte, full bool, k Kind, proble
 	part := &st.report.Parts[idx]
 	part.Size = int64(len(content))
 	part.SHA256 = sha256.Sum256(content)
-	if !full {
+	switch {
+	case cause != nil:
+		part.Truncated = true
+		st.classify(cause, p.Path)
+	case !full:
 		part.Truncated = true
 		st.overBudget(k, p.Path)
 	}
