@@ -84,6 +84,13 @@ type centry struct {
 }
 
 type cacheShard struct {
+	shardData
+	// Padding to a multiple of 64 bytes keeps shards, each used under
+	// its own lock, on separate cache lines.
+	_ [(64 - unsafe.Sizeof(shardData{})%64) % 64]byte
+}
+
+type shardData struct {
 	mu       sync.Mutex
 	max      int // entries
 	maxBytes int
@@ -91,7 +98,6 @@ type cacheShard struct {
 	m        map[cacheKey]*centry
 	lru      centry // sentinel: lru.next is the most recently used
 	stats    CacheStats
-	_        [24]byte // keep shards on separate cache lines
 }
 
 // CacheStats counts cache activity.
@@ -223,12 +229,16 @@ func (c *Cache) put(k cacheKey, a *answer) {
 	// may be part of a larger one (a message, a record) the cache must
 	// not keep alive.
 	k.name = a.name[:len(a.name)-1]
-	size := entrySize(k, a)
+	size := entrySize(a)
 	expires := c.opts.Now().Add(ttl)
 	s := c.shard(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if records(a) > c.opts.MaxRecords || size > s.maxBytes {
+		// Not cached; nor is an older answer for k served in its stead.
+		if e, ok := s.m[k]; ok {
+			s.remove(e)
+		}
 		s.stats.Oversized++
 		return
 	}
@@ -272,11 +282,12 @@ var (
 	errorSize = allocSize(int(unsafe.Sizeof(Error{})))
 )
 
-// entrySize returns the bytes accounted for an entry of a under k: an
-// upper estimate of the heap it keeps alive. Strings shared with the
-// Resolver (the server's address) are not counted; strings that may be
-// shared within the answer (the canonical name) are counted apart.
-func entrySize(k cacheKey, a *answer) int {
+// entrySize returns the bytes accounted for an entry of a: an upper
+// estimate of the heap it keeps alive. The key's name is the answer's
+// (see put); strings shared with the Resolver (the server's address)
+// are not counted; strings that may be shared within the answer (the
+// canonical name) are counted apart.
+func entrySize(a *answer) int {
 	n := entryOverhead + allocSize(len(a.name))
 	if a.canonical != a.name {
 		n += allocSize(len(a.canonical))

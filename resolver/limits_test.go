@@ -70,8 +70,10 @@ func TestLookupTimeout(t *testing.T) {
 		}
 		_, err := r.TXT(context.Background(), "dead.example.com")
 		check(t, "TXT(dead.example.com)", err)
-		if n := srv.Count("dead.example.com", resolvertest.TypeTXT); n < 1 || n > 3 {
-			t.Errorf("TXT(dead.example.com): %d queries, want 1 to 3 of the 15 unbounded", n)
+		// (Not at least 1: under load the server may read the query
+		// after the lookup has given up.)
+		if n := srv.Count("dead.example.com", resolvertest.TypeTXT); n > 3 {
+			t.Errorf("TXT(dead.example.com): %d queries, want at most 3 of the 15 unbounded", n)
 		}
 	})
 
