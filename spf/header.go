@@ -15,6 +15,9 @@ import (
 //	 designates 192.0.2.10 as permitted sender) client-ip=192.0.2.10;
 //	 envelope-from="alice@example.com"; helo=mail.example.com; ...
 func (o Outcome) ReceivedSPF() string {
+	if o.Result == "" {
+		o.Result = None // the zero Outcome: no check ran (as in AuthResult)
+	}
 	receiver := o.Receiver
 	if receiver == "" {
 		receiver = "unknown"
