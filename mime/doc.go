@@ -20,9 +20,9 @@
 // double extensions, bidi controls and mixed-script lookalikes in names,
 // content whose magic number contradicts its type or name, programs by
 // magic number (PE, ELF, Mach-O, Windows shortcuts), Office macros,
-// encrypted and uninspectable archives, active HTML attachments,
-// malformed MIME and archives, overlapping zip entries, and each limit
-// reached. Report.Parts carry SHA-256 digests of decoded content (as
+// encrypted and uninspectable archives, active HTML and SVG
+// attachments, active content in PDF and RTF documents, malformed MIME
+// and archives, overlapping zip entries, and each limit reached. Report.Parts carry SHA-256 digests of decoded content (as
 // [32]byte, what rbl.Checker.CheckSHA256 takes) and normalized-text
 // digests of text parts for hash lists. Report.Texts carry the text/plain
 // and text/html parts transfer-decoded and converted to UTF-8 from their
@@ -74,6 +74,61 @@
 // Strip lists, accepted by default as before. MaxTextBytes cuts only
 // Report.Texts and is never unchecked content.
 //
+// # What is and is not inspected
+//
+// Besides MIME parts and archive entries, content carried inside
+// other content is inspected as nested parts, named like archive
+// entries ("1/-:invoice.exe"), under the same limits (MaxDepth,
+// MaxParts, MaxPartBytes, MaxHeldBytes, MaxTotalBytes, MaxRatio; the
+// files of one container count against MaxArchiveEntries):
+//
+//   - Files encoded in the text of a text/* MIME part: uuencode ("begin
+//     644 name" ... "end"), GNU "begin-base64" and yEnc ("=ybegin" ...
+//     "=yend", whose size and CRC-32 are checked). A begin line counts
+//     only when a valid data line follows it. Text archive entries are
+//     not searched.
+//   - TNEF ([MS-OXTNEF], application/ms-tnef, winmail.dat, found by its
+//     signature whatever its name): each attachment (attAttachData, or
+//     PidTagAttachDataBinary/Object) under its PidTagAttachLongFilename,
+//     else attAttachTitle (both names are checked), and embedded
+//     messages with their own attachments. The message body (RTF
+//     compressed) is not inspected.
+//   - PDF (ISO 32000-1, "%PDF-" within the first 1 KiB): names are read
+//     with #xx escapes decoded, and compressed object streams
+//     (FlateDecode) are inflated to be read too. /JavaScript, /JS,
+//     /Launch, /RichMedia, /GoToE, a /URI to a name with a dangerous
+//     extension, and an embedded file that could not be read (a filter
+//     other than FlateDecode) are KindActiveContent; /OpenAction and /AA
+//     are named in its evidence as the trigger but are not active by
+//     themselves (most are a page view to open at). Embedded files
+//     (/Type /EmbeddedFile, and the streams /EF dictionaries name) are
+//     nested parts named by their file specification's /UF or /F.
+//     Content streams, encrypted PDFs' streams and other filters are not
+//     decoded.
+//   - RTF (from "{\rt", as Word reads it, whatever the name): \objdata
+//     groups are decoded (hex with white space, control words and
+//     ignorable groups skipped, \bin data) and read as OLE1 objects
+//     ([MS-OLEDS] §2.2.4); an OLE Packager file is a nested part under
+//     its label, other objects' native data a nested part "object-N"
+//     (an embedded Word document is checked for macros). Objects of
+//     class Package, Equation, OLE2Link, htmlfile or script, \objupdate,
+//     and object data that is no OLE1 object are KindActiveContent.
+//   - Markup: an attachment named or declared HTML, SVG, XHTML, XML,
+//     .shtml, .hta, .mht/.mhtml, or whose content starts with a tag
+//     after a byte order mark (UTF-16 included), white space, comments,
+//     an XML declaration or a doctype (unless named .txt, .csv, .log,
+//     .md or .json), is searched for scripts, handlers, frames, forms,
+//     SVG foreignObject and HTA application tags (KindHTMLActive). An
+//     MHTML file is searched as it is, not walked as MIME.
+//
+// Archive entries of these types other than text are streamed through
+// their digest, not kept whole: a PDF, RTF or TNEF inside a zip or tar
+// is searched in its first 32 KiB only.
+//
+// KindActiveContent is in DefaultStrip: the document is stripped, as an
+// active HTML attachment is; an executable found inside it (by name or
+// magic number) rejects the message as any executable does.
+//
 // # Standards
 //
 //   - RFC 5322 §2.2: header fields and folding; §2.1.1 line length.
@@ -92,6 +147,9 @@
 //   - Microsoft, "Blocked attachments in Outlook" (the Level 1 file
 //     types, DefaultDangerousExtensions):
 //     https://support.microsoft.com/en-us/office/blocked-attachments-in-outlook-434752e1-02d3-4e90-9124-8b81e49a8519
+//   - [MS-OXTNEF] (TNEF), [MS-OLEDS] (OLE1 objects in RTF), ISO
+//     32000-1 (PDF), the RTF 1.9.1 specification, yEnc 1.3, POSIX
+//     uuencode.
 //   - PKWARE APPNOTE.TXT (zip: encryption flag, zip64 end records),
 //     RFC 1952 (gzip), POSIX.1-2001 (tar), [MS-CFB] and [MS-OVBA] (OLE2
 //     VBA projects), ECMA-376 (OOXML vbaProject.bin).

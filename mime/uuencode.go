@@ -104,7 +104,7 @@ func uuBlock(text []byte, off int) (textBlock, bool) {
 	if len(name) == 0 {
 		return b, false
 	}
-	b.name = string(name)
+	b.name = blockName(name)
 	b.body = next
 	first := true
 	for off = next; off < len(text); {
@@ -176,7 +176,7 @@ func yencBlock(text []byte, off int) (textBlock, bool) {
 	if len(l) < 8 || l[7] != ' ' || i < 0 {
 		return b, false
 	}
-	b.name = string(bytes.TrimSpace(l[i+len(" name="):]))
+	b.name = blockName(bytes.TrimSpace(l[i+len(" name="):]))
 	if b.name == "" {
 		return b, false
 	}
@@ -213,6 +213,16 @@ func yencBlock(text []byte, off int) (textBlock, bool) {
 	}
 	b.end, b.next = off, off
 	return b, true
+}
+
+// blockName returns the name of a begin line, its beginning and its
+// end (where the extension is) if it is longer than maxTNEFName, so
+// that a line of megabytes is not copied whole.
+func blockName(b []byte) string {
+	if len(b) > maxTNEFName {
+		return string(b[:maxTNEFName/2]) + "..." + string(b[len(b)-maxTNEFName/2:])
+	}
+	return string(b)
 }
 
 // yencField returns the value of keyword key in a yEnc control line.

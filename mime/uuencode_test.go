@@ -286,3 +286,19 @@ func FuzzYEnc(f *testing.F) {
 		checkBlocks(t, data, 64)
 	})
 }
+
+// TestTextEncodedLongName: a begin line of a MiB names the file by its
+// beginning and its end, where the extension is still checked.
+func TestTextEncodedLongName(t *testing.T) {
+	name := strings.Repeat("a", 1<<20) + ".exe"
+	for _, text := range [][]byte{uuEncode(name, []byte("x")), yEncode(name, []byte("x"), 128)} {
+		b, ok := findBlock(text, 0)
+		if !ok || len(b.name) > maxTNEFName+3 || !strings.HasSuffix(b.name, ".exe") {
+			t.Fatalf("findBlock name of %d bytes ending %q, found %v; want at most %d bytes ending .exe", len(b.name), b.name[max(0, len(b.name)-8):], ok, maxTNEFName+3)
+		}
+		r := new(Scanner).Scan(context.Background(), mimetest.Message("s", string(text)))
+		if !r.Has(KindDangerousExtension) {
+			t.Errorf("no %s finding:\n%.2000s", KindDangerousExtension, r)
+		}
+	}
+}
