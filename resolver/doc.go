@@ -17,6 +17,14 @@
 //     bounds on entries, bytes and records per answer, and concurrent
 //     identical queries collapsed into one: see Cache.
 //
+// A Resolver is configured by its fields, all optional:
+//
+//	r := &resolver.Resolver{
+//		LookupTimeout: 5 * time.Second, // one lookup, every hop and retry
+//		Cache:         resolver.NewCache(resolver.CacheOptions{MaxBytes: 64 << 20}),
+//	}
+//	res, err := r.TXT(ctx, "example.com") // res.Records, res.TTL, res.Authentic
+//
 // # Transport
 //
 // Queries go to the configured nameservers (default: the nameserver
