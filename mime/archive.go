@@ -282,19 +282,24 @@ func readLimited(buf []byte, r io.Reader, limit int64) ([]byte, error) {
 
 // walkZip lists and inspects a zip archive (PKWARE APPNOTE.TXT).
 func (st *state) walkZip(path string, data []byte, prefix string, depth int) {
+	var ra io.ReaderAt = bytes.NewReader(data)
+	size := int64(len(data))
 	if n, ok := zipEntries(data); ok && n > uint64(st.maxEntries) {
-		st.find(KindLimitArchiveEntries, path, fmt.Sprintf("%d entries, more than %d", n, st.maxEntries), ErrArchiveEntries)
-		return
+		st.find(KindLimitArchiveEntries, path, fmt.Sprintf("%d entries, more than %d; the first %d are inspected", n, st.maxEntries, st.maxEntries), ErrArchiveEntries)
+		// The first MaxArchiveEntries are read, not none (issue 12).
+		if ra, size, ok = zipFirst(data, st.maxEntries); !ok {
+			return
+		}
 	}
-	src := &counter{ra: bytes.NewReader(data)}
-	zr, err := zipReaderAt(src, int64(len(data)))
+	src := &counter{ra: ra}
+	zr, err := zipReaderAt(src, size)
 	if err != nil {
 		st.find(KindMalformed, path, "zip: "+err.Error(), fmt.Errorf("%w: %w", ErrMalformedArchive, err))
 		return
 	}
 	if len(zr.File) > st.maxEntries {
-		st.find(KindLimitArchiveEntries, path, fmt.Sprintf("%d entries, more than %d", len(zr.File), st.maxEntries), ErrArchiveEntries)
-		return
+		st.find(KindLimitArchiveEntries, path, fmt.Sprintf("%d entries, more than %d; the first %d are inspected", len(zr.File), st.maxEntries, st.maxEntries), ErrArchiveEntries)
+		zr.File = zr.File[:st.maxEntries]
 	}
 	skip := st.zipOverlaps(path, zr.File, int64(len(data)))
 	var encrypted []string

@@ -3,6 +3,7 @@ package mime
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 )
@@ -160,4 +161,65 @@ func looksLikeMessage(data []byte, named bool) bool {
 		}
 	}
 	return known >= 2 || (named && known >= 1)
+}
+
+// zipFirst returns a view of the zip archive data that holds only its
+// first n central directory entries (PKWARE APPNOTE 4.3.12), ended by a
+// made-up end of central directory record (4.3.16), so that an archive
+// padded past MaxArchiveEntries has its first entries read rather than
+// none, without reading its whole directory. ok is false for zip64
+// archives and directories that do not hold n entries where the end
+// record says.
+func zipFirst(data []byte, n int) (ra io.ReaderAt, size int64, ok bool) {
+	const eocdLen = 22
+	lo := max(0, len(data)-eocdLen-65535)
+	i := bytes.LastIndex(data[lo:], []byte("PK\x05\x06"))
+	if i < 0 || lo+i+eocdLen > len(data) {
+		return nil, 0, false
+	}
+	eocd := data[lo+i:]
+	cdOff := int64(binary.LittleEndian.Uint32(eocd[16:]))
+	if cdOff == 0xFFFFFFFF || binary.LittleEndian.Uint16(eocd[10:]) == 0xFFFF || n > 0xFFFF {
+		return nil, 0, false // zip64
+	}
+	end := cdOff
+	for range n {
+		if end < 0 || end+46 > int64(len(data)) || string(data[end:end+4]) != "PK\x01\x02" {
+			return nil, 0, false
+		}
+		r := data[end:]
+		end += 46 + int64(binary.LittleEndian.Uint16(r[28:])) + int64(binary.LittleEndian.Uint16(r[30:])) + int64(binary.LittleEndian.Uint16(r[32:]))
+	}
+	if end > int64(len(data)) {
+		return nil, 0, false
+	}
+	rec := make([]byte, eocdLen)
+	copy(rec, "PK\x05\x06")
+	binary.LittleEndian.PutUint16(rec[8:], uint16(n))
+	binary.LittleEndian.PutUint16(rec[10:], uint16(n))
+	binary.LittleEndian.PutUint32(rec[12:], uint32(end-cdOff))
+	binary.LittleEndian.PutUint32(rec[16:], uint32(cdOff))
+	return joined{data[:end], rec}, end + eocdLen, true
+}
+
+// joined reads two byte slices as one.
+type joined struct{ a, b []byte }
+
+func (j joined) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("mime: negative offset")
+	}
+	n := 0
+	if off < int64(len(j.a)) {
+		n = copy(p, j.a[off:])
+	}
+	if n < len(p) {
+		if o := off + int64(n) - int64(len(j.a)); o < int64(len(j.b)) {
+			n += copy(p[n:], j.b[o:])
+		}
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
 }
