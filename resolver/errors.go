@@ -99,8 +99,9 @@ func IsNotFound(err error) bool {
 }
 
 // IsTemporary reports whether err is a failure to get an answer that may
-// go away if retried: SERVFAIL, REFUSED, other error rcodes, timeouts,
-// malformed or mismatched replies and network errors. Negative answers
+// go away if retried: SERVFAIL, REFUSED, other error rcodes, timeouts
+// (LookupTimeout's included), malformed, mismatched or truncated replies
+// and network errors. Negative answers
 // (IsNotFound) and invalid names are not temporary. It recognises
 // net.Resolver's *net.DNSError too.
 func IsTemporary(err error) bool {
