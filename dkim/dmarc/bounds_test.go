@@ -1,6 +1,7 @@
 package dmarc_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -95,4 +96,49 @@ func BenchmarkParseManyTags(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/tag")
 		})
 	}
+}
+
+// FuzzFromDomains reads arbitrary From fields (one or two, parsed by
+// net/mail or scanned). Properties: each domain is given once, in lower
+// case, without a trailing dot, at most one per '@' of the input; the
+// evaluation of two From fields fails closed (ErrMultipleFrom) without
+// a lookup; and the Field's Value, which FromDomains reads, has no line
+// break left.
+func FuzzFromDomains(f *testing.F) {
+	f.Add("Alice <alice@example.com>", "")
+	f.Add("a@x.example, b@Y.example.", "c@x.example")
+	f.Add("=?utf-8?q?B=C3=BCcher?= <a@b\xfccher.example>", "")
+	f.Add("(unclosed a@b.example", "\r\n\tx@y.example")
+	f.Fuzz(func(t *testing.T, from, second string) {
+		h := dkim.Header{{Name: "From", Raw: "From: " + from + "\r\n"}}
+		if second != "" {
+			h = append(h, dkim.Field{Name: "From", Raw: "From: " + second + "\r\n"})
+		}
+		for _, fld := range h {
+			if v := fld.Value(); strings.ContainsAny(v, "\n") {
+				t.Fatalf("Field{%q}.Value() = %q: a line break is left", fld.Raw, v)
+			}
+		}
+		got := dmarc.FromDomains(h)
+		seen := map[string]bool{}
+		for _, d := range got {
+			if d == "" || seen[d] || strings.HasSuffix(d, ".") && d != "." {
+				t.Fatalf("FromDomains(%q, %q) = %q: empty, repeated or dotted %q", from, second, got, d)
+			}
+			seen[d] = true
+		}
+		if n := strings.Count(from, "@") + strings.Count(second, "@"); len(got) > n {
+			t.Fatalf("FromDomains(%q, %q) = %d domains for %d '@'", from, second, len(got), n)
+		}
+		if second == "" || len(got) == 0 {
+			return
+		}
+		// No resolver is reached: the zero Evaluator would use the
+		// network, so a lookup would show as a DNS result.
+		var e dmarc.Evaluator
+		o, err := e.Evaluate(context.Background(), dmarc.Input{Header: h})
+		if err != nil || o.Result != dmarc.Fail || !errors.Is(o.Err, dmarc.ErrMultipleFrom) || o.Disposition != dmarc.DispositionReject {
+			t.Fatalf("Evaluate(two From fields %q, %q) = %v, %v, want fail (ErrMultipleFrom)", from, second, o, err)
+		}
+	})
 }
