@@ -1,9 +1,11 @@
 package dkim
 
 import (
+	"context"
 	"crypto"
 	"fmt"
 	"hash"
+	"io"
 )
 
 // BodyHasher computes a body hash (RFC 6376 §3.7) as the body is written
@@ -133,4 +135,28 @@ func (b *Body) Close() error {
 		}
 	}
 	return nil
+}
+
+// copyBody writes body to w to its end, checking ctx before each chunk:
+// once ctx is done, the rest is read and discarded, not hashed (a body
+// fanned out through io.Pipe must still be read to its end). The
+// verification then reports ErrInterrupted.
+func copyBody(ctx context.Context, w io.Writer, body io.Reader) error {
+	buf := make([]byte, 32<<10)
+	for ctx.Err() == nil {
+		n, err := body.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return werr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	_, err := io.Copy(io.Discard, body)
+	return err
 }

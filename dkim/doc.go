@@ -117,9 +117,11 @@
 //     50 ms of CPU. A selector publishing 44 decoy RSA-8192 keys used to
 //     cost 440 of them for 10 signatures. The signatures left over are a
 //     policy result (ErrWorkLimit), never a pass.
-//   - The context is checked before each verification: once it is done
-//     the signatures left are a temperror (ErrInterrupted), however
-//     many keys were fetched.
+//   - The context is checked before each verification and, in Verify
+//     and VerifyHeader, before each 32 KiB chunk of the body: once it is
+//     done the rest of the body is drained unhashed and the signatures
+//     left are a temperror (ErrInterrupted), however many keys were
+//     fetched.
 //   - Header work is linear in the header's size per signature: a
 //     field's value is unfolded in one pass (Field.Value,
 //     Canonicalization.AppendHeader), h= picks fields through an index

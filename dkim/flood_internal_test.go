@@ -1,7 +1,9 @@
 package dkim
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"crypto"
 	"errors"
 	"fmt"
@@ -182,5 +184,62 @@ func TestVerifyContext(t *testing.T) {
 		if o.Result != TempError || !errors.Is(o.Err, ErrInterrupted) || !errors.Is(o.Err, context.Canceled) {
 			t.Errorf("outcome = %v, want temperror (ErrInterrupted)", o)
 		}
+	}
+}
+
+// cancelReader cancels a context at its first Read, and records whether
+// it was read to its end.
+type cancelReader struct {
+	r      io.Reader
+	cancel context.CancelFunc
+	eof    bool
+}
+
+func (c *cancelReader) Read(p []byte) (int, error) {
+	c.cancel()
+	n, err := c.r.Read(p)
+	c.eof = c.eof || err == io.EOF
+	return n, err
+}
+
+// TestVerifyHeaderContext: a context done while the body is read stops
+// the hashing (the 4 MiB rest of the body is drained unhashed, so that a
+// fanned-out body never blocks) and the signature is a temperror
+// (ErrInterrupted), not a body hash failure.
+func TestVerifyHeaderContext(t *testing.T) {
+	srv := resolvertest.NewServer(t, floodZone(t, 0))
+	msg := floodMessage(t, "two", 1)
+	h, n, err := ReadHeader(bufio.NewReader(strings.NewReader(msg)), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := msg[n:] + strings.Repeat("more\r\n", 700000)
+	v := &Verifier{Resolver: srv.Resolver(), Now: func() time.Time { return floodTime }}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := v.Begin(ctx, h, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.wg.Wait() // the key lookups end before the context does
+	r := &cancelReader{r: strings.NewReader(body), cancel: cancel}
+	if err := copyBody(ctx, s, r); err != nil || !r.eof {
+		t.Fatalf("copyBody = %v, read to the end %v", err, r.eof)
+	}
+	outs := s.Close()
+	if _, hashed := s.sigs[0].body.Sum(); hashed > 64<<10 {
+		t.Errorf("hashed %d body bytes after the context was done, want at most one chunk", hashed)
+	}
+	if len(outs) != 1 || outs[0].Result != TempError || !errors.Is(outs[0].Err, ErrInterrupted) {
+		t.Errorf("outcome = %v, want temperror (ErrInterrupted)", outs)
+	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	r = &cancelReader{r: strings.NewReader(body), cancel: cancel}
+	outs, err = v.VerifyHeader(ctx, h, r)
+	// The key lookup may be cut short too (ErrKeyUnavailable).
+	if err != nil || !r.eof || len(outs) != 1 || outs[0].Result != TempError ||
+		!errors.Is(outs[0].Err, ErrInterrupted) && !errors.Is(outs[0].Err, ErrKeyUnavailable) {
+		t.Errorf("VerifyHeader = %v, %v (read to the end %v), want temperror", outs, err, r.eof)
 	}
 }

@@ -136,7 +136,7 @@ func (v *Verifier) VerifyHeader(ctx context.Context, h Header, body io.Reader) (
 	if err != nil {
 		return nil, err // not reached: a Body of its own is never started
 	}
-	if _, err := io.Copy(s, body); err != nil {
+	if err := copyBody(ctx, s, body); err != nil {
 		s.abort()
 		return nil, err
 	}
@@ -411,6 +411,12 @@ func (v *Verifier) finish(s *VerifyStream, w *sigWork) {
 	exhausted := true // every key tried failed
 	for _, k := range keys {
 		out.KeyBits, out.Testing = k.Bits, k.Testing
+		if err := s.parent.Err(); err != nil {
+			// Before the body hash too: the body may not have been
+			// hashed to its end (copyBody).
+			out.Result, out.Err = TempError, fmt.Errorf("%w: %w", ErrInterrupted, err)
+			return
+		}
 		if r, err := v.checkKey(k, sig); err != nil {
 			lastRes, lastErr = r, err
 			continue
@@ -429,10 +435,6 @@ func (v *Verifier) finish(s *VerifyStream, w *sigWork) {
 			lastRes, lastErr = Fail, ErrBodyHash
 			exhausted = false
 			break
-		}
-		if err := s.parent.Err(); err != nil {
-			out.Result, out.Err = TempError, fmt.Errorf("%w: %w", ErrInterrupted, err)
-			return
 		}
 		cost := k.Work()
 		if s.work+cost > maxWork {
