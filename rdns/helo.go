@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/spamkit/spamkit/internal/addrlit"
 	"github.com/spamkit/spamkit/internal/dnsname"
 	"github.com/spamkit/spamkit/resolver"
 )
@@ -130,8 +131,15 @@ func (c *Checker) CheckHELO(ctx context.Context, ip netip.Addr, helo string) (HE
 		if isV6 {
 			v6 = inner[5:]
 		}
-		a, err := netip.ParseAddr(v6)
-		if !ok || err != nil || a.Zone() != "" || isV6 != a.Is6() {
+		// Snums may have leading zeros (addrlit): netip refuses them.
+		var a netip.Addr
+		valid := false
+		if isV6 {
+			a, valid = addrlit.IPv6(v6)
+		} else {
+			a, valid = addrlit.IPv4(v6)
+		}
+		if !ok || !valid {
 			r.Result, r.Err = HELOInvalid, fmt.Errorf("%w: bad address literal %q", ErrSyntax, helo)
 			return r, nil
 		}

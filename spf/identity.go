@@ -2,10 +2,10 @@ package spf
 
 import (
 	"fmt"
-	"net/netip"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/spamkit/spamkit/internal/addrlit"
 	"golang.org/x/net/idna"
 )
 
@@ -255,17 +255,10 @@ func (p *pathParser) addressLiteral() (string, error) {
 	p.i += end + 1
 	ok := false
 	if tag, a, found := strings.Cut(lit, ":"); found && strings.EqualFold(tag, "IPv6") {
-		// IPv6v4-full and IPv6v4-comp end in an IPv4-address-literal,
-		// whose Snums may have leading zeros, which ParseAddr refuses.
-		if i := strings.LastIndexByte(a, ':'); i >= 0 && strings.Contains(a[i:], ".") {
-			if v4, isV4 := snumAddr(a[i+1:]); isV4 {
-				a = a[:i+1] + v4.String()
-			}
-		}
-		ip, err := netip.ParseAddr(a)
-		ok = err == nil && ip.Is6() && ip.Zone() == ""
+		// Snums may have leading zeros (addrlit): netip refuses them.
+		_, ok = addrlit.IPv6(a)
 	} else if !found {
-		_, ok = snumAddr(lit)
+		_, ok = addrlit.IPv4(lit)
 	}
 	if !ok {
 		return "", invalidIdentity("invalid address literal at offset %d", start)
@@ -274,33 +267,6 @@ func (p *pathParser) addressLiteral() (string, error) {
 		return "", p.unexpected("after the address literal")
 	}
 	return p.s[start:p.i], nil
-}
-
-// snumAddr parses an IPv4-address-literal of RFC 5321 §4.1.3: four
-// Snum (1*3DIGIT, at most 255, leading zeros allowed) joined by dots.
-func snumAddr(s string) (netip.Addr, bool) {
-	var b [4]byte
-	parts := strings.Split(s, ".")
-	if len(parts) != 4 {
-		return netip.Addr{}, false
-	}
-	for i, part := range parts {
-		if len(part) < 1 || len(part) > 3 {
-			return netip.Addr{}, false
-		}
-		n := 0
-		for _, c := range []byte(part) {
-			if !isDigit(c) {
-				return netip.Addr{}, false
-			}
-			n = n*10 + int(c-'0')
-		}
-		if n > 255 {
-			return netip.Addr{}, false
-		}
-		b[i] = byte(n)
-	}
-	return netip.AddrFrom4(b), true
 }
 
 // isAtext reports whether c is an atext character other than UTF-8
