@@ -3,10 +3,10 @@ package dkim
 import (
 	"bufio"
 	"context"
-	"io"
 	"crypto"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"

@@ -122,7 +122,7 @@ func FuzzFromDomains(f *testing.F) {
 		got := dmarc.FromDomains(h)
 		seen := map[string]bool{}
 		for _, d := range got {
-			if d == "" || seen[d] || strings.HasSuffix(d, ".") && d != "." {
+			if d == "" || seen[d] || strings.HasSuffix(d, ".") {
 				t.Fatalf("FromDomains(%q, %q) = %q: empty, repeated or dotted %q", from, second, got, d)
 			}
 			seen[d] = true
@@ -130,7 +130,7 @@ func FuzzFromDomains(f *testing.F) {
 		if n := strings.Count(from, "@") + strings.Count(second, "@"); len(got) > n {
 			t.Fatalf("FromDomains(%q, %q) = %d domains for %d '@'", from, second, len(got), n)
 		}
-		if second == "" || len(got) == 0 {
+		if second == "" {
 			return
 		}
 		// No resolver is reached: the zero Evaluator would use the

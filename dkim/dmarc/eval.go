@@ -252,15 +252,20 @@ func (e *Evaluator) evaluateAll(ctx context.Context, in Input) Outcome {
 		from = FromDomains(in.Header)
 	}
 	domains := uniqueDomains(from)
-	if len(domains) == 0 {
-		return Outcome{Result: None, Err: ErrNoFrom, Disposition: DispositionNone}
-	}
 	if !e.AllowMultipleFrom {
+		// Several From fields fail even when none names a usable
+		// domain.
 		if err := multipleFrom(in, domains); err != nil {
 			// RFC 7489 §6.6.1: such messages are typically rejected.
-			return Outcome{Result: Fail, Domain: domains[0], Disposition: DispositionReject, Err: err,
-				Details: []string{err.Error()}}
+			o := Outcome{Result: Fail, Disposition: DispositionReject, Err: err, Details: []string{err.Error()}}
+			if len(domains) > 0 {
+				o.Domain = domains[0]
+			}
+			return o
 		}
+	}
+	if len(domains) == 0 {
+		return Outcome{Result: None, Err: ErrNoFrom, Disposition: DispositionNone}
 	}
 	maxFrom := e.MaxFromDomains
 	if maxFrom <= 0 {
@@ -581,7 +586,7 @@ func uniqueDomains(in []string) []string {
 	var out []string
 	seen := make(map[string]struct{}, min(len(in), 64))
 	for _, d := range in {
-		d = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
+		d = strings.ToLower(strings.TrimRight(strings.TrimSpace(d), "."))
 		if d == "" {
 			continue
 		}
