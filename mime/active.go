@@ -20,18 +20,20 @@ import (
 // script.
 var markupExtensions = map[string]bool{
 	"shtml": true, "shtm": true, "xhtml": true, "xht": true, "hta": true,
-	"mht": true, "mhtml": true, "svg": true, "svgz": true, "xml": true, "xsl": true,
+	"mht": true, "mhtml": true, "svg": true,
 }
 
 // markupTypes are declared types rendered as markup.
 var markupTypes = map[string]bool{
 	"application/xhtml+xml": true, "image/svg+xml": true, "application/hta": true,
-	"application/x-mimearchive": true, "text/xml": true, "application/xml": true,
+	"application/x-mimearchive": true,
 }
 
-// plainTextExtensions are the extensions a reader shows as text, not
-// rendered: markup in them is not active.
-var plainTextExtensions = map[string]bool{"txt": true, "csv": true, "log": true, "md": true, "json": true}
+// plainTextExtensions are the extensions whose markup is not rendered
+// as a page: text a reader shows as text, and XML, which Office
+// documents are made of (searching every part of every OOXML document
+// would cost more than the rest of the scan).
+var plainTextExtensions = map[string]bool{"txt": true, "csv": true, "log": true, "md": true, "json": true, "xml": true, "rels": true}
 
 // maxMarkupScan bounds the bytes of a file searched for active markup.
 const maxMarkupScan = 4 << 20
@@ -42,7 +44,16 @@ func (st *state) checkMarkup(idx int, data []byte) {
 	p := st.report.Parts[idx]
 	ext := extension(p.Filename)
 	attachment := p.Disposition == "attachment" || p.Filename != "" || strings.Contains(p.Path, "/")
-	if !attachment || p.DetectedType == typeHTML || p.DeclaredType == "text/html" || ext == "html" || ext == "htm" {
+	html := p.DetectedType == typeHTML || p.DeclaredType == "text/html"
+	if !attachment && html && st.inMHTML(p.Path) {
+		// The page of an MHTML file, walked as the message it is: a
+		// browser renders it, though it is no attachment there.
+		if act := activeHTML(data); len(act) > 0 {
+			st.find(KindHTMLActive, p.Path, fmt.Sprintf("a page of an MHTML file has %s", strings.Join(act, ", ")), nil)
+		}
+		return
+	}
+	if !attachment || html || ext == "html" || ext == "htm" {
 		return // inspect's HTML check
 	}
 	text := data[:min(len(data), maxMarkupScan)]
@@ -74,6 +85,25 @@ func (st *state) checkMarkup(idx int, data []byte) {
 	}
 	st.find(KindHTMLActive, p.Path, fmt.Sprintf("%q (%s) has %s", p.Filename, what, strings.Join(act, ", ")), nil)
 }
+
+// inMHTML reports whether the MIME part at path is inside a part named
+// .mht or .mhtml. Ancestors are looked for among the last mhtLookback
+// parts only, so that a multipart of many HTML parts costs linear time.
+func (st *state) inMHTML(path string) bool {
+	for path = parentPath(path); path != ""; path = parentPath(path) {
+		for i := len(st.report.Parts) - 1; i >= max(0, len(st.report.Parts)-mhtLookback); i-- {
+			if p := st.report.Parts[i]; p.Path == path {
+				if e := extension(p.Filename); e == "mht" || e == "mhtml" {
+					return true
+				}
+				break
+			}
+		}
+	}
+	return false
+}
+
+const mhtLookback = 256
 
 // markupStart reports whether text starts with a tag, after a byte
 // order mark, white space, comments, processing instructions (<?xml

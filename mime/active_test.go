@@ -290,7 +290,7 @@ func FuzzPDF(f *testing.F) {
 			fmt.Fprintf(&esc, "#%02X", name[i])
 		}
 		got, next := pdfName([]byte("/"+esc.String()+" "), 0)
-		if got != name || next != 1+esc.Len() {
+		if string(got) != name || next != 1+esc.Len() {
 			t.Fatalf("pdfName(/%s) = %q, %d; want %q", esc.String(), got, next, name)
 		}
 		var f pdfFacts

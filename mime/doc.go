@@ -131,13 +131,16 @@
 //     (an embedded Word document is checked for macros). Objects of
 //     class Package, Equation, OLE2Link, htmlfile or script, \objupdate,
 //     and object data that is no OLE1 object are KindActiveContent.
-//   - Markup: an attachment named or declared HTML, SVG, XHTML, XML,
+//   - Markup: an attachment named or declared HTML, SVG, XHTML,
 //     .shtml, .hta, .mht/.mhtml, or whose content starts with a tag
 //     after a byte order mark (UTF-16 included), white space, comments,
-//     an XML declaration or a doctype (unless named .txt, .csv, .log,
-//     .md or .json), is searched for scripts, handlers, frames, forms,
-//     SVG foreignObject and HTA application tags (KindHTMLActive). An
-//     MHTML file is searched as it is, not walked as MIME.
+//     an XML declaration or a doctype, is searched for scripts,
+//     handlers, frames, forms, SVG foreignObject and HTA application
+//     tags (KindHTMLActive); so are the HTML pages of an .mht/.mhtml
+//     file walked as a message. Files named .txt, .csv, .log, .md,
+//     .json, .xml or .rels are not (XML is what Office documents are
+//     made of: searching every part of each would cost more than the
+//     rest of the scan).
 //
 // Archive entries of these types other than text are streamed through
 // their digest, not kept whole: a PDF, RTF or TNEF inside a zip or tar

@@ -67,28 +67,29 @@ func pdfDelimiter(c byte) bool {
 }
 
 // pdfName reads the name after the '/' at b[i], decoding #xx escapes
-// (§7.3.5), and returns it and the offset after it.
-func pdfName(b []byte, i int) (string, int) {
+// (§7.3.5), and returns it and the offset after it. A name without
+// escapes is a slice of b, so that scanning allocates nothing.
+func pdfName(b []byte, i int) ([]byte, int) {
 	j := i + 1
 	for j < len(b) && !pdfDelimiter(b[j]) && j-i < 128 {
 		j++
 	}
 	raw := b[i+1 : j]
 	if bytes.IndexByte(raw, '#') < 0 {
-		return string(raw), j
+		return raw, j
 	}
-	var out []byte
+	out := make([]byte, 0, len(raw))
 	for k := 0; k < len(raw); k++ {
 		if raw[k] == '#' && k+2 < len(raw) {
-			if v, err := strconv.ParseUint(string(raw[k+1:k+3]), 16, 8); err == nil {
-				out = append(out, byte(v))
+			if hi, lo := unhex(raw[k+1]), unhex(raw[k+2]); hi < 16 && lo < 16 {
+				out = append(out, hi<<4|lo)
 				k += 2
 				continue
 			}
 		}
 		out = append(out, raw[k])
 	}
-	return string(out), j
+	return out, j
 }
 
 // pdfValueString reads the string object (literal or hexadecimal,
@@ -196,7 +197,7 @@ func (f *pdfFacts) scan(b []byte, buf int) {
 		at := i + k
 		name, next := pdfName(b, at)
 		i = next
-		switch name {
+		switch string(name) {
 		case "URI":
 			if s, ok := pdfValueString(b, next); ok {
 				f.uris = append(f.uris, s)
@@ -218,11 +219,11 @@ func (f *pdfFacts) scan(b []byte, buf int) {
 				}
 			}
 		}
-		if pdfInteresting[name] {
+		if pdfInteresting[string(name)] {
 			if f.names == nil {
 				f.names = make(map[string]int)
 			}
-			f.names[name]++
+			f.names[string(name)]++
 		}
 	}
 }
@@ -336,9 +337,9 @@ func dictNames(dict []byte) map[string]bool {
 		if k < 0 {
 			break
 		}
-		var n string
+		var n []byte
 		n, i = pdfName(dict, i+k)
-		m[n] = true
+		m[string(n)] = true
 	}
 	return m
 }
