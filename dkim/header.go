@@ -63,11 +63,13 @@ type Header []Field
 // with ErrHeaderTooLarge when the header takes more than max bytes (if
 // max <= 0, DefaultMaxHeaderBytes).
 //
-// A line is classified by its first header.MaxNameBytes (998) octets, so
-// with a buffer (br.Size()) at least that large ReadHeader ends the header
-// where every other reader of the module does. With a smaller buffer, a
-// line with no colon in the buffer's worth is taken as the first line of
-// the body.
+// A line is classified by its first 998 octets (RFC 5322 §2.1.1): a
+// field's colon must be among them, and a line starting with 998 octets
+// of a field name and no colon is skipped as malformed, the header going
+// on. With a buffer (br.Size()) at least that large, ReadHeader ends the
+// header where every other reader of the module does; with a smaller
+// one, a line with no colon in the buffer's worth is taken as the first
+// line of the body.
 //
 // All fields' Raw strings share one allocation.
 func ReadHeader(br *bufio.Reader, max int) (Header, int64, error) {

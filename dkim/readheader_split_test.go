@@ -36,6 +36,20 @@ func TestReadHeaderAgreesWithSplit(t *testing.T) {
 			if int(n) != want {
 				t.Errorf("msg %d, buffer %d: ReadHeader's body offset = %d (%d fields), want %d (header.Split)", i, size, n, len(h), want)
 			}
+			if strings.Contains(msg, "\r\nFrom: ") && len(fromFieldsOf(h)) != 1 {
+				t.Errorf("msg %d, buffer %d: ReadHeader found %d From fields, want the one below the long line", i, size, len(fromFieldsOf(h)))
+			}
 		}
 	}
+}
+
+// fromFieldsOf returns the From fields of h.
+func fromFieldsOf(h Header) []Field {
+	var fs []Field
+	for _, f := range h {
+		if strings.EqualFold(f.Name, "From") {
+			fs = append(fs, f)
+		}
+	}
+	return fs
 }

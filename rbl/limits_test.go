@@ -115,7 +115,8 @@ func TestReceivedUnfoldLinear(t *testing.T) {
 // rule (internal/header): a leading mbox From_ line is skipped, and the
 // header ends at the empty line or at the first line that is neither a
 // field nor a continuation, which starts the body, so a Received field
-// after such a line is body text, not a trace field.
+// after such a line is body text, not a trace field; a malformed line the
+// rule skips (a folded line before any field) does not end the header.
 func TestReceivedHeaderRule(t *testing.T) {
 	a, b := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
 	for _, tc := range []struct {
@@ -124,7 +125,9 @@ func TestReceivedHeaderRule(t *testing.T) {
 	}{
 		{"EmptyLine", "Received: from a (a [192.0.2.1]) by b\r\n\r\nReceived: from c (c [192.0.2.2]) by d\r\n", []netip.Addr{a}},
 		{"BodyLine", "Received: from a (a [192.0.2.1]) by b\r\nno colon here\r\nReceived: from c (c [192.0.2.2]) by d\r\n", []netip.Addr{a}},
-		{"LeadingContinuation", " Received: from c (c [192.0.2.2]) by d\r\nReceived: from a (a [192.0.2.1]) by b\r\n", nil},
+		// A folded line before any field is skipped as malformed and the
+		// header goes on (internal/header), as dkim and mime read it.
+		{"LeadingContinuation", " Received: from c (c [192.0.2.2]) by d\r\nReceived: from a (a [192.0.2.1]) by b\r\n", []netip.Addr{a}},
 		{"FromLine", "From sender@example.net Sun Nov  1 12:00:00 2026\nReceived: from a (a [192.0.2.1]) by b\nReceived: from c\n\t(c [192.0.2.2]) by d\n", []netip.Addr{a, b}},
 		{"SpaceBeforeColon", "Received : from a (a [192.0.2.1]) by b\r\nX: y\r\n", []netip.Addr{a}},
 		{"NoEnd", "Received: from a (a [192.0.2.1]) by b", []netip.Addr{a}},

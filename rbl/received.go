@@ -122,7 +122,16 @@ func receivedFields(hdr []byte) func(func(string) bool) {
 			}
 			k, nameEnd, colon := header.Classify(line, first, inField)
 			switch k {
-			case header.FromLine:
+			case header.FromLine, header.Orphan:
+				// Skipped; an orphan (a folded line before any field, a
+				// name too long for a line) is malformed and the header
+				// goes on, by the module's rule.
+				if k == header.Orphan && in {
+					in = false
+					if !yield(string(cur)) {
+						return
+					}
+				}
 				continue
 			case header.Continuation:
 				if in {

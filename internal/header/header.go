@@ -13,10 +13,16 @@
 //   - A line "name: value", where name is one or more printable US-ASCII
 //     octets other than ':' (optionally followed by spaces or tabs before
 //     the colon, RFC 5322 §4.5.3 obs-optional), starts a field, provided
-//     the colon is within the first MaxNameBytes octets of the line: no
-//     line of a message is longer (RFC 5322 §2.1.1), and a reader that
-//     holds a bounded prefix of a line (dkim.ReadHeader, Postfix's
-//     line_length_limit) can then classify it as every other reader does.
+//     the colon is within the first MaxNameBytes octets of the line (RFC
+//     5322 §2.1.1 limits a line to 998 octets), so that a reader holding
+//     a bounded prefix of a line (dkim.ReadHeader) classifies it as every
+//     other reader does.
+//   - A line whose first MaxNameBytes octets are all name octets, with no
+//     colon among them, is a field name too long for any line: it is
+//     skipped as malformed and the header goes on, as for a folded line
+//     before any field, so that a long junk name cannot turn the fields
+//     below it (a From, a part's Content-Type) into body text for some
+//     readers while others take them as fields.
 //   - A line starting with a space or a tab continues the field above it
 //     (folding, RFC 5322 §2.2.3). Before any field it continues nothing:
 //     it is skipped as malformed and the header goes on (as Python's email
@@ -57,8 +63,10 @@ const (
 	// FromLine is a leading mbox "From " separator, skipped.
 	FromLine
 	// Orphan is a folded line (starting with white space) before any
-	// field: it continues nothing. It is skipped, and readers that report
-	// problems report it as malformed; the header goes on after it.
+	// field, which continues nothing, or a line starting with a field
+	// name longer than MaxNameBytes allows. It is skipped, and readers
+	// that report problems report it as malformed; the header goes on
+	// after it.
 	Orphan
 )
 
@@ -109,7 +117,24 @@ func Classify(line []byte, first, inField bool) (k Kind, nameEnd, colon int) {
 	if first && bytes.HasPrefix(line, []byte("From ")) {
 		return FromLine, 0, 0
 	}
+	if longName(line) {
+		return Orphan, 0, 0
+	}
 	return Body, 0, 0
+}
+
+// longName reports whether line starts with MaxNameBytes name octets
+// (printable US-ASCII but the colon), a field name no line can hold.
+func longName(line []byte) bool {
+	if len(line) < MaxNameBytes {
+		return false
+	}
+	for _, c := range line[:MaxNameBytes] {
+		if c <= ' ' || c > '~' || c == ':' {
+			return false
+		}
+	}
+	return true
 }
 
 // fieldName reports whether line starts a field, with the end of its name

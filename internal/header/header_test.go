@@ -53,7 +53,14 @@ func TestClassify(t *testing.T) {
 			inField bool
 			want    Kind
 			nameEnd int
-		}{strings.Repeat("a", MaxNameBytes) + ": v", false, true, Body, 0},
+		}{strings.Repeat("a", MaxNameBytes) + ": v", false, true, Orphan, 0},
+		struct {
+			line    string
+			first   bool
+			inField bool
+			want    Kind
+			nameEnd int
+		}{strings.Repeat("a", MaxNameBytes-1) + " x: v", false, true, Body, 0},
 	)
 	for _, tt := range tests {
 		k, nameEnd, colon := Classify([]byte(tt.line), tt.first, tt.inField)
