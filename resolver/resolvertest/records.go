@@ -87,7 +87,8 @@ func (s *Server) AddA(name string, ttl time.Duration, addrs ...netip.Addr) error
 
 // AddAAAA adds an AAAA record at name (raw octets) for each of addrs,
 // which must be IPv6 addresses (an IPv4-mapped one is kept as it is, as
-// it can be published). A zone is dropped.
+// it can be published). An address's IPv6 scope zone ("%eth0") is
+// dropped.
 func (s *Server) AddAAAA(name string, ttl time.Duration, addrs ...netip.Addr) error {
 	for _, a := range addrs {
 		if !a.Is6() {
