@@ -74,7 +74,7 @@ func checkDKIM(ctx context.Context, e *env, in *input) ([]string, error) {
 		spf.Result = "none" // the spf check did not run
 	}
 	ev, err := (&dmarc.Evaluator{Resolver: e.Resolver}).Evaluate(ctx, dmarc.Input{
-		FromDomains: dmarc.FromDomains(h), SPF: spf, DKIM: sigs,
+		FromDomains: dmarc.FromDomains(h), Header: h, SPF: spf, DKIM: sigs,
 	})
 	if err != nil {
 		return lines, err
