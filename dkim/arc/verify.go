@@ -91,18 +91,20 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) (Outcome, error) {
 }
 
 // VerifyHeader is Verify for a message whose header is already read:
-// body yields the bytes after the header. It always reads body to its
-// end (or to a read error), chain or not, so that a body fanned out to
-// several readers through io.Pipe never blocks. Begin is the same
-// verification with the body written to it instead.
+// body yields the bytes after the header (nil for no body). It always
+// reads body to its end (or to a read error), chain or not, so that
+// a body fanned out to several readers through io.Pipe never blocks.
+// Begin is the same verification with the body written to it instead.
 func (v *Verifier) VerifyHeader(ctx context.Context, h dkim.Header, body io.Reader) (Outcome, error) {
 	s, err := v.Begin(ctx, h, nil)
 	if err != nil {
 		return Outcome{}, err // not reached: a Body of its own is never started
 	}
-	if _, err := io.Copy(s, body); err != nil {
-		s.abort()
-		return Outcome{}, err
+	if body != nil { // nil: a message without a body
+		if _, err := io.Copy(s, body); err != nil {
+			s.abort()
+			return Outcome{}, err
+		}
 	}
 	return s.Close(), nil
 }
