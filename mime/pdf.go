@@ -356,10 +356,21 @@ func (st *state) walkPDF(idx int, data []byte, prefix string, depth int) {
 	f.scan(data, 0)
 	streams := pdfStreams(data, maxPDFStreams)
 	var problems []string
-	var bufs [][]byte // the inflated object streams, for file names
-	var keep int64
-	defer func() { st.held -= keep }()
+	// The file name of each embedded file: the nearest /UF or /F string
+	// to the /EF naming it, in the same buffer.
+	nameOf := map[int]string{}
+	for _, r := range f.efRefs {
+		if _, ok := nameOf[r.obj]; !ok {
+			nameOf[r.obj] = nearestString(f.strings, r.at)
+		}
+	}
 	embedded := make(map[int]bool)
+	for _, r := range f.efRefs {
+		embedded[r.obj] = true
+	}
+	// One buffer serves the streams in turn: an object stream is read
+	// for its facts and dropped, an embedded file once inspected.
+	var scratch []byte
 	for _, s := range streams {
 		names := dictNames(s.dict)
 		if names["EmbeddedFile"] {
@@ -368,35 +379,24 @@ func (st *state) walkPDF(idx int, data []byte, prefix string, depth int) {
 		if !names["ObjStm"] {
 			continue
 		}
-		content, ok := st.pdfDecode(path, data[s.start:s.end], names, &problems)
+		content, ok := st.pdfDecode(path, data[s.start:s.end], names, &problems, scratch)
 		if !ok {
 			continue
 		}
-		keep += int64(len(content))
-		st.held += int64(len(content))
-		bufs = append(bufs, content)
-		f.scan(content, len(bufs))
-	}
-	for _, r := range f.efRefs {
-		embedded[r.obj] = true
-	}
-	// The file name of each embedded file: the nearest /UF or /F string
-	// to the /EF naming it.
-	nameOf := map[int]string{}
-	for _, r := range f.efRefs {
-		if _, ok := nameOf[r.obj]; !ok && r.buf == 0 {
-			nameOf[r.obj] = nearestString(f.strings, r.at)
+		scratch = content
+		var g pdfFacts
+		g.scan(content, 1)
+		for n, c := range g.names {
+			if f.names == nil {
+				f.names = make(map[string]int)
+			}
+			f.names[n] += c
 		}
-	}
-	if len(bufs) > 0 {
-		// Names in object streams: scan each again for its own strings.
-		for bi, b := range bufs {
-			var g pdfFacts
-			g.scan(b, bi+1)
-			for _, r := range g.efRefs {
-				if nameOf[r.obj] == "" {
-					nameOf[r.obj] = nearestString(g.strings, r.at)
-				}
+		f.uris = append(f.uris, g.uris[:min(len(g.uris), 1000)]...)
+		for _, r := range g.efRefs {
+			embedded[r.obj] = true
+			if nameOf[r.obj] == "" {
+				nameOf[r.obj] = nearestString(g.strings, r.at)
 			}
 		}
 	}
@@ -427,9 +427,11 @@ func (st *state) walkPDF(idx int, data []byte, prefix string, depth int) {
 			st.entryBytes(p, raw)
 			continue
 		}
-		if !st.pdfDecodeEntry(raw, names, p) {
+		buf, ok := st.pdfDecodeEntry(raw, names, p, scratch)
+		if !ok {
 			unread++
 		}
+		scratch = buf
 	}
 	var evidence []string
 	for _, n := range pdfActive {
@@ -515,17 +517,32 @@ func pdfInflater(raw []byte, names map[string]bool) io.Reader {
 	return flate.NewReader(bytes.NewReader(raw))
 }
 
-// pdfDecode inflates an object stream under the limits; the bytes are
-// counted in the scan's total, and held by the caller.
-func (st *state) pdfDecode(path string, raw []byte, names map[string]bool, problems *[]string) ([]byte, bool) {
+// inflateInto inflates raw into dst[:0] (or a new buffer if dst is
+// too small for the first bytes) up to limit bytes, through a meter of
+// the ratio bound. It returns what it read and the error that stopped
+// it: errLimit at limit, the meter's limit, or a broken stream.
+func (st *state) inflateInto(zr io.Reader, raw []byte, limit int64, dst []byte) ([]byte, *meter, error) {
+	m := &meter{r: zr, st: st, max: st.ratioMax(int64(len(raw)))}
+	want := min(limit, 4*int64(len(raw))+512)
+	if int64(cap(dst)) >= want {
+		dst = dst[:0]
+	} else {
+		dst = make([]byte, 0, want)
+	}
+	buf, err := readLimited(dst, m, limit)
+	return buf, m, err
+}
+
+// pdfDecode inflates an object stream under the limits into dst's
+// memory if it fits; the bytes are counted in the scan's total.
+func (st *state) pdfDecode(path string, raw []byte, names map[string]bool, problems *[]string, dst []byte) ([]byte, bool) {
 	zr := pdfInflater(raw, names)
 	if zr == nil {
 		*problems = append(*problems, "an object stream with a filter not decoded")
 		return nil, false
 	}
 	limit, k := st.budget(true)
-	m := &meter{r: zr, st: st, max: st.ratioMax(int64(len(raw)))}
-	buf, err := readLimited(make([]byte, 0, min(limit, 4*int64(len(raw))+512)), m, limit)
+	buf, m, err := st.inflateInto(zr, raw, limit, dst)
 	st.total += int64(len(buf))
 	switch {
 	case err == errLimit:
@@ -539,15 +556,15 @@ func (st *state) pdfDecode(path string, raw []byte, names map[string]bool, probl
 }
 
 // pdfDecodeEntry inflates an embedded file stream into the nested part
-// p and inspects it; false if its filter is not decoded.
-func (st *state) pdfDecodeEntry(raw []byte, names map[string]bool, p Part) bool {
+// p (in dst's memory if it fits) and inspects it; false if its filter
+// is not decoded.
+func (st *state) pdfDecodeEntry(raw []byte, names map[string]bool, p Part, dst []byte) ([]byte, bool) {
 	zr := pdfInflater(raw, names)
 	if zr == nil {
-		return false
+		return dst, false
 	}
-	m := &meter{r: zr, st: st, max: st.ratioMax(int64(len(raw)))}
 	limit, k := st.budget(true)
-	buf, err := readLimited(make([]byte, 0, min(limit, 4*int64(len(raw))+512)), m, limit)
+	buf, m, err := st.inflateInto(zr, raw, limit, dst)
 	var cause error
 	switch {
 	case err == errLimit:
@@ -557,5 +574,5 @@ func (st *state) pdfDecodeEntry(raw []byte, names map[string]bool, p Part) bool 
 		cause = fmt.Errorf("PDF embedded file: %w", err)
 	}
 	st.nestedDecoded(p, buf, err == nil, k, "", cause)
-	return true
+	return buf, true
 }

@@ -69,7 +69,9 @@ func rtfControls(text []byte, limit int64) (classes []string, objs []rtfObject, 
 				break
 			}
 			var o rtfObject
-			o.data, o.full, j = rtfHex(text, j, limit)
+			// Counted first, so that the buffer is allocated once.
+			_, n, _, _ := rtfHex(text, j, limit, nil, true)
+			o.data, _, o.full, j = rtfHex(text, j, limit, make([]byte, 0, n), false)
 			limit -= int64(len(o.data))
 			objs = append(objs, o)
 		}
@@ -79,11 +81,24 @@ func rtfControls(text []byte, limit int64) (classes []string, objs []rtfObject, 
 }
 
 // rtfHex decodes the hexadecimal data from text[i] to the end of the
-// group that holds it, skipping nested groups' braces, control words,
-// white space and other characters, and taking \binN's N raw bytes, up
-// to limit bytes; it returns the offset after the group.
-func rtfHex(text []byte, i int, limit int64) ([]byte, bool, int) {
-	var out []byte
+// group that holds it, skipping nested groups' braces, ignorable
+// destinations, control words, \'hh characters, white space and other
+// characters, and taking \binN's N raw bytes, up to limit bytes
+// appended to out. If counting, nothing is stored: n is how many bytes
+// there are (up to limit). It returns the offset after the group.
+func rtfHex(text []byte, i int, limit int64, out []byte, counting bool) (_ []byte, n int64, full bool, next int) {
+	add := func(b ...byte) bool {
+		if n+int64(len(b)) > limit {
+			b = b[:limit-n]
+			full = false
+		}
+		n += int64(len(b))
+		if !counting {
+			out = append(out, b...)
+		}
+		return full
+	}
+	full = true
 	depth := 0
 	var hi byte
 	half := false
@@ -98,7 +113,7 @@ func rtfHex(text []byte, i int, limit int64) ([]byte, bool, int) {
 			depth++
 		case c == '}':
 			if depth == 0 {
-				return out, true, i + 1
+				return out, n, true, i + 1
 			}
 			depth--
 		case c == '\\' && i+1 < len(text) && text[i+1] == '\'':
@@ -118,17 +133,15 @@ func rtfHex(text []byte, i int, limit int64) ([]byte, bool, int) {
 				j++
 			}
 			if j == i+1 && j < len(text) {
-				j++ // a control symbol: \\, \{, \', ...
+				j++ // a control symbol: \\, \{, ...
 			}
 			if word == "bin" {
-				n, _ := strconv.Atoi(param)
-				n = max(0, min(n, len(text)-j))
-				raw := text[j : j+n]
-				if int64(len(out)+len(raw)) > limit {
-					return append(out, raw[:limit-int64(len(out))]...), false, j + n
+				k, _ := strconv.Atoi(param)
+				k = max(0, min(k, len(text)-j))
+				if !add(text[j : j+k]...) {
+					return out, n, false, j + k
 				}
-				out = append(out, raw...)
-				j += n
+				j += k
 			}
 			i = j - 1
 		default:
@@ -136,18 +149,14 @@ func rtfHex(text []byte, i int, limit int64) ([]byte, bool, int) {
 			if v > 15 {
 				continue
 			}
-			if half {
-				if int64(len(out)) >= limit {
-					return out, false, i
-				}
-				out = append(out, hi<<4|v)
-			} else {
-				hi = v
+			if half && !add(hi<<4|v) {
+				return out, n, false, i
 			}
+			hi = v
 			half = !half
 		}
 	}
-	return out, true, i
+	return out, n, true, i
 }
 
 // rtfGroupEnd returns the offset after the group that starts at

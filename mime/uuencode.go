@@ -238,13 +238,20 @@ func yencField(l []byte, key string) ([]byte, bool) {
 // decode decodes the block's data, at most limit bytes; full is false
 // if limit stopped it. problem describes a malformed block (no end
 // line, a size or CRC that disagrees).
-func (b textBlock) decode(text []byte, limit int64) (data []byte, full bool, problem string) {
+//
+// The bytes are appended to dst[:0] if it has room for them, so that a
+// buffer serves the blocks of a text in turn.
+func (b textBlock) decode(text []byte, limit int64, dst []byte) (data []byte, full bool, problem string) {
 	src := text[b.body:b.end]
 	bound := int64(len(src))
 	if b.format != formatYEnc {
 		bound = bound/4*3 + 3
 	}
-	data = make([]byte, 0, min(bound, limit))
+	if need := min(bound, limit); int64(cap(dst)) >= need {
+		data = dst[:0]
+	} else {
+		data = make([]byte, 0, need)
+	}
 	full = true
 	switch b.format {
 	case formatUU:
@@ -324,10 +331,13 @@ func decodeYEnc(dst, src []byte, limit int64) ([]byte, bool) {
 
 // walkTextFiles decodes the files encoded in text, the content of the
 // text part at idx, and inspects each as a nested part named
-// prefix:name; it counts them against MaxArchiveEntries.
+// prefix:name; it counts them against MaxArchiveEntries. One buffer
+// serves the blocks in turn: a block's content is no longer used once
+// it was inspected.
 func (st *state) walkTextFiles(idx int, text []byte, prefix string, depth int) {
 	path := st.report.Parts[idx].Path
 	n := 0
+	var scratch []byte
 	for off := 0; off < len(text); {
 		b, ok := findBlock(text, off)
 		if !ok || !st.alive(path) {
@@ -343,7 +353,8 @@ func (st *state) walkTextFiles(idx int, text []byte, prefix string, depth int) {
 			return
 		}
 		limit, k := st.budget(true)
-		data, full, problem := b.decode(text, limit)
+		data, full, problem := b.decode(text, limit, scratch)
+		scratch = data
 		p := Part{Path: prefix + ":" + b.name, Depth: depth + 1, Filename: b.name}
 		st.nestedDecoded(p, data, full, k, problem, nil)
 	}

@@ -203,7 +203,7 @@ func TestDecodeUULimit(t *testing.T) {
 	}
 	for _, limit := range []int64{0, 1, 44, 45, 46, 199, 200, 1000} {
 		text := uuEncode("f", data)
-		got, full, _ := b.decode(text, limit)
+		got, full, _ := b.decode(text, limit, nil)
 		want := data[:min(limit, int64(len(data)))]
 		if !bytes.Equal(got, want) || full != (limit >= int64(len(data))) {
 			t.Errorf("decode(limit %d) = %q, %v; want %q", limit, got, full, want)
@@ -228,7 +228,7 @@ func checkBlocks(t *testing.T, text []byte, limit int64) {
 			t.Fatalf("findBlock(%d) = body %d, end %d, next %d in %d bytes", off, b.body, b.end, b.next, len(text))
 		}
 		off = b.next
-		got, _, _ := b.decode(text, limit)
+		got, _, _ := b.decode(text, limit, nil)
 		// A uuencoded line may lack its trailing zeros (spaces stripped on
 		// the way): its last line may decode to one byte more than it has.
 		if int64(len(got)) > limit || len(got) > b.end-b.body+1 {
@@ -252,12 +252,12 @@ func FuzzUUDecode(f *testing.F) {
 			if !ok || b.name != "f.bin" || !b.closed {
 				t.Fatalf("findBlock(%q) = %+v, %v", text, b, ok)
 			}
-			got, full, problem := b.decode(text, 1<<30)
+			got, full, problem := b.decode(text, 1<<30, nil)
 			if !bytes.Equal(got, data) || !full || problem != "" {
 				t.Fatalf("decode(%q) = %q, %v, %q; want %q", text, got, full, problem, data)
 			}
 			if cut := int64(len(data) / 2); cut < int64(len(data)) {
-				got, full, _ := b.decode(text, cut)
+				got, full, _ := b.decode(text, cut, nil)
 				if full || int64(len(got)) > cut || !bytes.HasPrefix(data, got) {
 					t.Fatalf("decode(%q, limit %d) = %q, %v", text, cut, got, full)
 				}
@@ -278,7 +278,7 @@ func FuzzYEnc(f *testing.F) {
 			if !ok || b.name != "f.bin" || !b.closed {
 				t.Fatalf("findBlock(%q) = %+v, %v", text, b, ok)
 			}
-			got, full, problem := b.decode(text, 1<<30)
+			got, full, problem := b.decode(text, 1<<30, nil)
 			if !bytes.Equal(got, data) || !full || problem != "" {
 				t.Fatalf("decode(%q) = %q, %v, %q; want %q", text, got, full, problem, data)
 			}
