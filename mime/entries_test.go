@@ -42,3 +42,32 @@ func TestArchiveEntriesUpToLimit(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+// FuzzZipFirst: the view of a zip's first n entries never fails the
+// zip reader by more than n entries, and never panics on any input.
+func FuzzZipFirst(f *testing.F) {
+	var es []mimetest.ZipEntry
+	for i := range 5 {
+		es = append(es, mimetest.ZipEntry{Name: fmt.Sprintf("f%d", i), Data: []byte("data")})
+	}
+	f.Add(mimetest.Zip(es...), 3)
+	f.Add(mimetest.Zip(es[:1]...), 1)
+	f.Add([]byte("PK\x05\x06"), 2)
+	f.Fuzz(func(t *testing.T, data []byte, n int) {
+		n = n%8 + 1
+		if n < 1 {
+			n += 8
+		}
+		ra, size, ok := zipFirst(data, n)
+		if !ok {
+			return
+		}
+		buf := make([]byte, size)
+		if _, err := ra.ReadAt(buf, 0); err != nil {
+			t.Fatalf("zipFirst(%d) view: ReadAt(0, %d) = %v", n, size, err)
+		}
+		if zr, err := zipReader(buf); err == nil && len(zr.File) > n {
+			t.Errorf("zipFirst(%d) view holds %d entries", n, len(zr.File))
+		}
+	})
+}
