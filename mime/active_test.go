@@ -289,7 +289,7 @@ func FuzzPDF(f *testing.F) {
 		for i := range len(name) {
 			fmt.Fprintf(&esc, "#%02X", name[i])
 		}
-		got, next := pdfName([]byte("/"+esc.String()+" "), 0)
+		got, next := pdfName([]byte("/"+esc.String()+" "), 0, make([]byte, 0, 128))
 		if string(got) != name || next != 1+esc.Len() {
 			t.Fatalf("pdfName(/%s) = %q, %d; want %q", esc.String(), got, next, name)
 		}

@@ -28,6 +28,9 @@ var (
 	pdfTriggers = []string{"OpenAction", "AA"}
 )
 
+// pdfNameMax bounds a decoded name: longer than any name looked for.
+const pdfNameMax = 64
+
 // maxPDFString bounds a PDF string read for a URI or a file name.
 const maxPDFString = 4096
 
@@ -67,9 +70,11 @@ func pdfDelimiter(c byte) bool {
 }
 
 // pdfName reads the name after the '/' at b[i], decoding #xx escapes
-// (§7.3.5), and returns it and the offset after it. A name without
-// escapes is a slice of b, so that scanning allocates nothing.
-func pdfName(b []byte, i int) ([]byte, int) {
+// (§7.3.5) into buf's memory, and returns it and the offset after it.
+// A name without escapes is a slice of b; a decoded name is cut at
+// cap(buf) bytes (the names looked for are short), so that scanning
+// allocates nothing.
+func pdfName(b []byte, i int, buf []byte) ([]byte, int) {
 	j := i + 1
 	for j < len(b) && !pdfDelimiter(b[j]) && j-i < 128 {
 		j++
@@ -78,8 +83,8 @@ func pdfName(b []byte, i int) ([]byte, int) {
 	if bytes.IndexByte(raw, '#') < 0 {
 		return raw, j
 	}
-	out := make([]byte, 0, len(raw))
-	for k := 0; k < len(raw); k++ {
+	out := buf[:0]
+	for k := 0; k < len(raw) && len(out) < cap(out); k++ {
 		if raw[k] == '#' && k+2 < len(raw) {
 			if hi, lo := unhex(raw[k+1]), unhex(raw[k+2]); hi < 16 && lo < 16 {
 				out = append(out, hi<<4|lo)
@@ -189,13 +194,14 @@ func pdfFileName(s string) string {
 
 // scan records the facts of the PDF objects in b, buffer number buf.
 func (f *pdfFacts) scan(b []byte, buf int) {
+	var nb [pdfNameMax]byte
 	for i := 0; i < len(b); {
 		k := bytes.IndexByte(b[i:], '/')
 		if k < 0 {
 			return
 		}
 		at := i + k
-		name, next := pdfName(b, at)
+		name, next := pdfName(b, at, nb[:])
 		i = next
 		switch string(name) {
 		case "URI":
@@ -332,13 +338,14 @@ func pdfLength(dict []byte) (int, bool) {
 // dictNames returns the decoded names of a dictionary's text.
 func dictNames(dict []byte) map[string]bool {
 	m := make(map[string]bool)
+	var nb [pdfNameMax]byte
 	for i := 0; i < len(dict); {
 		k := bytes.IndexByte(dict[i:], '/')
 		if k < 0 {
 			break
 		}
 		var n []byte
-		n, i = pdfName(dict, i+k)
+		n, i = pdfName(dict, i+k, nb[:])
 		m[string(n)] = true
 	}
 	return m
