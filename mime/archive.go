@@ -295,6 +295,8 @@ func (st *state) walkZip(path string, data []byte, prefix string, depth int) {
 	zr, err := zipReaderAt(src, size)
 	if err != nil {
 		st.find(KindMalformed, path, "zip: "+err.Error(), fmt.Errorf("%w: %w", ErrMalformedArchive, err))
+		// Streaming extractors read the local headers all the same.
+		st.zipLocals(path, data, nil, prefix, depth)
 		return
 	}
 	if len(zr.File) > st.maxEntries {
@@ -382,6 +384,7 @@ func (st *state) walkZip(path string, data []byte, prefix string, depth int) {
 		st.entry(m, m, p, int64(min(f.UncompressedSize64, 1<<30)))
 		rc.Close()
 	}
+	st.zipLocals(path, data, zr.File, prefix, depth)
 	if len(encrypted) > 0 {
 		st.find(KindEncrypted, path, fmt.Sprintf("%d of %d entries encrypted, cannot inspect: %s", len(encrypted), len(zr.File), strings.Join(encrypted[:min(len(encrypted), 3)], ", ")), nil)
 	}

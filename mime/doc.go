@@ -22,7 +22,8 @@
 // magic number (PE, ELF, Mach-O, Windows shortcuts), Office macros,
 // encrypted and uninspectable archives, active HTML and SVG
 // attachments, active content in PDF and RTF documents, malformed MIME
-// and archives, overlapping zip entries, and each limit reached. Report.Parts carry SHA-256 digests of decoded content (as
+// and archives, overlapping zip entries, zips whose central directory
+// and local headers disagree, and each limit reached. Report.Parts carry SHA-256 digests of decoded content (as
 // [32]byte, what rbl.Checker.CheckSHA256 takes) and normalized-text
 // digests of text parts for hash lists. Report.Texts carry the text/plain
 // and text/html parts transfer-decoded and converted to UTF-8 from their
@@ -79,7 +80,7 @@
 // # What is and is not inspected
 //
 // Every MIME part is decoded and inspected up to MaxPartBytes, and every
-// archive entry (zip, tar, gzip, bzip2; RAR by name) up to
+// archive entry (zip, tar, gzip, bzip2, RAR 5; RAR 1.5-4 by name) up to
 // MaxArchiveEntries per archive: a zip declaring more has its first
 // MaxArchiveEntries inspected and the limit reported. A message is a
 // message wherever it is carried: message/rfc822 and message/global
@@ -195,17 +196,38 @@
 // charsets.
 //
 // Archives are opened with the standard library: zip, gzip, tar,
-// bzip2. RAR archives are listed (names, sizes, encryption; headers
-// encrypted with -hp are reported as such) with
-// github.com/nwaples/rardecode/v2, which has no dependencies, but their
-// content is not decompressed: its RAR 3 PPMd decoder allocates the
-// model size a header asks for (up to 256 MiB) whatever the options, so
-// a few bytes would be a memory bomb; its window allocation while
-// listing is bounded with MaxDictionarySize. 7z and xz are recognized by
-// magic number and reported as KindUnsupported ("cannot inspect"):
-// github.com/bodgit/sevenzip brings a dozen modules (brotli, lz4, zstd,
-// ppmd, afero, go4, ...) into every importer's build and allocates LZMA
-// dictionaries of the size the archive declares. A 7z whose header
+// bzip2. A zip is read twice, as extractors read it (PKWARE APPNOTE.TXT
+// 4.3.6): by its central directory (archive/zip, as Info-ZIP unzip and
+// Windows Explorer list it), and by its local headers in order (as
+// streaming readers such as Java's ZipInputStream extract it, and 7-Zip
+// when the directory is unreadable), inflating an entry whose sizes are
+// in a data descriptor to find where the next header is. A disagreement
+// (an entry in one only; a name, method or size that differs; no
+// readable directory) is KindZipMismatch, rejected by default, and what
+// a streaming reader would extract differently is inspected as its own
+// part, named by its local header's offset ("a.zip:setup.exe@1234");
+// a name that differs is checked under the entry.
+//
+// RAR archives are read with github.com/nwaples/rardecode/v2, which has
+// no dependencies: names, sizes and encryption (headers encrypted with
+// -hp are reported as such), and the content of RAR 5 archives,
+// decompressed under the limits. The window rardecode allocates is the
+// dictionary an entry declares (its size, if smaller and not solid),
+// refused above MaxDictionary (64 MiB) or half of what MaxHeldBytes
+// leaves, which it is counted against while the archive is read; a
+// refused dictionary is KindLimitDictionary, before any allocation (a
+// declared 4 GiB dictionary costs no heap; a solid 16 MiB window over
+// 1 MiB of noise declared as 1 GiB peaks at 17 MiB). RAR 1.5-4 content
+// is not decompressed, and is KindLimitDictionary too: its RAR 3 PPMd
+// decoder allocates the model size the compressed data asks for (up to
+// 256 MiB), which no option bounds and no header tells. 7z and xz are
+// recognized by magic number and reported as KindUnsupported ("cannot
+// inspect"): github.com/bodgit/sevenzip brings a dozen modules (brotli,
+// lz4, zstd, ppmd, afero, go4, ...) into every importer's build and
+// allocates LZMA dictionaries of the size the archive declares, with no
+// option to refuse them first, and github.com/ulikunitz/xz's reader
+// takes the dictionary size from the stream as well (its DictCap is a
+// floor, not a bound). A 7z whose header
 // names the AES coder is also KindEncrypted. Encrypted zip, RAR and 7z
 // content is KindEncrypted: whether to let it pass is a Policy choice.
 //
@@ -267,11 +289,12 @@
 //   - A zip declaring more than MaxArchiveEntries entries is reported,
 //     and its first MaxArchiveEntries entries are read (through a view
 //     whose central directory ends there; a zip64 one has none read),
-//     as tar and RAR entries are read up to the limit.
+//     as tar and RAR entries are read up to the limit; so are local
+//     headers.
 //   - A zip entry's Info-ZIP Unicode Path extra field (the name 7-Zip
 //     and WinRAR extract under) is checked as well as its header name,
 //     which Part.Filename keeps.
-//   - The Size of an entry not read (encrypted, or in a RAR) is the
+//   - The Size of an entry not read (encrypted, or in a RAR 1.5-4) is the
 //     size its archive declares.
 //
 // # Concurrency

@@ -19,14 +19,16 @@ var (
 	ErrParamBytes     = errors.New("mime: header parameter longer than MaxParamBytes")
 	ErrNameBytes      = errors.New("mime: file name longer than MaxNameBytes")
 	ErrReportBytes    = errors.New("mime: report larger than MaxReportBytes")
+	ErrDictionary     = errors.New("mime: archive dictionary larger than MaxDictionary")
 )
 
-// Errors of malformed input, carried in the Err of [KindMalformed] and
-// [KindOverlap] findings.
+// Errors of malformed input, carried in the Err of [KindMalformed],
+// [KindOverlap] and [KindZipMismatch] findings.
 var (
 	ErrMalformedMIME    = errors.New("mime: malformed MIME structure")
 	ErrMalformedArchive = errors.New("mime: malformed archive")
 	ErrOverlap          = errors.New("mime: archive entries overlap (zip bomb)")
+	ErrZipMismatch      = errors.New("mime: zip central directory and local headers disagree")
 )
 
 // Errors of [Strip].

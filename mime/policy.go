@@ -23,8 +23,9 @@ const (
 func (r Result) String() string { return string(r) }
 
 // DefaultReject are the kinds that reject a message when Policy.Reject
-// is nil: programs, names built to deceive, and overlapping-entry bombs.
-var DefaultReject = []Kind{KindExecutable, KindDoubleExtension, KindRTLO, KindOverlap}
+// is nil: programs, names built to deceive, overlapping-entry bombs, and
+// zips that show extractors different files.
+var DefaultReject = []Kind{KindExecutable, KindDoubleExtension, KindRTLO, KindOverlap, KindZipMismatch}
 
 // DefaultStrip are the kinds whose parts are stripped when Policy.Strip
 // is nil. Encrypted and unsupported archives and malformed structure
@@ -145,6 +146,10 @@ func phrase(f Finding) string {
 		return "malformed MIME"
 	case KindOverlap:
 		return "zip bomb"
+	case KindZipMismatch:
+		return "inconsistent zip"
+	case KindLimitDictionary:
+		return "archive dictionary too large to scan"
 	case KindLimitDepth:
 		return "nesting too deep to scan"
 	case KindLimitParts:

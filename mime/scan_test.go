@@ -100,7 +100,7 @@ func TestScanDetection(t *testing.T) {
 		{"7z encrypted", mimetest.Message("s", "x", att("a.7z", "", sevenZip(true))), []string{"encrypted@2", "unsupported-archive@2"}},
 		{"rar corrupt", mimetest.Message("s", "x", att("a.rar", "", []byte("Rar!\x1a\x07\x01\x00rest"))), []string{"malformed@2"}},
 		{"rar", mimetest.Message("s", "x", att("a.rar", "", mimetest.RAR5(mimetest.ZipEntry{Name: "docs/invoice.pdf.exe", Data: pe}, mimetest.ZipEntry{Name: "b.txt", Data: []byte("hi")}))),
-			[]string{"dangerous-extension@2/a.rar:docs/invoice.pdf.exe", "double-extension@2/a.rar:docs/invoice.pdf.exe", "unsupported-archive@2"}},
+			[]string{"dangerous-extension@2/a.rar:docs/invoice.pdf.exe", "double-extension@2/a.rar:docs/invoice.pdf.exe", "executable@2/a.rar:docs/invoice.pdf.exe"}},
 		{"rar encrypted entries", mimetest.Message("s", "x", att("a.rar", "", mimetest.RAR5(mimetest.ZipEntry{Name: "a.scr", Data: pe, Encrypted: true}))),
 			[]string{"dangerous-extension@2/a.rar:a.scr", "encrypted@2"}},
 		{"rar encrypted headers", mimetest.Message("s", "x", att("a.rar", "", mimetest.RAR5HeaderEncrypted())), []string{"encrypted@2"}},

@@ -17,6 +17,7 @@ const (
 	DefaultMaxParamBytes     = 16 << 10
 	DefaultMaxNameBytes      = 1 << 10
 	DefaultMaxReportBytes    = 16 << 20
+	DefaultMaxDictionary     = 64 << 20
 
 	// RatioFloor is the decoded size below which MaxRatio is not applied:
 	// small, highly compressible files (a text of spaces) are normal.
@@ -103,6 +104,14 @@ type Scanner struct {
 	// 1 KiB).
 	MaxReportBytes int64
 
+	// MaxDictionary bounds the dictionary (window) a decompressor may
+	// allocate for an archive that declares its size (RAR 5): a
+	// larger one is not decoded, and KindLimitDictionary reports it.
+	// The window is held beside the entries' buffers, so it is also
+	// bounded by half of what MaxHeldBytes leaves. If zero,
+	// DefaultMaxDictionary (64 MiB).
+	MaxDictionary int64
+
 	// DangerousExtensions lists the file name extensions (lower case,
 	// without the dot) reported as KindDangerousExtension. If nil,
 	// DefaultDangerousExtensions.
@@ -124,6 +133,7 @@ func (s *Scanner) maxTextBytes() int64    { return def(s.MaxTextBytes, DefaultMa
 func (s *Scanner) maxParamBytes() int     { return def(s.MaxParamBytes, DefaultMaxParamBytes) }
 func (s *Scanner) maxNameBytes() int      { return def(s.MaxNameBytes, DefaultMaxNameBytes) }
 func (s *Scanner) maxReportBytes() int64  { return def(s.MaxReportBytes, DefaultMaxReportBytes) }
+func (s *Scanner) maxDictionary() int64   { return def(s.MaxDictionary, DefaultMaxDictionary) }
 
 func def[T int | int64](v, d T) T {
 	if v <= 0 {
