@@ -98,13 +98,15 @@
 // result, l= is refused (ErrBodyLength) unless AllowBodyLength, which
 // then reports the unsigned bytes, x= and future t= are checked with a
 // clock skew against an injectable Now, From must be signed and
-// RequiredHeaders adds more. Limits: MaxHeaderBytes (256 KiB,
-// ErrHeaderTooLarge), MaxSignatures (10, ErrTooManySignatures),
+// RequiredHeaders adds more. Limits, each reported in an Outcome's Err
+// and never as Verify's error: MaxHeaderBytes (256 KiB,
+// ErrHeaderTooLarge, one PermError Outcome), MaxSignatures (10, ErrTooManySignatures),
 // MaxKeyRecordBytes (4096, ErrKeyTooLarge), MaxRSABits (8192,
 // ErrKeyTooLarge), MaxKeyRecords (3 records tried per signature,
 // ErrTooManyKeys), MaxVerifyWork (1024 units per message,
 // ErrWorkLimit), Timeout (10 s, a TempError with Reason "DNS
-// timeout"); HeaderBuilder.MaxHeaderBytes (256 KiB) in milters.
+// timeout"); HeaderBuilder.MaxHeaderBytes (256 KiB) in milters, whose
+// error HeaderTooLarge turns into the same Outcome.
 //
 // # Bounds
 //

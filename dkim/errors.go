@@ -4,8 +4,8 @@ import "errors"
 
 // Errors, grouped by phase. An Outcome's Err wraps one of them (and,
 // for DNS failures, the resolver's error), so classify with errors.Is.
-// Only ErrHeaderTooLarge and read errors are returned by Verify itself:
-// every other case is a verdict carried in the Outcome.
+// Only read errors are returned by Verify itself: every other case,
+// ErrHeaderTooLarge included, is carried in an Outcome.
 var (
 	// Reading the message.
 

@@ -276,7 +276,9 @@ type HeaderBuilder struct {
 
 // Add appends the field name: value. It fails, adding nothing, when name
 // is not a field name (ErrFieldName) or when the field would take the
-// header over MaxHeaderBytes (ErrHeaderTooLarge).
+// header over MaxHeaderBytes (ErrHeaderTooLarge). A header over the
+// limit is a verdict, not a reason to skip verification: report it with
+// HeaderTooLarge(err), the Outcome Verify gives such a message.
 func (b *HeaderBuilder) Add(name, value string) error {
 	if name == "" {
 		return fmt.Errorf("%w: empty", ErrFieldName)

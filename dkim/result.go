@@ -1,6 +1,7 @@
 package dkim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -119,6 +120,7 @@ var reasons = []struct {
 	err    error
 	phrase string
 }{
+	{ErrHeaderTooLarge, "header too large"},
 	{ErrTooManySignatures, "too many signatures"},
 	{ErrTooManyKeys, "too many key records"},
 	{ErrWorkLimit, "verification work limit"},
@@ -183,9 +185,10 @@ func DNSReason(err error) string {
 
 // AuthResult renders o as an Authentication-Results dkim result (RFC 8601
 // §2.7.1): header.d, header.i, header.s, header.a and header.b (RFC 6008),
-// and Reason as reason.
+// and Reason as reason. The zero Outcome (no verification) renders
+// dkim=none.
 func (o Outcome) AuthResult() authres.Result {
-	return authres.Result{Method: "dkim", Value: string(o.Result), Reason: o.Reason(), Props: []authres.Prop{
+	return authres.Result{Method: "dkim", Value: string(cmp.Or(o.Result, None)), Reason: o.Reason(), Props: []authres.Prop{
 		{Type: "header", Property: "d", Value: o.Domain},
 		{Type: "header", Property: "i", Value: o.Identifier},
 		{Type: "header", Property: "s", Value: o.Selector},

@@ -83,7 +83,8 @@ type Verifier struct {
 	// DefaultMaxSignatures.
 	MaxSignatures int
 	// MaxHeaderBytes bounds the header block; a longer one makes Verify
-	// fail with ErrHeaderTooLarge. If zero, DefaultMaxHeaderBytes.
+	// return one PermError Outcome wrapping ErrHeaderTooLarge. If zero,
+	// DefaultMaxHeaderBytes.
 	MaxHeaderBytes int
 	// MaxKeyRecordBytes bounds a key record (ErrKeyTooLarge). If zero,
 	// DefaultMaxKeyRecordBytes.
@@ -114,16 +115,34 @@ type Verifier struct {
 // skipped).
 //
 // A message without signatures gives an empty list. Verdicts, including
-// DNS failures, are in the Outcomes; the error is non-nil only when the
-// message cannot be read (ErrHeaderTooLarge, a read error), and then the
-// list is nil. r is read to its end, or to the error.
+// DNS failures and limits, are in the Outcomes: a header over
+// MaxHeaderBytes gives one Outcome, a PermError wrapping
+// ErrHeaderTooLarge (RFC 8601 §2.7.1: the same message would fail the
+// same way, so the error is not transient), never an empty list, which
+// would read as an unsigned message. The error is non-nil only when the
+// message cannot be read (a read error), and then the list is nil. r is
+// read to its end, or to the error.
 func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]Outcome, error) {
 	br := bufio.NewReaderSize(r, 16<<10)
 	h, _, err := ReadHeader(br, v.MaxHeaderBytes)
+	if errors.Is(err, ErrHeaderTooLarge) {
+		if _, rerr := io.Copy(io.Discard, br); rerr != nil {
+			return nil, rerr
+		}
+		return []Outcome{HeaderTooLarge(err)}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	return v.VerifyHeader(ctx, h, br)
+}
+
+// HeaderTooLarge returns the Outcome of a message whose header is over a
+// limit (err wraps ErrHeaderTooLarge, as from ReadHeader or
+// HeaderBuilder.Add): a PermError, so that a caller reading the header
+// itself reports the limit as Verify does, never as an unsigned message.
+func HeaderTooLarge(err error) Outcome {
+	return Outcome{Result: PermError, Err: err, BodyLength: -1}
 }
 
 // VerifyHeader is Verify for a message whose header is already read:

@@ -273,8 +273,16 @@ func TestVerifyHeaderTooLarge(t *testing.T) {
 	msg := "X-Big: " + strings.Repeat("a", 2000) + "\r\n" + testMessage
 	v := &dkim.Verifier{MaxHeaderBytes: 1000}
 	vs, err := v.Verify(context.Background(), strings.NewReader(msg))
-	if !errors.Is(err, dkim.ErrHeaderTooLarge) || vs != nil {
-		t.Errorf("Verify(2 KB header, limit 1000) = %v, %v, want nil, ErrHeaderTooLarge", vs, err)
+	// A limit is an outcome, never the error return nor an empty list
+	// (which AuthResults renders dkim=none, as for an unsigned message).
+	if err != nil || len(vs) != 1 || vs[0].Result != dkim.PermError || !errors.Is(vs[0].Err, dkim.ErrHeaderTooLarge) {
+		t.Fatalf("Verify(2 KB header, limit 1000) = %v, %v, want [permerror ErrHeaderTooLarge], nil", vs, err)
+	}
+	if got := vs[0].Reason(); got != "header too large" {
+		t.Errorf("Reason() = %q, want %q", got, "header too large")
+	}
+	if got := dkim.AuthResults(vs)[0].Value; got != "permerror" {
+		t.Errorf("AuthResults()[0].Value = %q, want permerror", got)
 	}
 }
 

@@ -91,6 +91,9 @@ func (o FCrDNSOutcome) Reason() string {
 	if errors.Is(o.Err, ErrInvalidIP) {
 		return "invalid client address"
 	}
+	if o.Result == "" {
+		return "no result" // the zero value: no check ran
+	}
 	return dnsReason(o.Err)
 }
 
@@ -109,9 +112,15 @@ func (o FCrDNSOutcome) Reason() string {
 //     MaxAddrs) kept the others from being checked is permerror too:
 //     the evaluation could not be completed, and asking again would not
 //     complete it.
+//
+// The zero FCrDNSOutcome (no check ran) is a temperror with the reason
+// "no result": §2.7.3 registers no "none" for iprev, and running the
+// check may give an answer.
 func (o FCrDNSOutcome) AuthResult() authres.Result {
 	value := "permerror"
 	switch {
+	case o.Result == "":
+		value = "temperror"
 	case o.Result == FCrDNSConfirmed:
 		value = "pass"
 	case o.Result == FCrDNSTempError:

@@ -103,6 +103,9 @@ func (o HELOOutcome) Reason() string {
 	if errors.Is(o.Err, ErrInvalidIP) {
 		return "invalid client address"
 	}
+	if o.Result == "" {
+		return "no result" // the zero value: no check ran
+	}
 	return dnsReason(o.Err)
 }
 

@@ -1,6 +1,7 @@
 package arc
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
@@ -119,6 +120,8 @@ func (o Outcome) Reason() string {
 	switch {
 	case o.Err == nil:
 		return ""
+	case errors.Is(o.Err, dkim.ErrHeaderTooLarge):
+		return "header too large"
 	case errors.Is(o.Err, ErrChainFailed):
 		return "chain already failed"
 	case errors.Is(o.Err, ErrTooManySets):
@@ -143,9 +146,10 @@ func (o Outcome) Reason() string {
 }
 
 // AuthResult renders o as an Authentication-Results arc result (RFC 8617
-// §10.2): header.oldest-pass when above 1, and Reason as reason.
+// §10.2): header.oldest-pass when above 1, and Reason as reason. The
+// zero Outcome (no verification) renders arc=none.
 func (o Outcome) AuthResult() authres.Result {
-	r := authres.Result{Method: "arc", Value: string(o.Result), Reason: o.Reason()}
+	r := authres.Result{Method: "arc", Value: string(cmp.Or(o.Result, None)), Reason: o.Reason()}
 	if o.Result == Pass && o.OldestPass > 1 {
 		r.Props = append(r.Props, authres.Prop{Type: "header", Property: "oldest-pass", Value: strconv.Itoa(o.OldestPass)})
 	}

@@ -131,8 +131,11 @@ func TestVerifierLimits(t *testing.T) {
 	srv := dkimtest.Server(t)
 	chain := dkimtest.Read(t, "interop/arc-3.eml")
 	v := &arc.Verifier{Resolver: srv.Resolver(), MaxHeaderBytes: 2000}
-	if _, err := v.Verify(context.Background(), bytes.NewReader(chain)); !errors.Is(err, dkim.ErrHeaderTooLarge) {
-		t.Errorf("Verify(MaxHeaderBytes 2000) = %v, want ErrHeaderTooLarge", err)
+	// A limit is an outcome (fail: RFC 8617 has no permerror), never the
+	// error return.
+	if got, err := v.Verify(context.Background(), bytes.NewReader(chain)); err != nil || got.Result != arc.Fail ||
+		!errors.Is(got.Err, dkim.ErrHeaderTooLarge) || got.Reason() != "header too large" {
+		t.Errorf("Verify(MaxHeaderBytes 2000) = %s %v (%q), %v, want fail ErrHeaderTooLarge", got.Result, got.Err, got.Reason(), err)
 	}
 	v = &arc.Verifier{Resolver: srv.Resolver(), MaxKeyRecordBytes: 100}
 	got, err := v.Verify(context.Background(), bytes.NewReader(chain))

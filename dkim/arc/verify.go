@@ -78,14 +78,24 @@ type keyEntry struct {
 }
 
 // Verify reads a message from r and validates its ARC chain (RFC 8617
-// §5.2). The error is non-nil only when the message cannot be read; r is
+// §5.2). A header over MaxHeaderBytes is a Fail wrapping
+// dkim.ErrHeaderTooLarge: RFC 8617 has no permerror, and the chain
+// cannot be said absent (none) when it was not read (§5.2 fails a chain
+// that cannot be validated). The error is non-nil only when the message
+// cannot be read, and then the Outcome is a Fail wrapping it too; r is
 // read to its end, or to the error. Where the header ends is
 // dkim.ReadHeader's rule (a leading mbox From_ line is skipped).
 func (v *Verifier) Verify(ctx context.Context, r io.Reader) (Outcome, error) {
 	br := bufio.NewReaderSize(r, 16<<10)
 	h, _, err := dkim.ReadHeader(br, v.MaxHeaderBytes)
+	if errors.Is(err, dkim.ErrHeaderTooLarge) {
+		if _, rerr := io.Copy(io.Discard, br); rerr != nil {
+			return Outcome{Result: Fail, Err: rerr}, rerr
+		}
+		return Outcome{Result: Fail, Err: err}, nil
+	}
 	if err != nil {
-		return Outcome{}, err
+		return Outcome{Result: Fail, Err: err}, err
 	}
 	return v.VerifyHeader(ctx, h, br)
 }
@@ -98,12 +108,12 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) (Outcome, error) {
 func (v *Verifier) VerifyHeader(ctx context.Context, h dkim.Header, body io.Reader) (Outcome, error) {
 	s, err := v.Begin(ctx, h, nil)
 	if err != nil {
-		return Outcome{}, err // not reached: a Body of its own is never started
+		return Outcome{Result: Fail, Err: err}, err // not reached: a Body of its own is never started
 	}
 	if body != nil { // nil: a message without a body
 		if _, err := io.Copy(s, body); err != nil {
 			s.abort()
-			return Outcome{}, err
+			return Outcome{Result: Fail, Err: err}, err
 		}
 	}
 	return s.Close(), nil

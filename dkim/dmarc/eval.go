@@ -170,14 +170,17 @@ func (o Outcome) Reason() string {
 		return "malformed DMARC record"
 	case errors.Is(o.Err, ErrTooManyFrom):
 		return "too many From domains"
+	case errors.Is(o.Err, ErrSPFResult):
+		return "invalid SPF result"
 	}
 	return "DMARC not evaluated"
 }
 
 // AuthResult renders o as an Authentication-Results dmarc result (RFC
-// 7489 §11.2): header.from, policy.dmarc, and Reason as reason.
+// 7489 §11.2): header.from, policy.dmarc, and Reason as reason. The zero
+// Outcome (no evaluation) renders dmarc=none.
 func (o Outcome) AuthResult() authres.Result {
-	return authres.Result{Method: "dmarc", Value: string(o.Result), Reason: o.Reason(), Props: []authres.Prop{
+	return authres.Result{Method: "dmarc", Value: string(cmp.Or(o.Result, None)), Reason: o.Reason(), Props: []authres.Prop{
 		{Type: "header", Property: "from", Value: o.Domain},
 		{Type: "policy", Property: "dmarc", Value: string(o.Policy)},
 	}}
@@ -227,12 +230,14 @@ type Evaluator struct {
 // Evaluate evaluates DMARC for a message. DNS failures are TempError,
 // bad records PermError, no record None, each with Err. The error is
 // non-nil only when in cannot be used: an SPF result that is no RFC 7208
-// token (ErrSPFResult).
+// token (ErrSPFResult); the Outcome is then a PermError wrapping the
+// same error, so that it still renders a registered token.
 func (e *Evaluator) Evaluate(ctx context.Context, in Input) (Outcome, error) {
 	switch strings.ToLower(in.SPF.Result) {
 	case "", "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror":
 	default:
-		return Outcome{}, fmt.Errorf("%w: %q", ErrSPFResult, in.SPF.Result)
+		err := fmt.Errorf("%w: %q", ErrSPFResult, in.SPF.Result)
+		return Outcome{Result: PermError, Err: err}, err
 	}
 	if t := e.Timeout; t >= 0 {
 		var cancel context.CancelFunc
