@@ -39,7 +39,13 @@
 //     "lookup limit exceeded": never an error chain, an address or a
 //     port), and, for the methods of RFC 8601, AuthResult() returning an
 //     authres.Result, so one Authentication-Results field is built from all
-//     checks (see package authres).
+//     checks (see package authres). AuthResult's reason= is exactly
+//     Reason(); Reason() is empty when the result needs no explanation and
+//     otherwise a short stable phrase. The same DNS failure has the same
+//     phrase in every package (internal/dnsreason). AuthResult always
+//     renders a registered token: the zero result, and the result
+//     returned beside an error, render one too (none where the method has
+//     it), never an empty value.
 //   - A limit (depth, size, count, time) is named, defaulted, overridable,
 //     has its own sentinel error, and when reached is reported in the
 //     result's Err (or, in mime, as a finding), never as the error return

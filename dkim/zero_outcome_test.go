@@ -16,3 +16,22 @@ func TestZeroOutcomeAuthResult(t *testing.T) {
 		t.Errorf("Outcome{}.AuthResult() = %q reason %q, want none reason %q", r.Value, r.Reason, o.Reason())
 	}
 }
+
+// TestAuthResultReasonIsReason checks the module's rule for every
+// result kind: reason= is exactly Reason().
+func TestAuthResultReasonIsReason(t *testing.T) {
+	for _, o := range []dkim.Outcome{
+		{},
+		{Result: dkim.Pass},
+		{Result: dkim.Fail, Err: dkim.ErrBodyHash},
+		{Result: dkim.Neutral, Err: dkim.ErrBadSignature},
+		{Result: dkim.Policy, Err: dkim.ErrWeakKey},
+		{Result: dkim.TempError, Err: dkim.ErrKeyUnavailable},
+		{Result: dkim.PermError, Err: dkim.ErrNoKey},
+		dkim.HeaderTooLarge(dkim.ErrHeaderTooLarge),
+	} {
+		if got := o.AuthResult().Reason; got != o.Reason() {
+			t.Errorf("%s: AuthResult().Reason = %q, want Reason() %q", o.Result, got, o.Reason())
+		}
+	}
+}

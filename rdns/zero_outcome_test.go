@@ -20,3 +20,20 @@ func TestZeroFCrDNSOutcome(t *testing.T) {
 		t.Errorf("HELOOutcome{}.Reason() = %q, want %q", got, "no result")
 	}
 }
+
+// TestAuthResultReasonIsReason checks the module's rule for every
+// result kind: reason= is exactly Reason().
+func TestAuthResultReasonIsReason(t *testing.T) {
+	for _, o := range []FCrDNSOutcome{
+		{},
+		{Result: FCrDNSConfirmed},
+		{Result: FCrDNSNone},
+		{Result: FCrDNSMismatch},
+		{Result: FCrDNSMismatch, Err: ErrTooManyNames},
+		{Result: FCrDNSTempError, Err: ErrDNS},
+	} {
+		if got := o.AuthResult().Reason; got != o.Reason() {
+			t.Errorf("%s: AuthResult().Reason = %q, want Reason() %q", o.Result, got, o.Reason())
+		}
+	}
+}

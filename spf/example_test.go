@@ -79,7 +79,7 @@ func ExampleChecker_Check() {
 	//  192.0.2.10 as permitted sender) client-ip=192.0.2.10;
 	//  envelope-from="alice@example.com"; helo=mail.example.com;
 	//  receiver=mx.example.org; identity=mailfrom; mechanism=mx
-	// spf=pass reason="mechanism mx" smtp.mailfrom=alice@example.com
+	// spf=pass smtp.mailfrom=alice@example.com
 	// true spf: invalid identity: ':' in the local-part at offset 11
 }
 
@@ -136,7 +136,7 @@ func ExampleOutcome_AuthResult() {
 	fmt.Println(from.Result, errors.Is(from.Err, spf.ErrDNS), from.Reason())
 	// Output:
 	// Authentication-Results: mx.example.org;
-	// 	spf=pass reason="mechanism a" smtp.helo=mail.example.com;
+	// 	spf=pass smtp.helo=mail.example.com;
 	// 	spf=temperror reason="DNS server failure" smtp.mailfrom=bounces@broken.example.com
 	// temperror true DNS server failure
 }

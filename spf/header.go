@@ -161,8 +161,7 @@ func fold(words []string) string {
 // MAIL FROM identity (the domain alone when the reverse-path had no
 // local-part) or smtp.helo for HELO; a Sender ID outcome (CheckSenderID,
 // CheckPRA; historic) is method sender-id, with the PRA as
-// header.<field>. The reason is Reason when Err is set, else the
-// mechanism that matched.
+// header.<field>. The reason is Reason: empty for a definitive result.
 func (o Outcome) AuthResult() authres.Result {
 	r := authres.Result{Method: "spf", Value: string(o.Result)}
 	if r.Value == "" {
@@ -186,12 +185,10 @@ func (o Outcome) AuthResult() authres.Result {
 		}
 		r.Props = []authres.Prop{{Type: "smtp", Property: "mailfrom", Value: from}}
 	}
-	switch {
-	case o.Err != nil:
-		r.Reason = o.Reason()
-	case o.Mechanism != "" && o.Mechanism != "default":
-		r.Reason = "mechanism " + o.Mechanism
-	}
+	// The module's rule: reason= is exactly Reason(), empty for a
+	// definitive result. The matching mechanism stays in Mechanism and
+	// String: it may hold an address (ip4:), which headers do not carry.
+	r.Reason = o.Reason()
 	return r
 }
 

@@ -14,3 +14,19 @@ func TestZeroOutcomeAuthResult(t *testing.T) {
 		t.Errorf("Outcome{}.AuthResult() = %q reason %q, want none", r.Value, r.Reason)
 	}
 }
+
+// TestAuthResultReasonIsReason checks the module's rule for every
+// result kind: reason= is exactly Reason().
+func TestAuthResultReasonIsReason(t *testing.T) {
+	for _, o := range []arc.Outcome{
+		{},
+		{Result: arc.None},
+		{Result: arc.Pass, OldestPass: 2, Instances: 2},
+		{Result: arc.Fail, Err: arc.ErrStructure},
+		{Result: arc.Fail, Err: arc.ErrSeal, FailedInstance: 2},
+	} {
+		if got := o.AuthResult().Reason; got != o.Reason() {
+			t.Errorf("%s: AuthResult().Reason = %q, want Reason() %q", o.Result, got, o.Reason())
+		}
+	}
+}

@@ -31,3 +31,20 @@ func TestUnusableInputOutcome(t *testing.T) {
 		t.Errorf("AuthResult() = %q reason %q, want permerror reason %q", got.Value, got.Reason, "invalid SPF result")
 	}
 }
+
+// TestAuthResultReasonIsReason checks the module's rule for every
+// result kind: reason= is exactly Reason().
+func TestAuthResultReasonIsReason(t *testing.T) {
+	for _, o := range []dmarc.Outcome{
+		{},
+		{Result: dmarc.Pass},
+		{Result: dmarc.Fail},
+		{Result: dmarc.None, Err: dmarc.ErrNoRecord},
+		{Result: dmarc.TempError, Err: dmarc.ErrDNS},
+		{Result: dmarc.PermError, Err: dmarc.ErrSyntax},
+	} {
+		if got := o.AuthResult().Reason; got != o.Reason() {
+			t.Errorf("%s: AuthResult().Reason = %q, want Reason() %q", o.Result, got, o.Reason())
+		}
+	}
+}
