@@ -42,7 +42,7 @@ func TestReasonHidesInternals(t *testing.T) {
 	for _, tc := range []struct {
 		failure resolvertest.Failure
 		reason  string
-	}{{resolvertest.Drop, "DNS timeout"}, {resolvertest.Refused, "DNS failure"}, {resolvertest.ServFail, "DNS failure"}} {
+	}{{resolvertest.Drop, "DNS timeout"}, {resolvertest.Refused, "DNS query refused"}, {resolvertest.ServFail, "DNS server failure"}} {
 		t.Run(tc.failure.String(), func(t *testing.T) {
 			srv.Fail("ed._domainkey.example.com.", dns.TypeTXT, tc.failure)
 			r := srv.Resolver()
@@ -78,7 +78,7 @@ func TestReasonPhrases(t *testing.T) {
 	}{
 		{nil, ""},
 		{fmt.Errorf("%w: %w", dkim.ErrKeyUnavailable, context.DeadlineExceeded), "DNS timeout"},
-		{fmt.Errorf("%w: lookup x on 127.0.0.1:53: refused", dkim.ErrKeyUnavailable), "DNS failure"},
+		{fmt.Errorf("%w: lookup x on 127.0.0.1:53: refused", dkim.ErrKeyUnavailable), "DNS error"},
 		{fmt.Errorf("%w: lookup x on 127.0.0.1:53: NXDOMAIN", dkim.ErrNoKey), "no key for signature"},
 		{fmt.Errorf("%w: %w", dkim.ErrKeySyntax, dkim.ErrSyntax), "malformed key record"},
 		{fmt.Errorf("%w: 512 bits", dkim.ErrWeakKey), "key too small"},

@@ -2,14 +2,12 @@ package dkim
 
 import (
 	"cmp"
-	"context"
 	"errors"
 	"fmt"
-	"net"
 	"time"
 
 	"github.com/spamkit/spamkit/authres"
-	"github.com/spamkit/spamkit/resolver"
+	"github.com/spamkit/spamkit/internal/dnsreason"
 )
 
 // Result is the outcome of verifying one signature, with the tokens of
@@ -160,7 +158,7 @@ func (o Outcome) Reason() string {
 		return ""
 	}
 	if errors.Is(o.Err, ErrKeyUnavailable) {
-		return DNSReason(o.Err)
+		return dnsreason.Phrase(o.Err)
 	}
 	for _, r := range reasons {
 		if errors.Is(o.Err, r.err) {
@@ -168,19 +166,6 @@ func (o Outcome) Reason() string {
 		}
 	}
 	return "signature not verified"
-}
-
-// DNSReason returns the phrase for a failed DNS lookup in a header:
-// "DNS timeout" when err says the lookup timed out (resolver.ErrTimeout,
-// a context deadline, a net.Error timeout), else "DNS failure". Packages
-// building on dkim (arc, dmarc) use it for their own Reason.
-func DNSReason(err error) string {
-	var ne net.Error
-	if errors.Is(err, resolver.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.As(err, &ne) && ne.Timeout() {
-		return "DNS timeout"
-	}
-	return "DNS failure"
 }
 
 // AuthResult renders o as an Authentication-Results dkim result (RFC 8601

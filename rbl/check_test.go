@@ -118,7 +118,7 @@ func TestListErrors(t *testing.T) {
 	}{
 		{"SpamhausErrorCode127.255.255.254IsNotAListing", "zen.test*5", "192.0.2.3", 0, Unknown, 0, ErrListRefused, "list refused the query"},
 		{"AnswerOutside127/8IsNotAListing", "zen.test*5", "192.0.2.4", 0, Unknown, 0, ErrBadReply, "invalid list answer"},
-		{"ServFailIsUnknown", "zen.test*5", "192.0.2.1", resolvertest.ServFail, Unknown, 0, ErrDNS, "DNS error"},
+		{"ServFailIsUnknown", "zen.test*5", "192.0.2.1", resolvertest.ServFail, Unknown, 0, ErrDNS, "DNS server failure"},
 		{"TimeoutIsUnknown", "zen.test*5", "192.0.2.1", resolvertest.Drop, Unknown, 0, ErrDNS, "DNS timeout"},
 		{"TimeoutOfOneListKeepsTheOthersHits", "zen.test*5, bl.test*2", "192.0.2.1", resolvertest.Drop, Listed, 2, ErrDNS, "listed by bl.test"},
 		{"FailedAllowlistCannotRaiseScoreSoVerdictStaysClean", "zen.test*5, wl.test*-2", "192.0.2.200", resolvertest.ServFail, Clean, 0, ErrDNS, "not listed"},
@@ -491,7 +491,7 @@ func TestNetResolverFailures(t *testing.T) {
 		return d.DialContext(ctx, network, srv.Addr)
 	}}
 	c := &Checker{Resolver: r, Lists: mustLists(t, "zen.test"), Timeout: 300 * time.Millisecond}
-	for _, tc := range []struct{ ip, reason string }{{"192.0.2.200", "DNS error"}, {"192.0.2.201", "DNS timeout"}} {
+	for _, tc := range []struct{ ip, reason string }{{"192.0.2.200", "DNS server failure"}, {"192.0.2.201", "DNS timeout"}} {
 		o, err := c.CheckIP(context.Background(), netip.MustParseAddr(tc.ip))
 		if err != nil || o.Result != Unknown || !errors.Is(o.Err, ErrDNS) || o.Reason() != tc.reason {
 			t.Errorf("CheckIP(%s) via net.Resolver on a failing list = %s (%q), %v, want unknown, %q", tc.ip, o, o.Reason(), err, tc.reason)

@@ -383,8 +383,8 @@ func TestCheckDomainsFailedList(t *testing.T) {
 	srv.Fail("example.org.dbl.test.", dns.TypeA, resolvertest.ServFail)
 	c := &Checker{Resolver: srv.Resolver(), Lists: []List{{Zone: "dbl.test", Kind: KindDomain}}}
 	d, err := c.CheckDomains(context.Background(), []string{"www.example.com", "www.example.org"})
-	if err != nil || d.Result != Unknown || !errors.Is(d.Err, ErrDNS) || d.Domains[1].Result != Unknown || d.Reason() != "DNS error" {
-		t.Errorf("CheckDomains with example.org failing = %s (%q), %v, want unknown with ErrDNS, reason DNS error", d, d.Reason(), err)
+	if err != nil || d.Result != Unknown || !errors.Is(d.Err, ErrDNS) || d.Domains[1].Result != Unknown || d.Reason() != "DNS server failure" {
+		t.Errorf("CheckDomains with example.org failing = %s (%q), %v, want unknown with ErrDNS, reason DNS server failure", d, d.Reason(), err)
 	}
 	d, err = c.CheckDomains(context.Background(), []string{"www.example.org", "www.example.net"})
 	if err != nil || d.Result != Listed || !errors.Is(d.Err, ErrDNS) {

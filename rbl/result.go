@@ -1,13 +1,12 @@
 package rbl
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
 
-	"github.com/spamkit/spamkit/resolver"
+	"github.com/spamkit/spamkit/internal/dnsreason"
 )
 
 // Result is the verdict of checking an item against the lists.
@@ -193,7 +192,6 @@ func (d *distinct[T]) add(v T) bool {
 
 // errReason returns the header phrase for a list error or limit.
 func errReason(err error) string {
-	var te interface{ Timeout() bool }
 	switch {
 	case err == nil:
 		return "unknown"
@@ -209,11 +207,8 @@ func errReason(err error) string {
 		return "list refused the query"
 	case errors.Is(err, ErrBadReply):
 		return "invalid list answer"
-	case errors.Is(err, resolver.ErrTimeout), errors.Is(err, context.DeadlineExceeded),
-		errors.As(err, &te) && te.Timeout():
-		return "DNS timeout"
 	}
-	return "DNS error"
+	return dnsreason.Phrase(err)
 }
 
 // joinListErrors returns les joined, nil if there are none.

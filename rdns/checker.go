@@ -2,12 +2,11 @@ package rdns
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/netip"
 	"time"
 
-	"github.com/spamkit/spamkit/resolver"
+	"github.com/spamkit/spamkit/internal/dnsreason"
 )
 
 // Resolver is the DNS interface the Checker needs; *net.Resolver and
@@ -96,13 +95,7 @@ func (c *Checker) maxAddrs() int {
 	return c.MaxAddrs
 }
 
-// dnsReason returns the header phrase for a failed lookup: "DNS timeout"
-// or "DNS error", never the error's text (it names servers and ports).
-func dnsReason(err error) string {
-	var te interface{ Timeout() bool }
-	if errors.Is(err, resolver.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.As(err, &te) && te.Timeout() {
-		return "DNS timeout"
-	}
-	return "DNS error"
-}
+// dnsReason returns the header phrase for a failed lookup, in the
+// module's words (internal/dnsreason), never the error's text (it names
+// servers and ports).
+func dnsReason(err error) string { return dnsreason.Phrase(err) }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spamkit/spamkit/internal/dnsname"
+	"github.com/spamkit/spamkit/internal/dnsreason"
 )
 
 // FuzzGeneric checks the S25R and embedded-address matcher on arbitrary
@@ -93,7 +94,9 @@ func FuzzCheckHELO(f *testing.F) {
 		switch r := res.Reason(); r {
 		case "HELO matches the client", "HELO name resolves to other addresses", "too many addresses",
 			"HELO name does not resolve", "invalid HELO syntax", "HELO address without brackets",
-			"HELO claims to be us", "HELO address is not the client's", "DNS timeout", "DNS error":
+			"HELO claims to be us", "HELO address is not the client's",
+			dnsreason.Timeout, dnsreason.ServFail, dnsreason.Refused, dnsreason.Truncated, dnsreason.NXDomain,
+			dnsreason.NoData, dnsreason.BadReply, dnsreason.CNAMELoop, dnsreason.BadName, dnsreason.NoServers, dnsreason.Other:
 		default:
 			t.Fatalf("CheckHELO(%q).Reason() = %q, not a fixed phrase", helo, r)
 		}

@@ -321,7 +321,7 @@ func TestAuthResult(t *testing.T) {
 		{"198.51.100.45", `iprev=fail reason="no PTR name resolves to the client" policy.iprev=198.51.100.45`},
 		{"198.51.100.46", `iprev=fail reason="no PTR name resolves to the client" policy.iprev=198.51.100.46`},
 		{"192.0.2.99", `iprev=permerror reason="no PTR record" policy.iprev=192.0.2.99`},
-		{"198.51.100.48", `iprev=temperror reason="DNS error" policy.iprev=198.51.100.48`},
+		{"198.51.100.48", `iprev=temperror reason="DNS server failure" policy.iprev=198.51.100.48`},
 		{"198.51.100.55", `iprev=temperror reason="DNS timeout" policy.iprev=198.51.100.55`},
 	} {
 		t.Run(tc.ip, func(t *testing.T) {

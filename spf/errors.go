@@ -3,9 +3,8 @@ package spf
 import (
 	"context"
 	"errors"
-	"net"
 
-	"github.com/spamkit/spamkit/resolver"
+	"github.com/spamkit/spamkit/internal/dnsreason"
 )
 
 // Errors carried in Outcome.Err, grouped by the result they give. Err
@@ -100,19 +99,10 @@ func reason(err error) string {
 	return "internal error"
 }
 
-// dnsReason classifies a DNS failure.
+// dnsReason classifies a DNS failure in the module's words.
 func dnsReason(err error) string {
-	var de *net.DNSError
-	switch {
-	case errors.Is(err, context.Canceled):
+	if errors.Is(err, context.Canceled) {
 		return "check canceled"
-	case errors.Is(err, resolver.ErrTimeout), errors.Is(err, context.DeadlineExceeded),
-		errors.As(err, &de) && de.IsTimeout:
-		return "DNS timeout"
-	case errors.Is(err, resolver.ErrServFail):
-		return "DNS server failure"
-	case errors.Is(err, resolver.ErrRefused):
-		return "DNS query refused"
 	}
-	return "DNS error"
+	return dnsreason.Phrase(err)
 }

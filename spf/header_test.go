@@ -137,7 +137,7 @@ func TestReason(t *testing.T) {
 		{wrap(&net.DNSError{Err: "i/o timeout", Name: "x.test", Server: "127.0.0.1:53", IsTimeout: true}), "DNS timeout"},
 		{wrap(context.DeadlineExceeded), "DNS timeout"},
 		{wrap(context.Canceled), "check canceled"},
-		{wrap(&net.DNSError{Err: "server misbehaving", Name: "x.test", Server: "127.0.0.1:53"}), "DNS error"},
+		{wrap(&net.DNSError{Err: "server misbehaving", Name: "x.test", Server: "127.0.0.1:53"}), "DNS server failure"},
 		{fmt.Errorf("%w at x.test", ErrSyntax), "syntax error in record"},
 		{ErrMultipleRecords, "more than one SPF record"},
 		{ErrTooManyLookups, "too many DNS lookups"},

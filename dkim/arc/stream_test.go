@@ -74,7 +74,7 @@ func TestReasonHidesInternals(t *testing.T) {
 	for _, tc := range []struct {
 		failure resolvertest.Failure
 		reason  string
-	}{{resolvertest.Drop, "message signature i=3: DNS timeout"}, {resolvertest.Refused, "message signature i=3: DNS failure"}} {
+	}{{resolvertest.Drop, "message signature i=3: DNS timeout"}, {resolvertest.Refused, "message signature i=3: DNS query refused"}} {
 		t.Run(tc.failure.String(), func(t *testing.T) {
 			srv.Fail("rsa2048._domainkey.relay.example.com.", dns.TypeTXT, tc.failure)
 			r := srv.Resolver()

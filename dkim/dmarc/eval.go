@@ -17,6 +17,7 @@ import (
 
 	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/internal/dnsreason"
 	"github.com/spamkit/spamkit/resolver"
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
@@ -159,7 +160,7 @@ func (o Outcome) Reason() string {
 	case errors.Is(o.Err, ErrMultipleFrom):
 		return "multiple From fields"
 	case errors.Is(o.Err, ErrDNS):
-		return dkim.DNSReason(o.Err)
+		return dnsreason.Phrase(o.Err)
 	case errors.Is(o.Err, ErrNoRecord):
 		return "no DMARC record"
 	case errors.Is(o.Err, ErrNoFrom):

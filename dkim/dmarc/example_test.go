@@ -53,5 +53,5 @@ func ExampleOutcome_AuthResult() {
 	h := authres.Header{ServID: "mx.example.org", Results: []authres.Result{o.AuthResult()}}
 	fmt.Println(h)
 	// Output:
-	// mx.example.org; dmarc=temperror reason="DNS failure" header.from=example.com
+	// mx.example.org; dmarc=temperror reason="DNS server failure" header.from=example.com
 }

@@ -18,7 +18,7 @@ import (
 )
 
 // TestReasonHidesInternals: with a DNS server that times out or
-// refuses, the dmarc result's reason is "DNS timeout" or "DNS failure",
+// refuses, the dmarc result's reason is "DNS timeout" or "DNS query refused",
 // without the resolver's address, port or error chain (which stay in
 // Err); reason= carried "dmarc: DNS failure: lookup TXT _dmarc.x. on
 // 127.0.0.1:...".
@@ -28,7 +28,7 @@ func TestReasonHidesInternals(t *testing.T) {
 	for _, tc := range []struct {
 		failure resolvertest.Failure
 		reason  string
-	}{{resolvertest.Drop, "DNS timeout"}, {resolvertest.Refused, "DNS failure"}} {
+	}{{resolvertest.Drop, "DNS timeout"}, {resolvertest.Refused, "DNS query refused"}} {
 		t.Run(tc.failure.String(), func(t *testing.T) {
 			srv.Fail("_dmarc.example.com.", dns.TypeTXT, tc.failure)
 			r := srv.Resolver()
