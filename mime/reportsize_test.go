@@ -57,8 +57,11 @@ func TestLongNamesInPaths(t *testing.T) {
 	if want := len(r.Parts) * (DefaultMaxNameBytes + 64); got > want {
 		t.Errorf("Scan: report strings of %d bytes, want at most %d", got, want)
 	}
-	if m.Peak > 16<<20 {
-		t.Errorf("Scan: peak heap %d MiB, want under 16 MiB", m.Peak>>20)
+	// The heap is the process's: other tests' garbage and the collector's
+	// timing move it by several MiB (6 MiB measured alone, up to 20 MiB
+	// under load), while the defect held 72 MiB. The bound sits between.
+	if m.Peak > 32<<20 {
+		t.Errorf("Scan: peak heap %d MiB, want under 32 MiB", m.Peak>>20)
 	}
 	if !r.Has(KindLimitNameBytes) {
 		t.Errorf("Scan: findings %q, want %s", findings(r)[:min(5, len(findings(r)))], KindLimitNameBytes)
