@@ -50,8 +50,8 @@ const zipLocalLen = 30
 // central directory's entries to them; with exact false, the end of a
 // data-descriptor entry the directory also lists is taken from the
 // directory when a valid descriptor is there, instead of inflating the
-// entry to find it.
-func (st *state) walkLocals(data []byte, byData map[int64]*zip.File, exact bool) ([]zipLocal, string) {
+// entry to find it. What it inflates counts against MaxTotalBytes.
+func (st *state) walkLocals(path string, data []byte, byData map[int64]*zip.File, exact bool) ([]zipLocal, string) {
 	pos := int64(0)
 	if bytes.HasPrefix(data, []byte("PK\x07\x08")) || bytes.HasPrefix(data, []byte("PK00")) {
 		// APPNOTE 8.5.3: the spanning marker of a single-segment archive.
@@ -119,9 +119,15 @@ func (st *state) walkLocals(data []byte, byData map[int64]*zip.File, exact bool)
 		if end < 0 {
 			c := &counter{r: bytes.NewReader(data[l.data:])}
 			fr := flate.NewReader(c)
-			m := &meter{r: fr, st: st, max: st.ratioMax(int64(len(data)) - l.data), src: c}
+			left := st.maxTotal - st.total
+			m := &meter{r: fr, st: st, max: min(st.ratioMax(int64(len(data))-l.data), left), src: c}
 			_, err := io.Copy(io.Discard, m)
 			fr.Close()
+			st.total += min(m.n, left)
+			if m.n > left {
+				st.stop(KindLimitTotalBytes, path, fmt.Sprintf("more than %d decoded bytes in total", st.maxTotal), ErrTotalBytes)
+				return locals, "limit"
+			}
 			if err != nil {
 				return locals, fmt.Sprintf("local entry %q: %v", l.name, m.cause(err))
 			}
@@ -202,15 +208,18 @@ func (st *state) zipLocals(path string, data []byte, files []*zip.File, prefix s
 			byData[off] = f
 		}
 	}
-	locals, stop := st.walkLocals(data, byData, false)
+	locals, stop := st.walkLocals(path, data, byData, false)
 	// A local header signature the walk did not reach may be the start
 	// of an entry a streaming reader finds after inflating: walk again,
 	// inflating every data-descriptor entry.
 	walked := len(locals)
 	if stop == "" && bytes.Count(data, []byte("PK\x03\x04")) > walked {
-		locals, stop = st.walkLocals(data, byData, true)
+		locals, stop = st.walkLocals(path, data, byData, true)
 	}
 	if stop == "limit" {
+		if st.stopped {
+			return
+		}
 		if err := st.ctx.Err(); err != nil {
 			st.alive(path)
 			return

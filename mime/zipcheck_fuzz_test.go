@@ -25,7 +25,7 @@ func FuzzZipLocals(f *testing.F) {
 		s := Scanner{MaxArchiveEntries: 50}
 		st := newState(context.Background(), &s)
 		for _, exact := range []bool{false, true} {
-			locals, _ := st.walkLocals(data, nil, exact)
+			locals, _ := st.walkLocals("1", data, nil, exact)
 			if len(locals) > s.MaxArchiveEntries {
 				t.Fatalf("walkLocals: %d entries, limit %d", len(locals), s.MaxArchiveEntries)
 			}

@@ -255,3 +255,25 @@ func TestZipLocalsBounded(t *testing.T) {
 		t.Errorf("canceled scan: no %s:\n%s", KindLimitTime, r)
 	}
 }
+
+// TestZipLocalsTotalBytes checks that what the local walk inflates to
+// find the ends of data-descriptor entries counts against MaxTotalBytes:
+// a thousand entries of a kilobyte inflating to 1 MiB each would
+// otherwise cost a gigabyte of inflation the limits do not see.
+func TestZipLocalsTotalBytes(t *testing.T) {
+	zeros := make([]byte, 1<<20)
+	d := rawDeflate(zeros)
+	crc := crc32.ChecksumIEEE(zeros)
+	var z []byte
+	for i := range 10 {
+		z = append(z, localHeader(zipHeader{name: strings.Repeat("z", i+1), flags: 8, method: zip.Deflate})...)
+		z = append(z, d...)
+		z = append(z, descriptor(crc, len(d), len(zeros))...)
+	}
+	s := Scanner{MaxTotalBytes: 4 << 20}
+	st := newState(context.Background(), &s)
+	locals, _ := st.walkLocals("1", z, nil, true)
+	if st.total > s.MaxTotalBytes || !st.report.Has(KindLimitTotalBytes) {
+		t.Errorf("walkLocals: %d entries, %d bytes inflated, findings %q; want at most %d bytes and %s", len(locals), st.total, findings(st.report), s.MaxTotalBytes, KindLimitTotalBytes)
+	}
+}
