@@ -14,9 +14,15 @@ var (
 	// HeaderBuilder.MaxHeaderBytes).
 	ErrHeaderTooLarge = errors.New("dkim: header block too large")
 	// ErrFieldName reports a header field name given to
-	// HeaderBuilder.Add that is empty or holds a colon, white space, a
-	// control or a non-ASCII octet (RFC 5322 §2.2).
+	// HeaderBuilder.Add that is empty, holds a colon, white space, a
+	// control or a non-ASCII octet (RFC 5322 §2.2), or is too long for
+	// its colon to be within a line's 998 octets (§2.1.1).
 	ErrFieldName = errors.New("dkim: invalid header field name")
+	// ErrFieldValue reports a header field value given to
+	// HeaderBuilder.Add that is not one field body (RFC 5322 §2.2): a
+	// line break not followed by white space (it would start another
+	// field, or the body, inside this one), a NUL or a lone CR.
+	ErrFieldValue = errors.New("dkim: invalid header field value")
 	// ErrBodyStarted reports a body hasher asked of a Body that has
 	// already been written to (or closed): the new hasher would miss the
 	// start of the body. Begin every stream sharing a Body before the

@@ -102,16 +102,19 @@ func stripWS(s string) string {
 }
 
 // FuzzHeaderBuilder checks that a field HeaderBuilder.Add accepts is
-// well formed (name, colon, CRLF line ends only) and, when its value has
-// no line break, reads back through ReadHeader as the same field.
+// well formed (name, colon, CRLF line ends only) and reads back through
+// ReadHeader as the same one field: a value can never smuggle in another
+// field or the end of the header.
 func FuzzHeaderBuilder(f *testing.F) {
 	f.Add("Subject", "hello", false)
 	f.Add("To", "a@example.com,\n\tb@example.com", true)
 	f.Add("X", "\r\n", false)
+	f.Add("Subject", "a\nFrom: evil@example.com", false)
+	f.Add("Subject", "a\n \n\tb", false)
 	f.Fuzz(func(t *testing.T, name, value string, lead bool) {
 		hb := dkim.HeaderBuilder{LeadingSpace: lead}
 		if err := hb.Add(name, value); err != nil {
-			if !errors.Is(err, dkim.ErrFieldName) && !errors.Is(err, dkim.ErrHeaderTooLarge) {
+			if !errors.Is(err, dkim.ErrFieldName) && !errors.Is(err, dkim.ErrFieldValue) && !errors.Is(err, dkim.ErrHeaderTooLarge) {
 				t.Fatalf("Add(%q, %q) = %v", name, value, err)
 			}
 			return
@@ -120,9 +123,6 @@ func FuzzHeaderBuilder(f *testing.F) {
 		if !strings.HasPrefix(raw, name+":") || !strings.HasSuffix(raw, "\r\n") ||
 			strings.Count(raw, "\n") != strings.Count(raw, "\r\n") {
 			t.Fatalf("Add(%q, %q) = %q", name, value, raw)
-		}
-		if strings.ContainsAny(value, "\r\n") {
-			return
 		}
 		h, _, err := dkim.ReadHeader(bufio.NewReader(strings.NewReader(raw+"\r\n")), 0)
 		if err != nil || len(h) != 1 || h[0] != hb.Header()[0] {

@@ -275,13 +275,20 @@ type HeaderBuilder struct {
 }
 
 // Add appends the field name: value. It fails, adding nothing, when name
-// is not a field name (ErrFieldName) or when the field would take the
+// is not a field name (ErrFieldName), when value is not one field body
+// (ErrFieldValue: a line break not followed by white space, a NUL, a
+// lone CR; a final line break is dropped), or when the field would take the
 // header over MaxHeaderBytes (ErrHeaderTooLarge). A header over the
 // limit is a verdict, not a reason to skip verification: report it with
 // HeaderTooLarge(err), the Outcome Verify gives such a message.
 func (b *HeaderBuilder) Add(name, value string) error {
 	if name == "" {
 		return fmt.Errorf("%w: empty", ErrFieldName)
+	}
+	if len(name) >= 998 {
+		// RFC 5322 §2.1.1: the colon must be within a line's 998 octets,
+		// or ReadHeader (and every reader of the module) skips the line.
+		return fmt.Errorf("%w: %d octets", ErrFieldName, len(name))
 	}
 	for i := 0; i < len(name); i++ {
 		// RFC 5322 §2.2: printable US-ASCII other than the colon.
@@ -290,6 +297,9 @@ func (b *HeaderBuilder) Add(name, value string) error {
 		}
 	}
 	value = strings.TrimRight(value, "\r\n")
+	if err := checkValue(value); err != nil {
+		return err
+	}
 	if strings.Contains(value, "\n") {
 		value = strings.ReplaceAll(strings.ReplaceAll(value, "\r\n", "\n"), "\n", "\r\n")
 	}
@@ -307,6 +317,28 @@ func (b *HeaderBuilder) Add(name, value string) error {
 	}
 	b.n += len(raw)
 	b.h = append(b.h, Field{Name: name, Raw: raw})
+	return nil
+}
+
+// checkValue reports whether v, a field value without its final line
+// break, is one field body (RFC 5322 §2.2, §2.2.3): every line break (LF
+// or CRLF, as milters pass them) is followed by white space, and there is
+// no NUL and no CR outside a CRLF.
+func checkValue(v string) error {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case 0:
+			return fmt.Errorf("%w: NUL at offset %d", ErrFieldValue, i)
+		case '\r':
+			if i+1 >= len(v) || v[i+1] != '\n' {
+				return fmt.Errorf("%w: CR without LF at offset %d", ErrFieldValue, i)
+			}
+		case '\n':
+			if i+1 >= len(v) || (v[i+1] != ' ' && v[i+1] != '\t') {
+				return fmt.Errorf("%w: line break not followed by white space at offset %d", ErrFieldValue, i)
+			}
+		}
+	}
 	return nil
 }
 
