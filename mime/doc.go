@@ -71,9 +71,10 @@
 // copied into every MTA that embeds it. Policy.Unchecked = ActionAccept
 // restores that pass, ActionReject rejects for every limit, and a limit
 // kind listed in Policy.Reject or Policy.Strip is handled as listed.
-// Encrypted archives (KindEncrypted) and archives not opened
-// (KindUnsupported) are not limits: they stay a choice of the Reject and
-// Strip lists, accepted by default as before. MaxTextBytes cuts only
+// Archives not opened (KindUnsupported: 7z, xz) are not limits but are
+// content that could not be inspected too, so DefaultStrip strips them.
+// Encrypted archives (KindEncrypted) stay a choice of the Reject and
+// Strip lists, accepted by default as before (their names are checked). MaxTextBytes cuts only
 // Report.Texts, and MaxNameBytes only the names the report keeps (they
 // are checked whole): neither is unchecked content.
 //

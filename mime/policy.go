@@ -28,11 +28,14 @@ func (r Result) String() string { return string(r) }
 var DefaultReject = []Kind{KindExecutable, KindDoubleExtension, KindRTLO, KindOverlap, KindZipMismatch}
 
 // DefaultStrip are the kinds whose parts are stripped when Policy.Strip
-// is nil. Encrypted and unsupported archives and malformed structure
-// are accepted by default, as amavisd-new and ClamAV do; list them to act
-// on them. Limits are handled by Policy.Unchecked unless listed here or
-// in Reject.
-var DefaultStrip = []Kind{KindDangerousExtension, KindMacro, KindHTMLActive, KindActiveContent, KindTypeMismatch, KindLookalike, KindLimitRatio}
+// is nil. An archive the scanner cannot open (KindUnsupported: 7z, xz)
+// is stripped: content that could not be inspected never passes
+// silently. Encrypted archives and malformed structure are accepted by
+// default, as amavisd-new and ClamAV do (password-protected archives are
+// an everyday practice in some countries' business mail); list them to
+// act on them. Limits are handled by Policy.Unchecked unless listed here
+// or in Reject.
+var DefaultStrip = []Kind{KindDangerousExtension, KindMacro, KindHTMLActive, KindActiveContent, KindTypeMismatch, KindLookalike, KindLimitRatio, KindUnsupported}
 
 // Policy maps findings to a result. Its zero value uses DefaultReject,
 // DefaultStrip and the default handling of unchecked content. A Policy is

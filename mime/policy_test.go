@@ -312,3 +312,25 @@ var allKinds = []Kind{
 	KindLimitDepth, KindLimitParts, KindLimitPartBytes, KindLimitTotalBytes, KindLimitHeldBytes,
 	KindLimitRatio, KindLimitArchiveEntries, KindLimitTime, KindLimitTextBytes,
 }
+
+// TestDecideUnopenedArchive: an archive the scanner cannot open (7z, xz)
+// is content nobody inspected; the default policy strips it instead of
+// accepting it (a .exe inside a 7z passed unseen).
+func TestDecideUnopenedArchive(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		data []byte
+	}{
+		{"a.7z", append([]byte("7z\xbc\xaf\x27\x1c\x00\x04"), make([]byte, 64)...)},
+		{"a.xz", append([]byte("\xfd7zXZ\x00\x00\x04"), make([]byte, 64)...)},
+	} {
+		msg := mimetest.Message("s", "x", att(tt.name, "application/octet-stream", tt.data))
+		r := scan(t, &Scanner{}, msg)
+		if !r.Has(KindUnsupported) {
+			t.Fatalf("Scan(%s) findings %q, want %s", tt.name, findings(r), KindUnsupported)
+		}
+		if o := (Policy{}).Decide(r); o.Result != ActionStrip {
+			t.Errorf("Decide(%s) = %v, want strip", tt.name, o)
+		}
+	}
+}

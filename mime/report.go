@@ -39,8 +39,8 @@ const (
 	// inspected (names still are).
 	KindEncrypted Kind = "encrypted"
 	// KindUnsupported: an archive whose content the scanner does not
-	// inspect: 7z and xz (not opened), RAR (entries listed by name, not
-	// decompressed).
+	// inspect: 7z and xz (not opened). Stripped by default. (RAR 5 is
+	// inspected; RAR 1.5-4 is reported as KindLimitDictionary.)
 	KindUnsupported Kind = "unsupported-archive"
 	// KindHTMLActive: an HTML attachment with forms, scripts, event
 	// handlers, frames or meta refresh.
