@@ -27,8 +27,12 @@ func NewBodyHasher(alg Algorithm, c Canonicalization, limit int64) *BodyHasher {
 }
 
 // Write canonicalizes and hashes p. It fails only after Sum
-// (ErrBodyClosed).
+// (ErrBodyClosed), or on a BodyHasher not made by NewBodyHasher or
+// Body.Hasher (ErrNotStarted).
 func (b *BodyHasher) Write(p []byte) (int, error) {
+	if b.b == nil {
+		return 0, ErrNotStarted
+	}
 	if b.done {
 		return 0, ErrBodyClosed
 	}
@@ -37,8 +41,12 @@ func (b *BodyHasher) Write(p []byte) (int, error) {
 
 // Sum ends the body and returns its hash and its canonical length, which
 // counts the bytes beyond the limit too. Later calls return the same;
-// writes may not follow.
+// writes may not follow. The zero BodyHasher, which hashed nothing,
+// returns nil and 0.
 func (b *BodyHasher) Sum() ([]byte, int64) {
+	if b.b == nil {
+		return nil, 0
+	}
 	if !b.done {
 		b.done = true
 		b.n = b.b.close()

@@ -28,6 +28,10 @@ var (
 	// start of the body. Begin every stream sharing a Body before the
 	// first Write.
 	ErrBodyStarted = errors.New("dkim: body already started")
+	// ErrNotStarted reports a stream (VerifyStream, SignStream, their
+	// arc twins) or BodyHasher used without being made by Begin or
+	// NewBodyHasher: its zero value has nothing to hash into.
+	ErrNotStarted = errors.New("dkim: stream not started (use Begin)")
 	// ErrBodyClosed reports a Write after the body was closed.
 	ErrBodyClosed = errors.New("dkim: write after end of body")
 	// ErrTooManySignatures marks the signatures beyond

@@ -119,6 +119,7 @@ var reasons = []struct {
 	phrase string
 }{
 	{ErrHeaderTooLarge, "header too large"},
+	{ErrNotStarted, "verification not started"},
 	{ErrTooManySignatures, "too many signatures"},
 	{ErrTooManyKeys, "too many key records"},
 	{ErrWorkLimit, "verification work limit"},

@@ -133,14 +133,23 @@ type SignStream struct {
 
 // Write hashes the body chunk p. When streams share a Body, write each
 // chunk once: to the Body, or to any one of them. It fails only after
-// Close (ErrBodyClosed).
-func (ss *SignStream) Write(p []byte) (int, error) { return ss.body.Write(p) }
+// Close (ErrBodyClosed), or on a stream not made by Begin
+// (ErrNotStarted).
+func (ss *SignStream) Write(p []byte) (int, error) {
+	if ss.body == nil {
+		return 0, ErrNotStarted
+	}
+	return ss.body.Write(p)
+}
 
 // Close ends the body (closing the stream's Body) and returns the
 // DKIM-Signature header field, CRLF-terminated, to prepend to the
-// message. It fails only when the key fails to sign. Later calls return
-// the same.
+// message. It fails only when the key fails to sign, or on a stream not
+// made by Begin (ErrNotStarted). Later calls return the same.
 func (ss *SignStream) Close() (string, error) {
+	if ss.s == nil {
+		return "", ErrNotStarted
+	}
 	if !ss.closed {
 		ss.closed = true
 		ss.body.Close()

@@ -275,19 +275,31 @@ type VerifyStream struct {
 
 // Write hashes the body chunk p. When streams share a Body, write each
 // chunk once: to the Body, or to any one of them. It fails only after
-// Close (ErrBodyClosed).
-func (s *VerifyStream) Write(p []byte) (int, error) { return s.body.Write(p) }
+// Close (ErrBodyClosed), or on a stream not made by Begin
+// (ErrNotStarted).
+func (s *VerifyStream) Write(p []byte) (int, error) {
+	if s.body == nil {
+		return 0, ErrNotStarted
+	}
+	return s.body.Write(p)
+}
 
 // Close ends the body (closing the stream's Body), waits for the key
 // lookups and returns one Outcome per DKIM-Signature, in header order;
 // an empty list for a message without signatures. Verdicts, DNS
 // failures included, are in the Outcomes. Later calls return the same
-// list.
+// list. A stream not made by Begin verified nothing: its list is one
+// PermError wrapping ErrNotStarted, never the empty list of an unsigned
+// message.
 func (s *VerifyStream) Close() []Outcome {
 	if s.closed {
 		return s.res
 	}
 	s.closed = true
+	if s.v == nil {
+		s.res = []Outcome{{Result: PermError, Err: ErrNotStarted, BodyLength: -1}}
+		return s.res
+	}
 	s.body.Close()
 	s.wg.Wait()
 	if s.cancel != nil {

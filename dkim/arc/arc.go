@@ -122,6 +122,8 @@ func (o Outcome) Reason() string {
 		return ""
 	case errors.Is(o.Err, dkim.ErrHeaderTooLarge):
 		return "header too large"
+	case errors.Is(o.Err, dkim.ErrNotStarted):
+		return "verification not started"
 	case errors.Is(o.Err, ErrChainFailed):
 		return "chain already failed"
 	case errors.Is(o.Err, ErrTooManySets):

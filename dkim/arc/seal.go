@@ -143,15 +143,25 @@ type SealStream struct {
 
 // Write hashes the body chunk p. When streams share a Body, write each
 // chunk once: to the Body, or to any one of them. It fails only after
-// Close (dkim.ErrBodyClosed).
-func (ss *SealStream) Write(p []byte) (int, error) { return ss.body.Write(p) }
+// Close (dkim.ErrBodyClosed), or on a stream not made by Begin
+// (dkim.ErrNotStarted).
+func (ss *SealStream) Write(p []byte) (int, error) {
+	if ss.body == nil {
+		return 0, dkim.ErrNotStarted
+	}
+	return ss.body.Write(p)
+}
 
 // Close ends the body (closing the stream's Body) and returns the ARC
 // set to prepend to the message, with results and cv as for Seal. It
 // fails when the chain cannot take cv (ErrStructure) or another set
-// (ErrTooManySets), or the key fails to sign. Later calls return the
-// same, whatever their arguments.
+// (ErrTooManySets), or the key fails to sign, or the stream was not made
+// by Begin (dkim.ErrNotStarted). Later calls return the same, whatever
+// their arguments.
 func (ss *SealStream) Close(results []authres.Result, cv Result) (string, error) {
+	if ss.s == nil {
+		return "", dkim.ErrNotStarted
+	}
 	if !ss.closed {
 		ss.closed = true
 		ss.body.Close()

@@ -278,17 +278,29 @@ func (s *VerifyStream) decided(res Outcome) *VerifyStream {
 
 // Write hashes the body chunk p. When streams share a Body, write each
 // chunk once: to the Body, or to any one of them. It fails only after
-// Close (dkim.ErrBodyClosed).
-func (s *VerifyStream) Write(p []byte) (int, error) { return s.body.Write(p) }
+// Close (dkim.ErrBodyClosed), or on a stream not made by Begin
+// (dkim.ErrNotStarted).
+func (s *VerifyStream) Write(p []byte) (int, error) {
+	if s.body == nil {
+		return 0, dkim.ErrNotStarted
+	}
+	return s.body.Write(p)
+}
 
 // Close ends the body (closing the stream's Body), waits for the key
 // lookups and returns the chain's outcome: none, pass or fail, DNS
-// failures included. Later calls return the same.
+// failures included. Later calls return the same. A stream not made by
+// Begin verified nothing: its outcome is a Fail wrapping
+// dkim.ErrNotStarted, never none.
 func (s *VerifyStream) Close() Outcome {
 	if s.closed {
 		return s.res
 	}
 	s.closed = true
+	if s.v == nil {
+		s.res = Outcome{Result: Fail, Err: dkim.ErrNotStarted}
+		return s.res
+	}
 	s.body.Close()
 	if !s.done {
 		s.done = true
