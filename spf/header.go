@@ -3,6 +3,7 @@ package spf
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spamkit/spamkit/authres"
 )
@@ -87,27 +88,38 @@ func (o Outcome) comment() string {
 
 // ctext renders s as the content of a comment (RFC 5322 §3.2.2): "(",
 // ")" and backslash as quoted-pairs, so that an envelope address or HELO
-// name cannot close the comment and forge key-value pairs, and control
-// and non-ASCII octets as "?", as in kvValue.
-func ctext(s string) string {
+// name cannot close the comment and forge key-value pairs, and controls
+// and octets that are no UTF-8 as "?" (see text).
+func ctext(s string) string { return text(s, "()\\") }
+
+// text renders s for a header, s's octets in quote preceded by a
+// backslash (a quoted-pair, RFC 5322 §3.2.1). UTF-8 is kept as is: RFC
+// 6532 §3.2 allows it in ctext and qtext, and an SMTPUTF8 sender
+// (RFC 6531) must stay the address it is; RFC 2047 encoded words would
+// not do, being forbidden inside a quoted-string (RFC 2047 §5). Controls
+// (C0, DEL, C1) and octets that are no UTF-8 become "?", so the field
+// is valid UTF-8 and one line.
+func text(s, quote string) string {
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case c == '(' || c == ')' || c == '\\':
+		case r < 0x80 && strings.IndexByte(quote, byte(r)) >= 0:
 			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < 0x20 || c > 0x7e:
+			b.WriteByte(byte(r))
+		case r == utf8.RuneError && n == 1, r < 0x20, r >= 0x7f && r <= 0x9f:
 			b.WriteByte('?')
 		default:
-			b.WriteByte(c)
+			b.WriteString(s[i : i+n])
 		}
+		i += n
 	}
 	return b.String()
 }
 
-// kvValue renders a key-value value: a dot-atom as is, anything else
-// as a quoted-string (RFC 5322 §3.2.3, §3.2.4).
+// kvValue renders a key-value value: an ASCII dot-atom as is, anything
+// else as a quoted-string (RFC 5322 §3.2.3, §3.2.4), UTF-8 kept (RFC
+// 6532 §3.2, see text).
 func kvValue(v string) string {
 	atom := v != "" && v[0] != '.' && v[len(v)-1] != '.' && !strings.Contains(v, "..")
 	for i := 0; i < len(v) && atom; i++ {
@@ -117,22 +129,7 @@ func kvValue(v string) string {
 	if atom {
 		return v
 	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < 0x20 || c > 0x7e:
-			b.WriteByte('?')
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
+	return `"` + text(v, `"\\`) + `"`
 }
 
 // fold joins words with spaces, breaking lines before 78 columns with
