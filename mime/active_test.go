@@ -337,3 +337,33 @@ func FuzzRTF(f *testing.F) {
 		checkReport(t, s, r, len(data))
 	})
 }
+
+// TestPDFInArchive: a PDF inside a zip is searched whole, as the same PDF
+// attached: archive entries of these types were streamed through their
+// digest and searched in their first 32 KiB only, so JavaScript placed
+// after 40 KiB of padding, or a packaged .exe, passed unseen.
+func TestPDFInArchive(t *testing.T) {
+	pad := pdfObj(2, "<< /Length 40960 >>", bytes.Repeat([]byte("%"), 40<<10))
+	pe := mimetest.PE()
+	for _, tt := range []struct {
+		name string
+		pdf  []byte
+		kind Kind
+	}{
+		{"script after padding", pdfFile(pad, pdfObj(3, "<< /S /JavaScript /JS (app.alert\\(1\\)) >>", nil)), KindActiveContent},
+		{"embedded exe after padding", pdfFile(pad,
+			pdfObj(4, "<< /Type /Filespec /F (run.exe) /UF (run.exe) /EF << /F 5 0 R >> >>", nil),
+			pdfObj(5, "/Type /EmbeddedFile /Filter /FlateDecode", deflate(pe))), KindExecutable},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			z := mimetest.Zip(mimetest.ZipEntry{Name: "doc.pdf", Data: tt.pdf})
+			r := scanAttachment(t, new(Scanner), "docs.zip", "application/zip", z)
+			if !r.Has(tt.kind) {
+				t.Errorf("Scan(zip of PDF, %s): no %s finding:\n%s", tt.name, tt.kind, r)
+			}
+			if o := (Policy{}).Decide(r); o.Result == ActionAccept {
+				t.Errorf("Decide = %v, want strip or reject", o)
+			}
+		})
+	}
+}

@@ -144,9 +144,9 @@
 //     made of: searching every part of each would cost more than the
 //     rest of the scan).
 //
-// Archive entries of these types other than text are streamed through
-// their digest, not kept whole: a PDF, RTF or TNEF inside a zip or tar
-// is searched in its first 32 KiB only.
+// Archive entries of these types (text, HTML, PDF, RTF, TNEF) are kept
+// whole within MaxHeldBytes and searched as the same file attached; other
+// entries are streamed through their digest.
 //
 // KindActiveContent is in DefaultStrip: the document is stripped, as an
 // active HTML attachment is; an executable found inside it (by name or
