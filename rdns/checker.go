@@ -5,8 +5,6 @@ import (
 	"net"
 	"net/netip"
 	"time"
-
-	"github.com/spamkit/spamkit/internal/dnsreason"
 )
 
 // Resolver is the DNS interface the Checker needs; *net.Resolver and
@@ -94,8 +92,3 @@ func (c *Checker) maxAddrs() int {
 	}
 	return c.MaxAddrs
 }
-
-// dnsReason returns the header phrase for a failed lookup, in the
-// module's words (internal/dnsreason), never the error's text (it names
-// servers and ports).
-func dnsReason(err error) string { return dnsreason.Phrase(err) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/internal/dnsname"
+	"github.com/spamkit/spamkit/internal/dnsreason"
 	"github.com/spamkit/spamkit/resolver"
 )
 
@@ -94,7 +95,7 @@ func (o FCrDNSOutcome) Reason() string {
 	if o.Result == "" {
 		return "no result" // the zero value: no check ran
 	}
-	return dnsReason(o.Err)
+	return dnsreason.Phrase(o.Err)
 }
 
 // AuthResult renders the outcome as the "iprev" method of an

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spamkit/spamkit/internal/addrlit"
 	"github.com/spamkit/spamkit/internal/dnsname"
+	"github.com/spamkit/spamkit/internal/dnsreason"
 	"github.com/spamkit/spamkit/resolver"
 )
 
@@ -106,7 +107,7 @@ func (o HELOOutcome) Reason() string {
 	if o.Result == "" {
 		return "no result" // the zero value: no check ran
 	}
-	return dnsReason(o.Err)
+	return dnsreason.Phrase(o.Err)
 }
 
 // CheckHELO checks the HELO/EHLO argument helo of the client at ip (in
