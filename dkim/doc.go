@@ -70,7 +70,10 @@
 // ARC-Message-Signature, a signature or a seal being made. A
 // HeaderBuilder rebuilds the header from the (name, value) pairs of a
 // milter's header callback (see its doc for the MTAs' leading-space and
-// line-end conventions).
+// line-end conventions); it refuses a value that is not one field body
+// (ErrFieldValue), and reports a header over its limit as an error that
+// HeaderTooLarge turns into the Outcome Verify would give. A stream used
+// without Begin reports ErrNotStarted.
 //
 //	var hb dkim.HeaderBuilder
 //	hb.Add(name, value)             // per header callback

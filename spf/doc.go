@@ -40,7 +40,11 @@
 // what the headers carry: the problem= and comment of Received-SPF
 // (ReceivedSPF) and the reason= of Authentication-Results (AuthResult,
 // an authres.Result that goes into one header with the results of the
-// other checks). Outcome, its String, Reason, ReceivedSPF and AuthResult
+// other checks): reason= is exactly Reason, empty for a definitive
+// result (the matched mechanism is in Mechanism, String and Received-SPF's
+// mechanism=, not in reason=). Received-SPF keeps an SMTPUTF8 sender's
+// UTF-8 as is (RFC 6532 §3.2); controls and octets that are no UTF-8
+// become "?". Outcome, its String, Reason, ReceivedSPF and AuthResult
 // are values with value receivers.
 //
 // # RFC map
