@@ -105,7 +105,10 @@
 //     MaxSets of them, dkim.HeaderHash) and in the chain for all the
 //     seals together: one running hash, cloned at each set, gives every
 //     seal's digest (hashing each prefix anew cost sets²/2). The header
-//     is bounded by MaxHeaderBytes (256 KiB).
+//     is bounded by MaxHeaderBytes (256 KiB): a longer one is a fail
+//     wrapping dkim.ErrHeaderTooLarge (reason "header too large"), since
+//     RFC 8617 has no permerror and a chain that was not read cannot be
+//     said absent (none).
 //
 // Interoperability: the tests verify chains of 1 to 3 hops sealed by
 // dkimpy (dkim/testdata/gen-fixtures.sh), and dkimpy's arc_verify passes
