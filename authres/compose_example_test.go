@@ -115,7 +115,7 @@ _dmarc IN TXT "v=DMARC1; p=reject"
 	// Output:
 	// Authentication-Results: mx.example.org;
 	//	iprev=pass reason="PTR name resolves to the client" policy.iprev=192.0.2.25;
-	//	spf=pass reason="mechanism ip4:192.0.2.0/24" smtp.mailfrom=alice@example.com;
+	//	spf=pass smtp.mailfrom=alice@example.com;
 	//	dkim=pass header.d=example.com header.i=@example.com header.s=sel header.a=ed25519-sha256 header.b=pzs4+4Q3;
 	//	dmarc=pass header.from=example.com policy.dmarc=reject;
 	//	arc=none
