@@ -105,11 +105,17 @@
 //     generic (dynamic) host names, HELO checks (RFC 5321 §4.1.4).
 //
 //   - mime: a recursive MIME (RFC 2045, RFC 2046, RFC 2047, RFC 2231) and
-//     archive (zip, gzip, tar, bzip2, RAR listing) scanner that finds
-//     dangerous attachments, macro documents and mislabelled executables,
-//     survives MIME and archive bombs under named limits, and strips
-//     attachments by policy. It streams its own walk and uses
-//     github.com/jhillyerd/enmime's tolerant media-type parser.
+//     archive (zip read both by its central directory and by its local
+//     headers, gzip, tar, bzip2, RAR 5) scanner that also opens what mail
+//     carries inside other things (messages wherever attached, uuencode
+//     and yEnc in text, TNEF winmail.dat, PDF and RTF embedded files) and
+//     finds dangerous attachments, macro documents, active content (HTML,
+//     SVG, PDF, RTF) and mislabelled executables, survives MIME and
+//     archive bombs under named limits, never passes by default what a
+//     limit kept it from inspecting, strips attachments by policy, and
+//     hands the decoded texts to URIBL extraction and classifiers. It
+//     streams its own walk and uses github.com/jhillyerd/enmime's
+//     tolerant media-type parser.
 //
 //   - greylist, harvest, bayes: triplet greylisting, directory-harvest
 //     detection with per-client rate limits, and a Bayesian classifier;
