@@ -245,8 +245,10 @@ func parseURLAt(buf, body []byte, start int, scheme string, maxLen int) (text []
 	// User information ends at the last '@' of the authority
 	// (RFC 3986 §3.2.1). Browsers end the authority at a backslash too
 	// (WHATWG URL Standard, special schemes), so "http://evil\@good/"
-	// goes to evil.
-	for j := start; j < len(body) && j-start < 256 && isURLChar(body[j]); j++ {
+	// goes to evil. Non-ASCII octets (IDN labels, U+3002 and the other
+	// label separators read as dots below) are scanned over too, so the
+	// '@' after them is seen.
+	for j := start; j < len(body) && j-start < 256 && (isURLChar(body[j]) || body[j] >= 0x80); j++ {
 		if c := body[j]; c == '/' || c == '\\' || c == '?' || c == '#' && (j == start || body[j-1] != '&') {
 			break // end of the authority, unless "&#" of a character reference
 		} else if c == '@' {
