@@ -1,0 +1,98 @@
+package postfixtest
+
+import (
+	"bytes"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/spamkit/spamkit/internal/testenv"
+)
+
+// Mail is one message to send with swaks.
+type Mail struct {
+	// From is the MAIL FROM address; "" sends the null reverse-path <>.
+	From string
+	// To is the RCPT TO address.
+	To string
+	// HELO is the EHLO name. If empty, "client.test".
+	HELO string
+	// Headers are extra header fields ("Subject: hello").
+	Headers []string
+	// Body is the message body. If empty, swaks's default body.
+	Body string
+}
+
+// Result is what the server answered.
+type Result struct {
+	// Code is the server's last reply code: 250 after an accepted
+	// message, the rejecting code (450, 550...) when a command failed.
+	Code int
+	// Reply is the text of that last reply (code included).
+	Reply string
+	// Transcript is swaks's whole output.
+	Transcript string
+}
+
+// swaks's reply lines: "<-  250 ..." for success, "<** 450 ..." for
+// failures (any number of spaces after the arrow).
+var replyLine = regexp.MustCompile(`(?m)^<(?:-|\*\*) +(\d{3})[ -](.*)$`)
+
+// Send sends m to the instance with swaks (a real SMTP client) and
+// returns the last reply before QUIT. It skips tb when swaks is missing
+// (fails under SPAMKIT_INTEGRATION=1), and fails tb when swaks cannot
+// talk to the server at all.
+func (p *Postfix) Send(tb testing.TB, m Mail) Result {
+	tb.Helper()
+	bin := testenv.Program(tb, "swaks")
+	helo := m.HELO
+	if helo == "" {
+		helo = "client.test"
+	}
+	from := m.From
+	if from == "" {
+		from = "<>"
+	}
+	args := []string{"--server", p.Addr, "--helo", helo, "--from", from, "--to", m.To, "--timeout", "30s"}
+	for _, h := range m.Headers {
+		args = append(args, "--header", h)
+	}
+	if m.Body != "" {
+		args = append(args, "--body", m.Body)
+	}
+	cmd := exec.Command(bin, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("postfixtest: swaks: %v", err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		tb.Fatalf("postfixtest: swaks did not finish within 60 s:\n%s", out.String())
+	}
+	return parseTranscript(tb, out.String())
+}
+
+// parseTranscript finds the last reply before QUIT's 221.
+func parseTranscript(tb testing.TB, t string) Result {
+	tb.Helper()
+	res := Result{Transcript: t}
+	for _, m := range replyLine.FindAllStringSubmatch(t, -1) {
+		code, _ := strconv.Atoi(m[1])
+		if code == 221 {
+			break
+		}
+		res.Code, res.Reply = code, m[1]+" "+m[2]
+	}
+	if res.Code == 0 {
+		tb.Fatalf("postfixtest: no SMTP reply in swaks's output:\n%s", t)
+	}
+	return res
+}
