@@ -1,0 +1,198 @@
+package bayes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Defaults of the Classifier's parameters: bogofilter 1.2.5's.
+const (
+	DefaultRobX       = 0.52   // Robinson's x: f(w) of a token never seen
+	DefaultRobS       = 0.0178 // Robinson's s: the weight of x
+	DefaultMinDev     = 0.375  // tokens with |f(w)-0.5| below it are ignored
+	DefaultSpamCutoff = 0.99   // a score at or above it is Spam
+	DefaultHamCutoff  = 0.45   // a score at or below it is Ham
+	DefaultMaxClues   = 10     // clues kept in an Outcome
+)
+
+// Defaults of the auto-learn guard (Classifier.AutoLearn).
+const (
+	DefaultAutoSpam = 0.999 // learn as spam at or above this score
+	DefaultAutoHam  = 0.01  // learn as ham at or below this score
+)
+
+// ErrConfig reports a Classifier parameter out of its range (a cutoff
+// outside [0, 1], a ham cutoff above the spam cutoff, ...): the operation
+// does not run.
+var ErrConfig = errors.New("bayes: invalid parameter")
+
+// Classifier is a Bayesian spam classifier: Robinson's f(w) per token and
+// Fisher's chi-square combining (Robinson 2003), as bogofilter computes
+// them, over the tokens of a Tokenizer, with counts kept in a Store.
+//
+// Its zero value is ready to use: bogofilter's parameters, the default
+// Tokenizer, and an in-memory store created on first use. A Classifier
+// is safe for concurrent use by multiple goroutines once its fields are
+// set; it must not be copied after first use.
+type Classifier struct {
+	// Store keeps the counts. If nil, a MemStore private to the
+	// Classifier, created on first use.
+	Store Store
+
+	// Tokenizer turns a message into tokens; its zero value is the
+	// default.
+	Tokenizer Tokenizer
+
+	// RobX is f(w) for a token never seen, and the value rare tokens
+	// are pulled towards. If zero, DefaultRobX (0.52).
+	RobX float64
+	// RobS is the strength of RobX against the evidence of a token's
+	// counts. If zero, DefaultRobS (0.0178).
+	RobS float64
+	// MinDev leaves out of the combination tokens whose f(w) is closer
+	// than this to 0.5. If zero, DefaultMinDev (0.375); negative means
+	// none is left out.
+	MinDev float64
+	// SpamCutoff: a score at or above it is Spam. If zero,
+	// DefaultSpamCutoff (0.99).
+	SpamCutoff float64
+	// HamCutoff: a score at or below it is Ham, between the cutoffs
+	// Unsure. If zero, DefaultHamCutoff (0.45); negative means no unsure
+	// band (bogofilter's two-state mode: below SpamCutoff is Ham).
+	HamCutoff float64
+	// MaxClues is how many clues an Outcome carries. If zero,
+	// DefaultMaxClues (10); negative means none.
+	MaxClues int
+
+	// AutoSpam and AutoHam are the auto-learn guard of AutoLearn: a
+	// message is learnt as spam only when its score is at or above
+	// AutoSpam, as ham only at or below AutoHam. If zero,
+	// DefaultAutoSpam (0.999) and DefaultAutoHam (0.01).
+	AutoSpam float64
+	AutoHam  float64
+
+	// Now gives the time of training (the day kept for expiry). If nil,
+	// time.Now.
+	Now func() time.Time
+
+	// Trace, if set, receives a line per classification and training.
+	Trace func(format string, args ...any)
+
+	mu  sync.Mutex
+	mem *MemStore
+}
+
+// params are a Classifier's parameters with the defaults applied.
+type params struct {
+	robx, robs, minDev, spam, ham float64
+	clues                         int
+}
+
+func (c *Classifier) params() (params, error) {
+	p := params{
+		robx: or(c.RobX, DefaultRobX), robs: or(c.RobS, DefaultRobS),
+		minDev: or(c.MinDev, DefaultMinDev), spam: or(c.SpamCutoff, DefaultSpamCutoff),
+		ham: or(c.HamCutoff, DefaultHamCutoff), clues: c.MaxClues,
+	}
+	if p.minDev < 0 {
+		p.minDev = 0
+	}
+	if p.ham < 0 {
+		p.ham = -1 // two-state: no score is <= it, see verdict
+	}
+	if p.clues == 0 {
+		p.clues = DefaultMaxClues
+	}
+	switch {
+	case p.robx <= 0 || p.robx >= 1:
+		return p, fmt.Errorf("%w: RobX %v not in (0, 1)", ErrConfig, p.robx)
+	case p.robs < 0:
+		return p, fmt.Errorf("%w: RobS %v negative", ErrConfig, p.robs)
+	case p.minDev >= 0.5:
+		return p, fmt.Errorf("%w: MinDev %v not below 0.5", ErrConfig, p.minDev)
+	case p.spam <= 0 || p.spam > 1:
+		return p, fmt.Errorf("%w: SpamCutoff %v not in (0, 1]", ErrConfig, p.spam)
+	case p.ham > p.spam:
+		return p, fmt.Errorf("%w: HamCutoff %v above SpamCutoff %v", ErrConfig, p.ham, p.spam)
+	}
+	return p, nil
+}
+
+func or(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// store returns the Store to use.
+func (c *Classifier) store() Store {
+	if c.Store != nil {
+		return c.Store
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mem == nil {
+		c.mem = NewMemStore()
+	}
+	return c.mem
+}
+
+func (c *Classifier) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Classifier) trace(format string, args ...any) {
+	if c.Trace != nil {
+		c.Trace(format, args...)
+	}
+}
+
+// Classify classifies msg, a message in Internet Message Format (RFC
+// 5322). The error is non-nil only when it cannot run (ErrConfig, or ctx
+// ended before it began); a store that cannot be read gives an Unsure
+// Outcome whose Err wraps ErrStore, and limits of the Tokenizer are in
+// Err too.
+func (c *Classifier) Classify(ctx context.Context, msg []byte) (Outcome, error) {
+	p, err := c.params()
+	if err != nil {
+		return Outcome{Result: Unsure, Score: 0.5}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Outcome{Result: Unsure, Score: 0.5}, err
+	}
+	toks := c.Tokenizer.Tokenize(ctx, msg)
+	o := c.classify(ctx, p, toks.List)
+	o.Err = errors.Join(o.Err, toks.Err)
+	c.trace("bayes: %v", o)
+	return o, nil
+}
+
+// ClassifyTokens classifies a message by its distinct tokens, as a
+// Tokenizer gave them (a corpus evaluation tokenizes each message once
+// and classifies it in several folds).
+func (c *Classifier) ClassifyTokens(ctx context.Context, tokens []string) (Outcome, error) {
+	p, err := c.params()
+	if err != nil {
+		return Outcome{Result: Unsure, Score: 0.5}, err
+	}
+	return c.classify(ctx, p, tokens), nil
+}
+
+func (c *Classifier) classify(ctx context.Context, p params, tokens []string) Outcome {
+	counts := make([]Count, len(tokens))
+	totals, err := c.store().Lookup(ctx, tokens, counts)
+	if err != nil {
+		if !errors.Is(err, ErrStore) {
+			err = fmt.Errorf("%w: %w", ErrStore, err)
+		}
+		return Outcome{Result: Unsure, Score: 0.5, Tokens: len(tokens), Err: err}
+	}
+	return score(p, tokens, counts, totals)
+}

@@ -1,0 +1,164 @@
+package bayes
+
+import (
+	"bytes"
+	"path"
+	"strings"
+
+	"github.com/spamkit/spamkit/internal/header"
+	"github.com/spamkit/spamkit/mime"
+)
+
+// mode says what words a text gives.
+type mode int
+
+const (
+	modeText  mode = iota // words of a header field or URL
+	modeBody              // words of the body: OSB pairs when on
+	modeHosts             // only words with a dot: host names, IPv4 addresses
+)
+
+type field struct{ name, value string }
+
+// header adds the tokens of the message's top-level header fields. The
+// header is found by the module's rule (internal/header).
+func (st *state) header(msg []byte) {
+	start, end, _ := header.Split(msg)
+	raw := msg[start:end]
+	block := string(raw) // one copy: the tokens refer to it
+	var fields []field
+	var vstart, vend int // the value of the last field, in block
+	flush := func() {
+		if len(fields) > 0 {
+			fields[len(fields)-1].value = block[vstart:vend]
+		}
+	}
+	inField := false
+	for pos := 0; pos < len(raw); {
+		lineEnd := len(raw)
+		if nl := bytes.IndexByte(raw[pos:], '\n'); nl >= 0 {
+			lineEnd = pos + nl
+		}
+		k, nameEnd, colon := header.Classify(raw[pos:lineEnd], false, inField)
+		switch k {
+		case header.Field:
+			flush()
+			fields = append(fields, field{name: block[pos : pos+nameEnd]})
+			vstart, vend = pos+colon+1, lineEnd
+			inField = true
+		case header.Continuation:
+			vend = lineEnd
+		case header.End, header.Body:
+			lineEnd = len(raw)
+		}
+		pos = lineEnd + 1
+	}
+	flush()
+	charset := ""
+	for _, f := range fields {
+		if strings.EqualFold(f.name, "Content-Type") {
+			charset = paramValue(f.value, "charset")
+			break
+		}
+	}
+	for _, f := range fields {
+		st.field(f, charset)
+		if st.full {
+			break
+		}
+	}
+}
+
+// field adds the tokens of one header field.
+func (st *state) field(f field, charset string) {
+	name := strings.ToLower(f.name)
+	switch {
+	case strings.HasPrefix(name, "x-spam-"), strings.HasPrefix(name, "x-bogosity"),
+		strings.HasPrefix(name, "x-bayes"):
+		// Verdicts of filters (ours included): training on them would
+		// learn the filter, not the mail.
+		return
+	}
+	switch name {
+	case "subject":
+		st.words("subj:", fieldText(f.value, charset), modeText)
+	case "from", "sender":
+		st.words("from:", fieldText(f.value, charset), modeText)
+	case "to", "cc":
+		st.words("to:", fieldText(f.value, charset), modeText)
+	case "reply-to":
+		st.words("rt:", fieldText(f.value, charset), modeText)
+	case "received":
+		st.words("rcvd:", f.value, modeHosts)
+	case "content-type":
+		v := f.value
+		if i := strings.Index(strings.ToLower(v), "boundary"); i >= 0 {
+			v = v[:i] // boundaries are random
+		}
+		st.words("ct:", v, modeText)
+	case "x-mailer", "user-agent":
+		st.words("mailer:", fieldText(f.value, charset), modeText)
+	case "message-id":
+		if at := strings.LastIndexByte(f.value, '@'); at >= 0 {
+			d := f.value[at+1:]
+			if gt := strings.IndexAny(d, "> \t\r\n"); gt >= 0 {
+				d = d[:gt]
+			}
+			if d != "" && len(d) <= st.maxTokenBytes {
+				st.add("mid:", strings.ToLower(d), false)
+			}
+		}
+	case "date", "dkim-signature", "domainkey-signature", "arc-seal",
+		"arc-message-signature", "content-length", "lines":
+		// Values that are noise: dates, signatures, sizes.
+		st.add("head:", name, false)
+	default:
+		if len(name) <= st.maxTokenBytes {
+			st.add("head:", name, false)
+		}
+		st.words("head:", fieldText(f.value, charset), modeText)
+	}
+}
+
+// paramValue returns the value of the parameter named name in a
+// Content-Type value, unquoted, or "".
+func paramValue(v, name string) string {
+	lv := strings.ToLower(v)
+	i := strings.Index(lv, name+"=")
+	if i < 0 {
+		return ""
+	}
+	p := strings.TrimSpace(v[i+len(name)+1:])
+	if strings.HasPrefix(p, `"`) {
+		if j := strings.IndexByte(p[1:], '"'); j >= 0 {
+			return p[1 : j+1]
+		}
+		return p[1:]
+	}
+	if j := strings.IndexAny(p, "; \t\r\n"); j >= 0 {
+		p = p[:j]
+	}
+	return p
+}
+
+// part adds the tokens of a MIME part or archive entry: its types, and
+// the name and extension of a named one.
+func (st *state) part(p mime.Part) {
+	if p.DeclaredType != "" && !p.Container {
+		st.add("type:", p.DeclaredType, false)
+	}
+	if p.DetectedType != "" && p.DetectedType != p.DeclaredType {
+		st.add("magic:", p.DetectedType, false)
+	}
+	if p.Filename == "" {
+		return
+	}
+	name := strings.ToLower(p.Filename)
+	if len(name) <= st.maxTokenBytes {
+		st.add("att:", name, false)
+	}
+	if ext := path.Ext(name); ext != "" && len(ext) <= 10 {
+		st.add("att:", ext, false)
+	}
+	st.words("att:", name, modeText)
+}
