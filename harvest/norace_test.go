@@ -1,0 +1,5 @@
+//go:build !race
+
+package harvest
+
+const raceEnabled = false
