@@ -1,0 +1,129 @@
+package redisstore
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/spamkit/spamkit/greylist"
+)
+
+// DefaultPrefix begins every key when Options.Prefix is empty.
+const DefaultPrefix = "greylist:"
+
+// Errors.
+var (
+	// ErrPrefix reports an Options.Prefix holding "{" or "}", which would
+	// change the Redis Cluster hash tag of the keys.
+	ErrPrefix = errors.New("redisstore: key prefix holds a brace")
+	// ErrReply reports a script reply of an unexpected shape.
+	ErrReply = errors.New("redisstore: unexpected reply")
+)
+
+// Options configure New. The zero Options (or nil) are the defaults.
+type Options struct {
+	// Prefix begins every key, to share a Redis with other data. If
+	// empty, DefaultPrefix ("greylist:"). It must not hold "{" or "}".
+	Prefix string
+}
+
+// Store is a greylist.Store in Redis. It is safe for concurrent use by
+// multiple goroutines.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+}
+
+//go:embed record.lua
+var recordLua string
+
+var recordScript = redis.NewScript(recordLua)
+
+// New returns a Store that keeps its records through rdb: a
+// *redis.Client, a *redis.ClusterClient, a failover client or a ring
+// (any redis.UniversalClient). The caller owns rdb and closes it.
+func New(rdb redis.UniversalClient, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Prefix == "" {
+		o.Prefix = DefaultPrefix
+	}
+	if strings.ContainsAny(o.Prefix, "{}") {
+		return nil, fmt.Errorf("%w: %q", ErrPrefix, o.Prefix)
+	}
+	return &Store{rdb: rdb, prefix: o.Prefix}, nil
+}
+
+// ClientKey returns the Redis key of a client's record.
+func (s *Store) ClientKey(client []byte) string {
+	return s.prefix + "{" + string(client) + "}c"
+}
+
+// TripletKey returns the Redis key of a triplet's record.
+func (s *Store) TripletKey(client, triplet []byte) string {
+	return s.prefix + "{" + string(client) + "}t:" + string(triplet)
+}
+
+// Record implements greylist.Store with one atomic script run.
+func (s *Store) Record(ctx context.Context, req greylist.Request) (greylist.Response, error) {
+	keys := []string{s.ClientKey(req.Client)}
+	if req.Triplet != nil {
+		keys = append(keys, s.TripletKey(req.Client, req.Triplet))
+	}
+	ms := func(d time.Duration) int64 { return d.Milliseconds() }
+	res, err := recordScript.Run(ctx, s.rdb, keys,
+		req.Now.UnixMilli(), ms(req.Delay), ms(req.RetryWindow), ms(req.MaxAge),
+		req.AutoAllowAfter, ms(req.Trap), ms(greylist.AutoAllowInterval),
+	).Slice()
+	if err != nil {
+		return greylist.Response{}, fmt.Errorf("redisstore: %w", err)
+	}
+	return parseReply(res)
+}
+
+// parseReply reads the script's reply: {result, first, until, passed,
+// count}, times in Unix milliseconds, 0 for none.
+func parseReply(res []any) (greylist.Response, error) {
+	if len(res) != 5 {
+		return greylist.Response{}, fmt.Errorf("%w: %d elements", ErrReply, len(res))
+	}
+	result, ok := res[0].(string)
+	if !ok {
+		return greylist.Response{}, fmt.Errorf("%w: result %T", ErrReply, res[0])
+	}
+	var n [4]int64
+	for i := range n {
+		switch v := res[i+1].(type) {
+		case int64:
+			n[i] = v
+		case string:
+			x, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return greylist.Response{}, fmt.Errorf("%w: %q", ErrReply, v)
+			}
+			n[i] = x
+		default:
+			return greylist.Response{}, fmt.Errorf("%w: element %d is %T", ErrReply, i+1, v)
+		}
+	}
+	r := greylist.Response{Result: greylist.Result(result), Passed: n[2] == 1, Count: int(n[3])}
+	switch r.Result {
+	case greylist.Pass, greylist.Greylisted, greylist.Allowlisted, greylist.Trapped, "":
+	default:
+		return greylist.Response{}, fmt.Errorf("%w: result %q", ErrReply, result)
+	}
+	if n[0] != 0 {
+		r.First = time.UnixMilli(n[0])
+	}
+	if n[1] != 0 {
+		r.Until = time.UnixMilli(n[1])
+	}
+	return r, nil
+}
