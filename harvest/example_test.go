@@ -1,0 +1,60 @@
+package harvest_test
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/spamkit/spamkit/harvest"
+)
+
+// A dictionary attack is stopped: the client probes names, most of which
+// do not exist. After 20 unknown recipients (DHAUnknown) the harvest
+// verdict comes, and from then on every RCPT, whether the mailbox exists
+// or not, gets the same 421, so the probe learns nothing more.
+func Example() {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	hc := &harvest.Checker{Now: func() time.Time { return now }}
+	ctx := context.Background()
+	ip := netip.MustParseAddr("203.0.113.7")
+	mailboxes := map[string]bool{"alice": true, "bob": true}
+
+	probes := []string{"admin", "info", "sales", "alice", "support", "webmaster",
+		"office", "contact", "hr", "jobs", "billing", "abuse", "mail", "test",
+		"user", "service", "marketing", "news", "help", "team", "root", "bob",
+		"carol", "dave"}
+	for i, name := range probes {
+		now = now.Add(200 * time.Millisecond)
+		st := harvest.Unknown
+		if mailboxes[name] {
+			st = harvest.Known
+		}
+		o, err := hc.Rcpt(ctx, ip, st, i+1)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		switch {
+		case o.Result != harvest.Allow:
+			fmt.Printf("%-9s %s (%s)\n", name, o.Reply(), o.Reason())
+		case st == harvest.Known:
+			fmt.Printf("%-9s 250 2.1.5 Ok\n", name)
+		case i >= 17:
+			fmt.Printf("%-9s 550 5.1.1 User unknown (tarpit %v)\n", name, o.Tarpit)
+		}
+	}
+	o, _ := hc.Connect(ctx, ip)
+	defer hc.Disconnect(ip)
+	fmt.Printf("reconnect %s until %s\n", o.Reply(), o.Until.Format("15:04"))
+	// Output:
+	// alice     250 2.1.5 Ok
+	// news      550 5.1.1 User unknown (tarpit 7s)
+	// help      550 5.1.1 User unknown (tarpit 8s)
+	// team      550 5.1.1 User unknown (tarpit 9s)
+	// root      421 4.7.1 Too many unknown recipients, try again later (too many unknown recipients)
+	// bob       421 4.7.1 Too many unknown recipients, try again later (temporarily blocked)
+	// carol     421 4.7.1 Too many unknown recipients, try again later (temporarily blocked)
+	// dave      421 4.7.1 Too many unknown recipients, try again later (temporarily blocked)
+	// reconnect 421 4.7.1 Too many unknown recipients, try again later until 13:00
+}
