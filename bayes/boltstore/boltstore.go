@@ -1,0 +1,275 @@
+// Package boltstore is a durable bayes.Store in one file, on the embedded
+// key/value store go.etcd.io/bbolt: a training that Apply (or
+// bayes.Classifier.Train) returned is on disk (bbolt commits with fsync)
+// and survives a crash or kill -9 of the process.
+//
+//	s, err := boltstore.Open("/var/lib/spam/bayes.db", nil)
+//	if err != nil { ... }
+//	defer s.Close()
+//	c := &bayes.Classifier{Store: s}
+//
+// A file is opened by one process at a time (bbolt holds an exclusive
+// lock; a second Open waits Options.Timeout, then fails). Lookups run
+// in read transactions, concurrently with each other and with one
+// writer; Apply and Put are serialized write transactions, so batching
+// trainings (bayes.Classifier.TrainBatch) saves a commit and an fsync
+// per message.
+//
+// Layout: bucket "tokens" maps a token to three unsigned varints (spam
+// count, ham count, day); bucket "meta" holds "totals" (two varints).
+// Tokens must be 1 to 32768 bytes (bbolt's key bounds); Apply skips
+// others, Put refuses them.
+//
+// A Store is safe for concurrent use by multiple goroutines.
+package boltstore
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spamkit/spamkit/bayes"
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bucketTokens = []byte("tokens")
+	bucketMeta   = []byte("meta")
+	keyTotals    = []byte("totals")
+)
+
+// ErrToken reports a token Put cannot store: empty or longer than
+// bbolt's largest key.
+var ErrToken = errors.New("boltstore: token empty or too long")
+
+// maxKey is bbolt's largest key.
+const maxKey = bolt.MaxKeySize
+
+// Options configure Open. A nil *Options means the zero value.
+type Options struct {
+	// Timeout is how long Open waits for another process's lock on the
+	// file. If zero, 1 s.
+	Timeout time.Duration
+	// ReadOnly opens the file for reading (shared lock): Apply, Put and
+	// SetTotals fail.
+	ReadOnly bool
+}
+
+// Store is a bayes.BulkStore in a bbolt file.
+type Store struct {
+	db *bolt.DB
+}
+
+// Open opens the store in the file at path, creating it (mode 0600) if
+// it does not exist.
+func Open(path string, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Timeout == 0 {
+		o.Timeout = time.Second
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, ReadOnly: o.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+	if !o.ReadOnly {
+		err = db.Update(func(tx *bolt.Tx) error {
+			if _, err := tx.CreateBucketIfNotExists(bucketTokens); err != nil {
+				return err
+			}
+			_, err := tx.CreateBucketIfNotExists(bucketMeta)
+			return err
+		})
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("boltstore: create buckets in %s: %w", path, err)
+		}
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Lookup implements bayes.Store, in one read transaction.
+func (s *Store) Lookup(ctx context.Context, tokens []string, counts []bayes.Count) (bayes.Totals, error) {
+	var t bayes.Totals
+	err := s.db.View(func(tx *bolt.Tx) error {
+		t = readTotals(tx)
+		b := tx.Bucket(bucketTokens)
+		for i, tok := range tokens {
+			counts[i] = bayes.Count{}
+			if b == nil || len(tok) == 0 || len(tok) > maxKey {
+				continue
+			}
+			if v := b.Get([]byte(tok)); v != nil {
+				counts[i] = decode(v)
+			}
+		}
+		return nil
+	})
+	return t, err
+}
+
+// Apply implements bayes.Store: the updates in one write transaction,
+// committed with fsync before it returns.
+func (s *Store) Apply(ctx context.Context, updates []bayes.Update) (bayes.Totals, error) {
+	if err := ctx.Err(); err != nil {
+		return bayes.Totals{}, err
+	}
+	var t bayes.Totals
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTokens)
+		t = readTotals(tx)
+		// bbolt keeps the key and value slices until the commit: each
+		// value gets its own bytes, carved from one arena.
+		var arena []byte
+		for _, u := range updates {
+			for _, tok := range u.Tokens {
+				if len(tok) == 0 || len(tok) > maxKey {
+					continue
+				}
+				k := []byte(tok)
+				var c bayes.Count
+				if v := b.Get(k); v != nil {
+					c = decode(v)
+				}
+				c = bayes.AddCount(c, u)
+				var err error
+				if c.Spam == 0 && c.Ham == 0 {
+					err = b.Delete(k)
+				} else {
+					err = b.Put(k, encodeIn(&arena, c))
+				}
+				if err != nil {
+					return err
+				}
+			}
+			t = bayes.AddTotals(t, u)
+			if err := ctx.Err(); err != nil {
+				return err // rolls back
+			}
+		}
+		return writeTotals(tx, t)
+	})
+	if err != nil {
+		return bayes.Totals{}, err
+	}
+	return t, nil
+}
+
+// Walk implements bayes.BulkStore, in one read transaction.
+func (s *Store) Walk(ctx context.Context, fn func(bayes.Entry) bool) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTokens)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		n := 0
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if !fn(bayes.Entry{Token: string(k), Count: decode(v)}) {
+				return nil
+			}
+			if n++; n%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Put implements bayes.BulkStore, in one write transaction.
+func (s *Store) Put(ctx context.Context, entries []bayes.Entry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTokens)
+		// bbolt keeps the key and value slices until the commit: each
+		// value gets its own bytes, carved from one arena.
+		var arena []byte
+		for _, e := range entries {
+			if len(e.Token) == 0 || len(e.Token) > maxKey {
+				return fmt.Errorf("%w: %d bytes", ErrToken, len(e.Token))
+			}
+			var err error
+			if e.Spam == 0 && e.Ham == 0 {
+				err = b.Delete([]byte(e.Token))
+			} else {
+				err = b.Put([]byte(e.Token), encodeIn(&arena, e.Count))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// SetTotals implements bayes.BulkStore.
+func (s *Store) SetTotals(ctx context.Context, t bayes.Totals) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return writeTotals(tx, t) })
+}
+
+// encodeIn encodes c at the end of *arena and returns those bytes, which
+// later calls never overwrite.
+func encodeIn(arena *[]byte, c bayes.Count) []byte {
+	if cap(*arena)-len(*arena) < 3*binary.MaxVarintLen32 {
+		*arena = make([]byte, 0, 64<<10)
+	}
+	start := len(*arena)
+	*arena = encode(*arena, c)
+	return (*arena)[start:len(*arena):len(*arena)]
+}
+
+func encode(b []byte, c bayes.Count) []byte {
+	b = binary.AppendUvarint(b, uint64(c.Spam))
+	b = binary.AppendUvarint(b, uint64(c.Ham))
+	return binary.AppendUvarint(b, uint64(c.Day))
+}
+
+// decode reads a value; a damaged one reads as far as it goes.
+func decode(v []byte) bayes.Count {
+	var c bayes.Count
+	var x [3]uint64
+	for i := range x {
+		n, k := binary.Uvarint(v)
+		if k <= 0 {
+			break
+		}
+		x[i], v = n, v[k:]
+	}
+	c.Spam, c.Ham, c.Day = uint32(min(x[0], 1<<32-1)), uint32(min(x[1], 1<<32-1)), uint32(min(x[2], 1<<32-1))
+	return c
+}
+
+func readTotals(tx *bolt.Tx) bayes.Totals {
+	b := tx.Bucket(bucketMeta)
+	if b == nil {
+		return bayes.Totals{}
+	}
+	v := b.Get(keyTotals)
+	s, k := binary.Uvarint(v)
+	if k <= 0 {
+		return bayes.Totals{}
+	}
+	h, _ := binary.Uvarint(v[k:])
+	return bayes.Totals{Spam: s, Ham: h}
+}
+
+func writeTotals(tx *bolt.Tx, t bayes.Totals) error {
+	b := tx.Bucket(bucketMeta)
+	v := binary.AppendUvarint(nil, t.Spam)
+	v = binary.AppendUvarint(v, t.Ham)
+	return b.Put(keyTotals, v)
+}
