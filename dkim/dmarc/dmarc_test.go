@@ -45,7 +45,8 @@ func TestEvaluate(t *testing.T) {
 		disp    dmarc.Disposition
 		err     error
 		sampled bool
-		lax     bool // AllowMultipleFrom
+		lax     bool       // AllowMultipleFrom
+		only    dmarc.Mode // "": the row holds in both modes
 	}{
 		{name: "dkim aligned", in: dmarc.Input{FromDomains: []string{"example.com"}, DKIM: pass("example.com")}, want: dmarc.Pass, policy: dmarc.PolicyReject, disp: dmarc.DispositionNone},
 		{name: "dkim relaxed subdomain", in: dmarc.Input{FromDomains: []string{"example.com"}, DKIM: pass("mail.example.com")}, want: dmarc.Pass, policy: dmarc.PolicyReject, disp: dmarc.DispositionNone},
@@ -60,10 +61,15 @@ func TestEvaluate(t *testing.T) {
 		{name: "strict spf exact", in: dmarc.Input{FromDomains: []string{"strict.example"}, SPF: dmarc.SPF{Result: "pass", Domain: "strict.example."}}, want: dmarc.Pass, policy: dmarc.PolicyQuarantine, disp: dmarc.DispositionNone},
 		{name: "spf softfail aligned", in: dmarc.Input{FromDomains: []string{"example.com"}, SPF: dmarc.SPF{Result: "softfail", Domain: "example.com"}}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
 		{name: "pct sampled in", in: dmarc.Input{FromDomains: []string{"half.example"}}, pct: 10, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
-		{name: "pct sampled out", in: dmarc.Input{FromDomains: []string{"half.example"}}, pct: 70, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionQuarantine, sampled: true},
+		{name: "pct sampled out", only: dmarc.ModeRFC7489, in: dmarc.Input{FromDomains: []string{"half.example"}}, pct: 70, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionQuarantine, sampled: true},
+		// RFC 9989 §A.6: pct= is removed; only pct=0 means something.
+		{name: "pct ignored", only: dmarc.ModeRFC9989, in: dmarc.Input{FromDomains: []string{"half.example"}}, pct: 70, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
 		{name: "p=none", in: dmarc.Input{FromDomains: []string{"none.example"}}, want: dmarc.Fail, policy: dmarc.PolicyNone, disp: dmarc.DispositionNone},
 		{name: "no record", in: dmarc.Input{FromDomains: []string{"example.org"}}, want: dmarc.None, disp: dmarc.DispositionNone, err: dmarc.ErrNoRecord},
-		{name: "two records", in: dmarc.Input{FromDomains: []string{"two.example"}}, want: dmarc.PermError, disp: dmarc.DispositionNone, err: dmarc.ErrMultipleRecords},
+		{name: "two records", only: dmarc.ModeRFC7489, in: dmarc.Input{FromDomains: []string{"two.example"}}, want: dmarc.PermError, disp: dmarc.DispositionNone, err: dmarc.ErrMultipleRecords},
+		// RFC 9989 §4.10 step 2: several records are discarded and the
+		// walk goes on (to _dmarc.example, which has none).
+		{name: "two records discarded", only: dmarc.ModeRFC9989, in: dmarc.Input{FromDomains: []string{"two.example"}}, want: dmarc.None, disp: dmarc.DispositionNone, err: dmarc.ErrNoRecord},
 		{name: "bad record", in: dmarc.Input{FromDomains: []string{"bad.example"}}, want: dmarc.PermError, disp: dmarc.DispositionNone, err: dmarc.ErrSyntax},
 		{name: "other TXT ignored", in: dmarc.Input{FromDomains: []string{"other.example"}}, want: dmarc.Fail, policy: dmarc.PolicyQuarantine, disp: dmarc.DispositionQuarantine},
 		{name: "servfail", in: dmarc.Input{FromDomains: []string{"fail.example"}}, want: dmarc.TempError, disp: dmarc.DispositionNone, err: dmarc.ErrDNS},
@@ -80,18 +86,23 @@ func TestEvaluate(t *testing.T) {
 		{name: "IDN From, unaligned", in: dmarc.Input{FromDomains: []string{"bücher.example"}, DKIM: pass("example.com")}, want: dmarc.Fail, policy: dmarc.PolicyReject, disp: dmarc.DispositionReject},
 		{name: "too many From domains", lax: true, in: dmarc.Input{FromDomains: []string{"a.example", "b.example", "c.example"}}, want: dmarc.PermError, disp: dmarc.DispositionNone, err: dmarc.ErrTooManyFrom},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := &dmarc.Evaluator{Resolver: srv.Resolver(), Percent: func() int { return tc.pct }, MaxFromDomains: 2, AllowMultipleFrom: tc.lax}
-			got, err := e.Evaluate(context.Background(), tc.in)
-			if err != nil {
-				t.Fatalf("Evaluate(%+v) error %v", tc.in, err)
+		for _, mode := range []dmarc.Mode{dmarc.ModeRFC9989, dmarc.ModeRFC7489} {
+			if tc.only != "" && tc.only != mode {
+				continue
 			}
-			if got.Result != tc.want || got.Policy != tc.policy || got.Disposition != tc.disp || got.SampledOut != tc.sampled ||
-				tc.err != nil && !errors.Is(got.Err, tc.err) || tc.err == nil && got.Err != nil {
-				t.Errorf("Evaluate(%+v) = %s policy %q disposition %s sampled %v err %v (details %q), want %s %q %s %v %v",
-					tc.in, got.Result, got.Policy, got.Disposition, got.SampledOut, got.Err, got.Details, tc.want, tc.policy, tc.disp, tc.sampled, tc.err)
-			}
-		})
+			t.Run(tc.name+"/"+mode.String(), func(t *testing.T) {
+				e := &dmarc.Evaluator{Resolver: srv.Resolver(), Percent: func() int { return tc.pct }, MaxFromDomains: 2, AllowMultipleFrom: tc.lax, Mode: mode}
+				got, err := e.Evaluate(context.Background(), tc.in)
+				if err != nil {
+					t.Fatalf("Evaluate(%+v) error %v", tc.in, err)
+				}
+				if got.Result != tc.want || got.Policy != tc.policy || got.Disposition != tc.disp || got.SampledOut != tc.sampled ||
+					tc.err != nil && !errors.Is(got.Err, tc.err) || tc.err == nil && got.Err != nil {
+					t.Errorf("Evaluate(%+v) = %s policy %q disposition %s sampled %v err %v (details %q), want %s %q %s %v %v",
+						tc.in, got.Result, got.Policy, got.Disposition, got.SampledOut, got.Err, got.Details, tc.want, tc.policy, tc.disp, tc.sampled, tc.err)
+				}
+			})
+		}
 	}
 }
 
@@ -106,7 +117,12 @@ func TestParse(t *testing.T) {
 		{"v=DMARC1; p=REJECT; pct=200; adkim=x", "reject   r r 100", nil},
 		{"v=DMARC1; rua=mailto:a@example.com", "none   r r 100", nil},
 		{"v=DMARC1; p=bogus", "", dmarc.ErrSyntax},
-		{"v=DMARC1", "", dmarc.ErrSyntax},
+		// RFC 9989 §4.7 p=: absent, the record reads as p=none (RFC 7489
+		// voided it: TestModeRFC7489Records).
+		{"v=DMARC1", "none   r r 100", nil},
+		{"v=DMARC1; sp=reject; np=bogus", "", dmarc.ErrSyntax},
+		{"v=DMARC1; p=reject; np=bogus; rua=mailto:a@example.com", "none   r r 100", nil},
+		{"v=DMARC1; p=reject; pct=0", "reject   r r 0", nil},
 		{"p=reject; v=DMARC1", "", dmarc.ErrNotDMARC},
 		{"v=spf1 -all", "", dmarc.ErrNotDMARC},
 		{"v=DMARC1; p=reject; p=none", "", dmarc.ErrSyntax},
@@ -215,18 +231,29 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Parse(%q) = %v, the String of Parse(%q)", r.String(), err, s)
 		}
+		// Warnings: one per tag at most (and the p= fallbacks), each
+		// naming a tag.
+		if len(r.Warnings) > strings.Count(s, "=")+2 {
+			t.Fatalf("Parse(%q) = %d warnings for %d tags", s, len(r.Warnings), strings.Count(s, "="))
+		}
+		for _, w := range r.Warnings {
+			if w.Tag == "" || w.Text == "" {
+				t.Fatalf("Parse(%q): warning %+v without tag or text", s, w)
+			}
+		}
+		r.Warnings, again.Warnings = nil, nil
 		if !reflect.DeepEqual(again, r) {
 			t.Fatalf("Parse(String(Parse(%q))) = %+v, want %+v", s, again, r)
 		}
 	})
 }
 
-// TestDiscovery checks where the record is looked for (RFC 7489
-// §6.6.3): the From domain, then its organizational domain, and not the
-// labels between.
+// TestDiscovery checks where the record is looked for in ModeRFC7489
+// (RFC 7489 §6.6.3): the From domain, then its organizational domain,
+// and not the labels between. TestTreeWalkQueries has ModeRFC9989's.
 func TestDiscovery(t *testing.T) {
 	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: zone})
-	e := &dmarc.Evaluator{Resolver: srv.Resolver()}
+	e := &dmarc.Evaluator{Resolver: srv.Resolver(), Mode: dmarc.ModeRFC7489}
 	for _, tc := range []struct {
 		from, policyDomain string
 		queried            []string

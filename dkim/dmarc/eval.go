@@ -17,6 +17,7 @@ import (
 
 	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/dkim/arc"
 	"github.com/spamkit/spamkit/internal/dnsreason"
 	"github.com/spamkit/spamkit/resolver"
 	"golang.org/x/net/idna"
@@ -75,6 +76,16 @@ type SPF struct {
 	// means none (SPF was not checked). Anything else is ErrSPFResult.
 	Result string
 	Domain string
+	// Scope is the identity checked: "mfrom" (the MAIL FROM domain, or
+	// "" for it) or "helo" (RFC 9990 SPFDomainScope). RFC 9989 §4.4.2
+	// aligns the MAIL FROM identity only; a helo result is reported, and
+	// aligned as given, as RFC 7489 §4.1 allowed.
+	Scope string
+}
+
+// result returns s as a report row holds it.
+func (s SPF) result() SPFResult {
+	return SPFResult{Domain: s.Domain, Scope: cmpOr(strings.ToLower(s.Scope), "mfrom"), Result: cmpOr(strings.ToLower(s.Result), "none")}
 }
 
 // Input is what DMARC evaluates.
@@ -91,6 +102,10 @@ type Input struct {
 	SPF         SPF
 	// DKIM are the outcomes of the message's DKIM verification.
 	DKIM []dkim.Outcome
+	// ARC is the outcome of the message's ARC verification (package
+	// dkim/arc), for the trusted-sealer override (see
+	// Evaluator.TrustedSealers); nil if ARC was not verified.
+	ARC *arc.Outcome
 }
 
 // Outcome is the DMARC outcome for a message.
@@ -105,9 +120,13 @@ type Outcome struct {
 	Err error
 	// Domain is the author (From) domain the result is for.
 	Domain string
-	// OrgDomain is Domain's organizational domain.
+	// OrgDomain is Domain's organizational domain. In ModeRFC9989 it
+	// is set only when the evaluation needed it (policy discovery by
+	// the tree walk, or the relaxed alignment of another domain): it
+	// costs DNS lookups (RFC 9989 §4.10.2).
 	OrgDomain string
-	// PolicyDomain is where the record was found: Domain or OrgDomain.
+	// PolicyDomain is where the record was found: Domain, OrgDomain, or
+	// in ModeRFC9989 a public suffix domain (psd=y).
 	PolicyDomain string
 	// Record is the record applied, nil if none.
 	Record *Record
@@ -125,6 +144,26 @@ type Outcome struct {
 	// Details explains the result, one fact per entry, for logs
 	// ("dkim pass d=example.net not aligned (adkim=r)").
 	Details []string
+
+	// Mode is the rules the evaluation followed (for a report's
+	// discovery_method: Mode.DiscoveryMethod).
+	Mode Mode
+	// Testing reports that the record has t=y (or pct=0 without t=) in
+	// ModeRFC9989: a failing message gets the policy one level below
+	// (RFC 9989 §4.7), with an OverridePolicyTestMode override.
+	Testing bool
+	// Overrides are the reasons the Disposition differs from the
+	// Policy (RFC 9990 §3.1.6 policy_evaluated reason): t=y, pct=
+	// sampling, the trusted ARC sealer override.
+	Overrides []Override
+	// DKIMResults are Input.DKIM as a report row holds them, in order,
+	// with whether each passed and aligned (RFC 9990 auth_results).
+	DKIMResults []DKIMResult
+	// SPFResult is Input.SPF as a report row holds it.
+	SPFResult SPFResult
+	// ARCOverride reports that a trusted ARC sealer's results turned a
+	// fail's disposition to none (see Evaluator.TrustedSealers).
+	ARCOverride bool
 }
 
 // String renders o for logs, e.g. "fail from=example.com policy=reject
@@ -151,6 +190,8 @@ func (o Outcome) String() string {
 // a pass.
 func (o Outcome) Reason() string {
 	switch {
+	case o.Err == nil && o.Result == Fail && o.ARCOverride:
+		return "no aligned identifier passed, trusted ARC override"
 	case o.Err == nil && o.Result == Fail:
 		return "no aligned identifier passed"
 	case o.Err == nil:
@@ -173,6 +214,8 @@ func (o Outcome) Reason() string {
 		return "too many From domains"
 	case errors.Is(o.Err, ErrSPFResult):
 		return "invalid SPF result"
+	case errors.Is(o.Err, ErrTooManyLookups):
+		return "too many DNS lookups"
 	}
 	return "DMARC not evaluated"
 }
@@ -226,6 +269,26 @@ type Evaluator struct {
 	// is what readers show, while the signature covers the other (RFC
 	// 6376 §8.15).
 	AllowMultipleFrom bool
+	// Mode selects the rules: ModeRFC9989 (the zero value: the DNS tree
+	// walk) or ModeRFC7489 (the public suffix list and pct=, for sites
+	// that must reproduce older verdicts).
+	Mode Mode
+	// MaxLookups bounds the DMARC record lookups of one evaluation in
+	// ModeRFC9989: the tree walks of the From domain and of each
+	// identifier within it to align (names they share are looked up
+	// once). If zero, DefaultMaxLookups (32); never below
+	// MaxWalkQueries (8), one walk. Reaching it leaves the identifiers
+	// not yet checked unaligned: a fail wrapping ErrTooManyLookups.
+	MaxLookups int
+	// TrustedSealers are the ARC sealer domains (ARC-Seal d=) whose
+	// ARC-Authentication-Results this receiver trusts (RFC 8617 §7.2,
+	// RFC 9989 §7.4 local policy). A message that fails DMARC with a
+	// passing ARC chain (Input.ARC) whose oldest set sealed by one of
+	// them says dmarc=pass for the From domain, or dkim=pass or
+	// spf=pass with an aligned domain, gets the disposition none, an
+	// OverrideLocalPolicy override with the chain in its comment, and
+	// ARCOverride. The result stays fail. If empty, no override.
+	TrustedSealers []string
 }
 
 // Evaluate evaluates DMARC for a message. DNS failures are TempError,
@@ -362,14 +425,51 @@ func (e *Evaluator) resolver() Resolver {
 	return net.DefaultResolver
 }
 
-func (e *Evaluator) evaluate(ctx context.Context, domain string, in Input) Outcome {
-	o := Outcome{Domain: domain, OrgDomain: e.orgDomain(domain), Disposition: DispositionNone}
-	// §6.6.3: the From domain, then the organizational domain.
-	rec, err := e.lookup(ctx, domain)
-	o.PolicyDomain = domain
-	if errors.Is(err, ErrNoRecord) && o.OrgDomain != domain {
-		rec, err = e.lookup(ctx, o.OrgDomain)
-		o.PolicyDomain = o.OrgDomain
+func (e *Evaluator) mode() Mode {
+	if e.Mode == ModeRFC7489 {
+		return ModeRFC7489
+	}
+	return ModeRFC9989
+}
+
+// aligner reports whether an identifier aligns with the author domain.
+type aligner func(id, author string, m Alignment) (bool, error)
+
+func (e *Evaluator) evaluate(ctx context.Context, domain string, in Input) (o Outcome) {
+	mode := e.mode()
+	o = Outcome{Domain: domain, Disposition: DispositionNone, Mode: mode}
+	o.SPFResult = SPF{Result: in.SPF.Result, Domain: in.SPF.Domain, Scope: in.SPF.Scope}.result()
+	o.DKIMResults = make([]DKIMResult, len(in.DKIM))
+	for i, v := range in.DKIM {
+		o.DKIMResults[i] = DKIMResult{Domain: v.Domain, Selector: v.Selector, Result: string(cmp.Or(v.Result, dkim.None))}
+	}
+
+	var rec *Record
+	var err error
+	var align aligner
+	var s *session
+	if mode == ModeRFC7489 {
+		o.OrgDomain = e.orgDomain(domain)
+		// RFC 7489 §6.6.3: the From domain, then the organizational
+		// domain.
+		rec, err = e.lookup(ctx, domain)
+		o.PolicyDomain = domain
+		if errors.Is(err, ErrNoRecord) && o.OrgDomain != domain {
+			rec, err = e.lookup(ctx, o.OrgDomain)
+			o.PolicyDomain = o.OrgDomain
+		}
+		align = func(id, author string, m Alignment) (bool, error) { return e.aligned(id, author, m), nil }
+	} else {
+		// RFC 9989 §4.10.1: the From domain, then the tree walk.
+		s = e.newSession(ctx)
+		var details []string
+		rec, o.PolicyDomain, details, err = s.discover(domain)
+		o.Details = append(o.Details, details...)
+		align = s.aligned
+		defer func() {
+			o.OrgDomain = s.orgs[domain]
+			o.Details = append(o.Details, s.notes...)
+		}()
 	}
 	switch {
 	case errors.Is(err, ErrDNS):
@@ -383,32 +483,54 @@ func (e *Evaluator) evaluate(ctx context.Context, domain string, in Input) Outco
 		return o
 	}
 	o.Record = rec
+	if mode == ModeRFC9989 {
+		o.Testing = rec.Testing
+	}
 
-	// §3.1: alignment.
+	// RFC 9989 §4.4, §4.10.2 (RFC 7489 §3.1): alignment.
+	var alignErr error
 	for i := range in.DKIM {
 		v := &in.DKIM[i]
 		if v.Result != dkim.Pass {
 			continue
 		}
-		if e.aligned(v.Domain, domain, rec.DKIMAlignment) {
-			o.DKIMAligned, o.AlignedDKIMDomain = true, v.Domain
+		ok, err := align(v.Domain, domain, rec.DKIMAlignment)
+		if err != nil {
+			alignErr = cmp.Or(alignErr, err)
+			o.Details = append(o.Details, fmt.Sprintf("dkim pass d=%s not checked: %v", v.Domain, err))
+			continue
+		}
+		if ok {
+			o.DKIMResults[i].Aligned = true
+			if !o.DKIMAligned {
+				o.DKIMAligned, o.AlignedDKIMDomain = true, v.Domain
+			}
 			o.Details = append(o.Details, fmt.Sprintf("dkim pass d=%s aligned (adkim=%s)", v.Domain, rec.DKIMAlignment))
-			break
+			if mode == ModeRFC7489 {
+				break
+			}
+			continue
 		}
 		o.Details = append(o.Details, fmt.Sprintf("dkim pass d=%s not aligned (adkim=%s)", v.Domain, rec.DKIMAlignment))
 	}
 	if strings.EqualFold(in.SPF.Result, "pass") {
-		if e.aligned(in.SPF.Domain, domain, rec.SPFAlignment) {
-			o.SPFAligned = true
+		ok, err := align(in.SPF.Domain, domain, rec.SPFAlignment)
+		switch {
+		case err != nil:
+			alignErr = cmp.Or(alignErr, err)
+			o.Details = append(o.Details, fmt.Sprintf("spf pass %s not checked: %v", in.SPF.Domain, err))
+		case ok:
+			o.SPFAligned, o.SPFResult.Aligned = true, true
 			o.Details = append(o.Details, fmt.Sprintf("spf pass %s aligned (aspf=%s)", in.SPF.Domain, rec.SPFAlignment))
-		} else {
+		default:
 			o.Details = append(o.Details, fmt.Sprintf("spf pass %s not aligned (aspf=%s)", in.SPF.Domain, rec.SPFAlignment))
 		}
 	} else {
 		o.Details = append(o.Details, fmt.Sprintf("spf %s", cmpOr(strings.ToLower(in.SPF.Result), "none")))
 	}
 
-	// §6.6.2 / RFC 9091 §4: the policy that applies.
+	// RFC 9989 §4.10.1 (RFC 7489 §6.6.2, RFC 9091 §4): the policy that
+	// applies.
 	o.Policy = rec.Policy
 	if o.PolicyDomain != domain {
 		if rec.SubdomainPolicy != "" {
@@ -423,22 +545,48 @@ func (e *Evaluator) evaluate(ctx context.Context, domain string, in Input) Outco
 		o.Result = Pass
 		return o
 	}
+	if errors.Is(alignErr, ErrDNS) {
+		// RFC 9989 §5.3.6: a query that did not complete leaves the
+		// message neither passing nor failing.
+		o.Result, o.Err = TempError, alignErr
+		return o
+	}
 	o.Result = Fail
+	if alignErr != nil {
+		// A limit is a finding: the identifiers left unchecked count as
+		// not aligned, so the message fails rather than escaping its
+		// policy (RFC 9989 §11.5).
+		o.Err = alignErr
+	}
 	o.Details = append(o.Details, "no aligned identifier passed")
 	o.Disposition = Disposition(o.Policy)
-	// §6.6.4: pct= sampling; a message sampled out gets the next policy
-	// down.
-	if rec.Percent < 100 && e.percent() >= rec.Percent {
+	switch {
+	case mode == ModeRFC9989 && rec.Testing && o.Disposition != DispositionNone:
+		// RFC 9989 §4.7 t=y: the policy one level below.
+		o.Disposition = lower(o.Disposition)
+		o.Overrides = append(o.Overrides, Override{Type: OverridePolicyTestMode, Comment: "t=y"})
+		o.Details = append(o.Details, "testing (t=y): policy applied one level below")
+	case mode == ModeRFC7489 && rec.Percent < 100 && e.percent() >= rec.Percent:
+		// RFC 7489 §6.6.4: pct= sampling; a message sampled out gets the
+		// next policy down.
 		o.SampledOut = true
-		switch o.Disposition {
-		case DispositionReject:
-			o.Disposition = DispositionQuarantine
-		case DispositionQuarantine:
-			o.Disposition = DispositionNone
-		}
+		o.Disposition = lower(o.Disposition)
+		o.Overrides = append(o.Overrides, Override{Type: OverrideSampledOut, Comment: fmt.Sprintf("pct=%d", rec.Percent)})
 		o.Details = append(o.Details, fmt.Sprintf("sampled out by pct=%d", rec.Percent))
 	}
+	e.arcOverride(&o, in, align)
 	return o
+}
+
+// lower returns the disposition one step milder.
+func lower(d Disposition) Disposition {
+	switch d {
+	case DispositionReject:
+		return DispositionQuarantine
+	case DispositionQuarantine:
+		return DispositionNone
+	}
+	return d
 }
 
 func cmpOr(s, def string) string {
@@ -455,21 +603,32 @@ func (e *Evaluator) percent() int {
 	return rand.IntN(100)
 }
 
-// aligned reports whether id aligns with the author domain in mode m.
+// aligned reports whether id aligns with the author domain in mode m,
+// by RFC 7489 §3.1 (organizational domains from OrgDomain).
 func (e *Evaluator) aligned(id, author string, m Alignment) bool {
-	id = strings.ToLower(strings.TrimSuffix(id, "."))
+	id = normalizeID(id)
 	if id == "" {
 		return false
-	}
-	// The author domain is in A-labels (uniqueDomains); so is id, even
-	// an SMTPUTF8 MAIL FROM domain given in U-labels.
-	if a, err := idna.Lookup.ToASCII(id); err == nil && a != "" {
-		id = a
 	}
 	if m == Strict {
 		return id == author
 	}
 	return e.orgDomain(id) == e.orgDomain(author)
+}
+
+// normalizeID returns an identifier's domain in lower case, without a
+// trailing dot, as A-labels: the author domain is in A-labels
+// (uniqueDomains), and an SMTPUTF8 MAIL FROM domain may come in
+// U-labels.
+func normalizeID(id string) string {
+	id = strings.ToLower(strings.TrimSuffix(id, "."))
+	if id == "" {
+		return ""
+	}
+	if a, err := idna.Lookup.ToASCII(id); err == nil && a != "" {
+		id = a
+	}
+	return id
 }
 
 // lookup fetches and parses the record at _dmarc.domain (§6.6.3).

@@ -14,8 +14,9 @@ import (
 // from a third party, against an in-process DNS server, and renders the
 // outcome for Authentication-Results.
 func ExampleEvaluator_Evaluate() {
-	srv, _ := resolvertest.Start(resolvertest.Zone{Origin: "example.com.",
-		Text: `_dmarc IN TXT "v=DMARC1; p=reject; adkim=r"`})
+	// The root zone: the tree walk (RFC 9989 §4.10) asks _dmarc.com too.
+	srv, _ := resolvertest.Start(resolvertest.Zone{Origin: ".",
+		Text: `_dmarc.example.com. IN TXT "v=DMARC1; p=reject; adkim=r"`})
 	defer srv.Close()
 
 	e := &dmarc.Evaluator{Resolver: srv.Resolver()}

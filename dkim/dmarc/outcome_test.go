@@ -54,10 +54,12 @@ func TestReasonHidesInternals(t *testing.T) {
 }
 
 // TestOutcomeText checks String (for logs), Reason and AuthResult (for
-// headers) of each kind of outcome.
+// headers) of each kind of outcome, in ModeRFC7489 (where several
+// records are a permerror); TestOutcomeTextRFC9989 has the texts that
+// differ in ModeRFC9989.
 func TestOutcomeText(t *testing.T) {
 	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: zone})
-	e := &dmarc.Evaluator{Resolver: srv.Resolver(), MaxFromDomains: 2}
+	e := &dmarc.Evaluator{Resolver: srv.Resolver(), MaxFromDomains: 2, Mode: dmarc.ModeRFC7489}
 	type input struct {
 		dmarc.Input
 		lax bool // AllowMultipleFrom
@@ -94,7 +96,7 @@ func TestOutcomeText(t *testing.T) {
 	} {
 		e := e
 		if tc.in.lax {
-			e = &dmarc.Evaluator{Resolver: srv.Resolver(), MaxFromDomains: 2, AllowMultipleFrom: true}
+			e = &dmarc.Evaluator{Resolver: srv.Resolver(), MaxFromDomains: 2, AllowMultipleFrom: true, Mode: dmarc.ModeRFC7489}
 		}
 		o, err := e.Evaluate(context.Background(), tc.in.Input)
 		if err != nil {
