@@ -3,7 +3,8 @@
 //
 //	go run ./examples/spambots -year 2026 examples/spambots/testdata/maillog
 //
-// It reads syslog files (RFC 3164 or RFC 3339 timestamps; "-" is
+// It reads syslog files (RFC 3164 timestamps, space- or zero-padded as
+// syslogd and Postfix's postlogd write them, or RFC 3339 ones; "-" is
 // standard input) holding any mix of:
 //
 //   - Postfix smtpd "QUEUEID: client=name[ip]" lines, which tie a queued

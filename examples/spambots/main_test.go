@@ -121,3 +121,17 @@ func TestLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestRealPostfix reads a log written by a real Postfix (Debian's
+// 3.7.11, postlogd's maillog_file, whose days are zero-padded: "Dec 02"),
+// recorded from a test instance on loopback: one message delivered, one
+// to a local address, one recipient refused ("Relay access denied").
+func TestRealPostfix(t *testing.T) {
+	got := runOut(t, "", "-year", "2026", "-internal", "127.0.0.0/8", "-all", "testdata/postfix-3.7.11.log")
+	for _, s := range []string{"32 lines read, 0 skipped; 1 internal hosts seen, 0 suspected", "127.0.0.1 clean",
+		"log: 2 messages; recipients 2 sent, 0 bounced, 0 deferred; 1 refused by us"} {
+		if !strings.Contains(got, s) {
+			t.Errorf("output lacks %q:\n%s", s, got)
+		}
+	}
+}
