@@ -83,6 +83,14 @@ type Response struct {
 // once an hour, not on every mail.
 const AutoAllowInterval = time.Hour
 
+// ClockSkew is how far in the future a stored time may be and still be
+// taken as it is: the clocks of MX hosts sharing a store, and the order
+// in which racing checks reach it, differ by that much. A first sight
+// dated further ahead (a clock set back) is restarted at the check's
+// time, as postgrey does; one dated less far ahead stands, so that a
+// check a little behind another still sees the triplet that one created.
+const ClockSkew = time.Minute
+
 // TripletRecord is the stored state of one triplet (or body key). Times
 // are Unix milliseconds; the zero record is an absent one.
 type TripletRecord struct {
@@ -133,11 +141,12 @@ type ClientRecord struct {
 // written); the first retry after Delay passes, counting towards the
 // automatic allowlist at most once per AutoAllowInterval; a passed
 // triplet passes, its age refreshed once per AutoAllowInterval. A record
-// dated in the future (a clock set back) is restarted at Now.
+// dated more than ClockSkew in the future (a clock set back) is
+// restarted at Now.
 func (r *Request) Apply(t *TripletRecord, c *ClientRecord) (resp Response, writeT, writeC bool) {
 	now := r.Now.UnixMilli()
 	delay, window, maxAge := r.Delay.Milliseconds(), r.RetryWindow.Milliseconds(), r.MaxAge.Milliseconds()
-	hour := AutoAllowInterval.Milliseconds()
+	hour, skew := AutoAllowInterval.Milliseconds(), ClockSkew.Milliseconds()
 	if c.Expires != 0 && now > c.Expires {
 		*c = ClientRecord{}
 	}
@@ -147,7 +156,7 @@ func (r *Request) Apply(t *TripletRecord, c *ClientRecord) (resp Response, write
 		return resp, false, false
 	}
 	if r.AutoAllowAfter > 0 && c.Count >= int64(r.AutoAllowAfter) {
-		if now-c.Seen >= hour || c.Seen > now {
+		if now-c.Seen >= hour || c.Seen > now+skew {
 			c.Seen = now
 			c.Expires = max(now+maxAge, c.TrappedUntil)
 			writeC = true
@@ -167,14 +176,14 @@ func (r *Request) Apply(t *TripletRecord, c *ClientRecord) (resp Response, write
 	if t.Expires != 0 && now > t.Expires {
 		*t = TripletRecord{}
 	}
-	if t.Expires == 0 || t.First > now {
+	if t.Expires == 0 || t.First > now+skew {
 		*t = TripletRecord{First: now, Last: now, Expires: now + window}
 		resp.Result, resp.First, resp.Until = Greylisted, time.UnixMilli(now), time.UnixMilli(now+delay)
 		return resp, true, false
 	}
 	resp.First = time.UnixMilli(t.First)
 	if t.Passed {
-		if now-t.Last >= hour || t.Last > now {
+		if now-t.Last >= hour || t.Last > now+skew {
 			t.Last, t.Expires = now, now+maxAge
 			writeT = true
 		}
@@ -187,7 +196,7 @@ func (r *Request) Apply(t *TripletRecord, c *ClientRecord) (resp Response, write
 	}
 	t.Passed, t.Last, t.Expires = true, now, now+maxAge
 	resp.Result, resp.Passed = Pass, true
-	if r.AutoAllowAfter > 0 && (c.Count == 0 || now-c.Counted >= hour || c.Counted > now) {
+	if r.AutoAllowAfter > 0 && (c.Count == 0 || now-c.Counted >= hour || c.Counted > now+skew) {
 		c.Count++
 		c.Counted, c.Seen = now, now
 		c.Expires = max(now+maxAge, c.TrappedUntil)

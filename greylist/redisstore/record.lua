@@ -6,7 +6,7 @@
 -- KEYS[2]: the triplet's hash (f: first, l: last, e: expires,
 --          p: passed 0/1); absent for a client-only request
 -- ARGV:    now, delay, retry window, max age, auto-allow after, trap,
---          auto-allow interval (milliseconds, counts)
+--          auto-allow interval, clock skew (milliseconds, counts)
 -- Reply:   {result, first, until, passed, count}
 local now = tonumber(ARGV[1])
 local delay = tonumber(ARGV[2])
@@ -15,6 +15,7 @@ local maxage = tonumber(ARGV[4])
 local awl = tonumber(ARGV[5])
 local trap = tonumber(ARGV[6])
 local hour = tonumber(ARGV[7])
+local skew = tonumber(ARGV[8])
 
 local function int(v)
   return string.format('%.0f', v)
@@ -39,7 +40,7 @@ if cx > now then
   return {'trapped', 0, int(cx), 0, int(cn)}
 end
 if awl > 0 and cn >= awl then
-  if now - cs >= hour or cs > now then
+  if now - cs >= hour or cs > now + skew then
     cs = now
     ce = math.max(now + maxage, cx)
     putc()
@@ -70,13 +71,13 @@ local function putt()
   redis.call('PEXPIRE', KEYS[2], int(math.max(te - now + 1, 1)))
 end
 
-if te == 0 or tf > now then
+if te == 0 or tf > now + skew then
   tf, tl, te, tp = now, now, now + window, false
   putt()
   return {'greylisted', int(tf), int(tf + delay), 0, int(cn)}
 end
 if tp then
-  if now - tl >= hour or tl > now then
+  if now - tl >= hour or tl > now + skew then
     tl = now
     te = now + maxage
     putt()
@@ -88,7 +89,7 @@ if now - tf < delay then
 end
 tp, tl, te = true, now, now + maxage
 putt()
-if awl > 0 and (cn == 0 or now - ck >= hour or ck > now) then
+if awl > 0 and (cn == 0 or now - ck >= hour or ck > now + skew) then
   cn = cn + 1
   ck, cs = now, now
   ce = math.max(now + maxage, cx)

@@ -80,7 +80,7 @@ func (s *Store) Record(ctx context.Context, req greylist.Request) (greylist.Resp
 	ms := func(d time.Duration) int64 { return d.Milliseconds() }
 	res, err := recordScript.Run(ctx, s.rdb, keys,
 		req.Now.UnixMilli(), ms(req.Delay), ms(req.RetryWindow), ms(req.MaxAge),
-		req.AutoAllowAfter, ms(req.Trap), ms(greylist.AutoAllowInterval),
+		req.AutoAllowAfter, ms(req.Trap), ms(greylist.AutoAllowInterval), ms(greylist.ClockSkew),
 	).Slice()
 	if err != nil {
 		return greylist.Response{}, fmt.Errorf("redisstore: %w", err)

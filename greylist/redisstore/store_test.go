@@ -1,0 +1,258 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/spamkit/spamkit/greylist"
+	"github.com/spamkit/spamkit/greylist/greylisttest"
+	"github.com/spamkit/spamkit/greylist/redisstore"
+	"github.com/spamkit/spamkit/internal/testenv"
+)
+
+// TestMain quiets go-redis's own logger (its pool reports failed dials
+// on stderr; TestRedisDown makes some on purpose).
+func TestMain(m *testing.M) {
+	redis.SetLogger(quiet{})
+	os.Exit(m.Run())
+}
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
+func client(t *testing.T, addr string) *redis.Client {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second, MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}
+
+func newStore(t *testing.T, rdb redis.UniversalClient, prefix string) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.New(rdb, &redisstore.Options{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestSuite runs the behavioural suite on one redis-server, each subtest
+// under its own key prefix (a fresh, empty store).
+func TestSuite(t *testing.T) {
+	rdb := client(t, testenv.Redis(t).Addr)
+	var n atomic.Int64
+	greylisttest.Run(t, func(t *testing.T) greylist.Store {
+		return newStore(t, rdb, fmt.Sprintf("suite%d:", n.Add(1)))
+	})
+}
+
+// TestTwoClients: two MX hosts, each with its own connection pool to
+// the one Redis, race on one triplet and see one history.
+func TestTwoClients(t *testing.T) {
+	addr := testenv.Redis(t).Addr
+	a := newStore(t, client(t, addr), "")
+	b := newStore(t, client(t, addr), "")
+	greylisttest.Race(t, a, b)
+}
+
+func request(client, triplet string, at time.Time) greylist.Request {
+	r := greylisttest.Policy
+	r.Client, r.Now = []byte(client), at
+	if triplet != "" {
+		r.Triplet = []byte(triplet)
+	}
+	return r
+}
+
+// TestKeysAndTTL: the keys carry the prefix and the client's hash tag,
+// and their TTLs reach their expiry.
+func TestKeysAndTTL(t *testing.T) {
+	rdb := client(t, testenv.Redis(t).Addr)
+	s := newStore(t, rdb, "mx:")
+	ctx := context.Background()
+	t0 := greylisttest.T0
+	if _, err := s.Record(ctx, request("192.0.2.0/24", "a@x b@y", t0)); err != nil {
+		t.Fatal(err)
+	}
+	r := request("198.51.100.0/24", "a@x trap@y", t0)
+	r.Trap = 6 * time.Hour
+	if _, err := s.Record(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := rdb.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Duration{
+		"mx:{192.0.2.0/24}t:a@x b@y": greylisttest.Policy.RetryWindow,
+		"mx:{198.51.100.0/24}c":      6 * time.Hour,
+	}
+	if len(keys) != len(want) {
+		t.Errorf("keys = %q, want those of %v", keys, want)
+	}
+	for k, ttl := range want {
+		got, err := rdb.PTTL(ctx, k).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The TTL runs on the server's clock from the write: a little
+		// less than the record's life, never more, never none.
+		if got > ttl+time.Millisecond || got < ttl-time.Minute {
+			t.Errorf("PTTL(%s) = %v, want about %v", k, got, ttl)
+		}
+	}
+	if k := s.TripletKey([]byte("c"), []byte("t")); k != "mx:{c}t:t" {
+		t.Errorf("TripletKey = %q", k)
+	}
+	if k := s.ClientKey([]byte("c")); k != "mx:{c}c" {
+		t.Errorf("ClientKey = %q", k)
+	}
+}
+
+func TestPrefix(t *testing.T) {
+	for _, p := range []string{"a{b", "}", "{x}:"} {
+		if _, err := redisstore.New(redis.NewClient(&redis.Options{}), &redisstore.Options{Prefix: p}); !errors.Is(err, redisstore.ErrPrefix) {
+			t.Errorf("New(prefix %q) error = %v, want ErrPrefix", p, err)
+		}
+	}
+	s, err := redisstore.New(redis.NewClient(&redis.Options{}), nil)
+	if err != nil || s.ClientKey([]byte("c")) != redisstore.DefaultPrefix+"{c}c" {
+		t.Errorf("New(nil options) = %v, %v; want the default prefix", s, err)
+	}
+}
+
+// TestRedisDown: with the server gone, Record fails with an error that
+// names the cause, the Checker returns it wrapped in ErrStore beside a
+// Greylisted outcome, and with FailOpen passes the mail with a reason.
+func TestRedisDown(t *testing.T) {
+	srv := testenv.Redis(t)
+	s := newStore(t, client(t, srv.Addr), "")
+	c := &greylist.Checker{Store: s, Now: func() time.Time { return greylisttest.T0 }}
+	ctx := context.Background()
+	ip := netip.MustParseAddr("192.0.2.1")
+	if o, err := c.Check(ctx, ip, "mx.example.com", "a@example.com", "b@example.net", ""); err != nil || o.Result != greylist.Greylisted {
+		t.Fatalf("Check with Redis up = %v, %v", o, err)
+	}
+	srv.Stop()
+	_, err := s.Record(ctx, request("192.0.2.0/24", "a@x b@y", greylisttest.T0))
+	if err == nil || !strings.Contains(err.Error(), "redisstore:") || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("Record with Redis down: %v, want a redisstore error naming the refused connection", err)
+	}
+	o, err := c.Check(ctx, ip, "mx.example.com", "a@example.com", "b@example.net", "")
+	if !errors.Is(err, greylist.ErrStore) || o.Result != greylist.Greylisted || o.Reply().Enhanced != "4.3.0" {
+		t.Errorf("Check with Redis down = %v, %v; want greylisted (4.3.0) and ErrStore", o, err)
+	}
+	c.FailOpen = true
+	o, err = c.Check(ctx, ip, "mx.example.com", "a@example.com", "b@example.net", "")
+	if err != nil || o.Result != greylist.Pass || !errors.Is(o.Err, greylist.ErrStore) || o.Reason() != "greylist store unavailable" {
+		t.Errorf("FailOpen Check with Redis down = %v (reason %q), %v; want pass, ErrStore in Err", o, o.Reason(), err)
+	}
+}
+
+// TestCheckerTimeout: a Redis that accepts connections but never
+// answers is bounded by the Checker's Timeout.
+func TestCheckerTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	rdb := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), ReadTimeout: time.Minute, MaxRetries: -1, ContextTimeoutEnabled: true})
+	defer rdb.Close()
+	c := &greylist.Checker{Store: newStore(t, rdb, ""), Timeout: 100 * time.Millisecond}
+	_, err = c.Check(context.Background(), netip.MustParseAddr("192.0.2.1"), "", "a@example.com", "b@example.net", "")
+	// Without the Timeout, the read would wait a minute and the test
+	// time out; go-redis reports the deadline as an i/o timeout.
+	if !errors.Is(err, greylist.ErrStore) || !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("Check against a silent server = %v, want ErrStore and a timeout", err)
+	}
+}
+
+// TestCluster runs the suite on a one-node Redis Cluster through a
+// ClusterClient: a script whose keys were on different slots would fail
+// with CROSSSLOT, so the hash tags are checked by the server itself.
+func TestCluster(t *testing.T) {
+	addr := startCluster(t)
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}, DialTimeout: time.Second})
+	t.Cleanup(func() { rdb.Close() })
+	var n atomic.Int64
+	greylisttest.Run(t, func(t *testing.T) greylist.Store {
+		return newStore(t, rdb, fmt.Sprintf("cluster%d:", n.Add(1)))
+	})
+	// Without the hash tags the keys of one check would be on two slots:
+	// the server refuses such a script.
+	err := rdb.Eval(context.Background(), "return redis.call('GET', KEYS[1])", []string{"greylist:a", "greylist:b"}).Err()
+	if err == nil || !strings.Contains(err.Error(), "CROSSSLOT") {
+		t.Errorf("script over two slots: %v, want CROSSSLOT (the test would prove nothing)", err)
+	}
+}
+
+// startCluster starts redis-server in cluster mode on a free loopback
+// port with every slot assigned to it, and returns its address.
+func startCluster(t *testing.T) string {
+	t.Helper()
+	bin := testenv.Program(t, "redis-server")
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir,
+		"--save", "", "--appendonly", "no", "--protected-mode", "no",
+		"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(dir, "nodes.conf"),
+		"--logfile", filepath.Join(dir, "redis.log"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	ctx := context.Background()
+	deadline := time.Now().Add(10 * time.Second)
+	for rdb.Ping(ctx).Err() != nil {
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
+			t.Fatalf("cluster redis-server did not answer PING\n%s", log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := rdb.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 0, 16383).Err(); err != nil {
+		t.Fatalf("CLUSTER ADDSLOTSRANGE: %v", err)
+	}
+	for {
+		info, err := rdb.ClusterInfo(ctx).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cluster state not ok: %q %v", info, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
