@@ -321,7 +321,8 @@ func (c *Checker) shared(ctx context.Context, o *Outcome, ev event, d Counts, lo
 	c.judge(o, ev, x, now)
 	if o.Err == ErrHarvest {
 		c.cacheBlock(o)
-		if err := c.Store.SetBlock(ctx, o.Client, Block{Until: o.Until, Offences: o.Offences}, time.Duration(p.maxBlk)); err != nil {
+		keep := o.Until.Sub(now) + time.Duration(p.maxBlk)
+		if err := c.Store.SetBlock(ctx, o.Client, Block{Until: o.Until, Offences: o.Offences}, keep); err != nil {
 			// The verdict stands on this node; the others will
 			// reach it from the shared counts.
 			o.Err = fmt.Errorf("%w (%w: %w)", ErrHarvest, ErrStore, err)

@@ -24,9 +24,11 @@ type Store interface {
 	// holding now, and returns key's state after it: the counts of that
 	// window and of the one before it, and key's block.
 	Add(ctx context.Context, key netip.Prefix, d Counts, now time.Time, window time.Duration) (Stats, error)
-	// SetBlock records key's block; it is kept at least until b.Until
-	// plus memory, so that a repeat offence is recognised.
-	SetBlock(ctx context.Context, key netip.Prefix, b Block, memory time.Duration) error
+	// SetBlock records key's block, to be kept for at least keep from
+	// now (the block's remaining time plus Config.MaxBlock, so that a
+	// repeat offence is recognised). keep is relative, so that a
+	// store's own clock need not agree with the Checker's.
+	SetBlock(ctx context.Context, key netip.Prefix, b Block, keep time.Duration) error
 }
 
 // Stats is a client's state in a Store.
