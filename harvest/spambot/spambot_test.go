@@ -347,3 +347,16 @@ func TestRecordAllocs(t *testing.T) {
 		t.Fatalf("Record of a clean host: %v allocations, want 0", n)
 	}
 }
+
+// TestEarlyTimes: events dated before 1970 (negative bucket numbers)
+// are counted like any others (the counter indexed its ring with a
+// negative remainder and panicked; found by FuzzWindow).
+func TestEarlyTimes(t *testing.T) {
+	var d Detector
+	early := time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)
+	record(t, &d, Event{Time: early, Host: bot, Kind: MXLookup})
+	record(t, &d, Event{Time: early.Add(time.Second), Host: bot, Kind: MXLookup})
+	if o, _ := d.Check(bot, early.Add(time.Minute)); o.Counts[MXLookup] != 2 {
+		t.Fatalf("counts %v, want 2 MX lookups", o.Counts)
+	}
+}

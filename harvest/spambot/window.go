@@ -10,27 +10,40 @@ const buckets = 10
 // zero value is empty. It is not safe for concurrent use.
 type counter struct {
 	last   int64 // absolute number of the newest bucket touched
+	used   bool  // last is set
 	counts [buckets]uint32
+}
+
+// slot returns the ring index of absolute bucket b (b may be negative:
+// times before 1970).
+func slot(b int64) int {
+	i := b % buckets
+	if i < 0 {
+		i += buckets
+	}
+	return int(i)
 }
 
 // add counts one event in bucket b (the absolute bucket number of its
 // time). Events older than the window are dropped.
 func (c *counter) add(b int64) {
 	switch {
+	case !c.used:
+		c.last, c.used = b, true
 	case b > c.last:
 		n := b - c.last
 		if n > buckets {
 			n = buckets
 		}
 		for i := int64(1); i <= n; i++ {
-			c.counts[(c.last+i)%buckets] = 0
+			c.counts[slot(c.last+i)] = 0
 		}
 		c.last = b
 	case c.last-b >= buckets:
 		return
 	}
-	if c.counts[b%buckets] < ^uint32(0) {
-		c.counts[b%buckets]++
+	if c.counts[slot(b)] < ^uint32(0) {
+		c.counts[slot(b)]++
 	}
 }
 
@@ -38,9 +51,9 @@ func (c *counter) add(b int64) {
 func (c *counter) count(b int64) int {
 	n := 0
 	for i := int64(0); i < buckets; i++ {
-		j := c.last - i // the absolute bucket of slot j%buckets
+		j := c.last - i // the absolute bucket of slot(j)
 		if j <= b && j > b-buckets {
-			n += int(c.counts[j%buckets])
+			n += int(c.counts[slot(j)])
 		}
 	}
 	return n
