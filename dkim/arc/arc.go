@@ -140,11 +140,27 @@ func (o Outcome) Reason() string {
 	if o.FailedInstance > 0 {
 		kind += fmt.Sprintf(" i=%d", o.FailedInstance)
 	}
+	if o.Temporary() {
+		// A key that could not be fetched now is not a broken chain:
+		// say so, so that a reader (or a report) does not take a DNS
+		// outage for tampering.
+		return kind + ": temporary DNS failure (" + (dkim.Outcome{Err: o.Err}).Reason() + ")"
+	}
 	// The dkim error behind it, in dkim's words.
 	if why := (dkim.Outcome{Err: o.Err}).Reason(); why != "signature not verified" {
 		return kind + ": " + why
 	}
 	return kind + " did not verify"
+}
+
+// Temporary reports whether o is a fail because a key record could not
+// be fetched for a temporary DNS failure (a timeout, SERVFAIL,
+// REFUSED: dkim.ErrKeyUnavailable), not because the chain is broken.
+// RFC 8617 has no temperror, so the Result stays Fail; a receiver may
+// answer 4xx, or at least not count it against the sealers, and Reason
+// says "temporary DNS failure".
+func (o Outcome) Temporary() bool {
+	return o.Result == Fail && errors.Is(o.Err, dkim.ErrKeyUnavailable)
 }
 
 // AuthResult renders o as an Authentication-Results arc result (RFC 8617

@@ -35,6 +35,18 @@
 // are closed. Verify and VerifyHeader always read the body to its end,
 // chain or not.
 //
+// A key that cannot be fetched for a temporary DNS failure (timeout,
+// SERVFAIL, REFUSED) is not a broken chain: the result stays fail (RFC
+// 8617 keeps its cv= vocabulary, it has no temperror), Outcome.Temporary
+// reports it and Reason says "temporary DNS failure (DNS timeout)", so
+// that a receiver can defer the message instead of blaming the sealers.
+//
+// Each ARC-Message-Signature's x= and t= are checked as package dkim
+// checks a DKIM-Signature's (RFC 8617 §4.1.2 makes it one; RFC 6376
+// §3.5): past x= it has expired (dkim.ErrExpired), a t= in the future is
+// refused (dkim.ErrFuture), both within Verifier.ClockSkew (5 minutes)
+// of Verifier.Now. Sealer.Expiration writes an x=.
+//
 // Verification follows RFC 8617 §5.2: collect the sets (at most 50,
 // §4.2.1), fail on gaps, duplicates or a wrong cv= (§5.2 step 3),
 // validate the newest ARC-Message-Signature, compute oldest-pass by

@@ -48,6 +48,10 @@ type Sealer struct {
 	Oversign []string
 	// Now returns the time for t=. If nil, time.Now.
 	Now func() time.Time
+	// Expiration, if positive, gives the ARC-Message-Signature an x= that
+	// long after its t= (RFC 6376 §3.5, by RFC 8617 §4.1.2), after which
+	// verifiers refuse it. If zero, no x=.
+	Expiration time.Duration
 	// MaxHeaderBytes bounds the header block read. If zero,
 	// dkim.DefaultMaxHeaderBytes.
 	MaxHeaderBytes int
@@ -203,7 +207,8 @@ func (ss *SealStream) seal(results []authres.Result, cv Result) (string, error) 
 	if s.Now != nil {
 		now = s.Now
 	}
-	t := strconv.FormatInt(now().Unix(), 10)
+	sealTime := now()
+	t := strconv.FormatInt(sealTime.Unix(), 10)
 	i := strconv.Itoa(inst)
 
 	// ARC-Authentication-Results (§4.1.1).
@@ -237,8 +242,12 @@ func (ss *SealStream) seal(results []authres.Result, cv Result) (string, error) 
 		names = append(names, strings.ToLower(name)) // RFC 6376 §8.15
 	}
 	amsTags := dkim.Tags{{Name: "i", Value: i}, {Name: "a", Value: string(alg)}, {Name: "c", Value: "relaxed/relaxed"},
-		{Name: "d", Value: s.Domain}, {Name: "s", Value: s.Selector}, {Name: "t", Value: t},
-		{Name: "h", Value: strings.Join(names, ":")}, {Name: "bh", Value: base64.StdEncoding.EncodeToString(bodyHash)}, {Name: "b", Value: ""}}
+		{Name: "d", Value: s.Domain}, {Name: "s", Value: s.Selector}, {Name: "t", Value: t}}
+	if s.Expiration > 0 {
+		amsTags = append(amsTags, dkim.Tag{Name: "x", Value: strconv.FormatInt(sealTime.Add(s.Expiration).Unix(), 10)})
+	}
+	amsTags = append(amsTags, dkim.Tag{Name: "h", Value: strings.Join(names, ":")},
+		dkim.Tag{Name: "bh", Value: base64.StdEncoding.EncodeToString(bodyHash)}, dkim.Tag{Name: "b", Value: ""})
 	ams := dkim.FormatField("ARC-Message-Signature", amsTags)
 	sig, err := dkim.SignDigest(s.Key, alg, dkim.HeaderHash(alg, h, names, dkim.Relaxed, ams))
 	if err != nil {

@@ -74,7 +74,7 @@ func TestReasonHidesInternals(t *testing.T) {
 	for _, tc := range []struct {
 		failure resolvertest.Failure
 		reason  string
-	}{{resolvertest.Drop, "message signature i=3: DNS timeout"}, {resolvertest.Refused, "message signature i=3: DNS query refused"}} {
+	}{{resolvertest.Drop, "message signature i=3: temporary DNS failure (DNS timeout)"}, {resolvertest.Refused, "message signature i=3: temporary DNS failure (DNS query refused)"}} {
 		t.Run(tc.failure.String(), func(t *testing.T) {
 			srv.Fail("rsa2048._domainkey.relay.example.com.", dns.TypeTXT, tc.failure)
 			r := srv.Resolver()
@@ -83,7 +83,7 @@ func TestReasonHidesInternals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if o.Result != arc.Fail || o.Reason() != tc.reason || !strings.Contains(o.Err.Error(), "127.0.0.1") {
+			if o.Result != arc.Fail || o.Reason() != tc.reason || !o.Temporary() || !strings.Contains(o.Err.Error(), "127.0.0.1") {
 				t.Errorf("Verify = %v, Reason %q; want fail, %q, the server named in Err", o, o.Reason(), tc.reason)
 			}
 			h := authres.Header{ServID: "mx.example.org", Results: []authres.Result{o.AuthResult()}}
@@ -151,7 +151,7 @@ func TestVerifierTimeout(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("Verify took %v, want about Timeout (200ms)", d)
 	}
-	if err != nil || o.Result != arc.Fail || o.Reason() != "message signature i=3: DNS timeout" {
+	if err != nil || o.Result != arc.Fail || o.Reason() != "message signature i=3: temporary DNS failure (DNS timeout)" {
 		t.Errorf("Verify = %v (%q), %v, want fail (DNS timeout)", o, o.Reason(), err)
 	}
 }
@@ -167,7 +167,7 @@ func TestZeroVerifier(t *testing.T) {
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
 	o, err = v.Verify(ctx, bytes.NewReader(dkimtest.Read(t, "interop/arc-1.eml")))
-	if err != nil || o.Result != arc.Fail || o.Reason() != "message signature i=1: DNS timeout" {
+	if err != nil || o.Result != arc.Fail || o.Reason() != "message signature i=1: temporary DNS failure (DNS timeout)" {
 		t.Errorf("zero Verifier, expired context = %v (%q), %v, want fail (DNS timeout)", o, o.Reason(), err)
 	}
 }

@@ -64,6 +64,13 @@ type Verifier struct {
 	// dkim.ErrWorkLimit. If zero, dkim.DefaultMaxVerifyWork (1024: a
 	// 50-set chain over RSA-2048 keys takes 400).
 	MaxVerifyWork int
+	// Now returns the current time, for the ARC-Message-Signatures' x=
+	// and t= (RFC 8617 §4.1.2: they are DKIM signatures, checked as
+	// package dkim does, RFC 6376 §3.5). If nil, time.Now.
+	Now func() time.Time
+	// ClockSkew is the tolerance for x= and a future t=. If zero,
+	// dkim.DefaultClockSkew (5 minutes); if negative, none.
+	ClockSkew time.Duration
 
 	onVerify func(*dkim.Key) // called before each verification (tests)
 }
@@ -180,6 +187,7 @@ func (v *Verifier) Begin(ctx context.Context, h dkim.Header, body *dkim.Body) (*
 	amss := make([]*dkim.Signature, n)
 	amsErr := make([]error, n)
 	hashers := make([]*dkim.BodyHasher, n)
+	now, skew := v.clock()
 	for i, st := range sets {
 		sig, inst, err := dkim.ParseARCSignature(st.ams[0])
 		switch {
@@ -193,6 +201,14 @@ func (v *Verifier) Begin(ctx context.Context, h dkim.Header, body *dkim.Body) (*
 		case sig.Algorithm == dkim.RSASHA1:
 			// RFC 8301 §3.1, which RFC 8617 §4.1.2 inherits from DKIM.
 			err = fmt.Errorf("%w: %w", ErrMessageSignature, dkim.ErrSHA1)
+		case !sig.Expiration.IsZero() && now.After(sig.Expiration.Add(skew)):
+			// RFC 6376 §3.5 x= (by RFC 8617 §4.1.2): an expired
+			// signature does not verify.
+			err = fmt.Errorf("%w: %w: x=%d", ErrMessageSignature, dkim.ErrExpired, sig.Expiration.Unix())
+		case !sig.Time.IsZero() && sig.Time.After(now.Add(skew)):
+			// RFC 6376 §3.5 t=: a signature dated in the future is
+			// refused, as package dkim does.
+			err = fmt.Errorf("%w: %w: t=%d", ErrMessageSignature, dkim.ErrFuture, sig.Time.Unix())
 		}
 		if err != nil {
 			amsErr[i] = err
@@ -239,6 +255,23 @@ func (v *Verifier) Begin(ctx context.Context, h dkim.Header, body *dkim.Body) (*
 		})
 	}
 	return s, nil
+}
+
+// clock returns the time the signatures are checked against and the
+// skew allowed.
+func (v *Verifier) clock() (time.Time, time.Duration) {
+	now := time.Now()
+	if v.Now != nil {
+		now = v.Now()
+	}
+	skew := v.ClockSkew
+	switch {
+	case skew == 0:
+		skew = dkim.DefaultClockSkew
+	case skew < 0:
+		skew = 0
+	}
+	return now, skew
 }
 
 func keyName(selector, domain string) string {
