@@ -2,6 +2,7 @@ package batv
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -353,5 +354,34 @@ func TestVerifyAllocs(t *testing.T) {
 		}
 	}); n != 0 {
 		t.Errorf("Verify of a valid tag: %v allocations, want 0", n)
+	}
+}
+
+// TestConcurrent: one Checker signs and checks from many goroutines.
+func TestConcurrent(t *testing.T) {
+	c := newChecker(day0)
+	done := make(chan error)
+	for g := range 8 {
+		go func() {
+			var err error
+			for i := range 200 {
+				addr := fmt.Sprintf("u%d.%d@example.com", g, i)
+				s, e := c.Sign(addr)
+				if e != nil {
+					err = e
+					break
+				}
+				if o, e := c.Check("", s); e != nil || o.Result != Valid || o.Address != addr {
+					err = fmt.Errorf("Check(%q) = %v, %v", s, o, e)
+					break
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -56,6 +56,10 @@
 // is a short stable phrase for replies and headers; it never holds an
 // address or an error chain.
 //
+// Sign, Verify and Check take no context.Context: they compute over
+// memory (one HMAC-SHA1), never block, and always finish, like
+// rdns.Generic.
+//
 // # Limits
 //
 //   - Checker.ValidDays: a tag is valid for 7 days (DefaultValidDays,

@@ -69,7 +69,7 @@
 // 32 shards, each forgetting its least recently active host to make
 // room; the Outcome of the Record that forgot one carries
 // ErrTooManyHosts in Err, and Stats counts the evictions. A host costs
-// about 370 octets of heap with the table's share (BenchmarkHostMemory;
+// about 400 octets of heap with the table's share (BenchmarkHostMemory;
 // TestMemoryPerHost holds it under 600), plus 16 per distinct recipient
 // domain remembered, at most the Domains threshold's Count (the count
 // saturates there, which is all a verdict needs; room for 8 is taken at
