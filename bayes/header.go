@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spamkit/spamkit/internal/header"
 	"github.com/spamkit/spamkit/mime"
@@ -104,7 +105,7 @@ func (st *state) field(f field, charset string) {
 			if gt := strings.IndexAny(d, "> \t\r\n"); gt >= 0 {
 				d = d[:gt]
 			}
-			if d != "" && len(d) <= st.maxTokenBytes {
+			if d != "" && len(d) <= st.maxTokenBytes && utf8.ValidString(d) {
 				st.add("mid:", strings.ToLower(d), false)
 			}
 		}
@@ -144,6 +145,9 @@ func paramValue(v, name string) string {
 // part adds the tokens of a MIME part or archive entry: its types, and
 // the name and extension of a named one.
 func (st *state) part(p mime.Part) {
+	if !utf8.ValidString(p.DeclaredType) || !utf8.ValidString(p.DetectedType) || !utf8.ValidString(p.Filename) {
+		return
+	}
 	if p.DeclaredType != "" && !p.Container {
 		st.add("type:", p.DeclaredType, false)
 	}

@@ -48,6 +48,7 @@ func (st *state) html(s string) {
 		}
 		tag := s[i+1 : i+gt]
 		i += gt + 1
+		closing := strings.HasPrefix(tag, "/")
 		name, attrs := tagName(tag)
 		if name == "" {
 			continue
@@ -59,7 +60,7 @@ func (st *state) html(s string) {
 			text.WriteByte(' ')
 		}
 		st.attrs(attrs)
-		if name == "script" || name == "style" {
+		if !closing && (name == "script" || name == "style") {
 			end := strings.Index(strings.ToLower(s[i:min(len(s), i+1<<16)]), "</"+name)
 			if end < 0 {
 				break

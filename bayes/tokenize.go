@@ -140,8 +140,8 @@ func orInt(v, def int) int {
 // add adds the token prefix+w if it is new. body marks a word of the
 // body, which enters the OSB pairs.
 func (st *state) add(prefix, w string, body bool) {
-	if st.full {
-		return
+	if st.full || w == "" || len(w) > 2*st.maxTokenBytes+16 {
+		return // no token is empty or unbounded, whatever its source
 	}
 	tok := w
 	if prefix != "" {
