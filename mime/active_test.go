@@ -144,7 +144,7 @@ func TestPDF(t *testing.T) {
 func TestPDFLimits(t *testing.T) {
 	pe := mimetest.PE()
 	two := pdfFile(pdfObj(4, "<< /EF << /F 5 0 R /UF 6 0 R >> >>", nil), pdfObj(5, "/Type /EmbeddedFile /Filter /FlateDecode", deflate(pe)), pdfObj(6, "/Type /EmbeddedFile", pe))
-	bomb := pdfFile(pdfObj(5, "/Type /ObjStm /Filter /FlateDecode", deflate(make([]byte, 4<<20))))
+	bomb := pdfFile(pdfObj(5, "/Type /ObjStm /Filter /FlateDecode", mimetest.ZlibZeros(4)))
 	tests := []struct {
 		name string
 		s    Scanner

@@ -19,7 +19,7 @@ func TestEmbeddedBombMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("bomb memory measured without -short")
 	}
-	zeros := deflate(make([]byte, 32<<20))
+	zeros := mimetest.ZlibZeros(32)
 	var objs []string
 	for i := range 6 {
 		objs = append(objs, pdfObj(5+i, "/Type /ObjStm /Filter /FlateDecode", zeros))

@@ -36,7 +36,15 @@ type Attachment struct {
 // Message returns a multipart/mixed message with CRLF line ends: a
 // text/plain part with text, then the attachments in base64.
 func Message(subject, text string, atts ...Attachment) []byte {
+	// Made at its final size: bomb tests build messages of tens of MiB,
+	// and each copy of a growing buffer costs seconds under the race
+	// detector.
+	size := 512 + len(subject) + len(text)
+	for _, a := range atts {
+		size += 256 + 2*len(a.Name) + len(a.Type) + len(a.Disposition) + (len(a.Data)+2)/3*4*78/76 + 4
+	}
 	var b bytes.Buffer
+	b.Grow(size)
 	fmt.Fprintf(&b, "From: sender@example.org\r\nTo: rcpt@example.com\r\nSubject: %s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n", subject)
 	b.WriteString("This is a multi-part message in MIME format.\r\n")
 	fmt.Fprintf(&b, "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", text)
@@ -64,14 +72,50 @@ func Message(subject, text string, atts ...Attachment) []byte {
 // WriteBase64 writes data in base64 in lines of 76 characters (RFC 2045
 // §6.8), each ended by CRLF.
 func WriteBase64(b *bytes.Buffer, data []byte) {
-	enc := base64.StdEncoding.EncodeToString(data)
-	for len(enc) > 76 {
-		b.WriteString(enc[:76])
-		b.WriteString("\r\n")
-		enc = enc[76:]
+	b.Write(Base64Lines(data))
+}
+
+// Base64Lines returns data in base64 in lines of 76 characters (RFC 2045
+// §6.8), each ended by CRLF; no data is one empty line.
+//
+// It is exempt from the race detector (go:norace), which checks every
+// byte a Go loop touches and made the tens of MiB of a bomb test's
+// messages cost seconds to build (encoding/base64's loops included); it
+// works on its own memory on one goroutine, and the code under test
+// stays instrumented.
+//
+//go:norace
+func Base64Lines(data []byte) []byte {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	const perLine = 57 // input bytes of a 76-character line
+	lines := max((len(data)+perLine-1)/perLine, 1)
+	out := make([]byte, (len(data)+2)/3*4+2*lines)
+	o := 0
+	for start := 0; start < len(data) || start == 0; start += perLine {
+		end := min(start+perLine, len(data))
+		i := start
+		for ; i+3 <= end; i += 3 {
+			v := uint(data[i])<<16 | uint(data[i+1])<<8 | uint(data[i+2])
+			out[o], out[o+1], out[o+2], out[o+3] = alphabet[v>>18&63], alphabet[v>>12&63], alphabet[v>>6&63], alphabet[v&63]
+			o += 4
+		}
+		switch end - i {
+		case 1:
+			v := uint(data[i]) << 16
+			out[o], out[o+1], out[o+2], out[o+3] = alphabet[v>>18&63], alphabet[v>>12&63], '=', '='
+			o += 4
+		case 2:
+			v := uint(data[i])<<16 | uint(data[i+1])<<8
+			out[o], out[o+1], out[o+2], out[o+3] = alphabet[v>>18&63], alphabet[v>>12&63], alphabet[v>>6&63], '='
+			o += 4
+		}
+		out[o], out[o+1] = '\r', '\n'
+		o += 2
+		if end == len(data) {
+			break
+		}
 	}
-	b.WriteString(enc)
-	b.WriteString("\r\n")
+	return out[:o]
 }
 
 // ZipEntry is one entry of an archive built by Zip.
@@ -197,7 +241,11 @@ func ZerosDeflate(mib int) []byte {
 // CRC-32 with a MiB of zeros is an affine map of the 32-bit register
 // over GF(2); it is found once, from 33 updates, and then applied mib
 // times, so that a 4 GiB bomb does not cost 4 GiB of CRC computing.
-func ZerosCRC(mib int) uint32 {
+func ZerosCRC(mib int) uint32 { return zerosCRCFrom(0, mib) }
+
+// zerosCRCFrom returns the CRC-32 (IEEE) of data followed by mib MiB of
+// zeros, given c, the CRC-32 of data.
+func zerosCRCFrom(c uint32, mib int) uint32 {
 	zeros.crcOnce.Do(func() {
 		z := make([]byte, 1<<20)
 		zeros.crc0 = crc32.Update(0, crc32.IEEETable, z)
@@ -205,7 +253,6 @@ func ZerosCRC(mib int) uint32 {
 			zeros.crcCols[i] = crc32.Update(1<<i, crc32.IEEETable, z) ^ zeros.crc0
 		}
 	})
-	var c uint32
 	for range mib {
 		next := zeros.crc0
 		for i := range zeros.crcCols {
@@ -216,6 +263,51 @@ func ZerosCRC(mib int) uint32 {
 		c = next
 	}
 	return c
+}
+
+// ZlibZeros returns a zlib stream (RFC 1950, as PDF's FlateDecode
+// reads) of mib MiB of zeros, built as ZerosDeflate is.
+func ZlibZeros(mib int) []byte {
+	d := ZerosDeflate(mib)
+	b := make([]byte, 0, 2+len(d)+4)
+	b = append(b, 0x78, 0xda)
+	b = append(b, d...)
+	// Adler-32 of n zeros: A stays 1, B adds A for each byte.
+	return binary.BigEndian.AppendUint32(b, uint32((uint64(mib)<<20)%65521)<<16|1)
+}
+
+// ZipZeros returns a zip archive of one deflated entry of mib MiB of
+// zeros, built as ZerosDeflate is.
+func ZipZeros(name string, mib int) []byte {
+	var b bytes.Buffer
+	w := zip.NewWriter(&b)
+	rawZipEntry(w, name, ZerosDeflate(mib), ZerosCRC(mib), mib)
+	w.Close()
+	return b.Bytes()
+}
+
+// TarGzZeros returns a gzip-compressed tar archive (one gzip member)
+// of one file of mib MiB of zeros, without compressing the zeros: the
+// tar header is a stored deflate block (RFC 1951 §3.2.4), the zeros are
+// ZerosDeflate's blocks, and the CRC goes on from the header's. The
+// archive ends with the file's data, without tar's two zero end
+// blocks (archive/tar reads that as the end of the archive).
+func TarGzZeros(name string, mib int) []byte {
+	var hdr bytes.Buffer
+	tw := tar.NewWriter(&hdr)
+	tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(mib) << 20, Typeflag: tar.TypeReg})
+	tw.Flush()
+	h := hdr.Bytes()
+	var b bytes.Buffer
+	b.Write([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255})
+	b.WriteByte(0) // BFINAL 0, BTYPE 00 (stored)
+	binary.Write(&b, binary.LittleEndian, uint16(len(h)))
+	binary.Write(&b, binary.LittleEndian, ^uint16(len(h)))
+	b.Write(h)
+	b.Write(ZerosDeflate(mib))
+	binary.Write(&b, binary.LittleEndian, zerosCRCFrom(crc32.ChecksumIEEE(h), mib))
+	binary.Write(&b, binary.LittleEndian, uint32(len(h)+mib<<20))
+	return b.Bytes()
 }
 
 // GzipBomb returns a gzip file (RFC 1952) of mib MiB of zeros.
