@@ -143,7 +143,7 @@ func kddd(k, day int) [4]byte {
 // "prvs=" K DDD SSSSSS "=" mailFrom, where DDD is the day the tag
 // expires (today + ValidDays, modulo 1000) and SSSSSS the first three
 // octets of HMAC-SHA1 over K DDD mailFrom, as draft-levine-smtp-batv-01
-// §4.1 and Exim's ${prvs} make it. The null sender "" (and "<>") is
+// (its prvs scheme) and Exim's ${prvs} make it. The null sender "" (and "<>") is
 // returned unchanged: bounces keep their null reverse-path (RFC 5321
 // §4.5.5). An address already tagged is signed again under its original
 // address. The local part and domain are signed as given: verification

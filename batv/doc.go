@@ -10,7 +10,7 @@
 // where 1 is the key number K, 796 the day the tag expires (DDD: days
 // since 1970-01-01 UTC, modulo 1000) and 78e81a the first three octets
 // of HMAC-SHA1 (RFC 2104) over "1796alice@example.com" under key 1
-// (secret "keep this secret", as in Example; draft §4.1: hash-source =
+// (secret "keep this secret", as in Example; the prvs scheme's hash-source =
 // K DDD orig-mailfrom). A real bounce comes
 // back with the null sender to that tagged address; a bounce of mail we
 // never sent comes to an untagged address, or to a tag that does not
@@ -34,7 +34,10 @@
 // the tests hold Sign to tags made by Exim 4.96 and Verify to Exim's
 // prvscheck answers on ours (testdata/exim-*.txt, made by
 // testdata/exim-vectors.sh). batv-tools (batv-milter, batv-sign) compute
-// the same hash source. Any of them can share a key with this package.
+// the same hash source, quoting the draft's grammar (tag-val = K DDD
+// SSSSSS; hash-source = K DDD orig-mailfrom). Any of them can share a
+// key with this package. Not compatible: indimail's batv, whose hash is
+// MD5 over K DDD, the address and the key, not an HMAC.
 //
 // # Keys and time
 //

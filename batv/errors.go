@@ -26,7 +26,7 @@ var (
 	// ErrNotTagged reports an address without a prvs= tag (Parse).
 	ErrNotTagged = errors.New("batv: no prvs tag")
 	// ErrSyntax reports a prvs= local part that is not
-	// "prvs=" K DDD SSSSSS "=" loc-core (draft-levine-smtp-batv-01 §4.1):
+	// "prvs=" K DDD SSSSSS "=" loc-core (the prvs scheme of draft-levine-smtp-batv-01):
 	// a tag of another scheme or length, non-digits, non-hex.
 	ErrSyntax = errors.New("batv: malformed prvs tag")
 

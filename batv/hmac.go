@@ -10,7 +10,7 @@ const (
 )
 
 // prvsHash returns the first three octets of HMAC-SHA1(secret, kddd ||
-// addr) (RFC 2104; draft-levine-smtp-batv-01 §4.1: "hash-source = K DDD
+// addr) (RFC 2104; draft-levine-smtp-batv-01, prvs: "hash-source = K DDD
 // orig-mailfrom"). It is HMAC written out over sha1.Sum so that a
 // verification allocates nothing; FuzzHash holds it to crypto/hmac.
 // secret is at most sha1.BlockSize octets (Checker refuses longer ones,

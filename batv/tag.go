@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Tag is a parsed prvs= address (draft-levine-smtp-batv-01 §4.1):
+// Tag is a parsed prvs= address (the prvs scheme of draft-levine-smtp-batv-01):
 // "prvs=" K DDD SSSSSS "=" loc-core "@" domain.
 type Tag struct {
 	// Key is K, the key number (0–9).
