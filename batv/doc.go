@@ -36,8 +36,10 @@
 // testdata/exim-vectors.sh). batv-tools (batv-milter, batv-sign) compute
 // the same hash source, quoting the draft's grammar (tag-val = K DDD
 // SSSSSS; hash-source = K DDD orig-mailfrom). Any of them can share a
-// key with this package. Not compatible: indimail's batv, whose hash is
-// MD5 over K DDD, the address and the key, not an HMAC.
+// key with this package. Not compatible: indimail's batv(1), whose hash
+// is MD5 over K DDD, the address and the key, not an HMAC (its manual's
+// prvs=0891a9abd5=test@example.com, key 1632203830, is the MD5 of
+// "0891test@example.com1632203830"), and whose DDD is the signing day.
 //
 // # Keys and time
 //
