@@ -44,11 +44,13 @@
 //     need MX records, so one MX query by another host marks it (they
 //     detect within a single mailing attempt). Leave the mail servers
 //     out of the events, or disable the kind where clients resolve MX.
-//   - Direct port-25 connections, 1 per hour: M3AAWG (then MAAWG),
-//     "Managing Port 25 for Residential or Dynamic IP Space" (2005):
-//     end-user hosts submit mail through the submission port (RFC 6409)
-//     of their mail servers, never straight to port 25 of the Internet,
-//     which is why networks block it.
+//   - Direct port-25 connections, 1 per hour: MAAWG (now M3AAWG),
+//     "Managing Port 25 for Residential or Dynamic IP Space: Benefits of
+//     Adoption and Risks of Inaction" (December 2005), and Outbound Port
+//     25 Blocking (draft-akagiri-op25b-dynamicip): end-user hosts submit
+//     mail through the submission port (RFC 6409) of their mail servers,
+//     never straight to port 25 of the Internet, which is why networks
+//     block it.
 //   - Rejected recipients, 20 per hour: Postfix's smtpd_hard_error_limit
 //     default, 20 errors after which a client is disconnected; applied
 //     here to a host's refused recipients over an hour rather than one
