@@ -255,7 +255,7 @@ func (c *Checker) judge(o *Outcome, ev event, x estimate, now time.Time) {
 	o.Window = x.counts()
 	switch {
 	case ev == evRcpt && p.dhaUnknown >= 0 && x.unknown >= float64(p.dhaUnknown) &&
-		x.rcpt > 0 && x.unknown/x.rcpt >= p.dhaRatio:
+		x.unknown >= p.dhaRatio*x.rcpt:
 		o.Result, o.Err, o.Wait = Reject, ErrHarvest, 0
 		// A repeat offence escalates while the last block ended less
 		// than MaxBlock ago.
@@ -271,7 +271,7 @@ func (c *Checker) judge(o *Outcome, ev event, x estimate, now time.Time) {
 	}
 	o.Until, o.Offences = time.Time{}, 0
 	if o.Result == Allow {
-		o.Tarpit = p.tarpit.Delay(int(x.unknown + x.errs))
+		o.Tarpit = p.tarpit.delay(int(x.unknown + x.errs))
 	}
 }
 

@@ -128,7 +128,7 @@ type policy struct {
 	maxRcptMsg     int   // <0 off
 	maxClients     int
 	rates          [numDims]Rate
-	tarpit         Tarpit
+	tarpit         schedule
 	failOpen       bool
 }
 
@@ -159,7 +159,7 @@ func (c Config) policy() policy {
 		maxConc:    int32(orInt(c.MaxConcurrent, DefaultMaxConcurrent)),
 		maxRcptMsg: orInt(c.MaxRecipientsPerMessage, DefaultMaxRecipientsPerMessage),
 		maxClients: orInt(c.MaxClients, DefaultMaxClients),
-		tarpit:     c.Tarpit,
+		tarpit:     c.Tarpit.schedule(),
 		failOpen:   c.FailOpen,
 	}
 	p.invWindow = 1 / float64(p.window)

@@ -67,8 +67,28 @@
 //   - Recipients per message (ErrTooManyRecipients): the 452 4.5.3 of
 //     RFC 5321 §4.5.3.1.10.
 //
+// # Tarpits and greeting pauses
+//
 // Outcome.Tarpit is a suggested pause before each reply, growing with
-// the client's unknown recipients and errors in the window (Tarpit).
+// the client's unknown recipients and errors in the window (Tarpit: the
+// schedule is computed here, the caller sleeps). StutterConn wraps a
+// net.Conn to write replies an octet at a time, as OpenBSD spamd
+// stutters at the clients it tarpits.
+//
+// GreetPause is postscreen's pregreet test (and sendmail's greet_pause):
+// before the banner it waits and reports whether the client spoke first,
+// which RFC 5321 §3.1 and §4.3.1 say it must not; what the client sent
+// is kept for the server to read. GreetListener applies it to every
+// connection of a net.Listener, so any server with an accept loop, such
+// as github.com/emersion/go-smtp's Server.Serve, gets it without change:
+// early talkers are dropped with a 521 (postscreen's "drop" action) or
+// handed out marked (*GreetConn) for the server to judge.
+//
+// # Configuration
+//
+// ParseConfig reads a Config from a main.cf-like text ("dha_unknown =
+// 20", "recipient_rate = 500/1h"), and Config.String writes one back;
+// ParseRate reads the "N/duration" rates of rspamd and Haraka.
 //
 // # Clients
 //
@@ -118,6 +138,15 @@
 //     smtpd_soft_error_limit), then 1 s more per strike (Postfix
 //     smtpd_error_sleep_time 1s, growing as in Postfix 2.0), at most 30 s
 //     (our choice, well under RFC 5321 §4.5.3.2's 5 minutes).
+//   - GreetPause.Wait 6 s: postscreen_greet_wait outside stress (2 s
+//     under stress); sendmail's greet_pause is commonly set to 5 s, and
+//     OpenSMTPD's filter-pause defaults to 5 s.
+//   - StutterConn.Delay 1 s per octet: spamd's -s default; For mirrors
+//     spamd's -S (10 s of stuttering for greylisted clients).
+//   - GreetListener.MaxPending 1000 connections in their pause at once:
+//     our choice; past it connections go through unpaused
+//     (GreetSkipped, ErrTooManyPending), as postscreen under stress
+//     shortens its pause rather than refusing clients.
 //   - A Store failure delays the event with 451 4.3.0, as Postfix's
 //     smtpd_policy_service_default_action (451 4.3.5) does when its
 //     policy server does not answer; FailOpen falls back to the node's
@@ -135,10 +164,12 @@
 // # Memory
 //
 // A client costs a constant amount: an 88-octet entry without pointers
-// and a 4-octet index slot or two, about 100 bytes measured (see
-// BenchmarkMemoryPerClient); each enabled token bucket adds one
-// rate.Limiter (80 octets). MaxClients 100 000 with no bucket is about
-// 10 MB.
+// and a 4-octet index slot or two, about 100 bytes measured at the bound
+// (BenchmarkMemoryPerClient; TestEvictionMemory holds a million clients
+// through a 100 000 bound under 256 bytes per client held, slab growth
+// included). Each enabled token bucket adds one rate.Limiter value (80
+// octets, with a pointer the collector scans): with all three about 355
+// bytes per client. MaxClients 100 000 with no bucket is about 10 MB.
 //
 // # Cluster
 //
@@ -165,4 +196,13 @@
 //   - Harvesters get 421 4.7.1 rather than 550: a temporary answer does
 //     not bounce a legitimate sender caught by mistake, and it reveals
 //     nothing about the recipient.
+//   - Postfix's anvil keys on the exact address; here a client may be a
+//     network (IPv4Prefix, IPv6Prefix).
+//   - The token buckets are golang.org/x/time/rate limiters, one per
+//     client and dimension, refilled continuously; rspamd's leaky
+//     buckets and anvil's per-time-unit counters are approximated by a
+//     burst of N and a rate of N per period.
+//   - The recipients-per-message limit needs the caller to say which
+//     recipient of its transaction this is (Rcpt's n), since a client's
+//     connections run transactions concurrently.
 package harvest

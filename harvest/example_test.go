@@ -10,7 +10,7 @@ import (
 )
 
 // A dictionary attack is stopped: the client probes names, most of which
-// do not exist. After 20 unknown recipients (DHAUnknown) the harvest
+// do not exist. At the 20th unknown recipient (DHAUnknown) the harvest
 // verdict comes, and from then on every RCPT, whether the mailbox exists
 // or not, gets the same 421, so the probe learns nothing more.
 func Example() {

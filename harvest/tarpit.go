@@ -32,24 +32,42 @@ const (
 // number of strikes: zero up to After, then Step for each strike past
 // After, at most Max.
 func (t Tarpit) Delay(strikes int) time.Duration {
-	after, step, mx := t.After, t.Step, t.Max
-	if after == 0 {
-		after = DefaultTarpitAfter
-	} else if after < 0 {
-		after = 0
+	return t.schedule().delay(strikes)
+}
+
+// schedule is a Tarpit with its defaults applied.
+type schedule struct {
+	after    int
+	step, mx time.Duration
+	steps    int // strikes past after that reach mx
+}
+
+func (t Tarpit) schedule() schedule {
+	s := schedule{after: t.After, step: t.Step, mx: t.Max}
+	if s.after == 0 {
+		s.after = DefaultTarpitAfter
+	} else if s.after < 0 {
+		s.after = 0
 	}
-	if step == 0 {
-		step = DefaultTarpitStep
+	if s.step == 0 {
+		s.step = DefaultTarpitStep
 	}
-	if mx <= 0 {
-		mx = DefaultTarpitMax
+	if s.mx <= 0 {
+		s.mx = DefaultTarpitMax
 	}
-	if step < 0 || strikes <= after {
+	if s.step > 0 {
+		s.steps = int(s.mx / s.step)
+	}
+	return s
+}
+
+func (s schedule) delay(strikes int) time.Duration {
+	if s.step < 0 || strikes <= s.after {
 		return 0
 	}
-	n := time.Duration(strikes - after)
-	if n > mx/step {
-		return mx
+	n := strikes - s.after
+	if n >= s.steps {
+		return s.mx
 	}
-	return min(n*step, mx)
+	return time.Duration(n) * s.step
 }
