@@ -135,3 +135,16 @@ func TestRealPostfix(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeLine: a line longer than the reader's buffer is read in
+// pieces, skipped as too long, and the next line is read whole.
+func TestHugeLine(t *testing.T) {
+	log := "Dec  2 09:00:00 mx1 postfix/smtpd[1]: " + strings.Repeat("z", 200000) + "\n" +
+		"Dec  2 09:58:02 ns1 named[612]: client 10.0.0.7#1 (x.example): query: x.example IN MX +\n"
+	got := runOut(t, log, "-year", "2026", "-")
+	for _, s := range []string{"2 lines read, 1 skipped", "1 lines over 8192 octets skipped", "10.0.0.7 suspect"} {
+		if !strings.Contains(got, s) {
+			t.Errorf("output lacks %q:\n%s", s, got)
+		}
+	}
+}
