@@ -104,6 +104,11 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 		if want := time.Date(2026, 12, 9, 0, 0, 0, 0, time.UTC); !o.Expires.Equal(want) {
 			t.Fatalf("Check(<>, %q).Expires = %s, want %s", s, o.Expires, want)
 		}
+		// The scheme name and the hash digits are read in either case.
+		upper := strings.ToUpper(s[:16]) + s[16:]
+		if o, err := c.Check("", upper); err != nil || o.Result != Valid {
+			t.Fatalf("Check(<>, %q) = %v, %v, want valid", upper, o, err)
+		}
 		// Resigning a tagged address replaces the tag.
 		if again, err := c.Sign(s); err != nil || again != s {
 			t.Fatalf("Sign(%q) = %q, %v, want the same tag", s, again, err)
