@@ -391,7 +391,7 @@ func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from strin
 		o.First = resp.First
 		o.RetryAfter = resp.Until.Sub(now)
 		o.why = whyEarly
-		if resp.First.UnixMilli() == now.UnixMilli() {
+		if resp.New {
 			o.why = whyNew
 		}
 	case Pass:

@@ -64,6 +64,9 @@ type Response struct {
 	// Until is, for Greylisted, the earliest time a retry passes; for
 	// Trapped, the end of the trap.
 	Until time.Time
+	// New reports that this check created the triplet, or started it
+	// again (RetryWindow over, clock set back).
+	New bool
 	// Passed reports that this check is the retry that ended the
 	// triplet's greylisting.
 	Passed bool
@@ -178,7 +181,7 @@ func (r *Request) Apply(t *TripletRecord, c *ClientRecord) (resp Response, write
 	}
 	if t.Expires == 0 || t.First > now+skew {
 		*t = TripletRecord{First: now, Last: now, Expires: now + window}
-		resp.Result, resp.First, resp.Until = Greylisted, time.UnixMilli(now), time.UnixMilli(now+delay)
+		resp.Result, resp.First, resp.Until, resp.New = Greylisted, time.UnixMilli(now), time.UnixMilli(now+delay), true
 		return resp, true, false
 	}
 	resp.First = time.UnixMilli(t.First)

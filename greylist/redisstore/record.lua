@@ -7,7 +7,7 @@
 --          p: passed 0/1); absent for a client-only request
 -- ARGV:    now, delay, retry window, max age, auto-allow after, trap,
 --          auto-allow interval, clock skew (milliseconds, counts)
--- Reply:   {result, first, until, passed, count}
+-- Reply:   {result, first, until, passed, count, new}
 local now = tonumber(ARGV[1])
 local delay = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
@@ -37,7 +37,7 @@ local function putc()
 end
 
 if cx > now then
-  return {'trapped', 0, int(cx), 0, int(cn)}
+  return {'trapped', 0, int(cx), 0, int(cn), 0}
 end
 if awl > 0 and cn >= awl then
   if now - cs >= hour or cs > now + skew then
@@ -45,16 +45,16 @@ if awl > 0 and cn >= awl then
     ce = math.max(now + maxage, cx)
     putc()
   end
-  return {'allowlisted', 0, 0, 0, int(cn)}
+  return {'allowlisted', 0, 0, 0, int(cn), 0}
 end
 if trap > 0 then
   cx = now + trap
   ce = math.max(ce, cx)
   putc()
-  return {'trapped', 0, int(cx), 0, int(cn)}
+  return {'trapped', 0, int(cx), 0, int(cn), 0}
 end
 if #KEYS < 2 then
-  return {'', 0, 0, 0, int(cn)}
+  return {'', 0, 0, 0, int(cn), 0}
 end
 
 local tv = redis.call('HMGET', KEYS[2], 'f', 'l', 'e', 'p')
@@ -74,7 +74,7 @@ end
 if te == 0 or tf > now + skew then
   tf, tl, te, tp = now, now, now + window, false
   putt()
-  return {'greylisted', int(tf), int(tf + delay), 0, int(cn)}
+  return {'greylisted', int(tf), int(tf + delay), 0, int(cn), 1}
 end
 if tp then
   if now - tl >= hour or tl > now + skew then
@@ -82,10 +82,10 @@ if tp then
     te = now + maxage
     putt()
   end
-  return {'pass', int(tf), 0, 0, int(cn)}
+  return {'pass', int(tf), 0, 0, int(cn), 0}
 end
 if now - tf < delay then
-  return {'greylisted', int(tf), int(tf + delay), 0, int(cn)}
+  return {'greylisted', int(tf), int(tf + delay), 0, int(cn), 0}
 end
 tp, tl, te = true, now, now + maxage
 putt()
@@ -95,4 +95,4 @@ if awl > 0 and (cn == 0 or now - ck >= hour or ck > now + skew) then
   ce = math.max(now + maxage, cx)
   putc()
 end
-return {'pass', int(tf), 0, 1, int(cn)}
+return {'pass', int(tf), 0, 1, int(cn), 0}

@@ -89,16 +89,16 @@ func (s *Store) Record(ctx context.Context, req greylist.Request) (greylist.Resp
 }
 
 // parseReply reads the script's reply: {result, first, until, passed,
-// count}, times in Unix milliseconds, 0 for none.
+// count, new}, times in Unix milliseconds, 0 for none.
 func parseReply(res []any) (greylist.Response, error) {
-	if len(res) != 5 {
+	if len(res) != 6 {
 		return greylist.Response{}, fmt.Errorf("%w: %d elements", ErrReply, len(res))
 	}
 	result, ok := res[0].(string)
 	if !ok {
 		return greylist.Response{}, fmt.Errorf("%w: result %T", ErrReply, res[0])
 	}
-	var n [4]int64
+	var n [5]int64
 	for i := range n {
 		switch v := res[i+1].(type) {
 		case int64:
@@ -113,7 +113,7 @@ func parseReply(res []any) (greylist.Response, error) {
 			return greylist.Response{}, fmt.Errorf("%w: element %d is %T", ErrReply, i+1, v)
 		}
 	}
-	r := greylist.Response{Result: greylist.Result(result), Passed: n[2] == 1, Count: int(n[3])}
+	r := greylist.Response{Result: greylist.Result(result), Passed: n[2] == 1, Count: int(n[3]), New: n[4] == 1}
 	switch r.Result {
 	case greylist.Pass, greylist.Greylisted, greylist.Allowlisted, greylist.Trapped, "":
 	default:
