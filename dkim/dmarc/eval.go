@@ -646,7 +646,7 @@ func (e *Evaluator) lookup(ctx context.Context, domain string) (*Record, error) 
 	var recs []*Record
 	var firstErr error
 	for _, t := range txts {
-		r, err := Parse(t)
+		r, err := parse(t, ModeRFC7489)
 		if errors.Is(err, ErrNotDMARC) {
 			continue // §6.6.3 step 2: other records are discarded
 		}
