@@ -178,7 +178,8 @@ func parseSpamAssassin(line string, t *Totals) (Entry, bool, error) {
 		if err != nil {
 			return Entry{}, false, fmt.Errorf("v: bad number %q", fs[1])
 		}
-		switch strings.Fields(fs[2] + " ")[0] {
+		name, _, _ := strings.Cut(strings.TrimSpace(fs[2]), " ")
+		switch name {
 		case "num_spam":
 			t.Spam = v
 		case "num_nonspam":
