@@ -98,7 +98,9 @@ func (s *MemoryStore) get(k Key, p Policy, rua []string, lim Limits) (*memReport
 		s.reports[k] = m
 	}
 	m.info.Policy = p
-	m.info.RUA = slices.Clone(rua)
+	if !slices.Equal(m.info.RUA, rua) {
+		m.info.RUA = slices.Clone(rua)
+	}
 	return m, nil
 }
 

@@ -13,7 +13,7 @@ import (
 // report of any number of rows is written in constant memory.
 type xmlWriter struct {
 	w   *bufio.Writer
-	num [20]byte
+	num [64]byte // scratch for numbers and addresses
 }
 
 func newXMLWriter(w io.Writer) *xmlWriter {
@@ -107,7 +107,9 @@ func (x *xmlWriter) head(m Metadata, p Policy) {
 // row writes one record element, in the schema's order.
 func (x *xmlWriter) row(r *Row) {
 	x.raw("  <record>\n    <row>\n")
-	x.elem("      ", "source_ip", r.SourceIP.String())
+	x.raw("      <source_ip>")
+	x.w.Write(r.SourceIP.AppendTo(x.num[:0]))
+	x.raw("</source_ip>\n")
 	x.int("      ", "count", r.Count)
 	x.raw("      <policy_evaluated>\n")
 	x.elem("        ", "disposition", string(r.Disposition))
