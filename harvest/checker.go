@@ -234,16 +234,8 @@ func (s *shard) take(i int32, dim int, now time.Time, p *policy, o *Outcome, cau
 	if p.rates[dim].IsZero() {
 		return
 	}
-	l := &s.lim[dim][i]
-	if l.AllowN(now, 1) {
-		return
-	}
-	lim, _ := p.rates[dim].Limit()
-	missing := 1 - l.TokensAt(now)
-	o.Result, o.Err = Delay, cause
-	o.Wait = time.Duration(missing / float64(lim) * float64(time.Second))
-	if o.Wait <= 0 {
-		o.Wait = time.Nanosecond
+	if ok, wait := take(&s.rl, &s.lim[dim][i], now, p.limits[dim], p.rates[dim].N); !ok {
+		o.Result, o.Err, o.Wait = Delay, cause, wait
 	}
 }
 

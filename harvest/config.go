@@ -128,6 +128,7 @@ type policy struct {
 	maxRcptMsg     int   // <0 off
 	maxClients     int
 	rates          [numDims]Rate
+	limits         [numDims]rate.Limit
 	tarpit         schedule
 	failOpen       bool
 }
@@ -177,6 +178,9 @@ func (c Config) policy() policy {
 	p.rates[dimConn] = c.ConnectionRate
 	p.rates[dimMsg] = c.MessageRate
 	p.rates[dimRcpt] = c.RecipientRate
+	for d, r := range p.rates {
+		p.limits[d], _ = r.Limit()
+	}
 	return p
 }
 

@@ -78,29 +78,48 @@ func TestEvictionKeepsBlocks(t *testing.T) {
 	}
 }
 
-// TestAllocs: record+check allocates nothing once a client is known.
+// TestAllocs: record+check allocates nothing once a client is known,
+// token buckets included, whether the event is allowed or delayed.
 func TestAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under the race detector")
 	}
 	clk := newClock()
-	c := &Checker{Config: Config{RecipientRate: Rate{1000, time.Second}, MessageRate: Rate{10, time.Minute}}, Now: clk.Now}
-	ip := netip.MustParseAddr("192.0.2.1")
-	mustRcpt(t, c, ip, Known, 1)
+	c := &Checker{Config: Config{
+		RecipientRate:  Rate{1000, time.Second},
+		MessageRate:    Rate{10, time.Minute},
+		ConnectionRate: Rate{5, time.Second},
+	}, Now: clk.Now}
 	for _, tc := range []struct {
 		name string
-		f    func()
+		ip   netip.Addr
+		f    func(ip netip.Addr) Outcome
 	}{
-		{"Rcpt", func() { c.Rcpt(t.Context(), ip, Unknown, 1) }},
-		{"Mail", func() { c.Mail(t.Context(), ip) }},
-		{"Connect+Disconnect", func() { c.Connect(t.Context(), ip); c.Disconnect(ip) }},
+		{"Rcpt", netip.MustParseAddr("192.0.2.1"), func(ip netip.Addr) Outcome { o, _ := c.Rcpt(t.Context(), ip, Known, 1); return o }},
+		{"Mail", netip.MustParseAddr("192.0.2.2"), func(ip netip.Addr) Outcome { o, _ := c.Mail(t.Context(), ip); return o }},
+		{"Connect+Disconnect", netip.MustParseAddr("192.0.2.3"), func(ip netip.Addr) Outcome {
+			o, _ := c.Connect(t.Context(), ip)
+			c.Disconnect(ip)
+			return o
+		}},
+		{"Unknown Rcpt", netip.MustParseAddr("192.0.2.4"), func(ip netip.Addr) Outcome { o, _ := c.Rcpt(t.Context(), ip, Unknown, 1); return o }},
 	} {
-		if a := testing.AllocsPerRun(1000, tc.f); a > 0 {
+		tc.f(tc.ip)
+		seen := map[Result]bool{}
+		if a := testing.AllocsPerRun(2000, func() { seen[tc.f(tc.ip).Result] = true }); a > 0 {
 			t.Errorf("%s: %v allocations per event, want 0", tc.name, a)
 		}
+		// The runs went through the buckets: allowed, then delayed
+		// (the clock stands still), or for the prober blocked.
+		if tc.name != "Unknown Rcpt" && (!seen[Allow] || !seen[Delay]) {
+			t.Errorf("%s: results %v, want both allow and delay", tc.name, seen)
+		}
+		if tc.name == "Unknown Rcpt" && !seen[Reject] {
+			t.Errorf("%s: results %v, want the harvest reject", tc.name, seen)
+		}
 	}
-	// A new client costs at most one allocation (map and slab growth,
-	// amortised).
+	// A new client costs at most one allocation (index and slab
+	// growth, amortised).
 	i := 0
 	if a := testing.AllocsPerRun(10000, func() {
 		i++
