@@ -41,8 +41,8 @@ type shard struct {
 	mu   sync.Mutex
 	e    []entry
 	lim  [numDims][]int64 // token buckets (see bucket), only for the dimensions with a rate
-	idx  []int32                 // slab position + 1; 0 is an empty slot; len is a power of two
-	hand int32                   // CLOCK hand: the next slab position eviction looks at
+	idx  []int32          // slab position + 1; 0 is an empty slot; len is a power of two
+	hand int32            // CLOCK hand: the next slab position eviction looks at
 	cap  int
 	rl   rate.Limiter // scratch limiter for take, used under mu
 	_    [40]byte     // keep neighbouring shards' locks off one cache line
