@@ -58,3 +58,50 @@ func Example() {
 	// dave      421 4.7.1 Too many unknown recipients, try again later (temporarily blocked)
 	// reconnect 421 4.7.1 Too many unknown recipients, try again later until 13:00
 }
+
+// A policy read from a main.cf-like text: count IPv4 clients per /24,
+// and limit each to 500 recipients an hour.
+func ExampleParseConfig() {
+	cfg, err := harvest.ParseConfig(`
+# /etc/mail/harvest.cf
+ipv4_prefix = 24
+dha_ratio = 60%
+recipient_rate = 500/1h
+fail_open = yes
+`)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	hc := &harvest.Checker{Config: cfg}
+	fmt.Println(hc.Client(netip.MustParseAddr("198.51.100.77")))
+	fmt.Print(cfg)
+	// Output:
+	// 198.51.100.0/24
+	// ipv4_prefix = 24
+	// dha_ratio = 0.6
+	// recipient_rate = 500/1h0m0s
+	// fail_open = yes
+}
+
+// A token bucket per client: the 31st message within a minute is over
+// the rate, and the outcome says how long until it would fit.
+func ExampleChecker_Mail() {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	hc := &harvest.Checker{
+		Config: harvest.Config{MessageRate: harvest.Rate{N: 30, Per: time.Minute}},
+		Now:    func() time.Time { return now },
+	}
+	ip := netip.MustParseAddr("192.0.2.25")
+	var o harvest.Outcome
+	for i := 0; i < 31; i++ {
+		o, _ = hc.Mail(context.Background(), ip)
+	}
+	fmt.Println(o.Result, o.Wait, o.Reply())
+	now = now.Add(o.Wait)
+	o, _ = hc.Mail(context.Background(), ip)
+	fmt.Println(o.Result)
+	// Output:
+	// delay 2s 450 4.7.1 Too much mail, slow down
+	// allow
+}

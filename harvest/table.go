@@ -40,7 +40,7 @@ type entry struct {
 type shard struct {
 	mu   sync.Mutex
 	e    []entry
-	lim  [numDims][]int64 // token buckets (see bucket), only for the dimensions with a rate
+	lim  [numDims][]int64 // token buckets (see take), only for the dimensions with a rate
 	idx  []int32          // slab position + 1; 0 is an empty slot; len is a power of two
 	hand int32            // CLOCK hand: the next slab position eviction looks at
 	cap  int
