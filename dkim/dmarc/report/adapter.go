@@ -15,31 +15,43 @@ import (
 // permerror), so no rua= either. Set the returned Row's EnvelopeTo to
 // report the recipient domain.
 //
-// The row's disposition is o.Disposition, or "pass" for a pass under
-// an enforcing policy (RFC 9990's ActionDispositionType); its alignment
-// results are o.DKIMAligned and o.SPFAligned; every DKIM outcome is in
-// its auth_results with its Reason as human_result; a message pct=
-// sampled out has an "other" reason saying so (RFC 9990 has no
-// sampled_out type).
+// The policy's discovery_method is o.Mode's ("treewalk" or "psl") and
+// its testing the record's t= (RFC 9989 mode only). The row's
+// disposition is o.Disposition, or "pass" for a pass under an enforcing
+// policy (RFC 9990's ActionDispositionType); its alignment results are
+// o.DKIMAligned and o.SPFAligned; its reasons are o.Overrides (the
+// trusted ARC sealer override is local_policy with the chain in the
+// comment, t=y is policy_test_mode), RFC 7489's forwarded and
+// sampled_out becoming "other" with the token in the comment, since RFC
+// 9990 has neither. Every DKIM outcome is in auth_results with its
+// Reason as human_result; the SPF result has scope mfrom, or none for a
+// HELO identity (RFC 9990 allows only mfrom), and its domain is the
+// envelope_from only for mfrom.
 func FromDMARC(ip netip.Addr, in dmarc.Input, o dmarc.Outcome) (ev Evaluation, ok bool) {
 	rec := o.Record
 	if rec == nil || o.Result != dmarc.Pass && o.Result != dmarc.Fail {
 		return Evaluation{}, false
 	}
 	ev.Policy = Policy{
-		Domain: o.PolicyDomain,
-		P:      string(cmp.Or(rec.Policy, dmarc.PolicyNone)),
-		SP:     string(rec.SubdomainPolicy),
-		NP:     string(rec.NonexistentPolicy),
-		ADKIM:  string(rec.DKIMAlignment),
-		ASPF:   string(rec.SPFAlignment),
-		FO:     rec.FailureOptions,
+		Domain:          o.PolicyDomain,
+		DiscoveryMethod: o.Mode.DiscoveryMethod(),
+		P:               string(cmp.Or(rec.Policy, dmarc.PolicyNone)),
+		SP:              string(rec.SubdomainPolicy),
+		NP:              string(rec.NonexistentPolicy),
+		ADKIM:           string(rec.DKIMAlignment),
+		ASPF:            string(rec.SPFAlignment),
+		FO:              rec.FailureOptions,
+	}
+	if o.Mode != dmarc.ModeRFC7489 {
+		ev.Policy.Testing = "n"
+		if rec.Testing {
+			ev.Policy.Testing = "y"
+		}
 	}
 	ev.RUA = append([]string(nil), rec.ReportAggregate...)
 	row := &ev.Row
 	row.SourceIP = ip.Unmap()
 	row.HeaderFrom = o.Domain
-	row.EnvelopeFrom = in.SPF.Domain
 	row.Disposition = Disposition(cmp.Or(o.Disposition, dmarc.DispositionNone))
 	if o.Result == dmarc.Pass {
 		row.Disposition = DispositionNone
@@ -48,8 +60,18 @@ func FromDMARC(ip netip.Addr, in dmarc.Input, o dmarc.Outcome) (ev Evaluation, o
 		}
 	}
 	row.DKIM, row.SPF = aligned(o.DKIMAligned), aligned(o.SPFAligned)
-	if o.SampledOut {
-		row.Reasons = append(row.Reasons, Reason{Type: Other, Comment: "sampled out by pct="})
+	sampled := false
+	for _, ov := range o.Overrides {
+		switch ov.Type {
+		case dmarc.OverrideForwarded, dmarc.OverrideSampledOut:
+			sampled = sampled || ov.Type == dmarc.OverrideSampledOut
+			row.Reasons = append(row.Reasons, Reason{Type: Other, Comment: strings.TrimSpace(string(ov.Type) + " " + ov.Comment)})
+		default:
+			row.Reasons = append(row.Reasons, Reason{Type: ReasonType(ov.Type), Comment: ov.Comment})
+		}
+	}
+	if o.SampledOut && !sampled {
+		row.Reasons = append(row.Reasons, Reason{Type: Other, Comment: "sampled_out"})
 	}
 	for _, d := range in.DKIM {
 		row.DKIMResults = append(row.DKIMResults, DKIMAuth{
@@ -60,7 +82,13 @@ func FromDMARC(ip netip.Addr, in dmarc.Input, o dmarc.Outcome) (ev Evaluation, o
 		})
 	}
 	if r := strings.ToLower(in.SPF.Result); r != "" {
-		row.SPFResults = []SPFAuth{{Domain: in.SPF.Domain, Scope: "mfrom", Result: r}}
+		spf := SPFAuth{Domain: in.SPF.Domain, Scope: "mfrom", Result: r}
+		if strings.EqualFold(in.SPF.Scope, "helo") {
+			spf.Scope = ""
+		} else {
+			row.EnvelopeFrom = in.SPF.Domain
+		}
+		row.SPFResults = []SPFAuth{spf}
 	}
 	return ev, true
 }

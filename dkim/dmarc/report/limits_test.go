@@ -160,8 +160,8 @@ func TestParserLimits(t *testing.T) {
 		{"MaxInputBytes", Parser{MaxInputBytes: 100}, small, ErrTooLarge, 0},
 		{"MaxXMLBytes", Parser{MaxXMLBytes: 300}, small, ErrTooLarge, 0},
 		{"MaxXMLBytes gzip", Parser{MaxXMLBytes: 300}, gz(t, small), ErrTooLarge, 0},
-		{"MaxRatio", Parser{MaxRatio: 2}, gz(t, bigReport(5000)), ErrRatio, -1},
-		{"MaxRatio zip", Parser{MaxRatio: 2}, zipOf(t, map[string][]byte{"r.xml": bigReport(5000)}), ErrRatio, -1},
+		{"MaxRatio", Parser{MaxRatio: 2}, gz(t, digitsReport(1<<20+200<<10)), ErrRatio, 0},
+		{"MaxRatio zip", Parser{MaxRatio: 2}, zipOf(t, map[string][]byte{"r.xml": digitsReport(1<<20 + 200<<10)}), ErrRatio, 0},
 		{"MaxRecords", Parser{MaxRecords: 2}, small, ErrTooManyRecords, 2},
 		{"MaxAuthResults", Parser{MaxAuthResults: 2}, []byte(strings.Replace(string(small), "<auth_results/>",
 			"<auth_results><dkim/><dkim/><dkim/></auth_results>", 1)), ErrTooManyResults, 0},
@@ -203,6 +203,21 @@ func TestParserLimits(t *testing.T) {
 			t.Errorf("warnings = %q, want 5 and a last line", rep.Warnings)
 		}
 	})
+}
+
+// digitsReport returns a report whose org_name is n random decimal
+// digits: it compresses about 2.4 times, more than a MaxRatio of 2
+// allows and far less than the default.
+func digitsReport(n int) []byte {
+	b := []byte(`<feedback><report_metadata><org_name>`)
+	x := uint32(1)
+	for range n {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b = append(b, '0'+byte(x%10))
+	}
+	return append(b, string(bigReport(1))[len("<feedback><report_metadata><org_name>"):]...)
 }
 
 func zipOf(t *testing.T, files map[string][]byte) []byte {
