@@ -77,7 +77,8 @@
 //
 // GreetPause is postscreen's pregreet test (and sendmail's greet_pause):
 // before the banner it waits and reports whether the client spoke first,
-// which RFC 5321 §3.1 and §4.3.1 say it must not; what the client sent
+// out of turn in a dialogue the server opens (RFC 5321 §3.1, §4.3.1);
+// what the client sent
 // is kept for the server to read. GreetListener applies it to every
 // connection of a net.Listener, so any server with an accept loop, such
 // as github.com/emersion/go-smtp's Server.Serve, gets it without change:

@@ -18,8 +18,9 @@ const (
 	// GreetPass: the client waited for the banner.
 	GreetPass GreetResult = "pass"
 	// GreetPregreet: the client spoke before the banner (postscreen's
-	// PREGREET): SMTP clients must wait for the greeting (RFC 5321
-	// §3.1, §4.3.1), bots that slam their commands do not.
+	// PREGREET). SMTP is a lock-step dialogue that the server opens with
+	// its greeting (RFC 5321 §3.1, §4.3.1): real clients wait for it,
+	// bots that slam their commands do not.
 	GreetPregreet GreetResult = "pregreet"
 	// GreetHangup: the client closed the connection during the pause
 	// (postscreen's HANGUP).
@@ -261,9 +262,10 @@ type GreetListener struct {
 	// "521 5.5.1 Protocol error" (RFC 7504 §3: 521, the server does not
 	// accept mail from this client).
 	DropReply string
-	// MaxPending bounds the connections in their pause at once; past it
-	// a connection is handed out at once, GreetSkipped with
-	// ErrTooManyPending. If zero, DefaultMaxPending.
+	// MaxPending bounds the connections in their pause, or paused and
+	// not yet taken by Accept, at once; past it a connection is handed
+	// out at once, GreetSkipped with ErrTooManyPending. If zero,
+	// DefaultMaxPending.
 	MaxPending int
 	// Report, if set, is called with each outcome (for a Checker's
 	// accounting, or logs), from the pausing goroutine.
@@ -318,10 +320,13 @@ func (l *GreetListener) loop() {
 		}
 		l.mu.Unlock()
 		if over {
+			// Handed out from this loop: while the server does not
+			// take it, no more connections are accepted here, and
+			// the kernel's backlog holds them, as without the pause.
 			gc := &GreetConn{Conn: conn}
 			gc.Outcome.Result, gc.Outcome.Err = GreetSkipped, ErrTooManyPending
 			l.report(gc.Outcome)
-			go l.hand(gc)
+			l.hand(gc)
 			continue
 		}
 		go func() {

@@ -16,7 +16,7 @@ type Tarpit struct {
 	// second; negative turns tarpitting off.
 	Step time.Duration
 	// Max caps the delay. If zero, 30 s: well under the 5 minutes an
-	// SMTP client waits for a reply to RCPT (RFC 5321 §4.5.3.2.5), so
+	// SMTP client waits for a reply to RCPT (RFC 5321 §4.5.3.2.3), so
 	// that a legitimate client that made mistakes still gets through.
 	Max time.Duration
 }
