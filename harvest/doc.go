@@ -78,12 +78,12 @@
 // GreetPause is postscreen's pregreet test (and sendmail's greet_pause):
 // before the banner it waits and reports whether the client spoke first,
 // out of turn in a dialogue the server opens (RFC 5321 §3.1, §4.3.1);
-// what the client sent
-// is kept for the server to read. GreetListener applies it to every
-// connection of a net.Listener, so any server with an accept loop, such
-// as github.com/emersion/go-smtp's Server.Serve, gets it without change:
-// early talkers are dropped with a 521 (postscreen's "drop" action) or
-// handed out marked (*GreetConn) for the server to judge.
+// what the client sent is kept for the server to read. GreetListener
+// applies it to every connection of a net.Listener, so any server with
+// an accept loop, such as github.com/emersion/go-smtp's Server.Serve,
+// gets it without change: early talkers are dropped with a 521
+// (postscreen's "drop" action) or handed out marked (*GreetConn) for
+// the server to judge.
 //
 // # Configuration
 //
