@@ -56,7 +56,7 @@
 // A row kept out by a limit is counted, and the report's error element
 // says how many messages it leaves out. Parser: MaxInputBytes (64 MiB,
 // ErrTooLarge), MaxXMLBytes (256 MiB decompressed, ErrTooLarge),
-// MaxRatio (200 times beyond the first MiB, ErrRatio), MaxRecords
+// MaxRatio (200 times beyond the first 256 KiB, ErrRatio), MaxRecords
 // (200,000, ErrTooManyRecords), MaxAuthResults (200 dkim, spf or reason
 // elements in a record, ErrTooManyResults), MaxParts and MaxDepth (100
 // MIME parts or zip entries, 10 levels, ErrTooManyParts), MaxWarnings

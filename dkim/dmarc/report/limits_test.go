@@ -161,7 +161,7 @@ func TestParserLimits(t *testing.T) {
 		{"MaxXMLBytes", Parser{MaxXMLBytes: 300}, small, ErrTooLarge, 0},
 		{"MaxXMLBytes gzip", Parser{MaxXMLBytes: 300}, gz(t, small), ErrTooLarge, 0},
 		{"MaxRatio", Parser{MaxRatio: 2}, gz(t, digitsReport(1<<20+200<<10)), ErrRatio, 0},
-		{"MaxRatio zip", Parser{MaxRatio: 2}, zipOf(t, map[string][]byte{"r.xml": digitsReport(1<<20 + 200<<10)}), ErrRatio, 0},
+		{"MaxRatio zip", Parser{MaxRatio: 2}, zipOf(t, map[string][]byte{"r.xml": digitsReport(300 << 10)}), ErrRatio, 0},
 		{"MaxRecords", Parser{MaxRecords: 2}, small, ErrTooManyRecords, 2},
 		{"MaxAuthResults", Parser{MaxAuthResults: 2}, []byte(strings.Replace(string(small), "<auth_results/>",
 			"<auth_results><dkim/><dkim/><dkim/></auth_results>", 1)), ErrTooManyResults, 0},

@@ -30,7 +30,7 @@ const (
 	DefaultMaxWarnings    = 100
 	// ratioFloor is the decompressed size MaxRatio never cuts below: a
 	// tiny compressed report may well inflate more than MaxRatio times.
-	ratioFloor = 1 << 20
+	ratioFloor = 256 << 10
 )
 
 // Parser reads aggregate reports as Domain Owners receive them: XML
@@ -50,7 +50,7 @@ type Parser struct {
 	// DefaultMaxXMLBytes; more is ErrTooLarge.
 	MaxXMLBytes int64
 	// MaxRatio bounds how many times a compressed report may inflate
-	// (beyond the first MiB). If zero, DefaultMaxRatio; more is
+	// (beyond the first 256 KiB). If zero, DefaultMaxRatio; more is
 	// ErrRatio.
 	MaxRatio int64
 	// MaxRecords bounds the records of a report. If zero,
