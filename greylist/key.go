@@ -128,7 +128,7 @@ func srs(local string) (string, string, bool) {
 		f = f[i+1:]
 	}
 	i := strings.IndexByte(f, '=')
-	if i <= 0 || i == len(f)-1 {
+	if i <= 0 || i == len(f)-1 || strings.IndexByte(f[:i], '@') >= 0 {
 		return "", "", false
 	}
 	return f[i+1:], f[:i], true
@@ -216,8 +216,24 @@ func spfDomain(d string) (string, bool) {
 	}
 	for i := 0; i < len(d); i++ {
 		if c := d[i]; c >= 'A' && c <= 'Z' {
-			return strings.ToLower(d), true
+			return asciiLower(d), true
 		}
 	}
 	return d, true
+}
+
+// asciiLower returns s with ASCII letters lower-cased and every other
+// byte as it is (strings.ToLower would turn invalid UTF-8 into U+FFFD,
+// and fold non-ASCII letters that the keys keep as they are).
+func asciiLower(s string) string {
+	if !hasUpper(s) {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

@@ -80,9 +80,9 @@ func (l *ClientList) Add(entry string) error {
 	if l.names == nil {
 		l.names = make(map[string]string)
 	}
-	name := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(entry, "."), "."))
-	if name == "" {
-		return fmt.Errorf("%w: %q: empty name", ErrSyntax, entry)
+	name := asciiLower(strings.TrimSuffix(strings.TrimPrefix(entry, "."), "."))
+	if emptyLabel(name) {
+		return fmt.Errorf("%w: %q: empty label", ErrSyntax, entry)
 	}
 	l.names[name] = entry
 	return nil
@@ -127,6 +127,9 @@ func parseNetwork(entry string) (p netip.Prefix, ok bool, err error) {
 	if err != nil {
 		return bad(err.Error())
 	}
+	if a.Zone() != "" {
+		return bad("an address with a zone")
+	}
 	a = a.Unmap()
 	return netip.PrefixFrom(a, a.BitLen()), true, nil
 }
@@ -165,7 +168,7 @@ func (l *ClientList) MatchName(hostname string) (entry string, ok bool) {
 	if len(l.names) > 0 && hostname != "" {
 		name := strings.TrimSuffix(hostname, ".")
 		if hasUpper(name) {
-			name = strings.ToLower(name)
+			name = asciiLower(name)
 		}
 		for {
 			if e, ok := l.names[name]; ok {
@@ -221,7 +224,8 @@ type AddressList struct {
 //     ("postmaster@");
 //   - domain: any address at that domain or a domain below it.
 //
-// Add returns an error wrapping ErrSyntax for an entry it cannot read.
+// Angle brackets around an entry are ignored. Add returns an error
+// wrapping ErrSyntax for an entry it cannot read.
 func (l *AddressList) Add(entry string) error {
 	entry = strings.TrimSpace(entry)
 	switch {
@@ -235,7 +239,7 @@ func (l *AddressList) Add(entry string) error {
 		l.patterns = append(l.patterns, p)
 		return nil
 	}
-	lower := strings.ToLower(trimBrackets(entry))
+	lower := asciiLower(trimBrackets(entry))
 	user, domain, hasAt := cutLastAt(lower)
 	switch {
 	case hasAt && user == "":
@@ -252,8 +256,8 @@ func (l *AddressList) Add(entry string) error {
 		l.locals[user] = entry
 	default:
 		d := strings.TrimSuffix(strings.TrimPrefix(lower, "."), ".")
-		if d == "" {
-			return fmt.Errorf("%w: %q: empty domain", ErrSyntax, entry)
+		if emptyLabel(d) {
+			return fmt.Errorf("%w: %q: empty label", ErrSyntax, entry)
 		}
 		if l.domains == nil {
 			l.domains = make(map[string]string)
@@ -261,6 +265,12 @@ func (l *AddressList) Add(entry string) error {
 		l.domains[d] = entry
 	}
 	return nil
+}
+
+// emptyLabel reports whether a name (without its leading and trailing
+// dot) is empty or has an empty label: it could never match a name.
+func emptyLabel(name string) bool {
+	return name == "" || name[0] == '.' || name[len(name)-1] == '.' || strings.Contains(name, "..")
 }
 
 func cutLastAt(s string) (user, domain string, ok bool) {
@@ -290,7 +300,7 @@ func (l *AddressList) Match(addr string) (entry string, ok bool) {
 	if addr != "" && (len(l.addrs) > 0 || len(l.locals) > 0 || len(l.domains) > 0) {
 		a := addr
 		if hasUpper(a) {
-			a = strings.ToLower(a)
+			a = asciiLower(a)
 		}
 		user, domain, hasAt := cutLastAt(a)
 		if hasAt {
