@@ -1,8 +1,10 @@
 package report
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/spamkit/spamkit/resolver/resolvertest"
@@ -125,5 +127,38 @@ func TestParseMailto(t *testing.T) {
 		if _, _, err := ParseMailto(in); !errors.Is(err, ErrURI) {
 			t.Errorf("ParseMailto(%q) = %v, want ErrURI", in, err)
 		}
+	}
+}
+
+func TestCompose(t *testing.T) {
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: "example.", Text: `
+example.com._report._dmarc.reports.example. 300 IN TXT "v=DMARC1"
+`})
+	srv.Fail("example.com._report._dmarc.temp.example", resolvertest.AnyType, resolvertest.ServFail)
+	ctx := context.Background()
+	compose := func(rua ...string) ([]Destination, string, error) {
+		r := newReporter()
+		r.Resolver = srv.Resolver()
+		if err := r.Add(ctx, Evaluation{Time: day0, Policy: testPolicy(), Row: testRows()[0], RUA: rua}); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		d, _, err := r.Compose(ctx, &buf, r.KeyAt("example.com", day0), "dmarc-reports@mail.receiver.example")
+		return d, buf.String(), err
+	}
+	d, msg, err := compose("mailto:a@example.com", "mailto:b@reports.example", "mailto:c@nowhere.example")
+	if err != nil || len(d) != 3 {
+		t.Fatalf("Compose = %d destinations, %v", len(d), err)
+	}
+	if !strings.Contains(msg, "To: a@example.com,\r\n b@reports.example\r\n") || strings.Contains(msg, "c@nowhere.example") {
+		t.Errorf("message not addressed to the verified destinations only:\n%s", msg[:300])
+	}
+	_, msg, err = compose("mailto:t@temp.example")
+	if !errors.Is(err, ErrNoDestination) || !errors.Is(err, ErrDNS) || msg != "" {
+		t.Errorf("Compose with a DNS failure = %v, %d octets; want ErrNoDestination and ErrDNS, nothing written", err, len(msg))
+	}
+	_, _, err = compose("mailto:c@nowhere.example")
+	if !errors.Is(err, ErrNoDestination) || errors.Is(err, ErrDNS) {
+		t.Errorf("Compose with no verified destination = %v, want ErrNoDestination alone", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/mail"
@@ -191,4 +192,35 @@ func dotAtom(s string) bool {
 		}
 	}
 	return true
+}
+
+// Compose verifies the destinations of report k (Destinations) and
+// writes the message carrying it (WriteMessage) to those verified, from
+// from. It returns every destination, each with its Address or Err.
+// With none verified it writes nothing and returns an error wrapping
+// ErrNoDestination, and ErrDNS as well when a temporary DNS failure
+// left a destination unverified (RFC 9990 §4 step 5: try again later).
+// from should be an address in a domain for which the message passes
+// DMARC (RFC 9990 §3.5.2).
+func (r *Reporter) Compose(ctx context.Context, w io.Writer, k Key, from string) ([]Destination, Metadata, error) {
+	dests, err := r.Destinations(ctx, k)
+	if err != nil {
+		return nil, Metadata{}, err
+	}
+	var to []string
+	temporary := false
+	for _, d := range dests {
+		if d.Err == nil {
+			to = append(to, d.Address)
+		}
+		temporary = temporary || errors.Is(d.Err, ErrDNS)
+	}
+	if len(to) == 0 {
+		if temporary {
+			return dests, Metadata{}, fmt.Errorf("%w for %s: %w", ErrNoDestination, k.Domain, ErrDNS)
+		}
+		return dests, Metadata{}, fmt.Errorf("%w for %s", ErrNoDestination, k.Domain)
+	}
+	m, err := r.WriteMessage(ctx, w, k, from, to)
+	return dests, m, err
 }

@@ -164,7 +164,7 @@ func (r *Reporter) KeyAt(policyDomain string, t time.Time) Key {
 	if s < 0 && s%p != 0 {
 		begin -= p
 	}
-	return Key{Domain: normDomain(policyDomain), Begin: begin}
+	return Key{Domain: aLabel(normDomain(policyDomain)), Begin: begin}
 }
 
 // Add records an evaluation. It returns an error wrapping
@@ -179,7 +179,7 @@ func (r *Reporter) Add(ctx context.Context, ev Evaluation) error {
 		t = r.now()
 	}
 	p := ev.Policy
-	p.Domain = normDomain(p.Domain)
+	p.Domain = aLabel(normDomain(p.Domain))
 	if err := validPolicy(p); err != nil {
 		return err
 	}

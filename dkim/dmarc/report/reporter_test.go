@@ -298,3 +298,19 @@ func TestSubjectShort(t *testing.T) {
 		t.Errorf("Filename = %q, want %q", got, want)
 	}
 }
+
+func TestIDNPolicyDomain(t *testing.T) {
+	r := newReporter()
+	ctx := context.Background()
+	for _, d := range []string{"bücher.example", "XN--BCHER-KVA.example."} {
+		p := testPolicy()
+		p.Domain = d
+		if err := r.Add(ctx, Evaluation{Time: day0, Policy: p, Row: testRows()[3]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, _ := r.Due(ctx, day0.Add(48*time.Hour))
+	if len(keys) != 1 || keys[0].Domain != "xn--bcher-kva.example" {
+		t.Errorf("keys = %v, want one report for xn--bcher-kva.example", keys)
+	}
+}

@@ -13,7 +13,7 @@ import (
 // Key names one report: a reporting period and a DMARC Policy Domain
 // (RFC 9990 §2.1: a separate report for each Policy Domain and period).
 type Key struct {
-	// Domain is the Policy Domain, lower case.
+	// Domain is the Policy Domain, lower case, as an A-label (RFC 5890).
 	Domain string
 	// Begin is the start of the period in Unix seconds (UTC).
 	Begin int64
