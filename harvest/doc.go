@@ -39,6 +39,11 @@
 //		// answer 250, or 550 5.1.1 for an unknown mailbox
 //	}
 //
+// A Session (Checker.NewSession) does the same for one connection in
+// SMTP order, pairing Connect with Close and numbering each
+// transaction's recipients; an SMTP server's per-connection session
+// (github.com/emersion/go-smtp's Session, say) holds one.
+//
 // # Verdicts
 //
 // Results are Allow, Delay (over a rate: Outcome.Wait says how long

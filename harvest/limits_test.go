@@ -231,3 +231,42 @@ func TestOutcomeText(t *testing.T) {
 		}
 	}
 }
+
+// A Session numbers each transaction's accepted recipients and pairs
+// Connect with one Disconnect.
+func TestSession(t *testing.T) {
+	c := &Checker{Config: Config{MaxRecipientsPerMessage: 2, MaxConcurrent: 1}}
+	ip := netip.MustParseAddr("192.0.2.90")
+	s := c.NewSession(ip)
+	if o, err := s.Connect(t.Context()); err != nil || o.Result != Allow {
+		t.Fatalf("Connect = %v, %v", o, err)
+	}
+	for round := 0; round < 2; round++ {
+		s.Mail(t.Context())
+		for i, st := range []RcptStatus{Known, Unknown, Known} {
+			if o, _ := s.Rcpt(t.Context(), st); o.Result != Allow {
+				t.Fatalf("round %d RCPT %d (%v): %v", round, i, st, o)
+			}
+		}
+		if o, _ := s.Rcpt(t.Context(), Known); !errors.Is(o.Err, ErrTooManyRecipients) {
+			t.Errorf("round %d: third known recipient %v, want too many recipients", round, o)
+		}
+		s.Reset()
+	}
+	// One connection held: a second is over MaxConcurrent.
+	s2 := c.NewSession(ip)
+	if o, _ := s2.Connect(t.Context()); !errors.Is(o.Err, ErrConcurrency) {
+		t.Errorf("second connection: %v, want too many connections", o)
+	}
+	s2.Close()
+	s.Close()
+	s.Close() // once only
+	s3 := c.NewSession(ip)
+	if o, _ := s3.Connect(t.Context()); o.Result != Allow {
+		t.Errorf("after both closed: %v, want allow", o)
+	}
+	s4 := c.NewSession(ip)
+	if o, _ := s4.Connect(t.Context()); !errors.Is(o.Err, ErrConcurrency) {
+		t.Errorf("the double Close released two connections: %v", o)
+	}
+}
