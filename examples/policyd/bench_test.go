@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spamkit/spamkit/internal/testenv"
+)
+
+// BenchmarkPolicyServers answers one stream of Postfix policy requests
+// with policyd (greylisting alone, in-memory store, as postgrey) and with
+// Debian's postgrey (Perl, Berkeley DB), side by side, each over loopback
+// TCP on persistent connections as Postfix's smtpd processes keep them.
+// Each reports requests/s and the 50th and 99th percentile latencies of
+// one request (send to answer). The stream (requestStream) has 8192
+// distinct triplets from 2048 client networks, so the first pass of a run
+// greylists new triplets and the next ones find them retried too early:
+// both servers write their database on every request.
+//
+//	go test -run '^$' -bench PolicyServers -benchtime 5000x ./examples/policyd/
+func BenchmarkPolicyServers(b *testing.B) {
+	stream := requestStream(8192)
+	b.Run("server=policyd", func(b *testing.B) {
+		benchServer(b, startPolicydBench(b), stream)
+	})
+	b.Run("server=postgrey", func(b *testing.B) {
+		benchServer(b, startPostgrey(b), stream)
+	})
+}
+
+// requestStream returns n RCPT requests as Postfix 3.7 sends them.
+func requestStream(n int) [][]byte {
+	reqs := make([][]byte, n)
+	for i := range reqs {
+		reqs[i] = fmt.Appendf(nil, "request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\n"+
+			"client_address=10.%d.%d.%d\nclient_name=unknown\nreverse_client_name=unknown\nhelo_name=mx%d.example.net\n"+
+			"sender=user%d@sender%d.example.net\nrecipient=rcpt%d@example.org\nrecipient_count=0\nqueue_id=\n"+
+			"instance=%x.6750a1b2.1a2b3.0\nsize=0\nccert_subject=\nccert_issuer=\nccert_fingerprint=\n"+
+			"encryption_protocol=\nencryption_cipher=\nencryption_keysize=0\netrn_domain=\nstress=\n"+
+			"sasl_method=\nsasl_username=\nsasl_sender=\npolicy_context=\nserver_address=127.0.0.1\nserver_port=25\n"+
+			"compatibility_level=3.6\nmail_version=3.7.11\n\n",
+			i/256%8, i%256/8, 1+i%7, i%61, i%97, i%2048, i%13, i)
+	}
+	return reqs
+}
+
+// conns is the number of client connections (Postfix's smtpd processes
+// asking at once).
+const conns = 8
+
+// benchServer sends the stream round-robin over conns connections
+// (b.N requests in all) and reports throughput and latency percentiles.
+// Every answer must be a well-formed action.
+func benchServer(b *testing.B, addr string, stream [][]byte) {
+	var next atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	deferred := atomic.Int64{}
+	b.ReportAllocs()
+	b.SetParallelism((conns + 1) / 2) // RunParallel runs GOMAXPROCS×this goroutines
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		var mine []time.Duration
+		for pb.Next() {
+			req := stream[int(next.Add(1)-1)%len(stream)]
+			t0 := time.Now()
+			if _, err := c.Write(req); err != nil {
+				b.Error(err)
+				return
+			}
+			line, err := r.ReadSlice('\n')
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if !strings.HasPrefix(string(line), "action=") {
+				b.Errorf("answer %q", line)
+				return
+			}
+			if strings.HasPrefix(string(line), "action=DEFER_IF_PERMIT") {
+				deferred.Add(1)
+			}
+			if empty, err := r.ReadSlice('\n'); err != nil || len(empty) != 1 {
+				b.Errorf("answer not ended by an empty line: %q, %v", empty, err)
+				return
+			}
+			mine = append(mine, time.Since(t0))
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	elapsed := time.Since(start)
+	if len(lat) == 0 {
+		return
+	}
+	if d := deferred.Load(); d != int64(len(lat)) {
+		b.Errorf("%d of %d requests deferred; every request of the stream should be greylisted", d, len(lat))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "req/s")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+// startPolicydBench runs policyd in this process with greylisting only
+// (no SPF, as postgrey) and its memory store.
+func startPolicydBench(b *testing.B) string {
+	b.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-spf=false", "-x-greylist-header=false"}, io.Discard,
+			hooks{Ready: func(a net.Addr) { addrc <- a }})
+	}()
+	b.Cleanup(func() { cancel(); <-done })
+	select {
+	case a := <-addrc:
+		return a.String()
+	case err := <-done:
+		b.Fatalf("policyd: %v", err)
+	}
+	return ""
+}
+
+// startPostgrey runs /usr/sbin/postgrey (Debian package postgrey) on a
+// free loopback port with its database in a temp dir and empty
+// allowlists, and stops it when b ends. It skips b when postgrey is
+// missing (fails it under SPAMKIT_INTEGRATION=1).
+func startPostgrey(b *testing.B) string {
+	b.Helper()
+	bin := testenv.Program(b, "postgrey")
+	dir := b.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	db := filepath.Join(dir, "db")
+	if err := os.Mkdir(db, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	args := []string{"--dbdir=" + db, "--delay=300", "--whitelist-clients=" + empty, "--whitelist-recipients=" + empty}
+	if os.Geteuid() == 0 {
+		// postgrey drops to its user; the database must be theirs, and
+		// the temp dirs searchable.
+		u, err := user.Lookup("postgrey")
+		if err != nil {
+			b.Skipf("no postgrey user: %v", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(db, uid, gid); err != nil {
+			b.Fatal(err)
+		}
+		for d := dir; d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
+			_ = os.Chmod(d, 0o755)
+		}
+	} else {
+		u, err := user.Current()
+		if err != nil {
+			b.Fatal(err)
+		}
+		g, err := user.LookupGroupId(u.Gid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		args = append(args, "--user="+u.Username, "--group="+g.Name)
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		logf, err := os.Create(filepath.Join(dir, "postgrey.log"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		cmd := exec.Command(bin, append([]string{"--inet=" + addr}, args...)...)
+		cmd.Stdout, cmd.Stderr = logf, logf
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited); logf.Close() }()
+		stop := func() {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(5 * time.Second):
+				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				<-exited
+			}
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			select {
+			case <-exited:
+				deadline = time.Time{}
+				continue
+			default:
+			}
+			if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+				c.Close()
+				b.Cleanup(stop)
+				return addr
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		stop()
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "postgrey.log"))
+	b.Fatalf("postgrey did not start; log:\n%s", log)
+	return ""
+}
