@@ -237,7 +237,9 @@ const DefaultTimeout = 10 * time.Second
 // the compiled-in public suffix list and math/rand/v2 for pct=.
 //
 // An Evaluator is safe for concurrent use by multiple goroutines; its
-// fields must not change after first use.
+// fields must not change after first use, and it must not be copied
+// after first use. It keeps the records it parsed (at most 256, shared
+// by the Outcomes that apply them: Outcome.Record must not be modified).
 type Evaluator struct {
 	// Resolver looks up records. If nil, net.DefaultResolver.
 	Resolver Resolver
@@ -289,6 +291,8 @@ type Evaluator struct {
 	// OverrideLocalPolicy override with the chain in its comment, and
 	// ARCOverride. The result stays fail. If empty, no override.
 	TrustedSealers []string
+
+	parsed parsedRecords // records by text, for warm evaluations
 }
 
 // Evaluate evaluates DMARC for a message. DNS failures are TempError,
@@ -467,7 +471,7 @@ func (e *Evaluator) evaluate(ctx context.Context, domain string, in Input) (o Ou
 		o.Details = append(o.Details, details...)
 		align = s.aligned
 		defer func() {
-			o.OrgDomain = s.orgs[domain]
+			o.OrgDomain, _ = s.cachedOrg(domain)
 			o.Details = append(o.Details, s.notes...)
 		}()
 	}
@@ -646,7 +650,7 @@ func (e *Evaluator) lookup(ctx context.Context, domain string) (*Record, error) 
 	var recs []*Record
 	var firstErr error
 	for _, t := range txts {
-		r, err := parse(t, ModeRFC7489)
+		r, err := e.parsed.parse(t, ModeRFC7489)
 		if errors.Is(err, ErrNotDMARC) {
 			continue // §6.6.3 step 2: other records are discarded
 		}

@@ -235,7 +235,9 @@ func parse(txt string, m Mode) (*Record, error) {
 				warn("fo", "invalid value %q, read as 0", v)
 			}
 		case "rf":
-			r.ReportFormat = v
+			if v != "" { // an empty rf= keeps afrf (found by FuzzParse: it did not round-trip)
+				r.ReportFormat = v
+			}
 			warn("rf", "removed by RFC 9989, ignored")
 		case "ri":
 			if n, err := strconv.ParseUint(v, 10, 32); err == nil {

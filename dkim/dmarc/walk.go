@@ -43,23 +43,32 @@ type step struct {
 }
 
 type fetched struct {
-	f   found
-	err error
+	domain string
+	f      found
+	err    error
 }
 
 // session is the DNS state of one evaluation in ModeRFC9989: every
 // _dmarc name is looked up at most once (the walks of the From domain
 // and of the identifiers share their upper names), and MaxLookups bounds
-// them together.
+// them together. Its memos are short lists searched in order (a walk is
+// at most eight names), kept in arrays of the session itself while they
+// fit: a warm evaluation allocates no map.
 type session struct {
 	e       *Evaluator
 	ctx     context.Context
-	memo    map[string]fetched
-	orgs    map[string]string
+	memo    []fetched
+	orgs    []orgOf
 	lookups int
 	max     int
 	notes   []string // facts for Details, each once
+
+	memoBuf [MaxWalkQueries]fetched
+	orgBuf  [2]orgOf
 }
+
+// orgOf is a domain and its organizational domain.
+type orgOf struct{ domain, org string }
 
 func (s *session) note(n string) {
 	if !slices.Contains(s.notes, n) {
@@ -73,26 +82,36 @@ func (e *Evaluator) newSession(ctx context.Context) *session {
 		m = DefaultMaxLookups
 	}
 	// One walk must always fit: the From domain's policy discovery.
-	m = max(m, MaxWalkQueries)
-	return &session{e: e, ctx: ctx, max: m}
+	s := &session{e: e, ctx: ctx, max: max(m, MaxWalkQueries)}
+	s.memo, s.orgs = s.memoBuf[:0], s.orgBuf[:0]
+	return s
 }
 
 // fetch looks up the DMARC records at _dmarc.domain (RFC 9989 §4.10
 // steps 1, 2, 5, 6). Its error wraps ErrDNS or ErrTooManyLookups.
 func (s *session) fetch(domain string) (found, error) {
-	if r, ok := s.memo[domain]; ok {
-		return r.f, r.err
+	for i := range s.memo {
+		if s.memo[i].domain == domain {
+			return s.memo[i].f, s.memo[i].err
+		}
 	}
 	if s.lookups >= s.max {
 		return found{}, fmt.Errorf("%w: limit %d, at _dmarc.%s", ErrTooManyLookups, s.max, domain)
 	}
 	s.lookups++
 	f, err := s.query(domain)
-	if s.memo == nil {
-		s.memo = make(map[string]fetched, 8)
-	}
-	s.memo[domain] = fetched{f, err}
+	s.memo = append(s.memo, fetched{domain, f, err})
 	return f, err
+}
+
+// cachedOrg returns the organizational domain found for d, if any.
+func (s *session) cachedOrg(d string) (string, bool) {
+	for _, o := range s.orgs {
+		if o.domain == d {
+			return o.org, true
+		}
+	}
+	return "", false
 }
 
 func (s *session) query(domain string) (found, error) {
@@ -109,7 +128,7 @@ func (s *session) query(domain string) (found, error) {
 	var f found
 	n := 0
 	for _, t := range txts {
-		r, err := parse(t, ModeRFC9989)
+		r, err := s.e.parsed.parse(t, ModeRFC9989)
 		if errors.Is(err, ErrNotDMARC) {
 			continue // step 2: other records are discarded
 		}
@@ -153,8 +172,8 @@ func lastLabels(name string, n int) string {
 // walk performs the DNS tree walk from start (RFC 9989 §4.10): it
 // returns the names queried, in order, up to the first record with
 // psd=y or psd=n, or the single-label name.
-func (s *session) walk(start string) ([]step, error) {
-	var steps []step
+func (s *session) walk(start string, buf *[MaxWalkQueries]step) ([]step, error) {
+	steps := buf[:0]
 	have := false // a record was found
 	for d, n := start, 0; d != "" && n < MaxWalkQueries; d, n = next(d), n+1 {
 		f, err := s.fetch(d)
@@ -199,18 +218,16 @@ func orgFrom(start string, steps []step) string {
 
 // org returns the organizational domain of d by its tree walk.
 func (s *session) org(d string) (string, error) {
-	if o, ok := s.orgs[d]; ok {
+	if o, ok := s.cachedOrg(d); ok {
 		return o, nil
 	}
-	steps, err := s.walk(d)
+	var buf [MaxWalkQueries]step
+	steps, err := s.walk(d, &buf)
 	if err != nil {
 		return "", err
 	}
 	o := orgFrom(d, steps)
-	if s.orgs == nil {
-		s.orgs = make(map[string]string, 4)
-	}
-	s.orgs[d] = o
+	s.orgs = append(s.orgs, orgOf{d, o})
 	return o, nil
 }
 
@@ -231,15 +248,13 @@ func (s *session) discover(domain string) (*Record, string, []string, error) {
 	if f.present() {
 		return f.rec, domain, details, f.recErr
 	}
-	steps, err := s.walk(domain)
+	var buf [MaxWalkQueries]step
+	steps, err := s.walk(domain, &buf)
 	if err != nil {
 		return nil, "", details, err
 	}
 	org := orgFrom(domain, steps)
-	if s.orgs == nil {
-		s.orgs = make(map[string]string, 4)
-	}
-	s.orgs[domain] = org
+	s.orgs = append(s.orgs, orgOf{domain, org})
 	var psd *step
 	for i := range steps {
 		st := &steps[i]
