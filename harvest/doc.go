@@ -164,8 +164,10 @@
 // Outcome.Err with its own sentinel. The table itself is bounded:
 // MaxClients clients at most (split evenly over up to 64 shards); past
 // it a cold client is forgotten, chosen by the CLOCK approximation of
-// least recently used, passing over a few blocked or connected clients
-// so that a flood of new addresses does not unblock a harvester.
+// least recently used in which a new client starts cold (a client seen
+// once goes before one that came back, so a flood of new addresses
+// recycles its own entries), passing over a few blocked or connected
+// clients so that a flood does not unblock a harvester.
 //
 // # Memory
 //

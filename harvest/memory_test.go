@@ -67,7 +67,7 @@ func TestEvictionKeepsBlocks(t *testing.T) {
 	if o := mustRcpt(t, c, bad, Unknown, 2); !errors.Is(o.Err, ErrHarvest) {
 		t.Fatalf("verdict: %v", o)
 	}
-	for i := 0; i < 100_000; i++ {
+	for i := 0; i < 20_000; i++ {
 		mustRcpt(t, c, netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), Known, 1)
 	}
 	if c.Clients() > 256 {
@@ -75,6 +75,22 @@ func TestEvictionKeepsBlocks(t *testing.T) {
 	}
 	if o := mustRcpt(t, c, bad, Known, 1); !errors.Is(o.Err, ErrBlocked) {
 		t.Errorf("blocked client after the flood: %v, want still blocked", o)
+	}
+}
+
+// TestEvictionKeepsHot: a client active during a flood of new ones is
+// not the one forgotten; the flood's own clients are.
+func TestEvictionKeepsHot(t *testing.T) {
+	clk := newClock()
+	c := &Checker{Config: Config{MaxClients: 256}, Now: clk.Now}
+	hot := netip.MustParseAddr("192.0.2.200")
+	for i := 1; i <= 20_000; i++ {
+		mustRcpt(t, c, netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), Known, 1)
+		if i%10 == 0 {
+			if o := mustRcpt(t, c, hot, Known, 1); o.Window.Recipients != uint32(i/10) {
+				t.Fatalf("after %d new clients: the hot client counts %d recipients, want %d (forgotten)", i, o.Window.Recipients, i/10)
+			}
+		}
 	}
 }
 

@@ -30,7 +30,7 @@ type entry struct {
 	prev     Counts // the fixed window before win
 	conns    int32  // open connections
 	offences int32
-	ref      bool // used since the clock hand last passed (CLOCK eviction)
+	ref      bool // used again since created or since the clock hand last passed (CLOCK eviction)
 }
 
 // shard is one part of the table, with its own lock. The entries live in
@@ -140,7 +140,12 @@ func (s *shard) get(k key, h uint64, now int64, t *table) int32 {
 		i = s.victim(now)
 		s.remove(s.e[i].k, t.hash(s.e[i].k), t)
 	}
-	s.e[i] = entry{k: k, ref: true}
+	// A new entry starts unreferenced: a client seen once is the first
+	// to go, so that a flood of new addresses recycles its own entries
+	// and not those of clients that come back. (Starting referenced, a
+	// lap of new entries made the hand clear every bit in one sweep and
+	// take whatever came next, a returning client as well as any.)
+	s.e[i] = entry{k: k}
 	for d := range s.lim {
 		if !p.rates[d].IsZero() {
 			s.lim[d][i] = 0 // a full bucket
