@@ -66,7 +66,7 @@ type state struct {
 	minRunes, maxTokens, maxTokenBytes int
 	osb                                bool
 
-	seen  map[string]struct{}
+	seen  *tokenSet
 	list  []string
 	arena []byte
 	prev  [4]string // the last body words, most recent first, for OSB
@@ -74,7 +74,7 @@ type state struct {
 	long  bool      // a word over MaxTokenBytes
 }
 
-var seenPool = sync.Pool{New: func() any { return make(map[string]struct{}, 512) }}
+var setPool = sync.Pool{New: func() any { return new(tokenSet) }}
 
 // Tokenize returns the distinct tokens of msg, a message in Internet
 // Message Format (RFC 5322) with MIME. It always runs: limits reached are
@@ -86,12 +86,10 @@ func (t *Tokenizer) Tokenize(ctx context.Context, msg []byte) Tokens {
 		maxTokens:     orInt(t.MaxTokens, DefaultMaxTokens),
 		maxTokenBytes: orInt(t.MaxTokenBytes, DefaultMaxTokenBytes),
 		osb:           t.OSB,
-		seen:          seenPool.Get().(map[string]struct{}),
+		seen:          setPool.Get().(*tokenSet),
 	}
-	defer func() {
-		clear(st.seen)
-		seenPool.Put(st.seen)
-	}()
+	st.seen.reset()
+	defer setPool.Put(st.seen)
 	maxBytes := orInt(t.MaxBytes, DefaultMaxBytes)
 	var errs []error
 	if len(msg) > maxBytes {
@@ -143,56 +141,65 @@ func (st *state) add(prefix, w string, body bool) {
 	if st.full || w == "" || len(w) > 2*st.maxTokenBytes+16 {
 		return // no token is empty or unbounded, whatever its source
 	}
-	tok := w
-	if prefix != "" {
-		start := len(st.arena)
-		st.arena = append(st.arena, prefix...)
-		st.arena = append(st.arena, w...)
-		tok = st.arenaString(start)
-		if _, ok := st.seen[tok]; ok {
-			st.arena = st.arena[:start] // not kept: reuse the bytes
-		} else {
-			st.insert(tok)
+	h := hashOf(prefix, w)
+	if i, found := st.seen.find(h, prefix, w); !found && len(st.list) < st.maxTokens {
+		tok := w
+		if prefix != "" {
+			start := len(st.arena)
+			st.arena = append(st.arena, prefix...)
+			st.arena = append(st.arena, w...)
+			tok = st.arenaString(start)
 		}
-	} else if _, ok := st.seen[tok]; !ok {
-		st.insert(tok)
+		st.seen.put(i, h, tok)
+		st.list = append(st.list, tok)
+	} else if !found {
+		st.full = true
+		return
 	}
 	if body && st.osb {
 		st.pairs(w)
 	}
 }
 
-func (st *state) insert(tok string) {
-	if len(st.list) >= st.maxTokens {
-		st.full = true
-		return
-	}
-	st.seen[tok] = struct{}{}
-	st.list = append(st.list, tok)
-}
-
 // pairs adds the OSB tokens of w with the words before it, and makes w
 // the most recent word.
 func (st *state) pairs(w string) {
+	var buf [64 + 2*DefaultMaxTokenBytes]byte
 	for d, p := range st.prev {
 		if p == "" {
 			break
 		}
-		start := len(st.arena)
-		st.arena = append(st.arena, "osb:"...)
-		st.arena = append(st.arena, p...)
-		st.arena = append(st.arena, ' ', byte('1'+d), ' ')
-		st.arena = append(st.arena, w...)
-		tok := st.arenaString(start)
-		if _, ok := st.seen[tok]; ok {
-			st.arena = st.arena[:start]
+		// The pair's prefix "osb:<p> <d> " is built on the stack: it is
+		// copied into the arena only when the pair is new.
+		pre := append(append(append(buf[:0], "osb:"...), p...), ' ', byte('1'+d), ' ')
+		if len(pre) > len(buf) {
 			continue
 		}
-		st.insert(tok)
+		st.addRaw(unsafeString(pre), w)
 		if st.full {
 			return
 		}
 	}
 	copy(st.prev[1:], st.prev[:3])
 	st.prev[0] = w
+}
+
+// addRaw adds prefix+w if new, as add does for a token of no OSB pairs.
+// prefix may point to memory that is reused: it is copied when kept.
+func (st *state) addRaw(prefix, w string) {
+	h := hashOf(prefix, w)
+	i, found := st.seen.find(h, prefix, w)
+	if found {
+		return
+	}
+	if len(st.list) >= st.maxTokens {
+		st.full = true
+		return
+	}
+	start := len(st.arena)
+	st.arena = append(st.arena, prefix...)
+	st.arena = append(st.arena, w...)
+	tok := st.arenaString(start)
+	st.seen.put(i, h, tok)
+	st.list = append(st.list, tok)
 }

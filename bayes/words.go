@@ -206,3 +206,12 @@ func (st *state) arenaString(start int) string {
 	}
 	return unsafe.String(&st.arena[start], len(st.arena)-start)
 }
+
+// unsafeString returns b as a string without copying; b must not change
+// while the string is used.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}

@@ -28,7 +28,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/spamkit/spamkit/bayes"
 	bolt "go.etcd.io/bbolt"
@@ -101,12 +103,20 @@ func (s *Store) Lookup(ctx context.Context, tokens []string, counts []bayes.Coun
 	err := s.db.View(func(tx *bolt.Tx) error {
 		t = readTotals(tx)
 		b := tx.Bucket(bucketTokens)
+		if b == nil {
+			clear(counts)
+			return nil
+		}
+		// One cursor for all: Bucket.Get makes a cursor (and its stack)
+		// for each call.
+		cur := b.Cursor()
 		for i, tok := range tokens {
 			counts[i] = bayes.Count{}
-			if b == nil || len(tok) == 0 || len(tok) > maxKey {
+			if len(tok) == 0 || len(tok) > maxKey {
 				continue
 			}
-			if v := b.Get([]byte(tok)); v != nil {
+			k, v := cur.Seek(keyOf(tok))
+			if v != nil && string(k) == tok {
 				counts[i] = decode(v)
 			}
 		}
@@ -121,6 +131,43 @@ func (s *Store) Apply(ctx context.Context, updates []bayes.Update) (bayes.Totals
 	if err := ctx.Err(); err != nil {
 		return bayes.Totals{}, err
 	}
+	// The updates are merged per token first, in order (a token's count
+	// after them is what applying them one by one gives: clamping at zero
+	// happens at each step, so each token keeps its list of steps only
+	// when an untraining could clamp), then written in key order, which
+	// touches each page of the B+tree once.
+	type change struct {
+		steps []bayes.Update // the updates touching the token, when they must be replayed
+		add   bayes.Update   // their sum, when all add
+	}
+	changes := make(map[string]*change)
+	for _, u := range updates {
+		for _, tok := range u.Tokens {
+			if len(tok) == 0 || len(tok) > maxKey {
+				continue
+			}
+			ch := changes[tok]
+			if ch == nil {
+				ch = &change{}
+				changes[tok] = ch
+			}
+			if ch.steps == nil && u.Spam >= 0 && u.Ham >= 0 {
+				ch.add.Spam = satAdd(ch.add.Spam, u.Spam)
+				ch.add.Ham = satAdd(ch.add.Ham, u.Ham)
+				ch.add.Day = max(ch.add.Day, u.Day)
+				continue
+			}
+			if ch.steps == nil && (ch.add.Spam != 0 || ch.add.Ham != 0) {
+				ch.steps = append(ch.steps, ch.add)
+			}
+			ch.steps = append(ch.steps, bayes.Update{Spam: u.Spam, Ham: u.Ham, Day: u.Day})
+		}
+	}
+	keys := make([]string, 0, len(changes))
+	for k := range changes {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	var t bayes.Totals
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTokens)
@@ -128,31 +175,40 @@ func (s *Store) Apply(ctx context.Context, updates []bayes.Update) (bayes.Totals
 		// bbolt keeps the key and value slices until the commit: each
 		// value gets its own bytes, carved from one arena.
 		var arena []byte
+		for n, tok := range keys {
+			k := keyOf(tok)
+			var c bayes.Count
+			if v := b.Get(k); v != nil {
+				c = decode(v)
+			}
+			ch := changes[tok]
+			if ch.steps == nil {
+				c = bayes.AddCount(c, ch.add)
+			} else {
+				for _, u := range ch.steps {
+					c = bayes.AddCount(c, u)
+				}
+			}
+			var err error
+			if c.Spam == 0 && c.Ham == 0 {
+				err = b.Delete(k)
+			} else {
+				err = b.Put(k, encodeIn(&arena, c))
+			}
+			if err != nil {
+				return err
+			}
+			if n%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err // rolls back
+				}
+			}
+		}
 		for _, u := range updates {
-			for _, tok := range u.Tokens {
-				if len(tok) == 0 || len(tok) > maxKey {
-					continue
-				}
-				k := []byte(tok)
-				var c bayes.Count
-				if v := b.Get(k); v != nil {
-					c = decode(v)
-				}
-				c = bayes.AddCount(c, u)
-				var err error
-				if c.Spam == 0 && c.Ham == 0 {
-					err = b.Delete(k)
-				} else {
-					err = b.Put(k, encodeIn(&arena, c))
-				}
-				if err != nil {
-					return err
-				}
-			}
 			t = bayes.AddTotals(t, u)
-			if err := ctx.Err(); err != nil {
-				return err // rolls back
-			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		return writeTotals(tx, t)
 	})
@@ -160,6 +216,21 @@ func (s *Store) Apply(ctx context.Context, updates []bayes.Update) (bayes.Totals
 		return bayes.Totals{}, err
 	}
 	return t, nil
+}
+
+// satAdd adds two non-negative deltas without overflow.
+func satAdd(a, b int32) int32 {
+	if s := int64(a) + int64(b); s < 1<<31 {
+		return int32(s)
+	}
+	return 1<<31 - 1
+}
+
+// keyOf returns the bytes of tok without copying them; bbolt only reads
+// a key given to Get, Put and Delete (Put copies it into its pages at
+// the commit; tok, a string, does not change until then).
+func keyOf(tok string) []byte {
+	return unsafe.Slice(unsafe.StringData(tok), len(tok))
 }
 
 // Walk implements bayes.BulkStore, in one read transaction.
