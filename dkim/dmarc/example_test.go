@@ -6,6 +6,7 @@ import (
 
 	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/dkim/arc"
 	"github.com/spamkit/spamkit/dkim/dmarc"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
@@ -55,4 +56,55 @@ func ExampleOutcome_AuthResult() {
 	fmt.Println(h)
 	// Output:
 	// mx.example.org; dmarc=temperror reason="DNS server failure" header.from=example.com
+}
+
+// ExampleParse reads a record written for RFC 7489 by RFC 9989's rules:
+// the removed tags and the unknown one are warnings, not errors.
+func ExampleParse() {
+	r, err := dmarc.Parse("v=DMARC1; rua=mailto:dmarc@example.com; p=quarantine; pct=0; ri=3600; psd=n; extra=1")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(r.Policy, r.PSD, r.Testing)
+	for _, w := range r.Warnings {
+		fmt.Println(w)
+	}
+	// Output:
+	// quarantine n true
+	// p=: not right after v= (RFC 7489 §6.4 wants it second; RFC 9989 allows any order)
+	// pct=: removed by RFC 9989 (only pct=0, read as t=y, has a meaning there)
+	// ri=: removed by RFC 9989, ignored
+	// extra=: unknown tag, ignored
+}
+
+// ExampleEvaluator_trustedSealers accepts a message a mailing list
+// changed, on the word of the list's ARC seal: the author's DKIM
+// signature broke, so DMARC fails, but the list (a trusted sealer) saw
+// it pass.
+func ExampleEvaluator_trustedSealers() {
+	srv, _ := resolvertest.Start(resolvertest.Zone{Origin: ".",
+		Text: `_dmarc.example.com. IN TXT "v=DMARC1; p=reject"`})
+	defer srv.Close()
+
+	// What arc.Verifier.Verify found: a passing chain of one set sealed
+	// by lists.example.org, whose ARC-Authentication-Results say
+	// dmarc=pass for example.com.
+	chain := arc.Outcome{Result: arc.Pass, Instances: 1, OldestPass: 1, Sets: []arc.SetResult{{
+		Instance: 1, Domain: "lists.example.org", Selector: "arc", CV: arc.None,
+		Results: authres.Header{ServID: "lists.example.org", Results: []authres.Result{
+			{Method: "dmarc", Value: "pass", Props: []authres.Prop{{Type: "header", Property: "from", Value: "example.com"}}},
+		}},
+	}}}
+	e := &dmarc.Evaluator{Resolver: srv.Resolver(), TrustedSealers: []string{"lists.example.org"}}
+	o, _ := e.Evaluate(context.Background(), dmarc.Input{
+		FromDomains: []string{"example.com"},
+		DKIM:        []dkim.Outcome{{Result: dkim.Fail, Domain: "example.com", Selector: "s1"}},
+		SPF:         dmarc.SPF{Result: "pass", Domain: "lists.example.org"},
+		ARC:         &chain,
+	})
+	fmt.Println(o)
+	fmt.Println(o.Overrides[0].Type, o.Overrides[0].Comment)
+	// Output:
+	// fail from=example.com policy=reject disposition=none
+	// local_policy arc=pass as[1].d=lists.example.org as[1].s=arc
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -180,5 +181,38 @@ func TestTrace(t *testing.T) {
 	}
 	if want := "dmarc: pass from=example.com policy=reject disposition=none"; len(lines) != 1 || lines[0] != want {
 		t.Errorf("Trace lines = %q, want %q", lines, want)
+	}
+}
+
+// TestOutcomeTextRFC9989 checks the texts that differ in ModeRFC9989:
+// no record is found by a walk, and several records at one name are
+// discarded (RFC 9989 §4.10 step 2), said in Details, not an error.
+func TestOutcomeTextRFC9989(t *testing.T) {
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: zone})
+	e := &dmarc.Evaluator{Resolver: srv.Resolver()}
+	for _, tc := range []struct {
+		from, str, reason, auth, detail string
+	}{
+		{"example.org", "none from=example.org: dmarc: no DMARC record for example.org (tree walk)", "no DMARC record",
+			`dmarc=none reason="no DMARC record" header.from=example.org`, ""},
+		{"two.example", "none from=two.example: dmarc: no DMARC record for two.example (tree walk)", "no DMARC record",
+			`dmarc=none reason="no DMARC record" header.from=two.example`, "several DMARC records at _dmarc.two.example, discarded"},
+	} {
+		o, err := e.Evaluate(context.Background(), dmarc.Input{FromDomains: []string{tc.from}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(o); got != tc.str {
+			t.Errorf("fmt.Sprint(Evaluate(%s)) = %q, want %q", tc.from, got, tc.str)
+		}
+		if got := o.Reason(); got != tc.reason {
+			t.Errorf("Evaluate(%s).Reason() = %q, want %q", tc.from, got, tc.reason)
+		}
+		if got := o.AuthResult().String(); got != tc.auth {
+			t.Errorf("Evaluate(%s).AuthResult() = %q, want %q", tc.from, got, tc.auth)
+		}
+		if tc.detail != "" && !slices.Contains(o.Details, tc.detail) {
+			t.Errorf("Evaluate(%s).Details = %q, want %q among them", tc.from, o.Details, tc.detail)
+		}
 	}
 }
