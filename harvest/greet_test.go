@@ -209,3 +209,23 @@ func TestGreetPauseContext(t *testing.T) {
 		t.Errorf("String = %s", s)
 	}
 }
+
+// MaxEarlyBytes bounds what the outcome keeps; the rest is still read
+// from the connection, in order.
+func TestGreetMaxEarlyBytes(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	go io.WriteString(b, "EHLO bot.example\r\n")
+	gc, err := (&GreetPause{Wait: 10 * time.Second, MaxEarlyBytes: 4}).Check(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gc.Outcome.Result != GreetPregreet || string(gc.Outcome.Early) != "EHLO" {
+		t.Errorf("outcome %v, want pregreet keeping 4 octets", gc.Outcome)
+	}
+	line, err := bufio.NewReader(gc).ReadString('\n')
+	if err != nil || line != "EHLO bot.example\r\n" {
+		t.Errorf("read %q, %v; want the whole command", line, err)
+	}
+}
