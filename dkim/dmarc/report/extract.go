@@ -75,6 +75,8 @@ func sniff(b []byte) blobKind {
 		return kindGzip
 	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
 		return kindZip
+	case bytes.HasPrefix(b, []byte{0xff, 0xfe, '<', 0}) || bytes.HasPrefix(b, []byte{0xfe, 0xff, 0, '<'}):
+		return kindXML // UTF-16 with a byte order mark
 	}
 	t := bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if bytes.HasPrefix(t, []byte("<?xml")) || bytes.HasPrefix(t, []byte("<feedback")) ||

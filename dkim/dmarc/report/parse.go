@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 )
@@ -108,14 +109,25 @@ func (p *Parser) parseXML(r io.Reader, lim *limitReader) (*Report, error) {
 	br := bufio.NewReaderSize(r, 4096)
 	head, _ := br.Peek(1024)
 	var src io.Reader = br
-	if declaredUTF8(head) {
+	utf16 := bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff})
+	switch {
+	case utf16:
+		// A UTF-16 document with its byte order mark: read as UTF-8,
+		// whatever its declaration then says.
+		src = transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder())
+	case declaredUTF8(head):
 		// Replace octets that are no UTF-8 instead of failing on them
 		// (reports with Latin-1 names in a UTF-8 document exist).
 		src = transform.NewReader(br, runes.ReplaceIllFormed())
 	}
 	d := xml.NewDecoder(src)
 	d.Strict = false // "AT&T" with a bare ampersand, unknown entities
-	d.CharsetReader = charset.NewReaderLabel
+	d.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
+		if utf16 {
+			return in, nil // already decoded
+		}
+		return charset.NewReaderLabel(label, in)
+	}
 	st := &parseState{p: p, d: d, rep: &Report{Policy: Policy{Percent: -1}}}
 	err := st.document()
 	if err != nil && lim != nil && lim.hit {

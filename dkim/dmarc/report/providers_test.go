@@ -1,9 +1,11 @@
 package report
 
 import (
+	"bytes"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -166,5 +168,45 @@ func TestProviders(t *testing.T) {
 				tt.check(t, r)
 			}
 		})
+	}
+}
+
+// TestParseEncodings reads reports in the encodings and shapes an XML
+// parser must survive: a UTF-8 byte order mark, UTF-16 with one, and an
+// entity expansion bomb (RFC 9990 §7.1), whose entities are not
+// expanded.
+func TestParseEncodings(t *testing.T) {
+	doc := string(bigReport(2))
+	utf16 := func(s string, big bool) []byte {
+		b := []byte{0xff, 0xfe}
+		if big {
+			b = []byte{0xfe, 0xff}
+		}
+		for _, r := range s {
+			if big {
+				b = append(b, byte(r>>8), byte(r))
+			} else {
+				b = append(b, byte(r), byte(r>>8))
+			}
+		}
+		return b
+	}
+	decl16 := `<?xml version="1.0" encoding="UTF-16"?>` + doc
+	for name, in := range map[string][]byte{
+		"utf-8 bom":      []byte("\xef\xbb\xbf" + doc),
+		"utf-16le":       utf16(decl16, false),
+		"utf-16be":       utf16(decl16, true),
+		"utf-16 in gzip": gz(t, utf16(decl16, false)),
+	} {
+		reps, err := new(Parser).Parse(bytes.NewReader(in))
+		if err != nil || len(reps) != 1 || len(reps[0].Rows) != 2 || reps[0].Policy.Domain != "example.com" {
+			t.Errorf("%s: Parse = %d reports, %v", name, len(reps), err)
+		}
+	}
+	bomb := `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">` +
+		`<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>` + strings.Replace(doc, "<org_name>o</org_name>", "<org_name>&lol3;</org_name>", 1)
+	reps, err := new(Parser).Parse(strings.NewReader(bomb))
+	if err != nil || len(reps) != 1 || reps[0].Metadata.OrgName != "&lol3;" {
+		t.Errorf("entity bomb: %d reports, %v", len(reps), err)
 	}
 }

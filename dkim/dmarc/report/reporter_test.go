@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"net/netip"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jhillyerd/enmime/v2"
 )
 
 // day0 is 2025-01-01T00:00:00Z, the start of a daily period.
@@ -313,4 +316,51 @@ func TestIDNPolicyDomain(t *testing.T) {
 	if len(keys) != 1 || keys[0].Domain != "xn--bcher-kva.example" {
 		t.Errorf("keys = %v, want one report for xn--bcher-kva.example", keys)
 	}
+}
+
+// TestMessageEnmime reads the message a Reporter writes with another
+// MIME parser (github.com/jhillyerd/enmime): one gzip attachment under
+// the RFC 9990 filename, which inflates to the report.
+func TestMessageEnmime(t *testing.T) {
+	r := newReporter()
+	k := fill(t, r)
+	var buf bytes.Buffer
+	m, err := r.WriteMessage(context.Background(), &buf, k, "dmarc-reports@mail.receiver.example", []string{"dmarc@example.com", "agg@reports.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := enmime.ReadEnvelope(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(env.Errors) > 0 {
+		t.Errorf("enmime found errors: %v", env.Errors)
+	}
+	if got := env.GetHeader("Subject"); got != "Report Domain: example.com Submitter: mail.receiver.example Report-ID: <1735689600.example.com@mail.receiver.example>" {
+		t.Errorf("Subject = %q", got)
+	}
+	if to, _ := env.AddressList("To"); len(to) != 2 {
+		t.Errorf("To = %v", to)
+	}
+	if !strings.HasPrefix(env.Text, "DMARC aggregate report for example.com") {
+		t.Errorf("text part = %q", env.Text)
+	}
+	var gzParts []*enmime.Part
+	for _, p := range append(env.Attachments, env.Inlines...) {
+		if p.ContentType == "application/gzip" {
+			gzParts = append(gzParts, p)
+		}
+	}
+	if len(gzParts) != 1 || gzParts[0].FileName != "mail.receiver.example!example.com!1735689600!1735775999.xml.gz" {
+		t.Fatalf("gzip parts = %d (%v)", len(gzParts), env.Attachments)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gzParts[0].Content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := new(Parser).ParseXML(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReport(t, rep, m)
 }
