@@ -126,7 +126,7 @@ func TestTooManyErrors(t *testing.T) {
 		}
 	}
 	// The tarpit grew with the errors past the first 10.
-	if want := DefaultTarpit.Delay(DefaultMaxErrors - 1); o.Tarpit != want || want == 0 {
+	if want := (Tarpit{}).Delay(DefaultMaxErrors - 1); o.Tarpit != want || want == 0 {
 		t.Errorf("tarpit after %d errors = %v, want %v", DefaultMaxErrors-1, o.Tarpit, want)
 	}
 	o, _ = c.Error(t.Context(), ip)
@@ -183,9 +183,6 @@ func TestInvalidIP(t *testing.T) {
 		t.Errorf("Connect(invalid) error %v", err)
 	}
 }
-
-// DefaultTarpit is the zero Tarpit, named for the tests.
-var DefaultTarpit = Tarpit{}
 
 func TestTarpitDelay(t *testing.T) {
 	for _, tc := range []struct {
