@@ -106,9 +106,6 @@ func TestGreetPauseLoopback(t *testing.T) {
 		if o.Result != GreetPregreet || string(o.Early) != "EHLO bot\r\n" || o.Reason() != "talked before the greeting" {
 			t.Errorf("early talker: %v, want pregreet with its command", o)
 		}
-		if o.Waited >= greetWait {
-			t.Errorf("early talker: the pause lasted %v, want it cut short", o.Waited)
-		}
 		r := bufio.NewReader(c)
 		r.ReadString('\n') // banner
 		if line, _ := r.ReadString('\n'); line != "250 EHLO bot\r\n" {
