@@ -129,14 +129,16 @@
 //     Forcepoint Email Security's directory-attack setting (50 %).
 //   - Block 3 hours: Forcepoint's default for blocking an address after
 //     a directory attack. MaxBlock 24 hours: our choice, one day, the
-//     span of postscreen's cache of test results (postscreen_*_ttl 1d).
+//     time postscreen remembers that a client passed its greeting test
+//     (postscreen_greet_ttl 1d).
 //   - MaxErrors 20: Postfix smtpd_hard_error_limit.
 //   - MaxConcurrent 50: Postfix smtpd_client_connection_count_limit.
 //   - ConnectionRate, MessageRate, RecipientRate: no limit, as Postfix's
 //     anvil (smtpd_client_connection_rate_limit, _message_rate_limit,
-//     _recipient_rate_limit all 0) and rspamd's ratelimit module ("global
-//     ratelimits are disabled by default"); for values, Haraka's limit
-//     plugin suggests 5 connections per minute and 50 recipients per 5
+//     _recipient_rate_limit all 0; anvil_rate_time_unit 60s) and rspamd's
+//     ratelimit module, which limits nothing until rates (and its Redis
+//     servers) are configured; for values, Haraka's limit plugin, off by
+//     default, suggests 5 connections per minute and 50 recipients per 5
 //     minutes per host.
 //   - MaxRecipientsPerMessage 1000: Postfix smtpd_recipient_limit.
 //   - MaxClients 100 000: our choice; about 10 MB (see Memory).
