@@ -48,11 +48,12 @@
 //
 // Every limit is named, defaulted, overridable and has its own error.
 // Reporter: MaxReports (10,000 reports at once, ErrTooManyReports),
-// MaxRowsPerReport (100,000, ErrTooManyRows), MaxRows (1,000,000 in all
-// reports, ErrTooManyRows), MaxFieldBytes (1,024 octets per string,
-// ErrFieldTooLong), MaxDKIMPerRow (100, RFC 9990 §2.1.4: kept in its
-// order of preference), MaxDestinations (5 rua= URIs,
-// ErrTooManyDestinations), Timeout (10 s for the verification lookups).
+// MaxRowsPerReport (100,000, ErrTooManyRows), MaxRows (500,000 in all
+// reports, ErrTooManyRows; a MemoryStore holds about 650 octets a
+// row), MaxFieldBytes (1,024 octets per string, ErrFieldTooLong),
+// MaxDKIMPerRow (100, RFC 9990 §2.1.4: kept in its order of
+// preference), MaxDestinations (5 rua= URIs, ErrTooManyDestinations),
+// Timeout (10 s for the verification lookups).
 // A row kept out by a limit is counted, and the report's error element
 // says how many messages it leaves out. Parser: MaxInputBytes (64 MiB,
 // ErrTooLarge), MaxXMLBytes (256 MiB decompressed, ErrTooLarge),

@@ -17,7 +17,7 @@ const (
 	DefaultPeriod           = 24 * time.Hour
 	DefaultMaxReports       = 10_000
 	DefaultMaxRowsPerReport = 100_000
-	DefaultMaxRows          = 1_000_000
+	DefaultMaxRows          = 500_000
 	// DefaultMaxDKIMPerRow is RFC 9990 §2.1.4's bound: "no more than 100
 	// signatures for a given row".
 	DefaultMaxDKIMPerRow   = 100
