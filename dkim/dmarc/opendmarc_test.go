@@ -117,6 +117,13 @@ func openDMARC(t *testing.T, srv *resolvertest.Server) string {
 		}
 		t.Skipf("no %s (Debian publicsuffix)", psl)
 	}
+	// A mount namespace of its own (root, CAP_SYS_ADMIN).
+	if out, err := exec.Command(unshare, "-m", "true").CombinedOutput(); err != nil {
+		if testenv.Integration() {
+			t.Fatalf("unshare -m: %v %s", err, out)
+		}
+		t.Skipf("unshare -m (needs root): %v %s", err, out)
+	}
 	relay := "127.0.0.153:53"
 	if err := dnsRelay(t, relay, srv.Addr); err != nil {
 		if testenv.Integration() {

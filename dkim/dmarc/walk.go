@@ -237,6 +237,10 @@ func (s *session) org(d string) (string, error) {
 // (psd=y). It returns the record (or its parse error) and where it was
 // found; ErrNoRecord when there is none.
 func (s *session) discover(domain string) (*Record, string, []string, error) {
+	if strings.ContainsAny(domain, "[]:") {
+		// A domain literal (RFC 5322 §3.4.1) has no DNS tree to walk.
+		return nil, "", nil, fmt.Errorf("%w for %s (a domain literal)", ErrNoRecord, domain)
+	}
 	var details []string
 	f, err := s.fetch(domain)
 	if err != nil {

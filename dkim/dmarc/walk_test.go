@@ -141,6 +141,7 @@ func TestTreeWalkQueries(t *testing.T) {
 		{name: "TLD record without psd=", from: "foo.tld", dkim: []string{"bar.tld"},
 			want: dmarc.Pass, policyDom: "tld", orgDom: "tld", policy: dmarc.PolicyReject,
 			queries: []string{"_dmarc.foo.tld", "_dmarc.tld", "_dmarc.bar.tld"}},
+		{name: "domain literal", from: "[192.0.2.1]", want: dmarc.None},
 		{name: "no record anywhere", from: "a.example.org",
 			want: dmarc.None, queries: []string{"_dmarc.a.example.org", "_dmarc.example.org", "_dmarc.org"}, orgDom: "a.example.org"},
 	} {
