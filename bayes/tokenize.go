@@ -50,6 +50,11 @@ type Tokenizer struct {
 	// package mime). If nil, a zero mime.Scanner whose MaxTextBytes is
 	// MaxBytes.
 	Scanner *mime.Scanner
+
+	// wholeRuns keeps CJK runs whole instead of cutting them into
+	// bigrams, as bogofilter and whitespace splitting do: the baseline of
+	// TestJapanese.
+	wholeRuns bool
 }
 
 // Tokens are the distinct tokens of a message.
@@ -64,7 +69,7 @@ type Tokens struct {
 // state is one tokenization in progress.
 type state struct {
 	minRunes, maxTokens, maxTokenBytes int
-	osb                                bool
+	osb, wholeRuns                     bool
 
 	seen  *tokenSet
 	list  []string
@@ -86,6 +91,7 @@ func (t *Tokenizer) Tokenize(ctx context.Context, msg []byte) Tokens {
 		maxTokens:     orInt(t.MaxTokens, DefaultMaxTokens),
 		maxTokenBytes: orInt(t.MaxTokenBytes, DefaultMaxTokenBytes),
 		osb:           t.OSB,
+		wholeRuns:     t.wholeRuns,
 		seen:          setPool.Get().(*tokenSet),
 	}
 	st.seen.reset()

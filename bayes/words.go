@@ -176,6 +176,20 @@ func (st *state) lower(w string, ascii bool) string {
 // at s[i] (a run of one character is added alone) and returns where the
 // run ends.
 func (st *state) bigrams(prefix, s string, i int) int {
+	if st.wholeRuns {
+		start := i
+		for i < len(s) {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !cjk(r) {
+				break
+			}
+			i += size
+		}
+		if i-start <= st.maxTokenBytes {
+			st.add(prefix, s[start:i], false)
+		}
+		return i
+	}
 	prev := -1 // start of the previous character in s
 	n := 0
 	for i < len(s) && !st.full {
