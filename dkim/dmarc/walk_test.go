@@ -36,6 +36,8 @@ _dmarc.bigcorp.example.       IN TXT "v=DMARC1; p=reject"
 _dmarc.tld.                   IN TXT "v=DMARC1; p=reject"
 _dmarc.test.example.          IN TXT "v=DMARC1; p=reject; t=y"
 _dmarc.pct0.example.          IN TXT "v=DMARC1; p=quarantine; pct=0"
+_dmarc.multi.example.com.     IN TXT "v=DMARC1; p=none"
+_dmarc.multi.example.com.     IN TXT "v=DMARC1; p=quarantine"
 `
 
 // txtQueries returns the TXT names queried since the last reset, in
@@ -142,6 +144,19 @@ func TestTreeWalkQueries(t *testing.T) {
 			want: dmarc.Pass, policyDom: "tld", orgDom: "tld", policy: dmarc.PolicyReject,
 			queries: []string{"_dmarc.foo.tld", "_dmarc.tld", "_dmarc.bar.tld"}},
 		{name: "domain literal", from: "[192.0.2.1]", want: dmarc.None},
+		// §4.10.2 rule 2 excludes the walk's start: a PSD mailing as
+		// itself is its own organizational domain, under its p=.
+		{name: "psd=y at the From domain", from: "co.example", dkim: []string{"co.example"},
+			want: dmarc.Pass, policyDom: "co.example", policy: dmarc.PolicyQuarantine,
+			queries: []string{"_dmarc.co.example"}},
+		{name: "psd=y at the From domain, subdomain d=", from: "co.example", dkim: []string{"shop.co.example"},
+			want: dmarc.Fail, policyDom: "co.example", orgDom: "co.example", policy: dmarc.PolicyQuarantine,
+			queries: []string{"_dmarc.co.example", "_dmarc.shop.co.example"}},
+		// §4.10 step 2: several records at one name are discarded, and
+		// the walk goes on.
+		{name: "several records on the way", from: "x.multi.example.com",
+			want: dmarc.Fail, policyDom: "example.com", orgDom: "example.com", policy: dmarc.PolicyReject,
+			queries: []string{"_dmarc.x.multi.example.com", "_dmarc.multi.example.com", "_dmarc.example.com", "_dmarc.com"}},
 		{name: "no record anywhere", from: "a.example.org",
 			want: dmarc.None, queries: []string{"_dmarc.a.example.org", "_dmarc.example.org", "_dmarc.org"}, orgDom: "a.example.org"},
 	} {
