@@ -198,9 +198,13 @@ func syntaxErr(err error) error {
 
 // document reads the root element and its children.
 func (s *parseState) document() error {
+	wrapper := ""
 	for {
 		tok, err := s.d.Token()
 		if err != nil {
+			if err == io.EOF && wrapper != "" {
+				return fmt.Errorf("%w: root element is %q, and no feedback element inside", ErrSyntax, wrapper)
+			}
 			if err == io.EOF {
 				return fmt.Errorf("%w: no feedback element", ErrSyntax)
 			}
@@ -211,7 +215,15 @@ func (s *parseState) document() error {
 			continue
 		}
 		if se.Name.Local != "feedback" {
-			return fmt.Errorf("%w: root element is %q, not feedback", ErrSyntax, se.Name.Local)
+			// Some reporters wrap the report in another element (an
+			// unclosed <xs:schema> has been seen): look inside.
+			if wrapper == "" {
+				wrapper = se.Name.Local
+			}
+			continue
+		}
+		if wrapper != "" {
+			s.warn("feedback inside a %q element", wrapper)
 		}
 		s.started = true
 		s.rep.Namespace = se.Name.Space

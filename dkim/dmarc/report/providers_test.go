@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -118,6 +119,8 @@ func TestProviders(t *testing.T) {
 					t.Errorf("row = %+v", r.Rows[0])
 				}
 			}},
+		{file: "wrapped.xml", org: "retailer.example", domain: "example.de", rows: 1, messages: 1, firstIP: "198.51.100.234", begin: 1735689600, end: 1735776000,
+			warn: `feedback inside a "schema" element`},
 		{file: "ampersand.xml", org: "AT&T Mail", domain: "example.com", rows: 1, messages: 0, firstIP: "invalid IP", begin: 1735689600, end: 1735775999,
 			warn: `source_ip "not-an-ip" is not an IP address`},
 	}
@@ -208,5 +211,28 @@ func TestParseEncodings(t *testing.T) {
 	reps, err := new(Parser).Parse(strings.NewReader(bomb))
 	if err != nil || len(reps) != 1 || reps[0].Metadata.OrgName != "&lol3;" {
 		t.Errorf("entity bomb: %d reports, %v", len(reps), err)
+	}
+}
+
+// TestParseNotReport: what is no aggregate report is an error, never an
+// empty report.
+func TestParseNotReport(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		in   []byte
+		want error
+	}{
+		{"empty", nil, ErrNoReportFound},
+		{"html", []byte("<?xml version=\"1.0\"?><html><body>hello</body></html>"), ErrSyntax},
+		{"other root", []byte("<?xml version=\"1.0\"?><foobar></foobar>"), ErrSyntax},
+		{"gzip json", gz(t, []byte(`{"organization-name":"x"}`)), ErrSyntax},
+		{"message without report", []byte("From: a@b.example\r\nSubject: hi\r\n\r\nhello\r\n"), ErrNoReportFound},
+		{"broken zip", []byte("PK\x03\x04garbage"), ErrSyntax},
+		{"broken gzip", []byte{0x1f, 0x8b, 0, 0}, ErrSyntax},
+	} {
+		reps, err := new(Parser).Parse(bytes.NewReader(tt.in))
+		if !errors.Is(err, tt.want) || len(reps) != 0 {
+			t.Errorf("%s: Parse = %d reports, %v; want %v", tt.name, len(reps), err, tt.want)
+		}
 	}
 }
