@@ -221,7 +221,7 @@ func (c *Checker) Check(ctx context.Context, ip netip.Addr, hostname, from, rcpt
 	if rcpt == "" || trimBrackets(rcpt) == "" {
 		return invalid(ErrNoRecipient)
 	}
-	return c.check(ctx, ip, hostname, from, []string{rcpt}, nil, spfDomain)
+	return c.check(ctx, ip, hostname, from, rcpt, nil, nil, spfDomain)
 }
 
 // CheckBody greylists a whole message at the end of DATA by its body
@@ -242,14 +242,15 @@ func (c *Checker) CheckBody(ctx context.Context, ip netip.Addr, hostname, from s
 			return invalid(ErrNoRecipient)
 		}
 	}
-	return c.check(ctx, ip, hostname, from, rcpts, &body, spfDomain)
+	return c.check(ctx, ip, hostname, from, "", rcpts, &body, spfDomain)
 }
 
 func invalid(err error) (Outcome, error) {
 	return Outcome{Result: Greylisted, Err: err, why: whyInvalid}, err
 }
 
-func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from string, rcpts []string, body *BodyDigest, spfDom string) (Outcome, error) {
+// check runs Check (rcpt, no body) and CheckBody (rcpts and body).
+func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from, rcpt string, rcpts []string, body *BodyDigest, spfDom string) (Outcome, error) {
 	if !ip.IsValid() {
 		return invalid(ErrInvalidIP)
 	}
@@ -260,7 +261,9 @@ func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from strin
 	ip = ip.Unmap()
 	now := c.now()
 	allow := func(l List, entry string) (Outcome, error) {
-		c.trace("greylist: %s: allowlisted (%s %s)", ip, l, entry)
+		if c.Trace != nil {
+			c.Trace("greylist: %s: allowlisted (%s %s)", ip, l, entry)
+		}
 		return Outcome{Result: Allowlisted, List: l, Match: entry, why: whyAllowlisted}, nil
 	}
 	if e, ok := c.AllowClients.MatchAddr(ip); ok {
@@ -269,7 +272,11 @@ func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from strin
 	if e, ok := c.AllowClients.MatchName(hostname); ok {
 		return allow(ListClientName, e)
 	}
-	if c.AllowRecipients != nil {
+	if c.AllowRecipients != nil && body == nil {
+		if e, ok := c.AllowRecipients.Match(rcpt); ok {
+			return allow(ListRecipient, e)
+		}
+	} else if c.AllowRecipients != nil {
 		var e string
 		all := true
 		for _, r := range rcpts {
@@ -291,6 +298,11 @@ func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from strin
 		return allow(ListNullSender, NullSenderKey)
 	}
 	var trap time.Duration
+	if body == nil {
+		if _, ok := c.Traps.Match(rcpt); ok {
+			trap = p.trap
+		}
+	}
 	for _, r := range rcpts {
 		if _, ok := c.Traps.Match(r); ok {
 			trap = p.trap
@@ -299,12 +311,13 @@ func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from strin
 	}
 
 	var finding error
-	cut := func(s string) string {
-		if len(s) > p.maxAddr {
-			finding = fmt.Errorf("%w: %d octets, limit %d", ErrAddressTooLong, len(s), p.maxAddr)
-			return s[:p.maxAddr]
-		}
-		return s
+	if len(from) > p.maxAddr {
+		finding = fmt.Errorf("%w: sender of %d octets, limit %d", ErrAddressTooLong, len(from), p.maxAddr)
+		from = from[:p.maxAddr]
+	}
+	if len(rcpt) > p.maxAddr {
+		finding = fmt.Errorf("%w: recipient of %d octets, limit %d", ErrAddressTooLong, len(rcpt), p.maxAddr)
+		rcpt = rcpt[:p.maxAddr]
 	}
 
 	bp := keyBufs.Get().(*[]byte)
@@ -326,13 +339,13 @@ func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from strin
 		}
 	}
 	clientEnd := len(buf)
-	buf = appendSender(buf, cut(from))
+	buf = appendSender(buf, from)
 	buf = append(buf, ' ')
 	if body != nil {
 		buf = append(buf, "body:"...)
 		buf = body.appendHex(buf)
 	} else {
-		buf = appendRecipient(buf, cut(rcpts[0]))
+		buf = appendRecipient(buf, rcpt)
 	}
 	*bp = buf
 	network := buf[:netEnd]
@@ -405,7 +418,10 @@ func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from strin
 		err := fmt.Errorf("%w: store returned result %q", ErrStore, resp.Result)
 		return c.storeFailed(err)
 	}
-	c.trace("greylist: %s %s %q: %v", ip, buf[:clientEnd], triplet, o)
+	if c.Trace != nil {
+		// Guarded: the arguments would be boxed even for a nil hook.
+		c.Trace("greylist: %s %s %q: %v", ip, buf[:clientEnd], triplet, o)
+	}
 	return o, nil
 }
 

@@ -5,8 +5,11 @@
 //
 // # Durability
 //
-// Every Record runs greylist's algorithm (greylist.Request.Apply) in a
-// bbolt write transaction. Checks that arrive while a transaction
+// Every Record runs greylist's algorithm (greylist.Request.Apply) first
+// on a read snapshot: a check that changes nothing (a known triplet, an
+// early retry, an allowlisted client) is answered from it, with no write
+// and no fsync. A check that must write runs Apply again in a bbolt
+// write transaction, on the current state. Checks that arrive while a transaction
 // commits wait and go together into the next one (group commit), so that
 // one fsync serves many checks without delaying a lone check by a timer.
 // The modes (Options.Durability):

@@ -120,7 +120,14 @@ func Open(path string, opts *Options) (*Store, error) {
 	if o.Mode == 0 {
 		o.Mode = 0o600
 	}
-	db, err := bolt.Open(path, o.Mode, &bolt.Options{Timeout: o.LockTimeout, NoSync: o.Durability == NoSync, FreelistType: bolt.FreelistMapType})
+	db, err := bolt.Open(path, o.Mode, &bolt.Options{
+		Timeout: o.LockTimeout,
+		NoSync:  o.Durability == NoSync,
+		// The freelist is rebuilt by a scan at Open instead of written
+		// with every commit: less to write per check.
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: opening %s: %w", path, err)
 	}
@@ -175,6 +182,14 @@ func (s *Store) Record(ctx context.Context, req greylist.Request) (greylist.Resp
 		o.req.Triplet = o.key[len(req.Client)+1:]
 	}
 	o.req.Client = o.key[:len(req.Client)]
+	// Most checks change nothing (a known triplet, an early retry, an
+	// allowlisted client): decided on a read snapshot, they cost no
+	// write transaction and no fsync. A check that must write goes to
+	// the committer, which decides again on the current state.
+	if resp, ok, err := s.readOnly(o); ok || err != nil {
+		ops.Put(o)
+		return resp, err
+	}
 	select {
 	case <-s.quit:
 		ops.Put(o)
@@ -239,6 +254,36 @@ func (s *Store) commit() {
 		}
 		s.run(batch)
 	}
+}
+
+// readOnly decides o on a read snapshot and reports whether that
+// decision writes nothing (then it is the answer).
+func (s *Store) readOnly(o *op) (resp greylist.Response, ok bool, err error) {
+	select {
+	case <-s.quit:
+		return resp, false, greylist.ErrClosed
+	default:
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		c, err := decodeClient(tx.Bucket(bucketClients).Get(o.req.Client))
+		if err != nil {
+			return nil // the committer reports it
+		}
+		var t greylist.TripletRecord
+		if o.req.Triplet != nil {
+			if t, err = decodeTriplet(tx.Bucket(bucketTriplets).Get(o.key)); err != nil {
+				return nil
+			}
+		}
+		var wt, wc bool
+		resp, wt, wc = o.req.Apply(&t, &c)
+		ok = !wt && !wc
+		return nil
+	})
+	if err != nil {
+		return resp, false, fmt.Errorf("boltstore: read: %w", err)
+	}
+	return resp, ok, nil
 }
 
 func (s *Store) run(batch []*op) {

@@ -1,0 +1,148 @@
+package greylist_test
+
+import (
+	"context"
+	"net/netip"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/spamkit/spamkit/greylist"
+	"github.com/spamkit/spamkit/greylist/boltstore"
+	"github.com/spamkit/spamkit/greylist/redisstore"
+	"github.com/spamkit/spamkit/internal/testenv"
+)
+
+// benchIP returns the i-th client: one per /24, so that every i is a
+// triplet of its own.
+func benchIP(i uint64) netip.Addr {
+	i = i%(1<<22) + 1<<22 // 64.0.0.0/8 onwards
+	return netip.AddrFrom4([4]byte{byte(i >> 16), byte(i >> 8), byte(i), 1})
+}
+
+const benchKnown = 4096 // known triplets cycled through
+
+// warm records benchKnown triplets and lets them pass, so that checks
+// of them are known passes.
+func warm(b *testing.B, c *greylist.Checker, clk *clock) {
+	b.Helper()
+	for i := range uint64(benchKnown) {
+		if _, err := c.Check(context.Background(), benchIP(i), "", "sender@example.com", "rcpt@example.net", ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	clk.Add(10 * time.Minute)
+	for i := range uint64(benchKnown) {
+		if o, err := c.Check(context.Background(), benchIP(i), "", "sender@example.com", "rcpt@example.net", ""); err != nil || o.Result != greylist.Pass {
+			b.Fatal(o, err)
+		}
+	}
+}
+
+// BenchmarkCheck is the in-memory Checker on one goroutine: known
+// triplets (a pass, the common case of a busy server), first sights
+// (every check inserts), and an SPF-keyed known triplet (two store
+// operations).
+func BenchmarkCheck(b *testing.B) {
+	ctx := context.Background()
+	b.Run("known", func(b *testing.B) {
+		clk := newClock()
+		c := &greylist.Checker{Now: clk.Now, AutoAllowAfter: -1}
+		warm(b, c, clk)
+		b.ReportAllocs()
+		var i uint64
+		for b.Loop() {
+			c.Check(ctx, benchIP(i%benchKnown), "mx.example.com", "sender@example.com", "rcpt@example.net", "")
+			i++
+		}
+	})
+	b.Run("new", func(b *testing.B) {
+		clk := newClock()
+		c := &greylist.Checker{Now: clk.Now}
+		b.ReportAllocs()
+		var i uint64
+		for b.Loop() {
+			c.Check(ctx, benchIP(i), "mx.example.com", "prvs=1234abcdef=bounce-4711@example.com", "rcpt@example.net", "")
+			i++
+		}
+	})
+	b.Run("spf-known", func(b *testing.B) {
+		clk := newClock()
+		c := &greylist.Checker{Now: clk.Now, AutoAllowAfter: -1}
+		c.Check(ctx, benchIP(0), "", "sender@example.com", "rcpt@example.net", "example.com")
+		clk.Add(10 * time.Minute)
+		b.ReportAllocs()
+		var i uint64
+		for b.Loop() {
+			c.Check(ctx, benchIP(i%benchKnown), "", "sender@example.com", "rcpt@example.net", "example.com")
+			i++
+		}
+	})
+}
+
+// BenchmarkStores runs Checker.Check through each store side by side,
+// from many goroutines (RunParallel; SetParallelism(32): 32 per
+// GOMAXPROCS, as many concurrent SMTP sessions), for known triplets
+// (mostly reads) and first sights (every check writes: for bbolt, a
+// durable write, several per fsync).
+func BenchmarkStores(b *testing.B) {
+	stores := []struct {
+		name string
+		open func(b *testing.B) greylist.Store
+	}{
+		{"memory", func(b *testing.B) greylist.Store { return new(greylist.MemoryStore) }},
+		{"bolt-sync", func(b *testing.B) greylist.Store { return openBolt(b, boltstore.Sync) }},
+		{"bolt-nosync", func(b *testing.B) greylist.Store { return openBolt(b, boltstore.NoSync) }},
+		{"redis", func(b *testing.B) greylist.Store {
+			rdb := redis.NewClient(&redis.Options{Addr: testenv.Redis(b).Addr, PoolSize: 64})
+			b.Cleanup(func() { rdb.Close() })
+			s, err := redisstore.New(rdb, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return s
+		}},
+	}
+	for _, st := range stores {
+		for _, load := range []string{"known", "new"} {
+			b.Run(st.name+"/"+load, func(b *testing.B) {
+				clk := newClock()
+				c := &greylist.Checker{Now: clk.Now, Store: st.open(b), AutoAllowAfter: -1}
+				if load == "known" {
+					warm(b, c, clk)
+				}
+				var next atomic.Uint64
+				next.Store(1 << 20)
+				b.ReportAllocs()
+				b.SetParallelism(32)
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					ctx := context.Background()
+					for pb.Next() {
+						i := next.Add(1)
+						if load == "known" {
+							i %= benchKnown
+						}
+						if _, err := c.Check(ctx, benchIP(i), "", "sender@example.com", "rcpt@example.net", ""); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+			})
+		}
+	}
+}
+
+func openBolt(b *testing.B, d boltstore.Durability) *boltstore.Store {
+	b.Helper()
+	s, err := boltstore.Open(filepath.Join(b.TempDir(), "grey.db"), &boltstore.Options{Durability: d})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
