@@ -39,7 +39,8 @@ type existResolver interface {
 // DefaultMaxFromDomains is the default bound on From domains evaluated.
 const DefaultMaxFromDomains = 5
 
-// Result is a DMARC result (RFC 7489 §11.2, RFC 8601 §2.7.5 tokens).
+// Result is a DMARC result (RFC 9989 §9.2, RFC 7489 §11.2, RFC 8601
+// §2.7.5 tokens).
 type Result string
 
 // The results.
@@ -233,8 +234,9 @@ func (o Outcome) AuthResult() authres.Result {
 // DefaultTimeout bounds the lookups of one evaluation.
 const DefaultTimeout = 10 * time.Second
 
-// Evaluator evaluates DMARC. The zero value uses net.DefaultResolver,
-// the compiled-in public suffix list and math/rand/v2 for pct=.
+// Evaluator evaluates DMARC. The zero value follows RFC 9989 (the DNS
+// tree walk) with net.DefaultResolver; in ModeRFC7489 it uses the
+// compiled-in public suffix list and math/rand/v2 for pct=.
 //
 // An Evaluator is safe for concurrent use by multiple goroutines; its
 // fields must not change after first use, and it must not be copied
@@ -251,11 +253,12 @@ type Evaluator struct {
 	// outcome. Evaluations running at once call it concurrently.
 	Trace func(format string, args ...any)
 	// OrgDomain returns the organizational domain of a domain (RFC 7489
-	// §3.2). If nil, publicsuffix.EffectiveTLDPlusOne (and the domain
+	// §3.2), in ModeRFC7489 only (ModeRFC9989 finds it by the tree
+	// walk). If nil, publicsuffix.EffectiveTLDPlusOne (and the domain
 	// itself when it is a public suffix).
 	OrgDomain func(domain string) string
-	// Percent returns a number in [0, 100) compared with pct=. If nil,
-	// rand.IntN(100).
+	// Percent returns a number in [0, 100) compared with pct=, in
+	// ModeRFC7489 only (RFC 9989 removed pct=). If nil, rand.IntN(100).
 	Percent func() int
 	// MaxFromDomains bounds the From domains evaluated when
 	// AllowMultipleFrom lets several be (each costs DNS lookups). If
