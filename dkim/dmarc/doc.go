@@ -177,7 +177,7 @@
 // TestOpenDMARCDifferential drives Debian's opendmarc 1.4.2 milter (RFC
 // 7489, Debian's public suffix list) over the milter protocol with the
 // same messages, DKIM and SPF results (as a trusted
-// Authentication-Results field) and DNS as ModeRFC7489 gets, in 24
+// Authentication-Results field) and DNS as ModeRFC7489 gets, in 32
 // cases. They agree but for these, where the section named decides for
 // us: adkim=s and aspf=s, which OpenDMARC passes for a subdomain (RFC
 // 7489 §3.1.1, §3.1.2: strict is an exact match); two records at one
@@ -187,7 +187,10 @@
 // OpenDMARC (§6.6.4: the next policy down, quarantine); np= for a
 // nonexistent subdomain, which OpenDMARC does not know (RFC 9091 §4);
 // "V=DMARC1; P=reject", no record for OpenDMARC (§6.4: tag names are
-// case-insensitive ABNF literals). OpenDMARC also reads
+// case-insensitive ABNF literals). The same test lists where the default
+// ModeRFC9989 differs from OpenDMARC, with RFC 9989's sections: those
+// above, and p= absent (p=none, §4.7), t=y and pct=0 (one level below,
+// §4.7, §A.6), several records (discarded, §4.10). OpenDMARC also reads
 // smtp.mailfrom=local@domain in Authentication-Results as a domain, so
 // the test gives it the domain alone.
 //

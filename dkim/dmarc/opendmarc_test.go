@@ -79,6 +79,14 @@ var diffCases = []diffCase{
 	{name: "public suffix co.uk", from: []string{"a.shop.example.co.uk"}, dkim: []string{"example.co.uk"}},
 	{name: "upper-case tags", from: []string{"upper.example.org"}},
 	{name: "two From fields", from: []string{"example.com", "none.example.org"}, dkim: []string{"none.example.org"}},
+	{name: "second signature aligned", from: []string{"example.com"}, dkim: []string{"esp.example.net", "example.com"}},
+	{name: "org domain signs subdomain", from: []string{"a.b.example.com"}, dkim: []string{"example.com"}},
+	{name: "spf parent of From", from: []string{"mail.example.com"}, spf: "example.com"},
+	{name: "co.uk sibling unaligned", from: []string{"shop.example.co.uk"}, dkim: []string{"other.co.uk"}},
+	{name: "IDN From", from: []string{"xn--bcher-kva.example.com"}, dkim: []string{"xn--bcher-kva.example.com"}},
+	{name: "upper-case From domain", from: []string{"EXAMPLE.COM"}, dkim: []string{"example.com"}},
+	{name: "trailing dot d=", from: []string{"example.com"}, dkim: []string{"example.com."}},
+	{name: "long subdomain", from: []string{"a.b.c.d.e.f.g.h.i.example.com"}},
 }
 
 // knownDifferences are the cases where OpenDMARC 1.4.2 and ModeRFC7489
@@ -101,6 +109,21 @@ var knownDifferences = map[string]string{
 	"np nonexistent": "RFC 9091 §4: np= is the policy of a nonexistent subdomain",
 	// OpenDMARC finds no record in "V=DMARC1; P=reject".
 	"upper-case tags": "RFC 7489 §6.4: tag names are ABNF literals, case-insensitive (RFC 5234 §2.3)",
+}
+
+// knownDifferences9989 are the cases where OpenDMARC (RFC 7489) and
+// the default ModeRFC9989 disagree, each with the section of RFC 9989
+// that decides: what RFC 9989 changed, seen on the same messages.
+var knownDifferences9989 = map[string]string{
+	"strict dkim subdomain":     "RFC 9989 §4.4.1, §3.2.10.2: strict alignment is an exact match",
+	"strict spf":                "RFC 9989 §4.4.2, §3.2.10.2: strict alignment is an exact match",
+	"two records":               "RFC 9989 §4.10 step 2: several records are discarded, and no other is found: none",
+	"no p, rua":                 "RFC 9989 §4.7 p=: absent, the record reads as p=none",
+	"no p, no rua":              "RFC 9989 §4.7 p=: absent, the record reads as p=none",
+	"pct=0":                     "RFC 9989 §A.6, §4.7: pct=0 is t=y, the policy one level below (quarantine)",
+	"np nonexistent":            "RFC 9989 §4.10.1: np= is the policy of a nonexistent subdomain",
+	"t=y psd=n (RFC 9989 tags)": "RFC 9989 §4.7 t=y: the policy one level below (quarantine)",
+	"upper-case tags":           "RFC 9989 §4.8: tag names are ABNF literals, case-insensitive",
 }
 
 // openDMARC runs Debian's opendmarc milter (RFC 7489, with Debian's
@@ -254,7 +277,8 @@ var arDMARC = regexp.MustCompile(`dmarc=(\w+)(?: \(p=(\w+) dis=(\w+)\))?`)
 // milter, RFC 7489) and the evaluator in ModeRFC7489 the same messages,
 // DKIM and SPF results (as a trusted Authentication-Results field) and
 // DNS, and compares the result and disposition. Every difference is in
-// knownDifferences with the section that decides it.
+// knownDifferences with the section that decides it; those of the
+// default ModeRFC9989 are in knownDifferences9989.
 func TestOpenDMARCDifferential(t *testing.T) {
 	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: diffZone})
 	addr := openDMARC(t, srv)
@@ -311,7 +335,19 @@ func TestOpenDMARCDifferential(t *testing.T) {
 				t.Fatal(err)
 			}
 			ours := string(o.Result) + "/" + string(o.Disposition)
-			t.Logf("%s: opendmarc %s (action %c %q, %q), ours %s (%v)", tc.name, theirs, rep.action, rep.text, rep.headers, ours, o)
+			t.Logf("%s: opendmarc %s (action %c %q, %q), ModeRFC7489 %s (%v)", tc.name, theirs, rep.action, rep.text, rep.headers, ours, o)
+			o9989, err := (&dmarc.Evaluator{Resolver: srv.Resolver()}).Evaluate(context.Background(), dmarc.Input{Header: h, DKIM: outs, SPF: spf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rfc9989 := string(o9989.Result) + "/" + string(o9989.Disposition)
+			why9989, known9989 := knownDifferences9989[tc.name]
+			switch {
+			case theirs != rfc9989 && !known9989:
+				t.Errorf("%s: opendmarc %s, ModeRFC9989 %s: an unlisted difference", tc.name, theirs, rfc9989)
+			case theirs == rfc9989 && known9989:
+				t.Errorf("%s: both %s, but listed as a ModeRFC9989 difference (%s)", tc.name, rfc9989, why9989)
+			}
 			why, known := knownDifferences[tc.name]
 			switch {
 			case theirs != ours && !known:
