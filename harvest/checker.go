@@ -185,7 +185,19 @@ func (c *Checker) record(ctx context.Context, ip netip.Addr, ev event, st RcptSt
 		c.trace(&o)
 		return o, nil
 	}
-	e.cur.add(d)
+	switch ev { // e.cur.add(d), one field at a time
+	case evConnect:
+		inc(&e.cur.Connections)
+	case evMail:
+		inc(&e.cur.Messages)
+	case evRcpt:
+		inc(&e.cur.Recipients)
+		if st == Unknown {
+			inc(&e.cur.Unknown)
+		}
+	case evError:
+		inc(&e.cur.Errors)
+	}
 	// Node-local limits: connection caps and token buckets.
 	switch ev {
 	case evConnect:
@@ -226,6 +238,13 @@ func (c *Checker) record(ctx context.Context, ip netip.Addr, ev event, st RcptSt
 	c.shared(ctx, &o, ev, d, local, prior, now)
 	c.trace(&o)
 	return o, nil
+}
+
+// inc adds one to a count, saturating.
+func inc(n *uint32) {
+	if *n != ^uint32(0) {
+		*n++
+	}
 }
 
 // take takes a token from entry i's bucket for dimension dim, or makes o
