@@ -183,6 +183,10 @@ func (r *Reporter) Add(ctx context.Context, ev Evaluation) error {
 	if err := validPolicy(p); err != nil {
 		return err
 	}
+	// The Policy Domain goes into the filename and the Subject.
+	if !hostname(p.Domain) {
+		return fmt.Errorf("%w: policy domain %q is no domain name", ErrInvalidRow, p.Domain)
+	}
 	row := ev.Row
 	row.SourceIP = row.SourceIP.Unmap()
 	row.Count = cmp.Or(row.Count, 1)
@@ -377,8 +381,38 @@ func (r *Reporter) WriteXML(ctx context.Context, w io.Writer, k Key) (Metadata, 
 }
 
 func (r *Reporter) checkMetadata(m Metadata) error {
-	if m.OrgName == "" || m.Email == "" || r.Submitter == "" {
+	switch {
+	case m.OrgName == "" || m.Email == "" || r.Submitter == "":
 		return fmt.Errorf("%w: Reporter needs OrgName, Email and Submitter", ErrInvalidRow)
+	case !hostname(aLabel(normDomain(r.Submitter))):
+		return fmt.Errorf("%w: Submitter %q is no domain name", ErrInvalidRow, r.Submitter)
+	case strings.TrimFunc(r.Instance, isAlnum) != "":
+		return fmt.Errorf("%w: Instance %q is not letters and digits (RFC 9990 §3.5.2 unique-id)", ErrInvalidRow, r.Instance)
+	case !dotAtom(m.ReportID) && !msgID(m.ReportID):
+		return fmt.Errorf("%w: Report-ID %q is no ridfmt (RFC 9990 §3.5.1)", ErrInvalidRow, m.ReportID)
 	}
 	return nil
+}
+
+func isAlnum(c rune) bool {
+	return c < 0x80 && (c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z')
+}
+
+// hostname reports whether d is a DNS name of letters, digits, hyphens
+// and underscores, as filenames and the Subject can carry.
+func hostname(d string) bool {
+	if d == "" || len(d) > 253 {
+		return false
+	}
+	for l := range strings.SplitSeq(d, ".") {
+		if l == "" || len(l) > 63 {
+			return false
+		}
+		for _, c := range l {
+			if !isAlnum(c) && c != '-' && c != '_' {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -364,3 +364,30 @@ func TestMessageEnmime(t *testing.T) {
 	}
 	checkReport(t, rep, m)
 }
+
+// TestHeaderInjection: what goes into the Subject and the filename is
+// checked, so that a hostile From domain or a bad configuration cannot
+// add header fields.
+func TestHeaderInjection(t *testing.T) {
+	ctx := context.Background()
+	for _, d := range []string{"example.com\r\nBcc: x@evil.example", "a b.example", "ex!ample.com", "x/../y.example", "a..b.example"} {
+		p := testPolicy()
+		p.Domain = d
+		if err := newReporter().Add(ctx, Evaluation{Time: day0, Policy: p, Row: testRows()[0]}); !errors.Is(err, ErrInvalidRow) {
+			t.Errorf("Add(policy domain %q) = %v, want ErrInvalidRow", d, err)
+		}
+	}
+	for name, mod := range map[string]func(*Reporter){
+		"submitter": func(r *Reporter) { r.Submitter = "mx.example\r\nBcc: x@evil.example" },
+		"instance":  func(r *Reporter) { r.Instance = "node-1" },
+		"report-id": func(r *Reporter) { r.ReportID = func(Key) string { return "id\r\nBcc: x@evil.example" } },
+	} {
+		r := newReporter()
+		mod(r)
+		k := fill(t, r)
+		var buf bytes.Buffer
+		if _, err := r.WriteMessage(ctx, &buf, k, "a@mx.example", []string{"b@example.com"}); !errors.Is(err, ErrInvalidRow) || buf.Len() != 0 {
+			t.Errorf("%s: WriteMessage = %v with %d octets, want ErrInvalidRow and nothing", name, err, buf.Len())
+		}
+	}
+}
