@@ -19,8 +19,9 @@ const memSweepEvery = time.Minute
 // private to the process, lost when it ends. It is sharded by client key
 // (one mutex per shard, never a global lock: checks of different
 // clients rarely wait for each other), bounded by MaxEntries, and swept
-// of expired entries as it is used, in the time of the checks (each
-// shard at most once per minute of check time, and when it is full).
+// of expired entries as it is used, in the time of the checks (a shard
+// is swept by the first check that touches it a minute of check time or
+// more after its last sweep).
 //
 // The zero MemoryStore is ready to use. It is safe for concurrent use by
 // multiple goroutines; set MaxEntries before first use.
@@ -106,13 +107,13 @@ func (s *MemoryStore) Record(_ context.Context, req Request) (Response, error) {
 	resp, wt, wc := req.Apply(&t, &c)
 	if wc {
 		if !cok {
-			resp.Evicted += sh.makeRoom(s.limit, now)
+			resp.Evicted += sh.makeRoom(s.limit)
 		}
 		sh.clients[ch] = c
 	}
 	if wt {
 		if !tok {
-			resp.Evicted += sh.makeRoom(s.limit, now)
+			resp.Evicted += sh.makeRoom(s.limit)
 		}
 		sh.triplets[th] = t
 	}
@@ -120,13 +121,11 @@ func (s *MemoryStore) Record(_ context.Context, req Request) (Response, error) {
 }
 
 // makeRoom makes room for one more entry in a shard at its limit: it
-// sweeps the shard, then, if nothing expired, evicts the entry that
-// expires first among a few, and returns the number evicted.
-func (sh *memShard) makeRoom(limit int, now int64) int {
-	if len(sh.triplets)+len(sh.clients) < limit {
-		return 0
-	}
-	sh.sweep(now)
+// evicts the entry that expires first among a few, and returns the
+// number evicted. Expired entries are gone already: Record swept the
+// shard within the last memSweepEvery (a sweep here, on every insert
+// into a full shard, would scan the shard each time).
+func (sh *memShard) makeRoom(limit int) int {
 	evicted := 0
 	for len(sh.triplets)+len(sh.clients) >= limit {
 		// Go's map iteration begins at a random place: the first few
