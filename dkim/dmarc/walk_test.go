@@ -289,3 +289,32 @@ func TestMaxLookups(t *testing.T) {
 		}
 	}
 }
+
+// TestTreeWalkRFCExamplePSD is RFC 9989 Appendix B.4.3: bank.example
+// publishes psd=y, giant.bank.example a record of its own. The From
+// domain giant.bank.example is its own organizational domain (the one
+// below psd=y) and policy domain; the MAIL FROM domain
+// mail.giant.bank.example has the same and aligns; the signing domain
+// mail.mega.bank.example has mega.bank.example and does not (found here
+// without its walk: it is outside giant.bank.example).
+func TestTreeWalkRFCExamplePSD(t *testing.T) {
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: `
+_dmarc.bank.example.        IN TXT "v=DMARC1; p=reject; psd=y"
+_dmarc.giant.bank.example.  IN TXT "v=DMARC1; p=quarantine"
+`})
+	e := &dmarc.Evaluator{Resolver: srv.Resolver()}
+	o, err := e.Evaluate(context.Background(), dmarc.Input{FromDomains: []string{"giant.bank.example"},
+		DKIM: dkimPass("mail.mega.bank.example"), SPF: dmarc.SPF{Result: "pass", Domain: "mail.giant.bank.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Result != dmarc.Pass || o.PolicyDomain != "giant.bank.example" || o.OrgDomain != "giant.bank.example" || o.Policy != dmarc.PolicyQuarantine ||
+		!o.SPFResult.Aligned || o.DKIMResults[0].Aligned || o.DKIMAligned {
+		t.Errorf("Evaluate = %v policy domain %s org %s, SPF %+v DKIM %+v (%q), want pass by SPF alone at giant.bank.example",
+			o, o.PolicyDomain, o.OrgDomain, o.SPFResult, o.DKIMResults, o.Details)
+	}
+	want := []string{"_dmarc.giant.bank.example", "_dmarc.bank.example", "_dmarc.mail.giant.bank.example"}
+	if got := txtQueries(srv); !slices.Equal(got, want) {
+		t.Errorf("queries = %q, want %q", got, want)
+	}
+}
