@@ -2,7 +2,9 @@ package harvest
 
 import (
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,10 +32,11 @@ type StutterConn struct {
 	// go through at once. If zero, the whole connection stutters.
 	For time.Duration
 
-	once   sync.Once
-	start  time.Time
-	closed chan struct{}
-	close  sync.Once
+	once     sync.Once
+	start    time.Time
+	closed   chan struct{}
+	close    sync.Once
+	deadline atomic.Int64 // write deadline, Unix ns; 0 for none
 }
 
 func (c *StutterConn) init() {
@@ -45,7 +48,9 @@ func (c *StutterConn) init() {
 
 // Write writes p an octet at a time, pausing Delay before each, while
 // the stuttering span lasts; the rest at once. It returns early with
-// net.ErrClosed if the connection is closed meanwhile.
+// net.ErrClosed if the connection is closed meanwhile, and with
+// os.ErrDeadlineExceeded when the write deadline (SetWriteDeadline,
+// SetDeadline) comes during a pause, as a slow network write would.
 func (c *StutterConn) Write(p []byte) (int, error) {
 	c.init()
 	d := c.Delay
@@ -60,17 +65,48 @@ func (c *StutterConn) Write(p []byte) (int, error) {
 			n, err := c.Conn.Write(p[i:])
 			return i + n, err
 		}
-		t.Reset(d)
+		wait, late := d, false
+		if dl := c.deadline.Load(); dl != 0 {
+			if left := time.Until(time.Unix(0, dl)); left < wait {
+				wait, late = max(left, 0), true
+			}
+		}
+		t.Reset(wait)
 		select {
 		case <-t.C:
 		case <-c.closed:
 			return i, net.ErrClosed
+		}
+		if late {
+			return i, os.ErrDeadlineExceeded
 		}
 		if _, err := c.Conn.Write(p[i : i+1]); err != nil {
 			return i, err
 		}
 	}
 	return len(p), nil
+}
+
+// SetWriteDeadline sets the write deadline of the connection and of the
+// stuttering pauses.
+func (c *StutterConn) SetWriteDeadline(t time.Time) error {
+	c.setDeadline(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline sets the read and write deadlines of the connection and
+// the deadline of the stuttering pauses.
+func (c *StutterConn) SetDeadline(t time.Time) error {
+	c.setDeadline(t)
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *StutterConn) setDeadline(t time.Time) {
+	if t.IsZero() {
+		c.deadline.Store(0)
+	} else {
+		c.deadline.Store(max(t.UnixNano(), 1))
+	}
 }
 
 // Close closes the connection, ending a Write under way.

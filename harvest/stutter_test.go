@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -78,6 +79,31 @@ func TestStutterConnFor(t *testing.T) {
 		}
 		if string(all) != "220 0123456789\r\n" {
 			t.Errorf("read %q", all)
+		}
+	})
+}
+
+// A write deadline ends a stuttering write, as it would a slow one.
+func TestStutterConnDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, b := net.Pipe()
+		defer b.Close()
+		sc := &StutterConn{Conn: a}
+		defer sc.Close()
+		go io.Copy(io.Discard, b)
+		start := time.Now()
+		sc.SetWriteDeadline(start.Add(3500 * time.Millisecond))
+		n, err := io.WriteString(sc, "421 4.7.1 go away\r\n")
+		if !errors.Is(err, os.ErrDeadlineExceeded) || n != 3 {
+			t.Errorf("Write = %d, %v; want 3 octets and os.ErrDeadlineExceeded", n, err)
+		}
+		if got := time.Since(start); got != 3500*time.Millisecond {
+			t.Errorf("the write ended after %v, want at the deadline", got)
+		}
+		// Cleared, the deadline no longer applies.
+		sc.SetDeadline(time.Time{})
+		if n, err := io.WriteString(sc, "ok"); n != 2 || err != nil {
+			t.Errorf("Write after clearing = %d, %v", n, err)
 		}
 	})
 }
