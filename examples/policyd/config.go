@@ -68,7 +68,7 @@ func (c *config) flagSet() *flag.FlagSet {
 	fs.BoolVar(&c.Verbose, "v", false, "log every request's decision, not only deferrals and rejections")
 
 	fs.BoolVar(&c.Greylist, "greylist", true, "greylist (RFC 6647)")
-	fs.StringVar(&c.Store, "store", "memory", "greylist store: memory, bolt:PATH (a durable file), or redis://HOST:PORT[/DB] (shared by MX hosts)")
+	fs.StringVar(&c.Store, "store", "memory", "greylist store: memory, bolt:PATH (a durable file), or redis://HOST:PORT[/DB][?dial_timeout=1s&max_retries=1...] (shared by MX hosts; go-redis URL options)")
 	fs.StringVar(&c.StorePrefix, "store-prefix", "greylist:", "key prefix in Redis")
 	fs.BoolVar(&c.FailOpen, "fail-open", false, "let mail pass when the store fails (default: defer it with 451 4.3.0)")
 	fs.DurationVar(&c.Delay, "delay", 300*time.Second, "least time before a retry passes (postgrey --delay)")

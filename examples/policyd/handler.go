@@ -141,9 +141,14 @@ func (h *handler) ServePolicy(ctx context.Context, preq policy.Request) string {
 			spfDomain = st.outcome.Domain
 		}
 		o, err := h.greylist.Check(ctx, r.ip, r.clientName, r.sender, r.rcpt, spfDomain)
+		if errors.Is(err, greylist.ErrInvalidIP) || errors.Is(err, greylist.ErrNoRecipient) {
+			h.logf("action=dunno reason=%q error=%q", "malformed request", err.Error())
+			return policy.Dunno
+		}
 		if err != nil {
-			// The store failed (without -fail-open): defer, never lose
-			// the mail.
+			// The store failed (without -fail-open), or the
+			// configuration is out of range: defer, never lose the
+			// mail.
 			h.decided(r, "defer", "greylist "+o.String())
 			reply := o.Reply()
 			return policy.Reply(reply.Code, reply.Enhanced, reply.Text)

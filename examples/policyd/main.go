@@ -38,10 +38,15 @@
 //     failure defers with 451 4.3.0, or lets the mail pass with
 //     -fail-open.
 //  4. The message's first request that gets this far is answered
-//     PREPEND Received-SPF (policyd-spf's header); the others DUNNO.
+//     PREPEND Received-SPF (policyd-spf's header).
+//  5. Otherwise a request whose triplet just ended its wait is answered
+//     PREPEND X-Greylist ("delayed N seconds", postgrey's header; off
+//     with -x-greylist-header=false), and the others DUNNO. One answer
+//     holds one action: a message whose Received-SPF was prepended at
+//     the same request gets no X-Greylist.
 //
-// Other protocol states, and requests without a client address or
-// recipient, are answered DUNNO. A malformed request (not name=value
+// Other protocol states, and requests without a usable client address
+// or recipient, are answered DUNNO. A malformed request (not name=value
 // lines, over the limits of package policy) is answered DUNNO and
 // logged; a request that takes longer than -timeout is answered DUNNO
 // (mail is never stopped by a policy server that cannot decide). On
@@ -66,7 +71,9 @@
 //	dnsbl-allowlist-threshold = -1
 //
 // postgrey's whitelist files are read as they are (greylist package),
-// so a site switches without rewriting its lists.
+// so a site switches without rewriting its lists; as postgrey, policyd
+// logs a line it cannot read and carries on. A bolt store is swept of
+// expired records every hour.
 //
 // The protocol itself (reading requests within limits, answering,
 // timeouts, graceful shutdown) is package
