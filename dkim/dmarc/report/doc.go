@@ -4,7 +4,7 @@
 // # Receiver side
 //
 // A Reporter accumulates the evaluations of messages into one report per
-// reporting period and DMARC Policy Domain (RFC 9990 §2.1), merging
+// reporting period and DMARC Policy Domain (RFC 9990 §3.1), merging
 // messages with the same source address, evaluation, identifiers and
 // authentication results into one row with a count. Rows are kept by a
 // Store (MemoryStore by default; a database implements the interface).
@@ -21,9 +21,10 @@
 //	}
 //	keys, _ := r.Due(ctx, time.Now())
 //	for _, k := range keys {
-//		dests, _ := r.Destinations(ctx, k) // each with Address or Err
-//		_, err := r.WriteMessage(ctx, w, k, "dmarc@mx.example", addresses(dests))
-//		// send w's message; then r.Done(ctx, k)
+//		var msg bytes.Buffer
+//		dests, _, err := r.Compose(ctx, &msg, k, "dmarc@mx.example")
+//		// send msg to the Address of each dest whose Err is nil; then
+//		// r.Done(ctx, k). errors.Is(err, report.ErrDNS): try later.
 //	}
 //
 // FromDMARC builds an Evaluation from package dmarc's Input and Outcome;
@@ -51,7 +52,7 @@
 // MaxRowsPerReport (100,000, ErrTooManyRows), MaxRows (500,000 in all
 // reports, ErrTooManyRows; a MemoryStore holds about 650 octets a
 // row), MaxFieldBytes (1,024 octets per string, ErrFieldTooLong),
-// MaxDKIMPerRow (100, RFC 9990 §2.1.4: kept in its order of
+// MaxDKIMPerRow (100, RFC 9990 §3.1.3: kept in its order of
 // preference), MaxDestinations (5 rua= URIs, ErrTooManyDestinations),
 // Timeout (10 s for the verification lookups).
 // A row kept out by a limit is counted, and the report's error element
@@ -76,32 +77,34 @@
 //
 // # RFC map
 //
-//   - RFC 9990 §2.1, §2.1.1: Report, Row, Policy, Metadata; WriteXML
+//   - RFC 9990 §3.1, §3.1.1: Report, Row, Policy, Metadata; WriteXML
 //     writes elements in the schema's order (Appendix A);
 //     testdata/rfc9990.xsd is the schema the tests validate with xmllint.
-//   - §2.1.3 one report per Policy Domain: Key; §2.1 "the final
+//   - §3.1.2 one report per Policy Domain: Key; §3.1 "the final
 //     configuration observed": the last Policy added is the report's.
-//   - §2.1.4 at most 100 DKIM signatures per row, in order of
+//   - §3.1.3 at most 100 DKIM signatures per row, in order of
 //     preference: Reporter.MaxDKIMPerRow.
-//   - §2.1.7 override reasons: ReasonType constants; the trusted ARC
+//   - §3.1.6 override reasons: ReasonType constants; the trusted ARC
 //     sealer override of RFC 8617 §7.2 is local_policy (or
 //     trusted_forwarder), as package dmarc records it.
 //   - §3.5.1 Report-ID: Reporter.ReportID; §3.5.2 filename, Subject,
 //     gzip (RFC 6713 application/gzip): Filename, Subject, WriteMessage.
 //   - §4 external destinations: VerifyDestinations, ParseMailto.
-//   - §7.1 reports as an attack (zip and XML bombs): the Parser limits.
+//   - §8.1 reports as an attack (zip and XML bombs): the Parser limits.
 //   - RFC 9991 §4, RFC 6591, RFC 5965: ParseFailure, FailureReport.
 //
 // # Divergences
 //
-// The message is a multipart/report (RFC 6522) whose report-type is the
-// subtype of its second part, gzip; RFC 9990 requires no structure and
-// OpenDMARC sends multipart/mixed, which Parser reads too. The rows of
-// one report share the last policy added (RFC 9990 §2.3 allows it); a
-// Reporter does not write pct (RFC 9990 has no such element) nor the
-// lang attribute. A report whose every row a limit kept out cannot be
-// written (the schema needs one record): WriteXML returns ErrNoReport.
-// Parse keeps RFC 7489 values RFC 9990 dropped (sampled_out, helo scope,
-// several spf results) with a warning, so Report.WriteXML refuses to
-// write them back as RFC 9990.
+// Section numbers are those of draft-ietf-dmarc-aggregate-reporting-32,
+// the text published as RFC 9990. The message is a multipart/report
+// (RFC 6522) whose report-type is the subtype of its second part, gzip;
+// RFC 9990 requires no structure and OpenDMARC sends multipart/mixed,
+// which Parser reads too. The rows of one report share the last policy
+// added (RFC 9990 §3.3 allows it); a Reporter does not write pct (RFC
+// 9990 has no such element) nor the lang attribute. A report whose
+// every row a limit kept out cannot be written (the schema needs one
+// record): WriteXML returns ErrNoReport. Parse keeps RFC 7489 values
+// RFC 9990 dropped (sampled_out, helo scope, several spf results) with
+// a warning, so Report.WriteXML refuses to write them back as RFC 9990.
+// Failure reports are read, not generated.
 package report

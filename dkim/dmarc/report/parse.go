@@ -77,7 +77,7 @@ func (p *Parser) maxXML() int64   { return cmp.Or(p.MaxXMLBytes, DefaultMaxXMLBy
 // ParseXML parses one aggregate report in XML. It reads at most
 // MaxXMLBytes. On a limit or broken XML after the report began, it
 // returns what it read with an error (ErrTooManyRecords,
-// ErrTooManyResults, ErrTooLarge, ErrSyntax): RFC 9990 §2.1.1 lets the
+// ErrTooManyResults, ErrTooLarge, ErrSyntax): RFC 9990 §3.1.1 lets the
 // evaluator decide whether to use such a report.
 func (p *Parser) ParseXML(r io.Reader) (*Report, error) {
 	lr := &limitReader{r: r, n: p.maxXML(), err: fmt.Errorf("%w: XML over %d octets", ErrTooLarge, p.maxXML())}

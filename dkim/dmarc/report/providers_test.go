@@ -176,7 +176,7 @@ func TestProviders(t *testing.T) {
 
 // TestParseEncodings reads reports in the encodings and shapes an XML
 // parser must survive: a UTF-8 byte order mark, UTF-16 with one, and an
-// entity expansion bomb (RFC 9990 §7.1), whose entities are not
+// entity expansion bomb (RFC 9990 §8.1), whose entities are not
 // expanded.
 func TestParseEncodings(t *testing.T) {
 	doc := string(bigReport(2))

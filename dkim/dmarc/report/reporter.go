@@ -18,7 +18,7 @@ const (
 	DefaultMaxReports       = 10_000
 	DefaultMaxRowsPerReport = 100_000
 	DefaultMaxRows          = 500_000
-	// DefaultMaxDKIMPerRow is RFC 9990 §2.1.4's bound: "no more than 100
+	// DefaultMaxDKIMPerRow is RFC 9990 §3.1.3's bound: "no more than 100
 	// signatures for a given row".
 	DefaultMaxDKIMPerRow   = 100
 	DefaultMaxFieldBytes   = 1024
@@ -85,7 +85,7 @@ type Reporter struct {
 	// that the store's memory is bounded. If zero, DefaultMaxRows.
 	MaxRows int
 	// MaxDKIMPerRow bounds the DKIM results of a row; beyond it the
-	// signatures kept are chosen in RFC 9990 §2.1.4's order (aligned
+	// signatures kept are chosen in RFC 9990 §3.1.3's order (aligned
 	// passes first). If zero, DefaultMaxDKIMPerRow (100).
 	MaxDKIMPerRow int
 	// MaxFieldBytes bounds each string of a row (domains, selectors,
@@ -258,7 +258,7 @@ func (r *Reporter) longField(row *Row) string {
 	return ""
 }
 
-// capDKIM keeps at most MaxDKIMPerRow results, in RFC 9990 §2.1.4's
+// capDKIM keeps at most MaxDKIMPerRow results, in RFC 9990 §3.1.3's
 // order of preference: passes in strict alignment with the From
 // domain, passes in relaxed alignment, other passes, the rest.
 func (r *Reporter) capDKIM(from string, in []DKIMAuth) []DKIMAuth {

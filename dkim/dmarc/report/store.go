@@ -11,7 +11,7 @@ import (
 )
 
 // Key names one report: a reporting period and a DMARC Policy Domain
-// (RFC 9990 §2.1: a separate report for each Policy Domain and period).
+// (RFC 9990 §3.1: a separate report for each Policy Domain and period).
 type Key struct {
 	// Domain is the Policy Domain, lower case, as an A-label (RFC 5890).
 	Domain string
@@ -21,7 +21,7 @@ type Key struct {
 
 // Info describes an accumulated report.
 type Info struct {
-	// Policy is the last policy seen for the report: RFC 9990 §2.1
+	// Policy is the last policy seen for the report: RFC 9990 §3.1
 	// asks for one configuration per report, the final one observed.
 	Policy Policy
 	// RUA are the rua= URIs of that policy.

@@ -6,7 +6,7 @@ import (
 )
 
 // Disposition is the policy action applied to a row's messages (RFC 9990
-// §2.1.1.7, ActionDispositionType of the schema, Appendix A).
+// §3.1.1.9, ActionDispositionType of the schema, Appendix A).
 type Disposition string
 
 // The dispositions of RFC 9990's schema.
@@ -33,10 +33,10 @@ const (
 // String returns the token.
 func (a Aligned) String() string { return string(a) }
 
-// ReasonType is a policy override type (RFC 9990 §2.1.7).
+// ReasonType is a policy override type (RFC 9990 §3.1.6).
 type ReasonType string
 
-// The override types of RFC 9990 §2.1.7.
+// The override types of RFC 9990 §3.1.6.
 const (
 	// LocalPolicy: the receiver's local policy exempted the message (an
 	// override for a trusted ARC sealer is recorded so, RFC 8617 §7.2).
@@ -63,7 +63,7 @@ type Reason struct {
 }
 
 // DKIMAuth is one DKIM signature's result, uninterpreted with respect to
-// DMARC (RFC 9990 §2.1.1.10). Result is an RFC 8601 §2.7.1 token: none,
+// DMARC (RFC 9990 §3.1.1.12). Result is an RFC 8601 §2.7.1 token: none,
 // pass, fail, policy, neutral, temperror, permerror.
 type DKIMAuth struct {
 	Domain      string // d=
@@ -72,7 +72,7 @@ type DKIMAuth struct {
 	HumanResult string
 }
 
-// SPFAuth is the SPF result (RFC 9990 §2.1.1.11). Scope is "mfrom" (the
+// SPFAuth is the SPF result (RFC 9990 §3.1.1.13). Scope is "mfrom" (the
 // only value RFC 9990 allows; RFC 7489-era reports also have "helo") or
 // empty. Result is an RFC 8601 §2.7.2 token: none, pass, fail, softfail,
 // policy, neutral, temperror, permerror.
@@ -85,7 +85,7 @@ type SPFAuth struct {
 
 // Row is one record of an aggregate report: messages from one source
 // address with the same evaluation, identifiers and authentication
-// results (RFC 9990 §2.1.1.5 to §2.1.1.11). It is what a Reporter
+// results (RFC 9990 §3.1.1.7 to §3.1.1.13). It is what a Reporter
 // accumulates and what Parse returns, so that a report round-trips.
 type Row struct {
 	SourceIP netip.Addr
@@ -110,7 +110,7 @@ type Row struct {
 	SPFResults []SPFAuth
 }
 
-// Policy is the published policy of a report (RFC 9990 §2.1.1.3,
+// Policy is the published policy of a report (RFC 9990 §3.1.1.5,
 // policy_published). Empty strings are elements absent from the report.
 type Policy struct {
 	Domain          string // the DMARC Policy Domain
@@ -124,7 +124,7 @@ type Policy struct {
 	Percent int
 }
 
-// Metadata is the report_metadata of a report (RFC 9990 §2.1.1.2).
+// Metadata is the report_metadata of a report (RFC 9990 §3.1.1.3).
 type Metadata struct {
 	OrgName          string
 	Email            string
@@ -150,5 +150,5 @@ type Report struct {
 	Warnings []string
 }
 
-// Namespace is RFC 9990's XML namespace (§5.1).
+// Namespace is RFC 9990's XML namespace (§6.1).
 const Namespace = "urn:ietf:params:xml:ns:dmarc-2.0"
