@@ -285,6 +285,7 @@ func TestOpenDMARCDifferential(t *testing.T) {
 	e := &dmarc.Evaluator{Resolver: srv.Resolver(), Mode: dmarc.ModeRFC7489, Percent: func() int { return 0 }}
 	for _, tc := range diffCases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // OpenDMARC serves each connection in a thread of its own
 			var ar []string
 			var outs []dkim.Outcome
 			for _, d := range tc.dkim {
