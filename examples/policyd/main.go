@@ -108,6 +108,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	go func() {
+		// After the first signal, a second one ends policyd at once
+		// instead of waiting for the graceful shutdown.
+		<-ctx.Done()
+		stop()
+	}()
 	if err := run(ctx, os.Args[1:], os.Stderr, hooks{}); err != nil {
 		fmt.Fprintln(os.Stderr, "policyd:", err)
 		os.Exit(1)
