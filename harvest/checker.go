@@ -19,13 +19,18 @@ import (
 // shards, each with its own lock, and no lock is held across a Store
 // call.
 type Checker struct {
-	// Config is the policy; its zero value is the default policy.
-	Config Config
+	// Config is the policy; its zero value is the default policy. Its
+	// fields are promoted: hc.DHAUnknown, hc.FailOpen.
+	Config
 	// Store, if set, holds the counts and blocks shared with other
 	// nodes; the counts kept here then serve the token buckets, the
-	// connection caps and, with Config.FailOpen, the fallback when the
-	// Store fails.
+	// connection caps and, with FailOpen, the fallback when the Store
+	// fails.
 	Store Store
+	// Timeout bounds each Store call (the Store fails with
+	// context.DeadlineExceeded past it). If zero, DefaultTimeout;
+	// negative means ctx's deadline alone.
+	Timeout time.Duration
 	// Now returns the current time. If nil, time.Now.
 	Now func() time.Time
 	// Trace, if set, is told of each verdict other than a plain allow.
@@ -45,6 +50,11 @@ func (c *Checker) now() time.Time {
 	}
 	return time.Now()
 }
+
+// DefaultTimeout bounds a Store call when Checker.Timeout is zero: 5 s,
+// as greylist's, well within the minutes an SMTP client waits for a reply
+// (RFC 5321 §4.5.3.2).
+const DefaultTimeout = 5 * time.Second
 
 // RcptStatus is what the caller's recipient lookup found.
 type RcptStatus uint8
@@ -302,6 +312,14 @@ func blockFor(p *policy, off int) time.Duration {
 func (c *Checker) shared(ctx context.Context, o *Outcome, ev event, d Counts, local estimate, prior Block, now time.Time) {
 	p := &c.t.p
 	w := time.Duration(p.window)
+	if t := c.Timeout; t >= 0 {
+		if t == 0 {
+			t = DefaultTimeout
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t)
+		defer cancel()
+	}
 	st, err := c.Store.Add(ctx, o.Client, d, now, w)
 	if err != nil {
 		err = fmt.Errorf("%w: %w", ErrStore, err)

@@ -155,6 +155,9 @@
 //     our choice; past it connections go through unpaused
 //     (GreetSkipped, ErrTooManyPending), as postscreen under stress
 //     shortens its pause rather than refusing clients.
+//   - Checker.Timeout 5 s per Store call, as greylist's store calls:
+//     a Redis that does not answer fails the call, well within the
+//     minutes an SMTP client waits for a reply.
 //   - A Store failure delays the event with 451 4.3.0, as Postfix's
 //     smtpd_policy_service_default_action (451 4.3.5) does when its
 //     policy server does not answer; FailOpen falls back to the node's

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -97,4 +98,46 @@ func TestStoreFailure(t *testing.T) {
 	if o := mustRcpt(t, c, ip, Known, 1); !errors.Is(o.Err, ErrBlocked) {
 		t.Errorf("fail open, after the verdict: %v, want blocked locally", o)
 	}
+}
+
+// stuckStore never answers until its context ends.
+type stuckStore struct{}
+
+func (stuckStore) Add(ctx context.Context, _ netip.Prefix, _ Counts, _ time.Time, _ time.Duration) (Stats, error) {
+	<-ctx.Done()
+	return Stats{}, ctx.Err()
+}
+
+func (stuckStore) SetBlock(ctx context.Context, _ netip.Prefix, _ Block, _ time.Duration) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// Timeout bounds a Store call that does not answer.
+func TestStoreTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ip := netip.MustParseAddr("203.0.113.52")
+		for _, tc := range []struct {
+			timeout, want time.Duration
+		}{{0, DefaultTimeout}, {time.Second, time.Second}} {
+			c := &Checker{Store: stuckStore{}, Timeout: tc.timeout}
+			start := time.Now()
+			o, err := c.Rcpt(context.Background(), ip, Known, 1)
+			if err != nil || o.Result != Delay || !errors.Is(o.Err, ErrStore) || !errors.Is(o.Err, context.DeadlineExceeded) {
+				t.Errorf("Timeout %v: %v, %v; want a delay for a store timeout", tc.timeout, o, err)
+			}
+			if got := time.Since(start); got != tc.want {
+				t.Errorf("Timeout %v: the check took %v, want %v", tc.timeout, got, tc.want)
+			}
+		}
+		// Negative: ctx alone bounds it.
+		c := &Checker{Store: stuckStore{}, Timeout: -1}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		start := time.Now()
+		c.Rcpt(ctx, ip, Known, 1)
+		if got := time.Since(start); got != time.Minute {
+			t.Errorf("Timeout -1: the check took %v, want ctx's minute", got)
+		}
+	})
 }
