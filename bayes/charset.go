@@ -70,7 +70,10 @@ var wordDecoder = &stdmime.WordDecoder{
 // its top-level Content-Type), else windows-1252.
 func fieldText(v string, charset string) string {
 	if strings.Contains(v, "=?") {
-		u := strings.NewReplacer("\r\n", "", "\n", "").Replace(v)
+		u := v
+		if strings.IndexByte(u, '\n') >= 0 {
+			u = unfold(u)
+		}
 		if d, err := wordDecoder.DecodeHeader(u); err == nil {
 			v = d
 		}
@@ -90,3 +93,15 @@ func fieldText(v string, charset string) string {
 
 // decodeRune is utf8.DecodeRuneInString.
 func decodeRune(s string) (rune, int) { return utf8.DecodeRuneInString(s) }
+
+// unfold removes the line breaks of a folded field value (RFC 5322
+// §2.2.3), keeping the white space that follows them.
+func unfold(v string) string {
+	b := make([]byte, 0, len(v))
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c != '\r' && c != '\n' {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}

@@ -21,9 +21,11 @@ const (
 
 type field struct{ name, value string }
 
-// header adds the tokens of the message's top-level header fields. The
-// header is found by the module's rule (internal/header).
-func (st *state) header(msg []byte) {
+// header adds the tokens of the message's top-level header fields, and
+// returns the values of its Content-Type and Content-Transfer-Encoding
+// (the first of each, as package mime reads them) and where the body
+// starts. The header is found by the module's rule (internal/header).
+func (st *state) header(msg []byte) (contentType, cte string, body int) {
 	start, end, _ := header.Split(msg)
 	raw := msg[start:end]
 	block := string(raw) // one copy: the tokens refer to it
@@ -56,10 +58,14 @@ func (st *state) header(msg []byte) {
 	}
 	flush()
 	charset := ""
+	seenCT, seenCTE := false, false
 	for _, f := range fields {
-		if strings.EqualFold(f.name, "Content-Type") {
+		switch {
+		case !seenCT && strings.EqualFold(f.name, "Content-Type"):
+			contentType, seenCT = f.value, true
 			charset = paramValue(f.value, "charset")
-			break
+		case !seenCTE && strings.EqualFold(f.name, "Content-Transfer-Encoding"):
+			cte, seenCTE = f.value, true
 		}
 	}
 	for _, f := range fields {
@@ -68,6 +74,7 @@ func (st *state) header(msg []byte) {
 			break
 		}
 	}
+	return contentType, cte, end
 }
 
 // field adds the tokens of one header field.

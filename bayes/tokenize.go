@@ -105,24 +105,21 @@ func (t *Tokenizer) Tokenize(ctx context.Context, msg []byte) Tokens {
 	st.list = make([]string, 0, 256)
 	st.arena = make([]byte, 0, 4096)
 
-	st.header(msg)
-	sc := t.Scanner
-	if sc == nil {
-		sc = &mime.Scanner{MaxTextBytes: int64(maxBytes)}
-	}
-	report := sc.Scan(ctx, msg)
-	for _, p := range report.Parts {
-		st.part(p)
-	}
-	for _, tx := range report.Texts {
-		body := tx.Body
-		if strings.Contains(body[:min(len(body), 4096)], esc2022) {
-			body = decodeISO2022JP(body)
+	contentType, cte, bodyStart := st.header(msg)
+	if typ, text, ok := singleText(contentType, cte, msg[bodyStart:]); ok && t.Scanner == nil {
+		st.add("type:", typ, false)
+		st.body(typ, text)
+	} else {
+		sc := t.Scanner
+		if sc == nil {
+			sc = &mime.Scanner{MaxTextBytes: int64(maxBytes)}
 		}
-		if tx.Type == "text/html" {
-			st.html(body)
-		} else {
-			st.text(body)
+		report := sc.Scan(ctx, msg)
+		for _, p := range report.Parts {
+			st.part(p)
+		}
+		for _, tx := range report.Texts {
+			st.body(tx.Type, tx.Body)
 		}
 	}
 	if st.full {
@@ -132,6 +129,18 @@ func (t *Tokenizer) Tokenize(ctx context.Context, msg []byte) Tokens {
 		errs = append(errs, ErrTokenBytes)
 	}
 	return Tokens{List: st.list, Err: errors.Join(errs...)}
+}
+
+// body adds the tokens of one text part.
+func (st *state) body(typ, text string) {
+	if strings.Contains(text[:min(len(text), 4096)], esc2022) {
+		text = decodeISO2022JP(text)
+	}
+	if typ == "text/html" {
+		st.html(text)
+	} else {
+		st.text(text)
+	}
 }
 
 func orInt(v, def int) int {
