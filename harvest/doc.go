@@ -165,8 +165,11 @@
 //
 // # Limits
 //
-// Every limit above is a field of Config with its default, reported in
-// Outcome.Err with its own sentinel. The table itself is bounded:
+// Every limit above is a field (of Config, Checker, GreetPause or
+// GreetListener) with its default and, where reaching it is a finding,
+// its own sentinel in the outcome's Err (ErrTooManyPending for the
+// greeting pauses, ErrConfigTooLarge past MaxConfigBytes for
+// ParseConfig). The table itself is bounded:
 // MaxClients clients at most (split evenly over up to 64 shards); past
 // it a cold client is forgotten, chosen by the CLOCK approximation of
 // least recently used in which a new client starts cold (a client seen
