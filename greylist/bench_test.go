@@ -95,15 +95,8 @@ func BenchmarkStores(b *testing.B) {
 		{"memory", func(b *testing.B) greylist.Store { return new(greylist.MemoryStore) }},
 		{"bolt-sync", func(b *testing.B) greylist.Store { return openBolt(b, boltstore.Sync) }},
 		{"bolt-nosync", func(b *testing.B) greylist.Store { return openBolt(b, boltstore.NoSync) }},
-		{"redis", func(b *testing.B) greylist.Store {
-			rdb := redis.NewClient(&redis.Options{Addr: testenv.Redis(b).Addr, PoolSize: 64})
-			b.Cleanup(func() { rdb.Close() })
-			s, err := redisstore.New(rdb, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return s
-		}},
+		{"redis", func(b *testing.B) greylist.Store { return openRedis(b, 0) }},
+		{"redis-nopipeline", func(b *testing.B) greylist.Store { return openRedis(b, -1) }},
 	}
 	for _, st := range stores {
 		for _, load := range []string{"known", "new"} {
@@ -135,6 +128,20 @@ func BenchmarkStores(b *testing.B) {
 			})
 		}
 	}
+}
+
+// openRedis starts a redis-server and returns a store on it with
+// Options.Pipelines set to pipelines.
+func openRedis(b *testing.B, pipelines int) *redisstore.Store {
+	b.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: testenv.Redis(b).Addr, PoolSize: 64})
+	b.Cleanup(func() { rdb.Close() })
+	s, err := redisstore.New(rdb, &redisstore.Options{Pipelines: pipelines})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
 }
 
 func openBolt(b *testing.B, d boltstore.Durability) *boltstore.Store {

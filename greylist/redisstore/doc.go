@@ -11,9 +11,19 @@
 // greylist.Request.Apply) and the writes are one atomic step. Two MX
 // hosts racing on one triplet see one history: one of them creates it,
 // the other sees it created; one retry is counted towards the automatic
-// allowlist, not two. One round trip per check (two for a check keyed by
-// an SPF-validated domain, see package greylist); with concurrent checks
-// go-redis's connection pool carries them in parallel.
+// allowlist, not two.
+//
+// # Pipelining
+//
+// Concurrent checks are sent together: each Record queues its script
+// run, and a few pipeline goroutines (Options.Pipelines, 4) each take
+// what is queued (up to Options.MaxPipeline, 256) and send it as one
+// pipeline: one write and one read for all, instead of a round trip and
+// two system calls per check. A lone check goes at once, alone; nothing
+// waits for a timer. Each script still runs atomically on its own. A
+// check keyed by an SPF-validated domain is two script runs, one after
+// the other (see package greylist). Options.Pipelines < 0 sends each
+// check on its own through the client's pool. Close stops the pipelines.
 //
 // # Keys and expiry
 //

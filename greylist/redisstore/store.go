@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -25,18 +26,42 @@ var (
 	ErrReply = errors.New("redisstore: unexpected reply")
 )
 
+// Defaults of Options' zero fields.
+const (
+	// DefaultMaxPipeline bounds the checks sent in one pipeline.
+	DefaultMaxPipeline = 256
+	// DefaultPipelines is the number of pipelines in flight at once.
+	DefaultPipelines = 4
+)
+
 // Options configure New. The zero Options (or nil) are the defaults.
 type Options struct {
 	// Prefix begins every key, to share a Redis with other data. If
 	// empty, DefaultPrefix ("greylist:"). It must not hold "{" or "}".
 	Prefix string
+	// MaxPipeline bounds the checks that wait together and go to Redis
+	// in one pipeline (one write and one read for all). If zero,
+	// DefaultMaxPipeline (256).
+	MaxPipeline int
+	// Pipelines is the number of pipelines in flight at once, each on a
+	// connection of its own. If zero, DefaultPipelines (4); negative
+	// sends each check on its own as it comes (one round trip per check,
+	// as many in flight as the client's pool allows), with no goroutine
+	// of the Store's own.
+	Pipelines int
 }
 
 // Store is a greylist.Store in Redis. It is safe for concurrent use by
 // multiple goroutines.
 type Store struct {
-	rdb    redis.UniversalClient
-	prefix string
+	rdb      redis.UniversalClient
+	prefix   string
+	maxBatch int
+	ops      chan *op      // nil: no pipelining
+	quit     chan struct{} // closed by Close
+	stopped  chan struct{} // closed when the pipeliners are gone
+	workers  int
+	close    sync.Once
 }
 
 //go:embed record.lua
@@ -46,7 +71,8 @@ var recordScript = redis.NewScript(recordLua)
 
 // New returns a Store that keeps its records through rdb: a
 // *redis.Client, a *redis.ClusterClient, a failover client or a ring
-// (any redis.UniversalClient). The caller owns rdb and closes it.
+// (any redis.UniversalClient). The caller owns rdb and closes it, after
+// the Store's Close.
 func New(rdb redis.UniversalClient, opts *Options) (*Store, error) {
 	var o Options
 	if opts != nil {
@@ -58,7 +84,38 @@ func New(rdb redis.UniversalClient, opts *Options) (*Store, error) {
 	if strings.ContainsAny(o.Prefix, "{}") {
 		return nil, fmt.Errorf("%w: %q", ErrPrefix, o.Prefix)
 	}
-	return &Store{rdb: rdb, prefix: o.Prefix}, nil
+	if o.MaxPipeline <= 0 {
+		o.MaxPipeline = DefaultMaxPipeline
+	}
+	if o.Pipelines == 0 {
+		o.Pipelines = DefaultPipelines
+	}
+	s := &Store{rdb: rdb, prefix: o.Prefix, maxBatch: o.MaxPipeline}
+	if o.Pipelines > 0 {
+		s.ops = make(chan *op, o.MaxPipeline*o.Pipelines)
+		s.quit = make(chan struct{})
+		s.stopped = make(chan struct{})
+		s.workers = o.Pipelines
+		var wg sync.WaitGroup
+		for range o.Pipelines {
+			wg.Go(s.pipeline)
+		}
+		go func() { wg.Wait(); close(s.stopped) }()
+	}
+	return s, nil
+}
+
+// Close stops the Store's pipelines, after answering the checks already
+// queued; Record then fails with greylist.ErrClosed. It does not close
+// the Redis client.
+func (s *Store) Close() error {
+	s.close.Do(func() {
+		if s.quit != nil {
+			close(s.quit)
+			<-s.stopped
+		}
+	})
+	return nil
 }
 
 // ClientKey returns the Redis key of a client's record.
@@ -71,17 +128,26 @@ func (s *Store) TripletKey(client, triplet []byte) string {
 	return s.prefix + "{" + string(client) + "}t:" + string(triplet)
 }
 
-// Record implements greylist.Store with one atomic script run.
+// Record implements greylist.Store with one atomic script run, sent in
+// a pipeline with the checks that wait beside it (see Options).
 func (s *Store) Record(ctx context.Context, req greylist.Request) (greylist.Response, error) {
 	keys := []string{s.ClientKey(req.Client)}
 	if req.Triplet != nil {
 		keys = append(keys, s.TripletKey(req.Client, req.Triplet))
 	}
 	ms := func(d time.Duration) int64 { return d.Milliseconds() }
-	res, err := recordScript.Run(ctx, s.rdb, keys,
+	args := []any{
 		req.Now.UnixMilli(), ms(req.Delay), ms(req.RetryWindow), ms(req.MaxAge),
 		req.AutoAllowAfter, ms(req.Trap), ms(greylist.AutoAllowInterval), ms(greylist.ClockSkew),
-	).Slice()
+	}
+	if s.ops == nil {
+		res, err := recordScript.Run(ctx, s.rdb, keys, args...).Slice()
+		return reply(res, err)
+	}
+	return s.pipelined(ctx, &op{ctx: ctx, keys: keys, args: args, done: make(chan struct{}, 1)})
+}
+
+func reply(res []any, err error) (greylist.Response, error) {
 	if err != nil {
 		return greylist.Response{}, fmt.Errorf("redisstore: %w", err)
 	}

@@ -42,21 +42,64 @@ func client(t *testing.T, addr string) *redis.Client {
 
 func newStore(t *testing.T, rdb redis.UniversalClient, prefix string) *redisstore.Store {
 	t.Helper()
-	s, err := redisstore.New(rdb, &redisstore.Options{Prefix: prefix})
+	return newStoreOpts(t, rdb, &redisstore.Options{Prefix: prefix})
+}
+
+func newStoreOpts(t *testing.T, rdb redis.UniversalClient, o *redisstore.Options) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.New(rdb, o)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() })
 	return s
 }
 
 // TestSuite runs the behavioural suite on one redis-server, each subtest
-// under its own key prefix (a fresh, empty store).
+// under its own key prefix (a fresh, empty store), pipelined (the
+// default) and one check per round trip.
 func TestSuite(t *testing.T) {
 	rdb := client(t, testenv.Redis(t).Addr)
 	var n atomic.Int64
-	greylisttest.Run(t, func(t *testing.T) greylist.Store {
-		return newStore(t, rdb, fmt.Sprintf("suite%d:", n.Add(1)))
-	})
+	for _, pipelines := range []int{0, -1} {
+		t.Run(fmt.Sprintf("pipelines=%d", pipelines), func(t *testing.T) {
+			greylisttest.Run(t, func(t *testing.T) greylist.Store {
+				return newStoreOpts(t, rdb, &redisstore.Options{Prefix: fmt.Sprintf("suite%d:", n.Add(1)), Pipelines: pipelines})
+			})
+		})
+	}
+}
+
+// TestScriptFlushed: a server that lost its scripts (restarted, SCRIPT
+// FLUSH) answers NOSCRIPT; the store loads the script again.
+func TestScriptFlushed(t *testing.T) {
+	rdb := client(t, testenv.Redis(t).Addr)
+	ctx := context.Background()
+	for _, pipelines := range []int{0, -1} {
+		s := newStoreOpts(t, rdb, &redisstore.Options{Prefix: fmt.Sprintf("flush%d:", pipelines), Pipelines: pipelines})
+		for i := range 3 {
+			if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.Record(ctx, request("192.0.2.0/24", fmt.Sprintf("a@x %d@y", i), greylisttest.T0))
+			if err != nil || r.Result != greylist.Greylisted {
+				t.Errorf("pipelines %d: Record after SCRIPT FLUSH = %+v, %v", pipelines, r, err)
+			}
+		}
+	}
+}
+
+func TestClose(t *testing.T) {
+	rdb := client(t, testenv.Redis(t).Addr)
+	s := newStore(t, rdb, "")
+	if _, err := s.Record(context.Background(), request("192.0.2.0/24", "a@x b@y", greylisttest.T0)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := s.Record(context.Background(), request("192.0.2.0/24", "a@x b@y", greylisttest.T0)); !errors.Is(err, greylist.ErrClosed) {
+		t.Errorf("Record after Close: %v, want ErrClosed", err)
+	}
+	s.Close() // twice is fine
 }
 
 // TestTwoClients: two MX hosts, each with its own connection pool to
@@ -130,8 +173,9 @@ func TestPrefix(t *testing.T) {
 	}
 	s, err := redisstore.New(redis.NewClient(&redis.Options{}), nil)
 	if err != nil || s.ClientKey([]byte("c")) != redisstore.DefaultPrefix+"{c}c" {
-		t.Errorf("New(nil options) = %v, %v; want the default prefix", s, err)
+		t.Fatalf("New(nil options) = %v, %v; want the default prefix", s, err)
 	}
+	s.Close()
 }
 
 // TestRedisDown: with the server gone, Record fails with an error that
@@ -184,8 +228,9 @@ func TestCheckerTimeout(t *testing.T) {
 	c := &greylist.Checker{Store: newStore(t, rdb, ""), Timeout: 100 * time.Millisecond}
 	_, err = c.Check(context.Background(), netip.MustParseAddr("192.0.2.1"), "", "a@example.com", "b@example.net", "")
 	// Without the Timeout, the read would wait a minute and the test
-	// time out; go-redis reports the deadline as an i/o timeout.
-	if !errors.Is(err, greylist.ErrStore) || !strings.Contains(err.Error(), "timeout") {
+	// time out; go-redis reports the deadline as an i/o timeout, the
+	// store as the context's deadline.
+	if !errors.Is(err, greylist.ErrStore) || !(strings.Contains(err.Error(), "timeout") || errors.Is(err, context.DeadlineExceeded)) {
 		t.Errorf("Check against a silent server = %v, want ErrStore and a timeout", err)
 	}
 }

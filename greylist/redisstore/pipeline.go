@@ -1,0 +1,116 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/spamkit/spamkit/greylist"
+)
+
+// op is one Record waiting for a pipeline.
+type op struct {
+	ctx  context.Context
+	keys []string
+	args []any
+	resp greylist.Response
+	err  error
+	done chan struct{}
+}
+
+// pipelined queues o for a pipeline and waits for its answer.
+func (s *Store) pipelined(ctx context.Context, o *op) (greylist.Response, error) {
+	select {
+	case <-s.quit:
+		return greylist.Response{}, greylist.ErrClosed
+	default:
+	}
+	select {
+	case s.ops <- o:
+	case <-s.quit:
+		return greylist.Response{}, greylist.ErrClosed
+	case <-ctx.Done():
+		return greylist.Response{}, fmt.Errorf("redisstore: %w", ctx.Err())
+	}
+	select {
+	case <-o.done:
+		return o.resp, o.err
+	case <-ctx.Done():
+		return greylist.Response{}, fmt.Errorf("redisstore: %w", ctx.Err())
+	case <-s.stopped:
+		select {
+		case <-o.done:
+			return o.resp, o.err
+		default:
+			return greylist.Response{}, greylist.ErrClosed
+		}
+	}
+}
+
+// pipeline takes the checks waiting, up to MaxPipeline, sends them in
+// one pipeline and answers them, until Close; then it answers what is
+// still queued.
+func (s *Store) pipeline() {
+	batch := make([]*op, 0, s.maxBatch)
+	for {
+		var first *op
+		select {
+		case first = <-s.ops:
+		case <-s.quit:
+			for {
+				select {
+				case o := <-s.ops:
+					s.send([]*op{o})
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < s.maxBatch {
+			select {
+			case o := <-s.ops:
+				batch = append(batch, o)
+			default:
+				break fill
+			}
+		}
+		s.send(batch)
+	}
+}
+
+// send runs batch in one pipeline of EVALSHA. The pipeline's deadline is
+// the earliest of the checks' deadlines; a check canceled meanwhile has
+// returned already and its answer is dropped. Checks that met NOSCRIPT
+// (a server that restarted or flushed its scripts) are run again one by
+// one with EVAL's fallback, which loads the script.
+func (s *Store) send(batch []*op) {
+	ctx := context.Background()
+	var deadline time.Time
+	for _, o := range batch {
+		if d, ok := o.ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
+			deadline = d
+		}
+	}
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.Cmd, len(batch))
+	for i, o := range batch {
+		cmds[i] = recordScript.EvalSha(ctx, pipe, o.keys, o.args...)
+	}
+	_, _ = pipe.Exec(ctx) // each command carries its own error
+	for i, o := range batch {
+		res, err := cmds[i].Slice()
+		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			res, err = recordScript.Run(ctx, s.rdb, o.keys, o.args...).Slice()
+		}
+		o.resp, o.err = reply(res, err)
+		o.done <- struct{}{}
+	}
+}
