@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spamkit/spamkit/greylist"
+	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
 // step is one request of a scenario and the answer it wants: the
@@ -170,7 +171,7 @@ func TestDNSBL(t *testing.T) {
 // client is greylisted as any other) and is logged.
 func TestDNSBLFailure(t *testing.T) {
 	srv := dns(t)
-	srv.Fail("66.2.0.192.bl.test", 1, 2) // SERVFAIL for A
+	srv.Fail("66.2.0.192.bl.test", resolvertest.TypeA, resolvertest.ServFail)
 	clk, log := newClock(), &logs{}
 	h := newHandler(t, clk, srv, log, "-dnsbl", "bl.test*3", "-dnsbl-threshold", "3")
 	runSteps(t, h, clk, log, []step{{0, rcpt{ip: "192.0.2.66", helo: "x", from: "a@sender.test", to: "b@example.org"}, greylisted}})
@@ -267,4 +268,21 @@ func TestInstances(t *testing.T) {
 	if c.get("").checked || c.len() != 3 {
 		t.Error("a request without instance was remembered")
 	}
+}
+
+// TestDNSTimeout: DNS that does not answer within -dns-timeout makes
+// SPF a temperror (no domain key, Received-SPF temperror) and leaves
+// greylisting to go on.
+func TestDNSTimeout(t *testing.T) {
+	srv := dns(t)
+	srv.Fail("sender.test", resolvertest.TypeTXT, resolvertest.Drop)
+	clk, log := newClock(), &logs{}
+	h := newHandler(t, clk, srv, log, "-dns-timeout", "150ms", "-delay", "1s")
+	m := rcpt{ip: "192.0.2.30", helo: "x", from: "alice@sender.test", to: "bob@example.org", instance: "1"}
+	m2 := m
+	m2.instance = "2"
+	runSteps(t, h, clk, log, []step{
+		{0, m, greylisted},
+		{time.Minute, m2, "PREPEND Received-SPF: temperror (mx.example.org: error in processing during lookup of sender.test: DNS timeout) client-ip=192.0.2.30"},
+	})
 }

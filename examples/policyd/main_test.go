@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spamkit/spamkit/greylist"
+	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
 // TestRun runs policyd as main does, from a config file and flags, on a
@@ -206,5 +207,32 @@ func TestApplyFile(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRequestTimeout: a request policyd cannot decide within -timeout
+// (here: DNS that never answers, with a longer -dns-timeout) is
+// answered DUNNO, and logged.
+func TestRequestTimeout(t *testing.T) {
+	srv := dns(t)
+	srv.Fail("sender.test", resolvertest.TypeTXT, resolvertest.Drop)
+	clk := newClock()
+	var log logs
+	addr := startPolicyd(t, srv, clk, &log, "-timeout", "200ms", "-dns-timeout", "1m")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.WriteString(c, "request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.30\nhelo_name=x\nsender=alice@sender.test\nrecipient=bob@example.org\n\n"); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || line != "action=DUNNO\n" {
+		t.Errorf("answer %q, %v; want action=DUNNO", line, err)
+	}
+	if want := "request timed out after 200ms; answered DUNNO"; !strings.Contains(log.String(), want) {
+		t.Errorf("log lacks %q:\n%s", want, log.String())
 	}
 }

@@ -9,13 +9,13 @@ import (
 	"time"
 
 	"github.com/spamkit/spamkit/internal/postfixtest"
+	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
 // startPolicyd runs policyd as main does (run) on a free loopback port
 // with the test's clock and DNS server, and stops it when t ends.
-func startPolicyd(t *testing.T, clk *clock, log *logs, args ...string) string {
+func startPolicyd(t *testing.T, srv *resolvertest.Server, clk *clock, log *logs, args ...string) string {
 	t.Helper()
-	srv := dns(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan net.Addr, 1)
 	done := make(chan error, 1)
@@ -46,7 +46,7 @@ func startPolicyd(t *testing.T, clk *clock, log *logs, args ...string) string {
 func TestPostfix(t *testing.T) {
 	t.Parallel()
 	clk, log := newClock(), &logs{}
-	addr := startPolicyd(t, clk, log, "-spf-reject")
+	addr := startPolicyd(t, dns(t), clk, log, "-spf-reject")
 	pf := postfixtest.Start(t, postfixtest.Options{MainCF: []string{
 		"smtpd_recipient_restrictions = reject_unauth_destination, check_policy_service inet:" + addr,
 	}})
