@@ -128,7 +128,8 @@ var knownDifferences9989 = map[string]string{
 
 // openDMARC runs Debian's opendmarc milter (RFC 7489, with Debian's
 // public suffix list) in a mount namespace whose /etc/resolv.conf names
-// a relay to srv on 127.0.0.153:53, and returns its milter address.
+// a relay to srv on port 53 of a loopback address, and returns its
+// milter address.
 func openDMARC(t *testing.T, srv *resolvertest.Server) string {
 	t.Helper()
 	bin := testenv.Program(t, "opendmarc")
@@ -147,7 +148,10 @@ func openDMARC(t *testing.T, srv *resolvertest.Server) string {
 		}
 		t.Skipf("unshare -m (needs root): %v %s", err, out)
 	}
-	relay := "127.0.0.153:53"
+	// A loopback address of this process's own, so that two runs at
+	// once do not meet on port 53.
+	relayIP := fmt.Sprintf("127.53.%d.%d", os.Getpid()/250%250+1, os.Getpid()%250+1)
+	relay := net.JoinHostPort(relayIP, "53")
 	if err := dnsRelay(t, relay, srv.Addr); err != nil {
 		if testenv.Integration() {
 			t.Fatalf("DNS relay on %s (needs root): %v", relay, err)
@@ -175,7 +179,7 @@ HoldQuarantinedMessages true
 `, port, psl, filepath.Join(dir, "ignore"))
 	must(t, os.WriteFile(filepath.Join(dir, "ignore"), []byte("192.0.2.255\n"), 0o644))
 	must(t, os.WriteFile(filepath.Join(dir, "opendmarc.conf"), []byte(conf), 0o644))
-	must(t, os.WriteFile(filepath.Join(dir, "resolv.conf"), []byte("nameserver 127.0.0.153\noptions timeout:2 attempts:1\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "resolv.conf"), []byte("nameserver "+relayIP+"\noptions timeout:2 attempts:1\n"), 0o644))
 	cmd := exec.Command(unshare, "-m", "sh", "-c", `mount --bind "$1" /etc/resolv.conf && exec "$2" -f -c "$3"`, "sh",
 		filepath.Join(dir, "resolv.conf"), bin, filepath.Join(dir, "opendmarc.conf"))
 	var out strings.Builder
