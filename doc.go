@@ -106,7 +106,7 @@
 //
 //   - mime: a recursive MIME (RFC 2045, RFC 2046, RFC 2047, RFC 2231) and
 //     archive (zip read both by its central directory and by its local
-//     headers, gzip, tar, bzip2, RAR 5) scanner that also opens what mail
+//     headers, gzip, tar, bzip2, RAR 5, 7z, xz) scanner that also opens what mail
 //     carries inside other things (messages wherever attached, uuencode
 //     and yEnc in text, TNEF winmail.dat, PDF and RTF embedded files) and
 //     finds dangerous attachments, macro documents, active content (HTML,

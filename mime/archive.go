@@ -150,7 +150,7 @@ func (st *state) entry(r io.Reader, m *meter, p Part, hint int64) {
 		}
 		st.walkTar(p.Path, io.MultiReader(bytes.NewReader(head), r), m, p.Path, p.Depth)
 		return
-	case typeZip, typeGzip, typeBzip2, typeRar, typeOLE2, typeHTML, typeText, typePDF, typeRTF, typeTNEF:
+	case typeZip, typeGzip, typeBzip2, typeRar, type7z, typeXz, typeOLE2, typeHTML, typeText, typePDF, typeRTF, typeTNEF:
 		// Kept whole: archives and OLE2 need random access, text its
 		// digest, PDF, RTF and TNEF their embedded files and active
 		// content (streamed, only their first bytes were searched).

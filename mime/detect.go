@@ -311,25 +311,3 @@ func hasHandler(l []byte, h string) bool {
 		}
 	}
 }
-
-// sevenZipAES reports whether a 7z archive's header names the 7zAES
-// coder (method ID 06 F1 07 01, 7-Zip's DOC/Methods.txt): the header is
-// found by the signature header's NextHeaderOffset and NextHeaderSize
-// (7-Zip's DOC/7zFormat.txt). The coder is visible when file data is
-// encrypted under a plain header, and when the header itself is
-// encrypted (7z -mhe); a compressed plain header hides it.
-func sevenZipAES(data []byte) bool {
-	if len(data) < 32 {
-		return false
-	}
-	off := binary.LittleEndian.Uint64(data[12:])
-	size := binary.LittleEndian.Uint64(data[20:])
-	if off > uint64(len(data)-32) || size > uint64(len(data)-32)-off {
-		return false
-	}
-	h := data[32+off : 32+off+size]
-	if len(h) == 0 || (h[0] != 0x01 && h[0] != 0x17) { // kHeader, kEncodedHeader
-		return false
-	}
-	return bytes.Contains(h, []byte{0x06, 0xf1, 0x07, 0x01})
-}

@@ -71,8 +71,10 @@
 // copied into every MTA that embeds it. Policy.Unchecked = ActionAccept
 // restores that pass, ActionReject rejects for every limit, and a limit
 // kind listed in Policy.Reject or Policy.Strip is handled as listed.
-// Archives not opened (KindUnsupported: 7z, xz) are not limits but are
-// content that could not be inspected too, so DefaultStrip strips them.
+// Archive content not decoded (KindUnsupported: a 7z folder packed with
+// PPMd or BCJ2, an xz filter other than x86 and LZMA2, a 7z or xz
+// header this reader does not understand) is not a limit but is
+// content that could not be inspected too, so DefaultStrip strips it.
 // Encrypted archives (KindEncrypted) stay a choice of the Reject and
 // Strip lists, accepted by default as before (their names are checked). MaxTextBytes cuts only
 // Report.Texts, and MaxNameBytes only the names the report keeps (they
@@ -221,16 +223,35 @@
 // 1 MiB of noise declared as 1 GiB peaks at 17 MiB). RAR 1.5-4 content
 // is not decompressed, and is KindLimitDictionary too: its RAR 3 PPMd
 // decoder allocates the model size the compressed data asks for (up to
-// 256 MiB), which no option bounds and no header tells. 7z and xz are
-// recognized by magic number and reported as KindUnsupported ("cannot
-// inspect"): github.com/bodgit/sevenzip brings a dozen modules (brotli,
-// lz4, zstd, ppmd, afero, go4, ...) into every importer's build and
-// allocates LZMA dictionaries of the size the archive declares, with no
-// option to refuse them first, and github.com/ulikunitz/xz's reader
-// takes the dictionary size from the stream as well (its DictCap is a
-// floor, not a bound). A 7z whose header
-// names the AES coder is also KindEncrypted. Encrypted zip, RAR and 7z
-// content is KindEncrypted: whether to let it pass is a Policy choice.
+// 256 MiB), which no option bounds and no header tells.
+//
+// 7z archives (7-Zip's DOC/7zFormat.txt) and xz files are read by this
+// package's own container readers (every count in a 7z header is
+// checked against the bytes left before anything is allocated; packed
+// headers are decoded within the part budget), with
+// github.com/ulikunitz/xz/lzma's LZMA and LZMA2 decoders,
+// compress/flate, compress/bzip2 and an x86 branch converter (BCJ)
+// written here: 7z folders of Copy, LZMA, LZMA2, Deflate, BZip2 and BCJ
+// chains are decoded, solid or not, the substreams split into their
+// files; xz blocks of LZMA2 with or without the x86 filter. The
+// dictionary an LZMA decoder is given is the declared one cut to the
+// output the header declares and to what the ratio lets its packed
+// stream decode (no match reaches further back than what was decoded:
+// a 4 GiB dictionary declared over 300 bytes gets 1 MiB), refused as
+// KindLimitDictionary above MaxDictionary or half of what MaxHeldBytes
+// leaves, before any allocation. The bytes of a solid folder that an
+// entry does not read are decoded to reach the next file, under the
+// folder's ratio and counted against MaxTotalBytes. Not decoded, and
+// KindUnsupported: PPMd and BCJ2 (7-Zip's -m0=PPMd and -mf=BCJ2),
+// other branch filters, Delta, and a header this reader cannot parse;
+// the names are checked in every case. github.com/bodgit/sevenzip was
+// not used: it brings a dozen modules (brotli, lz4, zstd, ppmd, afero,
+// go4...) into every importer's build and allocates the dictionary the
+// archive declares with no option to refuse it first; nor
+// github.com/ulikunitz/xz's own xz reader, whose DictCap is a floor.
+// zstd is not opened (its content is an unrecognized file). Encrypted
+// zip, RAR and 7z content (7zAES, headers too with -mhe) is
+// KindEncrypted: whether to let it pass is a Policy choice.
 //
 // Text for other checks is the declared text/plain and text/html MIME
 // parts (attachments included, archive entries not), converted with

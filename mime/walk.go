@@ -535,12 +535,25 @@ func (st *state) inspect(idx int, data []byte, complete bool, prefix string, dep
 		st.report.Parts[idx].Container = true
 		st.walkRar(path, data, prefix, depth)
 	case type7z:
-		if complete && sevenZipAES(data) {
-			st.find(KindEncrypted, path, fmt.Sprintf("%q: 7z with AES-encrypted content or headers, cannot inspect", name), nil)
+		if !complete {
+			return
 		}
-		st.find(KindUnsupported, path, fmt.Sprintf("%q is %s, which is not opened: its content is not inspected", name, det), nil)
+		if depth >= st.maxDepth {
+			st.find(KindLimitDepth, path, fmt.Sprintf("archive nested deeper than %d", st.maxDepth), ErrDepth)
+			return
+		}
+		st.report.Parts[idx].Container = true
+		st.walk7z(path, data, prefix, depth)
 	case typeXz:
-		st.find(KindUnsupported, path, fmt.Sprintf("%q is %s, which is not opened: its content is not inspected", name, det), nil)
+		if !complete {
+			return
+		}
+		if depth >= st.maxDepth {
+			st.find(KindLimitDepth, path, fmt.Sprintf("archive nested deeper than %d", st.maxDepth), ErrDepth)
+			return
+		}
+		st.report.Parts[idx].Container = true
+		st.walkXz(path, data, prefix, name, depth)
 	}
 	st.inspectEmbedded(idx, data, complete, prefix, depth)
 }
