@@ -20,11 +20,14 @@ import (
 	"time"
 
 	"github.com/spamkit/spamkit/internal/testenv"
+	"github.com/spamkit/spamkit/resolver"
+	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
 // BenchmarkPolicyServers answers one stream of Postfix policy requests
-// with policyd (greylisting alone, in-memory store, as postgrey) and with
-// Debian's postgrey (Perl, Berkeley DB), side by side, each over loopback
+// with policyd (greylisting alone, in-memory store, as postgrey; and
+// with SPF too, "policyd+spf") and with Debian's postgrey (Perl,
+// Berkeley DB), side by side, each over loopback
 // TCP on persistent connections as Postfix's smtpd processes keep them.
 // Each reports requests/s and the 50th and 99th percentile latencies of
 // one request (send to answer). The stream (requestStream) has 8192
@@ -36,7 +39,10 @@ import (
 func BenchmarkPolicyServers(b *testing.B) {
 	stream := requestStream(8192)
 	b.Run("server=policyd", func(b *testing.B) {
-		benchServer(b, startPolicydBench(b), stream)
+		benchServer(b, startPolicydBench(b, false), stream)
+	})
+	b.Run("server=policyd+spf", func(b *testing.B) {
+		benchServer(b, startPolicydBench(b, true), stream)
 	})
 	b.Run("server=postgrey", func(b *testing.B) {
 		benchServer(b, startPostgrey(b), stream)
@@ -125,16 +131,28 @@ func benchServer(b *testing.B, addr string, stream [][]byte) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }
 
-// startPolicydBench runs policyd in this process with greylisting only
-// (no SPF, as postgrey) and its memory store.
-func startPolicydBench(b *testing.B) string {
+// startPolicydBench runs policyd in this process with its memory store
+// and greylisting alone (as postgrey), or with SPF too: then every
+// sender domain of the stream publishes "v=spf1 ip4:10.0.0.0/8 -all" on
+// an in-process DNS server, answers are cached (a warm cache, as an MX
+// host's resolver has for its regular senders), and the greylist is
+// keyed by the SPF-validated domain.
+func startPolicydBench(b *testing.B, withSPF bool) string {
 	b.Helper()
+	args := []string{"-listen", "127.0.0.1:0", "-spf=false", "-x-greylist-header=false"}
+	var hk hooks
+	if withSPF {
+		srv := resolvertest.NewServer(b, resolvertest.Zone{Origin: "example.net.", Text: `*.example.net. 3600 IN TXT "v=spf1 ip4:10.0.0.0/8 -all"`})
+		hk.Resolver = srv.Resolver()
+		hk.Resolver.Cache = resolver.NewCache(resolver.CacheOptions{})
+		args = []string{"-listen", "127.0.0.1:0", "-receiver", "mx.example.org", "-x-greylist-header=false"}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan net.Addr, 1)
 	done := make(chan error, 1)
+	hk.Ready = func(a net.Addr) { addrc <- a }
 	go func() {
-		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-spf=false", "-x-greylist-header=false"}, io.Discard,
-			hooks{Ready: func(a net.Addr) { addrc <- a }})
+		done <- run(ctx, args, io.Discard, hk)
 	}()
 	b.Cleanup(func() { cancel(); <-done })
 	select {

@@ -12,9 +12,10 @@ import (
 
 // Handler answers policy requests. ServePolicy returns the action (see
 // the constants and constructors of this package); "" is DUNNO. It is
-// called from many goroutines at once, one per connection, and must
+// called from many goroutines at once, one per connection, and should
 // return soon after ctx is done: the server has answered
-// Server.TimeoutAction by then and drops what it returns.
+// Server.TimeoutAction by then and drops what it returns, but the
+// connection reads its next request only once the handler returned.
 type Handler interface {
 	ServePolicy(ctx context.Context, req Request) string
 }
@@ -64,8 +65,10 @@ type Server struct {
 	// It must be safe for concurrent use.
 	Logf func(format string, args ...any)
 
-	mu        sync.Mutex
-	listeners map[net.Listener]struct{}
+	mu         sync.Mutex
+	base       context.Context // parent of the handlers' contexts
+	cancelBase context.CancelFunc
+	listeners  map[net.Listener]struct{}
 	conns     map[*conn]struct{}
 	closing   bool
 	wg        sync.WaitGroup // one per tracked connection
@@ -120,6 +123,9 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 	if s.listeners == nil {
 		s.listeners = make(map[net.Listener]struct{})
+	}
+	if s.base == nil {
+		s.base, s.cancelBase = context.WithCancel(context.Background())
 	}
 	s.listeners[l] = struct{}{}
 	s.mu.Unlock()
@@ -203,7 +209,8 @@ func (s *Server) untrack(c *conn) {
 // the connections waiting for a request, lets each request being
 // served get its answer, then closes its connection. It returns when
 // every connection is closed, or when ctx is done: then it closes the
-// remaining connections at once and returns ctx's error.
+// remaining connections at once, cancels the contexts of the handlers
+// still running (which end on their own) and returns ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
@@ -224,8 +231,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		for c := range s.conns {
 			c.c.Close()
 		}
+		if s.cancelBase != nil {
+			s.cancelBase()
+		}
 		s.mu.Unlock()
-		<-done
 		return ctx.Err()
 	}
 }
@@ -301,7 +310,10 @@ func (c *conn) serve() {
 				s.logf("policy: %v: %v (request=%.40q); answered DUNNO", peer, ErrUnsupportedRequest, v)
 				action = Dunno
 			} else {
-				action = c.handle(req, timeout)
+				var answered bool
+				if action, answered = c.handle(req, timeout); answered {
+					continue
+				}
 			}
 		case errors.As(err, &re):
 			s.logf("policy: %v: malformed request: %v; answered DUNNO", peer, err)
@@ -326,32 +338,48 @@ func (c *conn) serve() {
 	}
 }
 
-// handle calls the handler under the request timeout, recovering a
-// panic.
-func (c *conn) handle(req Request, timeout time.Duration) string {
+// handle calls the handler on the connection's goroutine (no goroutine
+// per request: one scheduling hop less on the path of every answer)
+// under the request timeout, recovering a panic. When the timeout passes
+// first, the timer writes TimeoutAction to the client at once and handle
+// reports answered: what the handler returns later is dropped, and the
+// connection reads its next request only then.
+func (c *conn) handle(req Request, timeout time.Duration) (action string, answered bool) {
 	s := c.srv
-	ctx, cancel := context.Background(), context.CancelFunc(func() {})
+	ctx := s.base
+	var (
+		mu   sync.Mutex
+		done bool // an answer was written or is being chosen
+	)
 	if timeout > 0 {
+		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
-	}
-	defer cancel()
-	answer := make(chan string, 1)
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				s.logf("policy: %v: %v: %v; answered %s", c.c.RemoteAddr(), ErrPanic, p, s.timeoutAction())
-				answer <- s.timeoutAction()
+		defer cancel()
+		stop := context.AfterFunc(ctx, func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if done {
+				return
 			}
-		}()
-		answer <- s.Handler.ServePolicy(ctx, req)
-	}()
-	select {
-	case a := <-answer:
-		return a
-	case <-ctx.Done():
-		s.logf("policy: %v: %v after %v; answered %s", c.c.RemoteAddr(), ErrTimeout, timeout, s.timeoutAction())
-		return s.timeoutAction()
+			done = true
+			s.logf("policy: %v: %v after %v; answered %s", c.c.RemoteAddr(), ErrTimeout, timeout, s.timeoutAction())
+			_ = c.c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if err := WriteResponse(c.c, s.timeoutAction()); err != nil {
+				s.logf("policy: %v: writing the answer: %v", c.c.RemoteAddr(), err)
+			}
+		})
+		defer stop()
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			s.logf("policy: %v: %v: %v; answered %s", c.c.RemoteAddr(), ErrPanic, p, s.timeoutAction())
+			action = s.timeoutAction()
+		}
+		mu.Lock()
+		answered, done = done, true
+		mu.Unlock()
+	}()
+	return s.Handler.ServePolicy(ctx, req), false
 }
 
 // isClosedOrEOF reports whether err is the end of a connection rather

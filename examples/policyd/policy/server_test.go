@@ -325,9 +325,11 @@ func TestServerShutdown(t *testing.T) {
 func TestServerShutdownDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		entered := make(chan struct{})
+		ended := make(chan error, 1)
 		h := HandlerFunc(func(ctx context.Context, req Request) string {
 			close(entered)
 			<-ctx.Done()
+			ended <- ctx.Err()
 			return Dunno
 		})
 		s := &Server{Handler: h, RequestTimeout: time.Hour}
@@ -337,8 +339,17 @@ func TestServerShutdownDeadline(t *testing.T) {
 		<-entered
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
+		start := time.Now()
 		if err := s.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("Shutdown = %v, want DeadlineExceeded", err)
+		}
+		if d := time.Since(start); d != time.Second {
+			t.Errorf("Shutdown returned after %v, want its ctx's 1s", d)
+		}
+		// The handler's ctx was canceled by the forced shutdown, not
+		// by its hour-long timeout.
+		if err := <-ended; !errors.Is(err, context.Canceled) || time.Since(start) != time.Second {
+			t.Errorf("handler's ctx ended with %v after %v, want Canceled at the shutdown", err, time.Since(start))
 		}
 	})
 }
