@@ -69,9 +69,9 @@ type Server struct {
 	base       context.Context // parent of the handlers' contexts
 	cancelBase context.CancelFunc
 	listeners  map[net.Listener]struct{}
-	conns     map[*conn]struct{}
-	closing   bool
-	wg        sync.WaitGroup // one per tracked connection
+	conns      map[*conn]struct{}
+	closing    bool
+	wg         sync.WaitGroup // one per tracked connection
 }
 
 func (s *Server) requestTimeout() time.Duration {
