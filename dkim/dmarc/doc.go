@@ -23,7 +23,8 @@
 // SPF results as an aggregate report row holds them (DKIMResults,
 // SPFResult: domains, selectors, scope, alignment), and the facts behind
 // the result in Details. Evaluator.Timeout (10 s) bounds the lookups of
-// one evaluation; Evaluator.Trace receives each outcome.
+// one evaluation; Evaluator.Trace receives each outcome. Package
+// dkim/dmarc/report turns Outcomes into aggregate reports (RFC 9990).
 //
 // # Modes
 //
