@@ -18,6 +18,7 @@ import (
 	"github.com/spamkit/spamkit/greylist"
 	"github.com/spamkit/spamkit/greylist/boltstore"
 	"github.com/spamkit/spamkit/greylist/greylisttest"
+	bolt "go.etcd.io/bbolt"
 )
 
 func open(t *testing.T, path string, opts *boltstore.Options) *boltstore.Store {
@@ -231,5 +232,47 @@ func TestKill9(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCorrupt: a record that does not decode fails the checks that touch
+// it (ErrCorrupt), not others, and Sweep deletes it.
+func TestCorrupt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "grey.db")
+	s, err := boltstore.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket([]byte("triplets")).Put([]byte("192.0.2.0/24 a@x b@y"), []byte("garbage")); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte("clients")).Put([]byte("198.51.100.0/24"), []byte{9, 9})
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path, nil)
+	ctx := context.Background()
+	t0 := greylisttest.T0
+	for _, c := range []string{"192.0.2.0/24", "198.51.100.0/24"} {
+		if _, err := s.Record(ctx, request(c, "a@x b@y", t0)); !errors.Is(err, boltstore.ErrCorrupt) {
+			t.Errorf("Record on a corrupt %s record: %v, want ErrCorrupt", c, err)
+		}
+	}
+	if r, err := s.Record(ctx, request("203.0.113.0/24", "a@x b@y", t0)); err != nil || r.Result != greylist.Greylisted {
+		t.Errorf("Record beside a corrupt record = %+v, %v", r, err)
+	}
+	if n, err := s.Sweep(ctx, t0); n != 2 || err != nil {
+		t.Errorf("Sweep = %d, %v; want the 2 corrupt records deleted", n, err)
+	}
+	if r, err := s.Record(ctx, request("192.0.2.0/24", "a@x b@y", t0)); err != nil || r.Result != greylist.Greylisted {
+		t.Errorf("Record after Sweep = %+v, %v", r, err)
 	}
 }
