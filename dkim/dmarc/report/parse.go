@@ -200,7 +200,7 @@ func syntaxErr(err error) error {
 func (s *parseState) document() error {
 	wrapper := ""
 	for {
-		tok, err := s.d.Token()
+		tok, err := s.d.RawToken()
 		if err != nil {
 			if err == io.EOF && wrapper != "" {
 				return fmt.Errorf("%w: root element is %q, and no feedback element inside", ErrSyntax, wrapper)
@@ -227,6 +227,19 @@ func (s *parseState) document() error {
 		}
 		s.started = true
 		s.rep.Namespace = se.Name.Space
+		if se.Name.Space == "" {
+			for _, a := range se.Attr {
+				if a.Name.Space == "" && a.Name.Local == "xmlns" {
+					s.rep.Namespace = a.Value
+				}
+			}
+		} else {
+			for _, a := range se.Attr {
+				if a.Name.Space == "xmlns" && a.Name.Local == se.Name.Space {
+					s.rep.Namespace = a.Value
+				}
+			}
+		}
 		break
 	}
 	records := 0
@@ -248,7 +261,7 @@ func (s *parseState) document() error {
 			records++
 			return s.record()
 		}
-		return s.d.Skip() // extension, and elements of other schemas
+		return s.skip() // extension, and elements of other schemas
 	})
 	if err != nil {
 		return err
@@ -265,11 +278,36 @@ func (s *parseState) document() error {
 	return nil
 }
 
+// skip consumes the element just started, whatever it holds. RawToken
+// is used throughout: names are matched by their local part, so the
+// namespace translation Token does (and allocates for) is not needed.
+func (s *parseState) skip() error {
+	depth := 0
+	for {
+		tok, err := s.d.RawToken()
+		if err != nil {
+			if err == io.EOF {
+				return fmt.Errorf("%w: unexpected end of document", ErrSyntax)
+			}
+			return syntaxErr(err)
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			if depth == 0 {
+				return nil
+			}
+			depth--
+		}
+	}
+}
+
 // children calls fn for each child element of the element just
 // started, until its end; fn must consume the child whole.
 func (s *parseState) children(fn func(xml.StartElement) error) error {
 	for {
-		tok, err := s.d.Token()
+		tok, err := s.d.RawToken()
 		if err != nil {
 			if err == io.EOF {
 				return fmt.Errorf("%w: unexpected end of document", ErrSyntax)
@@ -293,7 +331,7 @@ func (s *parseState) text() (string, error) {
 	var b []byte
 	depth := 0
 	for {
-		tok, err := s.d.Token()
+		tok, err := s.d.RawToken()
 		if err != nil {
 			if err == io.EOF {
 				return "", fmt.Errorf("%w: unexpected end of document", ErrSyntax)
@@ -381,7 +419,7 @@ func (s *parseState) metadata() error {
 				return err
 			})
 		default:
-			return s.d.Skip()
+			return s.skip()
 		}
 		return err
 	})
@@ -433,7 +471,7 @@ func (s *parseState) policy() error {
 				s.warn("pct %q is not a number", v)
 			}
 		default:
-			return s.d.Skip()
+			return s.skip()
 		}
 		return err
 	})
@@ -456,14 +494,14 @@ func (s *parseState) record() error {
 				case "envelope_to":
 					row.EnvelopeTo, err = s.text()
 				default:
-					return s.d.Skip()
+					return s.skip()
 				}
 				return err
 			})
 		case "auth_results":
 			return s.authResults(&row)
 		}
-		return s.d.Skip() // record-level extensions
+		return s.skip() // record-level extensions
 	})
 	if err != nil {
 		return err
@@ -523,7 +561,7 @@ func (s *parseState) row(row *Row) error {
 						case "comment":
 							rs.Comment, err = s.text()
 						default:
-							return s.d.Skip()
+							return s.skip()
 						}
 						return err
 					})
@@ -532,12 +570,12 @@ func (s *parseState) row(row *Row) error {
 					}
 					row.Reasons = append(row.Reasons, rs)
 				default:
-					return s.d.Skip()
+					return s.skip()
 				}
 				return err
 			})
 		}
-		return s.d.Skip()
+		return s.skip()
 	})
 }
 
@@ -561,7 +599,7 @@ func (s *parseState) authResults(row *Row) error {
 				case "human_result":
 					a.HumanResult, err = s.text()
 				default:
-					return s.d.Skip()
+					return s.skip()
 				}
 				return err
 			})
@@ -584,13 +622,13 @@ func (s *parseState) authResults(row *Row) error {
 				case "human_result":
 					a.HumanResult, err = s.text()
 				default:
-					return s.d.Skip()
+					return s.skip()
 				}
 				return err
 			})
 			row.SPFResults = append(row.SPFResults, a)
 			return err
 		}
-		return s.d.Skip()
+		return s.skip()
 	})
 }

@@ -236,3 +236,21 @@ func TestParseNotReport(t *testing.T) {
 		}
 	}
 }
+
+// TestParseNamespaces: the report's namespace is found whether it is
+// the default namespace or a prefix's.
+func TestParseNamespaces(t *testing.T) {
+	plain := string(bigReport(1))
+	prefixed := strings.NewReplacer("</", "</d:", "<", "<d:").Replace(plain)
+	prefixed = strings.Replace(prefixed, "<d:feedback>", `<d:feedback xmlns:d="`+Namespace+`" xmlns:x="https://x.example">`, 1)
+	for name, tt := range map[string]struct{ doc, ns string }{
+		"none":     {plain, ""},
+		"default":  {strings.Replace(plain, "<feedback>", `<feedback xmlns="`+Namespace+`">`, 1), Namespace},
+		"prefixed": {prefixed, Namespace},
+	} {
+		rep, err := new(Parser).ParseXML(strings.NewReader(tt.doc))
+		if err != nil || rep.Namespace != tt.ns || len(rep.Rows) != 1 || rep.Policy.Domain != "example.com" {
+			t.Errorf("%s: namespace %q rows %d, %v; want %q", name, rep.Namespace, len(rep.Rows), err, tt.ns)
+		}
+	}
+}

@@ -5,10 +5,12 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"io"
 	"net/netip"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -389,5 +391,36 @@ func TestHeaderInjection(t *testing.T) {
 		if _, err := r.WriteMessage(ctx, &buf, k, "a@mx.example", []string{"b@example.com"}); !errors.Is(err, ErrInvalidRow) || buf.Len() != 0 {
 			t.Errorf("%s: WriteMessage = %v with %d octets, want ErrInvalidRow and nothing", name, err, buf.Len())
 		}
+	}
+}
+
+// TestReporterConcurrent adds rows from several goroutines while a
+// report is written (run with -race): every message is counted once.
+func TestReporterConcurrent(t *testing.T) {
+	r := newReporter()
+	ctx := context.Background()
+	k := r.KeyAt("example.com", day0)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 100 {
+				if err := r.Add(ctx, Evaluation{Time: day0, Policy: testPolicy(), Row: rowFrom(i % 10)}); err != nil {
+					t.Errorf("goroutine %d: %v", g, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 5 {
+			if _, err := r.WriteXML(ctx, io.Discard, k); err != nil && !errors.Is(err, ErrNoReport) {
+				t.Errorf("WriteXML = %v", err)
+			}
+		}
+	})
+	wg.Wait()
+	info, err := r.Info(ctx, k)
+	if err != nil || info.Rows != 10 || info.Messages != 400 {
+		t.Errorf("Info = %+v, %v; want 10 rows, 400 messages", info, err)
 	}
 }
