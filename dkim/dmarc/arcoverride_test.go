@@ -202,3 +202,44 @@ func TestARCOverrideAlignedDKIM(t *testing.T) {
 		}
 	}
 }
+
+// TestARCOverrideOldestTrusted: the oldest set sealed by a trusted
+// domain decides (later hops saw the message after it changed); an
+// untrusted older hop's word counts for nothing; a failing chain or a
+// field added above the newest message signature's coverage allows no
+// override.
+func TestARCOverrideOldestTrusted(t *testing.T) {
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: `_dmarc.example.com. IN TXT "v=DMARC1; p=reject"`})
+	aar := func(value string) authres.Header {
+		return authres.Header{Results: []authres.Result{{Method: "dmarc", Value: value,
+			Props: []authres.Prop{{Type: "header", Property: "from", Value: "example.com"}}}}}
+	}
+	set := func(i int, d, value string) arc.SetResult {
+		return arc.SetResult{Instance: i, Domain: d, Selector: "s", Results: aar(value)}
+	}
+	for _, tc := range []struct {
+		name     string
+		chain    arc.Outcome
+		override bool
+	}{
+		{"oldest trusted vouches", arc.Outcome{Result: arc.Pass, Instances: 2,
+			Sets: []arc.SetResult{set(1, "fwd.example.net", "pass"), set(2, "lists.example.org", "fail")}}, true},
+		{"untrusted hop vouches, trusted one does not", arc.Outcome{Result: arc.Pass, Instances: 2,
+			Sets: []arc.SetResult{set(1, "evil.example", "pass"), set(2, "lists.example.org", "fail")}}, false},
+		{"only a later trusted hop vouches", arc.Outcome{Result: arc.Pass, Instances: 2,
+			Sets: []arc.SetResult{set(1, "fwd.example.net", "fail"), set(2, "lists.example.org", "pass")}}, false},
+		{"chain failed", arc.Outcome{Result: arc.Fail, Instances: 1,
+			Sets: []arc.SetResult{set(1, "lists.example.org", "pass")}}, false},
+		{"From added above", arc.Outcome{Result: arc.Pass, Instances: 1, UnsignedFields: []string{"from"},
+			Sets: []arc.SetResult{set(1, "lists.example.org", "pass")}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := &dmarc.Evaluator{Resolver: srv.Resolver(), TrustedSealers: []string{"fwd.example.net", "lists.example.org"}}
+			o, err := e.Evaluate(context.Background(), dmarc.Input{FromDomains: []string{"example.com"}, ARC: &tc.chain})
+			if err != nil || o.Result != dmarc.Fail || o.ARCOverride != tc.override ||
+				(o.Disposition == dmarc.DispositionNone) != tc.override {
+				t.Errorf("Evaluate = %v override %v (%q), %v, want fail, override %v", o, o.ARCOverride, o.Details, err, tc.override)
+			}
+		})
+	}
+}
