@@ -76,10 +76,15 @@
 //     attributes) give url: with the host, and url: with the words of
 //     the path (queries and fragments are dropped: tracking ids).
 //   - Words are runs of Unicode letters, digits and marks, joined by
-//     '.', '-', '_' or an apostrophe between them ("mx.example.net", "e-mail"),
-//     case-folded (fullwidth ASCII folded to ASCII), of MinWordRunes (3)
-//     characters or more; a word over MaxTokenBytes becomes "skip:" and
-//     its length in tens.
+//     '.', '-', '_' or an apostrophe between them ("mx.example.net",
+//     "e-mail"), of MinWordRunes (3) characters or more. Each gives its
+//     case-folded token (fullwidth ASCII folded to ASCII), and a word
+//     written otherwise ("FREE", "Viagra") also gives itself as written:
+//     the folded token generalizes, the written one keeps what
+//     bogofilter keeps case for (on the SpamAssassin corpus, 5-fold,
+//     folding alone gave 9 false negatives and 17.4 % unsure spam, both
+//     tokens 4 and 14.8 %). A word over MaxTokenBytes becomes "skip:"
+//     and its length in tens.
 //   - Runs of Han, Hiragana, Katakana and Hangul characters become their
 //     overlapping character bigrams ("無料配布" gives 無料, 料配, 配布), as
 //     bsfilter does; a run of one character is kept alone.
@@ -140,8 +145,9 @@
 //
 // # Divergences from bogofilter
 //
-//   - Words are case-folded (bogofilter keeps case); bogofilter dumps are
-//     folded on import.
+//   - Words give their case-folded token as well as the token as
+//     written (bogofilter keeps case only); a bogofilter dump's tokens
+//     are imported as written and added to their folded tokens.
 //   - Tokens are the ones above, not bogofilter's lexer's: a database
 //     moved from bogofilter works, but not as well as one trained here.
 //   - CJK text is cut into bigrams (bogofilter keeps runs whole).

@@ -28,10 +28,11 @@ const (
 	FormatSpamkit Format = "spamkit"
 	// FormatBogofilter is the output of bogofilter's `bogoutil -d`:
 	// "token spamcount hamcount [YYYYMMDD]" lines, the message counts
-	// in the ".MSG_COUNT" line. Tokens are case-folded on import (this
-	// package folds case, bogofilter does not) and the counts of tokens
-	// that fold alike are added; bogofilter's header prefixes (subj:,
-	// from:, to:, rcvd:, head:) are this package's.
+	// in the ".MSG_COUNT" line. A token with capitals is imported as
+	// written and also added to its case-folded token (the tokenizer
+	// makes both for such a word; a message holding two spellings is
+	// then counted twice in the folded one); bogofilter's header
+	// prefixes (subj:, from:, to:, rcvd:, head:) are this package's.
 	FormatBogofilter Format = "bogofilter"
 	// FormatSpamAssassin is the output of `sa-learn --backup`: "v"
 	// lines with db_version, num_spam and num_nonspam, "t" lines with
@@ -295,8 +296,8 @@ func unescapeToken(s string) (string, error) {
 
 // Import reads a dump of format f from r into s: its entries replace the
 // counts s had for those tokens (Put, in batches), and its totals replace
-// s's totals. A bogofilter dump's tokens are case-folded and merged
-// first. It returns the number of tokens stored.
+// s's totals. A bogofilter dump's tokens are also case-folded and merged
+// first (see FormatBogofilter). It returns the number of tokens stored.
 func Import(ctx context.Context, s BulkStore, r io.Reader, f Format) (int, error) {
 	const batch = 4096
 	var pending []Entry
@@ -319,6 +320,15 @@ func Import(ctx context.Context, s BulkStore, r io.Reader, f Format) (int, error
 	t, err := ParseDump(r, f, func(e Entry) error {
 		if merged != nil {
 			tok := strings.ToLower(e.Token)
+			if tok != e.Token {
+				// Kept as written too, as the tokenizer keeps a word
+				// written with capitals.
+				c := merged[e.Token]
+				c.Spam = addClamp32(c.Spam, int32(min(e.Spam, 1<<31-1)))
+				c.Ham = addClamp32(c.Ham, int32(min(e.Ham, 1<<31-1)))
+				c.Day = max(c.Day, e.Day)
+				merged[e.Token] = c
+			}
 			c := merged[tok]
 			c.Spam = addClamp32(c.Spam, int32(min(e.Spam, 1<<31-1)))
 			c.Ham = addClamp32(c.Ham, int32(min(e.Ham, 1<<31-1)))

@@ -86,7 +86,7 @@ func ExampleWriteDump() {
 	// # spamkit bayes dump 1
 	// totals 12 30
 	// 11 0 19723 viagra
-	// 2 tokens imported
+	// 4 tokens imported
 }
 
 func mustDate(s string) time.Time {

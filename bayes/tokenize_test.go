@@ -112,7 +112,7 @@ func TestTokenizeBigrams(t *testing.T) {
 		{"東京と大阪", []string{"東京", "京と", "と大", "大阪"}},     // kana and kanji in one run
 		{"カタカナー", []string{"カタ", "タカ", "カナ", "ナー"}},     // prolonged sound mark
 		{"한국어 메일", []string{"한국", "국어", "메일"}},          // Hangul
-		{"ＦＲＥＥ 無料", []string{"free", "無料"}},             // fullwidth ASCII folded
+		{"ＦＲＥＥ 無料", []string{"free", "ＦＲＥＥ", "無料"}},     // fullwidth ASCII folded, and kept as written
 		{"abc日本def", []string{"abc", "日本", "def"}},      // scripts split words
 		{"価格は1000円", []string{"価格", "格は", "1000", "円"}}, // digits are a word
 	}

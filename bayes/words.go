@@ -131,10 +131,14 @@ func (st *state) word(prefix string, s string, i int, m mode) int {
 		st.add(prefix, "skip:"+strconv.Itoa(len(w)/10*10), false)
 		return i
 	}
-	if !(ascii && lower) {
-		w = st.lower(w, ascii)
+	if ascii && lower {
+		st.add(prefix, w, m == modeBody)
+		return i
 	}
-	st.add(prefix, w, m == modeBody)
+	// The folded word generalizes; the word as written ("FREE", "Viagra")
+	// is a token too when it differs, as bogofilter keeps case.
+	st.add(prefix, st.lower(w, ascii), m == modeBody)
+	st.add(prefix, w, false)
 	return i
 }
 
