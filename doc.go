@@ -117,9 +117,29 @@
 //     streams its own walk and uses github.com/jhillyerd/enmime's
 //     tolerant media-type parser.
 //
-//   - greylist, harvest, bayes: triplet greylisting, directory-harvest
-//     detection with per-client rate limits, and a Bayesian classifier;
-//     planned, not yet in the module.
+//   - harvest: directory-harvest detection and per-client limits: counts
+//     connections, messages, recipients, unknown recipients and errors
+//     per address or network (/32, /24, /64) over sliding windows,
+//     judges harvesters (unknown ≥ N and unknown/total ≥ ratio) and
+//     blocks them with escalation, every later RCPT getting the same
+//     answer; golang.org/x/time/rate buckets and connection caps per
+//     client; a tarpit schedule and a stuttering net.Conn (spamd);
+//     postscreen's greeting-pause test as a net.Listener wrapper (works
+//     with go-smtp's Server.Serve); a bounded, sharded client table; a
+//     Store for clusters, in memory or in Redis (harvest/redisstore, its
+//     own package so that harvest does not import go-redis).
+//     harvest/spambot: outbound spambot detection per internal host
+//     (messages, distinct recipient domains, MX lookups, direct port-25
+//     connections, rejected recipients; thresholds from published
+//     practice).
+//
+//   - batv: Bounce Address Tag Validation (draft-levine-smtp-batv, the
+//     prvs scheme): signs envelope senders with prvs= tags (numbered
+//     keys, rotation, expiry) and refuses backscatter at RCPT time; its
+//     tags interoperate with Exim's ${prvs} and ${prvscheck}.
+//
+//   - greylist, bayes: triplet greylisting and a Bayesian classifier
+//     (see their package documentation for what has landed).
 //
 // # Programs
 //
@@ -128,6 +148,11 @@
 // bundled samples against a bundled DNS zone, with no network:
 //
 //	go run ./examples/spamcheck -demo
+//
+// examples/spambots reads a Postfix, BIND and netfilter syslog and lists
+// the internal hosts that behave like spambots, with their evidence:
+//
+//	go run ./examples/spambots -year 2026 -exempt 10.1.0.25,10.1.0.53 examples/spambots/testdata/maillog
 //
 // Benchmarks against peer libraries live in the separate module bench,
 // so this module's go.mod carries no peer.
