@@ -152,7 +152,7 @@ func (fr *FailureReport) fill() {
 	fr.FeedbackType = strings.ToLower(get("Feedback-Type"))
 	fr.Version = get("Version")
 	fr.UserAgent = get("User-Agent")
-	fr.AuthFailure = strings.ToLower(get("Auth-Failure"))
+	fr.AuthFailure = strings.ToLower(strings.TrimSpace(stripComments(get("Auth-Failure"))))
 	fr.AuthenticationResults = all("Authentication-Results")
 	fr.DeliveryResult = strings.ToLower(get("Delivery-Result"))
 	fr.OriginalEnvelopeID = get("Original-Envelope-Id")
@@ -166,7 +166,7 @@ func (fr *FailureReport) fill() {
 	fr.DKIMCanonicalHeader = get("Dkim-Canonicalized-Header")
 	fr.DKIMCanonicalBody = get("Dkim-Canonicalized-Body")
 	fr.SPFDNS = all("Spf-Dns")
-	for _, m := range strings.Split(get("Identity-Alignment"), ",") {
+	for _, m := range strings.Split(stripComments(get("Identity-Alignment")), ",") {
 		if m = strings.ToLower(strings.TrimSpace(m)); m != "" {
 			fr.IdentityAlignment = append(fr.IdentityAlignment, m)
 		}
@@ -205,7 +205,29 @@ func (fr *FailureReport) fill() {
 	if fr.FeedbackType != "auth-failure" {
 		fr.Warnings = append(fr.Warnings, fmt.Sprintf("Feedback-Type %q is not auth-failure", fr.FeedbackType))
 	}
+	if fr.AuthFailure == "" {
+		fr.Warnings = append(fr.Warnings, "no Auth-Failure (required by RFC 6591 §3.1)")
+	}
 	if fr.AuthFailure == "dmarc" && len(fr.IdentityAlignment) == 0 {
 		fr.Warnings = append(fr.Warnings, "no Identity-Alignment (required by RFC 9991 §4)")
 	}
+}
+
+// stripComments removes RFC 5322 comments (CFWS) from a field value.
+func stripComments(v string) string {
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '\\' && depth > 0:
+			i++
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }

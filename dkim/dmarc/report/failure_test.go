@@ -99,3 +99,21 @@ func mustOpen(t *testing.T, name string) *os.File {
 	t.Cleanup(func() { f.Close() })
 	return f
 }
+
+func TestFailureFieldComments(t *testing.T) {
+	msg := "Content-Type: multipart/report; report-type=feedback-report; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: message/feedback-report\r\n\r\n" +
+		"Feedback-Type: auth-failure\r\nAuth-Failure: (why) DMARC\r\nIdentity-Alignment: dkim (signature broken),\r\n spf (not aligned)\r\n\r\n--b--\r\n"
+	fr, err := new(Parser).ParseFailure(strings.NewReader(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fr.AuthFailure != "dmarc" || !slices.Equal(fr.IdentityAlignment, []string{"dkim", "spf"}) {
+		t.Errorf("Auth-Failure %q, Identity-Alignment %q", fr.AuthFailure, fr.IdentityAlignment)
+	}
+	noAuth := strings.Replace(msg, "Auth-Failure: (why) DMARC\r\n", "", 1)
+	fr, err = new(Parser).ParseFailure(strings.NewReader(noAuth))
+	if err != nil || len(fr.Warnings) != 1 || !strings.Contains(fr.Warnings[0], "Auth-Failure") {
+		t.Errorf("missing Auth-Failure: warnings %q, %v", fr.Warnings, err)
+	}
+}

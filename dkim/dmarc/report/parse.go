@@ -509,6 +509,13 @@ func (s *parseState) record() error {
 	if row.HeaderFrom == "" {
 		s.warn("record without header_from")
 	}
+	if s.rep.Namespace == Namespace {
+		for _, d := range row.DKIMResults {
+			if d.Selector == "" {
+				s.warn("dkim result without selector (RFC 9990 requires one)")
+			}
+		}
+	}
 	s.rep.Rows = append(s.rep.Rows, row)
 	return nil
 }

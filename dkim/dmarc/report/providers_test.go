@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -253,4 +254,17 @@ func TestParseNamespaces(t *testing.T) {
 			t.Errorf("%s: namespace %q rows %d, %v; want %q", name, rep.Namespace, len(rep.Rows), err, tt.ns)
 		}
 	}
+}
+
+func TestRFC9990Selector(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "providers", "rfc9990.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Replace(string(b), "<selector>ls</selector>", "", 1)
+	rep, err := new(Parser).ParseXML(strings.NewReader(doc))
+	if err != nil || !slices.Contains(rep.Warnings, "dkim result without selector (RFC 9990 requires one)") {
+		t.Errorf("warnings = %q, %v; want the missing selector", rep.Warnings, err)
+	}
+	// An RFC 7489-era report may omit it (yahoo.xml): no warning there.
 }
