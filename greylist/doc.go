@@ -112,8 +112,8 @@
 //
 // # Standards and divergences
 //
-//   - RFC 6647 (greylisting): §2.1 the temporary failure, §4 the
-//     triplet, §5 the choice of network key.
+//   - RFC 6647 (greylisting): the triplet, the temporary failure, the
+//     delay and the network key for senders with several addresses.
 //   - RFC 5321 §4.5.5 (null reverse-path), §4.5.3.1.3 (path length),
 //     §4.2 (replies); RFC 3463 §3.8 (4.7.1).
 //   - RFC 7208 (SPF), whose pass the caller reports.

@@ -210,7 +210,7 @@ func (r Reply) String() string {
 
 // Reply returns the SMTP reply suggested for the outcome: for
 // Greylisted, 451 4.7.1 "Greylisted, please try again in N seconds"
-// (RFC 6647 §2.1: a temporary failure; RFC 3463 §3.8: 4.7.1, delivery
+// (RFC 6647: a temporary failure; RFC 3463 §3.8: 4.7.1, delivery
 // not authorized, message refused), or 451 4.3.0 "Greylisting
 // temporarily unavailable, please try again later" when the check could
 // not run; for Trapped, 451 4.7.1 "Greylisted, please try again later"

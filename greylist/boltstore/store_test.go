@@ -44,12 +44,6 @@ func TestSuite(t *testing.T) {
 	})
 }
 
-func request(client, triplet string, at time.Time) greylist.Request {
-	r := greylisttest.Policy
-	r.Client, r.Triplet, r.Now = []byte(client), []byte(triplet), at
-	return r
-}
-
 // TestReopen: what a returned Record wrote is there after Close and Open.
 func TestReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "grey.db")
@@ -59,17 +53,17 @@ func TestReopen(t *testing.T) {
 	}
 	ctx := context.Background()
 	t0 := greylisttest.T0
-	if r, err := s.Record(ctx, request("192.0.2.0/24", "a@x b@y", t0)); err != nil || r.Result != greylist.Greylisted {
+	if r, err := s.Record(ctx, greylisttest.Request("192.0.2.0/24", "a@x b@y", t0)); err != nil || r.Result != greylist.Greylisted {
 		t.Fatalf("first Record = %+v, %v", r, err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Record(ctx, request("192.0.2.0/24", "a@x b@y", t0)); !errors.Is(err, greylist.ErrClosed) {
+	if _, err := s.Record(ctx, greylisttest.Request("192.0.2.0/24", "a@x b@y", t0)); !errors.Is(err, greylist.ErrClosed) {
 		t.Errorf("Record after Close: %v, want ErrClosed", err)
 	}
 	s = open(t, path, nil)
-	r, err := s.Record(ctx, request("192.0.2.0/24", "a@x b@y", t0.Add(10*time.Minute)))
+	r, err := s.Record(ctx, greylisttest.Request("192.0.2.0/24", "a@x b@y", t0.Add(10*time.Minute)))
 	if err != nil || r.Result != greylist.Pass || !r.Passed || !r.First.Equal(t0) {
 		t.Errorf("Record after reopening = %+v, %v; want the retry to pass, first %v", r, err, t0)
 	}
@@ -101,7 +95,7 @@ func TestSweep(t *testing.T) {
 	for g := range 10 {
 		wg.Go(func() {
 			for i := g; i < 2500; i += 10 {
-				if _, err := s.Record(ctx, request("192.0.2.0/24", fmt.Sprintf("a@x %d@y", i), t0)); err != nil {
+				if _, err := s.Record(ctx, greylisttest.Request("192.0.2.0/24", fmt.Sprintf("a@x %d@y", i), t0)); err != nil {
 					t.Error(err)
 					return
 				}
@@ -109,8 +103,8 @@ func TestSweep(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	s.Record(ctx, request("198.51.100.0/24", "a@x b@y", t0))
-	s.Record(ctx, request("198.51.100.0/24", "a@x b@y", t0.Add(time.Hour)))
+	s.Record(ctx, greylisttest.Request("198.51.100.0/24", "a@x b@y", t0))
+	s.Record(ctx, greylisttest.Request("198.51.100.0/24", "a@x b@y", t0.Add(time.Hour)))
 	if n, _ := s.Len(); n != 2502 { // 2501 triplets and one client
 		t.Fatalf("Len = %d, want 2502", n)
 	}
@@ -124,7 +118,7 @@ func TestSweep(t *testing.T) {
 	if n, _ := s.Len(); n != 2 {
 		t.Errorf("Len after Sweep = %d, want 2", n)
 	}
-	r, _ := s.Record(ctx, request("198.51.100.0/24", "a@x b@y", t0.Add(50*time.Hour)))
+	r, _ := s.Record(ctx, greylisttest.Request("198.51.100.0/24", "a@x b@y", t0.Add(50*time.Hour)))
 	if r.Result != greylist.Pass {
 		t.Errorf("passed triplet after Sweep: %s, want pass", r.Result)
 	}
@@ -163,7 +157,7 @@ func TestKillChild(t *testing.T) {
 	for g := range 8 {
 		wg.Go(func() {
 			for i := g; ; i += 8 {
-				if _, err := s.Record(context.Background(), request("192.0.2.0/24", fmt.Sprintf("s@x %d@y", i), greylisttest.T0)); err != nil {
+				if _, err := s.Record(context.Background(), greylisttest.Request("192.0.2.0/24", fmt.Sprintf("s@x %d@y", i), greylisttest.T0)); err != nil {
 					fmt.Println("record error:", err)
 					os.Exit(2)
 				}
@@ -223,7 +217,7 @@ func TestKill9(t *testing.T) {
 			s := open(t, path, &boltstore.Options{Durability: boltstore.NoSync})
 			later := greylisttest.T0.Add(10 * time.Minute)
 			for i := range acked {
-				r, err := s.Record(context.Background(), request("192.0.2.0/24", fmt.Sprintf("s@x %d@y", i), later))
+				r, err := s.Record(context.Background(), greylisttest.Request("192.0.2.0/24", fmt.Sprintf("s@x %d@y", i), later))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -262,17 +256,17 @@ func TestCorrupt(t *testing.T) {
 	ctx := context.Background()
 	t0 := greylisttest.T0
 	for _, c := range []string{"192.0.2.0/24", "198.51.100.0/24"} {
-		if _, err := s.Record(ctx, request(c, "a@x b@y", t0)); !errors.Is(err, boltstore.ErrCorrupt) {
+		if _, err := s.Record(ctx, greylisttest.Request(c, "a@x b@y", t0)); !errors.Is(err, boltstore.ErrCorrupt) {
 			t.Errorf("Record on a corrupt %s record: %v, want ErrCorrupt", c, err)
 		}
 	}
-	if r, err := s.Record(ctx, request("203.0.113.0/24", "a@x b@y", t0)); err != nil || r.Result != greylist.Greylisted {
+	if r, err := s.Record(ctx, greylisttest.Request("203.0.113.0/24", "a@x b@y", t0)); err != nil || r.Result != greylist.Greylisted {
 		t.Errorf("Record beside a corrupt record = %+v, %v", r, err)
 	}
 	if n, err := s.Sweep(ctx, t0); n != 2 || err != nil {
 		t.Errorf("Sweep = %d, %v; want the 2 corrupt records deleted", n, err)
 	}
-	if r, err := s.Record(ctx, request("192.0.2.0/24", "a@x b@y", t0)); err != nil || r.Result != greylist.Greylisted {
+	if r, err := s.Record(ctx, greylisttest.Request("192.0.2.0/24", "a@x b@y", t0)); err != nil || r.Result != greylist.Greylisted {
 		t.Errorf("Record after Sweep = %+v, %v", r, err)
 	}
 }

@@ -17,25 +17,26 @@ import (
 	"github.com/spamkit/spamkit/greylist"
 )
 
-// T0 is the fixed instant the suite's checks start from.
+// T0 is the fixed instant the suite's checks start from (read it, do
+// not change it).
 var T0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// Policy is the policy of the suite's requests: short, round values so
-// that failures read easily.
-var Policy = greylist.Request{
-	Delay:          5 * time.Minute,
-	RetryWindow:    48 * time.Hour,
-	MaxAge:         35 * 24 * time.Hour,
-	AutoAllowAfter: 3,
-}
+// The suite's policy: round values so that failures read easily.
+const (
+	Delay          = 5 * time.Minute
+	RetryWindow    = 48 * time.Hour
+	MaxAge         = 35 * 24 * time.Hour
+	AutoAllowAfter = 3
+)
 
-func req(client, triplet string, at time.Time) greylist.Request {
-	r := Policy
+// Request returns a request of the suite's policy for a client and a
+// triplet ("" for a client-only request) at a time.
+func Request(client, triplet string, at time.Time) greylist.Request {
+	r := greylist.Request{Delay: Delay, RetryWindow: RetryWindow, MaxAge: MaxAge, AutoAllowAfter: AutoAllowAfter, Now: at}
 	r.Client = []byte(client)
 	if triplet != "" {
 		r.Triplet = []byte(triplet)
 	}
-	r.Now = at
 	return r
 }
 
@@ -171,7 +172,7 @@ func Run(t *testing.T, newStore func(t *testing.T) greylist.Store) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStore(t)
 			for i, st := range tc.steps {
-				r := req(st.client, st.triplet, T0.Add(st.at))
+				r := Request(st.client, st.triplet, T0.Add(st.at))
 				r.Trap = st.trap
 				st.want.check(t, fmt.Sprintf("step %d (%s %q at %v)", i, st.client, st.triplet, st.at), record(t, s, r))
 			}
@@ -225,7 +226,7 @@ func Reference(t *testing.T, s greylist.Store, seed uint64, n int) {
 	}()
 	for i := range n {
 		now = now.Add(time.Duration(rng.IntN(3)) * steps[rng.IntN(len(steps))])
-		r := req(clients[rng.IntN(len(clients))], fmt.Sprintf("s%d@x r%d@y", rng.IntN(3), rng.IntN(4)), now)
+		r := Request(clients[rng.IntN(len(clients))], fmt.Sprintf("s%d@x r%d@y", rng.IntN(3), rng.IntN(4)), now)
 		switch rng.IntN(60) {
 		case 0:
 			r.Trap = time.Duration(1+rng.IntN(6)) * time.Hour
@@ -262,7 +263,7 @@ func Race(t *testing.T, handles ...greylist.Store) {
 			for i := range n {
 				wg.Go(func() {
 					<-start
-					out[i], errs[i] = handles[i%len(handles)].Record(context.Background(), req(client, triplet, at(i)))
+					out[i], errs[i] = handles[i%len(handles)].Record(context.Background(), Request(client, triplet, at(i)))
 				})
 			}
 			close(start)

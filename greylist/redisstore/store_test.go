@@ -81,7 +81,7 @@ func TestScriptFlushed(t *testing.T) {
 			if err := rdb.ScriptFlush(ctx).Err(); err != nil {
 				t.Fatal(err)
 			}
-			r, err := s.Record(ctx, request("192.0.2.0/24", fmt.Sprintf("a@x %d@y", i), greylisttest.T0))
+			r, err := s.Record(ctx, greylisttest.Request("192.0.2.0/24", fmt.Sprintf("a@x %d@y", i), greylisttest.T0))
 			if err != nil || r.Result != greylist.Greylisted {
 				t.Errorf("pipelines %d: Record after SCRIPT FLUSH = %+v, %v", pipelines, r, err)
 			}
@@ -92,11 +92,11 @@ func TestScriptFlushed(t *testing.T) {
 func TestClose(t *testing.T) {
 	rdb := client(t, testenv.Redis(t).Addr)
 	s := newStore(t, rdb, "")
-	if _, err := s.Record(context.Background(), request("192.0.2.0/24", "a@x b@y", greylisttest.T0)); err != nil {
+	if _, err := s.Record(context.Background(), greylisttest.Request("192.0.2.0/24", "a@x b@y", greylisttest.T0)); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	if _, err := s.Record(context.Background(), request("192.0.2.0/24", "a@x b@y", greylisttest.T0)); !errors.Is(err, greylist.ErrClosed) {
+	if _, err := s.Record(context.Background(), greylisttest.Request("192.0.2.0/24", "a@x b@y", greylisttest.T0)); !errors.Is(err, greylist.ErrClosed) {
 		t.Errorf("Record after Close: %v, want ErrClosed", err)
 	}
 	s.Close() // twice is fine
@@ -111,15 +111,6 @@ func TestTwoClients(t *testing.T) {
 	greylisttest.Race(t, a, b)
 }
 
-func request(client, triplet string, at time.Time) greylist.Request {
-	r := greylisttest.Policy
-	r.Client, r.Now = []byte(client), at
-	if triplet != "" {
-		r.Triplet = []byte(triplet)
-	}
-	return r
-}
-
 // TestKeysAndTTL: the keys carry the prefix and the client's hash tag,
 // and their TTLs reach their expiry.
 func TestKeysAndTTL(t *testing.T) {
@@ -127,10 +118,10 @@ func TestKeysAndTTL(t *testing.T) {
 	s := newStore(t, rdb, "mx:")
 	ctx := context.Background()
 	t0 := greylisttest.T0
-	if _, err := s.Record(ctx, request("192.0.2.0/24", "a@x b@y", t0)); err != nil {
+	if _, err := s.Record(ctx, greylisttest.Request("192.0.2.0/24", "a@x b@y", t0)); err != nil {
 		t.Fatal(err)
 	}
-	r := request("198.51.100.0/24", "a@x trap@y", t0)
+	r := greylisttest.Request("198.51.100.0/24", "a@x trap@y", t0)
 	r.Trap = 6 * time.Hour
 	if _, err := s.Record(ctx, r); err != nil {
 		t.Fatal(err)
@@ -140,7 +131,7 @@ func TestKeysAndTTL(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]time.Duration{
-		"mx:{192.0.2.0/24}t:a@x b@y": greylisttest.Policy.RetryWindow,
+		"mx:{192.0.2.0/24}t:a@x b@y": greylisttest.RetryWindow,
 		"mx:{198.51.100.0/24}c":      6 * time.Hour,
 	}
 	if len(keys) != len(want) {
@@ -191,7 +182,7 @@ func TestRedisDown(t *testing.T) {
 		t.Fatalf("Check with Redis up = %v, %v", o, err)
 	}
 	srv.Stop()
-	_, err := s.Record(ctx, request("192.0.2.0/24", "a@x b@y", greylisttest.T0))
+	_, err := s.Record(ctx, greylisttest.Request("192.0.2.0/24", "a@x b@y", greylisttest.T0))
 	if err == nil || !strings.Contains(err.Error(), "redisstore:") || !strings.Contains(err.Error(), "refused") {
 		t.Errorf("Record with Redis down: %v, want a redisstore error naming the refused connection", err)
 	}
