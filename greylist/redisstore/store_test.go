@@ -35,7 +35,7 @@ func (quiet) Printf(context.Context, string, ...any) {}
 
 func client(t *testing.T, addr string) *redis.Client {
 	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second, MaxRetries: -1})
+	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second, MaxRetries: -1, DialerRetries: 1})
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
 }
@@ -59,6 +59,7 @@ func newStoreOpts(t *testing.T, rdb redis.UniversalClient, o *redisstore.Options
 // under its own key prefix (a fresh, empty store), pipelined (the
 // default) and one check per round trip.
 func TestSuite(t *testing.T) {
+	t.Parallel()
 	rdb := client(t, testenv.Redis(t).Addr)
 	var n atomic.Int64
 	for _, pipelines := range []int{0, -1} {
@@ -73,6 +74,7 @@ func TestSuite(t *testing.T) {
 // TestScriptFlushed: a server that lost its scripts (restarted, SCRIPT
 // FLUSH) answers NOSCRIPT; the store loads the script again.
 func TestScriptFlushed(t *testing.T) {
+	t.Parallel()
 	rdb := client(t, testenv.Redis(t).Addr)
 	ctx := context.Background()
 	for _, pipelines := range []int{0, -1} {
@@ -105,6 +107,7 @@ func TestClose(t *testing.T) {
 // TestTwoClients: two MX hosts, each with its own connection pool to
 // the one Redis, race on one triplet and see one history.
 func TestTwoClients(t *testing.T) {
+	t.Parallel()
 	addr := testenv.Redis(t).Addr
 	a := newStore(t, client(t, addr), "")
 	b := newStore(t, client(t, addr), "")
@@ -173,6 +176,7 @@ func TestPrefix(t *testing.T) {
 // names the cause, the Checker returns it wrapped in ErrStore beside a
 // Greylisted outcome, and with FailOpen passes the mail with a reason.
 func TestRedisDown(t *testing.T) {
+	t.Parallel()
 	srv := testenv.Redis(t)
 	s := newStore(t, client(t, srv.Addr), "")
 	c := &greylist.Checker{Store: s, Now: func() time.Time { return greylisttest.T0 }}
@@ -230,6 +234,7 @@ func TestCheckerTimeout(t *testing.T) {
 // ClusterClient: a script whose keys were on different slots would fail
 // with CROSSSLOT, so the hash tags are checked by the server itself.
 func TestCluster(t *testing.T) {
+	t.Parallel()
 	addr := startCluster(t)
 	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}, DialTimeout: time.Second})
 	t.Cleanup(func() { rdb.Close() })
