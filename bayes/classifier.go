@@ -81,8 +81,8 @@ type Classifier struct {
 	// Trace, if set, receives a line per classification and training.
 	Trace func(format string, args ...any)
 
-	mu  sync.Mutex
-	mem *MemStore
+	memOnce sync.Once
+	mem     *MemStore
 }
 
 // params are a Classifier's parameters with the defaults applied.
@@ -133,11 +133,7 @@ func (c *Classifier) store() Store {
 	if c.Store != nil {
 		return c.Store
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.mem == nil {
-		c.mem = NewMemStore()
-	}
+	c.memOnce.Do(func() { c.mem = NewMemStore() })
 	return c.mem
 }
 
