@@ -92,8 +92,12 @@ func (h *handler) ServePolicy(ctx context.Context, preq policy.Request) string {
 		h.logf("action=dunno reason=%q error=%q", "malformed request", err.Error())
 		return policy.Dunno
 	}
-	dnsCtx, cancel := context.WithTimeout(ctx, h.dnsTimeout)
-	defer cancel()
+	dnsCtx := ctx
+	if h.spf != nil || h.dnsbl != nil {
+		var cancel context.CancelFunc
+		dnsCtx, cancel = context.WithTimeout(ctx, h.dnsTimeout)
+		defer cancel()
+	}
 
 	// 1. The client's DNSBL score (postscreen's lists and weights).
 	skipGreylist := false

@@ -322,7 +322,11 @@ func (c *conn) serve() {
 				return
 			}
 		default:
-			if !isClosedOrEOF(err) {
+			var ne net.Error
+			switch {
+			case errors.As(err, &ne) && ne.Timeout():
+				s.logf("policy: %v: request not complete within %v; connection closed", peer, timeout)
+			case !isClosedOrEOF(err):
 				s.logf("policy: %v: %v", peer, err)
 			}
 			return

@@ -241,7 +241,8 @@ func TestServerTimeout(t *testing.T) {
 // closed after IdleTimeout.
 func TestServerSlowRequest(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := &Server{Handler: echo, RequestTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+		var log logs
+		s := &Server{Handler: echo, RequestTimeout: 5 * time.Second, IdleTimeout: time.Minute, Logf: log.logf}
 		l, _ := start(t, s)
 		slow, idle := l.dial(t), l.dial(t)
 		start := time.Now()
@@ -253,6 +254,9 @@ func TestServerSlowRequest(t *testing.T) {
 		}
 		if d := time.Since(start); d != 5*time.Second {
 			t.Errorf("half a request closed after %v, want RequestTimeout (5s)", d)
+		}
+		if want := "request not complete within 5s; connection closed"; !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, log.String())
 		}
 		if _, err := idle.answer(); err != io.EOF {
 			t.Errorf("idle connection: %v, want it closed", err)
