@@ -310,13 +310,20 @@ func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from, rcpt
 		}
 	}
 
-	var finding error
+	var finding error // what the outcome's Err reports beside the verdict
+	note := func(err error) {
+		if finding == nil {
+			finding = err
+		} else {
+			finding = errors.Join(finding, err)
+		}
+	}
 	if len(from) > p.maxAddr {
-		finding = fmt.Errorf("%w: sender of %d octets, limit %d", ErrAddressTooLong, len(from), p.maxAddr)
+		note(fmt.Errorf("%w: sender of %d octets, limit %d", ErrAddressTooLong, len(from), p.maxAddr))
 		from = from[:p.maxAddr]
 	}
 	if len(rcpt) > p.maxAddr {
-		finding = fmt.Errorf("%w: recipient of %d octets, limit %d", ErrAddressTooLong, len(rcpt), p.maxAddr)
+		note(fmt.Errorf("%w: recipient of %d octets, limit %d", ErrAddressTooLong, len(rcpt), p.maxAddr))
 		rcpt = rcpt[:p.maxAddr]
 	}
 
@@ -335,7 +342,7 @@ func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from, rcpt
 			buf = append(buf, spfKeyPrefix...)
 			buf = append(buf, d...)
 		} else {
-			finding = fmt.Errorf("%w: %q", ErrInvalidDomain, spfDom)
+			note(fmt.Errorf("%w: %q", ErrInvalidDomain, spfDom))
 		}
 	}
 	clientEnd := len(buf)
@@ -387,8 +394,8 @@ func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from, rcpt
 	if err != nil {
 		return c.storeFailed(err)
 	}
-	if resp.Evicted > 0 && finding == nil {
-		finding = fmt.Errorf("%w: %d evicted", ErrStoreFull, resp.Evicted)
+	if resp.Evicted > 0 {
+		note(fmt.Errorf("%w: %d evicted", ErrStoreFull, resp.Evicted))
 	}
 	o := Outcome{Result: resp.Result, Err: finding}
 	switch resp.Result {

@@ -491,6 +491,11 @@ func TestMaxAddressLen(t *testing.T) {
 	if o.Err != nil {
 		t.Errorf("short addresses: Err %v", o.Err)
 	}
+	// Two findings are both reported.
+	o, _ = c.Check(ctx, ip("192.0.2.1"), "", long, "b@example.net", "not a domain")
+	if !errors.Is(o.Err, greylist.ErrAddressTooLong) || !errors.Is(o.Err, greylist.ErrInvalidDomain) {
+		t.Errorf("long sender and invalid SPF domain: Err %v, want both", o.Err)
+	}
 }
 
 func TestMemoryStoreFull(t *testing.T) {
