@@ -145,14 +145,20 @@ func trimPath(s string) string {
 
 // Verify checks the tag on addr, whatever the sender: Valid, Invalid or
 // Expired for a tagged address, Missing for an untagged one (Exempt
-// where it may receive untagged bounces). The error return is non-nil
-// only when the check cannot run: no keys or a bad configuration
+// where it may receive untagged bounces; "postmaster" without a domain,
+// which RFC 5321 §4.5.1 allows in RCPT, is always Exempt). The error
+// return is non-nil only when the check cannot run: no keys or a bad configuration
 // (ErrNoKey, ErrConfig), or addr is not an address (ErrAddress).
 func (c *Checker) Verify(addr string) (Outcome, error) {
 	if err := c.check(); err != nil {
 		return Outcome{}, err
 	}
 	addr = trimPath(addr)
+	if strings.EqualFold(addr, "postmaster") {
+		// RFC 5321 §4.5.1: "postmaster" without a domain names this
+		// host's postmaster, who must receive mail (bounces included).
+		return Outcome{Result: Exempt, Address: addr}, nil
+	}
 	if _, _, ok := splitAddr(addr); !ok {
 		return Outcome{}, fmt.Errorf("%w: %q", ErrAddress, addr)
 	}

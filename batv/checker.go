@@ -147,7 +147,8 @@ func kddd(k, day int) [4]byte {
 // returned unchanged: bounces keep their null reverse-path (RFC 5321
 // §4.5.5). An address already tagged is signed again under its original
 // address. The local part and domain are signed as given: verification
-// is exact, so sign the form you send.
+// is exact, so sign the form you send. A path in angle brackets,
+// "<jane@example.org>", is returned in them, tagged inside.
 func (c *Checker) Sign(mailFrom string) (string, error) {
 	if mailFrom == "" || mailFrom == "<>" {
 		return mailFrom, nil
@@ -155,7 +156,13 @@ func (c *Checker) Sign(mailFrom string) (string, error) {
 	if err := c.check(); err != nil {
 		return "", err
 	}
-	addr, _ := Strip(mailFrom)
+	// A path in angle brackets is tagged inside them.
+	path := trimPath(mailFrom)
+	lb, rb := "", ""
+	if path != mailFrom {
+		lb, rb = "<", ">"
+	}
+	addr, _ := Strip(path)
 	local, _, ok := splitAddr(addr)
 	if !ok {
 		return "", fmt.Errorf("%w: %q", ErrAddress, mailFrom)
@@ -192,5 +199,5 @@ func (c *Checker) Sign(mailFrom string) (string, error) {
 	day := mod1000(dayNumber(now) + int64(c.validDays()))
 	kd := kddd(key.Number, day)
 	t := Tag{Key: key.Number, Day: day, Hash: prvsHash(key.Secret, &kd, addr), Address: addr}
-	return t.String(), nil
+	return lb + t.String() + rb, nil
 }
