@@ -36,6 +36,7 @@ require (
 	github.com/prometheus/common v0.45.0 // indirect
 	github.com/prometheus/procfs v0.12.0 // indirect
 	github.com/ssor/bom v0.0.0-20170718123548-6386211fdfcf // indirect
+	github.com/ulikunitz/xz v0.5.17 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	google.golang.org/protobuf v1.31.0 // indirect
 )
