@@ -92,8 +92,14 @@
 //
 //   - dkim: DKIM verification and signing (RFC 6376, RFC 8463 ed25519,
 //     RFC 8301) with context-aware DNS, key size and DNSSEC in each result;
-//     dkim/dmarc: DMARC evaluation (RFC 7489, RFC 9091 np=) with the
-//     public-suffix organizational domain; dkim/arc: ARC verification and
+//     dkim/dmarc: DMARC evaluation by RFC 9989 (the DNS tree walk for
+//     policy discovery and organizational domains, psd=, t=, np=; parser
+//     warnings) or, selectably, RFC 7489 (public suffix list, pct=), with
+//     a trusted-ARC-sealer override (RFC 8617 §7.2) and report-ready
+//     outcomes, differential-tested against OpenDMARC; dkim/dmarc/report:
+//     DMARC aggregate reports (RFC 9990) both ways, written and parsed,
+//     and failure reports (RFC 9991) parsed; dkim/arc: ARC verification
+//     (AMS t=/x=, temporary DNS failures told from broken chains) and
 //     sealing (RFC 8617). github.com/emersion/go-msgauth is the reference
 //     the tests interoperate with and bench/ measures against (dkim/doc.go
 //     says why it is not used at run time).
