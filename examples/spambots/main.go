@@ -5,7 +5,9 @@
 //
 // It reads syslog files (RFC 3164 timestamps, space- or zero-padded as
 // syslogd and Postfix's postlogd write them, or RFC 3339 ones; "-" is
-// standard input) holding any mix of:
+// standard input) holding any mix of the lines below. RFC 3164
+// timestamps have no year: -year is the first line's, and a jump back of
+// more than six months (Dec 31 to Jan 1) moves to the next year.
 //
 //   - Postfix smtpd "QUEUEID: client=name[ip]" lines, which tie a queued
 //     message to the internal host that submitted it; qmgr "from=" (one
@@ -14,7 +16,8 @@
 //     bounced and expired are rejections, deferred is reported only);
 //     qmgr "removed"; cleanup "message-id=" is recognized and needs no
 //     action;
-//   - smtpd "NOQUEUE: reject: RCPT from name[ip]: 5xx ..." lines (a
+//   - smtpd "NOQUEUE: reject: RCPT from name[ip]: 5xx ..." lines, or
+//     "QUEUEID: reject: ..." once the transaction has a queue file (a
 //     recipient our server refused; 4xx refusals are not counted);
 //   - BIND query log lines ("client ... ip#port (name): query: name IN MX")
 //     for MX lookups;

@@ -22,6 +22,7 @@ type syslogLine struct {
 	Host    string // the logging host
 	Program string // "postfix/smtpd", "named", "kernel"
 	Msg     string // after "program[pid]: "
+	NoYear  bool   // an RFC 3164 timestamp: its year was supplied
 }
 
 // parseSyslog splits a line in either of the formats a maillog has:
@@ -40,7 +41,7 @@ func parseSyslog(line string, year int, loc *time.Location) (syslogLine, error) 
 		if err != nil {
 			return l, errSyntax
 		}
-		l.Time = t.AddDate(year, 0, 0)
+		l.Time, l.NoYear = t.AddDate(year, 0, 0), true
 		rest = line[15:]
 	} else {
 		ts, r, ok := strings.Cut(line, " ")
@@ -81,7 +82,7 @@ type kind int
 const (
 	kNone      kind = iota
 	kClient         // smtpd: "QUEUEID: client=name[ip]"
-	kReject         // smtpd: "NOQUEUE: reject: RCPT from name[ip]: 550 5.1.1 <rcpt>: ...; from=<> to=<> ..."
+	kReject         // smtpd: "NOQUEUE: reject: RCPT from name[ip]: 550 5.1.1 <rcpt>: ...; from=<> to=<> ..." (QUEUEID for NOQUEUE once the transaction has a queue file)
 	kMessageID      // cleanup: "QUEUEID: message-id=<id>"
 	kFrom           // qmgr: "QUEUEID: from=<addr>, size=N, nrcpt=N (queue active)"
 	kRemoved        // qmgr: "QUEUEID: removed"
@@ -127,6 +128,15 @@ func parseRecord(l syslogLine) record {
 		}
 		id, rest, ok := splitQueueID(msg)
 		if !ok {
+			return r
+		}
+		// Once the transaction has a queue file (after its first
+		// accepted recipient), smtpd logs a refusal with the queue ID.
+		if rest, ok := strings.CutPrefix(rest, "reject: RCPT from "); ok {
+			r = parseReject(r, rest)
+			if r.Kind == kReject {
+				r.QueueID = id
+			}
 			return r
 		}
 		if v, ok := strings.CutPrefix(rest, "client="); ok {

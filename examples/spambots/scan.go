@@ -24,6 +24,12 @@ type scanner struct {
 	maxQueue int
 	maxHosts int
 
+	// last is the latest RFC 3164 timestamp read and years the years
+	// added to the given one since: such a timestamp has no year, so a
+	// jump back of months (Dec 31 to Jan 1) is the next year.
+	last  time.Time
+	years int
+
 	queue  map[string]*queued // by queue ID
 	order  []string           // queue IDs in arrival order, for eviction
 	hosts  map[netip.Addr]*report
@@ -96,13 +102,20 @@ func (s *scanner) read(r io.Reader, year int, loc *time.Location) error {
 // line handles one log line.
 func (s *scanner) line(line string, year int, loc *time.Location) {
 	s.counts.lines++
-	l, err := parseSyslog(line, year, loc)
+	l, err := parseSyslog(line, year+s.years, loc)
 	if err != nil {
 		if err == errLong {
 			s.counts.long++
 		}
 		s.counts.skipped++
 		return
+	}
+	if l.NoYear {
+		if !s.last.IsZero() && l.Time.Before(s.last.AddDate(0, -6, 0)) {
+			s.years++
+			l.Time = l.Time.AddDate(1, 0, 0)
+		}
+		s.last = l.Time
 	}
 	r := parseRecord(l)
 	switch r.Kind {
