@@ -1,5 +1,5 @@
 // Package report produces and reads DMARC aggregate reports (RFC 9990)
-// and reads DMARC failure reports (RFC 9991).
+// and failure reports (RFC 9991).
 //
 // # Receiver side
 //
@@ -43,7 +43,9 @@
 // deviation is a Report.Warnings entry. Summarize counts pass and fail
 // by source address and by From domain. ParseFailure reads failure
 // reports: the Abuse Reporting Format (RFC 5965) with the auth-failure
-// fields of RFC 6591 and RFC 9991 §4 (Identity-Alignment).
+// fields of RFC 6591 and RFC 9991 §4 (Identity-Alignment); WriteFailure
+// writes one (the rate limit RFC 9991 §2 asks of generators is the
+// caller's; VerifyDestinations checks ruf= URIs as it does rua=).
 //
 // # Limits
 //
@@ -91,7 +93,8 @@
 //     gzip (RFC 6713 application/gzip): Filename, Subject, WriteMessage.
 //   - §4 external destinations: VerifyDestinations, ParseMailto.
 //   - §8.1 reports as an attack (zip and XML bombs): the Parser limits.
-//   - RFC 9991 §4, RFC 6591, RFC 5965: ParseFailure, FailureReport.
+//   - RFC 9991 §4, RFC 6591, RFC 5965: ParseFailure, FailureReport,
+//     WriteFailure.
 //
 // # Divergences
 //
@@ -106,5 +109,4 @@
 // record): WriteXML returns ErrNoReport. Parse keeps RFC 7489 values
 // RFC 9990 dropped (sampled_out, helo scope, several spf results) with
 // a warning, so Report.WriteXML refuses to write them back as RFC 9990.
-// Failure reports are read, not generated.
 package report

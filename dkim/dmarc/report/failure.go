@@ -48,7 +48,7 @@ type FailureReport struct {
 	SPFDNS                []string
 	// Fields holds every field of the feedback-report part.
 	Fields textproto.MIMEHeader
-	// Notes is the human-readable first part.
+	// Notes is the human-readable first part, with LF line ends.
 	Notes string
 	// Original is the reported message (message/rfc822), or its header
 	// only when HeadersOnly (text/rfc822-headers); nil if absent.
@@ -133,7 +133,7 @@ func (w *failureWalker) part(h textproto.MIMEHeader, body io.Reader, depth int) 
 	case (mt == "text/rfc822-headers" || mt == "message/rfc822-headers") && w.fr.Original == nil:
 		w.fr.Original, w.fr.HeadersOnly = data, true
 	case mt == "text/plain" && w.fr.Notes == "" && w.fr.Fields == nil:
-		w.fr.Notes = strings.TrimSpace(string(data))
+		w.fr.Notes = strings.TrimSpace(strings.ReplaceAll(string(data), "\r\n", "\n"))
 	}
 	return nil
 }

@@ -1,10 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -115,5 +117,45 @@ func TestFailureFieldComments(t *testing.T) {
 	fr, err = new(Parser).ParseFailure(strings.NewReader(noAuth))
 	if err != nil || len(fr.Warnings) != 1 || !strings.Contains(fr.Warnings[0], "Auth-Failure") {
 		t.Errorf("missing Auth-Failure: warnings %q, %v", fr.Warnings, err)
+	}
+}
+
+// TestWriteFailureRoundTrip writes a failure report and reads it back.
+func TestWriteFailureRoundTrip(t *testing.T) {
+	in, err := parseFailureFile(t, "rfc9991.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	now := time.Date(2025, 1, 7, 6, 0, 0, 0, time.UTC)
+	if err := WriteFailure(&buf, in, "dmarc@gen.example", []string{"dmarcfail@consumer.example"}, now); err != nil {
+		t.Fatal(err)
+	}
+	out, err := new(Parser).ParseFailure(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatalf("ParseFailure(WriteFailure) = %v\n%s", err, buf.String())
+	}
+	in.Fields, out.Fields = nil, nil
+	if !out.ArrivalDate.Equal(in.ArrivalDate) {
+		t.Errorf("Arrival-Date %v, want %v", out.ArrivalDate, in.ArrivalDate)
+	}
+	in.ArrivalDate, out.ArrivalDate = time.Time{}, time.Time{} // each parse makes its own zone
+	// The fixture has LF line ends; a message is written with CRLF.
+	out.Original = bytes.ReplaceAll(out.Original, []byte("\r\n"), []byte("\n"))
+	in.Original = bytes.ReplaceAll(in.Original, []byte("\r\n"), []byte("\n"))
+	if !reflect.DeepEqual(out, in) {
+		t.Errorf("round trip differs:\n got %+v\nwant %+v", out, in)
+	}
+	if strings.Contains(strings.ReplaceAll(buf.String(), "\r\n", ""), "\n") {
+		t.Error("bare LF in the message")
+	}
+	// Header injection through a field is refused.
+	bad := *in
+	bad.UserAgent = "x\r\nBcc: victim@example.com"
+	if err := WriteFailure(new(bytes.Buffer), &bad, "a@b.example", []string{"c@d.example"}, now); !errors.Is(err, ErrInvalidRow) {
+		t.Errorf("WriteFailure(line break) = %v, want ErrInvalidRow", err)
+	}
+	if err := WriteFailure(new(bytes.Buffer), in, "a@b.example", nil, now); !errors.Is(err, ErrNoDestination) {
+		t.Errorf("WriteFailure(no recipient) = %v, want ErrNoDestination", err)
 	}
 }

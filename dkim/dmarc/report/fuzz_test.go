@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -195,6 +196,19 @@ func FuzzParseFailure(f *testing.F) {
 		}
 		if int64(len(fr.Original)) > int64(len(data)) {
 			t.Fatalf("original of %d octets from %d", len(fr.Original), len(data))
+		}
+		// What was read can be written again, or is refused whole.
+		var buf bytes.Buffer
+		if err := WriteFailure(&buf, fr, "a@b.example", []string{"c@d.example"}, time.Unix(0, 0)); err != nil {
+			return
+		}
+		again, err := p.ParseFailure(&buf)
+		if err != nil {
+			t.Fatalf("a report WriteFailure wrote does not parse: %v\n%s", err, buf.String())
+		}
+		if again.SourceIP != fr.SourceIP || again.Incidents != fr.Incidents || again.SourcePort != fr.SourcePort ||
+			again.FeedbackType != "auth-failure" || again.HeadersOnly != (fr.HeadersOnly && fr.Original != nil) {
+			t.Fatalf("written and read again: %+v\nfrom %+v", again, fr)
 		}
 	})
 }
