@@ -110,3 +110,46 @@ func ExampleSummarize() {
 	// example.com          pass 12 fail 0
 	// billing.example.com  pass  0 fail 3
 }
+
+// The Subject tells duplicate reports apart before their attachment is
+// read, whoever wrote it.
+func ExampleParseSubject() {
+	for _, s := range []string{
+		"Report domain: example.com Submitter: google.com Report-ID: 8123456789012345678",
+		"Report Domain: example.com; Submitter: Mail.Ru; Report-ID: 31415926535897932384626433",
+		"Report Domain: example.net Submitter: yahoo.com Report-ID: <1735776219.402781>",
+	} {
+		f, ok := report.ParseSubject(s)
+		fmt.Println(ok, f.Domain, f.Submitter, f.ReportID)
+	}
+	// Output:
+	// true example.com google.com 8123456789012345678
+	// true example.com Mail.Ru 31415926535897932384626433
+	// true example.net yahoo.com 1735776219.402781
+}
+
+// A failure report written for a message that failed DMARC, then read
+// as its Domain Owner reads it.
+func ExampleWriteFailure() {
+	fr := &report.FailureReport{
+		UserAgent:         "spamkit-example/1",
+		IdentityAlignment: []string{"dkim", "spf"},
+		SourceIP:          netip.MustParseAddr("192.0.2.44"),
+		ReportedDomain:    []string{"example.com"},
+		OriginalMailFrom:  "<bounce@spoof.example>",
+		Original:          []byte("From: ceo@example.com\r\nSubject: Invoice\r\n"),
+		HeadersOnly:       true,
+	}
+	var msg bytes.Buffer
+	err := report.WriteFailure(&msg, fr, "dmarc@mx.receiver.example", []string{"ruf@example.com"}, time.Date(2025, 1, 7, 6, 0, 0, 0, time.UTC))
+	if err != nil {
+		panic(err)
+	}
+	got, err := new(report.Parser).ParseFailure(&msg)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(got.AuthFailure, got.IdentityAlignment, got.SourceIP, got.ReportedDomain, got.HeadersOnly)
+	// Output:
+	// dmarc [dkim spf] 192.0.2.44 [example.com] true
+}
