@@ -375,13 +375,23 @@ func (c *conn) handle(req Request, timeout time.Duration) (action string, answer
 		defer stop()
 	}
 	defer func() {
-		if p := recover(); p != nil {
+		p := recover()
+		mu.Lock()
+		defer mu.Unlock()
+		answered = done
+		done = true
+		switch {
+		case answered:
+		case p != nil:
 			s.logf("policy: %v: %v: %v; answered %s", c.c.RemoteAddr(), ErrPanic, p, s.timeoutAction())
 			action = s.timeoutAction()
+		case ctx.Err() != nil:
+			// Out of time before the timer could answer: what the
+			// handler decided after its deadline does not count
+			// either.
+			s.logf("policy: %v: %v after %v; answered %s", c.c.RemoteAddr(), ErrTimeout, timeout, s.timeoutAction())
+			action = s.timeoutAction()
 		}
-		mu.Lock()
-		answered, done = done, true
-		mu.Unlock()
 	}()
 	return s.Handler.ServePolicy(ctx, req), false
 }

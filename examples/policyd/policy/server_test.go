@@ -199,6 +199,13 @@ func TestServerTimeout(t *testing.T) {
 				canceled <- ctx.Err()
 				<-late
 				return "REJECT too late"
+			case "deadline@example.org":
+				// Answers the moment its ctx ends: a race with the
+				// timer that the timeout must win either way. (In the
+				// bubble the timer mostly wins; policyd's
+				// TestRequestTimeout caught the handler winning.)
+				<-ctx.Done()
+				return "REJECT at the deadline"
 			case "panic@example.org":
 				panic("boom")
 			}
@@ -220,6 +227,12 @@ func TestServerTimeout(t *testing.T) {
 		}
 		close(late) // its late answer is dropped
 		synctest.Wait()
+		for range 20 {
+			got, err = c.ask("request=smtpd_access_policy\nrecipient=deadline@example.org\n\n")
+			if err != nil || got != "DEFER_IF_PERMIT try later" {
+				t.Fatalf("handler answering at its deadline: answer %q, %v; want the TimeoutAction", got, err)
+			}
+		}
 		got, err = c.ask("request=smtpd_access_policy\nrecipient=panic@example.org\n\n")
 		if err != nil || got != "DEFER_IF_PERMIT try later" {
 			t.Errorf("panicking handler: answer %q, %v; want the TimeoutAction", got, err)
