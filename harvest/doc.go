@@ -174,8 +174,10 @@
 // it a cold client is forgotten, chosen by the CLOCK approximation of
 // least recently used in which a new client starts cold (a client seen
 // once goes before one that came back, so a flood of new addresses
-// recycles its own entries), passing over a few blocked or connected
-// clients so that a flood does not unblock a harvester.
+// recycles its own entries), passing over blocked or connected clients
+// so that a flood does not unblock a harvester: one of them is taken
+// only when a whole shard is blocked or connected (then the block that
+// ends first), at the cost of a lap of that shard per new client.
 //
 // # Memory
 //

@@ -48,10 +48,6 @@ type shard struct {
 	_    [40]byte     // keep neighbouring shards' locks off one cache line
 }
 
-// evictScan is how many blocked or connected entries eviction passes
-// over, looking for another cold one, before it takes one of them.
-const evictScan = 8
-
 // find returns the slab position of k, whose hash is h, or -1.
 func (s *shard) find(k key, h uint64) int32 {
 	if len(s.idx) == 0 {
@@ -197,11 +193,17 @@ func take(l *rate.Limiter, empty *int64, now time.Time, lim rate.Limit, burst in
 }
 
 // victim picks the slab position to recycle with the CLOCK hand: the
-// first entry not used since the hand last passed, passing over up to
-// evictScan entries that are blocked or hold connections.
+// first entry not used since the hand last passed that is neither
+// blocked nor holding connections. Pinned entries (blocked or connected)
+// are passed over for up to a full lap, so that a flood of new clients
+// recycles its own entries and never unblocks a harvester while an
+// unpinned entry remains; only when the whole shard is pinned is one
+// taken: one without connections if any, the block that ends first.
+// A lap costs the shard's size, paid only while nearly all of it is
+// pinned (otherwise the hand finds a cold entry within a few steps).
 func (s *shard) victim(now int64) int32 {
 	n := int32(len(s.e))
-	passed := 0
+	best, passed := int32(-1), int32(0)
 	for {
 		i := s.hand
 		s.hand++
@@ -213,12 +215,25 @@ func (s *shard) victim(now int64) int32 {
 			e.ref = false
 			continue
 		}
-		if (e.until > now || e.conns > 0) && passed < evictScan {
-			passed++
-			continue
+		if e.until <= now && e.conns <= 0 {
+			return i
 		}
-		return i
+		if best < 0 || pinnedBefore(e, &s.e[best]) {
+			best = i
+		}
+		if passed++; passed >= n {
+			return best
+		}
 	}
+}
+
+// pinnedBefore reports whether pinned entry a is a better victim than b:
+// no open connections first, then the block that ends first.
+func pinnedBefore(a, b *entry) bool {
+	if (a.conns > 0) != (b.conns > 0) {
+		return a.conns <= 0
+	}
+	return a.until < b.until
 }
 
 // roll moves e's fixed windows forward to the one holding now.
