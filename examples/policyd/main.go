@@ -272,7 +272,7 @@ func build(cfg *config, hk hooks, logf func(string, ...any)) (h *handler, closeS
 			rdb.Close()
 			return nil, closeStore, fmt.Errorf("-store: %w", err)
 		}
-		gl.Store, closeStore = s, func() { rdb.Close() }
+		gl.Store, closeStore = s, func() { s.Close(); rdb.Close() }
 	default:
 		return nil, closeStore, fmt.Errorf("-store %q: want memory, bolt:PATH or redis://HOST:PORT/DB", store)
 	}
