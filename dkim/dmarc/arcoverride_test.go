@@ -243,3 +243,54 @@ func TestARCOverrideOldestTrusted(t *testing.T) {
 		})
 	}
 }
+
+// TestARCOverrideUntrustedLaterHop: a hop nobody trusts that seals the
+// message after a trusted one may have changed it. An attacker takes a
+// genuine message the trusted list vouched for, rewrites its body and
+// seals it with a key of their own (cv=pass: the earlier seals still
+// verify, and only the newest message signature must): the trusted
+// AAR vouched for another text, so no override. An untrusted relay that
+// changes nothing (the trusted set's message signature still verifies,
+// oldest-pass at or below it) keeps the override.
+func TestARCOverrideUntrustedLaterHop(t *testing.T) {
+	srv := dkimtest.Server(t, resolvertest.Zone{Origin: ".", Text: `
+_dmarc.example.com. IN TXT "v=DMARC1; p=reject"
+`})
+	now := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
+	signer := &dkim.Signer{Domain: "example.com", Selector: "rsa2048", Key: dkimtest.Key(t, "rsa2048"), Now: func() time.Time { return now }}
+	sig, err := signer.Sign(strings.NewReader(aliceToList))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forwarded := listHop(t, srv, now, sig+aliceToList)
+	later := now.Add(5 * time.Minute)
+	trusted := &dmarc.Evaluator{Resolver: srv.Resolver(), TrustedSealers: []string{"example.org"}}
+	reseal := func(msg []byte) []byte {
+		evil := &arc.Sealer{Domain: "example.net", Selector: "rsa2048", Key: dkimtest.Key(t, "rsa2048"), AuthServID: "mx.example.net",
+			Now: func() time.Time { return now.Add(2 * time.Minute) }}
+		fields, err := evil.Seal(bytes.NewReader(msg), nil, arc.Pass)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append([]byte(fields), msg...)
+	}
+	for _, tc := range []struct {
+		name     string
+		msg      []byte
+		override bool
+	}{
+		{"body rewritten, resealed by an untrusted hop",
+			reseal(bytes.Replace(forwarded, []byte("Next meeting on Thursday."), []byte("Pay invoice 7731 today: IBAN XX00 0000."), 1)), false},
+		{"relayed unchanged by an untrusted hop", reseal(forwarded), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, _, chain := receive(t, srv, later, trusted, tc.msg)
+			if chain.Result != arc.Pass || chain.Instances != 2 {
+				t.Fatalf("arc = %v, want a passing chain of 2", chain)
+			}
+			if o.Result != dmarc.Fail || o.ARCOverride != tc.override || (o.Disposition == dmarc.DispositionNone) != tc.override {
+				t.Errorf("dmarc = %v (override %v, %q), want fail, override %v", o, o.ARCOverride, o.Details, tc.override)
+			}
+		})
+	}
+}

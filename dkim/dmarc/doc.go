@@ -97,7 +97,14 @@
 // whose comment lists the chain as RFC 8617 §7.2.1 suggests
 // ("arc=pass as[1].d=lists.example as[1].s=arc"). The result stays
 // fail, and reason= says "no aligned identifier passed, trusted ARC
-// override" (TestARCOverrideMailingList).
+// override" (TestARCOverrideMailingList). A later hop sealed by a domain
+// not trusted may have changed the message the trusted AAR speaks of
+// (the chain still passes: RFC 8617 §5.2 verifies only the newest
+// message signature), so the override also needs every later sealer
+// trusted, or the trusted set's message signature still verifying (the
+// chain's oldest-pass at or below it): an attacker rewriting a vouched
+// message and sealing it with a key of their own gets no override
+// (TestARCOverrideUntrustedLaterHop).
 //
 // # Several From fields
 //

@@ -292,7 +292,10 @@ type Evaluator struct {
 	// them says dmarc=pass for the From domain, or dkim=pass or
 	// spf=pass with an aligned domain, gets the disposition none, an
 	// OverrideLocalPolicy override with the chain in its comment, and
-	// ARCOverride. The result stays fail. If empty, no override.
+	// ARCOverride, unless a later hop sealed by a domain not listed
+	// changed the message (that set's ARC-Message-Signature no longer
+	// verifies: the chain's oldest-pass is above it). The result stays
+	// fail. If empty, no override.
 	TrustedSealers []string
 
 	parsed parsedRecords // records by text, for warm evaluations

@@ -13,8 +13,10 @@ import (
 // RFC 9989 §5.4 and §7.4) to a failing outcome: when the message's ARC
 // chain passes, no field the newest message signature covers was added
 // above it (a From above the sealed message would be what readers see),
-// and the ARC-Authentication-Results of the oldest set sealed by a
-// trusted domain vouch for the From domain, the disposition becomes
+// the ARC-Authentication-Results of the oldest set sealed by a trusted
+// domain vouch for the From domain, and no untrusted later hop changed
+// the message (every later sealer is trusted, or that set's message
+// signature still verifies), the disposition becomes
 // none and the reason is recorded (RFC 8617 §7.2.1: local_policy with
 // the chain in the comment).
 func (e *Evaluator) arcOverride(o *Outcome, in Input, align aligner) {
@@ -29,9 +31,22 @@ func (e *Evaluator) arcOverride(o *Outcome, in Input, align aligner) {
 		o.Details = append(o.Details, fmt.Sprintf("arc override refused: fields above the sealed message (%s)", strings.Join(a.UnsignedFields, ", ")))
 		return
 	}
-	for _, set := range a.Sets {
+	for k, set := range a.Sets {
 		if !e.trustedSealer(set.Domain) {
 			continue
+		}
+		// A hop after the trusted one that nobody trusts may have
+		// changed the message the trusted AAR speaks of (the chain still
+		// passes: only the newest message signature must verify, RFC
+		// 8617 §5.2): the override needs the trusted set's message
+		// signature still verifying (oldest-pass at or below it), or
+		// every later hop trusted too.
+		intact := a.OldestPass >= 1 && a.OldestPass <= set.Instance
+		if i := slices.IndexFunc(a.Sets[k+1:], func(s arc.SetResult) bool { return !e.trustedSealer(s.Domain) }); !intact && i >= 0 {
+			later := a.Sets[k+1+i]
+			o.Details = append(o.Details, fmt.Sprintf("arc override refused: untrusted %s (i=%d) sealed a message changed after trusted %s (i=%d)",
+				later.Domain, later.Instance, set.Domain, set.Instance))
+			return
 		}
 		// The oldest trusted set decides: newer hops saw the message
 		// after it was changed.
