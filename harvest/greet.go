@@ -187,10 +187,18 @@ func (g *GreetPause) Check(ctx context.Context, conn net.Conn) (*GreetConn, erro
 		o.Result, o.Err = GreetSkipped, err
 		return gc, err
 	}
-	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Unix(1, 0)) })
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		conn.SetReadDeadline(time.Unix(1, 0))
+		close(fired)
+	})
 	buf := make([]byte, max)
 	n, err := conn.Read(buf)
-	stop()
+	if !stop() {
+		// ctx ended meanwhile: let its past deadline land before
+		// clearing it, or it would outlast the pause.
+		<-fired
+	}
 	conn.SetReadDeadline(time.Time{})
 	o.Waited = now().Sub(start)
 	switch {

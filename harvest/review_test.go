@@ -1,9 +1,13 @@
 package harvest
 
 import (
+	"context"
 	"errors"
+	"net"
 	"net/netip"
+	"sync"
 	"testing"
+	"time"
 )
 
 // TestEvictionKeepsManyBlocks: a distributed harvest blocks many clients
@@ -29,5 +33,71 @@ func TestEvictionKeepsManyBlocks(t *testing.T) {
 		if o := mustRcpt(t, c, ip, Known, 1); !errors.Is(o.Err, ErrBlocked) {
 			t.Errorf("%v after the flood: %v, want still blocked", ip, o)
 		}
+	}
+}
+
+// deadlineConn is a net.Conn whose Read cancels a context and returns
+// data, and whose SetReadDeadline to a past instant (the cancellation's)
+// is slow: it lands only after the next deadline change.
+type deadlineConn struct {
+	net.Conn
+	cancel  context.CancelFunc
+	mu      sync.Mutex
+	last    time.Time
+	cleared chan struct{} // closed by the first zero deadline
+	past    chan struct{} // closed when the past deadline has landed
+}
+
+func (c *deadlineConn) Read(p []byte) (int, error) {
+	c.cancel()
+	return copy(p, "EHLO x\r\n"), nil
+}
+
+func (c *deadlineConn) SetReadDeadline(t time.Time) error {
+	if !t.IsZero() && t.Before(time.Unix(2, 0)) {
+		// The cancellation's deadline, delayed until the deadline is
+		// cleared (or, when Check waits for it, a while).
+		select {
+		case <-c.cleared:
+		case <-time.After(50 * time.Millisecond):
+		}
+		c.mu.Lock()
+		c.last = t
+		c.mu.Unlock()
+		close(c.past)
+		return nil
+	}
+	c.mu.Lock()
+	c.last = t
+	c.mu.Unlock()
+	if t.IsZero() {
+		select {
+		case <-c.cleared:
+		default:
+			close(c.cleared)
+		}
+	}
+	return nil
+}
+
+func (c *deadlineConn) RemoteAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 1} }
+
+// TestGreetPauseCancelRace: a context ending as the client speaks must
+// not leave the connection with a read deadline in the past (every later
+// read of the server would fail at once).
+func TestGreetPauseCancelRace(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	conn := &deadlineConn{cancel: cancel, cleared: make(chan struct{}), past: make(chan struct{})}
+	g := &GreetPause{Wait: time.Hour}
+	gc, err := g.Check(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-conn.past // the cancellation ran (ctx ended during the Read)
+	conn.mu.Lock()
+	last := conn.last
+	conn.mu.Unlock()
+	if !last.IsZero() {
+		t.Errorf("read deadline after Check = %v, want none (outcome %v)", last, gc.Outcome)
 	}
 }
