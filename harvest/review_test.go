@@ -80,7 +80,9 @@ func (c *deadlineConn) SetReadDeadline(t time.Time) error {
 	return nil
 }
 
-func (c *deadlineConn) RemoteAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 1} }
+func (c *deadlineConn) RemoteAddr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 1}
+}
 
 // TestGreetPauseCancelRace: a context ending as the client speaks must
 // not leave the connection with a read deadline in the past (every later
