@@ -34,7 +34,7 @@ func singleText(contentType, cte string, body []byte) (typ, text string, ok bool
 	if typ != "text/plain" && typ != "text/html" {
 		return "", "", false
 	}
-	if bytes.Contains(body, []byte("begin ")) || bytes.Contains(body, []byte("=ybegin")) {
+	if lineStarts(body, "begin ") || lineStarts(body, "=ybegin") {
 		return "", "", false // maybe a file inside the text: the scanner finds those
 	}
 	var data []byte
@@ -79,4 +79,22 @@ func decodeBase64(b []byte) []byte {
 	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
 	n, _ := base64.RawStdEncoding.Decode(out, clean)
 	return out[:n]
+}
+
+// lineStarts reports whether a line of body starts with p (uuencode and
+// yEnc begin lines do).
+func lineStarts(body []byte, p string) bool {
+	if bytes.HasPrefix(body, []byte(p)) {
+		return true
+	}
+	for i := 0; ; {
+		j := bytes.IndexByte(body[i:], '\n')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if bytes.HasPrefix(body[i:], []byte(p)) {
+			return true
+		}
+	}
 }
