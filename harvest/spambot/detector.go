@@ -32,7 +32,8 @@ var (
 type Event struct {
 	// Time is when it happened. If zero, the Detector's Now.
 	Time time.Time
-	// Host is the internal source host.
+	// Host is the internal source host (IPv4-mapped addresses are
+	// unmapped and zones dropped: one host whatever the interface).
 	Host netip.Addr
 	// Kind is what happened.
 	Kind Kind
@@ -162,7 +163,7 @@ func (d *Detector) Record(e Event) (Outcome, error) {
 	if int(e.Kind) >= NumKinds || e.Kind == Recipient && (e.Domain == "" || e.Domain == ".") {
 		return Outcome{}, fmt.Errorf("%w: kind %d, domain %q", ErrEvent, e.Kind, e.Domain)
 	}
-	a := e.Host.Unmap()
+	a := e.Host.Unmap().WithZone("") // one host whatever the interface named
 	t := e.Time
 	if t.IsZero() {
 		t = d.now()
@@ -198,7 +199,7 @@ func (d *Detector) Check(a netip.Addr, at time.Time) (Outcome, error) {
 	if !a.IsValid() {
 		return Outcome{}, ErrHost
 	}
-	a = a.Unmap()
+	a = a.Unmap().WithZone("")
 	if at.IsZero() {
 		at = d.now()
 	}
