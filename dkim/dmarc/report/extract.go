@@ -236,7 +236,8 @@ func (w *walker) part(h textproto.MIMEHeader, body io.Reader, depth int) error {
 }
 
 // decodeBody undoes a Content-Transfer-Encoding. Base64 is read
-// leniently: white space anywhere, missing padding.
+// leniently: characters outside its alphabet are skipped, padding may
+// be missing.
 func decodeBody(cte string, body io.Reader) ([]byte, error) {
 	b, err := io.ReadAll(body)
 	if err != nil {
@@ -244,13 +245,20 @@ func decodeBody(cte string, body io.Reader) ([]byte, error) {
 	}
 	switch strings.ToLower(strings.TrimSpace(cte)) {
 	case "base64":
+		// Only the alphabet counts (RFC 2045 §6.8: other characters are
+		// ignored); the data ends at the first padding.
 		s := strings.Map(func(r rune) rune {
-			if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
-				return -1
+			if r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '+' || r == '/' || r == '=' {
+				return r
 			}
-			return r
+			return -1
 		}, string(b))
-		s = strings.TrimRight(s, "=")
+		if i := strings.IndexByte(s, '='); i >= 0 {
+			s = s[:i]
+		}
+		if len(s)%4 == 1 {
+			s = s[:len(s)-1] // a lone sextet holds no octet
+		}
 		out, err := base64.RawStdEncoding.DecodeString(s)
 		if err != nil {
 			return nil, fmt.Errorf("base64: %w", err)

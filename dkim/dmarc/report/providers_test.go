@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"net/netip"
 	"os"
@@ -267,4 +268,22 @@ func TestRFC9990Selector(t *testing.T) {
 		t.Errorf("warnings = %q, %v; want the missing selector", rep.Warnings, err)
 	}
 	// An RFC 7489-era report may omit it (yahoo.xml): no warning there.
+}
+
+// TestLenientBase64: an attachment's base64 with stray characters and
+// no padding still gives the report.
+func TestLenientBase64(t *testing.T) {
+	z := gz(t, bigReport(2))
+	enc := base64.StdEncoding.EncodeToString(z)
+	var b strings.Builder
+	for i := 0; i < len(enc); i += 60 {
+		b.WriteString(enc[i:min(i+60, len(enc))])
+		b.WriteString(" \t\r\n")
+	}
+	body := strings.TrimRight(b.String(), "= \t\r\n") + "\r\n-- \r\n"
+	msg := "Subject: r\r\nContent-Type: application/gzip\r\nContent-Transfer-Encoding: BASE64\r\n\r\n" + body
+	reps, err := new(Parser).Parse(strings.NewReader(msg))
+	if err != nil || len(reps) != 1 || len(reps[0].Rows) != 2 {
+		t.Errorf("Parse = %d reports, %v", len(reps), err)
+	}
 }
