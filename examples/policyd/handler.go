@@ -34,12 +34,12 @@ type handler struct {
 	logf         func(format string, args ...any)
 }
 
-// Actions of the decisions, for the log and the tests.
+// Reply codes of policyd's rejections.
 const (
 	spfRejectCode       = 550
 	spfRejectEnhanced   = "5.7.23" // RFC 7372 §3.2: SPF validation failed
 	dnsblRejectCode     = 550
-	dnsblRejectEnhanced = "5.7.1"
+	dnsblRejectEnhanced = "5.7.1" // RFC 3463 §3.8: delivery not authorized (postscreen's)
 )
 
 // request is what a policy request says about one recipient.
@@ -109,6 +109,10 @@ func (h *handler) ServePolicy(ctx context.Context, preq policy.Request) string {
 		case o.Result == rbl.Listed && h.dnsblReject:
 			h.decided(r, "reject", "dnsbl "+o.String())
 			return policy.Reply(dnsblRejectCode, dnsblRejectEnhanced, dnsblText(r.ip, o))
+		case o.Result == rbl.Unknown:
+			// A list that could not answer changes nothing: the
+			// client is greylisted as any other.
+			h.logf("client=%s dnsbl %s", r.ip, o)
 		case o.Result == rbl.Allowlisted:
 			skipGreylist = true
 			if h.verbose {

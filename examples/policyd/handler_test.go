@@ -175,6 +175,9 @@ func TestDNSBLFailure(t *testing.T) {
 	clk, log := newClock(), &logs{}
 	h := newHandler(t, clk, srv, log, "-dnsbl", "bl.test*3", "-dnsbl-threshold", "3")
 	runSteps(t, h, clk, log, []step{{0, rcpt{ip: "192.0.2.66", helo: "x", from: "a@sender.test", to: "b@example.org"}, greylisted}})
+	if want := "client=192.0.2.66 dnsbl unknown"; !strings.Contains(log.String(), want) {
+		t.Errorf("log lacks %q:\n%s", want, log)
+	}
 }
 
 // TestUnusable: requests policyd cannot use are answered DUNNO, and the
