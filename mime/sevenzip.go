@@ -47,7 +47,7 @@ const (
 	sz7EmptyStream       = 0x0e
 	sz7EmptyFile         = 0x0f
 	sz7Name              = 0x11
-	sz7WinAttributes     = 0x15
+	sz7WinAttributes     = 0x15 // not read: see filesInfo
 	sz7EncodedHeader     = 0x17
 )
 
@@ -99,7 +99,7 @@ type sz7Folder struct {
 type sz7File struct {
 	name      string
 	hasStream bool
-	dir       bool
+	dir       bool // no data and not an empty file (kEmptyStream, kEmptyFile)
 }
 
 type sz7Archive struct {
@@ -478,15 +478,11 @@ func (r *sz7Reader) filesInfo(a *sz7Archive, maxFiles int) {
 			for i := range a.files {
 				a.files[i].name = body.utf16z()
 			}
-		case sz7WinAttributes:
-			for i, d := range body.defined(n) {
-				if d {
-					if attr := body.bytes(4); attr != nil && binary.LittleEndian.Uint32(attr)&0x10 != 0 {
-						a.files[i].dir = true
-					}
-				}
-			}
 		}
+		// kWinAttributes is not read: 7-Zip takes an item for a
+		// directory from kEmptyStream and kEmptyFile alone, and
+		// extracts an item with data as a file whatever its
+		// FILE_ATTRIBUTE_DIRECTORY bit says.
 		if body.err != nil {
 			r.err = body.err
 		}

@@ -1,0 +1,147 @@
+package mime
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"hash/crc32"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/spamkit/spamkit/internal/mimetest"
+	"github.com/spamkit/spamkit/internal/testenv"
+)
+
+// sz7b builds 7z headers by hand for the adversarial tests.
+type sz7b struct{ b []byte }
+
+func (h *sz7b) num(v uint64) *sz7b {
+	switch {
+	case v < 0x80:
+		h.b = append(h.b, byte(v))
+	default:
+		h.b = append(h.b, 0xff)
+		h.b = binary.LittleEndian.AppendUint64(h.b, v)
+	}
+	return h
+}
+
+func (h *sz7b) raw(p ...byte) *sz7b { h.b = append(h.b, p...); return h }
+
+// sz7Names is a kName property body.
+func sz7Names(names ...string) []byte {
+	nb := []byte{0}
+	for _, n := range names {
+		for _, c := range n {
+			nb = binary.LittleEndian.AppendUint16(nb, uint16(c))
+		}
+		nb = append(nb, 0, 0)
+	}
+	return nb
+}
+
+// sz7Archive7 wraps a plain header h (starting with kHeader) and packed
+// bytes in the signature header.
+func sz7Wrap(packed, h []byte) []byte {
+	b := []byte("7z\xbc\xaf\x27\x1c\x00\x04")
+	b = append(b, make([]byte, 24)...)
+	binary.LittleEndian.PutUint64(b[12:], uint64(len(packed)))
+	binary.LittleEndian.PutUint64(b[20:], uint64(len(h)))
+	binary.LittleEndian.PutUint32(b[28:], crc32.ChecksumIEEE(h))
+	binary.LittleEndian.PutUint32(b[8:], crc32.ChecksumIEEE(b[12:32]))
+	b = append(b, packed...)
+	return append(b, h...)
+}
+
+// sz7CopyFiles builds a 7z of one Copy folder holding the files' data
+// in order (one substream each), with the file properties given (raw
+// id, body pairs) after the names.
+func sz7CopyFiles(datas [][]byte, names []string, props ...[]byte) []byte {
+	var packed []byte
+	for _, d := range datas {
+		packed = append(packed, d...)
+	}
+	h := &sz7b{}
+	h.raw(sz7Header, sz7MainStreams, sz7PackInfo).num(0).num(1).raw(sz7Size).num(uint64(len(packed))).raw(sz7End)
+	h.raw(sz7UnpackInfo, sz7FolderID).num(1).raw(0)
+	h.num(1).raw(1, 0) // one coder, id length 1: Copy
+	h.raw(sz7CodersUnpackSize).num(uint64(len(packed))).raw(sz7End)
+	h.raw(sz7SubStreamsInfo, sz7NumUnpackStream).num(uint64(len(datas))).raw(sz7Size)
+	for _, d := range datas[:len(datas)-1] {
+		h.num(uint64(len(d)))
+	}
+	h.raw(sz7End, sz7End)
+	h.raw(sz7FilesInfo).num(uint64(len(names)))
+	nb := sz7Names(names...)
+	h.num(sz7Name).num(uint64(len(nb))).raw(nb...)
+	for i := 0; i+1 < len(props); i += 2 {
+		h.num(uint64(props[i][0])).num(uint64(len(props[i+1]))).raw(props[i+1]...)
+	}
+	h.raw(sz7End, sz7End)
+	return sz7Wrap(packed, h.b)
+}
+
+// extract7z extracts arc with the real 7-Zip and returns the files it
+// wrote (name → content).
+func extract7z(t *testing.T, arc []byte) map[string][]byte {
+	t.Helper()
+	bin := testenv.Program(t, "7zz")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.7z"), arc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(bin, "x", "-bd", "-y", "-o"+filepath.Join(dir, "out"), filepath.Join(dir, "a.7z")).CombinedOutput(); err != nil {
+		t.Logf("7zz x: %v\n%s", err, out)
+	}
+	got := map[string][]byte{}
+	filepath.Walk(filepath.Join(dir, "out"), func(p string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() {
+			b, _ := os.ReadFile(p)
+			rel, _ := filepath.Rel(filepath.Join(dir, "out"), p)
+			got[rel] = b
+		}
+		return nil
+	})
+	return got
+}
+
+// TestSevenZipAttributes: 7-Zip takes an item for a directory from
+// kEmptyStream and kEmptyFile alone and extracts an item with data as a
+// file whatever its attributes say; the attributes are preceded by an
+// "external" byte. An entry with data is inspected whatever its
+// attributes, and an attribute's bytes never shift the next file's
+// (a top byte 0x10 read as the next file's directory bit hid it).
+func TestSevenZipAttributes(t *testing.T) {
+	pe := mimetest.PE()
+	txt := []byte("hello, see attached\n")
+	tests := []struct {
+		name  string
+		datas [][]byte
+		names []string
+		attrs []byte // kWinAttributes body: all defined, external 0, then 4 bytes each
+	}{
+		{"directory attribute on a file with data", [][]byte{pe}, []string{"invoice.pdf.exe"}, []byte{1, 0, 0x10, 0, 0, 0}},
+		{"top byte 0x10 before the next file", [][]byte{txt, pe}, []string{"notes.txt", "invoice.pdf.exe"}, []byte{1, 0, 0x20, 0, 0, 0x10, 0x20, 0, 0, 0}},
+		{"directory attribute on both", [][]byte{txt, pe}, []string{"notes.txt", "invoice.pdf.exe"}, []byte{1, 0, 0x10, 0, 0, 0x10, 0x10, 0, 0, 0x10}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			arc := sz7CopyFiles(tt.datas, tt.names, []byte{sz7WinAttributes}, tt.attrs)
+			r := scanAttachment(t, &Scanner{}, "a.7z", "", arc)
+			p := r.part("2/a.7z:invoice.pdf.exe")
+			if p == nil || p.SHA256 != sha256.Sum256(pe) || !r.Has(KindExecutable) {
+				t.Errorf("invoice.pdf.exe: part %+v; findings %q, parts %v", p, findings(r), partPaths(r))
+			}
+			if o := (Policy{}).Decide(r); o.Result != ActionReject {
+				t.Errorf("Decide = %v, want reject", o)
+			}
+			t.Run("7zz extracts it", func(t *testing.T) {
+				if got := extract7z(t, arc); !bytes.Equal(got["invoice.pdf.exe"], pe) {
+					t.Errorf("7zz extracted %d files, not invoice.pdf.exe: the archive is not what the test means", len(got))
+				}
+			})
+		})
+	}
+}
