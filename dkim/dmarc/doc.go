@@ -123,7 +123,10 @@
 // # Bounds
 //
 // An evaluation makes, per From domain, at most MaxWalkQueries (8)
-// record lookups for policy discovery in ModeRFC9989 (two in
+// record lookups for policy discovery in ModeRFC9989, one more when a
+// From domain of more than eight labels has a psd=y record seven labels
+// up (its organizational domain, eight labels, was skipped by the walk
+// and is looked up for its record: TestTreeWalkSkippedOrganizationalDomain) (two in
 // ModeRFC7489), and for the alignment of identifiers within the From
 // domain's organizational domain at most Evaluator.MaxLookups (32) in
 // all: past it the identifiers left are not aligned and the message

@@ -282,7 +282,9 @@ type Evaluator struct {
 	// ModeRFC9989: the tree walks of the From domain and of each
 	// identifier within it to align (names they share are looked up
 	// once). If zero, DefaultMaxLookups (32); never below
-	// MaxWalkQueries (8), one walk. Reaching it leaves the identifiers
+	// MaxWalkQueries+1 (9), policy discovery: one walk, and the
+	// organizational domain a walk from a name of more than eight
+	// labels skipped. Reaching it leaves the identifiers
 	// not yet checked unaligned: a fail wrapping ErrTooManyLookups.
 	MaxLookups int
 	// TrustedSealers are the ARC sealer domains (ARC-Seal d=) whose

@@ -81,8 +81,9 @@ func (e *Evaluator) newSession(ctx context.Context) *session {
 	if m <= 0 {
 		m = DefaultMaxLookups
 	}
-	// One walk must always fit: the From domain's policy discovery.
-	s := &session{e: e, ctx: ctx, max: max(m, MaxWalkQueries)}
+	// The From domain's policy discovery must always fit: one walk, and
+	// the organizational domain a long name's walk skipped.
+	s := &session{e: e, ctx: ctx, max: max(m, MaxWalkQueries+1)}
 	s.memo, s.orgs = s.memoBuf[:0], s.orgBuf[:0]
 	return s
 }
@@ -270,6 +271,22 @@ func (s *session) discover(domain string) (*Record, string, []string, error) {
 		}
 		if st.f.present() && st.f.psd() == PSDYes {
 			psd = st
+		}
+	}
+	if org != domain && !slices.ContainsFunc(steps, func(st step) bool { return st.domain == org }) {
+		// A name of more than eight labels jumps to its last seven (step
+		// 3): a psd=y there makes the organizational domain the name of
+		// eight labels the walk skipped. Its record comes before the
+		// PSD's (§4.10.1).
+		f, err := s.fetch(org)
+		if err != nil {
+			return nil, "", details, err
+		}
+		if f.multiple {
+			details = append(details, fmt.Sprintf("several DMARC records at _dmarc.%s, discarded", org))
+		}
+		if f.present() {
+			return f.rec, org, details, f.recErr
 		}
 	}
 	if psd != nil {

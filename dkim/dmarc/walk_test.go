@@ -273,7 +273,7 @@ func TestMaxLookups(t *testing.T) {
 	}{
 		{0, 14, nil}, // the default, 32: example.com, com, and the 12
 		{10, 10, dmarc.ErrTooManyLookups},
-		{3, 8, dmarc.ErrTooManyLookups}, // never below one walk
+		{3, 9, dmarc.ErrTooManyLookups}, // never below policy discovery: one walk and a skipped organizational domain
 	} {
 		srv.ResetQueries()
 		e := &dmarc.Evaluator{Resolver: srv.Resolver(), MaxLookups: tc.max}
@@ -316,5 +316,40 @@ _dmarc.giant.bank.example.  IN TXT "v=DMARC1; p=quarantine"
 	want := []string{"_dmarc.giant.bank.example", "_dmarc.bank.example", "_dmarc.mail.giant.bank.example"}
 	if got := txtQueries(srv); !slices.Equal(got, want) {
 		t.Errorf("queries = %q, want %q", got, want)
+	}
+}
+
+// TestTreeWalkSkippedOrganizationalDomain: a From domain of nine labels
+// jumps to its last seven (RFC 9989 §4.10 step 3), and a psd=y record
+// there makes the organizational domain the name of eight labels below
+// it (§4.10.2 rule 2), which the walk skipped. Its record is the policy
+// (§4.10.1: the From domain's, then the organizational domain's, then
+// the public suffix domain's), so it is looked up: the PSD's p=none
+// must not stand in for the organization's p=reject.
+func TestTreeWalkSkippedOrganizationalDomain(t *testing.T) {
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: `
+_dmarc.c.d.e.f.g.h.i. IN TXT "v=DMARC1; p=none; psd=y"
+_dmarc.b.c.d.e.f.g.h.i. IN TXT "v=DMARC1; p=reject"
+`})
+	e := &dmarc.Evaluator{Resolver: srv.Resolver()}
+	o, err := e.Evaluate(context.Background(), dmarc.Input{FromDomains: []string{"a.b.c.d.e.f.g.h.i"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Result != dmarc.Fail || o.OrgDomain != "b.c.d.e.f.g.h.i" || o.PolicyDomain != "b.c.d.e.f.g.h.i" || o.Policy != dmarc.PolicyReject {
+		t.Errorf("Evaluate = %v policy domain %q org %q policy %q (%q), want fail under b.c.d.e.f.g.h.i's p=reject",
+			o, o.PolicyDomain, o.OrgDomain, o.Policy, o.Details)
+	}
+	want := []string{"_dmarc.a.b.c.d.e.f.g.h.i", "_dmarc.c.d.e.f.g.h.i", "_dmarc.b.c.d.e.f.g.h.i"}
+	if got := txtQueries(srv); !slices.Equal(got, want) {
+		t.Errorf("queries = %q, want %q", got, want)
+	}
+	// Without a record there, the PSD's policy applies (sp= or p=).
+	srv2 := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: `
+_dmarc.c.d.e.f.g.h.i. IN TXT "v=DMARC1; p=none; sp=quarantine; psd=y"
+`})
+	o, err = (&dmarc.Evaluator{Resolver: srv2.Resolver()}).Evaluate(context.Background(), dmarc.Input{FromDomains: []string{"a.b.c.d.e.f.g.h.i"}})
+	if err != nil || o.Result != dmarc.Fail || o.PolicyDomain != "c.d.e.f.g.h.i" || o.Policy != dmarc.PolicyQuarantine {
+		t.Errorf("Evaluate(no record at the organizational domain) = %v policy domain %q policy %q, %v, want the PSD's sp=quarantine", o, o.PolicyDomain, o.Policy, err)
 	}
 }
