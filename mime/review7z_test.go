@@ -145,3 +145,58 @@ func TestSevenZipAttributes(t *testing.T) {
 		})
 	}
 }
+
+// TestXzStreams: XZ Utils decompresses concatenated streams (with
+// stream padding between them) into one output; the scanner reads them
+// all: an empty first stream does not hide the executable in the
+// second, and the entry's digest is the whole output's. Data after a
+// stream that is not another stream is not a clean pass.
+func TestXzStreams(t *testing.T) {
+	bin := testenv.Program(t, "xz")
+	xz := func(data []byte, args ...string) []byte {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"-c"}, args...)...)
+		cmd.Stdin = bytes.NewReader(data)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("xz %v: %v", args, err)
+		}
+		return out
+	}
+	pe := mimetest.PE()
+	txt := []byte("minutes of the meeting\n")
+	cat := func(b ...[]byte) []byte { return bytes.Join(b, nil) }
+	tests := []struct {
+		name string
+		file []byte
+		want []byte // the output, as xz -dc gives it
+	}{
+		{"empty stream first", cat(xz(nil), xz(pe)), pe},
+		{"text then executable, CRC64 then SHA-256", cat(xz(txt, "-C", "crc64"), xz(pe, "-C", "sha256")), cat(txt, pe)},
+		{"stream padding", cat(xz(nil), make([]byte, 8), xz(pe, "-C", "none"), make([]byte, 4)), pe},
+		{"three streams", cat(xz(nil), xz(nil, "--x86", "--lzma2"), xz(pe, "--x86", "--lzma2")), pe},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(bin, "-dc")
+			cmd.Stdin = bytes.NewReader(tt.file)
+			if out, err := cmd.Output(); err != nil || !bytes.Equal(out, tt.want) {
+				t.Fatalf("xz -dc: %v, %d bytes: the file is not what the test means", err, len(out))
+			}
+			r := scanAttachment(t, &Scanner{}, "data.xz", "", tt.file)
+			p := r.part("2/data.xz:data")
+			if p == nil || p.Truncated || p.SHA256 != sha256.Sum256(tt.want) {
+				t.Errorf("part %+v, want the whole output's digest; findings %q", p, findings(r))
+			}
+			if bytes.HasPrefix(tt.want, []byte("MZ")) != r.Has(KindExecutable) || r.Has(KindUnsupported) {
+				t.Errorf("findings %q, want the executable (if the output starts with one) and nothing unsupported", findings(r))
+			}
+		})
+	}
+	t.Run("garbage after the stream", func(t *testing.T) {
+		r := scanAttachment(t, &Scanner{}, "data.xz", "", cat(xz(txt), []byte("MZ\x90\x00 not a stream")))
+		if (Policy{}).Decide(r).Result == ActionAccept {
+			t.Errorf("Decide accepts data after the stream that was not inspected: %q", findings(r))
+		}
+	})
+}

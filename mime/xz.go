@@ -206,9 +206,31 @@ func (x *xzReader) next() error {
 		x.err = errors.New("xz: truncated stream")
 		return x.err
 	}
-	if x.data[x.off] == 0 { // the index indicator: no more blocks
-		x.done = true
-		return io.EOF
+	if x.data[x.off] == 0 {
+		// The index indicator: the stream's blocks end. Another stream
+		// may follow (after stream padding), whose output XZ Utils
+		// appends to this one's: it is read too.
+		end, err := xzStreamEnd(x.data, x.off)
+		if err != nil {
+			x.err = err
+			return err
+		}
+		for end < len(x.data) && x.data[end] == 0 {
+			end++
+		}
+		if end == len(x.data) {
+			x.done = true
+			return io.EOF
+		}
+		rest := x.data[end:]
+		if len(rest) < 12 || !bytes.HasPrefix(rest, []byte(xzMagic)) || rest[6] != 0 || rest[7] > 0x0f {
+			x.err = errors.New("xz: data after the stream")
+			return x.err
+		}
+		x.check = xzCheckSize[rest[7]]
+		x.in.n += int64(end + 12 - x.off)
+		x.off = end + 12
+		return nil
 	}
 	blk, err := parseXzBlock(x.data[x.off:])
 	if err != nil {
@@ -266,4 +288,31 @@ func (r *countInto) ReadByte() (byte, error) {
 		r.total.n++
 	}
 	return b, err
+}
+
+// xzStreamEnd returns where the stream whose index starts at off ends:
+// after the index (its records, padding and CRC32) and the 12-byte
+// stream footer.
+func xzStreamEnd(b []byte, off int) (int, error) {
+	p := off + 1
+	n, k, err := xzVarint(b[p:])
+	if err != nil {
+		return 0, fmt.Errorf("xz index: %w", err)
+	}
+	p += k
+	// Each record is two integers of at least a byte each: the loop
+	// ends with the data.
+	for i := uint64(0); i < 2*n; i++ {
+		_, k, err := xzVarint(b[p:])
+		if err != nil {
+			return 0, fmt.Errorf("xz index: %w", err)
+		}
+		p += k
+	}
+	p += (4 - (p-off)%4) % 4 // index padding
+	p += 4 + 12              // its CRC32, the stream footer
+	if p > len(b) || string(b[p-2:p]) != "YZ" {
+		return 0, errors.New("xz: truncated stream footer")
+	}
+	return p, nil
 }
