@@ -230,7 +230,7 @@ func (c *Checker) record(ctx context.Context, ip netip.Addr, ev event, st RcptSt
 		if e.until != 0 {
 			o.Until, o.Offences = time.Unix(0, e.until), int(e.offences)
 		}
-		c.judge(&o, ev, x, now)
+		c.judge(&o, ev, st == Unknown, x, now)
 		if o.Err == ErrHarvest {
 			e.offences = int32(o.Offences)
 			e.until = o.Until.UnixNano()
@@ -270,12 +270,15 @@ func (s *shard) take(i int32, dim int, now time.Time, p *policy, o *Outcome, cau
 
 // judge applies the count-based verdicts (harvest, errors) and the
 // tarpit to o, given the client's sliding-window estimate x. A harvest
-// verdict sets o.Until and o.Offences from o's prior block.
-func (c *Checker) judge(o *Outcome, ev event, x estimate, now time.Time) {
+// verdict sets o.Until and o.Offences from o's prior block. It is
+// reached only on an unknown recipient (probe): a known one adds no
+// evidence, and after a block shorter than the window the old evidence
+// must not judge (and escalate) a client that has not probed again.
+func (c *Checker) judge(o *Outcome, ev event, probe bool, x estimate, now time.Time) {
 	p := &c.t.p
 	o.Window = x.counts()
 	switch {
-	case ev == evRcpt && p.dhaUnknown >= 0 && x.unknown >= float64(p.dhaUnknown) &&
+	case ev == evRcpt && probe && p.dhaUnknown >= 0 && x.unknown >= float64(p.dhaUnknown) &&
 		x.unknown >= p.dhaRatio*x.rcpt:
 		o.Result, o.Err, o.Wait = Reject, ErrHarvest, 0
 		// A repeat offence escalates while the last block ended less
@@ -329,7 +332,7 @@ func (c *Checker) shared(ctx context.Context, o *Outcome, ev event, d Counts, lo
 			return
 		}
 		o.Until, o.Offences = prior.Until, prior.Offences
-		c.judge(o, ev, local, now)
+		c.judge(o, ev, d.Unknown > 0, local, now)
 		if o.Err == nil {
 			o.Err = err
 		}
@@ -347,7 +350,7 @@ func (c *Checker) shared(ctx context.Context, o *Outcome, ev event, d Counts, lo
 		return
 	}
 	o.Until, o.Offences = st.Block.Until, st.Block.Offences
-	c.judge(o, ev, x, now)
+	c.judge(o, ev, d.Unknown > 0, x, now)
 	if o.Err == ErrHarvest {
 		c.cacheBlock(o)
 		keep := o.Until.Sub(now) + time.Duration(p.maxBlk)

@@ -56,7 +56,10 @@
 //   - Harvest (ErrHarvest): DHAUnknown unknown recipients or more and at
 //     least DHARatio of the recipients unknown, within Window. Both must
 //     hold: a mailing list's stale addresses are many but a small share,
-//     a mistyped address is a large share of one. The client is blocked
+//     a mistyped address is a large share of one. The verdict falls on
+//     an unknown recipient (a known one brings no new evidence, and
+//     after a block shorter than Window does not re-judge a client on
+//     the old evidence, escalated). The client is blocked
 //     for Block, doubled for each repeat offence up to MaxBlock
 //     (ErrBlocked for every later event, connections included, with the
 //     same 421 as the verdict).

@@ -103,3 +103,29 @@ func TestGreetPauseCancelRace(t *testing.T) {
 		t.Errorf("read deadline after Check = %v, want none (outcome %v)", last, gc.Outcome)
 	}
 }
+
+// TestBlockShorterThanWindow: with a Block shorter than the Window the
+// evidence of the first offence is still in the window when the block
+// ends; a client that then sends a known recipient has not offended
+// again and must not be blocked again, escalated.
+func TestBlockShorterThanWindow(t *testing.T) {
+	clk := newClock()
+	c := &Checker{Config: Config{DHAUnknown: 3, Block: 10 * time.Minute, Window: time.Hour}, Now: clk.Now}
+	ip := netip.MustParseAddr("203.0.113.10")
+	var o Outcome
+	for range 3 {
+		clk.Add(time.Second)
+		o = mustRcpt(t, c, ip, Unknown, 1)
+	}
+	if !errors.Is(o.Err, ErrHarvest) || o.Offences != 1 {
+		t.Fatalf("third unknown: %v, want the first harvest verdict", o)
+	}
+	clk.Add(10 * time.Minute)
+	if o := mustRcpt(t, c, ip, Known, 1); o.Result != Allow {
+		t.Errorf("known recipient after the block: %v, want allow", o)
+	}
+	// Probing again is a repeat offence.
+	if o := mustRcpt(t, c, ip, Unknown, 2); !errors.Is(o.Err, ErrHarvest) || o.Offences != 2 {
+		t.Errorf("unknown recipient after the block: %v, want a second harvest verdict", o)
+	}
+}
