@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"os"
 	"os/exec"
@@ -197,6 +198,97 @@ func TestXzStreams(t *testing.T) {
 		r := scanAttachment(t, &Scanner{}, "data.xz", "", cat(xz(txt), []byte("MZ\x90\x00 not a stream")))
 		if (Policy{}).Decide(r).Result == ActionAccept {
 			t.Errorf("Decide accepts data after the stream that was not inspected: %q", findings(r))
+		}
+	})
+}
+
+// TestSevenZipHeaderMemory: counts a few header bytes can state (the
+// folders, the packed streams, the substreams) are charged against
+// what MaxHeldBytes leaves before anything is allocated: 2 million
+// folders in a 6 MiB header took 543 MiB of heap.
+func TestSevenZipHeaderMemory(t *testing.T) {
+	const n = 2 << 20
+	streams := func(h *sz7b, packs, folders, subs int) {
+		h.raw(sz7Header, sz7MainStreams, sz7PackInfo).num(0).num(uint64(packs)).raw(sz7Size)
+		for range packs {
+			h.raw(1)
+		}
+		h.raw(sz7End)
+		h.raw(sz7UnpackInfo, sz7FolderID).num(uint64(folders)).raw(0)
+		for range folders {
+			h.raw(1, 0) // one coder: Copy
+		}
+		h.raw(sz7CodersUnpackSize)
+		for range folders {
+			h.num(uint64(subs))
+		}
+		h.raw(sz7End)
+		if subs > 1 {
+			h.raw(sz7SubStreamsInfo, sz7NumUnpackStream)
+			for range folders {
+				h.num(uint64(subs))
+			}
+			h.raw(sz7Size)
+			for range folders * (subs - 1) {
+				h.raw(1)
+			}
+			h.raw(sz7End)
+		}
+		h.raw(sz7End, sz7End)
+	}
+	tests := []struct {
+		name                 string
+		packs, folders, subs int
+	}{
+		{"folders", 1, n, 1},
+		{"packed streams", 4 * n, 1, 1},
+		{"substreams", 1, 1, 4 * n},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &sz7b{}
+			streams(h, tt.packs, tt.folders, tt.subs)
+			arc := sz7Wrap([]byte{0}, h.b)
+			var r Report
+			m := mimetest.Measure(func() { r = scanAttachment(t, &Scanner{}, "a.7z", "", arc) })
+			if m.Peak > maxBombMem {
+				t.Errorf("%d-byte 7z: peak heap %d MiB, want under %d MiB", len(arc), m.Peak>>20, maxBombMem>>20)
+			}
+			if !r.Has(KindLimitHeldBytes) {
+				t.Errorf("findings %q, want %s", findings(r), KindLimitHeldBytes)
+			}
+		})
+	}
+	t.Run("a thousand folders are read", func(t *testing.T) {
+		// A non-solid archive: a folder per file, well within the bound.
+		var datas [][]byte
+		var names []string
+		for i := range 1000 {
+			datas = append(datas, []byte{byte(i), byte(i >> 8)})
+			names = append(names, fmt.Sprintf("f%d.txt", i))
+		}
+		datas[999], names[999] = mimetest.PE(), "last.exe"
+		var packed []byte
+		h := &sz7b{}
+		h.raw(sz7Header, sz7MainStreams, sz7PackInfo).num(0).num(1000).raw(sz7Size)
+		for _, d := range datas {
+			h.num(uint64(len(d)))
+			packed = append(packed, d...)
+		}
+		h.raw(sz7End, sz7UnpackInfo, sz7FolderID).num(1000).raw(0)
+		for range 1000 {
+			h.raw(1, 1, 0)
+		}
+		h.raw(sz7CodersUnpackSize)
+		for _, d := range datas {
+			h.num(uint64(len(d)))
+		}
+		h.raw(sz7End, sz7End, sz7FilesInfo).num(1000)
+		nb := sz7Names(names...)
+		h.num(sz7Name).num(uint64(len(nb))).raw(nb...).raw(sz7End, sz7End)
+		r := scanAttachment(t, &Scanner{}, "a.7z", "", sz7Wrap(packed, h.b))
+		if p := r.part("2/a.7z:last.exe"); p == nil || p.SHA256 != sha256.Sum256(mimetest.PE()) || !r.Has(KindExecutable) || r.Has(KindLimitHeldBytes) {
+			t.Errorf("last.exe: %+v; findings %q", p, findings(r))
 		}
 	})
 }

@@ -108,12 +108,47 @@ type sz7Archive struct {
 	folders   []sz7Folder
 	subSizes  []uint64 // all substreams, folder by folder
 	files     []sz7File
+	held      int64 // the memory charged for these (sz7Reader.used)
 }
 
 // sz7Reader reads the numbers, bytes and bit vectors of a 7z header.
 type sz7Reader struct {
 	b   []byte
 	err error
+	// left is what the structures read from the header may still
+	// take in memory: a count a few header bytes can state becomes
+	// items of tens of bytes each (a folder, a size), so counts are
+	// charged against it before anything is allocated; used is what
+	// was charged.
+	left, used int64
+}
+
+// Memory charged per item read from a 7z header (a folder with its
+// slices, a coder, a size).
+const (
+	sz7FolderCost = 160
+	sz7CoderCost  = 64
+	sz7SizeCost   = 8
+)
+
+// errSz7Held marks a header whose structures would take more memory
+// than the scan may hold.
+var errSz7Held = fmt.Errorf("7z header: %w", ErrHeldBytes)
+
+// alloc charges n items of size bytes each, and reports whether they
+// fit in what is left.
+func (r *sz7Reader) alloc(n, size int) bool {
+	if r.err != nil {
+		return false
+	}
+	cost := int64(n) * int64(size)
+	if cost > r.left {
+		r.err = fmt.Errorf("%w: %d items of %d bytes, %d bytes left", errSz7Held, n, size, r.left)
+		return false
+	}
+	r.left -= cost
+	r.used += cost
+	return true
 }
 
 func (r *sz7Reader) fail(format string, args ...any) {
@@ -219,7 +254,11 @@ func (r *sz7Reader) streamsInfo(a *sz7Archive) {
 			return
 		case sz7PackInfo:
 			a.packPos = r.number()
-			a.packSizes = make([]uint64, r.count(1))
+			n := r.count(1)
+			if !r.alloc(n, sz7SizeCost) {
+				return
+			}
+			a.packSizes = make([]uint64, n)
 			for r.err == nil {
 				t := r.byte()
 				if t == sz7End {
@@ -241,7 +280,11 @@ func (r *sz7Reader) streamsInfo(a *sz7Archive) {
 				r.fail("UnpackInfo without folders")
 				return
 			}
-			a.folders = make([]sz7Folder, r.count(2))
+			n := r.count(2)
+			if !r.alloc(n, sz7FolderCost) {
+				return
+			}
+			a.folders = make([]sz7Folder, n)
 			if r.byte() != 0 {
 				r.fail("folders in an additional stream")
 				return
@@ -286,6 +329,9 @@ func (r *sz7Reader) folder(f *sz7Folder) {
 	n := r.count(1)
 	if n == 0 || n > sz7MaxCoders {
 		r.fail("%d coders in a folder", n)
+		return
+	}
+	if !r.alloc(n, sz7CoderCost) {
 		return
 	}
 	f.coders = make([]sz7Coder, n)
@@ -380,12 +426,21 @@ func (r *sz7Reader) subStreams(a *sz7Archive) {
 		for i := range a.folders {
 			a.folders[i].numSub = r.count(0x1)
 			total += a.folders[i].numSub
-			if total > len(r.b)*8+len(a.folders) {
+			// All but one substream of a folder have their size
+			// (a byte at least) in what follows.
+			if total > len(r.b)+len(a.folders) {
 				r.fail("more substreams than the header could hold")
 				return
 			}
 		}
 		t = r.byte()
+	}
+	total := 0
+	for _, f := range a.folders {
+		total += f.numSub
+	}
+	if !r.alloc(total, sz7SizeCost) {
+		return
 	}
 	for _, f := range a.folders {
 		if f.numSub == 0 {
@@ -395,6 +450,9 @@ func (r *sz7Reader) subStreams(a *sz7Archive) {
 		if t == sz7Size {
 			for range f.numSub - 1 {
 				s := r.number()
+				if r.err != nil {
+					return
+				}
 				sum += s
 				a.subSizes = append(a.subSizes, s)
 			}
@@ -513,6 +571,8 @@ func (st *state) walk7z(path string, data []byte, prefix string, depth int) {
 		st.sz7Error(path, err, "header")
 		return
 	}
+	st.held += a.held
+	defer func() { st.held -= a.held }()
 	var sizes []uint64
 	if a.subSizes != nil {
 		sizes = a.subSizes
@@ -643,11 +703,14 @@ func (st *state) open7z(path string, data []byte) (*sz7Archive, error) {
 	var held int64
 	defer func() { st.held -= held }()
 	for range sz7MaxHeaderNest {
-		r := &sz7Reader{b: h}
+		// The header's structures may take half of what MaxHeldBytes
+		// leaves.
+		r := &sz7Reader{b: h, left: max(0, st.maxHeld-st.held) / 2}
 		switch r.byte() {
 		case sz7Header:
 			a := &sz7Archive{}
 			r.header(a, st.maxEntries)
+			a.held = r.used
 			return a, r.err
 		case sz7EncodedHeader:
 			enc := &sz7Archive{}
@@ -804,6 +867,8 @@ func (st *state) sz7Error(path string, err error, what string) {
 		st.find(KindUnsupported, path, fmt.Sprintf("7z %s packed with a method not decoded here (%v): its content is not inspected", what, err), nil)
 	case errors.Is(err, ErrDictionary):
 		st.find(KindLimitDictionary, path, err.Error(), err)
+	case errors.Is(err, ErrHeldBytes):
+		st.find(KindLimitHeldBytes, path, err.Error(), ErrHeldBytes)
 	default:
 		// A header or folder this reader does not understand may still
 		// be one 7-Zip extracts: its content was not inspected, which is
