@@ -104,3 +104,17 @@ func TestTemporaryVersusBroken(t *testing.T) {
 		})
 	}
 }
+
+// TestSealerShortExpiration: an Expiration under a second still gives
+// an x= after t= (RFC 6376 §3.5: x= MUST be greater than t=); x= equal
+// to t= made the sealer's own ARC-Message-Signature a syntax error, and
+// the chain it started failed at the next hop.
+func TestSealerShortExpiration(t *testing.T) {
+	srv := dkimtest.Server(t)
+	sealed := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	msg := sealOnce(t, sealed, 500*time.Millisecond)
+	v := &arc.Verifier{Resolver: srv.Resolver(), Now: func() time.Time { return sealed }}
+	if o, err := v.Verify(context.Background(), bytes.NewReader(msg)); err != nil || o.Result != arc.Pass {
+		t.Errorf("Verify(Expiration 500ms) = %v, %v, want pass", o, err)
+	}
+}

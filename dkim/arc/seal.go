@@ -50,7 +50,7 @@ type Sealer struct {
 	Now func() time.Time
 	// Expiration, if positive, gives the ARC-Message-Signature an x= that
 	// long after its t= (RFC 6376 §3.5, by RFC 8617 §4.1.2), after which
-	// verifiers refuse it. If zero, no x=.
+	// verifiers refuse it; at least one second after t=. If zero, no x=.
 	Expiration time.Duration
 	// MaxHeaderBytes bounds the header block read. If zero,
 	// dkim.DefaultMaxHeaderBytes.
@@ -244,7 +244,10 @@ func (ss *SealStream) seal(results []authres.Result, cv Result) (string, error) 
 	amsTags := dkim.Tags{{Name: "i", Value: i}, {Name: "a", Value: string(alg)}, {Name: "c", Value: "relaxed/relaxed"},
 		{Name: "d", Value: s.Domain}, {Name: "s", Value: s.Selector}, {Name: "t", Value: t}}
 	if s.Expiration > 0 {
-		amsTags = append(amsTags, dkim.Tag{Name: "x", Value: strconv.FormatInt(sealTime.Add(s.Expiration).Unix(), 10)})
+		// x= MUST be greater than t= (RFC 6376 §3.5): under a second
+		// of Expiration, one second after t=.
+		x := max(sealTime.Add(s.Expiration).Unix(), sealTime.Unix()+1)
+		amsTags = append(amsTags, dkim.Tag{Name: "x", Value: strconv.FormatInt(x, 10)})
 	}
 	amsTags = append(amsTags, dkim.Tag{Name: "h", Value: strings.Join(names, ":")},
 		dkim.Tag{Name: "bh", Value: base64.StdEncoding.EncodeToString(bodyHash)}, dkim.Tag{Name: "b", Value: ""})
