@@ -294,3 +294,32 @@ _dmarc.example.com. IN TXT "v=DMARC1; p=reject"
 		})
 	}
 }
+
+// TestARCOverrideNothingToOverride: a fail whose disposition is already
+// none (p=none, or p=quarantine with t=y) has nothing for the trusted
+// sealer to override: no local_policy reason in the report (RFC 9990
+// §3.1.6 reasons say why the disposition differs from the policy), no
+// "trusted ARC override" in reason=.
+func TestARCOverrideNothingToOverride(t *testing.T) {
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: `
+_dmarc.none.example. IN TXT "v=DMARC1; p=none"
+_dmarc.test.example. IN TXT "v=DMARC1; p=quarantine; t=y"
+_dmarc.rej.example.  IN TXT "v=DMARC1; p=reject"
+`})
+	for _, tc := range []struct {
+		from     string
+		override bool
+		reasons  int
+	}{{"none.example", false, 0}, {"test.example", false, 1}, {"rej.example", true, 1}} {
+		chain := arc.Outcome{Result: arc.Pass, Instances: 1, OldestPass: 1, Sets: []arc.SetResult{{Instance: 1, Domain: "lists.example.org", Selector: "s",
+			Results: authres.Header{Results: []authres.Result{{Method: "dmarc", Value: "pass",
+				Props: []authres.Prop{{Type: "header", Property: "from", Value: tc.from}}}}}}}}
+		e := &dmarc.Evaluator{Resolver: srv.Resolver(), TrustedSealers: []string{"lists.example.org"}}
+		o, err := e.Evaluate(context.Background(), dmarc.Input{FromDomains: []string{tc.from}, ARC: &chain})
+		if err != nil || o.Result != dmarc.Fail || o.Disposition != dmarc.DispositionNone || o.ARCOverride != tc.override ||
+			len(o.Overrides) != tc.reasons || strings.Contains(o.Reason(), "ARC") != tc.override {
+			t.Errorf("%s: dmarc = %v override %v %+v reason %q, %v, want fail, disposition none, override %v, %d reasons",
+				tc.from, o, o.ARCOverride, o.Overrides, o.Reason(), err, tc.override, tc.reasons)
+		}
+	}
+}

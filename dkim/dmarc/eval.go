@@ -163,7 +163,8 @@ type Outcome struct {
 	// SPFResult is Input.SPF as a report row holds it.
 	SPFResult SPFResult
 	// ARCOverride reports that a trusted ARC sealer's results turned a
-	// fail's disposition to none (see Evaluator.TrustedSealers).
+	// fail's disposition to none (see Evaluator.TrustedSealers); never
+	// set when the disposition was none already (p=none).
 	ARCOverride bool
 }
 

@@ -23,6 +23,9 @@ func (e *Evaluator) arcOverride(o *Outcome, in Input, align aligner) {
 	if len(e.TrustedSealers) == 0 || in.ARC == nil || o.Result != Fail || o.Err != nil {
 		return
 	}
+	if o.Disposition == DispositionNone {
+		return // p=none, or t=y one level below quarantine: nothing to override
+	}
 	a := in.ARC
 	if a.Result != arc.Pass {
 		return
