@@ -30,9 +30,10 @@
 // answer early or add an attribute to it.
 //
 // Server runs the protocol for a Handler: one goroutine per connection,
-// requests answered in order, a timeout per request (the handler's ctx;
-// a handler that does not answer in time is answered TimeoutAction,
-// DUNNO by default), panics recovered (answered the same way), idle
+// on which the handler is called, requests answered in order, a timeout
+// per request (the handler's ctx; when it passes, the client is answered
+// TimeoutAction, DUNNO by default, at once, and what the handler returns
+// later is dropped), panics recovered (answered the same way), idle
 // connections closed, a bound on open connections, and a graceful
 // Shutdown that lets the requests being served get their answers. A
 // malformed request is answered DUNNO and logged through Server.Logf; it

@@ -103,10 +103,6 @@ func NewReader(r io.Reader, lim Limits) *Reader {
 	return &Reader{br: bufio.NewReaderSize(r, size), lim: lim}
 }
 
-// Buffered reports whether bytes of a next request are already read
-// from the connection (a pipelining client).
-func (r *Reader) Buffered() int { return r.br.Buffered() }
-
 // Peek waits until the first octet of the next request arrives (or the
 // connection fails or ends) without consuming it.
 func (r *Reader) Peek() error {
