@@ -279,7 +279,7 @@ func (c *Checker) judge(o *Outcome, ev event, probe bool, x estimate, now time.T
 	o.Window = x.counts()
 	switch {
 	case ev == evRcpt && probe && p.dhaUnknown >= 0 && x.unknown >= float64(p.dhaUnknown) &&
-		x.unknown >= p.dhaRatio*x.rcpt:
+		x.unknown/x.rcpt >= p.dhaRatio: // the division is exact at equality (7/25 is 0.28; 0.28*25 is not 7)
 		o.Result, o.Err, o.Wait = Reject, ErrHarvest, 0
 		// A repeat offence escalates while the last block ended less
 		// than MaxBlock ago.

@@ -129,3 +129,27 @@ func TestBlockShorterThanWindow(t *testing.T) {
 		t.Errorf("unknown recipient after the block: %v, want a second harvest verdict", o)
 	}
 }
+
+// TestRatioExact: "unknown/total ≥ ratio" holds at equality: 7 unknown
+// of 25 recipients meet a ratio of 0.28 (in floating point 0.28*25 is
+// 7.000000000000001, while 7/25 is 0.28).
+func TestRatioExact(t *testing.T) {
+	for _, tc := range []struct {
+		ratio          float64
+		unknown, total int
+	}{{0.28, 7, 25}, {0.56, 14, 25}, {0.7, 7, 10}, {0.5, 20, 40}} {
+		clk := newClock()
+		c := &Checker{Config: Config{DHAUnknown: tc.unknown, DHARatio: tc.ratio}, Now: clk.Now}
+		ip := netip.MustParseAddr("203.0.113.11")
+		for range tc.total - tc.unknown {
+			mustRcpt(t, c, ip, Known, 1)
+		}
+		var o Outcome
+		for range tc.unknown {
+			o = mustRcpt(t, c, ip, Unknown, 1)
+		}
+		if !errors.Is(o.Err, ErrHarvest) {
+			t.Errorf("ratio %v, %d unknown of %d: %v, want a harvest verdict", tc.ratio, tc.unknown, tc.total, o)
+		}
+	}
+}
