@@ -51,4 +51,7 @@ var (
 	// RE2 cannot compile, a network with a bad prefix length); ParseClientList
 	// and ParseAddressList wrap it in a *LineError.
 	ErrSyntax = errors.New("greylist: syntax error in list entry")
+	// ErrLineTooLong reports a list file line over MaxListLine octets;
+	// it ends the read.
+	ErrLineTooLong = errors.New("greylist: list line too long")
 )

@@ -13,9 +13,6 @@ import (
 // ErrLineTooLong) and ends the read.
 const MaxListLine = 64 << 10
 
-// ErrLineTooLong reports a list file line over MaxListLine octets.
-var ErrLineTooLong = errors.New("greylist: list line too long")
-
 // LineError is a list file line that could not be read.
 type LineError struct {
 	// Line is the line number, from 1.
