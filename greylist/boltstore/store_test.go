@@ -36,6 +36,7 @@ func open(t *testing.T, path string, opts *boltstore.Options) *boltstore.Store {
 // for the fsync), and the concurrent checks, which commit in groups, on
 // a Sync file too.
 func TestSuite(t *testing.T) {
+	t.Parallel()
 	greylisttest.Run(t, func(t *testing.T) greylist.Store {
 		return open(t, filepath.Join(t.TempDir(), "grey.db"), &boltstore.Options{Durability: boltstore.NoSync})
 	})
@@ -46,6 +47,7 @@ func TestSuite(t *testing.T) {
 
 // TestReopen: what a returned Record wrote is there after Close and Open.
 func TestReopen(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "grey.db")
 	s, err := boltstore.Open(path, nil)
 	if err != nil {
@@ -86,6 +88,7 @@ func TestBadOptions(t *testing.T) {
 }
 
 func TestSweep(t *testing.T) {
+	t.Parallel()
 	s := open(t, filepath.Join(t.TempDir(), "grey.db"), &boltstore.Options{Durability: boltstore.NoSync})
 	ctx := context.Background()
 	t0 := greylisttest.T0
@@ -176,11 +179,13 @@ func TestKillChild(t *testing.T) {
 // printed "ack"), in both durability modes: kill -9 loses nothing
 // acknowledged.
 func TestKill9(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(killEnv) != "" {
 		t.Skip("in the child")
 	}
 	for _, mode := range []string{"sync", "nosync"} {
 		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
 			path := filepath.Join(t.TempDir(), "grey.db")
 			cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
 			cmd.Env = append(os.Environ(), killEnv+"="+mode+":"+path)
@@ -232,6 +237,7 @@ func TestKill9(t *testing.T) {
 // TestCorrupt: a record that does not decode fails the checks that touch
 // it (ErrCorrupt), not others, and Sweep deletes it.
 func TestCorrupt(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "grey.db")
 	s, err := boltstore.Open(path, nil)
 	if err != nil {
