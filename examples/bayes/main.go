@@ -1,0 +1,240 @@
+// Command bayes is a bogofilter-like command over package bayes: it trains
+// a database with messages as spam or ham, unregisters them, and
+// classifies messages, with bogofilter's exit codes.
+//
+//	bayes -s spam/            # register every message under spam/ as spam
+//	bayes -n ~/Maildir        # register a Maildir (cur/ and new/) as ham
+//	bayes -S msg.eml          # unregister a message trained as spam (-N: ham)
+//	bayes < msg.eml           # classify: exit 0 spam, 1 ham, 2 unsure, 3 error
+//	bayes -v msg.eml          # classify and print the top clues
+//
+// Inputs are files, directories (every regular file under them), Maildirs
+// (a directory with cur/ or new/), mbox files (a file starting with a
+// "From " line: one message per "From " line after an empty line, mboxrd
+// ">From " unquoted) and standard input ("-" or no argument). When several
+// messages are classified, one line each is printed and the exit code is
+// that of the last. Long training shows a progress bar when standard error
+// is a terminal and nothing otherwise.
+//
+// The database (-d, default $SPAMKIT_BAYES_DB or ~/.spamkit/bayes.db) is a
+// bbolt file (package bayes/boltstore): durable once a command returned.
+// -d :memory: uses an in-memory store that ends with the process (for
+// trying the command).
+//
+// The eval subcommand runs a k-fold cross-validation over a corpus laid out
+// as DIR/ham and DIR/spam (scripts/fetch-corpus lays out the public
+// SpamAssassin corpus so), optionally beside bogofilter on the same folds;
+// see evalUsage.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+
+	"github.com/spamkit/spamkit/bayes"
+	"github.com/spamkit/spamkit/bayes/boltstore"
+)
+
+// Exit codes, as bogofilter's.
+const (
+	exitSpam   = 0
+	exitHam    = 1
+	exitUnsure = 2
+	exitError  = 3
+)
+
+// exitCode maps a verdict to bogofilter's exit code.
+func exitCode(r bayes.Result) int {
+	switch r {
+	case bayes.Spam:
+		return exitSpam
+	case bayes.Ham:
+		return exitHam
+	default:
+		return exitUnsure
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the command; it returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "eval" {
+		return runEval(ctx, args[1:], stdout, stderr)
+	}
+	fl := flag.NewFlagSet("bayes", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() {
+		fmt.Fprintf(stderr, "usage: bayes [-d db] [-s|-n|-S|-N] [-v] [file|dir|maildir|mbox|-]...\n       bayes eval [flags] corpus-dir\n")
+		fl.PrintDefaults()
+	}
+	db := fl.String("d", defaultDB(), "database file (bbolt); :memory: for an in-memory store")
+	spam := fl.Bool("s", false, "register the messages as spam")
+	ham := fl.Bool("n", false, "register the messages as ham")
+	unspam := fl.Bool("S", false, "unregister messages registered as spam")
+	unham := fl.Bool("N", false, "unregister messages registered as ham")
+	verbose := fl.Bool("v", false, "print the score and the clues (the tokens that weighed most)")
+	quiet := fl.Bool("q", false, "no progress bar")
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitError
+		}
+		return exitError
+	}
+	modes := 0
+	for _, b := range []bool{*spam, *ham, *unspam, *unham} {
+		if b {
+			modes++
+		}
+	}
+	if modes > 1 {
+		fmt.Fprintln(stderr, "bayes: -s, -n, -S and -N exclude each other")
+		return exitError
+	}
+	msgs, err := readInputs(fl.Args(), stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "bayes: %v\n", err)
+		return exitError
+	}
+	store, closeStore, err := openStore(*db, modes == 0, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "bayes: %v\n", err)
+		return exitError
+	}
+	c := &bayes.Classifier{Store: store}
+	switch {
+	case *spam, *ham:
+		class := bayes.Spam
+		if *ham {
+			class = bayes.Ham
+		}
+		err = train(ctx, c, class, msgs, newProgress(stderr, *quiet, len(msgs), "training "+string(class)))
+	case *unspam, *unham:
+		class := bayes.Spam
+		if *unham {
+			class = bayes.Ham
+		}
+		err = untrain(ctx, c, class, msgs, newProgress(stderr, *quiet, len(msgs), "unregistering "+string(class)))
+	default:
+		code := exitError
+		code, err = classify(ctx, c, msgs, *verbose, stdout)
+		if cerr := closeStore(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "bayes: %v\n", err)
+			return exitError
+		}
+		return code
+	}
+	if cerr := closeStore(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "bayes: %v\n", err)
+		return exitError
+	}
+	return 0
+}
+
+// defaultDB is $SPAMKIT_BAYES_DB, else ~/.spamkit/bayes.db.
+func defaultDB() string {
+	if p := os.Getenv("SPAMKIT_BAYES_DB"); p != "" {
+		return p
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "bayes.db"
+	}
+	return filepath.Join(home, ".spamkit", "bayes.db")
+}
+
+// openStore opens the database: a bbolt file (read-only when only
+// classifying: several classifications may run at once), or an in-memory
+// store for ":memory:", said on stderr.
+func openStore(path string, readOnly bool, stderr io.Writer) (bayes.Store, func() error, error) {
+	if path == ":memory:" {
+		fmt.Fprintln(stderr, "bayes: using an in-memory store: nothing is kept after this command")
+		return bayes.NewMemStore(), func() error { return nil }, nil
+	}
+	if readOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, nil, fmt.Errorf("database %s: %w (train it first with -s and -n)", path, err)
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, nil, err
+	}
+	s, err := boltstore.Open(path, &boltstore.Options{ReadOnly: readOnly})
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, s.Close, nil
+}
+
+// trainChunk is the number of messages trained in one store commit.
+const trainChunk = 500
+
+func train(ctx context.Context, c *bayes.Classifier, class bayes.Result, msgs []message, p progress) error {
+	defer p.Finish()
+	ex := make([]bayes.Example, 0, trainChunk)
+	for i := 0; i < len(msgs); i += trainChunk {
+		ex = ex[:0]
+		for _, m := range msgs[i:min(i+trainChunk, len(msgs))] {
+			ex = append(ex, bayes.Example{Class: class, Msg: m.Data})
+		}
+		if _, err := c.TrainBatch(ctx, ex); err != nil {
+			return err
+		}
+		p.Add(len(ex))
+	}
+	return nil
+}
+
+func untrain(ctx context.Context, c *bayes.Classifier, class bayes.Result, msgs []message, p progress) error {
+	defer p.Finish()
+	for _, m := range msgs {
+		if _, err := c.Untrain(ctx, class, m.Data); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
+		}
+		p.Add(1)
+	}
+	return nil
+}
+
+// classify prints the verdict of each message (with -v its clues) and
+// returns the exit code of the last.
+func classify(ctx context.Context, c *bayes.Classifier, msgs []message, verbose bool, w io.Writer) (int, error) {
+	code := exitError
+	for _, m := range msgs {
+		o, err := c.Classify(ctx, m.Data)
+		if err != nil {
+			return exitError, fmt.Errorf("%s: %w", m.Name, err)
+		}
+		if len(msgs) > 1 {
+			fmt.Fprintf(w, "%s: ", m.Name)
+		}
+		fmt.Fprintf(w, "X-Bayes: %s, score=%.6f\n", o.Result, o.Score)
+		if verbose {
+			fmt.Fprintf(w, "  tokens %d, used %d, trained %d spam / %d ham\n", o.Tokens, o.Used, o.Totals.Spam, o.Totals.Ham)
+			if o.Err != nil {
+				fmt.Fprintf(w, "  note: %v\n", o.Err)
+			}
+			for _, cl := range o.Clues {
+				fmt.Fprintf(w, "  %-40q f=%.6f spam=%d ham=%d\n", cl.Token, cl.F, cl.Spam, cl.Ham)
+			}
+		}
+		code = exitCode(o.Result)
+	}
+	return code, nil
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spamkit/spamkit/bayes"
+)
+
+// evalBogofilter runs bogofilter on the folds of v: the messages are
+// written to files under dir (the bytes package bayes saw), and for each
+// fold a fresh wordlist directory is trained with "-s -b" and "-n -b"
+// (file names on standard input, one message each) and the fold is
+// classified with "-T -b". -C keeps bogofilter on its built-in defaults
+// (no /etc/bogofilter.cf or ~/.bogofilter.cf).
+func evalBogofilter(ctx context.Context, cfg evalConfig, v *variant, dir string, stderr io.Writer) error {
+	paths := make([]string, len(v.Samples))
+	ppaths := make([]string, len(v.Samples))
+	for _, d := range []string{"msgs", "poison"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+			return err
+		}
+	}
+	for i, s := range v.Samples {
+		paths[i] = filepath.Join(dir, "msgs", strconv.Itoa(i))
+		if err := os.WriteFile(paths[i], s.Data, 0o600); err != nil {
+			return err
+		}
+		if v.Poisoned != nil && v.Poisoned[i] != nil {
+			ppaths[i] = filepath.Join(dir, "poison", strconv.Itoa(i))
+			if err := os.WriteFile(ppaths[i], v.Poisoned[i], 0o600); err != nil {
+				return err
+			}
+		}
+	}
+	p := newProgress(stderr, cfg.Quiet, cfg.K, "bogofilter "+v.Name)
+	defer p.Finish()
+	for fold := range cfg.K {
+		db := filepath.Join(dir, fmt.Sprintf("db%d", fold))
+		if err := os.Mkdir(db, 0o700); err != nil {
+			return err
+		}
+		for _, class := range []bayes.Result{bayes.Spam, bayes.Ham} {
+			var list []string
+			for i, s := range v.Samples {
+				if s.Fold != fold && s.Class == class {
+					list = append(list, paths[i])
+				}
+			}
+			flag := "-s"
+			if class == bayes.Ham {
+				flag = "-n"
+			}
+			start := time.Now()
+			if _, err := bogofilter(ctx, cfg.Bogofilter, list, "-C", "-d", db, flag, "-b"); err != nil {
+				return err
+			}
+			v.Peer.TrainSec += time.Since(start).Seconds()
+			v.Peer.TrainN += len(list)
+		}
+		if fold == 0 {
+			if fi, err := os.Stat(filepath.Join(db, "wordlist.db")); err == nil {
+				v.Peer.DBBytes = fi.Size()
+			}
+		}
+		var test, ptest []string
+		var classes, pclasses []bayes.Result
+		for i, s := range v.Samples {
+			if s.Fold != fold {
+				continue
+			}
+			test = append(test, paths[i])
+			classes = append(classes, s.Class)
+			if ppaths[i] != "" {
+				ptest = append(ptest, ppaths[i])
+				pclasses = append(pclasses, s.Class)
+			}
+		}
+		start := time.Now()
+		res, err := bogofilter(ctx, cfg.Bogofilter, test, "-C", "-d", db, "-T", "-b")
+		if err != nil {
+			return err
+		}
+		v.Peer.ClassifySec += time.Since(start).Seconds()
+		v.Peer.ClassifyN += len(test)
+		if err := addBogofilter(&v.Peer, res, test, classes); err != nil {
+			return err
+		}
+		if len(ptest) > 0 {
+			res, err := bogofilter(ctx, cfg.Bogofilter, ptest, "-C", "-d", db, "-T", "-b")
+			if err != nil {
+				return err
+			}
+			if err := addBogofilter(&v.PeerP, res, ptest, pclasses); err != nil {
+				return err
+			}
+		}
+		if err := os.RemoveAll(db); err != nil {
+			return err
+		}
+		p.Add(1)
+	}
+	return nil
+}
+
+// bogofilter runs the program with the file names on its standard input
+// and returns its output. Its exit codes 0, 1 and 2 are verdicts; 3 is an
+// error.
+func bogofilter(ctx context.Context, prog string, files []string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, prog, args...)
+	cmd.Stdin = strings.NewReader(strings.Join(files, "\n") + "\n")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() >= 0 && ee.ExitCode() <= 2 {
+		err = nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w: %s", prog, strings.Join(args, " "), err, bytes.TrimSpace(errb.Bytes()))
+	}
+	return out, nil
+}
+
+// parseBogofilter reads the lines of "bogofilter -T -b": the file name,
+// S, H or U, and the score.
+func parseBogofilter(out []byte) (map[string]bayes.Outcome, error) {
+	res := make(map[string]bayes.Outcome)
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 3 {
+			return nil, fmt.Errorf("bogofilter: unexpected line %q", sc.Text())
+		}
+		score, err := strconv.ParseFloat(f[len(f)-1], 64)
+		if err != nil {
+			return nil, fmt.Errorf("bogofilter: unexpected line %q", sc.Text())
+		}
+		var r bayes.Result
+		switch f[len(f)-2] {
+		case "S":
+			r = bayes.Spam
+		case "H":
+			r = bayes.Ham
+		case "U":
+			r = bayes.Unsure
+		default:
+			return nil, fmt.Errorf("bogofilter: unexpected verdict in %q", sc.Text())
+		}
+		res[strings.Join(f[:len(f)-2], " ")] = bayes.Outcome{Result: r, Score: score}
+	}
+	return res, sc.Err()
+}
+
+// addBogofilter counts bogofilter's verdicts for files (of classes).
+func addBogofilter(m *metrics, out []byte, files []string, classes []bayes.Result) error {
+	res, err := parseBogofilter(out)
+	if err != nil {
+		return err
+	}
+	for i, f := range files {
+		o, ok := res[f]
+		if !ok {
+			return fmt.Errorf("bogofilter gave no verdict for %s", f)
+		}
+		m.add(classes[i], o.Result, o.Score)
+	}
+	return nil
+}
