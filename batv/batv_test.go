@@ -290,14 +290,14 @@ func TestZeroChecker(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	for name, c := range map[string]*Checker{
-		"number 10":      {Keys: []Key{{Number: 10, Secret: []byte("x")}}},
-		"number -1":      {Keys: []Key{{Number: -1, Secret: []byte("x")}}},
-		"duplicate":      {Keys: []Key{{Number: 3, Secret: []byte("x")}, {Number: 3, Secret: []byte("y")}}},
-		"empty secret":   {Keys: []Key{{Number: 3}}},
-		"65 octets":      {Keys: []Key{{Number: 3, Secret: make([]byte, 65)}}},
-		"ValidDays 1000": {Keys: []Key{{Number: 3, Secret: []byte("x")}}, ValidDays: 1000},
-		"ValidDays -1":   {Keys: []Key{{Number: 3, Secret: []byte("x")}}, ValidDays: -1},
-		"MaxAddress":     {Keys: []Key{{Number: 3, Secret: []byte("x")}}, MaxAddress: 2000},
+		"number 10":     {Keys: []Key{{Number: 10, Secret: []byte("x")}}},
+		"number -1":     {Keys: []Key{{Number: -1, Secret: []byte("x")}}},
+		"duplicate":     {Keys: []Key{{Number: 3, Secret: []byte("x")}, {Number: 3, Secret: []byte("y")}}},
+		"empty secret":  {Keys: []Key{{Number: 3}}},
+		"65 octets":     {Keys: []Key{{Number: 3, Secret: make([]byte, 65)}}},
+		"ValidDays 499": {Keys: []Key{{Number: 3, Secret: []byte("x")}}, ValidDays: MaxValidDays + 1},
+		"ValidDays -1":  {Keys: []Key{{Number: 3, Secret: []byte("x")}}, ValidDays: -1},
+		"MaxAddress":    {Keys: []Key{{Number: 3, Secret: []byte("x")}}, MaxAddress: 2000},
 	} {
 		if _, err := c.Sign("a@example.com"); !errors.Is(err, ErrConfig) {
 			t.Errorf("%s: Sign: %v, want ErrConfig", name, err)
@@ -306,9 +306,9 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("%s: Check: %v, want ErrConfig", name, err)
 		}
 	}
-	ok := &Checker{Keys: []Key{{Number: 3, Secret: make([]byte, 64)}}, ValidDays: 999}
+	ok := &Checker{Keys: []Key{{Number: 3, Secret: make([]byte, 64)}}, ValidDays: MaxValidDays}
 	if _, err := ok.Sign("a@example.com"); err != nil {
-		t.Errorf("64-octet secret, ValidDays 999: %v", err)
+		t.Errorf("64-octet secret, ValidDays MaxValidDays: %v", err)
 	}
 }
 

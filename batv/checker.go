@@ -11,6 +11,12 @@ const (
 	// DefaultValidDays is how long a new tag is valid: 7 days, Exim's
 	// ${prvs} (it stamps today + 7) and Halon's batv default.
 	DefaultValidDays = 7
+	// MaxValidDays bounds ValidDays. A tag's DDD is a day modulo 1000,
+	// so a tag comes round as valid again about 1000 days after its
+	// span began (a day more for clock skew); 498 days at most keep an
+	// expired tag refused for at least as long as it was valid (with 998
+	// or 999 days it would never expire).
+	MaxValidDays = 498
 	// DefaultMaxLocalPart is the longest tagged local part Sign makes:
 	// 64 octets, RFC 5321 §4.5.3.1.1. A tag adds 16.
 	DefaultMaxLocalPart = 64
@@ -53,7 +59,7 @@ type Checker struct {
 	// usable key with the latest NotBefore (the last such key in Keys on a
 	// tie); Verify picks the key by the tag's K.
 	Keys []Key
-	// ValidDays is how many days a new tag is valid, 1–999 (the DDD of a
+	// ValidDays is how many days a new tag is valid, 1–MaxValidDays (the DDD of a
 	// tag is a day modulo 1000). Verify accepts a tag from its expiry
 	// day back to ValidDays before it. If zero, DefaultValidDays.
 	ValidDays int
@@ -99,8 +105,8 @@ func (c *Checker) check() error {
 	if len(c.Keys) == 0 {
 		return ErrNoKey
 	}
-	if d := c.validDays(); d < 1 || d > 999 {
-		return fmt.Errorf("%w: ValidDays %d is not 1–999", ErrConfig, d)
+	if d := c.validDays(); d < 1 || d > MaxValidDays {
+		return fmt.Errorf("%w: ValidDays %d is not 1–%d", ErrConfig, d, MaxValidDays)
 	}
 	if c.MaxAddress > maxAddressCap {
 		return fmt.Errorf("%w: MaxAddress %d is over %d", ErrConfig, c.MaxAddress, maxAddressCap)

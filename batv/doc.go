@@ -68,7 +68,7 @@
 // # Limits
 //
 //   - Checker.ValidDays: a tag is valid for 7 days (DefaultValidDays,
-//     the validity Exim stamps), 1–999.
+//     the validity Exim stamps), 1–MaxValidDays (498).
 //   - Checker.MaxLocalPart: Sign refuses (ErrTooLong) to make a tagged
 //     local part over 64 octets (RFC 5321 §4.5.3.1.1), since a tag adds
 //     16: a local part over 48 octets cannot be tagged by default.

@@ -9,7 +9,7 @@ import "errors"
 var (
 	// ErrConfig reports a Checker that cannot be used: a key number that
 	// is not a single digit, two keys with the same number, a secret that
-	// is empty or longer than MaxSecret, or ValidDays outside 1–999.
+	// is empty or longer than MaxSecret, or ValidDays outside 1–MaxValidDays.
 	ErrConfig = errors.New("batv: invalid configuration")
 	// ErrNoKey reports that no key can sign now (none configured, none
 	// whose NotBefore has passed, or none that outlives a new tag), or,

@@ -1,6 +1,7 @@
 package batv
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -38,5 +39,33 @@ func TestSignAnglePath(t *testing.T) {
 	o, err := c.Check("<>", got)
 	if err != nil || o.Result != Valid || o.Address != "jane@example.org" {
 		t.Errorf("Check(<>, %q) = %v, %v, want valid jane@example.org", got, o, err)
+	}
+}
+
+// TestValidDaysExpire: whatever ValidDays is accepted, a tag whose
+// expiry day has passed is Expired the next days (DDD is a day modulo
+// 1000: with ValidDays 998 or 999 every DDD fell inside the accepted
+// span, tags never expired; with 997 they were refused for one day).
+func TestValidDaysExpire(t *testing.T) {
+	for _, days := range []int{1, 7, 498, 499, 997, 998, 999} {
+		c := newChecker(day0)
+		c.ValidDays = days
+		s, err := c.Sign("alice@example.com")
+		if days > MaxValidDays {
+			if !errors.Is(err, ErrConfig) {
+				t.Errorf("ValidDays %d: Sign = %q, %v, want ErrConfig", days, s, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("ValidDays %d: Sign error %v", days, err)
+		}
+		// Refused from the day after expiry for at least ValidDays.
+		for _, after := range []int{days + 2, 2*days + 1} {
+			c.Now = at(day0.AddDate(0, 0, after))
+			if o, _ := c.Verify(s); o.Result != Expired {
+				t.Errorf("ValidDays %d: Verify %d days later = %v, want expired", days, after, o)
+			}
+		}
 	}
 }
