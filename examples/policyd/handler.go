@@ -87,6 +87,15 @@ func (h *handler) ServePolicy(ctx context.Context, preq policy.Request) string {
 		}
 		return policy.Dunno
 	}
+	if user := preq.Get("sasl_username"); user != "" {
+		// An authenticated client (SMTP AUTH, RFC 4954) is a user of
+		// this site submitting mail: no greylisting, and SPF is for
+		// mail from elsewhere.
+		if h.verbose {
+			h.logf("action=dunno reason=%q sasl_username=%q", "authenticated", user)
+		}
+		return policy.Dunno
+	}
 	r, err := parse(preq)
 	if err != nil {
 		h.logf("action=dunno reason=%q error=%q", "malformed request", err.Error())

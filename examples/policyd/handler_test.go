@@ -192,6 +192,7 @@ func TestUnusable(t *testing.T) {
 		logged string
 	}{
 		{"DATA state", rcpt{ip: "192.0.2.30", from: "a@sender.test", to: "b@example.org", state: "DATA"}, ""},
+		{"authenticated client", rcpt{ip: "192.0.2.66", from: "x@fail.test", to: "b@example.org", sasl: "alice"}, ""},
 		{"no client address", rcpt{ip: "", from: "a@sender.test", to: "b@example.org"}, `reason="malformed request" error="client_address \"\": ParseAddr(\"\"): unable to parse IP"`},
 		{"bad client address", rcpt{ip: "192.0.2.300", from: "a@sender.test", to: "b@example.org"}, `client_address \"192.0.2.300\"`},
 		{"no recipient", rcpt{ip: "192.0.2.30", from: "a@sender.test"}, `error="no recipient"`},

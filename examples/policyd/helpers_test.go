@@ -89,6 +89,7 @@ func newHandler(t testing.TB, clk *clock, srv *resolvertest.Server, log *logs, a
 type rcpt struct {
 	ip, helo, from, to, instance string
 	state                        string // "" for RCPT
+	sasl                         string // sasl_username
 }
 
 func (r rcpt) request() policy.Request {
@@ -106,6 +107,7 @@ func (r rcpt) request() policy.Request {
 		policy.Attr{Name: "sender", Value: r.from},
 		policy.Attr{Name: "recipient", Value: r.to},
 		policy.Attr{Name: "instance", Value: r.instance},
+		policy.Attr{Name: "sasl_username", Value: r.sasl},
 	)
 }
 

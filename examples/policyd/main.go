@@ -45,8 +45,9 @@
 //     holds one action: a message whose Received-SPF was prepended at
 //     the same request gets no X-Greylist.
 //
-// Other protocol states, and requests without a usable client address
-// or recipient, are answered DUNNO. A malformed request (not name=value
+// Other protocol states, requests of authenticated clients (Postfix's
+// sasl_username: this site's users submitting mail), and requests
+// without a usable client address or recipient, are answered DUNNO. A malformed request (not name=value
 // lines, over the limits of package policy) is answered DUNNO and
 // logged; a request that takes longer than -timeout is answered DUNNO
 // (mail is never stopped by a policy server that cannot decide). On
@@ -57,14 +58,15 @@
 // # Configuration
 //
 // Every setting is a flag (policyd -h lists them); -config FILE reads
-// "name = value" lines with the same names, which the command line
-// overrides:
+// "name = value" lines with the same names ("#" starts a comment line;
+// double quotes keep spaces at a value's ends), which the command line
+// overrides. testdata/policyd.conf is a sample:
 //
-//	# /etc/policyd.conf
 //	store = bolt:/var/lib/policyd/greylist.db
 //	delay = 5m
 //	allow-clients = /etc/postgrey/whitelist_clients,/etc/postgrey/whitelist_clients.local
 //	allow-recipients = /etc/postgrey/whitelist_recipients
+//	greylist-text = "Greylisted, please try again later"
 //	spf-reject = true
 //	dnsbl = zen.spamhaus.org*3 list.dnswl.org=127.0.[0..255].[1..3]*-2
 //	dnsbl-threshold = 3

@@ -236,3 +236,30 @@ func TestRequestTimeout(t *testing.T) {
 		t.Errorf("log lacks %q:\n%s", want, log.String())
 	}
 }
+
+// TestSampleConfig parses testdata/policyd.conf, the documentation's
+// sample, with a flag that overrides one of its settings.
+func TestSampleConfig(t *testing.T) {
+	cfg, err := parseConfig([]string{"-config", "testdata/policyd.conf", "-delay", "1m"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config{
+		Listen: "127.0.0.1:10023", ConfigFile: "testdata/policyd.conf", Store: "bolt:/var/lib/policyd/greylist.db",
+		Delay: time.Minute, RetryWindow: 48 * time.Hour, AutoAllowAfter: 5,
+		AllowClients:    "/etc/postgrey/whitelist_clients,/etc/postgrey/whitelist_clients.local",
+		AllowRecipients: "/etc/postgrey/whitelist_recipients", GreylistText: "Greylisted, please try again later",
+		SPFReject: true, ReceiverHost: "mx.example.org",
+		DNSBL:          "zen.spamhaus.org*3 list.dnswl.org=127.0.[0..255].[1..3]*-2",
+		DNSBLThreshold: 3, DNSBLAllowlistThreshold: -1,
+	}
+	got := config{
+		Listen: cfg.Listen, ConfigFile: cfg.ConfigFile, Store: cfg.Store, Delay: cfg.Delay, RetryWindow: cfg.RetryWindow,
+		AutoAllowAfter: cfg.AutoAllowAfter, AllowClients: cfg.AllowClients, AllowRecipients: cfg.AllowRecipients,
+		GreylistText: cfg.GreylistText, SPFReject: cfg.SPFReject, ReceiverHost: cfg.ReceiverHost,
+		DNSBL: cfg.DNSBL, DNSBLThreshold: cfg.DNSBLThreshold, DNSBLAllowlistThreshold: cfg.DNSBLAllowlistThreshold,
+	}
+	if got != want {
+		t.Errorf("parsed sample = %+v, want %+v", got, want)
+	}
+}
