@@ -80,12 +80,18 @@ func TestGreylistThenPass(t *testing.T) {
 	if o.RetryAfter != 500*time.Millisecond || o.Reply().Text != "Greylisted, please try again in 1 seconds" {
 		t.Errorf("early retry: RetryAfter %v, reply %q", o.RetryAfter, o.Reply())
 	}
+	if got, want := o.String(), "greylisted (retried too early, retry in 1s)"; got != want {
+		t.Errorf("early retry: String = %q, want %q (whole seconds)", got, want)
+	}
 	clk.Add(time.Second)
 	// Another address of the /24, a BATV-tagged sender: the same triplet.
 	o = check("192.0.2.99", "prvs=1234abcdef=Alice@Example.com", "Bob@example.net")
 	expect(t, "retry", o, greylist.Pass, "retried after the delay")
 	if o.Waited != 300*time.Second+500*time.Millisecond || o.Reply() != (greylist.Reply{}) || o.Reply().String() != "" {
 		t.Errorf("retry: Waited %v, Reply %q", o.Waited, o.Reply())
+	}
+	if got, want := o.String(), "pass (retried after the delay, waited 5m1s)"; got != want {
+		t.Errorf("retry: String = %q, want %q", got, want)
 	}
 	clk.Add(time.Hour)
 	o = check("192.0.2.10", "alice@example.com", "bob@example.net")

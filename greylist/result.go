@@ -123,9 +123,11 @@ func (o Outcome) String() string {
 	case o.Result == Allowlisted && o.Match != "":
 		s += ": " + o.Match
 	case o.RetryAfter > 0:
-		s += ", retry in " + o.RetryAfter.String()
+		// Whole seconds, rounded up as in Reply: a real clock's
+		// "4m59.999538608s" reads badly in a log.
+		s += ", retry in " + ceilSecond(o.RetryAfter).String()
 	case o.Waited > 0:
-		s += ", waited " + o.Waited.String()
+		s += ", waited " + o.Waited.Round(time.Second).String()
 	}
 	s += ")"
 	if o.Err != nil {
@@ -226,15 +228,18 @@ func (o Outcome) Reply() Reply {
 		if o.why == whyStore || o.why == whyInvalid {
 			return Reply{Code: 451, Enhanced: "4.3.0", Text: "Greylisting temporarily unavailable, please try again later"}
 		}
-		secs := int64((o.RetryAfter + time.Second - 1) / time.Second)
-		if secs < 1 {
-			secs = 1
-		}
+		secs := int64(ceilSecond(o.RetryAfter) / time.Second)
 		return Reply{Code: 451, Enhanced: "4.7.1", Text: "Greylisted, please try again in " + strconv.FormatInt(secs, 10) + " seconds"}
 	case Trapped:
 		return Reply{Code: 451, Enhanced: "4.7.1", Text: "Greylisted, please try again later"}
 	}
 	return Reply{}
+}
+
+// ceilSecond rounds d up to a whole second, at least one.
+func ceilSecond(d time.Duration) time.Duration {
+	d = (d + time.Second - 1) / time.Second * time.Second
+	return max(d, time.Second)
 }
 
 // compile-time check that Outcome prints through fmt with value receivers.
