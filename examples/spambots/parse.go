@@ -226,8 +226,13 @@ func bracketAddr(s string) (netip.Addr, bool) {
 	if err != nil {
 		return netip.Addr{}, false
 	}
-	return a.Unmap(), true
+	return host(a), true
 }
+
+// host returns a as the host it names: IPv4-mapped addresses unmapped,
+// the zone of a link-local one dropped (a zoned address matches no
+// netip.Prefix, so it would never be judged).
+func host(a netip.Addr) netip.Addr { return a.Unmap().WithZone("") }
 
 // angle returns the address in a leading "<...>".
 func angle(s string) (string, bool) {
@@ -300,7 +305,7 @@ func parseQuery(r record, s string) record {
 	if len(f) < 3 || f[1] != "IN" {
 		return r
 	}
-	r.Kind, r.Client, r.Addr, r.QType = kQuery, ip.Unmap(), f[0], f[2]
+	r.Kind, r.Client, r.Addr, r.QType = kQuery, host(ip), f[0], f[2]
 	return r
 }
 
@@ -332,6 +337,6 @@ func parseFlow(r record, s string) record {
 	if err1 != nil || err2 != nil || err3 != nil || proto != "TCP" {
 		return r
 	}
-	r.Kind, r.Client, r.Dst, r.Port = kFlow, s1.Unmap(), d1.Unmap(), port
+	r.Kind, r.Client, r.Dst, r.Port = kFlow, host(s1), host(d1), port
 	return r
 }

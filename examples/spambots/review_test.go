@@ -53,3 +53,21 @@ func TestYearRollover(t *testing.T) {
 		t.Errorf("rejected count in window = %d, want 20 (peak %v)", n, rep.peak)
 	}
 }
+
+// A link-local client is logged with its zone (fe80::1%eth0); a zoned
+// address matches no prefix (netip.Prefix.Contains), so the host was
+// never judged. The zone is dropped.
+func TestZonedClient(t *testing.T) {
+	internal := []netip.Prefix{netip.MustParsePrefix("fe80::/10")}
+	s := newScanner(&spambot.Detector{}, internal, nil)
+	for _, line := range []string{
+		"Dec  2 09:58:02 ns1 named[612]: client fe80::1%eth0#5353 (x.example): query: x.example IN MX +",
+		"Dec  2 09:58:03 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from a[fe80::1%eth0]: 550 5.1.1 <u@example.net>: User unknown; from=<x@campus.example> to=<u@example.net> proto=ESMTP helo=<a>",
+	} {
+		s.line(line, 2026, time.UTC)
+	}
+	rep := s.hosts[netip.MustParseAddr("fe80::1")]
+	if rep == nil || rep.mx != 1 || rep.refused != 1 {
+		t.Errorf("report of fe80::1 = %+v, want 1 MX lookup and 1 refusal (hosts %v)", rep, s.hosts)
+	}
+}
