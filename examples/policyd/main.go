@@ -47,13 +47,22 @@
 //
 // Other protocol states, requests of authenticated clients (Postfix's
 // sasl_username: this site's users submitting mail), and requests
-// without a usable client address or recipient, are answered DUNNO. A malformed request (not name=value
-// lines, over the limits of package policy) is answered DUNNO and
-// logged; a request that takes longer than -timeout is answered DUNNO
-// (mail is never stopped by a policy server that cannot decide). On
-// SIGTERM or SIGINT policyd stops accepting, lets the requests being
-// served get their answers (for at most -shutdown-grace), and closes
+// without a usable client address or recipient, are answered DUNNO. A
+// malformed request (not name=value lines, over the limits of package
+// policy) is answered DUNNO and logged; a request that takes longer
+// than -timeout is answered DUNNO (mail is never stopped by a policy
+// server that cannot decide). On SIGTERM or SIGINT policyd stops
+// accepting, lets the requests being served get their answers (for at
+// most -shutdown-grace; a second signal ends it at once), and closes
 // the store.
+//
+// # Limits
+//
+// -timeout (10 s) bounds a request, -dns-timeout (5 s) its SPF and DNSBL
+// lookups, -max-conns (1024) the open connections; package policy's
+// Limits bound a request's lines, attributes and size; the SPF results
+// of at most 10,000 messages are remembered (the oldest forgotten
+// first); the greylist store has its own bounds (package greylist).
 //
 // # Configuration
 //
