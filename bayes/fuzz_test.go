@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/spamkit/spamkit/internal/header"
 )
 
 // FuzzTokenize checks the tokenizer's properties on any input: it ends,
@@ -40,6 +42,14 @@ func FuzzTokenize(f *testing.F) {
 				t.Fatalf("token %q twice", s)
 			}
 			seen[s] = true
+		}
+		// The header ends where the module's rule says.
+		st := &state{minRunes: 3, maxTokens: 300, maxTokenBytes: 20, seen: new(tokenSet)}
+		st.seen.reset()
+		if _, _, body := st.header(msg); true {
+			if _, want, _ := header.Split(msg); body != want {
+				t.Fatalf("header ends at %d, internal/header.Split says %d", body, want)
+			}
 		}
 		again := tk.Tokenize(context.Background(), msg)
 		if !slices.Equal(tok.List, again.List) {

@@ -26,37 +26,40 @@ type field struct{ name, value string }
 // (the first of each, as package mime reads them) and where the body
 // starts. The header is found by the module's rule (internal/header).
 func (st *state) header(msg []byte) (contentType, cte string, body int) {
-	start, end, _ := header.Split(msg)
-	raw := msg[start:end]
-	block := string(raw) // one copy: the tokens refer to it
-	var fields []field
-	var vstart, vend int // the value of the last field, in block
-	flush := func() {
-		if len(fields) > 0 {
-			fields[len(fields)-1].value = block[vstart:vend]
-		}
-	}
+	// One pass over the lines, by the rule of internal/header (Split's
+	// loop, keeping the fields as offsets).
+	type span struct{ name, nameEnd, vstart, vend int }
+	spans := make([]span, 0, 64)
 	inField := false
-	for pos := 0; pos < len(raw); {
-		lineEnd := len(raw)
-		if nl := bytes.IndexByte(raw[pos:], '\n'); nl >= 0 {
-			lineEnd = pos + nl
+	end := len(msg)
+	for pos := 0; pos < len(msg); {
+		lineEnd := len(msg)
+		next := len(msg)
+		if nl := bytes.IndexByte(msg[pos:], '\n'); nl >= 0 {
+			lineEnd, next = pos+nl, pos+nl+1
 		}
-		k, nameEnd, colon := header.Classify(raw[pos:lineEnd], false, inField)
+		k, nameEnd, colon := header.Classify(msg[pos:lineEnd], pos == 0, inField)
 		switch k {
 		case header.Field:
-			flush()
-			fields = append(fields, field{name: block[pos : pos+nameEnd]})
-			vstart, vend = pos+colon+1, lineEnd
+			spans = append(spans, span{name: pos, nameEnd: pos + nameEnd, vstart: pos + colon + 1, vend: lineEnd})
 			inField = true
 		case header.Continuation:
-			vend = lineEnd
-		case header.End, header.Body:
-			lineEnd = len(raw)
+			spans[len(spans)-1].vend = lineEnd
+		case header.End:
+			end = next
+		case header.Body:
+			end = pos
 		}
-		pos = lineEnd + 1
+		if k == header.End || k == header.Body {
+			break
+		}
+		pos = next
 	}
-	flush()
+	block := string(msg[:end]) // one copy: the tokens refer to it
+	fields := make([]field, len(spans))
+	for i, sp := range spans {
+		fields[i] = field{name: block[sp.name:sp.nameEnd], value: block[sp.vstart:sp.vend]}
+	}
 	charset := ""
 	seenCT, seenCTE := false, false
 	for _, f := range fields {
@@ -100,7 +103,7 @@ func (st *state) field(f field, charset string) {
 		st.words("rcvd:", f.value, modeHosts)
 	case "content-type":
 		v := f.value
-		if i := strings.Index(strings.ToLower(v), "boundary"); i >= 0 {
+		if i := strings.Index(asciiLower(v), "boundary"); i >= 0 {
 			v = v[:i] // boundaries are random
 		}
 		st.words("ct:", v, modeText)
@@ -131,7 +134,7 @@ func (st *state) field(f field, charset string) {
 // paramValue returns the value of the parameter named name in a
 // Content-Type value, unquoted, or "".
 func paramValue(v, name string) string {
-	lv := strings.ToLower(v)
+	lv := asciiLower(v)
 	i := strings.Index(lv, name+"=")
 	if i < 0 {
 		return ""

@@ -61,7 +61,7 @@ func (st *state) html(s string) {
 		}
 		st.attrs(attrs)
 		if !closing && (name == "script" || name == "style") {
-			end := strings.Index(strings.ToLower(s[i:min(len(s), i+1<<16)]), "</"+name)
+			end := strings.Index(asciiLower(s[i:min(len(s), i+1<<16)]), "</"+name)
 			if end < 0 {
 				break
 			}
@@ -97,7 +97,7 @@ func (st *state) attrs(a string) {
 	if a == "" {
 		return
 	}
-	la := strings.ToLower(a)
+	la := asciiLower(a)
 	for _, key := range [...]string{"href", "src", "action", "background"} {
 		for off := 0; ; {
 			i := strings.Index(la[off:], key)

@@ -233,3 +233,22 @@ func unsafeString(b []byte) string {
 	}
 	return unsafe.String(&b[0], len(b))
 }
+
+// asciiLower returns s with ASCII letters lowered and every other byte
+// as is: the same length, so that offsets found in it are offsets in s
+// (strings.ToLower changes the length of invalid UTF-8 and of some
+// letters, such as the Kelvin sign).
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; 'A' <= c && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
