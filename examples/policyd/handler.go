@@ -52,6 +52,18 @@ type request struct {
 	instance   string
 }
 
+// messageKey identifies the message for the SPF result remembered
+// across its recipients: Postfix's instance with the facts SPF depends
+// on, so that a client of the protocol reusing an instance for another
+// sender never gets another message's result. "" without instance
+// (nothing is remembered).
+func (r request) messageKey() string {
+	if r.instance == "" {
+		return ""
+	}
+	return r.instance + "\x00" + r.ip.String() + "\x00" + r.helo + "\x00" + r.sender
+}
+
 // parse reads the attributes policyd needs. A request with no usable
 // client address is an error (answered DUNNO).
 func parse(req policy.Request) (request, error) {
@@ -133,7 +145,7 @@ func (h *handler) ServePolicy(ctx context.Context, preq policy.Request) string {
 	// 2. SPF, once per message (Postfix's instance attribute).
 	var st instanceState
 	if h.spf != nil {
-		st = h.instances.get(r.instance)
+		st = h.instances.get(r.messageKey())
 		if !st.checked {
 			o, err := h.spf.Check(dnsCtx, r.ip, r.helo, r.sender)
 			if err != nil {
@@ -142,7 +154,7 @@ func (h *handler) ServePolicy(ctx context.Context, preq policy.Request) string {
 				h.logf("client=%s sender=%q spf error=%q", r.ip, r.sender, err.Error())
 			}
 			st.outcome, st.err, st.checked = o, err, true
-			h.instances.put(r.instance, st)
+			h.instances.put(r.messageKey(), st)
 		}
 		if st.err == nil && st.outcome.Result == spf.Fail && h.spfReject {
 			h.decided(r, "reject", "spf "+st.outcome.String())
@@ -189,7 +201,7 @@ func (h *handler) ServePolicy(ctx context.Context, preq policy.Request) string {
 	// 4. Received-SPF, once per message.
 	if st.checked && st.err == nil && !st.prepended {
 		st.prepended = true
-		h.instances.put(r.instance, st)
+		h.instances.put(r.messageKey(), st)
 		if h.verbose {
 			h.decided(r, "prepend", "spf "+st.outcome.String())
 		}

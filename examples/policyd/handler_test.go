@@ -252,6 +252,23 @@ func TestStoreFailure(t *testing.T) {
 	}
 }
 
+// TestInstanceReuse: an instance reused for another sender (no Postfix
+// does it; another client of the protocol might) gets that sender's own
+// SPF result and header.
+func TestInstanceReuse(t *testing.T) {
+	srv := dns(t)
+	clk, log := newClock(), &logs{}
+	h := newHandler(t, clk, srv, log, "-greylist=false")
+	a := rcpt{ip: "192.0.2.30", helo: "x", from: "alice@sender.test", to: "bob@example.org", instance: "1"}
+	f := a
+	f.from = "x@fail.test"
+	runSteps(t, h, clk, log, []step{
+		{0, a, spfPass},
+		{0, f, "PREPEND Received-SPF: fail "},
+		{0, a, "DUNNO"},
+	})
+}
+
 func TestInstances(t *testing.T) {
 	c := newInstances(3)
 	for _, id := range []string{"a", "b", "c", "d"} {

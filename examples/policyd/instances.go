@@ -14,7 +14,7 @@ const maxInstances = 10000
 // transaction): the SPF result, checked at the first recipient, and
 // whether Received-SPF was prepended, so that a message with many
 // recipients costs one SPF check and carries one header (as policyd-spf
-// does).
+// does). It is keyed by request.messageKey.
 type instanceState struct {
 	checked   bool
 	outcome   spf.Outcome
