@@ -153,3 +153,30 @@ func TestRatioExact(t *testing.T) {
 		}
 	}
 }
+
+// TestRateBurstExact: a Rate of N per Per allows a burst of N at once
+// (the bucket's state was rounded down to the nanosecond, losing a
+// fraction of a token: "3/1s" allowed 2), and after a Delay's Wait the
+// event fits.
+func TestRateBurstExact(t *testing.T) {
+	for n := 1; n <= 40; n++ {
+		for _, per := range []time.Duration{time.Second, 3 * time.Second, 7 * time.Minute, time.Hour, 24 * time.Hour, 333 * time.Millisecond} {
+			clk := newClock()
+			c := &Checker{Config: Config{MessageRate: Rate{N: n, Per: per}}, Now: clk.Now}
+			ip := netip.MustParseAddr("192.0.2.1")
+			for i := 1; i <= n; i++ {
+				if o, _ := c.Mail(t.Context(), ip); o.Result != Allow {
+					t.Fatalf("rate %d/%v: message %d of the burst: %v, want allow", n, per, i, o)
+				}
+			}
+			o, _ := c.Mail(t.Context(), ip)
+			if o.Result != Delay {
+				t.Fatalf("rate %d/%v: message %d: %v, want delay", n, per, n+1, o)
+			}
+			clk.Add(o.Wait)
+			if o2, _ := c.Mail(t.Context(), ip); o2.Result != Allow {
+				t.Fatalf("rate %d/%v: after the Wait %v: %v, want allow", n, per, o.Wait, o2)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package harvest
 
 import (
 	"encoding/binary"
+	"math"
 	"math/bits"
 	"math/rand/v2"
 	"net/netip"
@@ -182,10 +183,13 @@ func take(l *rate.Limiter, empty *int64, now time.Time, lim rate.Limit, burst in
 	l.SetLimitAt(at, lim)
 	ok = l.AllowN(now, 1)
 	tokens := l.TokensAt(now)
+	// Both conversions round up: a bucket state rounded down to the
+	// nanosecond loses a sliver of a token (a burst of 3 allowed 2), a
+	// wait rounded down ends just short of the token.
 	if !ok {
-		return false, max(time.Duration((1-tokens)/float64(lim)*1e9), 1)
+		return false, max(time.Duration(math.Ceil((1-tokens)/float64(lim)*1e9)), 1)
 	}
-	*empty = now.UnixNano() - int64(tokens/float64(lim)*1e9)
+	*empty = now.UnixNano() - int64(math.Ceil(tokens/float64(lim)*1e9))
 	if *empty == 0 {
 		*empty = 1
 	}
