@@ -65,7 +65,12 @@
 //     gives type: (its declared type) and magic: (its type by content,
 //     when it differs); named parts give att: tokens (the name, its
 //     extension, its words). Text that reaches us as ISO-2022-JP under
-//     another label is decoded.
+//     another label is decoded. A message that is one text/plain or
+//     text/html part, not multipart (most mail), is decoded here by the
+//     same rules instead (transfer encoding, then charset; tested to give
+//     the same texts): mime.Scanner computes digests and checks a
+//     classifier does not use, which cost a third of the tokenizing time;
+//     setting Tokenizer.Scanner sends every message through it.
 //   - HTML: tags are removed (block elements separate words; other tags
 //     and comments join them, as a browser shows "Vi<b></b>agra");
 //     script and style contents are dropped; entities are decoded;
@@ -152,6 +157,17 @@
 //     moved from bogofilter works, but not as well as one trained here.
 //   - CJK text is cut into bigrams (bogofilter keeps runs whole).
 //   - Each message's tokens are bounded (MaxBytes, MaxTokens).
+//   - SpamAssassin dumps keep tokens as hashes, which are imported but
+//     match no token of this tokenizer.
+//
+// # Performance
+//
+// go test -bench . -benchmem ./bayes/ measures tokenizing (MB/s),
+// classifying and training with each store; each benchmark reports the
+// process's CPU time per op (cpu-ns/op) beside the wall time. On the
+// SpamAssassin corpus, one core, classifying took about half the CPU
+// time bogofilter 1.2.5 took on the same messages (see the package's
+// commit history for the figures).
 //
 // # Concurrency
 //
