@@ -132,7 +132,9 @@
 // all: past it the identifiers left are not aligned and the message
 // fails with ErrTooManyLookups (Reason "too many DNS lookups"), never
 // escaping its policy. np= costs two more (RFC 9989 §3.2.13: address and
-// MX records). One domain is evaluated by default (several fail closed)
+// MX records, NXDOMAIN for both; through a *net.Resolver, which cannot
+// tell NXDOMAIN from NODATA, neither found, RFC 9091 §2.1's reading:
+// TestNonexistentNetResolver). One domain is evaluated by default (several fail closed)
 // or MaxFromDomains (5) with AllowMultipleFrom; Timeout bounds the
 // lookups together. FromDomains and Parse cost time linear in their
 // input: duplicate domains and tags are found through a set (comparing

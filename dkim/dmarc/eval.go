@@ -688,17 +688,31 @@ func btoi(b bool) int {
 }
 
 // nonexistent reports whether domain does not exist: NXDOMAIN for its
-// addresses and mail exchangers (RFC 9091 §2.1).
+// addresses and mail exchangers (RFC 9091 §2.1). A *net.Resolver
+// cannot tell NXDOMAIN from NODATA (both are a *net.DNSError with
+// IsNotFound): through it, a name with neither addresses nor mail
+// exchangers is taken as nonexistent, RFC 9091 §2.1's broader reading.
 func (e *Evaluator) nonexistent(ctx context.Context, domain string) bool {
 	r, ok := e.resolver().(existResolver)
 	if !ok {
 		return false
 	}
-	if _, err := r.LookupNetIP(ctx, "ip", domain); !resolver.IsNXDomain(err) {
+	if _, err := r.LookupNetIP(ctx, "ip", domain); !notExist(err) {
 		return false
 	}
 	_, err := r.LookupMX(ctx, domain)
-	return resolver.IsNXDomain(err)
+	return notExist(err)
+}
+
+// notExist reports whether err says a name does not exist: NXDOMAIN
+// from package resolver, or a not-found *net.DNSError (net.Resolver's
+// only word for it; np= was never applied through it).
+func notExist(err error) bool {
+	if resolver.IsNXDomain(err) {
+		return true
+	}
+	var de *net.DNSError
+	return errors.As(err, &de) && de.IsNotFound
 }
 
 // FromDomains returns the domains of the addresses in the message's From
