@@ -43,8 +43,8 @@ type Key struct {
 	// accepts its tags at once. Zero means always.
 	NotBefore time.Time
 	// NotAfter: the key expires. Sign uses it only for tags that expire
-	// by then, and Verify refuses its tags after it (Expired, with
-	// ErrKeyExpired). Zero means never.
+	// by then (the end of their expiry day, UTC), and Verify refuses its
+	// tags after it (Expired, with ErrKeyExpired). Zero means never.
 	NotAfter time.Time
 }
 
@@ -185,7 +185,10 @@ func (c *Checker) Sign(mailFrom string) (string, error) {
 		}
 	}
 	now := c.now()
-	expires := now.AddDate(0, 0, c.validDays())
+	// The tag is valid through the end of its expiry day (UTC): a key
+	// must outlive that, or the tag's bounces would be refused with
+	// ErrKeyExpired while the tag is still valid.
+	expires := time.Unix((dayNumber(now)+int64(c.validDays())+1)*86400, 0)
 	var key *Key
 	for i := range c.Keys {
 		k := &c.Keys[i]

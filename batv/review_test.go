@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // RFC 5321 §4.5.1: "postmaster" may be used in RCPT without a domain and
@@ -67,5 +68,26 @@ func TestValidDaysExpire(t *testing.T) {
 				t.Errorf("ValidDays %d: Verify %d days later = %v, want expired", days, after, o)
 			}
 		}
+	}
+}
+
+// TestKeyNotAfterCoversTag: Sign uses a key only for tags that expire
+// by its NotAfter; a tag is valid through the end of its DDD, so a key
+// retiring during that day must not sign it (its bounces would be
+// refused as ErrKeyExpired while the tag is still valid).
+func TestKeyNotAfterCoversTag(t *testing.T) {
+	expiryDay := time.Date(2026, 12, 9, 0, 0, 0, 0, time.UTC) // day0 + 7
+	c := &Checker{Keys: []Key{
+		{Number: 1, Secret: []byte("old"), NotAfter: expiryDay.Add(11 * time.Hour)},
+		{Number: 2, Secret: []byte("new"), NotBefore: day0.Add(-time.Hour), NotAfter: expiryDay.AddDate(1, 0, 0)},
+	}, Now: at(day0)}
+	c.Keys[0].NotBefore = day0.Add(-time.Minute) // the latest NotBefore: preferred when usable
+	s, err := c.Sign("alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Now = at(expiryDay.Add(15 * time.Hour)) // still the tag's expiry day
+	if o, _ := c.Verify(s); o.Result != Valid {
+		t.Errorf("Verify(%q) on its expiry day = %v, want valid", s, o)
 	}
 }
