@@ -172,13 +172,21 @@ func TestGreetListenerClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gl := &GreetListener{Listener: l, Pause: GreetPause{Wait: time.Minute}}
+	began := make(chan struct{}, 1)
+	now := func() time.Time { // called as the pause begins
+		select {
+		case began <- struct{}{}:
+		default:
+		}
+		return time.Now()
+	}
+	gl := &GreetListener{Listener: l, Pause: GreetPause{Wait: time.Minute, Now: now}}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	var acceptErr error
 	go func() { defer wg.Done(); _, acceptErr = gl.Accept() }()
 	c := dial(t, l.Addr().String())
-	time.Sleep(50 * time.Millisecond) // let the pause begin
+	<-began // the connection is in its pause
 	gl.Close()
 	wg.Wait()
 	if !errors.Is(acceptErr, net.ErrClosed) {
