@@ -71,3 +71,27 @@ func TestZonedClient(t *testing.T) {
 		t.Errorf("report of fe80::1 = %+v, want 1 MX lookup and 1 refusal (hosts %v)", rep, s.hosts)
 	}
 }
+
+// TestYearRolloverInterleaved: lines of several hosts interleave around
+// midnight; a late "Dec 31" after "Jan  1" is the old year, not the
+// next December (which then pushed every later line a year further).
+func TestYearRolloverInterleaved(t *testing.T) {
+	s := newScanner(&spambot.Detector{}, nil, nil)
+	var got []time.Time
+	for _, stamp := range []string{"Dec 31 23:59:58", "Jan  1 00:00:01", "Dec 31 23:59:59", "Jan  1 00:00:02"} {
+		l, err := parseSyslog(stamp+" mx1 postfix/smtpd[1]: connect from a[10.1.2.3]", 2026+s.years, time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, s.fixYear(l).Time)
+	}
+	want := []time.Time{
+		time.Date(2026, 12, 31, 23, 59, 58, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 1, 0, time.UTC),
+		time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 2, 0, time.UTC),
+	}
+	for i := range want {
+		if !got[i].Equal(want[i]) {
+			t.Errorf("line %d at %v, want %v", i, got[i], want[i])
+		}
+	}
+}

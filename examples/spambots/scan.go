@@ -110,13 +110,7 @@ func (s *scanner) line(line string, year int, loc *time.Location) {
 		s.counts.skipped++
 		return
 	}
-	if l.NoYear {
-		if !s.last.IsZero() && l.Time.Before(s.last.AddDate(0, -6, 0)) {
-			s.years++
-			l.Time = l.Time.AddDate(1, 0, 0)
-		}
-		s.last = l.Time
-	}
+	l = s.fixYear(l)
 	r := parseRecord(l)
 	switch r.Kind {
 	case kClient:
@@ -183,6 +177,28 @@ func (s *scanner) line(line string, year int, loc *time.Location) {
 			}
 		}
 	}
+}
+
+// fixYear places an RFC 3164 timestamp, which has no year, in the year
+// nearest the latest one read: a jump back of more than six months (Dec
+// 31 to Jan 1) is the next year, and from then on the year is one more;
+// a jump ahead of more than six months (a late Dec 31 line after Jan 1,
+// from another host or process) is the year before.
+func (s *scanner) fixYear(l syslogLine) syslogLine {
+	if !l.NoYear {
+		return l
+	}
+	switch {
+	case s.last.IsZero():
+	case l.Time.Before(s.last.AddDate(0, -6, 0)):
+		s.years++
+		l.Time = l.Time.AddDate(1, 0, 0)
+	case l.Time.After(s.last.AddDate(0, 6, 0)):
+		l.Time = l.Time.AddDate(-1, 0, 0)
+		return l // a straggler: the latest time stays
+	}
+	s.last = l.Time
+	return l
 }
 
 // enqueue remembers a queue ID's client, forgetting the oldest IDs past
