@@ -49,6 +49,10 @@ var (
 	// MaxConfigBytes.
 	ErrConfigTooLarge = errors.New("harvest: configuration too large")
 
+	// ErrNilConn reports a greeting pause asked of a nil connection;
+	// GreetPause.Check returns it as its error.
+	ErrNilConn = errors.New("harvest: nil connection")
+
 	// ErrTooManyPending reports a greeting pause skipped because
 	// GreetListener.MaxPending connections were already being paused.
 	ErrTooManyPending = errors.New("harvest: too many connections in the greeting pause")

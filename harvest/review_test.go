@@ -180,3 +180,10 @@ func TestRateBurstExact(t *testing.T) {
 		}
 	}
 }
+
+// TestGreetNilConn: the error is a sentinel, classified with errors.Is.
+func TestGreetNilConn(t *testing.T) {
+	if _, err := (&GreetPause{}).Check(context.Background(), nil); !errors.Is(err, ErrNilConn) {
+		t.Errorf("Check(nil) error %v, want ErrNilConn", err)
+	}
+}
