@@ -147,8 +147,8 @@ type GreetPause struct {
 // result is GreetSkipped).
 //
 // The error is non-nil only when the pause cannot be made at all: conn
-// is nil (ErrNilConn), or refuses a read deadline (the result is then GreetSkipped
-// with the same Err).
+// is nil (ErrNilConn), or refuses a read deadline (the result is then
+// GreetSkipped with the same Err).
 func (g *GreetPause) Check(ctx context.Context, conn net.Conn) (*GreetConn, error) {
 	if conn == nil {
 		return nil, ErrNilConn
