@@ -13,6 +13,7 @@ import (
 
 	"github.com/spamkit/spamkit/internal/mimetest"
 	"github.com/spamkit/spamkit/internal/testenv"
+	"github.com/ulikunitz/xz/lzma"
 )
 
 // sz7b builds 7z headers by hand for the adversarial tests.
@@ -289,6 +290,80 @@ func TestSevenZipHeaderMemory(t *testing.T) {
 		r := scanAttachment(t, &Scanner{}, "a.7z", "", sz7Wrap(packed, h.b))
 		if p := r.part("2/a.7z:last.exe"); p == nil || p.SHA256 != sha256.Sum256(mimetest.PE()) || !r.Has(KindExecutable) || r.Has(KindLimitHeldBytes) {
 			t.Errorf("last.exe: %+v; findings %q", p, findings(r))
+		}
+	})
+}
+
+// lzmaRaw compresses data as a raw LZMA stream (7z's: no header) with
+// lc 8, lp 4, pb 0 (properties byte 44) and a 4 KiB dictionary.
+func lzmaRaw(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := lzma.WriterConfig{Properties: &lzma.Properties{LC: 8, LP: 4, PB: 0}, DictCap: 4096, Size: int64(len(data))}.NewWriter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()[13:]
+}
+
+// sz7Chain builds a 7z of one file whose folder is k LZMA coders
+// (lc 8, lp 4) in a chain: coder i takes coder i+1's output.
+func sz7Chain(t *testing.T, name string, data []byte, k int) []byte {
+	levels := [][]byte{data}
+	for range k {
+		levels = append(levels, lzmaRaw(t, levels[len(levels)-1]))
+	}
+	packed := levels[k]
+	h := &sz7b{}
+	h.raw(sz7Header, sz7MainStreams, sz7PackInfo).num(0).num(1).raw(sz7Size).num(uint64(len(packed))).raw(sz7End)
+	h.raw(sz7UnpackInfo, sz7FolderID).num(1).raw(0).num(uint64(k))
+	for range k {
+		h.raw(0x23).raw([]byte(sz7LZMA)...).num(5).raw(44, 0, 0x10, 0, 0)
+	}
+	for i := range k - 1 {
+		h.num(uint64(i)).num(uint64(i + 1))
+	}
+	h.raw(sz7CodersUnpackSize)
+	for _, l := range levels[:k] {
+		h.num(uint64(len(l)))
+	}
+	h.raw(sz7End, sz7End, sz7FilesInfo).num(1)
+	nb := sz7Names(name)
+	h.num(sz7Name).num(uint64(len(nb))).raw(nb...).raw(sz7End, sz7End)
+	return sz7Wrap(packed, h.b)
+}
+
+// TestSevenZipDecoderMemory: what each decoder holds besides its
+// dictionary (an LZMA literal coder with lc 8 and lp 4 is 6 MiB, a
+// bzip2 block 3.6 MiB) is counted as held and refused above what is
+// left: chains of such coders in nested 7z (8 in each of 14 levels
+// took 674 MiB from a 3 KiB message) stay under the package's bound.
+func TestSevenZipDecoderMemory(t *testing.T) {
+	pe := mimetest.PE()
+	t.Run("one coder is read", func(t *testing.T) {
+		r := scanAttachment(t, &Scanner{}, "a.7z", "", sz7Chain(t, "x.exe", pe, 1))
+		if !r.Has(KindExecutable) || r.Has(KindLimitDictionary) {
+			t.Errorf("findings %q, want the executable found", findings(r))
+		}
+	})
+	t.Run("chains nested", func(t *testing.T) {
+		arc := sz7Chain(t, "x.exe", pe, 4)
+		for range 5 {
+			arc = sz7Chain(t, "in.7z", arc, 4)
+		}
+		var r Report
+		m := mimetest.Measure(func() { r = scanAttachment(t, &Scanner{}, "a.7z", "", arc) })
+		if m.Peak > maxBombMem {
+			t.Errorf("%d-byte 7z: peak heap %d MiB, want under %d MiB", len(arc), m.Peak>>20, maxBombMem>>20)
+		}
+		if !r.Has(KindLimitDictionary) || (Policy{}).Decide(r).Result == ActionAccept {
+			t.Errorf("findings %q, want %s and no pass", findings(r), KindLimitDictionary)
 		}
 	})
 }

@@ -1002,17 +1002,31 @@ func (st *state) sz7Coder(c sz7Coder, r io.Reader, out, most uint64) (io.Reader,
 		if len(c.props) != 0 {
 			return nil, 0, fmt.Errorf("%w: BCJ with a start offset", errSz7Unsupported)
 		}
-		return &bcjReader{r: r}, 0, nil
-	case sz7Deflate:
-		return flate.NewReader(r), 0, nil
-	case sz7BZip2:
-		return bzip2.NewReader(r), 0, nil
-	case sz7LZMA:
-		if len(c.props) != 5 {
-			return nil, 0, errors.New("7z: LZMA properties are not 5 bytes")
+		if err := st.sz7Mem("BCJ", sz7BCJMem); err != nil {
+			return nil, 0, err
 		}
+		return &bcjReader{r: r}, sz7BCJMem, nil
+	case sz7Deflate:
+		if err := st.sz7Mem("Deflate", sz7DeflateMem); err != nil {
+			return nil, 0, err
+		}
+		return flate.NewReader(r), sz7DeflateMem, nil
+	case sz7BZip2:
+		if err := st.sz7Mem("BZip2", sz7BZip2Mem); err != nil {
+			return nil, 0, err
+		}
+		return bzip2.NewReader(r), sz7BZip2Mem, nil
+	case sz7LZMA:
+		if len(c.props) != 5 || c.props[0] >= 9*5*5 {
+			return nil, 0, errors.New("7z: bad LZMA properties")
+		}
+		// The literal coder's probabilities: 0x300 two-byte counters
+		// per literal context, 2^(lc+lp) of them (6 MiB at lc 8, lp 4,
+		// whatever the dictionary).
+		lc, lp := int(c.props[0]%9), int(c.props[0]/9%5)
+		lit := int64(2*0x300)<<(lc+lp) + sz7LZMAMem
 		declared := int64(binary.LittleEndian.Uint32(c.props[1:]))
-		dict, err := st.sz7Dict(declared, min(out, most))
+		dict, err := st.sz7Dict(declared, min(out, most), lit)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -1027,7 +1041,7 @@ func (st *state) sz7Coder(c sz7Coder, r io.Reader, out, most uint64) (io.Reader,
 		if err != nil {
 			return nil, 0, fmt.Errorf("7z: LZMA: %w", err)
 		}
-		return lr, dict, nil
+		return lr, dict + lit, nil
 	case sz7LZMA2:
 		if len(c.props) != 1 || c.props[0] > 40 {
 			return nil, 0, errors.New("7z: bad LZMA2 dictionary property")
@@ -1037,7 +1051,8 @@ func (st *state) sz7Coder(c sz7Coder, r io.Reader, out, most uint64) (io.Reader,
 		if p < 40 {
 			declared = int64(2|p&1) << (p/2 + 11)
 		}
-		dict, err := st.sz7Dict(declared, min(out, most))
+		// LZMA2 keeps lc+lp at most 4: a small literal coder.
+		dict, err := st.sz7Dict(declared, min(out, most), sz7LZMAMem)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -1045,7 +1060,7 @@ func (st *state) sz7Coder(c sz7Coder, r io.Reader, out, most uint64) (io.Reader,
 		if err != nil {
 			return nil, 0, fmt.Errorf("7z: LZMA2: %w", err)
 		}
-		return lr, dict, nil
+		return lr, dict + sz7LZMAMem, nil
 	}
 	return nil, 0, fmt.Errorf("%w: %s", errSz7Unsupported, sz7MethodName(c.id))
 }
@@ -1054,14 +1069,34 @@ func (st *state) sz7Coder(c sz7Coder, r io.Reader, out, most uint64) (io.Reader,
 // the declared one, cut to the output (no match reaches further back
 // than what was decoded, and no more is decoded than the ratio allows),
 // at least lzma.MinDictCap; refused above what st.dictionary() allows.
-func (st *state) sz7Dict(declared int64, out uint64) (int64, error) {
+func (st *state) sz7Dict(declared int64, out uint64, other int64) (int64, error) {
 	dict := declared
 	if out < uint64(dict) {
 		dict = int64(out)
 	}
 	dict = max(dict, lzma.MinDictCap)
-	if allowed := st.dictionary(); dict > allowed {
-		return 0, fmt.Errorf("%w: 7z LZMA dictionary of %d bytes (declared %d) above the %d allowed", ErrDictionary, dict, declared, allowed)
+	if allowed := st.dictionary(); dict+other > allowed {
+		return 0, fmt.Errorf("%w: 7z LZMA dictionary of %d bytes (declared %d) and %d bytes of state above the %d allowed", ErrDictionary, dict, declared, other, allowed)
 	}
 	return dict, nil
+}
+
+// The memory each decoder holds besides an LZMA dictionary, counted as
+// held while its folder is read and refused above what st.dictionary()
+// allows: a folder chains up to sz7MaxCoders decoders and archives
+// nest up to MaxDepth, so what each holds adds up (8 LZMA decoders with
+// lc 8 and lp 4 in each of 14 nested 7z took 674 MiB).
+const (
+	sz7LZMAMem    = 64 << 10 // LZMA/LZMA2 state but the literal coder and the dictionary
+	sz7BZip2Mem   = 4 << 20  // compress/bzip2: a 900k-entry block of uint32
+	sz7DeflateMem = 64 << 10 // a 32 KiB window and the Huffman tables
+	sz7BCJMem     = bcjBuf
+)
+
+// sz7Mem refuses a decoder of what bytes above st.dictionary().
+func (st *state) sz7Mem(what string, n int64) error {
+	if allowed := st.dictionary(); n > allowed {
+		return fmt.Errorf("%w: 7z %s decoder of %d bytes above the %d allowed", ErrDictionary, what, n, allowed)
+	}
+	return nil
 }
