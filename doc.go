@@ -155,6 +155,15 @@
 //
 //	go run ./examples/spamcheck -demo
 //
+// examples/policyd is a Postfix policy delegation server
+// (check_policy_service) that greylists through package greylist
+// (memory, bbolt or Redis store), checks SPF as policyd-spf does
+// (Received-SPF, 550 5.7.23 by option, the SPF-validated domain keying
+// the greylist) and scores the client on DNS lists as postscreen does;
+// its protocol code is examples/policyd/policy. It can replace postgrey:
+//
+//	go run ./examples/policyd -listen 127.0.0.1:10023 -store bolt:/var/lib/policyd/greylist.db
+//
 // examples/spambots reads a Postfix, BIND and netfilter syslog and lists
 // the internal hosts that behave like spambots, with their evidence:
 //
