@@ -20,8 +20,10 @@
 //   - Checker.Sign tags a MAIL FROM (the null sender stays null).
 //   - Checker.Check takes MAIL FROM and RCPT TO (SMTP order) and returns
 //     an Outcome: Valid, Invalid, Expired or Missing for a bounce (null
-//     MAIL FROM), Exempt for an untagged bounce to postmaster or to an
-//     address Checker.Exempt names, NotBounce otherwise. Outcome.Reply
+//     MAIL FROM), Exempt for an untagged bounce to postmaster (with or
+//     without a domain, RFC 5321 §4.5.1) or to an address Checker.Exempt
+//     names, NotBounce otherwise. Angle brackets are accepted around
+//     either address, and Sign keeps them around the tagged one. Outcome.Reply
 //     suggests the SMTP reply, Outcome.Address is the recipient to
 //     deliver to, without its tag.
 //   - Checker.Verify checks a tag whatever the sender.
