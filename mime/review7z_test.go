@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
@@ -366,4 +367,35 @@ func TestSevenZipDecoderMemory(t *testing.T) {
 			t.Errorf("findings %q, want %s and no pass", findings(r), KindLimitDictionary)
 		}
 	})
+}
+
+// TestXzFilters: XZ Utils takes the x86 filter more than once
+// (xz --x86 --x86 --lzma2); each is undone. Undone once, the output of a
+// zip whose stored executable follows an E8 byte (the end of an extra
+// field) lost its "MZ" to the converter, and passed.
+func TestXzFilters(t *testing.T) {
+	bin := testenv.Program(t, "xz")
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "report.dat", Method: zip.Store, Extra: []byte{0xfe, 0xca, 2, 0, 0, 0xe8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(mimetest.PE())
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--x86", "--lzma2"}, {"--x86", "--x86", "--lzma2"}, {"--x86", "--x86", "--x86", "--lzma2"}} {
+		cmd := exec.Command(bin, append([]string{"-c"}, args...)...)
+		cmd.Stdin = bytes.NewReader(zb.Bytes())
+		file, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("xz %v: %v", args, err)
+		}
+		r := scanAttachment(t, &Scanner{}, "docs.xz", "", file)
+		p := r.part("2/docs.xz:docs")
+		if p == nil || p.SHA256 != sha256.Sum256(zb.Bytes()) || !r.Has(KindExecutable) {
+			t.Errorf("xz %v: part %+v, findings %q; want the zip's digest and its executable", args, p, findings(r))
+		}
+	}
 }

@@ -46,7 +46,7 @@ type xzBlock struct {
 	headerLen int
 	unpacked  int64 // -1 if not given
 	dict      int64
-	bcj       bool
+	bcj       int // x86 filters before LZMA2 (XZ Utils takes --x86 more than once)
 }
 
 // parseXzBlock reads the block header at the start of b.
@@ -109,7 +109,7 @@ func parseXzBlock(b []byte) (xzBlock, error) {
 				blk.dict = int64(2|p&1) << (p/2 + 11)
 			}
 		case id == 0x04 && !last && len(props) == 0:
-			blk.bcj = true
+			blk.bcj++
 		case id == 0x21:
 			return blk, errors.New("xz: bad LZMA2 filter")
 		default:
@@ -260,7 +260,7 @@ func (x *xzReader) next() error {
 	x.st.held += dict
 	x.held = dict
 	var r io.Reader = lr
-	if blk.bcj {
+	for range blk.bcj {
 		r = &bcjReader{r: r}
 	}
 	if blk.unpacked >= 0 {
