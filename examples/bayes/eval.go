@@ -71,7 +71,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	cfg.Dir = fl.Arg(0)
-	if err := evaluate(ctx, cfg, stdout, stderr); err != nil {
+	if _, err := evaluate(ctx, cfg, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "bayes eval: %v\n", err)
 		return exitError
 	}
@@ -124,10 +124,11 @@ type variant struct {
 	PeerP    metrics
 }
 
-func evaluate(ctx context.Context, cfg evalConfig, stdout, stderr io.Writer) error {
+// evaluate runs the evaluation, prints its table and returns its figures.
+func evaluate(ctx context.Context, cfg evalConfig, stdout, stderr io.Writer) ([]*variant, error) {
 	corpus, err := loadCorpus(cfg.Dir, cfg.K)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var nham, nspam int
 	for _, s := range corpus {
@@ -141,7 +142,7 @@ func evaluate(ctx context.Context, cfg evalConfig, stdout, stderr io.Writer) err
 	if cfg.PoisonList != "" {
 		b, err := os.ReadFile(cfg.PoisonList)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		dict = words(string(b))
 	}
@@ -165,7 +166,7 @@ func evaluate(ctx context.Context, cfg evalConfig, stdout, stderr io.Writer) err
 	peerDir := ""
 	if cfg.Peer != "" {
 		if peerDir, err = os.MkdirTemp("", "bayes-eval-peer-"); err != nil {
-			return err
+			return nil, err
 		}
 		defer os.RemoveAll(peerDir)
 	}
@@ -183,22 +184,22 @@ func evaluate(ctx context.Context, cfg evalConfig, stdout, stderr io.Writer) err
 			z = newNeutralizer(cfg.Neutralize)
 		}
 		if err := evalOurs(ctx, cfg, v, z, stderr); err != nil {
-			return err
+			return nil, err
 		}
 		if cfg.Peer != "" {
 			if err := evalBogofilter(ctx, cfg, v, filepath.Join(peerDir, fmt.Sprint(vi)), stderr); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
 	printTable(stdout, cfg, variants)
 	if cfg.Plot != "" {
 		if err := plotScores(cfg.Plot, variants, cfg.Peer != ""); err != nil {
-			return err
+			return nil, err
 		}
 		fmt.Fprintf(stdout, "score distributions: %s\n", cfg.Plot)
 	}
-	return nil
+	return variants, nil
 }
 
 func boolInt(b bool) int {

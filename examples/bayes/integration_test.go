@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spamkit/spamkit/internal/testenv"
+)
+
+// TestEvalBogofilter runs the evaluation over the composed corpus in
+// testdata/corpus (16 ham, 16 spam; the host leak.example.net in 12 ham
+// and 4 spam) beside bogofilter.
+func TestEvalBogofilter(t *testing.T) {
+	bf := testenv.Program(t, "bogofilter")
+	corpus := filepath.Join("testdata", "corpus")
+	png := filepath.Join(t.TempDir(), "scores.png")
+	const k = 3
+	cfg := evalConfig{Dir: corpus, K: k, Peer: "bogofilter", Bogofilter: bf, Neutralize: "leak.example.net", Poison: 20, Seed: 1, Plot: png, Quiet: true}
+	var out bytes.Buffer
+	variants, err := evaluate(context.Background(), cfg, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("evaluate: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"16 ham, 16 spam; 3 folds",
+		"leak.example.net named in 12 ham (75.0%), 4 spam (25.0%)",
+		"\nas-is\n", "\nneutralised (leak.example.net removed)\n",
+		"spamkit         bogofilter",
+		"poisoned test spam (+20 random words)",
+		"FP (ham as spam)", "unsure spam", "1-AUC", "classify msg/s", "database bytes",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("eval output lacks %q:\n%s", want, out.String())
+		}
+	}
+	b, err := os.ReadFile(png)
+	if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Errorf("plot %s: %v, not a PNG", png, err)
+	}
+
+	// Every message is classified once by each filter, trained k-1
+	// times, and each test spam once more poisoned.
+	if len(variants) != 2 {
+		t.Fatalf("%d variants, want 2", len(variants))
+	}
+	v := variants[1]
+	for i, s := range v.Samples {
+		if bytes.Contains(s.Data, []byte("leak.example.net")) {
+			t.Errorf("neutralised %s still names the host", s.Name)
+		}
+		if p := v.Poisoned[i]; (s.Class == "spam") != (p != nil) {
+			t.Errorf("%s (%s): poisoned %v", s.Name, s.Class, p != nil)
+		}
+	}
+	for name, m := range map[string]*metrics{"spamkit": &v.Ours, "bogofilter": &v.Peer} {
+		if m.hams() != 16 || m.spams() != 16 || m.ClassifyN != 32 || m.TrainN != (k-1)*32 || m.DBBytes == 0 {
+			t.Errorf("%s: %d ham, %d spam, %d classified, %d trained, %d bytes; want 16, 16, 32, %d, >0", name, m.hams(), m.spams(), m.ClassifyN, m.TrainN, m.DBBytes, (k-1)*32)
+		}
+		// The composed classes share few words: no ham is called spam
+		// and no spam ham by either filter.
+		if m.HamAsSpam != 0 || m.SpamAsHam != 0 {
+			t.Errorf("%s: FP %d, FN %d on the composed corpus", name, m.HamAsSpam, m.SpamAsHam)
+		}
+	}
+	for name, m := range map[string]*metrics{"spamkit": &v.OursP, "bogofilter": &v.PeerP} {
+		if m.hams() != 0 || m.spams() != 16 {
+			t.Errorf("%s poisoned: %d ham, %d spam; want 0, 16", name, m.hams(), m.spams())
+		}
+	}
+}
+
+// TestEvalErrors: a corpus without ham/ or spam/, bad flags.
+func TestEvalErrors(t *testing.T) {
+	empty := t.TempDir()
+	for _, args := range [][]string{
+		{empty},
+		{"-k", "1", filepath.Join("testdata", "corpus")},
+		{"-peer", "spamassassin", filepath.Join("testdata", "corpus")},
+		{},
+	} {
+		if code := runEval(context.Background(), args, io.Discard, io.Discard); code != exitError {
+			t.Errorf("eval %q = %d, want %d", args, code, exitError)
+		}
+	}
+}
