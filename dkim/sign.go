@@ -56,7 +56,8 @@ type Signer struct {
 	// Oversign lists header fields signed once more than they occur. If
 	// nil, DefaultOversign; an empty non-nil slice oversigns nothing.
 	Oversign []string
-	// Expiration, if positive, sets x= that long after t=.
+	// Expiration, if positive, sets x= that long after t=, rounded up
+	// to whole seconds (so x= is always after t=).
 	Expiration time.Duration
 	// BodyLength adds l= with the body's canonical length. It lets
 	// anyone append to the body; only for lists that add footers.
@@ -176,7 +177,14 @@ func (s *Signer) sign(h Header, bh *BodyHasher, alg Algorithm, hc, bc Canonicali
 		{"t", strconv.FormatInt(t, 10)},
 	}
 	if s.Expiration > 0 {
-		tags = append(tags, Tag{"x", strconv.FormatInt(t+int64(s.Expiration/time.Second), 10)})
+		// x= is in whole seconds and must be after t= (RFC 6376 §3.5):
+		// a fractional Expiration rounds up, so one under a second
+		// gives t+1 rather than an x= equal to t= that no verifier takes.
+		secs := int64(s.Expiration / time.Second)
+		if s.Expiration%time.Second != 0 {
+			secs++
+		}
+		tags = append(tags, Tag{"x", strconv.FormatInt(t+secs, 10)})
 	}
 	if s.BodyLength {
 		tags = append(tags, Tag{"l", strconv.FormatInt(n, 10)})
