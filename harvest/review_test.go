@@ -187,3 +187,31 @@ func TestGreetNilConn(t *testing.T) {
 		t.Errorf("Check(nil) error %v, want ErrNilConn", err)
 	}
 }
+
+// TestRateClockBack: after the clock steps back, a Delay's Wait is still
+// how long until the event fits (it said 1/rate, and the retry after it
+// was delayed again, for as long as the step).
+func TestRateClockBack(t *testing.T) {
+	clk := newClock()
+	c := &Checker{Config: Config{ConnectionRate: Rate{N: 10, Per: time.Second}}, Now: clk.Now}
+	ip := netip.MustParseAddr("192.0.2.9")
+	for range 10 {
+		mustConnect(t, c, ip)
+		c.Disconnect(ip)
+	}
+	clk.Add(-5 * time.Second)
+	for i := 0; ; i++ {
+		o := mustConnect(t, c, ip)
+		c.Disconnect(ip)
+		if o.Result == Allow {
+			if i > 1 {
+				t.Errorf("allowed after %d delays, want at most one", i)
+			}
+			break
+		}
+		if o.Result != Delay || o.Wait <= 0 || i > 100 {
+			t.Fatalf("connection after the clock stepped back: %v", o)
+		}
+		clk.Add(o.Wait)
+	}
+}

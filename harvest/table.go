@@ -187,7 +187,13 @@ func take(l *rate.Limiter, empty *int64, now time.Time, lim rate.Limit, burst in
 	// nanosecond loses a sliver of a token (a burst of 3 allowed 2), a
 	// wait rounded down ends just short of the token.
 	if !ok {
-		return false, max(time.Duration(math.Ceil((1-tokens)/float64(lim)*1e9)), 1)
+		wait := time.Duration(math.Ceil((1 - tokens) / float64(lim) * 1e9))
+		if now.Before(at) {
+			// The clock stepped back past the bucket's empty instant:
+			// its tokens refill only from there.
+			wait += at.Sub(now)
+		}
+		return false, max(wait, 1)
 	}
 	*empty = now.UnixNano() - int64(math.Ceil(tokens/float64(lim)*1e9))
 	if *empty == 0 {
