@@ -59,7 +59,9 @@ type Outcome struct {
 	Client netip.Prefix
 	// Window are the client's counts over the sliding window, this event
 	// included (estimates: the previous fixed window is weighted by the
-	// share of it still inside the sliding window).
+	// share of it still inside the sliding window). A client blocked on
+	// this node is not counted while its block lasts: its events are
+	// refused before they are counted.
 	Window Counts
 	// Wait is, for Delay, how long until the event would be within its
 	// rate.
