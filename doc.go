@@ -144,8 +144,24 @@
 //     keys, rotation, expiry) and refuses backscatter at RCPT time; its
 //     tags interoperate with Exim's ${prvs} and ${prvscheck}.
 //
-//   - greylist, bayes: triplet greylisting and a Bayesian classifier
-//     (see their package documentation for what has landed).
+//   - greylist: triplet greylisting (RFC 6647) as postgrey does it
+//     (defaults, key, sender normalization, whitelist_clients and
+//     whitelist_recipients files), plus an SPF-validated domain key, a
+//     body key at end of DATA, automatic allowlisting of clients and
+//     greytraps (OpenBSD spamd); stores in memory (sharded, bounded), in
+//     a bbolt file (greylist/boltstore, durable across kill -9,
+//     group-commit fsync) and in Redis (greylist/redisstore, an atomic
+//     Lua check-and-update, TTLs, Redis Cluster hash tags) for several MX
+//     hosts; greylist/greylisttest is the behavioural suite of a Store.
+//
+//   - bayes: a trainable Bayesian classifier (Robinson f(w), Fisher
+//     chi-square, bogofilter 1.2.5's parameters) over header-tagged
+//     tokens, mime's decoded texts, HTML without tags, URL hosts and
+//     CJK character bigrams; stores in memory, in bbolt
+//     (bayes/boltstore, durable across kill -9) and in Redis with
+//     per-user namespaces (bayes/redisstore); bogofilter and
+//     SpamAssassin dump import; bayes/storetest is the behavioural suite
+//     of a store.
 //
 // # Programs
 //
