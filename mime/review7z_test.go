@@ -7,10 +7,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"testing/iotest"
 
 	"github.com/spamkit/spamkit/internal/mimetest"
 	"github.com/spamkit/spamkit/internal/testenv"
@@ -293,6 +296,101 @@ func TestSevenZipHeaderMemory(t *testing.T) {
 			t.Errorf("last.exe: %+v; findings %q", p, findings(r))
 		}
 	})
+}
+
+// TestBCJAgainst7zz: random "programs" dense with E8/E9 and operands
+// whose top byte is 00 or FF, around the decoder's 16 KiB buffer and
+// with instructions in the last bytes, are filtered by the real 7-Zip
+// (BCJ then Copy) and decoded here, read whole, a byte at a time and in
+// random pieces: the output is the input.
+func TestBCJAgainst7zz(t *testing.T) {
+	bin := testenv.Program(t, "7zz")
+	rng := rand.New(rand.NewPCG(12, 34))
+	prog := func(n int) []byte {
+		b := make([]byte, 0, n)
+		for len(b) < n {
+			switch rng.IntN(8) {
+			case 0, 1:
+				b = append(b, 0xe8+byte(rng.IntN(2)))
+			case 2:
+				b = append(b, 0x00)
+			case 3:
+				b = append(b, 0xff)
+			case 4:
+				b = append(b, 0xe8, byte(rng.IntN(256)), byte(rng.IntN(256)), byte(rng.IntN(256)), []byte{0, 0xff}[rng.IntN(2)])
+			default:
+				b = append(b, byte(rng.IntN(256)))
+			}
+		}
+		b = b[:n]
+		for i := max(0, n-6); i < n; i++ { // instructions at the very end
+			if rng.IntN(2) == 0 {
+				b[i] = 0xe8
+			}
+		}
+		return b
+	}
+	dir := t.TempDir()
+	sizes := []int{1, 4, 5, 6, 9, bcjBuf - 5, bcjBuf - 4, bcjBuf - 1, bcjBuf, bcjBuf + 1, bcjBuf + 4, 2*bcjBuf + 3, 3*bcjBuf - 2}
+	for range 12 {
+		sizes = append(sizes, 1+rng.IntN(70000))
+	}
+	converted := 0
+	for i, n := range sizes {
+		data := prog(n)
+		in := filepath.Join(dir, fmt.Sprintf("p%d.bin", i))
+		arc := filepath.Join(dir, fmt.Sprintf("p%d.7z", i))
+		if err := os.WriteFile(in, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(bin, "a", "-bd", "-bso0", "-bsp0", "-mhc=off", "-m0=BCJ", "-m1=Copy", arc, in).CombinedOutput(); err != nil {
+			t.Fatalf("7zz: %v\n%s", err, out)
+		}
+		b, err := os.ReadFile(arc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc := b[32 : 32+n] // the packed stream: BCJ's output, copied
+		if !bytes.Equal(enc, data) {
+			converted++
+		}
+		readers := map[string]func(io.Reader) io.Reader{
+			"whole":    func(r io.Reader) io.Reader { return r },
+			"one byte": iotest.OneByteReader,
+			"half":     iotest.HalfReader,
+			"random":   func(r io.Reader) io.Reader { return &chunky{r: r, rng: rand.New(rand.NewPCG(uint64(n), 1))} },
+		}
+		for name, wrap := range readers {
+			got, err := io.ReadAll(&bcjReader{r: wrap(bytes.NewReader(enc))})
+			if err != nil || !bytes.Equal(got, data) {
+				at := 0
+				for at < min(len(got), len(data)) && got[at] == data[at] {
+					at++
+				}
+				t.Errorf("%d bytes read %s: %v, %d bytes, first difference at %d", n, name, err, len(got), at)
+			}
+		}
+		r := scanAttachment(t, &Scanner{}, "a.7z", "", b)
+		if p := r.part("2/a.7z:" + filepath.Base(in)); p == nil || p.SHA256 != sha256.Sum256(data) {
+			t.Errorf("%d bytes: scanned entry %+v, want the input's digest", n, p)
+		}
+	}
+	if converted < len(sizes)-4 {
+		t.Errorf("7zz's BCJ changed %d of %d programs: the test does not test the decoder", converted, len(sizes))
+	}
+}
+
+// chunky reads through r in pieces of random sizes.
+type chunky struct {
+	r   io.Reader
+	rng *rand.Rand
+}
+
+func (c *chunky) Read(p []byte) (int, error) {
+	if len(p) > 1 {
+		p = p[:1+c.rng.IntN(min(len(p), 9000))]
+	}
+	return c.r.Read(p)
 }
 
 // lzmaRaw compresses data as a raw LZMA stream (7z's: no header) with
