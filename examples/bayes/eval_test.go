@@ -152,12 +152,12 @@ func TestNeutralizer(t *testing.T) {
 }
 
 func TestParseBogofilter(t *testing.T) {
-	out := "/tmp/a S 1\n/tmp/b c H 0.0123\n/tmp/d U 0.52\n"
+	out := "/tmp/a S 1\n/tmp/b  c H 0.0123\n/tmp/d U 0.52\r\n"
 	res, err := parseBogofilter([]byte(out))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]bayes.Outcome{"/tmp/a": {Result: bayes.Spam, Score: 1}, "/tmp/b c": {Result: bayes.Ham, Score: 0.0123}, "/tmp/d": {Result: bayes.Unsure, Score: 0.52}}
+	want := map[string]bayes.Outcome{"/tmp/a": {Result: bayes.Spam, Score: 1}, "/tmp/b  c": {Result: bayes.Ham, Score: 0.0123}, "/tmp/d": {Result: bayes.Unsure, Score: 0.52}}
 	for k, w := range want {
 		if g := res[k]; g.Result != w.Result || g.Score != w.Score {
 			t.Errorf("%s: %v %v, want %v %v", k, g.Result, g.Score, w.Result, w.Score)

@@ -138,16 +138,24 @@ func parseBogofilter(out []byte) (map[string]bayes.Outcome, error) {
 	res := make(map[string]bayes.Outcome)
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 3 {
+		// The name may hold spaces (kept as they are); the verdict and
+		// the score are the last two fields.
+		line := strings.TrimRight(sc.Text(), "\r")
+		i := strings.LastIndexByte(line, ' ')
+		j := -1
+		if i > 0 {
+			j = strings.LastIndexByte(line[:i], ' ')
+		}
+		if j <= 0 {
 			return nil, fmt.Errorf("bogofilter: unexpected line %q", sc.Text())
 		}
-		score, err := strconv.ParseFloat(f[len(f)-1], 64)
+		name, verdict := line[:j], line[j+1:i]
+		score, err := strconv.ParseFloat(line[i+1:], 64)
 		if err != nil {
 			return nil, fmt.Errorf("bogofilter: unexpected line %q", sc.Text())
 		}
 		var r bayes.Result
-		switch f[len(f)-2] {
+		switch verdict {
 		case "S":
 			r = bayes.Spam
 		case "H":
@@ -157,7 +165,7 @@ func parseBogofilter(out []byte) (map[string]bayes.Outcome, error) {
 		default:
 			return nil, fmt.Errorf("bogofilter: unexpected verdict in %q", sc.Text())
 		}
-		res[strings.Join(f[:len(f)-2], " ")] = bayes.Outcome{Result: r, Score: score}
+		res[name] = bayes.Outcome{Result: r, Score: score}
 	}
 	return res, sc.Err()
 }
