@@ -9,9 +9,9 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/spamkit/spamkit/dkim/dmarc"
 	"github.com/spamkit/spamkit/resolver"
 	"golang.org/x/net/idna"
-	"golang.org/x/net/publicsuffix"
 )
 
 // Resolver is the DNS interface the external-destination verification
@@ -44,7 +44,8 @@ func (r *Reporter) Destinations(ctx context.Context, k Key) ([]Destination, erro
 	if err != nil {
 		return nil, err
 	}
-	return r.VerifyDestinations(ctx, info.Policy.Domain, info.RUA), nil
+	psl := info.Policy.DiscoveryMethod == dmarc.ModeRFC7489.DiscoveryMethod()
+	return r.verifyDestinations(ctx, info.Policy.Domain, info.RUA, psl), nil
 }
 
 // VerifyDestinations checks the rua= URIs of policyDomain's record (RFC
@@ -54,7 +55,14 @@ func (r *Reporter) Destinations(ctx context.Context, k Key) ([]Destination, erro
 // v=DMARC1, whose own rua= (if any) replaces the URI when every URI it
 // names is on the same host (else neither is used). At most
 // MaxDestinations URIs are considered; the same address is used once.
+// Organizational domains are found as Reporter.Mode says: by RFC 9989's
+// tree walk (through Resolver), or by the public suffix list in
+// ModeRFC7489; Destinations uses the report's discovery_method instead.
 func (r *Reporter) VerifyDestinations(ctx context.Context, policyDomain string, rua []string) []Destination {
+	return r.verifyDestinations(ctx, policyDomain, rua, r.Mode == dmarc.ModeRFC7489)
+}
+
+func (r *Reporter) verifyDestinations(ctx context.Context, policyDomain string, rua []string, psl bool) []Destination {
 	if t := cmp.Or(r.Timeout, DefaultTimeout); t > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t)
@@ -63,13 +71,14 @@ func (r *Reporter) VerifyDestinations(ctx context.Context, policyDomain string, 
 	policyDomain = normDomain(policyDomain)
 	maxDest := cmp.Or(r.MaxDestinations, DefaultMaxDestinations)
 	seen := make(map[string]bool)
+	orgs := r.newOrgFinder(ctx, psl)
 	var out []Destination
 	for i, uri := range rua {
 		if i >= maxDest {
 			out = append(out, Destination{URI: uri, Err: fmt.Errorf("%w: only the first %d are used", ErrTooManyDestinations, maxDest)})
 			continue
 		}
-		for _, d := range r.verify(ctx, policyDomain, uri) {
+		for _, d := range r.verify(ctx, orgs, policyDomain, uri) {
 			if d.Err == nil {
 				lk := strings.ToLower(d.Address)
 				if seen[lk] {
@@ -85,12 +94,25 @@ func (r *Reporter) VerifyDestinations(ctx context.Context, policyDomain string, 
 	return out
 }
 
-func (r *Reporter) verify(ctx context.Context, policyDomain, uri string) []Destination {
+func (r *Reporter) verify(ctx context.Context, orgs *orgFinder, policyDomain, uri string) []Destination {
 	addr, host, err := ParseMailto(uri)
 	if err != nil {
 		return []Destination{{URI: uri, Err: err}}
 	}
-	if r.orgDomain(host) == r.orgDomain(policyDomain) {
+	// RFC 9990 §4: a destination in the Policy Domain's Organizational
+	// Domain needs no confirmation.
+	if host == policyDomain {
+		return []Destination{{URI: uri, Address: addr}}
+	}
+	po, err := orgs.org(policyDomain)
+	if err != nil {
+		return []Destination{{URI: uri, Err: err}}
+	}
+	ho, err := orgs.org(host)
+	if err != nil {
+		return []Destination{{URI: uri, Err: err}}
+	}
+	if ho == po {
 		return []Destination{{URI: uri, Address: addr}}
 	}
 	fail := func(err error) []Destination { return []Destination{{URI: uri, External: true, Err: err}} }
@@ -237,16 +259,14 @@ func sizeSuffix(s string) bool {
 	return true
 }
 
+// orgDomain is the organizational domain capDKIM ranks signatures by:
+// OrgDomain's, else the public suffix list's (no DNS while recording).
 func (r *Reporter) orgDomain(d string) string {
 	d = normDomain(d)
 	if r.OrgDomain != nil {
 		return r.OrgDomain(d)
 	}
-	o, err := publicsuffix.EffectiveTLDPlusOne(d)
-	if err != nil {
-		return d
-	}
-	return o
+	return pslOrgDomain(d)
 }
 
 func (r *Reporter) resolver() Resolver {

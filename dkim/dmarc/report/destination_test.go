@@ -10,6 +10,12 @@ import (
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
+// policyZone holds the Policy Domain's record: the tree walk finds
+// example.com the Organizational Domain of sub.example.com by it.
+var policyZone = resolvertest.Zone{Origin: "com.", Text: `
+_dmarc.example.com. 300 IN TXT "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"
+`}
+
 func TestVerifyDestinations(t *testing.T) {
 	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: "example.", Text: `
 example.com._report._dmarc.reports.example.   300 IN TXT "v=DMARC1"
@@ -18,7 +24,7 @@ example.com._report._dmarc.hijack.example.    300 IN TXT "v=DMARC1; rua=mailto:v
 example.com._report._dmarc.spf.example.       300 IN TXT "v=spf1 -all"
 example.com._report._dmarc.notfirst.example.  300 IN TXT "rua=mailto:x@notfirst.example; v=DMARC1"
 *._report._dmarc.wild.example.                300 IN TXT "v=DMARC1;"
-`})
+`}, policyZone)
 	srv.Fail("example.com._report._dmarc.temp.example", resolvertest.AnyType, resolvertest.ServFail)
 	r := &Reporter{Resolver: srv.Resolver(), MaxDestinations: 20}
 	rua := []string{
@@ -95,7 +101,7 @@ func TestMaxDestinations(t *testing.T) {
 func TestDestinationsOfReport(t *testing.T) {
 	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: "example.", Text: `
 example.com._report._dmarc.reports.example. 300 IN TXT "v=DMARC1"
-`})
+`}, policyZone)
 	r := newReporter()
 	r.Resolver = srv.Resolver()
 	ev := Evaluation{Time: day0, Policy: testPolicy(), Row: testRows()[0], RUA: []string{"mailto:x@reports.example", "mailto:y@unconfirmed.example"}}
@@ -133,7 +139,7 @@ func TestParseMailto(t *testing.T) {
 func TestCompose(t *testing.T) {
 	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: "example.", Text: `
 example.com._report._dmarc.reports.example. 300 IN TXT "v=DMARC1"
-`})
+`}, policyZone)
 	srv.Fail("example.com._report._dmarc.temp.example", resolvertest.AnyType, resolvertest.ServFail)
 	ctx := context.Background()
 	compose := func(rua ...string) ([]Destination, string, error) {

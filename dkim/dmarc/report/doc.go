@@ -12,7 +12,12 @@
 // (WriteXML) or as the message that carries it (WriteMessage): gzip
 // compressed, base64 in a multipart/report, with RFC 9990 §3.5.2's
 // filename, Subject and Report-ID, to the rua= addresses that passed the
-// external-destination verification (Destinations, RFC 9990 §4).
+// external-destination verification (Destinations, RFC 9990 §4). A
+// destination is external when its Organizational Domain differs from
+// the Policy Domain's, found as the evaluation found it: by RFC 9989's
+// DNS tree walk through Resolver (and its cache), or by the public
+// suffix list for a report whose discovery_method is psl (Reporter.Mode
+// for VerifyDestinations called directly).
 //
 //	r := &report.Reporter{OrgName: "Receiver", Email: "dmarc@mx.example", Submitter: "mx.example", Resolver: res}
 //	ev, ok := report.FromDMARC(clientIP, in, outcome) // from package dmarc

@@ -17,6 +17,8 @@ import (
 func ExampleReporter() {
 	srv, err := resolvertest.Start(resolvertest.Zone{Origin: "example.", Text: `
 example.com._report._dmarc.reports.example. 300 IN TXT "v=DMARC1"
+`}, resolvertest.Zone{Origin: "com.", Text: `
+_dmarc.example.com. 300 IN TXT "v=DMARC1; p=reject; rua=mailto:dmarc@example.com,mailto:agg@reports.example"
 `})
 	if err != nil {
 		panic(err)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spamkit/spamkit/dkim/dmarc"
 )
 
 // Default limits of a Reporter.
@@ -104,10 +106,17 @@ type Reporter struct {
 	// Timeout bounds the lookups of one Destinations call. If zero,
 	// DefaultTimeout; if negative, only the context bounds them.
 	Timeout time.Duration
-	// OrgDomain returns a domain's Organizational Domain, to tell
-	// external destinations (RFC 9990 §4). If nil, the public suffix
-	// list's (golang.org/x/net/publicsuffix); a Reporter following RFC
-	// 9989's tree walk passes the dmarc evaluator's.
+	// Mode is the rules of the evaluations recorded, for
+	// VerifyDestinations: ModeRFC9989 (the zero value) finds the
+	// Organizational Domains that tell external destinations (RFC 9990
+	// §4) by RFC 9989's DNS tree walk (§4.10.2) through Resolver, as
+	// package dmarc does; ModeRFC7489 by the public suffix list
+	// (golang.org/x/net/publicsuffix). Destinations follows the
+	// discovery_method of the report's policy instead.
+	Mode dmarc.Mode
+	// OrgDomain, if not nil, returns a domain's Organizational Domain
+	// in place of both methods. It also ranks DKIM results beyond
+	// MaxDKIMPerRow; if nil, the public suffix list's does there.
 	OrgDomain func(domain string) string
 	// Now returns the current time. If nil, time.Now.
 	Now func() time.Time
