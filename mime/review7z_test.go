@@ -497,3 +497,23 @@ func TestXzFilters(t *testing.T) {
 		}
 	}
 }
+
+// TestXzBlocks: each block's decoder setup (its dictionary) is counted
+// against MaxTotalBytes: a file of 16-byte empty blocks made a
+// dictionary and a decoder each, 1.3 GiB allocated for 4 MiB; it now
+// stops at the limit, which is no pass.
+func TestXzBlocks(t *testing.T) {
+	b := []byte(xzMagic + "\x00\x00\x00\x00\x00\x00") // no check
+	// A block header of 12 bytes (LZMA2, 4 KiB dictionary; its CRC32
+	// not read here), the LZMA2 end marker and padding.
+	blk := []byte{0x02, 0x00, 0x21, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0x00, 0, 0, 0}
+	b = append(b, bytes.Repeat(blk, 1<<18)...)
+	var r Report
+	m := mimetest.Measure(func() { r = scanAttachment(t, &Scanner{}, "a.xz", "", b) })
+	if m.TotalAlloc > 512<<20 {
+		t.Errorf("%d blocks: %v", 1<<18, m)
+	}
+	if !r.Has(KindLimitTotalBytes) || (Policy{}).Decide(r).Result == ActionAccept {
+		t.Errorf("findings %q, want %s and no pass", findings(r), KindLimitTotalBytes)
+	}
+}

@@ -867,6 +867,8 @@ func (st *state) sz7Error(path string, err error, what string) {
 		st.find(KindUnsupported, path, fmt.Sprintf("7z %s packed with a method not decoded here (%v): its content is not inspected", what, err), nil)
 	case errors.Is(err, ErrDictionary):
 		st.find(KindLimitDictionary, path, err.Error(), err)
+	case errors.Is(err, ErrTotalBytes):
+		st.stop(KindLimitTotalBytes, path, fmt.Sprintf("more than %d decoded bytes in total", st.maxTotal), ErrTotalBytes)
 	case errors.Is(err, ErrHeldBytes):
 		st.find(KindLimitHeldBytes, path, err.Error(), ErrHeldBytes)
 	default:

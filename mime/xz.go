@@ -249,6 +249,16 @@ func (x *xzReader) next() error {
 		x.err = fmt.Errorf("%w: xz LZMA2 dictionary of %d bytes (declared %d) above the %d allowed", ErrDictionary, dict, blk.dict, allowed)
 		return x.err
 	}
+	// Setting up a block's decoder (its dictionary allocated and
+	// cleared) is work as decoding that many bytes is, whatever the
+	// block holds: it is counted against MaxTotalBytes, so that a file
+	// of empty 16-byte blocks (a 4 MiB one allocated 1.3 GiB) stops
+	// there.
+	x.st.total += dict
+	if x.st.total > x.st.maxTotal {
+		x.err = fmt.Errorf("%w: xz blocks", ErrTotalBytes)
+		return x.err
+	}
 	x.start = x.off + blk.headerLen
 	x.in.n += int64(blk.headerLen)
 	x.body = &counter{r: bytes.NewReader(x.data[x.start:])}
