@@ -154,7 +154,7 @@ func (c *Checker) Error(ctx context.Context, ip netip.Addr) (Outcome, error) {
 
 func (c *Checker) record(ctx context.Context, ip netip.Addr, ev event, st RcptStatus, n int) (Outcome, error) {
 	if !ip.IsValid() {
-		return Outcome{Result: Reject, Err: ErrInvalidIP}, ErrInvalidIP
+		return Outcome{Result: Reject, Err: ErrInvalidIP, connect: ev == evConnect}, ErrInvalidIP
 	}
 	c.init()
 	p := &c.t.p
@@ -162,7 +162,7 @@ func (c *Checker) record(ctx context.Context, ip netip.Addr, ev event, st RcptSt
 	ns := now.UnixNano()
 	pfx := c.prefix(ip)
 	k := keyOf(pfx)
-	o := Outcome{Result: Allow, Client: pfx}
+	o := Outcome{Result: Allow, Client: pfx, connect: ev == evConnect}
 	var d Counts
 	switch ev {
 	case evConnect:

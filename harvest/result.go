@@ -80,6 +80,8 @@ type Outcome struct {
 	// sentinels), or with FailOpen the store failure behind an Allow; nil
 	// otherwise.
 	Err error
+
+	connect bool // the outcome of a Connect: refused before the greeting
 }
 
 // String renders the outcome for logs, e.g.
@@ -180,7 +182,9 @@ func (r Reply) String() string {
 }
 
 // Reply returns the SMTP reply suggested for the outcome; the zero Reply
-// for Allow. Every refusal is temporary (4xx), since a block ends and a
+// for Allow. A Connect's refusals are all 421s, the only refusal a
+// server may send before its greeting besides 554 (RFC 5321 §3.8,
+// §4.3.2). Every refusal is temporary (4xx), since a block ends and a
 // rate recovers; the harvest verdict and a block answer every command
 // with the same 421, whether the recipient exists or not, so that a
 // prober learns nothing more (a 421 closes the connection, RFC 5321
@@ -204,6 +208,11 @@ func (o Outcome) Reply() Reply {
 		// client sends the rest in another transaction.
 		return Reply{452, "4.5.3", "Too many recipients"}
 	case ErrStore, ErrInvalidIP:
+		if o.connect {
+			// Before the greeting only 220, 554 (RFC 5321 §4.3.2)
+			// and 421 (§3.8) may be sent.
+			return Reply{421, "4.3.0", "Service temporarily unavailable"}
+		}
 		return Reply{451, "4.3.0", "Service temporarily unavailable"}
 	}
 	return Reply{}

@@ -215,3 +215,20 @@ func TestRateClockBack(t *testing.T) {
 		clk.Add(o.Wait)
 	}
 }
+
+// TestConnectReplyCodes: a connection refused before the greeting must be
+// answered 421 (RFC 5321 §3.8; §4.3.2 allows only 220 and 554 otherwise):
+// a Store failure at Connect suggested a 451 greeting.
+func TestConnectReplyCodes(t *testing.T) {
+	c := &Checker{Store: failingStore{}}
+	ip := netip.MustParseAddr("192.0.2.77")
+	o := mustConnect(t, c, ip)
+	defer c.Disconnect(ip)
+	if !errors.Is(o.Err, ErrStore) || o.Reply().Code != 421 {
+		t.Errorf("Connect with the store down = %v, reply %q; want a 421", o, o.Reply())
+	}
+	// Later commands keep their 451.
+	if o, _ := c.Mail(context.Background(), ip); o.Reply().Code != 451 {
+		t.Errorf("Mail with the store down: reply %q, want a 451", o.Reply())
+	}
+}
