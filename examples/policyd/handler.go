@@ -34,6 +34,18 @@ type handler struct {
 	logf         func(format string, args ...any)
 }
 
+// maxReserve bounds the time kept from a request's deadline for
+// greylisting (a quarter of the request's time, at most this).
+const maxReserve = time.Second
+
+// earliest returns the earlier of two times.
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
 // Reply codes of policyd's rejections.
 const (
 	spfRejectCode       = 550
@@ -113,10 +125,24 @@ func (h *handler) ServePolicy(ctx context.Context, preq policy.Request) string {
 		h.logf("action=dunno reason=%q error=%q", "malformed request", err.Error())
 		return policy.Dunno
 	}
+	// The DNS checks end a reserve before the request's deadline, and
+	// the greylist store half of it before, so that greylisting always
+	// gets to decide (or its store failure to be answered as -fail-open
+	// says): a request out of time is answered DUNNO by the server, and
+	// a client that drops the queries for its own domain's SPF record,
+	// or a hung store, would otherwise pass ungreylisted.
+	glCtx, dnsDeadline := ctx, time.Now().Add(h.dnsTimeout)
+	if dl, ok := ctx.Deadline(); ok {
+		reserve := min(time.Until(dl)/4, maxReserve)
+		dnsDeadline = earliest(dnsDeadline, dl.Add(-reserve))
+		var cancel context.CancelFunc
+		glCtx, cancel = context.WithDeadline(ctx, dl.Add(-reserve/2))
+		defer cancel()
+	}
 	dnsCtx := ctx
 	if h.spf != nil || h.dnsbl != nil {
 		var cancel context.CancelFunc
-		dnsCtx, cancel = context.WithTimeout(ctx, h.dnsTimeout)
+		dnsCtx, cancel = context.WithDeadline(ctx, dnsDeadline)
 		defer cancel()
 	}
 
@@ -169,7 +195,7 @@ func (h *handler) ServePolicy(ctx context.Context, preq policy.Request) string {
 		if h.spfDomainKey && st.checked && st.err == nil && st.outcome.Result == spf.Pass && st.outcome.Identity == spf.IdentityMailFrom {
 			spfDomain = st.outcome.Domain
 		}
-		o, err := h.greylist.Check(ctx, r.ip, r.clientName, r.sender, r.rcpt, spfDomain)
+		o, err := h.greylist.Check(glCtx, r.ip, r.clientName, r.sender, r.rcpt, spfDomain)
 		if errors.Is(err, greylist.ErrInvalidIP) || errors.Is(err, greylist.ErrNoRecipient) {
 			h.logf("action=dunno reason=%q error=%q", "malformed request", err.Error())
 			return policy.Dunno

@@ -51,7 +51,12 @@
 // malformed request (not name=value lines, over the limits of package
 // policy) is answered DUNNO and logged; a request that takes longer
 // than -timeout is answered DUNNO (mail is never stopped by a policy
-// server that cannot decide). On SIGTERM or SIGINT policyd stops
+// server that cannot decide). That is a fail-open for greylisting, so
+// the DNS checks end a reserve before -timeout (a quarter of it, at
+// most 1 s, whatever -dns-timeout says) and the greylist store half of
+// it before: DNS that never answers (a client dropping the queries for
+// its own domain) still leaves the client greylisted, and a hung store
+// is a store failure, deferred unless -fail-open. On SIGTERM or SIGINT policyd stops
 // accepting, lets the requests being served get their answers (for at
 // most -shutdown-grace; a second signal ends it at once), and closes
 // the store.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spamkit/spamkit/examples/policyd/policy"
 	"github.com/spamkit/spamkit/greylist"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
@@ -210,15 +211,18 @@ func TestApplyFile(t *testing.T) {
 	}
 }
 
-// TestRequestTimeout: a request policyd cannot decide within -timeout
-// (here: DNS that never answers, with a longer -dns-timeout) is
-// answered DUNNO, and logged.
+// TestRequestTimeout: DNS that never answers, with a -dns-timeout
+// longer than -timeout, does not let the request run out of time: the
+// DNS checks get the request's time less a reserve, SPF ends in a
+// temperror, and the client is greylisted as any other. (A client that
+// controls its domain's DNS could otherwise drop SPF queries and have
+// every request answered DUNNO, never greylisted.)
 func TestRequestTimeout(t *testing.T) {
 	srv := dns(t)
 	srv.Fail("sender.test", resolvertest.TypeTXT, resolvertest.Drop)
 	clk := newClock()
 	var log logs
-	addr := startPolicyd(t, srv, clk, &log, "-timeout", "200ms", "-dns-timeout", "1m")
+	addr := startPolicyd(t, srv, clk, &log, "-timeout", "1s", "-dns-timeout", "1m")
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -229,11 +233,50 @@ func TestRequestTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil || line != "action=DUNNO\n" {
-		t.Errorf("answer %q, %v; want action=DUNNO", line, err)
+	if want := "action=DEFER_IF_PERMIT Greylisted, please try again in "; err != nil || !strings.HasPrefix(line, want) {
+		t.Errorf("answer %q, %v; want %q...\nlog:\n%s", line, err, want, log.String())
 	}
-	if want := "request timed out after 200ms; answered DUNNO"; !strings.Contains(log.String(), want) {
-		t.Errorf("log lacks %q:\n%s", want, log.String())
+	if strings.Contains(log.String(), "timed out") {
+		t.Errorf("the request timed out:\n%s", log.String())
+	}
+}
+
+// hangingStore is a greylist store that answers only when ctx is done.
+type hangingStore struct{}
+
+func (hangingStore) Record(ctx context.Context, _ greylist.Request) (greylist.Response, error) {
+	<-ctx.Done()
+	return greylist.Response{}, ctx.Err()
+}
+
+// TestStoreTimeout: a store that hangs past the request timeout is a
+// store failure, deferred with 451 4.3.0 (without -fail-open), not a
+// request timeout answered DUNNO, which let the mail through ungreylisted
+// whatever -fail-open said.
+func TestStoreTimeout(t *testing.T) {
+	srv := dns(t)
+	clk, log := newClock(), &logs{}
+	h := newHandler(t, clk, srv, log, "-spf=false")
+	h.greylist.Store = hangingStore{}
+	ps := &policy.Server{Handler: h, RequestTimeout: time.Second, Logf: log.logf}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ps.Serve(l)
+	t.Cleanup(func() { _ = ps.Shutdown(context.Background()) })
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.WriteString(c, "request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.31\nhelo_name=x\nsender=alice@sender.test\nrecipient=bob@example.org\n\n"); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if want := "action=451 4.3.0 "; err != nil || !strings.HasPrefix(line, want) {
+		t.Errorf("answer %q, %v; want %q...\nlog:\n%s", line, err, want, log.String())
 	}
 }
 
