@@ -227,19 +227,31 @@
 //
 // 7z archives (7-Zip's DOC/7zFormat.txt) and xz files are read by this
 // package's own container readers (every count in a 7z header is
-// checked against the bytes left before anything is allocated; packed
-// headers are decoded within the part budget), with
+// checked against the bytes left, and the memory its items take is
+// charged against half of what MaxHeldBytes leaves, before anything is
+// allocated: KindLimitHeldBytes above; packed headers are decoded
+// within the part budget; an entry is a directory by kEmptyStream and
+// kEmptyFile alone, as 7-Zip reads it, never by its attributes), with
 // github.com/ulikunitz/xz/lzma's LZMA and LZMA2 decoders,
 // compress/flate, compress/bzip2 and an x86 branch converter (BCJ)
 // written here: 7z folders of Copy, LZMA, LZMA2, Deflate, BZip2 and BCJ
 // chains are decoded, solid or not, the substreams split into their
-// files; xz blocks of LZMA2 with or without the x86 filter. The
+// files; xz blocks of LZMA2 after any number of x86 filters, in every
+// stream of the file (concatenated streams and stream padding are
+// decoded into one output, as xz -d does; data after a stream that is
+// no stream is KindUnsupported). Each xz block's dictionary counts
+// against MaxTotalBytes as decoded bytes would (the work of setting up
+// its decoder), so a file of many empty blocks stops there. The
 // dictionary an LZMA decoder is given is the declared one cut to the
 // output the header declares and to what the ratio lets its packed
 // stream decode (no match reaches further back than what was decoded:
 // a 4 GiB dictionary declared over 300 bytes gets 1 MiB), refused as
 // KindLimitDictionary above MaxDictionary or half of what MaxHeldBytes
-// leaves, before any allocation. The bytes of a solid folder that an
+// leaves, before any allocation; what each decoder holds besides
+// (an LZMA literal coder of 2^(lc+lp) contexts: 6 MiB at lc 8 and lp 4;
+// bzip2's 3.6 MiB block; BCJ and Deflate state) is counted with it and
+// held while its folder is read, so chains of coders in nested 7z
+// stay under the bound. The bytes of a solid folder that an
 // entry does not read are decoded to reach the next file, under the
 // folder's ratio and counted against MaxTotalBytes. Not decoded, and
 // KindUnsupported: PPMd and BCJ2 (7-Zip's -m0=PPMd and -mf=BCJ2),
