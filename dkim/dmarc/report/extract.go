@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -87,10 +88,19 @@ func sniff(b []byte) blobKind {
 }
 
 // inflateLimit returns the decompressed size a compressed report of n
-// octets may reach, and the error beyond it.
+// octets may reach, and the error beyond it. n times MaxRatio saturates
+// at math.MaxInt64 (a zip entry may claim any size).
 func (p *Parser) inflateLimit(n int64) (int64, error) {
 	ratio := cmp.Or(p.MaxRatio, DefaultMaxRatio)
-	byRatio := max(n*ratio, ratioFloor)
+	var byRatio int64
+	switch {
+	case n <= 0 || ratio <= 0:
+	case n > math.MaxInt64/ratio:
+		byRatio = math.MaxInt64
+	default:
+		byRatio = n * ratio
+	}
+	byRatio = max(byRatio, ratioFloor)
 	if byRatio < p.maxXML() {
 		return byRatio, fmt.Errorf("%w: %d octets inflate over %d times", ErrRatio, n, ratio)
 	}
@@ -147,7 +157,7 @@ func (p *Parser) parseZip(b []byte) ([]*Report, error) {
 			first = cmp.Or(first, fmt.Errorf("%w: zip entry %q: %w", ErrSyntax, f.Name, err))
 			continue
 		}
-		n, lerr := p.inflateLimit(int64(f.CompressedSize64))
+		n, lerr := p.inflateLimit(int64(min(f.CompressedSize64, math.MaxInt64)))
 		lr := &limitReader{r: rc, n: n, err: lerr}
 		rep, err := p.parseXML(lr, lr)
 		rc.Close()
