@@ -77,12 +77,14 @@ func TestMetrics(t *testing.T) {
 	}
 	m.ClassifyN, m.ClassifySec = 9, 0.5
 	m.TrainN, m.TrainSec = 30, 2
+	m.ClassifyCPU, m.TrainCPU = 0.25, 3
 	m.DBBytes = 4096
 	// 4 ham: 1 FP (25%), 1 unsure (25%); 5 spam: 1 FN (20%), 1 unsure
 	// (20%), 3 caught (60%). Pairs (spam, ham), 20: spam 1 and .999
 	// beat all 4 ham (8); .99 beats .01, .02, .6 (3); .5 and .3 beat
-	// .01, .02 (4): 15/20 = 0.75, 1-AUC 0.25. 9/0.5 = 18 msg/s, 30/2 = 15.
-	want := []string{"1 (25.000%)", "1 (20.000%)", "1 (25.00%)", "1 (20.00%)", "3 (60.00%)", "0.250000", "18", "15", "4096"}
+	// .01, .02 (4): 15/20 = 0.75, 1-AUC 0.25. 9/0.5 = 18 msg/s, 30/2 = 15;
+	// CPU: 9/0.25 = 36, 30/3 = 10.
+	want := []string{"1 (25.000%)", "1 (20.000%)", "1 (25.00%)", "1 (20.00%)", "3 (60.00%)", "0.250000", "18", "15", "36", "10", "4096"}
 	if got := m.rows(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("rows = %q, want %q", got, want)
 	}
@@ -90,7 +92,7 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("poisonRows = %q, want %q", got, want)
 	}
 	var empty metrics
-	if got := empty.rows(); got[0] != "0 (0.000%)" || got[6] != "0" || got[8] != "-" {
+	if got := empty.rows(); got[0] != "0 (0.000%)" || got[6] != "0" || got[8] != "0" || got[10] != "-" {
 		t.Errorf("empty rows = %q", got)
 	}
 }

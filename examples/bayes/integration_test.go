@@ -32,7 +32,7 @@ func TestEvalBogofilter(t *testing.T) {
 		"\nas-is\n", "\nneutralised (leak.example.net removed)\n",
 		"spamkit         bogofilter",
 		"poisoned test spam (+20 random words)",
-		"FP (ham as spam)", "unsure spam", "1-AUC", "classify msg/s", "database bytes",
+		"FP (ham as spam)", "unsure spam", "1-AUC", "classify msg/s", "train msg/CPU-s", "database bytes",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("eval output lacks %q:\n%s", want, out.String())
@@ -63,6 +63,9 @@ func TestEvalBogofilter(t *testing.T) {
 		}
 		// The composed classes share few words: no ham is called spam
 		// and no spam ham by either filter.
+		if cpuSeconds() > 0 && (m.ClassifyCPU <= 0 || m.TrainCPU <= 0) {
+			t.Errorf("%s: CPU time classify %v, train %v", name, m.ClassifyCPU, m.TrainCPU)
+		}
 		if m.HamAsSpam != 0 || m.SpamAsHam != 0 {
 			t.Errorf("%s: FP %d, FN %d on the composed corpus", name, m.HamAsSpam, m.SpamAsHam)
 		}

@@ -13,7 +13,8 @@ type metrics struct {
 	SpamAsHam, SpamUnsure, SpamAsSpam int // spam verdicts: FN, unsure, caught
 	HamScores, SpamScores             []float64
 	ClassifyN, TrainN                 int     // messages classified, trained (all folds)
-	ClassifySec, TrainSec             float64 // time spent on them
+	ClassifySec, TrainSec             float64 // wall time spent on them
+	ClassifyCPU, TrainCPU             float64 // CPU time spent on them (user+system)
 	DBBytes                           int64   // database size after training fold 1 (0: unknown)
 }
 
@@ -113,6 +114,8 @@ func (m *metrics) rows() []string {
 		fmt.Sprintf("%.6f", 1-auc(m.HamScores, m.SpamScores)),
 		fmt.Sprintf("%.0f", rate(m.ClassifyN, m.ClassifySec)),
 		fmt.Sprintf("%.0f", rate(m.TrainN, m.TrainSec)),
+		fmt.Sprintf("%.0f", rate(m.ClassifyN, m.ClassifyCPU)),
+		fmt.Sprintf("%.0f", rate(m.TrainN, m.TrainCPU)),
 	}
 	if m.DBBytes > 0 {
 		r = append(r, fmt.Sprintf("%d", m.DBBytes))
@@ -132,6 +135,8 @@ var rowNames = []string{
 	"1-AUC",
 	"classify msg/s",
 	"train msg/s",
+	"classify msg/CPU-s",
+	"train msg/CPU-s",
 	"database bytes (fold 1)",
 }
 

@@ -62,9 +62,11 @@ func evalBogofilter(ctx context.Context, cfg evalConfig, v *variant, dir string,
 				flag = "-n"
 			}
 			start := time.Now()
-			if _, err := bogofilter(ctx, cfg.Bogofilter, list, "-C", "-d", db, flag, "-b"); err != nil {
+			_, cpu, err := bogofilter(ctx, cfg.Bogofilter, list, "-C", "-d", db, flag, "-b")
+			if err != nil {
 				return err
 			}
+			v.Peer.TrainCPU += cpu
 			v.Peer.TrainSec += time.Since(start).Seconds()
 			v.Peer.TrainN += len(list)
 		}
@@ -87,17 +89,18 @@ func evalBogofilter(ctx context.Context, cfg evalConfig, v *variant, dir string,
 			}
 		}
 		start := time.Now()
-		res, err := bogofilter(ctx, cfg.Bogofilter, test, "-C", "-d", db, "-T", "-b")
+		res, cpu, err := bogofilter(ctx, cfg.Bogofilter, test, "-C", "-d", db, "-T", "-b")
 		if err != nil {
 			return err
 		}
+		v.Peer.ClassifyCPU += cpu
 		v.Peer.ClassifySec += time.Since(start).Seconds()
 		v.Peer.ClassifyN += len(test)
 		if err := addBogofilter(&v.Peer, res, test, classes); err != nil {
 			return err
 		}
 		if len(ptest) > 0 {
-			res, err := bogofilter(ctx, cfg.Bogofilter, ptest, "-C", "-d", db, "-T", "-b")
+			res, _, err := bogofilter(ctx, cfg.Bogofilter, ptest, "-C", "-d", db, "-T", "-b")
 			if err != nil {
 				return err
 			}
@@ -116,7 +119,7 @@ func evalBogofilter(ctx context.Context, cfg evalConfig, v *variant, dir string,
 // bogofilter runs the program with the file names on its standard input
 // and returns its output. Its exit codes 0, 1 and 2 are verdicts; 3 is an
 // error.
-func bogofilter(ctx context.Context, prog string, files []string, args ...string) ([]byte, error) {
+func bogofilter(ctx context.Context, prog string, files []string, args ...string) ([]byte, float64, error) {
 	cmd := exec.CommandContext(ctx, prog, args...)
 	cmd.Stdin = strings.NewReader(strings.Join(files, "\n") + "\n")
 	var errb bytes.Buffer
@@ -127,9 +130,10 @@ func bogofilter(ctx context.Context, prog string, files []string, args ...string
 		err = nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w: %s", prog, strings.Join(args, " "), err, bytes.TrimSpace(errb.Bytes()))
+		return nil, 0, fmt.Errorf("%s %s: %w: %s", prog, strings.Join(args, " "), err, bytes.TrimSpace(errb.Bytes()))
 	}
-	return out, nil
+	cpu := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	return out, cpu, nil
 }
 
 // parseBogofilter reads the lines of "bogofilter -T -b": the file name,
