@@ -81,20 +81,40 @@ func (s *Store) pipeline() {
 	}
 }
 
-// send runs batch in one pipeline of EVALSHA. The pipeline's deadline is
-// the earliest of the checks' deadlines; a check canceled meanwhile has
-// returned already and its answer is dropped. Checks that met NOSCRIPT
-// (a server that restarted or flushed its scripts) are run again one by
-// one with EVAL's fallback, which loads the script.
+// send runs batch in one pipeline of EVALSHA. A check whose caller gave
+// up (its ctx done) while it waited is answered with its ctx's error and
+// not sent. The pipeline's deadline is the latest of the other checks'
+// deadlines (none if one has none): under the earliest, one check about
+// to expire failed every check sent with it. A check whose own deadline
+// passes meanwhile has returned already and its answer is dropped.
+// Checks that met NOSCRIPT (a server that restarted or flushed its
+// scripts) are run again one by one with EVAL's fallback, which loads
+// the script.
 func (s *Store) send(batch []*op) {
 	ctx := context.Background()
 	var deadline time.Time
+	live := batch[:0] // filtered in place
+	unbounded := false
 	for _, o := range batch {
-		if d, ok := o.ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
+		if err := o.ctx.Err(); err != nil {
+			o.resp, o.err = greylist.Response{}, fmt.Errorf("redisstore: %w", err)
+			o.done <- struct{}{}
+			continue
+		}
+		live = append(live, o)
+		d, ok := o.ctx.Deadline()
+		switch {
+		case !ok:
+			unbounded = true
+		case d.After(deadline):
 			deadline = d
 		}
 	}
-	if !deadline.IsZero() {
+	batch = live
+	if len(batch) == 0 {
+		return
+	}
+	if !unbounded && !deadline.IsZero() {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
