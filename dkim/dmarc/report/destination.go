@@ -3,6 +3,7 @@ package report
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/mail"
@@ -274,4 +275,64 @@ func (r *Reporter) resolver() Resolver {
 		return r.Resolver
 	}
 	return net.DefaultResolver
+}
+
+// orgFinder determines the organizational domains of one destination
+// check as the evaluation did, through package dmarc's
+// Evaluator.OrganizationalDomain: by RFC 9989's DNS tree walk
+// (§4.10.2) or, for a report whose policy was discovered with the
+// public suffix list (RFC 7489 mode), by the list. Reporter.OrgDomain,
+// when set, replaces both. Its answers are kept for the check; the
+// walks' lookups go through the Reporter's Resolver (and so its cache).
+type orgFinder struct {
+	r    *Reporter
+	ctx  context.Context
+	e    *dmarc.Evaluator
+	orgs map[string]string
+}
+
+// newOrgFinder returns the orgFinder of one check: its Evaluator uses
+// the Reporter's Resolver as it is now, in ModeRFC7489 when psl, else
+// ModeRFC9989, bounded by the Reporter's Timeout (on ctx) only.
+func (r *Reporter) newOrgFinder(ctx context.Context, psl bool) *orgFinder {
+	mode := dmarc.ModeRFC9989
+	if psl {
+		mode = dmarc.ModeRFC7489
+	}
+	e := &dmarc.Evaluator{Resolver: r.Resolver, Mode: mode, Timeout: -1}
+	return &orgFinder{r: r, ctx: ctx, e: e, orgs: make(map[string]string)}
+}
+
+// org returns the organizational domain of d; an error only for a DNS
+// failure of the tree walk (ErrDNS: try again later).
+func (f *orgFinder) org(d string) (string, error) {
+	d = normDomain(d)
+	if f.r.OrgDomain != nil {
+		return f.r.OrgDomain(d), nil
+	}
+	if o, ok := f.orgs[d]; ok {
+		return o, nil
+	}
+	o, err := f.e.OrganizationalDomain(f.ctx, d)
+	switch {
+	case errors.Is(err, dmarc.ErrDNS):
+		return "", fmt.Errorf("%w: %w", ErrDNS, err)
+	case err != nil:
+		return "", fmt.Errorf("%w: %w", ErrUnverified, err)
+	}
+	f.orgs[d] = o
+	return o, nil
+}
+
+// pslEvaluator finds RFC 7489's organizational domains (§3.2): the
+// public suffix list's registered domains, without DNS.
+var pslEvaluator = &dmarc.Evaluator{Mode: dmarc.ModeRFC7489}
+
+// pslOrgDomain is RFC 7489's organizational domain of d.
+func pslOrgDomain(d string) string {
+	o, err := pslEvaluator.OrganizationalDomain(context.Background(), d)
+	if err != nil {
+		return d
+	}
+	return o
 }

@@ -14,8 +14,9 @@
 // filename, Subject and Report-ID, to the rua= addresses that passed the
 // external-destination verification (Destinations, RFC 9990 §4). A
 // destination is external when its Organizational Domain differs from
-// the Policy Domain's, found as the evaluation found it: by RFC 9989's
-// DNS tree walk through Resolver (and its cache), or by the public
+// the Policy Domain's, found as the evaluation found it, by package
+// dmarc's Evaluator.OrganizationalDomain: by RFC 9989's DNS tree walk
+// through Resolver (and its cache), or by the public
 // suffix list for a report whose discovery_method is psl (Reporter.Mode
 // for VerifyDestinations called directly).
 //

@@ -109,9 +109,10 @@ type Reporter struct {
 	// Mode is the rules of the evaluations recorded, for
 	// VerifyDestinations: ModeRFC9989 (the zero value) finds the
 	// Organizational Domains that tell external destinations (RFC 9990
-	// §4) by RFC 9989's DNS tree walk (§4.10.2) through Resolver, as
-	// package dmarc does; ModeRFC7489 by the public suffix list
-	// (golang.org/x/net/publicsuffix). Destinations follows the
+	// §4) by RFC 9989's DNS tree walk (§4.10.2) through Resolver;
+	// ModeRFC7489 by the public suffix list (golang.org/x/net/publicsuffix),
+	// both with a dmarc.Evaluator of that Mode and Resolver
+	// (Evaluator.OrganizationalDomain). Destinations follows the
 	// discovery_method of the report's policy instead.
 	Mode dmarc.Mode
 	// OrgDomain, if not nil, returns a domain's Organizational Domain
