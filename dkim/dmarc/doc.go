@@ -152,7 +152,9 @@
 //   - §4.10 the DNS tree walk: session.walk, next (the label skipping,
 //     MaxWalkQueries); §4.10.1 policy discovery: session.discover (p=,
 //     sp= for an existing subdomain, np= for a nonexistent one, the PSD
-//     record); §4.10.2 organizational domains: orgFrom.
+//     record); §4.10.2 organizational domains: orgFrom, and for any
+//     domain (e.g. a report destination, RFC 9990 §4)
+//     Evaluator.OrganizationalDomain.
 //   - §5.3.1 the From domain (A-labels, several domains): FromDomains,
 //     Input.Header, ErrMultipleFrom, AllowMultipleFrom, MaxFromDomains
 //     (ErrTooManyFrom).
