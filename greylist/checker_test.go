@@ -518,7 +518,7 @@ func TestMemoryStoreFull(t *testing.T) {
 			full++
 		}
 	}
-	// The bound is per shard: MaxEntries rounded up to the shards.
+	// The bound is the store's, passed by at most one entry per shard.
 	if n := store.Len(); n > 64+16 || n < 32 {
 		t.Errorf("Len = %d after 500 triplets into MaxEntries 64", n)
 	}
@@ -536,6 +536,40 @@ func TestMemoryStoreFull(t *testing.T) {
 	}
 	if n := store.Len(); n != 1 {
 		t.Errorf("Len after Sweep = %d, want 1", n)
+	}
+}
+
+// TestMemoryStoreBoundIsGlobal: one client sending many triplets fills
+// only its own shard; with the bound kept per shard (MaxEntries / 256)
+// it evicted the waiting triplets of the other clients of that shard,
+// whose retries were greylisted again, while the store held under 1% of
+// MaxEntries.
+func TestMemoryStoreBoundIsGlobal(t *testing.T) {
+	clk := newClock()
+	store := &greylist.MemoryStore{}
+	c := &greylist.Checker{Now: clk.Now, Store: store}
+	legit := func(i int) netip.Addr { return ip(fmt.Sprintf("10.%d.%d.1", i/250, i%250)) }
+	for i := range 2000 {
+		if _, err := c.Check(ctx, legit(i), "", "a@x.example", "r@y.example", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full := 0
+	for i := range 20000 {
+		o, _ := c.Check(ctx, ip("198.51.100.7"), "", fmt.Sprintf("s%d@spam.example", i), "r@y.example", "")
+		if errors.Is(o.Err, greylist.ErrStoreFull) {
+			full++
+		}
+	}
+	clk.Add(6 * time.Minute)
+	again := 0
+	for i := range 2000 {
+		if o, _ := c.Check(ctx, legit(i), "", "a@x.example", "r@y.example", ""); o.Result != greylist.Pass {
+			again++
+		}
+	}
+	if full != 0 || again != 0 {
+		t.Errorf("%d entries of %d: %d checks reported ErrStoreFull, %d waiting triplets were evicted (retry greylisted again)", store.Len(), greylist.DefaultMaxEntries, full, again)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,17 +33,21 @@ const memSweepEvery = time.Minute
 // state, which at worst lets one triplet through one delay early.
 type MemoryStore struct {
 	// MaxEntries bounds the triplets and clients held. If zero,
-	// DefaultMaxEntries (1,048,576, some 100 MiB). The bound is kept per
-	// shard (MaxEntries divided by the number of shards, rounded up);
-	// when a shard is full and a sweep frees nothing, the entry that
-	// expires first among a few sampled is evicted and the check's
-	// Response.Evicted says so (Checker: ErrStoreFull in Outcome.Err).
+	// DefaultMaxEntries (1,048,576, some 100 MiB). The bound is on the
+	// whole store (it may be passed by at most one entry per shard, 256
+	// at most): when the store is full, the entry that expires first
+	// among a few sampled in the shard of the check is evicted and the
+	// check's Response.Evicted says so (Checker: ErrStoreFull in
+	// Outcome.Err). A bound per shard let one busy client, whose entries
+	// all fall in its shard, evict the waiting triplets of the other
+	// clients of that shard while the store was almost empty.
 	MaxEntries int
 
 	once   sync.Once
 	seed   maphash.Seed
 	mask   uint64
-	limit  int
+	limit  int64
+	count  atomic.Int64 // entries held, all shards
 	shards []memShard
 }
 
@@ -67,7 +72,7 @@ func (s *MemoryStore) init() {
 		}
 		s.seed = maphash.MakeSeed()
 		s.mask = uint64(n - 1)
-		s.limit = (max + n - 1) / n
+		s.limit = int64(max)
 		s.shards = make([]memShard, n)
 		for i := range s.shards {
 			s.shards[i].triplets = make(map[uint64]TripletRecord)
@@ -95,7 +100,7 @@ func (s *MemoryStore) Record(_ context.Context, req Request) (Response, error) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if now >= sh.nextSweep {
-		sh.sweep(now)
+		s.count.Add(-int64(sh.sweep(now)))
 		sh.nextSweep = now + memSweepEvery.Milliseconds()
 	}
 	c, cok := sh.clients[ch]
@@ -107,29 +112,34 @@ func (s *MemoryStore) Record(_ context.Context, req Request) (Response, error) {
 	resp, wt, wc := req.Apply(&t, &c)
 	if wc {
 		if !cok {
-			resp.Evicted += sh.makeRoom(s.limit)
+			resp.Evicted += s.makeRoom(sh)
 		}
 		sh.clients[ch] = c
 	}
 	if wt {
 		if !tok {
-			resp.Evicted += sh.makeRoom(s.limit)
+			resp.Evicted += s.makeRoom(sh)
 		}
 		sh.triplets[th] = t
 	}
 	return resp, nil
 }
 
-// makeRoom makes room for one more entry in a shard at its limit: it
-// evicts the entry that expires first among a few, and returns the
-// number evicted. Expired entries are gone already: Record swept the
-// shard within the last memSweepEvery (a sweep here, on every insert
-// into a full shard, would scan the shard each time).
-func (sh *memShard) makeRoom(limit int) int {
+// makeRoom counts one more entry about to be put into sh, and when the
+// store is full evicts from sh the entry that expires first among a
+// few; it returns the number evicted. A shard with nothing to evict lets
+// the store pass its bound by one entry. Expired entries are gone
+// already: Record swept the shard within the last memSweepEvery (a
+// sweep here, on every insert into a full store, would scan the shard
+// each time).
+func (s *MemoryStore) makeRoom(sh *memShard) int {
 	evicted := 0
-	for len(sh.triplets)+len(sh.clients) >= limit {
-		// Go's map iteration begins at a random place: the first few
-		// entries are a random sample.
+	defer func() { s.count.Add(1 - int64(evicted)) }()
+	if s.count.Load() >= s.limit {
+		// One out for one in (checks in other shards at the same time
+		// may pass the bound by one entry each). Go's map iteration
+		// begins at a random place: the first few entries are a random
+		// sample.
 		const sample = 8
 		var (
 			victim  uint64
@@ -156,7 +166,7 @@ func (sh *memShard) makeRoom(limit int) int {
 			}
 		}
 		if !found {
-			break
+			return 0
 		}
 		if client {
 			delete(sh.clients, victim)
@@ -195,7 +205,9 @@ func (s *MemoryStore) Sweep(now time.Time) int {
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
-		n += sh.sweep(now.UnixMilli())
+		d := sh.sweep(now.UnixMilli())
+		s.count.Add(-int64(d))
+		n += d
 		sh.mu.Unlock()
 	}
 	return n
