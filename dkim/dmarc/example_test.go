@@ -108,3 +108,27 @@ func ExampleEvaluator_trustedSealers() {
 	// fail from=example.com policy=reject disposition=none
 	// local_policy arc=pass as[1].d=lists.example.org as[1].s=arc
 }
+
+// ExampleEvaluator_OrganizationalDomain finds organizational domains by
+// the tree walk (RFC 9989 §4.10.2), where a psd=y record the public
+// suffix list does not know makes each subdomain its own organization.
+func ExampleEvaluator_OrganizationalDomain() {
+	srv, _ := resolvertest.Start(resolvertest.Zone{Origin: ".", Text: `
+_dmarc.shared.example. IN TXT "v=DMARC1; p=none; psd=y"
+_dmarc.corp.example.   IN TXT "v=DMARC1; p=reject"`})
+	defer srv.Close()
+
+	walk := &dmarc.Evaluator{Resolver: srv.Resolver()}
+	psl := &dmarc.Evaluator{Mode: dmarc.ModeRFC7489}
+	for _, d := range []string{"mail.b.shared.example", "reports.corp.example"} {
+		w, err := walk.OrganizationalDomain(context.Background(), d)
+		if err != nil {
+			panic(err) // ErrDNS: try again later
+		}
+		p, _ := psl.OrganizationalDomain(context.Background(), d)
+		fmt.Printf("%s: treewalk %s, psl %s\n", d, w, p)
+	}
+	// Output:
+	// mail.b.shared.example: treewalk b.shared.example, psl shared.example
+	// reports.corp.example: treewalk corp.example, psl corp.example
+}

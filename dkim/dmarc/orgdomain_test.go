@@ -88,3 +88,15 @@ func TestOrganizationalDomainOverride(t *testing.T) {
 		}
 	}
 }
+
+// TestOrganizationalDomainCanceled: a walk whose context has ended is a
+// temporary failure, not the domain itself.
+func TestOrganizationalDomainCanceled(t *testing.T) {
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: orgZone})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	e := &dmarc.Evaluator{Resolver: srv.Resolver()}
+	if got, err := e.OrganizationalDomain(ctx, "reports.corp.example"); got != "" || !errors.Is(err, dmarc.ErrDNS) {
+		t.Errorf("OrganizationalDomain after cancel = %q, %v; want \"\", ErrDNS", got, err)
+	}
+}
