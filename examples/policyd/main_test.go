@@ -222,7 +222,7 @@ func TestRequestTimeout(t *testing.T) {
 	srv.Fail("sender.test", resolvertest.TypeTXT, resolvertest.Drop)
 	clk := newClock()
 	var log logs
-	addr := startPolicyd(t, srv, clk, &log, "-timeout", "1s", "-dns-timeout", "1m")
+	addr := startPolicyd(t, srv, clk, &log, "-timeout", "2s", "-dns-timeout", "1m")
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +258,7 @@ func TestStoreTimeout(t *testing.T) {
 	clk, log := newClock(), &logs{}
 	h := newHandler(t, clk, srv, log, "-spf=false")
 	h.greylist.Store = hangingStore{}
-	ps := &policy.Server{Handler: h, RequestTimeout: time.Second, Logf: log.logf}
+	ps := &policy.Server{Handler: h, RequestTimeout: 2 * time.Second, Logf: log.logf}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
