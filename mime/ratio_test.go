@@ -17,6 +17,7 @@ import (
 // the compressed bytes consumed so far, for zip entries, gzip and
 // bzip2 alike.
 func TestRatioConsistent(t *testing.T) {
+	t.Parallel() // no heap measured: runs beside the other parallel tests, after the measuring ones
 	tests := []struct {
 		name string
 		data []byte

@@ -120,6 +120,7 @@ func extract7z(t *testing.T, arc []byte) map[string][]byte {
 // attributes, and an attribute's bytes never shift the next file's
 // (a top byte 0x10 read as the next file's directory bit hid it).
 func TestSevenZipAttributes(t *testing.T) {
+	t.Parallel() // no heap measured: runs beside the other parallel tests, after the measuring ones
 	pe := mimetest.PE()
 	txt := []byte("hello, see attached\n")
 	tests := []struct {
@@ -158,6 +159,7 @@ func TestSevenZipAttributes(t *testing.T) {
 // second, and the entry's digest is the whole output's. Data after a
 // stream that is not another stream is not a clean pass.
 func TestXzStreams(t *testing.T) {
+	t.Parallel() // no heap measured: runs beside the other parallel tests, after the measuring ones
 	bin := testenv.Program(t, "xz")
 	xz := func(data []byte, args ...string) []byte {
 		t.Helper()
@@ -304,6 +306,7 @@ func TestSevenZipHeaderMemory(t *testing.T) {
 // (BCJ then Copy) and decoded here, read whole, a byte at a time and in
 // random pieces: the output is the input.
 func TestBCJAgainst7zz(t *testing.T) {
+	t.Parallel() // no heap measured: runs beside the other parallel tests, after the measuring ones
 	bin := testenv.Program(t, "7zz")
 	rng := rand.New(rand.NewPCG(12, 34))
 	prog := func(n int) []byte {
@@ -472,6 +475,7 @@ func TestSevenZipDecoderMemory(t *testing.T) {
 // zip whose stored executable follows an E8 byte (the end of an extra
 // field) lost its "MZ" to the converter, and passed.
 func TestXzFilters(t *testing.T) {
+	t.Parallel() // no heap measured: runs beside the other parallel tests, after the measuring ones
 	bin := testenv.Program(t, "xz")
 	var zb bytes.Buffer
 	zw := zip.NewWriter(&zb)

@@ -86,6 +86,7 @@ func branchy(n int) []byte {
 // SHA-256 of what was decoded equals the file's) and findings, in solid
 // and non-solid archives, with plain and packed headers.
 func TestSevenZip(t *testing.T) {
+	t.Parallel() // no heap measured: runs beside the other parallel tests, after the measuring ones
 	pe := mimetest.PE()
 	code := branchy(200 << 10)
 	text := []byte(strings.Repeat("quarterly report, nothing to see here\n", 3000))
@@ -156,6 +157,7 @@ func partPaths(r Report) []string {
 // and stripped by default, encrypted entries and headers are reported
 // as encrypted, and the names are checked in every case.
 func TestSevenZipNotInspected(t *testing.T) {
+	t.Parallel() // no heap measured: runs beside the other parallel tests, after the measuring ones
 	pe := mimetest.PE()
 	files := []sz7In{{"notes.txt", []byte(strings.Repeat("plain words ", 500))}, {"run.scr", pe}}
 	tests := []struct {
@@ -368,6 +370,7 @@ func TestSevenZipSolidBomb(t *testing.T) {
 // see its README) are read without 7zz: content decoded to the files'
 // digests where a decoder exists, reported as not inspected where not.
 func TestSevenZipFixtures(t *testing.T) {
+	t.Parallel() // no heap measured: runs beside the other parallel tests, after the measuring ones
 	pe := mimetest.PE()
 	notes := []byte(strings.Repeat("quarterly numbers attached, nothing executable here\n", 20))
 	for _, name := range []string{"lzma2", "lzma", "plainheader", "copy", "deflate", "bzip2", "bcj", "ppmd", "aes", "aesheader"} {

@@ -13,6 +13,7 @@ import (
 // (issue 11, issue 12 item 4), and Policy.Unchecked = ActionAccept is
 // what lets it pass.
 func TestProgramBelowMaxDepth(t *testing.T) {
+	t.Parallel() // no heap measured: runs beside the other parallel tests, after the measuring ones
 	zips := mimetest.PE()
 	name := "run.exe"
 	for i := range DefaultMaxDepth + 2 {

@@ -306,6 +306,7 @@ func FuzzYEnc(f *testing.F) {
 // TestTextEncodedLongName: a begin line of a MiB names the file by its
 // beginning and its end, where the extension is still checked.
 func TestTextEncodedLongName(t *testing.T) {
+	t.Parallel() // no heap measured: runs beside the other parallel tests, after the measuring ones
 	name := strings.Repeat("a", 1<<20) + ".exe"
 	for _, text := range [][]byte{uuEncode(name, []byte("x")), yEncode(name, []byte("x"), 128)} {
 		b, ok := findBlock(text, 0)
