@@ -180,6 +180,14 @@
 //
 //	go run ./examples/policyd -listen 127.0.0.1:10023 -store bolt:/var/lib/policyd/greylist.db
 //
+// examples/bayes trains and classifies as bogofilter does (exit 0 spam,
+// 1 ham, 2 unsure), and its eval subcommand runs a k-fold evaluation
+// beside bogofilter on the same folds of a corpus that
+// scripts/fetch-corpus fetches outside the module:
+//
+//	scripts/fetch-corpus ../corpus/spamassassin
+//	go run ./examples/bayes eval -k 5 -peer bogofilter -neutralize-host spamassassin.taint.org ../corpus/spamassassin
+//
 // examples/spambots reads a Postfix, BIND and netfilter syslog and lists
 // the internal hosts that behave like spambots, with their evidence:
 //
