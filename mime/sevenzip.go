@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf16"
 
@@ -373,7 +374,7 @@ func (r *sz7Reader) folder(f *sz7Folder) {
 	}
 	if numPacked == 1 {
 		for i := range in {
-			if !containsInt(f.bindIn, i) {
+			if !slices.Contains(f.bindIn, i) {
 				f.packed = []int{i}
 				break
 			}
@@ -391,20 +392,11 @@ func (r *sz7Reader) folder(f *sz7Folder) {
 	f.unpackSizes = make([]uint64, out)
 }
 
-func containsInt(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // mainOut returns the folder's output: the out stream no bind pair
 // takes.
 func (f *sz7Folder) mainOut() int {
 	for o := range f.unpackSizes {
-		if !containsInt(f.bindOut, o) {
+		if !slices.Contains(f.bindOut, o) {
 			return o
 		}
 	}
