@@ -58,16 +58,8 @@ type ClientList struct {
 // Add returns an error wrapping ErrSyntax for an entry it cannot read.
 func (l *ClientList) Add(entry string) error {
 	entry = strings.TrimSpace(entry)
-	switch {
-	case entry == "" || strings.ContainsAny(entry, " \t\r\n"):
-		return fmt.Errorf("%w: %q: not one word", ErrSyntax, entry)
-	case isPattern(entry):
-		p, err := compilePattern(entry)
-		if err != nil {
-			return err
-		}
-		l.patterns = append(l.patterns, p)
-		return nil
+	if done, err := addPattern(&l.patterns, entry); done {
+		return err
 	}
 	if p, ok, err := parseNetwork(entry); ok {
 		if err != nil {
@@ -228,16 +220,8 @@ type AddressList struct {
 // wrapping ErrSyntax for an entry it cannot read.
 func (l *AddressList) Add(entry string) error {
 	entry = strings.TrimSpace(entry)
-	switch {
-	case entry == "" || strings.ContainsAny(entry, " \t\r\n"):
-		return fmt.Errorf("%w: %q: not one word", ErrSyntax, entry)
-	case isPattern(entry):
-		p, err := compilePattern(entry)
-		if err != nil {
-			return err
-		}
-		l.patterns = append(l.patterns, p)
-		return nil
+	if done, err := addPattern(&l.patterns, entry); done {
+		return err
 	}
 	lower := asciiLower(trimBrackets(entry))
 	user, domain, hasAt := cutLastAt(lower)
@@ -342,4 +326,22 @@ func (l *AddressList) Match(addr string) (entry string, ok bool) {
 		}
 	}
 	return "", false
+}
+
+// addPattern reads what both lists' entries share: an empty entry or one
+// of several words is an error, and a /regexp/ is compiled onto
+// patterns. It reports whether it dealt with entry.
+func addPattern(patterns *[]pattern, entry string) (done bool, err error) {
+	switch {
+	case entry == "" || strings.ContainsAny(entry, " \t\r\n"):
+		return true, fmt.Errorf("%w: %q: not one word", ErrSyntax, entry)
+	case isPattern(entry):
+		p, err := compilePattern(entry)
+		if err != nil {
+			return true, err
+		}
+		*patterns = append(*patterns, p)
+		return true, nil
+	}
+	return false, nil
 }
