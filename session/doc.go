@@ -1,0 +1,192 @@
+// Package session composes spamkit's checks along an SMTP session: the
+// glue between the facts an MTA learns (client address, HELO, MAIL FROM,
+// RCPT TO, the message as it streams) and what it must do (continue,
+// tempfail, reject at each stage; at the end of the message, accept with
+// header fields, quarantine or refuse). examples/milter, examples/smtpd and
+// examples/spamcheck are thin adapters over it, so nothing is composed
+// twice.
+//
+// It depends on the check packages; none of them depends on it.
+//
+// # Usage
+//
+// An Engine is the configuration, zero-value ready (every check is off
+// until its field is set), shared by all connections; a Session is one
+// connection, whose methods mirror SMTP:
+//
+//	e := &session.Engine{
+//		AuthServID: "mx.example.org",
+//		RDNS:       &rdns.Checker{Resolver: r},
+//		DNSBL:      &rbl.Checker{Resolver: r, Lists: lists, Threshold: 3},
+//		SPF:        &spf.Checker{Resolver: r, ReceiverHost: "mx.example.org"},
+//		DKIM:       &dkim.Verifier{Resolver: r},
+//		DMARC:      &dmarc.Evaluator{Resolver: r},
+//		ARC:        &arc.Verifier{Resolver: r},
+//		MIME:       &mime.Scanner{},
+//	}
+//	s := e.NewSession(ctx)
+//	defer s.Close()
+//	if r := s.Connect(ctx, ip, ""); r.Action != session.Continue {
+//		// answer r (554 5.7.1 for a listed client) and hang up
+//	}
+//	s.Helo(ctx, helo)
+//	s.Mail(ctx, from)          // SPF starts now, in the background
+//	r := s.Rcpt(ctx, rcpt)     // 451 4.7.1 when greylisted
+//	s.Write(chunk)             // as the message arrives; any chunking
+//	v, err := s.EndOfData(ctx) // v.Action, v.Reply, v.Headers
+//
+// For a message whose envelope and bytes are at hand, Engine.Check runs
+// the whole session at once.
+//
+// # Stages
+//
+//   - Connect: FCrDNS (rdns, the iprev method) and the DNSBL/DNSWL
+//     lookups (rbl) start concurrently; Connect waits for the DNSBL only
+//     (ConnectTimeout) and rejects a listed client with 554 5.7.1
+//     (RFC 5321 §3.1 allows 554 instead of the greeting; RFC 3463 §3.8
+//     5.7.1), as postscreen does; the harvest checker's block or rate
+//     limit answers 421.
+//   - Helo: the HELO check (rdns.CheckHELO) starts.
+//   - Mail: a new transaction; SPF (RFC 7208 §2.4) starts and runs while
+//     the client sends its recipients and message.
+//   - Rcpt: harvest counts; BATV refuses bounces to untagged addresses
+//     (550 5.7.1); greylisting answers 451 4.7.1 (RFC 6647), keyed on the
+//     SPF-validated domain if SPF has passed by then. RcptRejected counts
+//     a recipient the MTA refused (harvest's unknown recipients).
+//   - Write: the message, in chunks of any size. Once its header is
+//     complete the DKIM, ARC (and ARC sealing) streams begin on one
+//     dkim.Body, and every body byte is hashed as it arrives, once. The
+//     message is kept once (Session holds the only copy: mime and bayes
+//     read it in place), up to MaxMessageBytes; above it the content
+//     checks are skipped (a SPAMKIT_TOOBIG row) and only the header and
+//     the streamed checks run.
+//   - EndOfData: collects the DNS checks (DataTimeout: one still running
+//     is a temperror row), runs DMARC with the SPF, DKIM and ARC results,
+//     the content checks on their own deadline (ContentTimeout: a dead
+//     DNS server never starves the mime scan or the classifier), URIBL
+//     over mime's decoded texts and hash lists over the sender and the
+//     attachments' digests, then scores and decides.
+//   - Reset ends a transaction (RSET); Close ends the connection.
+//
+// # Verdict
+//
+// The Verdict has the action and its SMTP reply, the score table (Rows:
+// every configured check has a row, also when it did not finish), the
+// total and the fields to add, in order:
+//
+//   - the ARC set, when ARCSealer is set (RFC 8617 §5.1);
+//   - one Authentication-Results field (RFC 8601) with iprev, spf, dkim
+//     (one per signature), dmarc and arc;
+//   - Received-SPF (RFC 7208 §9.1);
+//   - X-Spam-Flag: YES (spam only), X-Spam-Score and X-Spam-Status in
+//     SpamAssassin's default format ("Yes, score=7.2 required=5.0
+//     tests=BAYES_99,SPF_FAIL autolearn=no version=spamkit": tests with
+//     non-zero points in name order, scores with one decimal, a ham whose
+//     score would print as the threshold printed one tenth below it, as
+//     SpamAssassin's get_tag_value_for_score does), so that Sieve and
+//     procmail rules written for SpamAssassin keep working;
+//   - X-Spam-Report: the table, one "* points RULE check=result (reason)"
+//     line per row, in SMTP order.
+//
+// Header text is for strangers: reasons are the checks' Reason() phrases,
+// never error chains or addresses (Row.Err and Verdict.Err carry those,
+// for logs).
+//
+// The action is decided in this order:
+//
+//  1. the mime policy rejects: 554 5.7.1 (RFC 3463 §3.8);
+//  2. DMARC fails with a reject disposition (unless DMARCScoreOnly):
+//     550 5.7.1, as RFC 9989 §7 lets a receiver do;
+//  3. the score reaches RejectScore (15, rspamd's reject): 550 5.7.1;
+//  4. a check did not finish for a fault on this side (a store that
+//     failed, a check that could not run): under TempfailOnError (the
+//     default) 451 4.3.0 (RFC 3463 §3.4), so the sender retries and
+//     nothing is lost or passed unjudged; under AcceptOnError the message
+//     goes on with a SPAMKIT_ERROR row and an X-Spamkit-Error field;
+//  5. DMARC quarantine, or the score reaches QuarantineScore: Quarantine;
+//  6. the score reaches RequiredScore (5.0, SpamAssassin's
+//     required_score): AddHeader (X-Spam-Flag: YES);
+//  7. otherwise Accept.
+//
+// A DNS failure is no fault: SPF, DKIM, DMARC, ARC and iprev report
+// temperror (in the table and in Authentication-Results), the DNSBL and
+// the URIBL a *_TEMPERROR row, none of which scores, and the content
+// checks still run in full.
+//
+// # Scores
+//
+// Scores are points per Rule. The rule names are SpamAssassin's where it
+// has the test (SPF_FAIL, DKIM_VALID, DMARC_REJECT, RDNS_NONE, BAYES_99,
+// URIBL_BLACK...), rspamd's meaning otherwise. Engine.Scores overrides any
+// of them; DefaultScores is this table (SA: SpamAssassin 4.0
+// rules/50_scores.cf, score set 3, network and Bayes on; rspamd: 3.x
+// conf/scores.d, policies_group.conf and hfilter_group.conf):
+//
+//	rule                 points  from
+//	SPF_PASS             -0.2    rspamd R_SPF_ALLOW (SA SPF_PASS -0.001)
+//	SPF_FAIL              1.0    rspamd R_SPF_FAIL (SA 0.001; set 1 0.919)
+//	SPF_SOFTFAIL          0      rspamd R_SPF_SOFTFAIL (SA 0.665)
+//	SPF_NEUTRAL           0      rspamd R_SPF_NEUTRAL (SA 0.779)
+//	SPF_NONE, _TEMPERROR,
+//	  _PERMERROR          0      rspamd R_SPF_NA, R_SPF_DNSFAIL, R_SPF_PERMFAIL
+//	DKIM_VALID           -0.1    rspamd R_DKIM_ALLOW (SA -0.1)
+//	DKIM_INVALID          1.0    rspamd R_DKIM_REJECT (SA 0.1)
+//	DKIM_NONE, _TEMPERROR 0      rspamd R_DKIM_NA, R_DKIM_TEMPFAIL
+//	DMARC_PASS           -0.5    rspamd DMARC_POLICY_ALLOW (SA -0.001)
+//	DMARC_REJECT          2.0    rspamd DMARC_POLICY_REJECT (SA 1.797)
+//	DMARC_QUAR            1.5    rspamd DMARC_POLICY_QUARANTINE (SA 1.198)
+//	DMARC_NONE            0.1    rspamd DMARC_POLICY_SOFTFAIL (SA 0.898)
+//	DMARC_MISSING         0      rspamd DMARC_NA (SA 0.001)
+//	ARC_VALID            -1.0    rspamd ARC_ALLOW
+//	ARC_INVALID           1.0    rspamd ARC_REJECT
+//	ARC_NONE, _TEMPERROR  0      rspamd ARC_NA, ARC_DNSFAIL
+//	RDNS_NONE             0.793  SA RDNS_NONE (rspamd RDNS_NONE 2.0)
+//	RDNS_MISMATCH         0.793  SA RDNS_NONE: Postfix records a PTR that
+//	                             does not confirm as "unknown", which is
+//	                             what RDNS_NONE reads (rspamd
+//	                             HFILTER_HOSTNAME_UNKNOWN 2.5)
+//	RDNS_DYNAMIC          0.982  SA RDNS_DYNAMIC
+//	RDNS_TEMPERROR        0      rspamd RDNS_DNSFAIL
+//	HELO_BAREIP           3.0    rspamd HFILTER_HELO_BAREIP
+//	HELO_INVALID          2.0    rspamd HFILTER_HELO_NOT_FQDN
+//	HELO_UNRESOLVABLE     0.3    rspamd HFILTER_HELO_NORES_A_OR_MX
+//	HELO_RESOLVES         1.0    rspamd HFILTER_HELO_IP_A
+//	HELO_LITERAL_MISMATCH 1.0    rspamd HFILTER_HELO_IP_A
+//	HELO_OURS             3.0    rspamd HFILTER_HELO_5 (SA HELO_LOCALHOST 3.828)
+//	HELO_TEMPERROR        0      rspamd HFILTER_HELO_DNSFAIL
+//	RCVD_IN_DNSBL         3.335  SA RCVD_IN_PBL (scored only with
+//	                             DNSBLScoreOnly; otherwise a reject)
+//	RCVD_IN_DNSWL        -2.3    SA RCVD_IN_DNSWL_MED
+//	URIBL_BLACK           1.7    SA URIBL_BLACK
+//	HASHBL_LISTED         2.5    SA URIBL_DBL_MALWARE (SA ships no HashBL score)
+//	BAYES_00             -1.9    SA
+//	BAYES_05             -0.5    SA
+//	BAYES_20, BAYES_40   -0.001  SA
+//	BAYES_50              0.8    SA
+//	BAYES_60              1.5    SA
+//	BAYES_80              2.0    SA
+//	BAYES_95              3.0    SA
+//	BAYES_99              3.5    SA
+//	BAYES_999             0.2    SA (on top of BAYES_99)
+//
+// Every other rule scores 0: it is in the table for the record
+// (MIME_REJECT is an action, not points; *_TEMPERROR rows say a check
+// could not finish and never count as a pass).
+//
+// # Limits
+//
+// MaxMessageBytes (10 MiB, ErrMessageTooLarge) and MaxHeaderBytes
+// (256 KiB, ErrHeaderTooLarge) bound what a session holds; ConnectTimeout,
+// RcptTimeout, DataTimeout and ContentTimeout bound each stage
+// (ErrTimeout). Each is a row when reached, never a clean pass. The
+// checks' own limits are theirs (spf's lookups, mime's bombs) and show in
+// their rows.
+//
+// # Concurrency
+//
+// An Engine is safe for concurrent use once its fields are set; a Session
+// is not (its methods are called in SMTP order by one goroutine). The DNS
+// checks a Session starts run in goroutines of their own, bounded by the
+// checks' Timeout fields and the session's context, and ended by Close.
+// The package does not log; Engine.Trace receives a line per decision.
+package session

@@ -1,0 +1,486 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/spamkit/spamkit/authres"
+	"github.com/spamkit/spamkit/bayes"
+	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/dkim/arc"
+	"github.com/spamkit/spamkit/dkim/dmarc"
+	"github.com/spamkit/spamkit/mime"
+	"github.com/spamkit/spamkit/rbl"
+	"github.com/spamkit/spamkit/rdns"
+	"github.com/spamkit/spamkit/spf"
+)
+
+// Version is the version= of X-Spam-Status.
+const Version = "spamkit"
+
+func (e *Engine) required() float64 {
+	if e.RequiredScore == 0 {
+		return DefaultRequiredScore
+	}
+	return e.RequiredScore
+}
+
+// EndOfData ends the message and returns the verdict: it waits for the
+// DNS checks started earlier and runs those that needed the message
+// (DKIM and ARC key lookups, DMARC, URIBL, hash lists; at most
+// Engine.DataTimeout together: a check still running then is a temperror
+// row), and the content checks (mime, bayes; at most
+// Engine.ContentTimeout, apart). The error is non-nil only when there is
+// no transaction (ErrStage); everything else is in the Verdict.
+func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
+	e := s.e
+	if !s.inMail || s.closed {
+		return Verdict{}, fmt.Errorf("%w: end of data without MAIL", ErrStage)
+	}
+	if !s.hdrDone {
+		s.endHeader(len(s.msg))
+	}
+	dctx, cancelD := within(ctx, e.DataTimeout, DefaultDataTimeout)
+	defer cancelD()
+	cctx, cancelC := within(ctx, e.ContentTimeout, DefaultContentTimeout)
+	defer cancelC()
+
+	var v Verdict
+	var faults []fault
+	faults = append(faults, s.connErrs...)
+	faults = append(faults, s.txErrs...)
+	faults = append(faults, s.streamErrs...)
+	content := !s.tooBig
+
+	// Content checks, on their own deadline, while the DNS answers come.
+	var wg sync.WaitGroup
+	var report *mime.Report
+	var bay *bayes.Outcome
+	var bayErr error
+	if e.MIME != nil && content {
+		wg.Go(func() {
+			r := e.MIME.Scan(cctx, s.msg)
+			report = &r
+		})
+	}
+	if e.Bayes != nil && content {
+		wg.Go(func() {
+			o, err := e.Bayes.Classify(cctx, s.msg)
+			bay, bayErr = &o, err
+		})
+	}
+
+	// The body streams end; their key lookups may still be running.
+	if s.body != nil {
+		s.body.Close()
+	}
+	var dkimT *task[[]dkim.Outcome]
+	var arcT *task[arc.Outcome]
+	if ds := s.dkimS; ds != nil {
+		dkimT = start(dctx, func(context.Context) ([]dkim.Outcome, error) { return ds.Close(), nil })
+	}
+	if as := s.arcS; as != nil {
+		arcT = start(dctx, func(context.Context) (arc.Outcome, error) { return as.Close(), nil })
+	}
+
+	// Connection checks.
+	var rows []Row
+	if s.fcrdns != nil {
+		o, err, ok := s.fcrdns.wait(dctx)
+		if !ok {
+			o = rdns.FCrDNSOutcome{Result: rdns.FCrDNSTempError, IP: s.ip, Err: ErrTimeout}
+		}
+		if err != nil {
+			faults = append(faults, fault{"rdns", fmt.Errorf("%w: rdns: %w", ErrCheck, err)})
+		}
+		v.Checks.FCrDNS = &o
+		rows = append(rows, s.fcrdnsRows(o, &v)...)
+	}
+	if s.heloT != nil {
+		o, err, ok := s.heloT.wait(dctx)
+		if !ok {
+			o = rdns.HELOOutcome{Result: rdns.HELOTempError, HELO: s.helo, Err: ErrTimeout}
+		}
+		if err != nil {
+			faults = append(faults, fault{"helo", fmt.Errorf("%w: helo: %w", ErrCheck, err)})
+		}
+		v.Checks.HELO = &o
+		rows = append(rows, s.heloRow(o))
+	}
+	if len(s.connRows) > 0 {
+		rows = append(rows, s.connRows...)
+	} else if s.dnsbl != nil {
+		o, err, ok := s.dnsbl.wait(dctx)
+		if !ok {
+			o = rbl.Outcome{Result: rbl.Unknown, Err: ErrTimeout}
+		}
+		if err != nil {
+			faults = append(faults, fault{"dnsbl", fmt.Errorf("%w: dnsbl: %w", ErrCheck, err)})
+		}
+		v.Checks.DNSBL = &o
+		rows = append(rows, s.dnsblRow(o, err, false))
+	}
+
+	// SPF.
+	spfIn := dmarc.SPF{Result: "none"}
+	if s.spfT != nil {
+		o, err, ok := s.spfT.wait(dctx)
+		if !ok {
+			o = spf.Outcome{Result: spf.TempError, Identity: spf.IdentityMailFrom, IP: s.ip, Err: ErrTimeout}
+		}
+		v.Checks.SPF = &o
+		rows = append(rows, s.spfRow(o))
+		_ = err // an SPF that could not run (a MAIL FROM that is no path) is none, not a fault
+		spfIn = dmarc.SPF{Result: string(o.Result), Domain: o.Domain, Scope: "mfrom"}
+		if o.Identity == spf.IdentityHELO {
+			spfIn.Scope = "helo"
+		}
+	}
+	rows = append(rows, s.txRows...)
+
+	// DKIM and ARC.
+	if dkimT != nil {
+		outs, _, ok := dkimT.wait(dctx)
+		if !ok {
+			outs = []dkim.Outcome{{Result: dkim.TempError, Err: ErrTimeout}}
+		}
+		v.Checks.DKIM = outs
+		rows = append(rows, s.dkimRow(outs))
+	} else if s.hdrTooBig && e.DKIM != nil {
+		outs := []dkim.Outcome{dkim.HeaderTooLarge(fmt.Errorf("%w: %w", dkim.ErrHeaderTooLarge, ErrHeaderTooLarge))}
+		v.Checks.DKIM = outs
+		rows = append(rows, s.dkimRow(outs))
+	}
+	if arcT != nil {
+		o, _, ok := arcT.wait(dctx)
+		if !ok {
+			o = arc.Outcome{Result: arc.Fail, Err: ErrTimeout}
+		}
+		v.Checks.ARC = &o
+		rows = append(rows, s.arcRow(o))
+	}
+	if e.DMARC != nil {
+		in := dmarc.Input{Header: s.hdr, FromDomains: dmarc.FromDomains(s.hdr), SPF: spfIn, DKIM: v.Checks.DKIM, ARC: v.Checks.ARC}
+		o, err := e.DMARC.Evaluate(dctx, in)
+		if err != nil {
+			// No From domain to evaluate: a message DMARC cannot judge.
+			o = dmarc.Outcome{Result: dmarc.PermError, Err: err}
+		}
+		v.Checks.DMARC = &o
+		rows = append(rows, s.dmarcRow(o))
+	}
+
+	// Content: wait for mime and bayes, then the lists over what mime found.
+	wg.Wait()
+	if e.MIME != nil || e.Bayes != nil || e.URIBL != nil || e.HashBL != nil {
+		if !content {
+			rows = append(rows, Row{Check: "size", Rule: TooBig, Result: "skipped", Score: e.score(TooBig), Reason: "message too large",
+				Err: fmt.Errorf("%w: %d bytes", ErrMessageTooLarge, s.size)})
+		}
+	}
+	if report != nil {
+		d := e.MIMEPolicy.Decide(*report)
+		v.Checks.MIME, v.Checks.Decision = report, &d
+		rows = append(rows, s.mimeRow(d))
+		if d.Result == mime.ActionStrip {
+			v.Strip = d.Paths
+		}
+	}
+	if e.URIBL != nil && content && report != nil {
+		var b strings.Builder
+		for _, t := range report.Texts {
+			b.WriteString(t.Body)
+			b.WriteByte('\n')
+		}
+		links := (&rbl.Extractor{}).Links([]byte(b.String()))
+		o, err := e.URIBL.CheckLinks(dctx, links)
+		if err != nil {
+			faults = append(faults, fault{"uribl", fmt.Errorf("%w: uribl: %w", ErrCheck, err)})
+		}
+		v.Checks.URIBL = &o
+		rows = append(rows, s.listRow("uribl", o.Result, o.Reason(), URIBLListed, URIBLClean, URIBLUnknown, o.Err))
+	}
+	if e.HashBL != nil && content {
+		var outs []rbl.Outcome
+		if addr := strings.Trim(s.mailFrom, "<>"); addr != "" {
+			if o, err := e.HashBL.CheckAddress(dctx, addr); err == nil {
+				outs = append(outs, o)
+			}
+		}
+		if report != nil {
+			for _, p := range report.Parts {
+				if p.Filename == "" || p.SHA256 == [32]byte{} {
+					continue
+				}
+				if o, err := e.HashBL.CheckSHA256(dctx, p.SHA256); err == nil {
+					outs = append(outs, o)
+				}
+			}
+		}
+		v.Checks.HashBL = outs
+		res, reason := rbl.Clean, ""
+		var cause error
+		for _, o := range outs {
+			switch {
+			case o.Result == rbl.Listed:
+				res, reason = rbl.Listed, o.Reason()
+			case o.Result == rbl.Unknown && res != rbl.Listed:
+				res, reason, cause = rbl.Unknown, o.Reason(), o.Err
+			}
+		}
+		rows = append(rows, s.listRow("hashbl", res, reason, HashBLListed, HashBLClean, HashBLUnknown, cause))
+	}
+	if bay != nil {
+		if bayErr == nil && errors.Is(bay.Err, bayes.ErrStore) {
+			bayErr = bay.Err
+		}
+		if bayErr != nil {
+			faults = append(faults, fault{"bayes", fmt.Errorf("%w: bayes: %w", ErrCheck, bayErr)})
+		}
+		v.Checks.Bayes = bay
+		rows = append(rows, s.bayesRows(*bay, bayErr)...)
+	}
+
+	var errs []error
+	for _, f := range faults {
+		rows = append(rows, s.row(f.check, InternalError, "error", "check did not finish", f.err))
+		errs = append(errs, f.err)
+	}
+	v.Rows = rows
+	v.Required = e.required()
+	for _, r := range rows {
+		v.Score += r.Score
+	}
+	v.Err = errors.Join(errs...)
+	s.decide(&v)
+	s.headers(&v)
+	s.trace("session: %s: %s", s.ip, v)
+	s.last = &v
+	return v, nil
+}
+
+// decide sets the verdict's action and reply: refusals by policy first
+// (mime reject, DMARC reject), then internal errors, then the score.
+func (s *Session) decide(v *Verdict) {
+	e := s.e
+	set := func(a Action, code int, enh, text string) {
+		v.Action, v.Reply = a, Reply{Action: a, Code: code, Enhanced: enh, Text: text}
+	}
+	rejectScore := e.RejectScore
+	if rejectScore == 0 {
+		rejectScore = DefaultRejectScore
+	}
+	d := v.Checks.DMARC
+	dmarcReject := d != nil && !e.DMARCScoreOnly && d.Result == dmarc.Fail && d.Disposition == dmarc.DispositionReject
+	dmarcQuar := d != nil && !e.DMARCScoreOnly && d.Result == dmarc.Fail && d.Disposition == dmarc.DispositionQuarantine
+	switch {
+	case v.Checks.Decision != nil && v.Checks.Decision.Result == mime.ActionReject:
+		// RFC 3463 §3.8: 5.7.1, delivery not authorized, message refused.
+		set(Reject, 554, "5.7.1", "Message content rejected ("+v.Checks.Decision.Reason()+")")
+	case dmarcReject:
+		set(Reject, 550, "5.7.1", "Message rejected by the DMARC policy of "+d.Domain)
+	case rejectScore > 0 && v.Score >= rejectScore:
+		set(Reject, 550, "5.7.1", "Message rejected as spam")
+	case v.Err != nil && e.OnError == TempfailOnError:
+		// RFC 3463 §3.4: 4.3.0, other or undefined mail system status.
+		r := tempfailReply()
+		set(r.Action, r.Code, r.Enhanced, r.Text)
+	case dmarcQuar || (e.QuarantineScore > 0 && v.Score >= e.QuarantineScore):
+		set(Quarantine, 250, "2.0.0", "Ok")
+		if dmarcQuar {
+			v.Reply.Text = "Ok (quarantined by the DMARC policy of " + d.Domain + ")"
+		} else {
+			v.Reply.Text = "Ok (quarantined as spam)"
+		}
+	case v.Score >= v.Required:
+		set(AddHeader, 250, "2.0.0", "Ok")
+	default:
+		set(Accept, 250, "2.0.0", "Ok")
+	}
+}
+
+// headers renders the fields to add.
+func (s *Session) headers(v *Verdict) {
+	e := s.e
+	servID := e.AuthServID
+	if servID == "" {
+		servID = "localhost"
+	}
+	var results []authres.Result
+	c := &v.Checks
+	if c.FCrDNS != nil {
+		results = append(results, c.FCrDNS.AuthResult())
+	}
+	if c.SPF != nil {
+		results = append(results, c.SPF.AuthResult())
+	}
+	if e.DKIM != nil {
+		results = append(results, dkim.AuthResults(c.DKIM)...)
+	}
+	if c.DMARC != nil {
+		results = append(results, c.DMARC.AuthResult())
+	}
+	if c.ARC != nil {
+		results = append(results, c.ARC.AuthResult())
+	}
+	c.AuthResults = authres.Header{ServID: servID, Results: results}
+
+	if s.sealS != nil && c.ARC != nil {
+		set, err := s.sealS.Close(results, c.ARC.Result)
+		if err == nil {
+			v.Headers = append(v.Headers, splitFields(set)...)
+		}
+	}
+	v.Headers = append(v.Headers, splitFields(c.AuthResults.Field())...)
+	if c.SPF != nil {
+		v.Headers = append(v.Headers, splitFields(c.SPF.ReceivedSPF())...)
+	}
+	if v.Spam() {
+		v.Headers = append(v.Headers, Field{Name: "X-Spam-Flag", Value: " YES"})
+	}
+	v.Headers = append(v.Headers, Field{Name: "X-Spam-Score", Value: " " + tagScore(v)})
+	v.Headers = append(v.Headers, Field{Name: "X-Spam-Status", Value: spamStatus(v)})
+	v.Headers = append(v.Headers, Field{Name: "X-Spam-Report", Value: spamReport(v.Rows)})
+	if v.Err != nil && e.OnError == AcceptOnError {
+		var checks []string
+		for _, r := range v.Rows {
+			if r.Rule == InternalError {
+				checks = append(checks, r.Check)
+			}
+		}
+		v.Headers = append(v.Headers, Field{Name: "X-Spamkit-Error", Value: " not finished: " + strings.Join(slices.Compact(checks), ", ")})
+	}
+}
+
+// formatScore renders a score as SpamAssassin's _SCORE_ does: one
+// decimal.
+func formatScore(f float64) string {
+	if f > -0.05 && f < 0.05 {
+		f = 0 // no "-0.0"
+	}
+	return strconv.FormatFloat(f, 'f', 1, 64)
+}
+
+// tagScore renders the score as SpamAssassin's _SCORE_ tag does
+// (Mail::SpamAssassin::Util::get_tag_value_for_score): a ham whose score
+// would print as the threshold or above prints one tenth below the
+// threshold, so that a reader of the header never sees a ham at 5.0 of
+// 5.0.
+func tagScore(v *Verdict) string {
+	s, req := formatScore(v.Score), formatScore(v.Required)
+	if v.Spam() {
+		return s
+	}
+	fs, _ := strconv.ParseFloat(s, 64)
+	freq, _ := strconv.ParseFloat(req, 64)
+	if fs < freq {
+		return s
+	}
+	return formatScore(freq - 0.1)
+}
+
+// spamStatus renders X-Spam-Status in SpamAssassin's default format
+// ("_YESNO_, score=_SCORE_ required=_REQD_ tests=_TESTS_
+// autolearn=_AUTOLEARN_ version=_VERSION_"), tests in name order, folded
+// between tests.
+func spamStatus(v *Verdict) string {
+	var tests []string
+	for _, r := range v.Rows {
+		if r.Score != 0 {
+			tests = append(tests, string(r.Rule))
+		}
+	}
+	slices.Sort(tests)
+	tests = slices.Compact(tests)
+	yes := "No"
+	if v.Spam() {
+		yes = "Yes"
+	}
+	var b strings.Builder
+	line := " " + yes + ", score=" + tagScore(v) + " required=" + formatScore(v.Required) + " tests="
+	b.WriteString(line)
+	col := len("X-Spam-Status:") + len(line)
+	if len(tests) == 0 {
+		tests = []string{"none"}
+	}
+	for i, t := range tests {
+		tok := t
+		if i < len(tests)-1 {
+			tok += ","
+		}
+		if col+len(tok) > 78 && i > 0 {
+			b.WriteString("\r\n\t")
+			col = 8
+		}
+		b.WriteString(tok)
+		col += len(tok)
+	}
+	for _, tok := range []string{"autolearn=no", "version=" + Version} {
+		if col+1+len(tok) > 78 {
+			b.WriteString("\r\n\t")
+			col = 8
+		} else {
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(tok)
+		col += len(tok)
+	}
+	return b.String()
+}
+
+// spamReport renders the score table as SpamAssassin's X-Spam-Report
+// lays out its hits: one "* points RULE description" line per row.
+func spamReport(rows []Row) string {
+	var b strings.Builder
+	for _, r := range rows {
+		b.WriteString("\r\n\t* ")
+		fmt.Fprintf(&b, "%4s %s %s=%s", formatScore(r.Score), r.Rule, r.Check, r.Result)
+		if r.Reason != "" {
+			b.WriteString(" (" + sanitize(r.Reason) + ")")
+		}
+	}
+	if b.Len() == 0 {
+		return " none"
+	}
+	return b.String()
+}
+
+// sanitize keeps a phrase on one header line.
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// splitFields splits rendered header fields ("Name: value\r\n\tmore\r\n
+// Other: ...") into Fields.
+func splitFields(text string) []Field {
+	text = strings.TrimRight(text, "\r\n")
+	var out []Field
+	for text != "" {
+		end := len(text)
+		for i := 0; i+1 < len(text); i++ {
+			if text[i] == '\n' && text[i+1] != ' ' && text[i+1] != '\t' {
+				end = i + 1
+				break
+			}
+		}
+		field := strings.TrimRight(text[:end], "\r\n")
+		text = text[end:]
+		name, value, ok := strings.Cut(field, ":")
+		if !ok {
+			continue
+		}
+		out = append(out, Field{Name: name, Value: value})
+	}
+	return out
+}

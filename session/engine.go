@@ -1,0 +1,203 @@
+package session
+
+import (
+	"context"
+	"net/netip"
+	"time"
+
+	"github.com/spamkit/spamkit/batv"
+	"github.com/spamkit/spamkit/bayes"
+	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/dkim/arc"
+	"github.com/spamkit/spamkit/dkim/dmarc"
+	"github.com/spamkit/spamkit/greylist"
+	"github.com/spamkit/spamkit/harvest"
+	"github.com/spamkit/spamkit/mime"
+	"github.com/spamkit/spamkit/rbl"
+	"github.com/spamkit/spamkit/rdns"
+	"github.com/spamkit/spamkit/spf"
+)
+
+// Defaults of the Engine fields.
+const (
+	DefaultRequiredScore   = 5.0              // SpamAssassin's required_score
+	DefaultRejectScore     = 15.0             // rspamd's reject action
+	DefaultMaxMessageBytes = 10 << 20         // Postfix's message_size_limit is 10,240,000
+	DefaultMaxHeaderBytes  = 256 << 10        // dkim.DefaultMaxHeaderBytes
+	DefaultConnectTimeout  = 10 * time.Second // postscreen_dnsbl_timeout
+	DefaultRcptTimeout     = 10 * time.Second
+	DefaultDataTimeout     = 30 * time.Second
+	DefaultContentTimeout  = 30 * time.Second
+)
+
+// Engine is a configured composition of the checks. Each check is on when
+// its field is set and off when nil: the zero Engine runs no check and
+// accepts every message with an Authentication-Results field that says so.
+// Set the fields before the first NewSession; an Engine is then safe for
+// concurrent use by multiple goroutines, with one Session per SMTP
+// connection. The check engines it points to are shared by its sessions,
+// as they are safe for concurrent use.
+type Engine struct {
+	// AuthServID is the authserv-id of Authentication-Results (RFC 8601
+	// §2.5), the receiving host's name. If empty, "localhost".
+	AuthServID string
+
+	// RDNS checks the client at Connect (FCrDNS, the iprev method of
+	// RFC 8601 §3; generic host names) and the HELO name at Helo.
+	RDNS *rdns.Checker
+	// DNSBL checks the client address at Connect against its DNSBL and
+	// DNSWL lists with their weights (postscreen_dnsbl_sites). A
+	// client it finds Listed (score at or over its Threshold) is
+	// rejected at Connect with 554 5.7.1 unless DNSBLScoreOnly; one it
+	// finds Allowlisted scores RCVD_IN_DNSWL.
+	DNSBL *rbl.Checker
+	// DNSBLScoreOnly makes a listed client score RCVD_IN_DNSBL instead
+	// of being rejected at Connect.
+	DNSBLScoreOnly bool
+	// SPF checks MAIL FROM (RFC 7208 §2.4; postmaster@HELO for the null
+	// sender). The check starts at Mail and runs while the client sends
+	// its recipients and message.
+	SPF *spf.Checker
+	// BATV refuses, at Rcpt, bounces (null MAIL FROM) to addresses
+	// without a valid BATV tag (550 5.7.1, as batv.Outcome.Reply).
+	BATV *batv.Checker
+	// Greylist greylists each recipient at Rcpt (451 4.7.1), keyed on
+	// the SPF-validated domain when SPF has passed by then.
+	Greylist *greylist.Checker
+	// Harvest counts connections, messages and recipients per client
+	// and judges harvesters and rate limits; its refusals (421, 450)
+	// are the stage methods' replies.
+	Harvest *harvest.Checker
+	// DKIM verifies the message's signatures; the body is hashed as
+	// Write receives it.
+	DKIM *dkim.Verifier
+	// DMARC evaluates the From domain's policy with the SPF and DKIM
+	// results (and ARC's, for its trusted-sealer override). A fail
+	// whose disposition is reject is refused with 550 5.7.1 and one
+	// whose disposition is quarantine quarantined, unless
+	// DMARCScoreOnly.
+	DMARC *dmarc.Evaluator
+	// DMARCScoreOnly makes DMARC failures score (DMARC_REJECT,
+	// DMARC_QUARANTINE) without deciding the action.
+	DMARCScoreOnly bool
+	// ARC verifies the message's ARC chain (RFC 8617).
+	ARC *arc.Verifier
+	// ARCSealer, if set, adds an ARC set sealing this host's
+	// Authentication-Results to Verdict.Headers (RFC 8617 §5.1).
+	ARCSealer *arc.Sealer
+	// MIME scans the message: attachments, archives, macros; Policy
+	// decides reject (554 5.7.1) or strip.
+	MIME *mime.Scanner
+	// MIMEPolicy maps the scan's findings to reject, strip or accept;
+	// its zero value is mime's default policy.
+	MIMEPolicy mime.Policy
+	// URIBL checks the domains of the links in the decoded text and
+	// HTML parts (which needs MIME).
+	URIBL *rbl.Checker
+	// HashBL checks the MAIL FROM address (rbl.KindAddress lists) and
+	// the attachments' SHA-256 (rbl.KindHash lists; needs MIME).
+	HashBL *rbl.Checker
+	// Bayes classifies the message.
+	Bayes *bayes.Classifier
+
+	// Scores are the points of the rules; a rule missing from the map
+	// scores as in DefaultScores (set it to 0 to turn it off).
+	Scores Scores
+	// RequiredScore is the score from which a message is spam: the
+	// action is AddHeader and X-Spam-Flag is YES. If zero,
+	// DefaultRequiredScore (5.0).
+	RequiredScore float64
+	// QuarantineScore, if positive, is the score from which the message
+	// is quarantined. If zero, no message is quarantined on its score.
+	QuarantineScore float64
+	// RejectScore is the score from which the message is rejected with
+	// 550 5.7.1. If zero, DefaultRejectScore (15); if negative, no
+	// message is rejected on its score.
+	RejectScore float64
+	// OnError is what becomes of a message that a check could not
+	// judge because of a fault on this side (a store that failed, a
+	// stage out of time, a check that could not run): TempfailOnError
+	// (the default) or AcceptOnError. DNS failures are not faults:
+	// they are temperror rows.
+	OnError ErrorPolicy
+
+	// MaxMessageBytes bounds the message the session holds for the
+	// content checks (mime, bayes, URIBL, hash lists); above it they
+	// are skipped (a SPAMKIT_TOOBIG row, ErrMessageTooLarge) and only
+	// the header and the streamed checks (DKIM, ARC) run. If zero,
+	// DefaultMaxMessageBytes (10 MiB); if negative, no limit.
+	MaxMessageBytes int64
+	// MaxHeaderBytes bounds the header block; a longer one ends the
+	// header there (ErrHeaderTooLarge, a row). If zero,
+	// DefaultMaxHeaderBytes (256 KiB).
+	MaxHeaderBytes int
+
+	// ConnectTimeout bounds how long Connect waits for the DNSBL. If
+	// zero, DefaultConnectTimeout; if negative, ctx alone.
+	ConnectTimeout time.Duration
+	// RcptTimeout bounds Rcpt's store calls (greylist, harvest). If
+	// zero, DefaultRcptTimeout; if negative, ctx alone.
+	RcptTimeout time.Duration
+	// DataTimeout bounds how long EndOfData waits for the DNS checks
+	// (those started earlier and URIBL, hash lists, DKIM and DMARC
+	// lookups); one still running then is a temperror row. If zero,
+	// DefaultDataTimeout; if negative, ctx alone.
+	DataTimeout time.Duration
+	// ContentTimeout bounds the CPU checks (mime, bayes) apart from
+	// the DNS ones, so that a dead DNS server does not starve them. If
+	// zero, DefaultContentTimeout; if negative, ctx alone.
+	ContentTimeout time.Duration
+
+	// Now returns the current time. If nil, time.Now.
+	Now func() time.Time
+	// Trace, if set, receives a line for each stage and decision. It
+	// must be safe for concurrent use.
+	Trace func(format string, args ...any)
+}
+
+// ErrorPolicy says what an internal error does to a message.
+type ErrorPolicy uint8
+
+const (
+	// TempfailOnError answers 451 4.3.0: the sender keeps the message
+	// and tries again, so nothing is lost and nothing passes unjudged.
+	TempfailOnError ErrorPolicy = iota
+	// AcceptOnError delivers the message as its score says, with an
+	// X-Spamkit-Error field naming the checks that did not finish (and
+	// a SPAMKIT_ERROR row), for sites that prefer delivery to delay.
+	AcceptOnError
+)
+
+// String returns "tempfail" or "accept".
+func (p ErrorPolicy) String() string {
+	if p == AcceptOnError {
+		return "accept"
+	}
+	return "tempfail"
+}
+
+// NewSession starts the session of one SMTP connection. ctx bounds the
+// session's background lookups (Close ends them too).
+func (e *Engine) NewSession(ctx context.Context) *Session {
+	return newSession(ctx, e)
+}
+
+// Check runs a whole session over one message, for programs that have
+// the message and its envelope at once (a command-line checker, a
+// batch): Connect, Helo, Mail, Rcpt for each recipient, Write,
+// EndOfData. A stage that refuses ends it with that reply as the
+// Verdict.
+func (e *Engine) Check(ctx context.Context, env Envelope, msg []byte) (Verdict, error) {
+	s := e.NewSession(ctx)
+	defer s.Close()
+	return s.run(ctx, env, msg)
+}
+
+// Envelope is the SMTP facts of one message, for Engine.Check.
+type Envelope struct {
+	IP       netip.Addr // client address
+	Hostname string     // client's name as the MTA knows it, "" if none
+	HELO     string
+	MailFrom string   // "" or "<>" for the null sender
+	Rcpts    []string // recipients
+}

@@ -1,0 +1,24 @@
+package session
+
+import "errors"
+
+// Errors. They are in Row.Err and Verdict.Err (wrapped with their cause),
+// except ErrStage, the error return of a stage method called out of order.
+var (
+	// ErrStage reports a stage method called out of SMTP order (Rcpt
+	// before Mail, EndOfData with no Mail) or after Close.
+	ErrStage = errors.New("session: stage out of order")
+	// ErrMessageTooLarge reports a message over Engine.MaxMessageBytes:
+	// the content checks did not run.
+	ErrMessageTooLarge = errors.New("session: message larger than MaxMessageBytes")
+	// ErrHeaderTooLarge reports a header block over
+	// Engine.MaxHeaderBytes.
+	ErrHeaderTooLarge = errors.New("session: header larger than MaxHeaderBytes")
+	// ErrTimeout reports a check still running when its stage's time
+	// (ConnectTimeout, RcptTimeout, DataTimeout, ContentTimeout) ran
+	// out.
+	ErrTimeout = errors.New("session: stage timeout")
+	// ErrCheck reports a check that could not run (its error return),
+	// or whose store failed: an internal error (Engine.OnError).
+	ErrCheck = errors.New("session: check could not run")
+)

@@ -1,0 +1,495 @@
+package session
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/spamkit/spamkit/batv"
+	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/dkim/arc"
+	"github.com/spamkit/spamkit/greylist"
+	"github.com/spamkit/spamkit/harvest"
+	"github.com/spamkit/spamkit/internal/header"
+	"github.com/spamkit/spamkit/mime"
+	"github.com/spamkit/spamkit/rbl"
+	"github.com/spamkit/spamkit/rdns"
+	"github.com/spamkit/spamkit/spf"
+)
+
+// Session is one SMTP connection going through an Engine's checks. Call
+// its stage methods in SMTP order, from one goroutine at a time: Connect,
+// Helo, then for each transaction Mail, Rcpt (or RcptRejected) for each
+// recipient, Write for the message as it arrives, EndOfData, and Reset
+// for RSET; Close at the end of the connection. It is not safe for
+// concurrent use; the checks it starts run concurrently with it and with
+// each other.
+//
+// A stage method returns the Reply the MTA should give at that stage: the
+// zero Reply (Continue) to go on, a Tempfail or a Reject with its code.
+type Session struct {
+	e      *Engine
+	ctx    context.Context // background lookups; canceled by Close
+	cancel context.CancelFunc
+	closed bool
+
+	// connection
+	ip       netip.Addr
+	hostname string
+	helo     string
+	hv       *harvest.Session
+	fcrdns   *task[rdns.FCrDNSOutcome]
+	dnsbl    *task[rbl.Outcome]
+	heloT    *task[rdns.HELOOutcome]
+	connRows []Row   // decided at Connect
+	connErrs []fault // internal errors of the connection's stages
+
+	// transaction
+	inMail   bool
+	mailFrom string
+	rcpts    []string
+	spfT     *task[spf.Outcome]
+	txRows   []Row
+	txErrs   []fault
+	greyPass bool
+
+	// message, as written
+	msg        []byte // the one copy: header, and body up to MaxMessageBytes
+	size       int64  // bytes written
+	hdrDone    bool
+	hdrStart   int
+	hdrEnd     int // where the body starts in msg
+	tooBig     bool
+	hdrTooBig  bool
+	hdr        dkim.Header
+	body       *dkim.Body
+	dkimS      *dkim.VerifyStream
+	arcS       *arc.VerifyStream
+	sealS      *arc.SealStream
+	streamErrs []fault
+
+	// the last verdict, for Stripped
+	last *Verdict
+}
+
+// fault is an internal error of one check.
+type fault struct {
+	check string
+	err   error
+}
+
+func newSession(ctx context.Context, e *Engine) *Session {
+	s := &Session{e: e}
+	s.ctx, s.cancel = context.WithCancel(ctx)
+	return s
+}
+
+func (s *Session) trace(format string, args ...any) {
+	if s.e.Trace != nil {
+		s.e.Trace(format, args...)
+	}
+}
+
+// within returns ctx bounded by d (the zero d meaning def, a negative d
+// meaning ctx alone).
+func within(ctx context.Context, d, def time.Duration) (context.Context, context.CancelFunc) {
+	if d == 0 {
+		d = def
+	}
+	if d < 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// Connect starts the connection's checks for a client at ip, whose host
+// name the MTA may know ("" if not): FCrDNS and the DNSBL lookups start
+// at once and run concurrently. Connect waits for the DNSBL (at most
+// Engine.ConnectTimeout) and returns 554 5.7.1 for a listed client
+// (unless Engine.DNSBLScoreOnly), and the harvest checker's refusal (421)
+// for a blocked or too frequent one. FCrDNS is collected later.
+func (s *Session) Connect(ctx context.Context, ip netip.Addr, hostname string) Reply {
+	e := s.e
+	s.ip, s.hostname = ip.Unmap(), hostname
+	ip = s.ip
+	if e.RDNS != nil {
+		s.fcrdns = start(s.ctx, func(ctx context.Context) (rdns.FCrDNSOutcome, error) { return e.RDNS.FCrDNS(ctx, ip) })
+	}
+	if e.DNSBL != nil {
+		s.dnsbl = start(s.ctx, func(ctx context.Context) (rbl.Outcome, error) { return e.DNSBL.CheckIP(ctx, ip) })
+	}
+	if e.Harvest != nil {
+		s.hv = e.Harvest.NewSession(ip)
+		o, err := s.hv.Connect(ctx)
+		if r, ok := s.harvestReply("connect", o, err, &s.connErrs); ok {
+			return r
+		}
+	}
+	if s.dnsbl != nil && !e.DNSBLScoreOnly {
+		cctx, cancel := within(ctx, e.ConnectTimeout, DefaultConnectTimeout)
+		o, err, ok := s.dnsbl.wait(cctx)
+		cancel()
+		if ok && err == nil && o.Result == rbl.Listed {
+			row := s.dnsblRow(o, nil, true)
+			s.connRows = append(s.connRows, row)
+			list := "DNSBL"
+			if len(o.Hits) > 0 {
+				list = o.Hits[0].List
+			}
+			s.trace("session: connect %s: %s", ip, o)
+			return Reply{Action: Reject, Code: 554, Enhanced: "5.7.1", Text: "Service unavailable; client blocked using " + list}
+		}
+	}
+	return Reply{}
+}
+
+// harvestReply turns a harvest outcome into a stage reply: ok is true
+// when the stage must answer it. An error is an internal error (recorded
+// in errs): a tempfail under TempfailOnError.
+func (s *Session) harvestReply(stage string, o harvest.Outcome, err error, errs *[]fault) (Reply, bool) {
+	if err != nil {
+		*errs = append(*errs, fault{"harvest", fmt.Errorf("%w: harvest %s: %w", ErrCheck, stage, err)})
+		if s.e.OnError == TempfailOnError {
+			return tempfailReply(), true
+		}
+		return Reply{}, false
+	}
+	if o.Result == harvest.Allow {
+		return Reply{}, false
+	}
+	hr := o.Reply()
+	r := Reply{Action: Tempfail, Code: hr.Code, Enhanced: hr.Enhanced, Text: hr.Text}
+	if hr.Code >= 500 {
+		r.Action = Reject
+	}
+	if r.Code == 0 {
+		r = Reply{Action: Tempfail, Code: 421, Enhanced: "4.7.0", Text: "Service temporarily unavailable"}
+	}
+	s.trace("session: harvest %s %s: %s", stage, s.ip, o)
+	return r, true
+}
+
+func tempfailReply() Reply {
+	return Reply{Action: Tempfail, Code: 451, Enhanced: "4.3.0", Text: "Temporary local problem, please try again later"}
+}
+
+// Helo records the HELO/EHLO name and starts its check (rdns.CheckHELO),
+// collected at the end of the message. It returns Continue.
+func (s *Session) Helo(ctx context.Context, name string) Reply {
+	e := s.e
+	s.helo = name
+	if e.RDNS != nil {
+		ip := s.ip
+		s.heloT = start(s.ctx, func(ctx context.Context) (rdns.HELOOutcome, error) { return e.RDNS.CheckHELO(ctx, ip, name) })
+	}
+	return Reply{}
+}
+
+// Mail starts a transaction with the MAIL FROM argument from (angle
+// brackets or not, "" or "<>" for the null sender): the SPF check starts
+// in the background. It returns the harvest checker's refusal, if any.
+func (s *Session) Mail(ctx context.Context, from string) Reply {
+	e := s.e
+	s.Reset()
+	s.inMail = true
+	s.mailFrom = from
+	if e.SPF != nil {
+		ip, helo := s.ip, s.helo
+		s.spfT = start(s.ctx, func(ctx context.Context) (spf.Outcome, error) { return e.SPF.Check(ctx, ip, helo, from) })
+	}
+	if s.hv != nil {
+		o, err := s.hv.Mail(ctx)
+		if r, ok := s.harvestReply("mail", o, err, &s.txErrs); ok {
+			return r
+		}
+	}
+	return Reply{}
+}
+
+// Rcpt checks one recipient the MTA accepts: the harvest counts, BATV for
+// a bounce (550 5.7.1 to an address without a valid tag), greylisting
+// (451 4.7.1 the first time; keyed on the MAIL FROM domain when SPF has
+// passed by now). Store calls are bounded by Engine.RcptTimeout.
+func (s *Session) Rcpt(ctx context.Context, to string) Reply {
+	e := s.e
+	if !s.inMail {
+		return Reply{}
+	}
+	rctx, cancel := within(ctx, e.RcptTimeout, DefaultRcptTimeout)
+	defer cancel()
+	if s.hv != nil {
+		o, err := s.hv.Rcpt(rctx, harvest.Known)
+		if r, ok := s.harvestReply("rcpt", o, err, &s.txErrs); ok {
+			return r
+		}
+	}
+	if e.BATV != nil {
+		o, err := e.BATV.Check(s.mailFrom, to)
+		switch {
+		case err != nil && !errors.Is(err, batv.ErrAddress):
+			s.txErrs = append(s.txErrs, fault{"batv", fmt.Errorf("%w: batv: %w", ErrCheck, err)})
+			if e.OnError == TempfailOnError {
+				return tempfailReply()
+			}
+		case err == nil && o.Refuse():
+			br := o.Reply()
+			r := Reply{Action: Reject, Code: br.Code, Enhanced: br.Enhanced, Text: br.Text}
+			if br.Code < 500 {
+				r.Action = Tempfail
+			}
+			return r
+		case err == nil && o.Result == batv.Valid:
+			s.txRows = append(s.txRows, Row{Check: "batv", Rule: BATVValid, Result: string(o.Result), Score: e.score(BATVValid)})
+		}
+	}
+	if e.Greylist != nil {
+		host := s.hostname
+		var spfDomain string
+		if s.spfT.ready() && s.spfT.err == nil && s.spfT.v.Result == spf.Pass && s.spfT.v.Identity == spf.IdentityMailFrom {
+			spfDomain = s.spfT.v.Domain
+		}
+		if host == "" && s.fcrdns.ready() && s.fcrdns.v.Result == rdns.FCrDNSConfirmed {
+			host = s.fcrdns.v.Confirmed
+		}
+		o, err := e.Greylist.Check(rctx, s.ip, host, s.mailFrom, to, spfDomain)
+		if err != nil {
+			s.txErrs = append(s.txErrs, fault{"greylist", fmt.Errorf("%w: greylist: %w", ErrCheck, err)})
+			if e.OnError == TempfailOnError {
+				gr := o.Reply()
+				if gr.Code == 0 {
+					return tempfailReply()
+				}
+				return Reply{Action: Tempfail, Code: gr.Code, Enhanced: gr.Enhanced, Text: gr.Text}
+			}
+		} else {
+			switch o.Result {
+			case greylist.Greylisted, greylist.Trapped:
+				gr := o.Reply()
+				s.trace("session: greylist %s: %s", s.ip, o)
+				return Reply{Action: Tempfail, Code: gr.Code, Enhanced: gr.Enhanced, Text: gr.Text}
+			default:
+				if !s.greyPass {
+					s.greyPass = true
+					s.txRows = append(s.txRows, Row{Check: "greylist", Rule: GreylistPass, Result: string(o.Result), Score: e.score(GreylistPass), Reason: o.Reason()})
+				}
+			}
+		}
+	}
+	s.rcpts = append(s.rcpts, to)
+	return Reply{}
+}
+
+// RcptRejected reports a recipient the MTA itself refused (no such
+// mailbox): the harvest checker counts it, and its refusal of the client
+// (a harvester, 421) is returned. Call it instead of Rcpt.
+func (s *Session) RcptRejected(ctx context.Context, to string) Reply {
+	if s.hv == nil {
+		return Reply{}
+	}
+	rctx, cancel := within(ctx, s.e.RcptTimeout, DefaultRcptTimeout)
+	defer cancel()
+	o, err := s.hv.Rcpt(rctx, harvest.Unknown)
+	if r, ok := s.harvestReply("rcpt", o, err, &s.txErrs); ok {
+		return r
+	}
+	return Reply{}
+}
+
+// Write takes the next bytes of the message (header, empty line, body, as
+// received: a milter's header callbacks and body chunks, or the DATA
+// stream, dot-unstuffed, line ends CRLF or LF). The body is hashed for
+// DKIM and ARC as it arrives; the message is kept once, up to
+// Engine.MaxMessageBytes, for the content checks at EndOfData. Write
+// never fails: a limit becomes a row of the verdict.
+func (s *Session) Write(p []byte) (int, error) {
+	n := len(p)
+	s.size += int64(n)
+	if s.hdrDone {
+		s.writeBody(p)
+		return n, nil
+	}
+	prev := len(s.msg)
+	s.msg = append(s.msg, p...)
+	max := s.e.MaxHeaderBytes
+	if max <= 0 {
+		max = DefaultMaxHeaderBytes
+	}
+	if end, ok := headerEnd(s.msg, prev); ok {
+		s.endHeader(end)
+	} else if len(s.msg) > max {
+		s.hdrTooBig = true
+		s.endHeader(max)
+	}
+	return n, nil
+}
+
+// headerEnd reports where the header of msg ends, if it ended within the
+// complete lines of msg; from is where the last search stopped.
+func headerEnd(msg []byte, from int) (int, bool) {
+	complete := bytes.LastIndexByte(msg, '\n') + 1
+	if complete == 0 {
+		return 0, false
+	}
+	start, body, _ := header.Split(msg[:complete])
+	if body < complete {
+		return body, true
+	}
+	// body == complete: ended with the empty line, or still going.
+	line := msg[start:body]
+	if i := bytes.LastIndexByte(line[:len(line)-1], '\n'); i >= 0 {
+		line = line[i+1:]
+	}
+	if len(line) > 0 && (string(line) == "\n" || string(line) == "\r\n") {
+		return body, true
+	}
+	_ = from
+	return 0, false
+}
+
+// endHeader parses the header msg[:end], starts the body streams, and
+// feeds them the body bytes already received.
+func (s *Session) endHeader(end int) {
+	e := s.e
+	s.hdrDone = true
+	s.hdrEnd = end
+	max := e.MaxHeaderBytes
+	if max <= 0 {
+		max = DefaultMaxHeaderBytes
+	}
+	h, n, err := dkim.ReadHeader(bufio.NewReader(bytes.NewReader(s.msg[:end])), max+1)
+	if err != nil && !errors.Is(err, dkim.ErrHeaderTooLarge) {
+		s.streamErrs = append(s.streamErrs, fault{"header", fmt.Errorf("%w: header: %w", ErrCheck, err)})
+	}
+	_ = n
+	s.hdr = h
+	s.body = new(dkim.Body)
+	if e.DKIM != nil && !s.hdrTooBig {
+		ds, err := e.DKIM.Begin(s.ctx, h, s.body)
+		if err != nil {
+			s.streamErrs = append(s.streamErrs, fault{"dkim", fmt.Errorf("%w: dkim: %w", ErrCheck, err)})
+		}
+		s.dkimS = ds
+	}
+	if e.ARC != nil && !s.hdrTooBig {
+		as, err := e.ARC.Begin(s.ctx, h, s.body)
+		if err != nil {
+			s.streamErrs = append(s.streamErrs, fault{"arc", fmt.Errorf("%w: arc: %w", ErrCheck, err)})
+		}
+		s.arcS = as
+	}
+	if e.ARCSealer != nil && !s.hdrTooBig {
+		ss, err := e.ARCSealer.Begin(h, s.body)
+		if err != nil {
+			s.streamErrs = append(s.streamErrs, fault{"arc-seal", fmt.Errorf("%w: arc seal: %w", ErrCheck, err)})
+		}
+		s.sealS = ss
+	}
+	rest := s.msg[end:]
+	s.msg = s.msg[:end]
+	s.writeBody(rest)
+}
+
+// writeBody feeds body bytes to the hashers and keeps them under the cap.
+func (s *Session) writeBody(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	if s.body != nil {
+		s.body.Write(p)
+	}
+	if s.tooBig {
+		return
+	}
+	max := s.e.MaxMessageBytes
+	if max == 0 {
+		max = DefaultMaxMessageBytes
+	}
+	if max > 0 && int64(len(s.msg))+int64(len(p)) > max {
+		// Over the cap: the content checks will not run; keep the
+		// header alone.
+		s.tooBig = true
+		s.msg = bytes.Clone(s.msg[:s.hdrEnd])
+		return
+	}
+	s.msg = append(s.msg, p...)
+}
+
+// Reset ends the transaction (RSET, or a new MAIL): the envelope, the
+// message and the transaction's checks are dropped; the connection's
+// stay.
+func (s *Session) Reset() {
+	if s.hv != nil && s.inMail {
+		s.hv.Reset()
+	}
+	s.inMail = false
+	s.mailFrom = ""
+	s.rcpts = nil
+	s.spfT = nil
+	s.txRows, s.txErrs = nil, nil
+	s.greyPass = false
+	s.msg = nil
+	s.size = 0
+	s.hdrDone, s.hdrStart, s.hdrEnd = false, 0, 0
+	s.tooBig, s.hdrTooBig = false, false
+	s.hdr = nil
+	s.body, s.dkimS, s.arcS, s.sealS = nil, nil, nil, nil
+	s.streamErrs = nil
+	s.last = nil
+}
+
+// Close ends the session: background lookups are canceled and the
+// harvest checker is told of the disconnection. The Session is not to be
+// used after.
+func (s *Session) Close() {
+	if s.closed {
+		return
+	}
+	s.closed = true
+	s.cancel()
+	if s.hv != nil {
+		s.hv.Close()
+	}
+}
+
+// StrippedBody returns the body of the last message with the parts the
+// mime policy strips removed (Verdict.Strip), for a milter's body
+// replacement. It fails when there is nothing to strip or the message is
+// no longer held.
+func (s *Session) StrippedBody() ([]byte, error) {
+	if s.last == nil || len(s.last.Strip) == 0 || s.last.Checks.MIME == nil || s.last.Checks.Decision == nil {
+		return nil, fmt.Errorf("%w: nothing to strip", ErrStage)
+	}
+	out, err := mime.Strip(s.msg, *s.last.Checks.MIME, s.last.Checks.Decision.Match)
+	if err != nil {
+		return nil, err
+	}
+	_, body, _ := header.Split(out)
+	return out[body:], nil
+}
+
+// run drives a whole session over one message (Engine.Check).
+func (s *Session) run(ctx context.Context, env Envelope, msg []byte) (Verdict, error) {
+	refused := func(r Reply) Verdict {
+		return Verdict{Action: r.Action, Reply: r, Rows: append(append([]Row(nil), s.connRows...), s.txRows...), Required: s.e.required()}
+	}
+	if r := s.Connect(ctx, env.IP, env.Hostname); r.Action != Continue {
+		return refused(r), nil
+	}
+	if r := s.Helo(ctx, env.HELO); r.Action != Continue {
+		return refused(r), nil
+	}
+	if r := s.Mail(ctx, env.MailFrom); r.Action != Continue {
+		return refused(r), nil
+	}
+	for _, to := range env.Rcpts {
+		if r := s.Rcpt(ctx, to); r.Action != Continue {
+			return refused(r), nil
+		}
+	}
+	s.Write(msg)
+	return s.EndOfData(ctx)
+}
