@@ -14,6 +14,7 @@ import (
 	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/dkim/arc"
 	"github.com/spamkit/spamkit/dkim/dmarc"
+	"github.com/spamkit/spamkit/internal/header"
 	"github.com/spamkit/spamkit/mime"
 	"github.com/spamkit/spamkit/rbl"
 	"github.com/spamkit/spamkit/rdns"
@@ -43,7 +44,10 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		return Verdict{}, fmt.Errorf("%w: end of data without MAIL", ErrStage)
 	}
 	if !s.hdrDone {
-		s.endHeader(len(s.msg))
+		// The message ended inside its header, or in a last line
+		// without its line end: the one rule says where the body is.
+		_, body, _ := header.Split(s.msg)
+		s.endHeader(body)
 	}
 	dctx, cancelD := within(ctx, e.DataTimeout, DefaultDataTimeout)
 	defer cancelD()

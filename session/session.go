@@ -61,6 +61,7 @@ type Session struct {
 	msg        []byte // the one copy: header, and body up to MaxMessageBytes
 	size       int64  // bytes written
 	hdrDone    bool
+	scanned    int // the header lines before it are known not to end it
 	hdrStart   int
 	hdrEnd     int // where the body starts in msg
 	tooBig     bool
@@ -312,13 +313,13 @@ func (s *Session) Write(p []byte) (int, error) {
 		s.writeBody(p)
 		return n, nil
 	}
-	prev := len(s.msg)
 	s.msg = append(s.msg, p...)
 	max := s.e.MaxHeaderBytes
 	if max <= 0 {
 		max = DefaultMaxHeaderBytes
 	}
-	if end, ok := headerEnd(s.msg, prev); ok {
+	if end, ok := s.headerEnded(); ok {
+		s.hdrTooBig = end > max
 		s.endHeader(end)
 	} else if len(s.msg) > max {
 		s.hdrTooBig = true
@@ -327,27 +328,67 @@ func (s *Session) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// headerEnded looks at the header lines completed since the last write:
+// the full rule (headerEnd) runs only when one of them might end the
+// header, so that a header written a byte at a time costs linear time.
+func (s *Session) headerEnded() (int, bool) {
+	for {
+		i := bytes.IndexByte(s.msg[s.scanned:], '\n')
+		if i < 0 {
+			return 0, false
+		}
+		line := s.msg[s.scanned : s.scanned+i+1]
+		s.scanned += i + 1
+		if mayEndHeader(line) {
+			if end, ok := headerEnd(s.msg[:s.scanned]); ok {
+				return end, true
+			}
+		}
+	}
+}
+
+// mayEndHeader reports whether line (with its LF) may end a header: all
+// but folded lines and well-formed "name:" lines may.
+func mayEndHeader(line []byte) bool {
+	if line[0] == ' ' || line[0] == '\t' {
+		return false
+	}
+	colon := bytes.IndexByte(line[:min(len(line), header.MaxNameBytes)], ':')
+	if colon <= 0 {
+		return true
+	}
+	name := bytes.TrimRight(line[:colon], " \t")
+	if len(name) == 0 {
+		return true
+	}
+	for _, c := range name {
+		if c < 0x21 || c > 0x7e {
+			return true
+		}
+	}
+	return false
+}
+
 // headerEnd reports where the header of msg ends, if it ended within the
-// complete lines of msg; from is where the last search stopped.
-func headerEnd(msg []byte, from int) (int, bool) {
+// complete lines of msg (a line is classified only once it is whole).
+func headerEnd(msg []byte) (int, bool) {
 	complete := bytes.LastIndexByte(msg, '\n') + 1
 	if complete == 0 {
 		return 0, false
 	}
 	start, body, _ := header.Split(msg[:complete])
 	if body < complete {
-		return body, true
+		return body, true // a line that is no header line starts the body
 	}
-	// body == complete: ended with the empty line, or still going.
+	if body <= start {
+		return 0, false // nothing but an mbox From_ line yet
+	}
+	// body == complete: the header ended with its empty line, or goes on.
 	line := msg[start:body]
 	if i := bytes.LastIndexByte(line[:len(line)-1], '\n'); i >= 0 {
 		line = line[i+1:]
 	}
-	if len(line) > 0 && (string(line) == "\n" || string(line) == "\r\n") {
-		return body, true
-	}
-	_ = from
-	return 0, false
+	return body, string(line) == "\n" || string(line) == "\r\n"
 }
 
 // endHeader parses the header msg[:end], starts the body streams, and
@@ -433,7 +474,7 @@ func (s *Session) Reset() {
 	s.greyPass = false
 	s.msg = nil
 	s.size = 0
-	s.hdrDone, s.hdrStart, s.hdrEnd = false, 0, 0
+	s.hdrDone, s.hdrStart, s.hdrEnd, s.scanned = false, 0, 0, 0
 	s.tooBig, s.hdrTooBig = false, false
 	s.hdr = nil
 	s.body, s.dkimS, s.arcS, s.sealS = nil, nil, nil, nil
