@@ -204,12 +204,14 @@ var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }
 // gave it a pass for ip, and "" otherwise. The client part of the key is
 // then "spf:" and that domain instead of the client network, so that a
 // sender's retry from any address of its pool passes; greytraps still
-// key on the network. See the package documentation for the trade-off.
+// key on the network, and a domain auto-allowlisted is not trapped. See
+// the package documentation for the trade-off.
 //
 // In order: AllowClients (address, then name), AllowRecipients,
 // AllowSenders and PassNullSender give Allowlisted without touching the
 // store; then the store decides: a trapped client network is Trapped, an
-// auto-allowlisted client Allowlisted, a recipient in Traps traps the
+// auto-allowlisted client (network or SPF-validated domain)
+// Allowlisted, a recipient in Traps traps the
 // client network (Trapped), and the triplet is Greylisted or passes.
 //
 // The error is non-nil only when the check could not run: an invalid ip
@@ -378,15 +380,27 @@ func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from, rcpt
 	if clientEnd != netEnd {
 		// The SPF-validated domain keys the triplet and the automatic
 		// allowlist; greytraps, and the network's own automatic
-		// allowlist, stay on the network.
+		// allowlist, stay on the network. A domain auto-allowlisted is
+		// not trapped, as a network auto-allowlisted is not: on a trap
+		// hit the domain's state is read (a client-only request) before
+		// the network is trapped, and the triplet is not recorded.
 		nreq := req
-		nreq.Client, nreq.Triplet = network, nil
+		nreq.Client, nreq.Triplet, nreq.Trap = network, nil, 0
 		resp, err = st.Record(ctx, nreq)
 		matched = network
 		if err == nil && resp.Result == "" {
 			req.Trap = 0
+			if trap > 0 {
+				req.Triplet = nil
+			}
 			matched = clientKey
 			resp, err = st.Record(ctx, req)
+		}
+		if err == nil && resp.Result == "" {
+			// A trap hit from a domain not allowlisted.
+			nreq.Trap = trap
+			matched = network
+			resp, err = st.Record(ctx, nreq)
 		}
 	} else {
 		resp, err = st.Record(ctx, req)

@@ -179,6 +179,41 @@ func TestSPFDomainTrapsStayOnNetwork(t *testing.T) {
 	expect(t, "other network", spf("203.0.113.7", "bob@example.net"), greylist.Greylisted, "first attempt")
 }
 
+// TestSPFDomainAllowlistedNotTrapped: a client auto-allowlisted through
+// its SPF-validated domain is not trapped by a greytrap hit, as a client
+// auto-allowlisted by its network is not (the package documentation):
+// the trap hit from the domain's pool blocked the pool's /24, and the
+// domain's next mail from it was Trapped, though the domain was
+// allowlisted.
+func TestSPFDomainAllowlistedNotTrapped(t *testing.T) {
+	clk := newClock()
+	c := &greylist.Checker{Now: clk.Now, AutoAllowAfter: 1, Traps: mustAddrs(t, "trap@example.net")}
+	spf := func(addr, rcpt string) greylist.Outcome {
+		t.Helper()
+		o, err := c.Check(ctx, ip(addr), "", "news@example.com", rcpt, "example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	spf("198.51.100.1", "bob@example.net")
+	clk.Add(10 * time.Minute)
+	expect(t, "retry", spf("198.51.100.9", "bob@example.net"), greylist.Pass, "retried after the delay")
+	expect(t, "allowlisted domain", spf("203.0.113.7", "carol@example.net"), greylist.Allowlisted, "client auto-allowlisted")
+	o := spf("198.51.100.1", "trap@example.net")
+	expect(t, "trap hit from the allowlisted domain", o, greylist.Allowlisted, "client auto-allowlisted")
+	if o.Match != "spf:example.com" {
+		t.Errorf("trap hit: Match %q, want spf:example.com", o.Match)
+	}
+	expect(t, "same network after", spf("198.51.100.2", "dave@example.net"), greylist.Allowlisted, "client auto-allowlisted")
+	// The network is not trapped for other senders either.
+	o, err := c.Check(ctx, ip("198.51.100.3"), "", "x@example.org", "erin@example.net", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "other sender, same network", o, greylist.Greylisted, "first attempt")
+}
+
 func TestAutoAllow(t *testing.T) {
 	for _, spfDomain := range []string{"", "example.com"} {
 		t.Run("spf="+spfDomain, func(t *testing.T) {

@@ -41,8 +41,13 @@
 // it (pass only a "pass", never "neutral" or "softfail"); and greytraps
 // stay keyed on the network, so that one forged or mistaken mail to a
 // trap from a big provider's pool does not trap the provider's domain
-// everywhere. A check with an SPF domain costs two store operations
-// (the network's trap and allowlist state, then the domain's triplet).
+// everywhere. A client auto-allowlisted through its domain is not
+// trapped, as one auto-allowlisted by its network is not: its trap hit
+// is Allowlisted and the network stays open (a network trapped before,
+// by other mail, stays trapped for the domain too). A check with an SPF
+// domain costs two store operations (the network's trap and allowlist
+// state, then the domain's triplet), three on a trap hit (the network,
+// the domain's allowlist state, then the network's trap).
 //
 // # Body key
 //
@@ -77,7 +82,8 @@
 // whitelist_recipients files. A recipient in Checker.Traps blocks the
 // client network for TrapTime (24 h; OpenBSD spamd's greytrapping):
 // Trapped, whose reply looks like greylisting. A client allowlisted by a
-// list or automatically is not trapped.
+// list or automatically (by its network or its SPF-validated domain) is
+// not trapped.
 //
 // Request.Apply is the algorithm, written once; MemoryStore and
 // boltstore run it under their lock or transaction, redisstore runs its
