@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spamkit/spamkit/harvest"
+	"github.com/spamkit/spamkit/session"
+)
+
+// client is what smtpd knows of one connection, from its accept to its
+// close: the composition's session (whose Connect started at the
+// accept, concurrently with the greeting pause) and the pause's outcome.
+// go-smtp's sessions (one per EHLO) find it on their connection.
+type client struct {
+	ip   netip.Addr
+	ss   *session.Session
+	stop context.CancelFunc // ends ss's background lookups
+
+	// connected is closed when ss.Connect has answered connectReply.
+	connected    chan struct{}
+	connectReply session.Reply
+
+	greet harvest.GreetOutcome
+}
+
+// clientConn is a connection with its client. It tracks the connection
+// for the server's shutdown, closes it after a reply when asked to (421,
+// RFC 5321 §3.8), and releases the client once when closed.
+type clientConn struct {
+	net.Conn
+	cl  *client
+	srv *server
+
+	closeAfterWrite atomic.Bool
+	closed          chan struct{}
+	closeOnce       sync.Once
+}
+
+// Write writes p, then closes the connection if a reply was marked as
+// the last one.
+func (c *clientConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if c.closeAfterWrite.Load() {
+		c.Close()
+	}
+	return n, err
+}
+
+// SetReadDeadline sets the read deadline, or during a shutdown one in
+// the past for a connection between transactions, so that go-smtp's
+// wait for the next command ends at once (with its 421 4.4.2).
+func (c *clientConn) SetReadDeadline(t time.Time) error {
+	if c.srv.draining.Load() && !c.busy() {
+		t = time.Unix(1, 0)
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+// busy reports whether the connection is in a mail transaction.
+func (c *clientConn) busy() bool { return c.srv.busy(c) }
+
+// Close closes the connection and releases its client, once.
+func (c *clientConn) Close() error {
+	err := net.ErrClosed
+	c.closeOnce.Do(func() {
+		err = c.Conn.Close()
+		close(c.closed)
+		c.srv.forget(c)
+		if c.cl.ss != nil {
+			// Waits for Connect, which ends early: its ctx is
+			// canceled first.
+			c.cl.stop()
+			<-c.cl.connected
+			c.cl.ss.Close()
+		}
+	})
+	return err
+}
+
+// sleep pauses d (a tarpit), or less if the connection closes.
+func (c *clientConn) sleep(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.closed:
+	}
+}
+
+// connOf finds the clientConn under the connection go-smtp holds (a TLS
+// connection after STARTTLS, a harvest.GreetConn).
+func connOf(nc net.Conn) *clientConn {
+	for nc != nil {
+		switch c := nc.(type) {
+		case *clientConn:
+			return c
+		case *tls.Conn:
+			nc = c.NetConn()
+		case interface{ Unwrap() net.Conn }:
+			nc = c.Unwrap()
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// starter is the innermost listener: it refuses connections past
+// -max-conns, and starts each client's session (its Connect: harvest's
+// connection accounting, the DNS lists, reverse DNS) before the greeting
+// pause, so that the lookups run during it, as postscreen's do.
+type starter struct {
+	net.Listener
+	srv *server
+}
+
+func (l *starter) Accept() (net.Conn, error) {
+	for {
+		nc, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if c := l.srv.start(nc); c != nil {
+			return c, nil
+		}
+	}
+}
+
+// judge is the outermost listener: it takes the connections whose
+// greeting pause ended, waits for their Connect, and hands out those to
+// be greeted; the others get the refusal instead of the banner.
+type judge struct {
+	inner net.Listener // the GreetListener
+	srv   *server
+
+	once  sync.Once
+	ready chan net.Conn
+	errc  chan error
+	done  chan struct{}
+}
+
+func (l *judge) run() {
+	for {
+		nc, err := l.inner.Accept()
+		if err != nil {
+			select {
+			case l.errc <- err:
+			case <-l.done:
+				return
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		go func() {
+			if !l.srv.admit(nc) {
+				return
+			}
+			select {
+			case l.ready <- nc:
+			case <-l.done:
+				nc.Close()
+			}
+		}()
+	}
+}
+
+func (l *judge) Accept() (net.Conn, error) {
+	l.once.Do(func() { go l.run() })
+	select {
+	case nc := <-l.ready:
+		return nc, nil
+	case err := <-l.errc:
+		return nil, err
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *judge) Close() error {
+	select {
+	case <-l.done:
+		return nil
+	default:
+		close(l.done)
+	}
+	return l.inner.Close()
+}
+
+func (l *judge) Addr() net.Addr { return l.inner.Addr() }
+
+// writeReply sends one reply line on a connection go-smtp does not hold
+// (yet), bounded by the write timeout.
+func writeReply(nc net.Conn, r string, timeout time.Duration) {
+	nc.SetWriteDeadline(time.Now().Add(timeout))
+	io.WriteString(nc, r+"\r\n")
+}

@@ -1,0 +1,125 @@
+// Command smtpd is a small inbound SMTP server (RFC 5321) on
+// github.com/emersion/go-smtp that runs spamkit's checks in-process, as
+// package session composes them, adds what only an SMTP server can do
+// (a greeting pause, tarpits, per-client rates, refusing unknown users
+// without becoming a harvest oracle) and delivers what it accepts to
+// Maildirs or to a next hop over LMTP or SMTP. It is an example to copy
+// from: every decision about a message is package session's; smtpd is
+// the adapter between go-smtp's stages and the session's.
+//
+// # Running it
+//
+//	smtpd -listen :25 -hostname mx.example.org \
+//	    -domains example.org -mailboxes /etc/smtpd/mailboxes \
+//	    -maildir /var/mail/smtpd
+//
+// or, with the settings in a file (testdata/smtpd.conf is an annotated
+// sample) and Dovecot's LMTP as the next hop:
+//
+//	smtpd -config /etc/smtpd/smtpd.conf -relay lmtp:/run/dovecot/lmtp
+//
+// Try it on a loopback port with swaks:
+//
+//	smtpd -listen 127.0.0.1:2525 -domains example.org -maildir /tmp/mail -greet-wait 1s &
+//	swaks --server 127.0.0.1 --port 2525 --from alice@example.com --to bob@example.org
+//	cat /tmp/mail/bob@example.org/new/*
+//
+// # The stages
+//
+//   - Accept: past -max-conns, 421 4.3.2. The client's session starts
+//     (session.Connect: harvest's connection accounting and rates, the
+//     DNSBL, reverse DNS) while the greeting pause runs
+//     (harvest.GreetListener, postscreen's pregreet test, -greet-wait):
+//     an early talker gets 521 5.5.1 and is counted as a protocol error
+//     of its client (-greet-drop). A client the session refuses gets its
+//     421 or 554 instead of the banner (RFC 5321 §3.1, §3.8).
+//   - EHLO/HELO: session.Helo (the HELO check, collected at the end).
+//   - MAIL: a SIZE over -max-message-bytes is refused 552 5.3.4 (RFC
+//     1870); session.Mail (SPF starts; harvest's message rate, 450 4.7.1).
+//   - RCPT: the recipient table is asked first (-domains, -mailboxes).
+//     A mailbox of ours goes to session.Rcpt (harvest, BATV,
+//     greylisting); an unknown user or a foreign domain goes to
+//     session.RcptRejected before the client is answered, so that the
+//     RCPT that makes harvest judge the client a harvester, and every
+//     RCPT after it, known mailboxes included, gets the same 421 4.7.1:
+//     the prober learns nothing more. Otherwise unknown users get 550
+//     5.1.1, foreign domains 554 5.7.1 (smtpd is never an open relay).
+//     Harvest's blocks also refuse the client's later connections.
+//   - DATA: the message is streamed to the session (DKIM and ARC body
+//     hashes, the MIME scan, as the bytes arrive) and spooled at once
+//     (in memory up to 64 KiB, then in an unlinked temporary file),
+//     within -data-timeout and -max-message-bytes (552 5.3.4).
+//   - End of DATA: session.EndOfData decides within -check-timeout:
+//     Reject and Tempfail are answered (a DMARC p=reject failure is 550
+//     5.7.1); Accept, AddHeader and Quarantine are delivered with the
+//     session's fields (Authentication-Results, Received-SPF, X-Spam-*)
+//     on top, then smtpd's Received (RFC 5321 §4.4), within
+//     -deliver-timeout. Quarantined mail goes to each mailbox's Maildir++
+//     folder ".Quarantine" (a relay gets it with its headers). Parts the
+//     MIME policy strips are removed before delivery.
+//
+// A 421 closes the connection once sent (RFC 5321 §3.8). With -tarpit,
+// the pause harvest's tarpit schedule asks for is made before a reply.
+//
+// # Delivery
+//
+// -maildir DIR delivers to DIR/<mailbox>/ (created as needed; a
+// catch-all "@domain" line of -mailboxes delivers to DIR/@domain/):
+// each copy is written and synced in tmp/, and only when every
+// recipient's copy is written are they renamed into new/, so that a
+// failure delivers to no one (451 4.3.0, the client retries). Files
+// have LF line ends, as MDAs write them.
+//
+// -relay lmtp:HOST:PORT, lmtp:/path/to/socket or smtp:HOST:PORT sends
+// each accepted message on, one connection per message, with the
+// envelope as received. If the next hop refuses some recipients before
+// the data, nothing is sent and the client is answered 451 4.3.0 (or
+// the next hop's refusal, when it refused all alike), so no one gets the
+// message twice. Over LMTP, recipients refused after the data while
+// others took it make a 451 too: the client's retry duplicates the
+// message for those that took it, which is preferred to losing it for
+// the others. The next hop's texts are not passed on (they may name
+// internal hosts); its codes are.
+//
+// # Configuration
+//
+// Every setting is a flag (smtpd -h lists them); -config FILE reads
+// "name = value" lines with the same names ("#" starts a comment line;
+// double quotes keep spaces at a value's ends; no control characters;
+// at most 1 MiB), which the command line overrides. -harvest FILE
+// holds package harvest's own settings (dha_unknown, dha_ratio, block,
+// message_rate, connection_rate, recipient_rate, tarpit_after...) in its
+// main.cf-like syntax (harvest.ParseConfig). -mailboxes FILE lists one
+// address a line ("#" comments; "@domain" accepts every local part of
+// domain); without it every local part of -domains exists.
+//
+// The checks are switched by -spf, -dkim, -dmarc, -arc, -rdns, -mime
+// (on by default), -dnsbl and -uribl (lists in postscreen_dnsbl_sites
+// syntax) and -greylist (in memory); the verdict by -required-score,
+// -quarantine-score, -reject-score and -on-error (package session's
+// Engine fields of the same names). DNS goes to -dns HOST:PORT or the
+// nameservers of /etc/resolv.conf, through one caching resolver.
+//
+// # Timeouts and limits
+//
+// -read-timeout (5 min, RFC 5321 §4.5.3.2.7) bounds the wait for a
+// command, -write-timeout a reply, -data-timeout (10 min, §4.5.3.2.6)
+// the whole message, -connect-timeout the connect-stage checks,
+// -check-timeout those of each later stage, -deliver-timeout the
+// delivery. -max-message-bytes (10,240,000 octets, Postfix's
+// message_size_limit), -max-conns (1000), harvest's per-client caps
+// and rates, the recipient table's limits (1,000,000 mailboxes, 64 MiB).
+//
+// # Shutdown
+//
+// On SIGTERM or SIGINT smtpd stops accepting; connections between
+// transactions get 421 4.4.2 at once, those in a transaction finish it
+// and then get the 421; after -shutdown-grace the rest are cut (their
+// clients retry what was not acknowledged: nothing accepted is lost).
+// A second signal ends smtpd at once.
+//
+// # TLS
+//
+// With -tls-cert and -tls-key, STARTTLS is offered (RFC 3207, TLS 1.2
+// or later); Received then says ESMTPS.
+package main

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/dkim/arc"
+	"github.com/spamkit/spamkit/dkim/dmarc"
+	"github.com/spamkit/spamkit/greylist"
+	"github.com/spamkit/spamkit/harvest"
+	"github.com/spamkit/spamkit/mime"
+	"github.com/spamkit/spamkit/rbl"
+	"github.com/spamkit/spamkit/rdns"
+	"github.com/spamkit/spamkit/resolver"
+	"github.com/spamkit/spamkit/session"
+	"github.com/spamkit/spamkit/spf"
+)
+
+// buildEngine configures the composition from cfg: each check on or off,
+// every one of them sharing res. The composition itself (what runs at
+// which stage, the scores, the action) is package session's.
+func buildEngine(cfg *config, res *resolver.Resolver, hc *harvest.Checker, host string, now func() time.Time) (*session.Engine, error) {
+	e := &session.Engine{
+		AuthServID:      host,
+		Harvest:         hc,
+		RequiredScore:   cfg.RequiredScore,
+		QuarantineScore: cfg.QuarantineScore,
+		RejectScore:     cfg.RejectScore,
+		MaxMessageBytes: cfg.MaxMessageBytes,
+		ConnectTimeout:  cfg.ConnectTimeout,
+		RcptTimeout:     cfg.CheckTimeout,
+		DataTimeout:     cfg.CheckTimeout,
+		ContentTimeout:  cfg.CheckTimeout,
+		Now:             now,
+	}
+	if cfg.OnError == "accept" {
+		e.OnError = session.AcceptOnError
+	}
+	if cfg.RDNS {
+		e.RDNS = &rdns.Checker{Resolver: res}
+	}
+	if cfg.SPF {
+		e.SPF = &spf.Checker{Resolver: res, ReceiverHost: host, Now: now}
+	}
+	if cfg.DKIM {
+		e.DKIM = &dkim.Verifier{Resolver: res, Now: now}
+	}
+	if cfg.DMARC {
+		e.DMARC = &dmarc.Evaluator{Resolver: res}
+	}
+	if cfg.ARC {
+		e.ARC = &arc.Verifier{Resolver: res, Now: now}
+	}
+	if cfg.MIME {
+		e.MIME = &mime.Scanner{}
+	}
+	if cfg.DNSBL != "" {
+		lists, err := rbl.ParseLists(cfg.DNSBL)
+		if err != nil {
+			return nil, fmt.Errorf("-dnsbl: %w", err)
+		}
+		e.DNSBL = &rbl.Checker{Resolver: res, Lists: lists, Threshold: cfg.DNSBLThreshold}
+	}
+	if cfg.URIBL != "" {
+		lists, err := rbl.ParseLists(cfg.URIBL)
+		if err != nil {
+			return nil, fmt.Errorf("-uribl: %w", err)
+		}
+		for i := range lists {
+			lists[i].Kind = rbl.KindDomain
+		}
+		e.URIBL = &rbl.Checker{Resolver: res, Lists: lists}
+	}
+	if cfg.Greylist {
+		e.Greylist = &greylist.Checker{Now: now}
+	}
+	return e, nil
+}
+
+// tarpitOf is the pause the composition asks for before a reply.
+func tarpitOf(r session.Reply) time.Duration { return 0 }

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/spamkit/spamkit/harvest"
+	"github.com/spamkit/spamkit/resolver"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	go func() {
+		// After the first signal, a second one ends smtpd at once
+		// instead of waiting for the graceful shutdown.
+		<-ctx.Done()
+		stop()
+	}()
+	if err := run(ctx, os.Args[1:], os.Stderr, hooks{}); err != nil {
+		fmt.Fprintln(os.Stderr, "smtpd:", err)
+		os.Exit(1)
+	}
+}
+
+// hooks let tests run smtpd with a fake clock and an in-process DNS
+// server, and learn its address.
+type hooks struct {
+	Now      func() time.Time
+	Resolver *resolver.Resolver
+	Ready    func(addr net.Addr)
+}
+
+// run serves until ctx is done, then shuts down gracefully.
+func run(ctx context.Context, args []string, stderr io.Writer, hk hooks) error {
+	cfg, err := parseConfig(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	logger := log.New(stderr, "smtpd: ", log.LstdFlags)
+	s, err := build(cfg, hk, logger.Printf)
+	if err != nil {
+		return err
+	}
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	s.base = base
+
+	raw, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	var inner net.Listener = &starter{Listener: raw, srv: s}
+	if cfg.GreetWait > 0 {
+		gl := &harvest.GreetListener{
+			Listener: inner,
+			Pause:    harvest.GreetPause{Wait: cfg.GreetWait, Banner: cfg.GreetBanner, Now: hk.Now},
+			Drop:     cfg.GreetDrop,
+		}
+		gl.Report = func(o harvest.GreetOutcome) { s.greeted(o) }
+		inner = gl
+	}
+	l := &judge{inner: inner, srv: s, ready: make(chan net.Conn), errc: make(chan error), done: make(chan struct{})}
+
+	srv := smtp.NewServer(s)
+	srv.Domain = s.hostname
+	srv.MaxMessageBytes = cfg.MaxMessageBytes
+	srv.ReadTimeout = cfg.ReadTimeout
+	srv.WriteTimeout = cfg.WriteTimeout
+	srv.ErrorLog = logger
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			raw.Close()
+			return fmt.Errorf("-tls-cert, -tls-key: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	logger.Printf("listening on %s as %s (domains %s, delivering to %s, greeting pause %s, max message %d octets, STARTTLS %v)",
+		raw.Addr(), s.hostname, cfg.Domains, s.out, cfg.GreetWait, cfg.MaxMessageBytes, srv.TLSConfig != nil)
+	if hk.Ready != nil {
+		hk.Ready(raw.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		l.Close()
+		s.closeAll()
+		return err
+	case <-ctx.Done():
+	}
+
+	// Graceful shutdown: no new connections; those between
+	// transactions get 421 now, the others at the end of theirs; after
+	// -shutdown-grace whatever is left is cut (the client retries what
+	// it did not see accepted: nothing is lost).
+	logger.Printf("shutting down (%d connections open)", s.open())
+	s.drain()
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Printf("shutdown: %d connections cut after -shutdown-grace %s", s.open(), cfg.ShutdownGrace)
+		s.closeAll()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	cancelBase()
+	return nil
+}
+
+// greeted records a greeting pause's outcome: an early talker counts as a
+// protocol error of its client (harvest's MaxErrors), as postscreen
+// remembers PREGREET.
+func (s *server) greeted(o harvest.GreetOutcome) {
+	if o.Result != harvest.GreetPregreet {
+		return
+	}
+	s.logf("%s: talked before the greeting: %s", o.Client, o)
+	if hc := s.engine.Harvest; hc != nil && o.Client.IsValid() {
+		ctx, cancel := context.WithTimeout(s.base, s.cfg.ConnectTimeout)
+		defer cancel()
+		hc.Error(ctx, o.Client)
+	}
+}
+
+// hostname returns name, or this host's name if name is empty.
+func hostname(name string) string {
+	if name == "" {
+		name, _ = os.Hostname()
+	}
+	if name == "" {
+		name = "localhost"
+	}
+	return name
+}
+
+// build makes the server of cfg.
+func build(cfg *config, hk hooks, logf func(string, ...any)) (*server, error) {
+	s := &server{
+		cfg:      cfg,
+		hostname: hostname(cfg.Hostname),
+		now:      hk.Now,
+		logf:     logf,
+		spoolDir: os.TempDir(),
+		conns:    map[*clientConn]bool{},
+		base:     context.Background(),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	var mailboxes io.Reader
+	if cfg.Mailboxes != "" {
+		f, err := os.Open(cfg.Mailboxes)
+		if err != nil {
+			return nil, fmt.Errorf("-mailboxes: %w", err)
+		}
+		defer f.Close()
+		mailboxes = f
+	}
+	rcpts, err := newRecipients(cfg.Domains, mailboxes)
+	if err != nil {
+		return nil, fmt.Errorf("-domains, -mailboxes: %w", err)
+	}
+	s.rcpts = rcpts
+	if cfg.Maildir != "" {
+		if err := os.MkdirAll(cfg.Maildir, 0o700); err != nil {
+			return nil, fmt.Errorf("-maildir: %w", err)
+		}
+		s.out = &maildirs{root: cfg.Maildir, hostname: s.hostname, now: s.now}
+	} else {
+		r, err := parseRelay(cfg.Relay, s.hostname)
+		if err != nil {
+			return nil, err
+		}
+		s.out = r
+	}
+	res := hk.Resolver
+	if res == nil {
+		res = &resolver.Resolver{Cache: resolver.NewCache(resolver.CacheOptions{})}
+		if cfg.Nameserver != "" {
+			res.Servers = []string{cfg.Nameserver}
+		}
+	}
+	var hc harvest.Checker
+	if cfg.Harvest != "" {
+		b, err := os.ReadFile(cfg.Harvest)
+		if err != nil {
+			return nil, fmt.Errorf("-harvest: %w", err)
+		}
+		if hc.Config, err = harvest.ParseConfig(string(b)); err != nil {
+			return nil, fmt.Errorf("-harvest %s: %w", cfg.Harvest, err)
+		}
+	}
+	hc.Now = hk.Now
+	if s.engine, err = buildEngine(cfg, res, &hc, s.hostname, hk.Now); err != nil {
+		return nil, err
+	}
+	return s, nil
+}

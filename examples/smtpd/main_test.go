@@ -1,0 +1,388 @@
+package main
+
+import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A clean message (SPF pass, DMARC pass by alignment, FCrDNS pass) sent
+// with swaks lands in the recipient's Maildir with the composition's
+// headers on top, then smtpd's Received.
+func TestCleanDelivered(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t)
+	out := swaks(t, in.addr, "--from", "alice@good.test", "--to", "bob@example.org", "--header", "Subject: clean")
+	if !strings.Contains(out, "<-  250 2.0.0 OK: queued") {
+		t.Fatalf("swaks transcript:\n%s", out)
+	}
+	msgs := in.messages(t, "bob@example.org")
+	if len(msgs) != 1 {
+		t.Fatalf("bob's Maildir holds %d messages, want 1; swaks:\n%s", len(msgs), out)
+	}
+	m := msgs[0]
+	for _, want := range []string{
+		"Authentication-Results: mx.example.org;",
+		"spf=pass",
+		"dmarc=pass",
+		"iprev=pass",
+		"Received-SPF: pass",
+		"X-Spam-Status: No",
+		"Received: from client.good.test ([127.0.0.1])\n\tby mx.example.org (spamkit smtpd) with ESMTP id ",
+		"\tfor <bob@example.org>;",
+		"Subject: clean\n",
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("delivered message lacks %q:\n%s", want, m)
+		}
+	}
+	if strings.Index(m, "Authentication-Results:") > strings.Index(m, "Received: from client") {
+		t.Errorf("Authentication-Results below smtpd's Received:\n%s", m)
+	}
+	if strings.Contains(m, "\r\n") {
+		t.Errorf("delivered message has CRLF line ends in the Maildir")
+	}
+	if n := len(in.messages(t, "carol@example.org")); n != 0 {
+		t.Errorf("carol got %d messages", n)
+	}
+}
+
+// A spoof of a p=reject domain (SPF fail from this client, no DKIM) is
+// refused at the end of DATA with 550 5.7.1 and delivered to no one.
+func TestDMARCRejectSpoof(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t)
+	out := swaks(t, in.addr, "--from", "ceo@spoof.test", "--to", "bob@example.org", "--header", "Subject: wire the money")
+	if !strings.Contains(out, "<** 550 5.7.1 ") || !strings.Contains(out, "DMARC") {
+		t.Errorf("swaks transcript, want 550 5.7.1 for DMARC:\n%s", out)
+	}
+	if n := len(in.messages(t, "bob@example.org")); n != 0 {
+		t.Errorf("bob got %d messages, want none", n)
+	}
+}
+
+// An early talker gets 521 5.5.1 instead of the banner and never reaches
+// the SMTP server; a client that waits for the banner is served.
+func TestPregreetRejected(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t, "-greet-wait", "500ms")
+	raw, err := net.Dial("tcp", in.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(raw, "EHLO bot.example\r\nMAIL FROM:<a@bot.example>\r\n")
+	line, _ := bufio.NewReader(raw).ReadString('\n')
+	if line != "521 5.5.1 Protocol error\r\n" {
+		t.Errorf("early talker got %q, want the 521", line)
+	}
+	out := swaks(t, in.addr, "--from", "alice@good.test", "--to", "bob@example.org")
+	if !strings.Contains(out, "<-  250 2.0.0 OK: queued") {
+		t.Errorf("a client waiting for the banner, swaks transcript:\n%s", out)
+	}
+	if !strings.Contains(in.log.String(), "talked before the greeting") {
+		t.Errorf("the early talker is not in the log")
+	}
+}
+
+// A dictionary attack: unknown users get 550 5.1.1 until the harvest
+// verdict; from then on every RCPT, of a valid mailbox too (on another
+// connection opened before the verdict), and every new connection get
+// the same 421, so the prober learns nothing more.
+func TestHarvesterBlocked(t *testing.T) {
+	t.Parallel()
+	hv := filepath.Join(t.TempDir(), "harvest.conf")
+	if err := os.WriteFile(hv, []byte("dha_unknown = 5\ndha_ratio = 50%\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := startSMTPD(t, "-harvest", hv, "-tarpit=false")
+
+	other, err := dialSMTP(t, in.addr, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Hello("client.good.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Mail("alice@good.test"); err != nil {
+		t.Fatal(err)
+	}
+
+	c, err := dialSMTP(t, in.addr, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("probe@bot.example"); err != nil {
+		t.Fatal(err)
+	}
+	var verdict string
+	for i := 1; i <= 5; i++ {
+		n, text := code(c.Rcpt(fmt.Sprintf("user%d@example.org", i)))
+		switch {
+		case i < 5 && n != 550:
+			t.Errorf("RCPT unknown %d: %d %s, want 550 before the verdict", i, n, text)
+		case i == 5 && n != 421:
+			t.Fatalf("RCPT unknown %d: %d %s, want the 421 of the verdict", i, n, text)
+		}
+		verdict = text
+	}
+	if n, _ := code(c.Noop()); n == 250 {
+		t.Errorf("the connection is still open after the 421")
+	}
+	if n, text := code(other.Rcpt("bob@example.org")); n != 421 || text != verdict {
+		t.Errorf("valid RCPT after the verdict: %d %q, want 421 %q", n, text, verdict)
+	}
+	if _, err := dialSMTP(t, in.addr, ""); err == nil {
+		t.Errorf("a new connection after the verdict was greeted")
+	} else if n, text := code(err); n != 421 || text != verdict {
+		t.Errorf("new connection after the verdict: %d %q, want 421 %q", n, text, verdict)
+	}
+}
+
+// Per-client rates: the third message of a client limited to 2 an hour
+// gets 450 4.7.1, the fourth connection of one limited to 3 a 421 4.7.0
+// instead of the banner.
+func TestRateLimits(t *testing.T) {
+	t.Parallel()
+	hv := filepath.Join(t.TempDir(), "harvest.conf")
+	if err := os.WriteFile(hv, []byte("message_rate = 2/1h\nconnection_rate = 3/1h\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := startSMTPD(t, "-harvest", hv)
+	c, err := dialSMTP(t, in.addr, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 3; i++ {
+		n, text := code(c.Mail("alice@good.test"))
+		want := 250
+		if i == 3 {
+			want = 450
+		}
+		if n != want {
+			t.Errorf("MAIL %d: %d %s, want %d", i, n, text, want)
+		}
+		c.Reset()
+	}
+	for i := 2; i <= 4; i++ {
+		_, err := dialSMTP(t, in.addr, "")
+		n, text := code(err)
+		switch {
+		case i < 4 && err != nil:
+			t.Errorf("connection %d: %v, want the banner", i, err)
+		case i == 4 && n != 421:
+			t.Errorf("connection %d: %d %s, want 421", i, n, text)
+		}
+	}
+}
+
+// A client listed by the DNSBL gets 554 5.7.1 instead of the banner.
+func TestDNSBLRejectedAtConnect(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t, "-dnsbl", "bl.test")
+	_, err := dialSMTP(t, in.addr, "127.0.0.2")
+	if n, text := code(err); n != 554 || !strings.Contains(text, "bl.test") {
+		t.Errorf("listed client: %d %q, want 554 naming bl.test", n, text)
+	}
+	if _, err := dialSMTP(t, in.addr, "127.0.0.1"); err != nil {
+		t.Errorf("unlisted client: %v", err)
+	}
+}
+
+// Relaying over LMTP: the in-test LMTP server (go-smtp's LMTP mode)
+// receives the message with the composition's headers.
+func TestLMTPRelay(t *testing.T) {
+	t.Parallel()
+	ls := newLMTPServer(t, nil)
+	in := startSMTPD(t, "-relay", "lmtp:"+ls.addr)
+	out := swaks(t, in.addr, "--from", "alice@good.test", "--to", "bob@example.org,carol@example.org", "--header", "Subject: relayed")
+	if !strings.Contains(out, "<-  250 2.0.0 OK: queued") {
+		t.Fatalf("swaks transcript:\n%s", out)
+	}
+	msgs := ls.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("the LMTP server got %d messages, want 1", len(msgs))
+	}
+	m := msgs[0]
+	if m.from != "alice@good.test" || strings.Join(m.rcpts, ",") != "bob@example.org,carol@example.org" {
+		t.Errorf("LMTP envelope %q → %v", m.from, m.rcpts)
+	}
+	for _, want := range []string{"Authentication-Results: mx.example.org;", "spf=pass", "\r\nReceived: from client.good.test", "Subject: relayed\r\n"} {
+		if !strings.Contains(m.data, want) {
+			t.Errorf("relayed message lacks %q:\n%s", want, m.data)
+		}
+	}
+	if strings.Contains(m.data, "\tfor <") {
+		t.Errorf("Received names one recipient of two:\n%s", m.data)
+	}
+}
+
+// Unknown users and other domains are refused at RCPT; the message goes
+// to the valid recipients only.
+func TestRecipientRefusals(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t)
+	c, err := dialSMTP(t, in.addr, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("alice@good.test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		rcpt string
+		code int
+	}{
+		{"nobody@example.org", 550},
+		{"bob@elsewhere.test", 554},
+		{"carol@example.org", 250},
+	} {
+		if n, text := code(c.Rcpt(tc.rcpt)); n != tc.code {
+			t.Errorf("RCPT %s: %d %s, want %d", tc.rcpt, n, text, tc.code)
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "From: alice@good.test\r\nSubject: two refused\r\n\r\nhello\r\n")
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(in.messages(t, "carol@example.org")); n != 1 {
+		t.Errorf("carol got %d messages, want 1", n)
+	}
+}
+
+// A message over -max-message-bytes is refused with 552 5.3.4, whether
+// announced with SIZE or not.
+func TestSizeLimit(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t, "-max-message-bytes", "2000")
+	body := strings.Repeat("0123456789 0123456789 0123456789 0123456789\r\n", 100)
+	out := swaks(t, in.addr, "--from", "alice@good.test", "--to", "bob@example.org", "--body", body)
+	if !strings.Contains(out, "<** 552 5.3.4") {
+		t.Errorf("swaks transcript, want 552 5.3.4:\n%s", out)
+	}
+	if n := len(in.messages(t, "bob@example.org")); n != 0 {
+		t.Errorf("bob got %d messages", n)
+	}
+}
+
+// STARTTLS with the configured certificate; the Received field says
+// ESMTPS.
+func TestSTARTTLS(t *testing.T) {
+	t.Parallel()
+	cert, key := selfSigned(t)
+	in := startSMTPD(t, "-tls-cert", cert, "-tls-key", key)
+	out := swaks(t, in.addr, "-tls", "--from", "alice@good.test", "--to", "bob@example.org")
+	if !strings.Contains(out, "<-  220 2.0.0 Ready to start TLS") {
+		t.Errorf("no STARTTLS in the swaks transcript:\n%s", out)
+	}
+	if !strings.Contains(out, "<~  250 2.0.0 OK: queued") {
+		t.Fatalf("swaks transcript:\n%s", out)
+	}
+	msgs := in.messages(t, "bob@example.org")
+	if len(msgs) != 1 || !strings.Contains(msgs[0], " with ESMTPS id ") {
+		t.Errorf("delivered: %q, want one message received with ESMTPS", msgs)
+	}
+}
+
+// Graceful shutdown: a client between transactions gets 421 at once, a
+// client in a transaction finishes it (250) and then gets the 421; run
+// returns.
+func TestShutdown(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t)
+	idle, err := dialSMTP(t, in.addr, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idle.Hello("client.good.test"); err != nil {
+		t.Fatal(err)
+	}
+	busy, err := dialSMTP(t, in.addr, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := busy.Mail("alice@good.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := busy.Rcpt("bob@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	in.cancel()
+	// The busy client's transaction completes.
+	w, err := busy.Data()
+	if err != nil {
+		t.Fatalf("DATA during the shutdown: %v", err)
+	}
+	io.WriteString(w, "From: alice@good.test\r\nSubject: in flight\r\n\r\nhello\r\n")
+	if err := w.Close(); err != nil {
+		t.Fatalf("end of DATA during the shutdown: %v", err)
+	}
+	if n, _ := code(busy.Mail("alice@good.test")); n == 250 {
+		t.Errorf("a new transaction was accepted during the shutdown")
+	}
+	if n, _ := code(idle.Noop()); n == 250 {
+		t.Errorf("the idle client is still served during the shutdown")
+	}
+	select {
+	case err := <-in.done:
+		if err != nil {
+			t.Errorf("run = %v", err)
+		}
+		in.done <- nil // for the cleanup
+	case <-time.After(20 * time.Second):
+		t.Fatalf("run did not return")
+	}
+	if n := len(in.messages(t, "bob@example.org")); n != 1 {
+		t.Errorf("bob got %d messages, want the one in flight", n)
+	}
+}
+
+// selfSigned writes a self-signed certificate for mx.example.org and its
+// key, and returns their paths.
+func selfSigned(t *testing.T) (cert, key string) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "mx.example.org"},
+		DNSNames:     []string{"mx.example.org"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cert, key = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	return cert, key
+}

@@ -1,0 +1,427 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/spamkit/spamkit/harvest"
+	"github.com/spamkit/spamkit/session"
+)
+
+// server is smtpd's state: the composition, the recipient table, where
+// mail goes, and the open connections.
+type server struct {
+	cfg      *config
+	engine   *session.Engine
+	rcpts    *recipients
+	out      deliverer
+	hostname string
+	now      func() time.Time
+	logf     func(format string, args ...any)
+	spoolDir string
+
+	// base is the parent of every client's context; canceled when
+	// smtpd ends.
+	base context.Context
+
+	draining atomic.Bool
+	mu       sync.Mutex
+	conns    map[*clientConn]bool // true while in a mail transaction
+}
+
+// start registers a new connection and starts its session's Connect, or
+// refuses it past -max-conns (nil).
+func (s *server) start(nc net.Conn) *clientConn {
+	s.mu.Lock()
+	over := len(s.conns) >= s.cfg.MaxConns
+	s.mu.Unlock()
+	if over {
+		writeReply(nc, "421 4.3.2 Too many connections, try again later", s.cfg.WriteTimeout)
+		nc.Close()
+		s.logf("refused %s: -max-conns %d reached", nc.RemoteAddr(), s.cfg.MaxConns)
+		return nil
+	}
+	var ip netip.Addr
+	if ap, err := netip.ParseAddrPort(nc.RemoteAddr().String()); err == nil {
+		ip = ap.Addr().Unmap()
+	}
+	ctx, stop := context.WithCancel(s.base)
+	cl := &client{ip: ip, ss: s.engine.NewSession(ctx), stop: stop, connected: make(chan struct{})}
+	cc := &clientConn{Conn: nc, cl: cl, srv: s, closed: make(chan struct{})}
+	s.mu.Lock()
+	s.conns[cc] = false
+	s.mu.Unlock()
+	go func() {
+		defer close(cl.connected)
+		cctx, cancel := context.WithTimeout(ctx, s.cfg.ConnectTimeout)
+		defer cancel()
+		cl.connectReply = cl.ss.Connect(cctx, ip, "")
+	}()
+	return cc
+}
+
+// admit decides, once a connection's greeting pause has ended, whether
+// it is greeted: an early talker (when the listener hands them out) and
+// a client refused at Connect get the refusal instead of the banner.
+func (s *server) admit(nc net.Conn) bool {
+	cc := connOf(nc)
+	if cc == nil {
+		nc.Close()
+		return false
+	}
+	if gc, ok := nc.(*harvest.GreetConn); ok {
+		cc.cl.greet = gc.Outcome
+	}
+	select {
+	case <-cc.cl.connected:
+	case <-cc.closed:
+		return false
+	}
+	r := cc.cl.connectReply
+	if r.Action != session.Tempfail && r.Action != session.Reject {
+		if cc.cl.greet.Result == harvest.GreetPregreet {
+			s.logf("%s: early talker let through (-greet-drop=false): %s", cc.cl.ip, cc.cl.greet)
+		}
+		return true
+	}
+	// Before the greeting only 554 (RFC 5321 §4.3.2, §3.1) and 421
+	// (§3.8) may be sent.
+	code, enh := 421, "4.7.0"
+	if r.Action == session.Reject {
+		code, enh = 554, "5.7.1"
+	}
+	if r.Code == 421 || r.Code == 554 {
+		code = r.Code
+	}
+	if r.Enhanced != "" {
+		enh = r.Enhanced
+	}
+	writeReply(nc, fmt.Sprintf("%d %s %s", code, enh, replyText(r.Text)), s.cfg.WriteTimeout)
+	nc.Close()
+	s.logf("%s: refused at connect: %s", cc.cl.ip, r)
+	return false
+}
+
+// forget drops a closed connection.
+func (s *server) forget(cc *clientConn) {
+	s.mu.Lock()
+	delete(s.conns, cc)
+	s.mu.Unlock()
+}
+
+// busy reports whether cc is in a mail transaction.
+func (s *server) busy(cc *clientConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns[cc]
+}
+
+// setBusy records whether cc is in a mail transaction; the end of one
+// during a shutdown ends the connection after the reply.
+func (s *server) setBusy(cc *clientConn, b bool) {
+	s.mu.Lock()
+	if _, ok := s.conns[cc]; ok {
+		s.conns[cc] = b
+	}
+	s.mu.Unlock()
+}
+
+// drain starts a graceful shutdown: connections between transactions
+// are told 421 at once (their wait for a command ends), the others after
+// their transaction.
+func (s *server) drain() {
+	s.draining.Store(true)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for cc, busy := range s.conns {
+		if !busy {
+			cc.Conn.SetReadDeadline(time.Unix(1, 0))
+		}
+	}
+}
+
+// open returns the number of open connections.
+func (s *server) open() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// closeAll cuts every connection (the end of the shutdown's grace).
+func (s *server) closeAll() {
+	s.mu.Lock()
+	all := make([]*clientConn, 0, len(s.conns))
+	for cc := range s.conns {
+		all = append(all, cc)
+	}
+	s.mu.Unlock()
+	for _, cc := range all {
+		cc.Close()
+	}
+}
+
+// NewSession implements smtp.Backend: go-smtp calls it at each EHLO or
+// HELO (again after STARTTLS).
+func (s *server) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	cc := connOf(c.Conn())
+	if cc == nil {
+		return nil, &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Internal error"}
+	}
+	sess := &smtpSession{srv: s, cc: cc, helo: c.Hostname()}
+	_, sess.tls = c.TLSConnectionState()
+	ctx, cancel := context.WithTimeout(s.base, s.cfg.CheckTimeout)
+	defer cancel()
+	if err := sess.refusal(cc.cl.ss.Helo(ctx, sess.helo)); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// smtpSession is go-smtp's session: the mail transactions of one
+// connection after one EHLO, each stage handed to the composition.
+type smtpSession struct {
+	srv  *server
+	cc   *clientConn
+	helo string
+	tls  bool
+
+	from         string
+	rcpts, boxes []string
+}
+
+// refusal turns a stage's reply into go-smtp's error: nil to go on,
+// else the reply, after the tarpit the reply asks for. A 421 closes the
+// connection once sent (RFC 5321 §3.8).
+func (t *smtpSession) refusal(r session.Reply) error {
+	if t.srv.cfg.Tarpit {
+		t.cc.sleep(tarpitOf(r))
+	}
+	if r.Action != session.Tempfail && r.Action != session.Reject {
+		return nil
+	}
+	if r.Code == 421 {
+		t.cc.closeAfterWrite.Store(true)
+	}
+	return smtpError(r)
+}
+
+// smtpError renders a reply for go-smtp.
+func smtpError(r session.Reply) *smtp.SMTPError {
+	code := r.Code
+	if code == 0 {
+		code = 451
+		if r.Action == session.Reject {
+			code = 550
+		}
+	}
+	e := &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCodeNotSet, Message: replyText(r.Text)}
+	if p := strings.SplitN(r.Enhanced, ".", 3); len(p) == 3 {
+		for i := range p {
+			n, err := strconv.Atoi(p[i])
+			if err != nil {
+				return e
+			}
+			e.EnhancedCode[i] = n
+		}
+	}
+	return e
+}
+
+// replyText is t on one line, or a generic text.
+func replyText(t string) string {
+	t = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, t)
+	if t == "" {
+		return "Refused"
+	}
+	return t
+}
+
+func (t *smtpSession) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(t.srv.base, t.srv.cfg.CheckTimeout)
+}
+
+// Mail implements smtp.Session.
+func (t *smtpSession) Mail(from string, opts *smtp.MailOptions) error {
+	if opts != nil && opts.Size > t.srv.cfg.MaxMessageBytes {
+		return smtp.ErrDataTooLarge
+	}
+	ctx, cancel := t.ctx()
+	defer cancel()
+	if err := t.refusal(t.cc.cl.ss.Mail(ctx, from)); err != nil {
+		return err
+	}
+	t.from = from
+	t.srv.setBusy(t.cc, true)
+	return nil
+}
+
+// Replies of the recipient lookup.
+var (
+	userUnknown = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "User unknown"}
+	relayDenied = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relay access denied"}
+)
+
+// Rcpt implements smtp.Session. The recipient table is asked first, and
+// the composition told what it found before the client is: once harvest
+// judges the client a harvester, known and unknown recipients get the
+// same refusal.
+func (t *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	class, box := t.srv.rcpts.lookup(to)
+	ctx, cancel := t.ctx()
+	defer cancel()
+	if class != rcptLocal {
+		if err := t.refusal(t.cc.cl.ss.RcptRejected(ctx, to)); err != nil {
+			return err
+		}
+		if class == rcptForeign {
+			return relayDenied
+		}
+		return userUnknown
+	}
+	if err := t.refusal(t.cc.cl.ss.Rcpt(ctx, to)); err != nil {
+		return err
+	}
+	t.rcpts = append(t.rcpts, to)
+	t.boxes = append(t.boxes, box)
+	return nil
+}
+
+// Data implements smtp.Session: the message is spooled and streamed to
+// the composition at once, judged at its end, and delivered if accepted.
+func (t *smtpSession) Data(r io.Reader) error {
+	s := t.srv
+	// The whole message within -data-timeout (go-smtp's read timeout
+	// is per command line).
+	t.cc.Conn.SetReadDeadline(s.now().Add(s.cfg.DataTimeout))
+	sp := &spool{dir: s.spoolDir, memMax: defaultSpoolMem}
+	defer sp.Close()
+	ss := t.cc.cl.ss
+	_, err := io.Copy(io.MultiWriter(sp, ss), r)
+	id := queueID()
+	switch {
+	case errors.Is(err, smtp.ErrDataTooLarge):
+		s.logf("%s %s: message over -max-message-bytes", id, t.cc.cl.ip)
+		return smtp.ErrDataTooLarge
+	case err != nil:
+		s.logf("%s %s: reading the message: %v", id, t.cc.cl.ip, err)
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Error reading the message"}
+	}
+	ctx, cancel := t.ctx()
+	v, err := ss.EndOfData(ctx)
+	cancel()
+	if err != nil {
+		s.logf("%s %s: end of data: %v", id, t.cc.cl.ip, err)
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Internal error, try again later"}
+	}
+	if v.Err != nil {
+		s.logf("%s %s: %v", id, t.cc.cl.ip, v.Err)
+	}
+	switch v.Action {
+	case session.Tempfail, session.Reject:
+		s.logf("%s %s: %s from=<%s> rcpts=%d", id, t.cc.cl.ip, v, t.from, len(t.rcpts))
+		return smtpError(v.Reply)
+	}
+	d := &delivery{From: t.from, Rcpts: t.rcpts, Boxes: t.boxes, Body: sp}
+	if v.Action == session.Quarantine {
+		d.Boxes = quarantined(t.boxes)
+	}
+	d.Header = t.header(id, v)
+	dctx, dcancel := context.WithTimeout(s.base, s.cfg.DeliverTimeout)
+	defer dcancel()
+	if err := s.out.deliver(dctx, d); err != nil {
+		var de *deliveryError
+		if errors.As(err, &de) {
+			s.logf("%s %s: delivery to %s failed: %v", id, t.cc.cl.ip, s.out, de.Err)
+			return de.Reply
+		}
+		s.logf("%s %s: delivery to %s failed: %v", id, t.cc.cl.ip, s.out, err)
+		return tempFail
+	}
+	if s.cfg.Verbose || v.Action != session.Accept {
+		s.logf("%s %s: %s from=<%s> rcpts=%d size=%d delivered to %s", id, t.cc.cl.ip, v, t.from, len(t.rcpts), sp.Size(), s.out)
+	}
+	return nil
+}
+
+// quarantined returns the Maildir++ folder ".Quarantine" of each
+// mailbox (relays get the message with its headers, which say why).
+func quarantined(boxes []string) []string {
+	q := make([]string, len(boxes))
+	for i, b := range boxes {
+		q[i] = b + "/.Quarantine"
+	}
+	return q
+}
+
+// header renders the fields smtpd adds on top of the message: the
+// composition's (Authentication-Results, Received-SPF, X-Spam-*), then
+// the Received trace field (RFC 5321 §4.4).
+func (t *smtpSession) header(id string, v session.Verdict) []byte {
+	var b strings.Builder
+	for _, f := range v.Headers {
+		b.WriteString(f.String())
+		b.WriteString("\r\n")
+	}
+	with := "ESMTP"
+	if t.tls {
+		with = "ESMTPS"
+	}
+	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (spamkit smtpd) with %s id %s", heloText(t.helo), t.cc.cl.ip, t.srv.hostname, with, id)
+	if len(t.rcpts) == 1 {
+		fmt.Fprintf(&b, "\r\n\tfor <%s>", t.rcpts[0])
+	}
+	fmt.Fprintf(&b, ";\r\n\t%s\r\n", t.srv.now().Format(time.RFC1123Z))
+	return []byte(b.String())
+}
+
+// heloText is the HELO name as a Received field may carry it.
+func heloText(h string) string {
+	h = strings.Map(func(r rune) rune {
+		if r <= ' ' || r >= 0x7f || r == '(' || r == ')' || r == ';' {
+			return -1
+		}
+		return r
+	}, h)
+	if h == "" {
+		return "unknown"
+	}
+	return h
+}
+
+// queueID returns a new message id for the logs and Received.
+func queueID() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// Reset implements smtp.Session: the end of a transaction (RSET, the
+// end of DATA, a new EHLO).
+func (t *smtpSession) Reset() {
+	t.cc.cl.ss.Reset()
+	t.from, t.rcpts, t.boxes = "", nil, nil
+	t.srv.setBusy(t.cc, false)
+}
+
+// Logout implements smtp.Session. The connection's state outlives
+// go-smtp's session (STARTTLS starts another); it is released when the
+// connection closes.
+func (t *smtpSession) Logout() error { return nil }
