@@ -171,3 +171,10 @@ func trainedBayes(t testing.TB) *bayes.Classifier {
 	}
 	return c
 }
+
+func bayesClass(s string) bayes.Result {
+	if s == "spam" {
+		return bayes.Spam
+	}
+	return bayes.Ham
+}
