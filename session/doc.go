@@ -46,7 +46,8 @@
 //     (RFC 5321 §3.1 allows 554 instead of the greeting; RFC 3463 §3.8
 //     5.7.1), as postscreen does; the harvest checker's block or rate
 //     limit answers 421.
-//   - Helo: the HELO check (rdns.CheckHELO) starts.
+//   - Helo: the HELO checks start: rdns.CheckHELO and SPF of the HELO
+//     identity (RFC 7208 §2.3; scored, not in Authentication-Results).
 //   - Mail: a new transaction; SPF (RFC 7208 §2.4) starts and runs while
 //     the client sends its recipients and message.
 //   - Rcpt: harvest counts; BATV refuses bounces to untagged addresses
@@ -94,6 +95,8 @@
 //
 // The action is decided in this order:
 //
+//  0. the connection was refused (a listed client, a harvest block) and
+//     the caller went on anyway: that reply;
 //  1. the mime policy rejects: 554 5.7.1 (RFC 3463 §3.8);
 //  2. DMARC fails with a reject disposition (unless DMARCScoreOnly):
 //     550 5.7.1, as RFC 9989 §7 lets a receiver do;
@@ -129,6 +132,11 @@
 //	SPF_NEUTRAL           0      rspamd R_SPF_NEUTRAL (SA 0.779)
 //	SPF_NONE, _TEMPERROR,
 //	  _PERMERROR          0      rspamd R_SPF_NA, R_SPF_DNSFAIL, R_SPF_PERMFAIL
+//	SPF_HELO_PASS        -0.001  SA
+//	SPF_HELO_FAIL         0.001  SA
+//	SPF_HELO_SOFTFAIL     0.732  SA
+//	SPF_HELO_NEUTRAL      0.112  SA
+//	SPF_HELO_NONE         0.001  SA
 //	DKIM_VALID           -0.1    rspamd R_DKIM_ALLOW (SA -0.1)
 //	DKIM_INVALID          1.0    rspamd R_DKIM_REJECT (SA 0.1)
 //	DKIM_NONE, _TEMPERROR 0      rspamd R_DKIM_NA, R_DKIM_TEMPFAIL

@@ -118,6 +118,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	}
 	if len(s.connRows) > 0 {
 		rows = append(rows, s.connRows...)
+		v.Checks.DNSBL = s.dnsblOut
 	} else if s.dnsbl != nil {
 		o, err, ok := s.dnsbl.wait(dctx)
 		if !ok {
@@ -144,6 +145,14 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		if o.Identity == spf.IdentityHELO {
 			spfIn.Scope = "helo"
 		}
+	}
+	if s.spfHELO != nil {
+		o, _, ok := s.spfHELO.wait(dctx)
+		if !ok {
+			o = spf.Outcome{Result: spf.TempError, Identity: spf.IdentityHELO, IP: s.ip, HELO: s.helo, Err: ErrTimeout}
+		}
+		v.Checks.SPFHELO = &o
+		rows = append(rows, s.spfHELORow(o))
 	}
 	rows = append(rows, s.txRows...)
 
@@ -210,10 +219,10 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		rows = append(rows, s.listRow("uribl", o.Result, o.Reason(), URIBLListed, URIBLClean, URIBLUnknown, o.Err))
 	}
 	if e.HashBL != nil && content {
-		var outs []rbl.Outcome
+		var outs []HashOutcome
 		if addr := strings.Trim(s.mailFrom, "<>"); addr != "" {
 			if o, err := e.HashBL.CheckAddress(dctx, addr); err == nil {
-				outs = append(outs, o)
+				outs = append(outs, HashOutcome{What: "sender", Name: addr, Outcome: o})
 			}
 		}
 		if report != nil {
@@ -222,17 +231,17 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 					continue
 				}
 				if o, err := e.HashBL.CheckSHA256(dctx, p.SHA256); err == nil {
-					outs = append(outs, o)
+					outs = append(outs, HashOutcome{What: "attachment", Name: p.Filename, Path: p.Path, Outcome: o})
 				}
 			}
 		}
 		v.Checks.HashBL = outs
 		res, reason := rbl.Clean, ""
 		var cause error
-		for _, o := range outs {
-			switch {
+		for _, h := range outs {
+			switch o := h.Outcome; {
 			case o.Result == rbl.Listed:
-				res, reason = rbl.Listed, o.Reason()
+				res, reason = rbl.Listed, h.What+" listed"
 			case o.Result == rbl.Unknown && res != rbl.Listed:
 				res, reason, cause = rbl.Unknown, o.Reason(), o.Err
 			}
@@ -283,6 +292,10 @@ func (s *Session) decide(v *Verdict) {
 	dmarcReject := d != nil && !e.DMARCScoreOnly && d.Result == dmarc.Fail && d.Disposition == dmarc.DispositionReject
 	dmarcQuar := d != nil && !e.DMARCScoreOnly && d.Result == dmarc.Fail && d.Disposition == dmarc.DispositionQuarantine
 	switch {
+	case s.refused != nil:
+		// The connection was refused (DNSBL, harvest): a caller that
+		// went on anyway (a checker showing everything) gets that reply.
+		set(s.refused.Action, s.refused.Code, s.refused.Enhanced, s.refused.Text)
 	case v.Checks.Decision != nil && v.Checks.Decision.Result == mime.ActionReject:
 		// RFC 3463 §3.8: 5.7.1, delivery not authorized, message refused.
 		set(Reject, 554, "5.7.1", "Message content rejected ("+v.Checks.Decision.Reason()+")")

@@ -63,12 +63,13 @@ mail.example.com.        IN A   192.0.2.10
 	// 	dkim=none;
 	// 	dmarc=pass header.from=example.com policy.dmarc=reject
 	// X-Spam-Score: -0.7
-	// X-Spam-Status: No, score=-0.7 required=5.0 tests=DMARC_PASS,SPF_PASS
-	// 	autolearn=no version=spamkit
+	// X-Spam-Status: No, score=-0.7 required=5.0 tests=DMARC_PASS,SPF_HELO_NONE,
+	// 	SPF_PASS autolearn=no version=spamkit
 	// X-Spam-Report:
 	// 	*  0.0 RDNS_CONFIRMED iprev=confirmed (PTR name resolves to the client)
 	// 	*  0.0 HELO_MATCH helo=match (HELO matches the client)
 	// 	* -0.2 SPF_PASS spf=pass
+	// 	*  0.0 SPF_HELO_NONE spf-helo=none
 	// 	*  0.0 DKIM_NONE dkim=none
 	// 	* -0.5 DMARC_PASS dmarc=pass
 }

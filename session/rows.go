@@ -204,3 +204,14 @@ func (s *Session) bayesRows(o bayes.Outcome, err error) []Row {
 	}
 	return rows
 }
+
+func (s *Session) spfHELORow(o spf.Outcome) Row {
+	rule := map[spf.Result]Rule{
+		spf.Pass: SPFHELOPass, spf.Fail: SPFHELOFail, spf.SoftFail: SPFHELOSoftFail, spf.Neutral: SPFHELONeutral,
+		spf.None: SPFHELONone, spf.TempError: SPFHELOTempError, spf.PermError: SPFHELOPermError,
+	}[o.Result]
+	if rule == "" {
+		rule = SPFHELONone
+	}
+	return s.row("spf-helo", rule, string(o.Result), o.Reason(), o.Err)
+}

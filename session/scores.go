@@ -45,6 +45,15 @@ const (
 	SPFTempError Rule = "SPF_TEMPERROR"
 	SPFPermError Rule = "SPF_PERMERROR"
 
+	// SPF of the HELO identity.
+	SPFHELOPass      Rule = "SPF_HELO_PASS"
+	SPFHELOFail      Rule = "SPF_HELO_FAIL"
+	SPFHELOSoftFail  Rule = "SPF_HELO_SOFTFAIL"
+	SPFHELONeutral   Rule = "SPF_HELO_NEUTRAL"
+	SPFHELONone      Rule = "SPF_HELO_NONE"
+	SPFHELOTempError Rule = "SPF_HELO_TEMPERROR"
+	SPFHELOPermError Rule = "SPF_HELO_PERMERROR"
+
 	// DKIM: the best result of the message's signatures.
 	DKIMValid     Rule = "DKIM_VALID"
 	DKIMInvalid   Rule = "DKIM_INVALID"
@@ -112,6 +121,7 @@ var defaultScores = Scores{
 	DMARCPass: -0.5, DMARCReject: 2.0, DMARCQuarantine: 1.5, DMARCNonePolicy: 0.1,
 	ARCValid: -1.0, ARCInvalid: 1.0,
 	// SpamAssassin rules/50_scores.cf, score set 3 (network and Bayes)
+	SPFHELOPass: -0.001, SPFHELOFail: 0.001, SPFHELOSoftFail: 0.732, SPFHELONeutral: 0.112, SPFHELONone: 0.001,
 	RDNSNone: 0.793, RDNSMismatch: 0.793, RDNSDynamic: 0.982,
 	DNSBLListed: 3.335, DNSWLListed: -2.3,
 	URIBLListed: 1.7, HashBLListed: 2.5,

@@ -45,7 +45,10 @@ type Session struct {
 	fcrdns   *task[rdns.FCrDNSOutcome]
 	dnsbl    *task[rbl.Outcome]
 	heloT    *task[rdns.HELOOutcome]
-	connRows []Row   // decided at Connect
+	connRows []Row  // decided at Connect
+	refused  *Reply // the connection's refusal (DNSBL, harvest), sticky
+	dnsblOut *rbl.Outcome
+	spfHELO  *task[spf.Outcome]
 	connErrs []fault // internal errors of the connection's stages
 
 	// transaction
@@ -127,6 +130,9 @@ func (s *Session) Connect(ctx context.Context, ip netip.Addr, hostname string) R
 		s.hv = e.Harvest.NewSession(ip)
 		o, err := s.hv.Connect(ctx)
 		if r, ok := s.harvestReply("connect", o, err, &s.connErrs); ok {
+			if r.Action == Reject || o.Result != harvest.Allow {
+				s.refused = &r
+			}
 			return r
 		}
 	}
@@ -137,12 +143,15 @@ func (s *Session) Connect(ctx context.Context, ip netip.Addr, hostname string) R
 		if ok && err == nil && o.Result == rbl.Listed {
 			row := s.dnsblRow(o, nil, true)
 			s.connRows = append(s.connRows, row)
+			s.dnsblOut = &o
 			list := "DNSBL"
 			if len(o.Hits) > 0 {
 				list = o.Hits[0].List
 			}
 			s.trace("session: connect %s: %s", ip, o)
-			return Reply{Action: Reject, Code: 554, Enhanced: "5.7.1", Text: "Service unavailable; client blocked using " + list}
+			r := Reply{Action: Reject, Code: 554, Enhanced: "5.7.1", Text: "Service unavailable; client blocked using " + list}
+			s.refused = &r
+			return r
 		}
 	}
 	return Reply{}
@@ -178,14 +187,19 @@ func tempfailReply() Reply {
 	return Reply{Action: Tempfail, Code: 451, Enhanced: "4.3.0", Text: "Temporary local problem, please try again later"}
 }
 
-// Helo records the HELO/EHLO name and starts its check (rdns.CheckHELO),
-// collected at the end of the message. It returns Continue.
+// Helo records the HELO/EHLO name and starts its checks, collected at
+// the end of the message: rdns.CheckHELO, and SPF of the HELO identity
+// (RFC 7208 §2.3; scored SPF_HELO_*, not in Authentication-Results). It
+// returns Continue.
 func (s *Session) Helo(ctx context.Context, name string) Reply {
 	e := s.e
 	s.helo = name
+	ip := s.ip
 	if e.RDNS != nil {
-		ip := s.ip
 		s.heloT = start(s.ctx, func(ctx context.Context) (rdns.HELOOutcome, error) { return e.RDNS.CheckHELO(ctx, ip, name) })
+	}
+	if e.SPF != nil && name != "" {
+		s.spfHELO = start(s.ctx, func(ctx context.Context) (spf.Outcome, error) { return e.SPF.CheckHELO(ctx, ip, name) })
 	}
 	return Reply{}
 }

@@ -175,14 +175,24 @@ type Checks struct {
 	HELO     *rdns.HELOOutcome
 	DNSBL    *rbl.Outcome
 	SPF      *spf.Outcome
+	SPFHELO  *spf.Outcome // the HELO identity (RFC 7208 §2.3)
 	DKIM     []dkim.Outcome
 	DMARC    *dmarc.Outcome
 	ARC      *arc.Outcome
 	MIME     *mime.Report
 	Decision *mime.Outcome // the mime policy's decision over MIME
 	URIBL    *rbl.DomainsOutcome
-	HashBL   []rbl.Outcome
+	HashBL   []HashOutcome
 	Bayes    *bayes.Outcome
 	// AuthResults is the Authentication-Results field, as a value.
 	AuthResults authres.Header
+}
+
+// HashOutcome is the hash-list check of one item: the sender address or
+// an attachment.
+type HashOutcome struct {
+	What    string // "sender" or "attachment"
+	Name    string // the address, or the attachment's file name
+	Path    string // the attachment's mime.Part.Path
+	Outcome rbl.Outcome
 }

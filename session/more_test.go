@@ -1,0 +1,165 @@
+package session
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spamkit/spamkit/batv"
+	"github.com/spamkit/spamkit/dkim/arc"
+	"github.com/spamkit/spamkit/harvest"
+	"github.com/spamkit/spamkit/internal/dkimtest"
+	"github.com/spamkit/spamkit/rbl"
+)
+
+// TestConnectRefusalSticks: a caller that goes on after Connect refused
+// (a checker that shows everything) gets that refusal as the verdict,
+// with the DNSBL outcome in the table, whatever the content scores.
+func TestConnectRefusalSticks(t *testing.T) {
+	t.Parallel()
+	srv := testServer(t)
+	e := testEngine(t, testResolver(srv, true))
+	ctx := context.Background()
+	v, err := e.Check(ctx, Envelope{IP: listedIP, HELO: "x.example.org", MailFrom: "a@example.org", Rcpts: []string{"b@example.org"}},
+		message("a@example.org", "hi", "hi\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Reply.Code != 554 || v.Rows == nil {
+		t.Fatalf("Check(listed) = %s, want the 554 with the rows so far", v)
+	}
+	s := e.NewSession(ctx)
+	defer s.Close()
+	s.Connect(ctx, listedIP, "")
+	s.Helo(ctx, "x.example.org")
+	s.Mail(ctx, "a@example.org")
+	s.Rcpt(ctx, "b@example.org")
+	s.Write(message("a@example.org", "hi", "hi\n"))
+	v, err = s.EndOfData(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Action != Reject || v.Reply.Code != 554 {
+		t.Errorf("EndOfData after a refused Connect = %s, want the 554", v)
+	}
+	if v.Checks.DNSBL == nil || v.Checks.DNSBL.Result != rbl.Listed {
+		t.Errorf("Checks.DNSBL = %v, want listed", v.Checks.DNSBL)
+	}
+	if r, _ := rowOf(v, "dnsbl"); r.Rule != DNSBLListed {
+		t.Errorf("dnsbl row = %v", r)
+	}
+}
+
+// TestURIBL: a link to a listed domain in the decoded text scores
+// URIBL_BLACK.
+func TestURIBL(t *testing.T) {
+	t.Parallel()
+	srv := testServer(t)
+	e := testEngine(t, testResolver(srv, true))
+	v, err := e.Check(context.Background(), Envelope{IP: goodIP, HELO: "mail.example.com", MailFrom: "alice@example.com", Rcpts: []string{"bob@example.org"}},
+		message("alice@example.com", "offer", "Look: http://www.spam.example/deal now\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := rowOf(v, "uribl"); r.Rule != URIBLListed || r.Score != defaultScores[URIBLListed] {
+		t.Errorf("uribl row = %v, want %s", r, URIBLListed)
+	}
+	if st, _ := fieldOf(v, "X-Spam-Status"); !strings.Contains(st, "URIBL_BLACK") {
+		t.Errorf("X-Spam-Status %q lacks URIBL_BLACK", st)
+	}
+}
+
+// TestBATV: a bounce to an address without a tag is refused at RCPT; one
+// to a tagged address passes with a BATV_VALID row.
+func TestBATV(t *testing.T) {
+	t.Parallel()
+	b := &batv.Checker{Keys: []batv.Key{{Number: 1, Secret: []byte("session test secret")}}, Now: func() time.Time { return testNow }}
+	e := &Engine{BATV: b}
+	ctx := context.Background()
+	s := e.NewSession(ctx)
+	defer s.Close()
+	s.Mail(ctx, "<>")
+	if r := s.Rcpt(ctx, "bob@example.org"); r.Action != Reject || r.Code != 550 {
+		t.Errorf("bounce to an untagged address: %s, want 550", r)
+	}
+	tagged, err := b.Sign("bob@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.Rcpt(ctx, tagged); r.Action != Continue {
+		t.Errorf("bounce to %s: %s, want continue", tagged, r)
+	}
+	s.Write([]byte("Subject: bounce\r\n\r\nundeliverable\r\n"))
+	v, err := s.EndOfData(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := rowOf(v, "batv"); r.Rule != BATVValid {
+		t.Errorf("batv row = %v", r)
+	}
+	// Not a bounce: BATV says nothing.
+	s.Mail(ctx, "alice@example.com")
+	if r := s.Rcpt(ctx, "bob@example.org"); r.Action != Continue {
+		t.Errorf("not a bounce: %s", r)
+	}
+}
+
+// TestHarvest: a client probing unknown recipients is refused once it is
+// judged a harvester, at RCPT and at its next connection.
+func TestHarvest(t *testing.T) {
+	t.Parallel()
+	h := &harvest.Checker{Config: harvest.Config{DHAUnknown: 3}, Now: func() time.Time { return testNow }}
+	e := &Engine{Harvest: h}
+	ctx := context.Background()
+	s := e.NewSession(ctx)
+	s.Connect(ctx, dynIP, "")
+	s.Mail(ctx, "x@example.net")
+	var r Reply
+	for i := range 10 {
+		if r = s.RcptRejected(ctx, "user"+string(rune('a'+i))+"@example.org"); r.Action != Continue {
+			break
+		}
+	}
+	s.Close()
+	if r.Action != Tempfail || r.Code != 421 {
+		t.Fatalf("harvester's RCPT: %s, want 421", r)
+	}
+	s = e.NewSession(ctx)
+	defer s.Close()
+	if r := s.Connect(ctx, dynIP, ""); r.Code != 421 {
+		t.Errorf("harvester's next Connect: %s, want 421", r)
+	}
+}
+
+// TestARCSeal: with a sealer the verdict's fields start with an ARC set
+// over this host's results, and the sealed message verifies.
+func TestARCSeal(t *testing.T) {
+	t.Parallel()
+	srv := testServer(t)
+	r := testResolver(srv, true)
+	e := testEngine(t, r)
+	e.ARCSealer = &arc.Sealer{Domain: "example.org", Selector: "rsa2048", Key: dkimtest.Key(t, "rsa2048"), AuthServID: "mx.example.org",
+		Now: func() time.Time { return testNow }}
+	msg := signed(t, message("alice@example.com", "forward me", "Body.\n"))
+	v, err := e.Check(context.Background(), Envelope{IP: goodIP, HELO: "mail.example.com", MailFrom: "alice@example.com", Rcpts: []string{"bob@example.org"}}, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set strings.Builder
+	for _, f := range v.Headers {
+		if strings.HasPrefix(f.Name, "ARC-") {
+			set.WriteString(f.String() + "\r\n")
+		}
+	}
+	if !strings.HasPrefix(v.Headers[0].Name, "ARC-") || set.Len() == 0 {
+		t.Fatalf("headers %v do not start with an ARC set", v.Headers)
+	}
+	if !strings.Contains(set.String(), "dkim=pass") {
+		t.Errorf("the ARC set does not carry this host's results:\n%s", set.String())
+	}
+	o, err := (&arc.Verifier{Resolver: r, Now: func() time.Time { return testNow }}).Verify(context.Background(), strings.NewReader(set.String()+string(msg)))
+	if err != nil || o.Result != arc.Pass {
+		t.Errorf("the sealed message's chain: %v, %v; want pass", o, err)
+	}
+}
