@@ -46,7 +46,7 @@ type config struct {
 	GreetBanner string
 	GreetDrop   bool
 	Harvest     string
-	Tarpit      bool
+	Stutter     time.Duration
 
 	// Composition (package session).
 	SPF             bool
@@ -96,7 +96,7 @@ func (c *config) flagSet() *flag.FlagSet {
 	fs.StringVar(&c.GreetBanner, "greet-banner", "", "first line of a multi-line greeting, sent before the pause (postscreen_greet_banner)")
 	fs.BoolVar(&c.GreetDrop, "greet-drop", true, "drop early talkers with 521 5.5.1 (postscreen_greet_action = drop); if false they are only logged and counted as protocol errors")
 	fs.StringVar(&c.Harvest, "harvest", "", "file of harvest-defence settings in package harvest's main.cf-like syntax (dha_unknown = 20, recipient_rate = 500/1h, ...); the defaults without it")
-	fs.BoolVar(&c.Tarpit, "tarpit", true, "pause before answering clients with many unknown recipients or errors, as harvest's tarpit schedule suggests")
+	fs.DurationVar(&c.Stutter, "stutter", time.Second, "tarpit: a client refused before the greeting (a blocked harvester, a listed or too frequent client) gets its refusal one octet per this (OpenBSD spamd -s), at most 100 at once; 0 turns it off")
 
 	fs.BoolVar(&c.SPF, "spf", true, "check SPF (RFC 7208) at MAIL FROM; Received-SPF is added")
 	fs.BoolVar(&c.DKIM, "dkim", true, "verify DKIM signatures (RFC 6376) as the message arrives")
@@ -157,6 +157,8 @@ func (c *config) check() error {
 		return errors.New("-max-message-bytes must be positive")
 	case c.MaxConns <= 0:
 		return errors.New("-max-conns must be positive")
+	case c.Stutter < 0:
+		return errors.New("-stutter must not be negative")
 	case c.GreetWait < 0:
 		return errors.New("-greet-wait must not be negative")
 	case c.OnError != "tempfail" && c.OnError != "accept":

@@ -26,11 +26,11 @@ read-timeout = 1m
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := parseConfig([]string{"-config", conf, "-listen", "127.0.0.1:0", "-tarpit=false"}, io.Discard)
+	c, err := parseConfig([]string{"-config", conf, "-listen", "127.0.0.1:0", "-stutter=0"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Listen != "127.0.0.1:0" || c.Domains != "example.org" || c.GreetWait != 2*time.Second || c.GreetBanner != " spaced " || c.ReadTimeout != time.Minute || c.Tarpit {
+	if c.Listen != "127.0.0.1:0" || c.Domains != "example.org" || c.GreetWait != 2*time.Second || c.GreetBanner != " spaced " || c.ReadTimeout != time.Minute || c.Stutter != 0 {
 		t.Errorf("parseConfig = %+v", c)
 	}
 	if c.DataTimeout != 10*time.Minute || c.MaxMessageBytes != 10240000 {

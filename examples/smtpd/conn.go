@@ -20,9 +20,15 @@ import (
 // accept, concurrently with the greeting pause) and the pause's outcome.
 // go-smtp's sessions (one per EHLO) find it on their connection.
 type client struct {
-	ip   netip.Addr
-	ss   *session.Session
-	stop context.CancelFunc // ends ss's background lookups
+	ip netip.Addr
+	// ctx bounds the connection's stages, ss's background lookups and
+	// the delivery; stop ends them all (the connection closed).
+	ctx  context.Context
+	stop context.CancelFunc
+	// mu serializes ss: go-smtp's goroutine calls its stages, and the
+	// connection may be closed from another (the end of a shutdown).
+	mu sync.Mutex
+	ss *session.Session
 
 	// connected is closed when ss.Connect has answered connectReply.
 	connected    chan struct{}
@@ -74,28 +80,15 @@ func (c *clientConn) Close() error {
 		err = c.Conn.Close()
 		close(c.closed)
 		c.srv.forget(c)
-		if c.cl.ss != nil {
-			// Waits for Connect, which ends early: its ctx is
-			// canceled first.
-			c.cl.stop()
-			<-c.cl.connected
-			c.cl.ss.Close()
-		}
+		// A stage under way ends early: its ctx is canceled first,
+		// and its reads fail on the closed connection.
+		c.cl.stop()
+		<-c.cl.connected
+		c.cl.mu.Lock()
+		c.cl.ss.Close()
+		c.cl.mu.Unlock()
 	})
 	return err
-}
-
-// sleep pauses d (a tarpit), or less if the connection closes.
-func (c *clientConn) sleep(d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-c.closed:
-	}
 }
 
 // connOf finds the clientConn under the connection go-smtp holds (a TLS

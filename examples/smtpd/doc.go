@@ -1,7 +1,7 @@
 // Command smtpd is a small inbound SMTP server (RFC 5321) on
 // github.com/emersion/go-smtp that runs spamkit's checks in-process, as
 // package session composes them, adds what only an SMTP server can do
-// (a greeting pause, tarpits, per-client rates, refusing unknown users
+// (a greeting pause, a tarpit, per-client rates, refusing unknown users
 // without becoming a harvest oracle) and delivers what it accepts to
 // Maildirs or to a next hop over LMTP or SMTP. It is an example to copy
 // from: every decision about a message is package session's; smtpd is
@@ -58,8 +58,12 @@
 //     folder ".Quarantine" (a relay gets it with its headers). Parts the
 //     MIME policy strips are removed before delivery.
 //
-// A 421 closes the connection once sent (RFC 5321 §3.8). With -tarpit,
-// the pause harvest's tarpit schedule asks for is made before a reply.
+// A 421 closes the connection once sent (RFC 5321 §3.8). A client
+// refused before the greeting is tarpitted as OpenBSD spamd does: its
+// refusal is written one octet per -stutter (harvest.StutterConn), so a
+// bot holds its socket for a minute to learn it was refused. (Harvest's
+// progressive pause before each reply, Outcome.Tarpit, does not reach
+// smtpd yet: package session does not pass it on.)
 //
 // # Delivery
 //

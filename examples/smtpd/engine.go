@@ -77,6 +77,3 @@ func buildEngine(cfg *config, res *resolver.Resolver, hc *harvest.Checker, host 
 	}
 	return e, nil
 }
-
-// tarpitOf is the pause the composition asks for before a reply.
-func tarpitOf(r session.Reply) time.Duration { return 0 }

@@ -68,7 +68,7 @@ func startSMTPD(t *testing.T, args ...string) *instance {
 		"-listen", "127.0.0.1:0", "-hostname", "mx.example.org",
 		"-domains", "example.org", "-mailboxes", "testdata/mailboxes",
 		"-greet-wait", "0", "-read-timeout", "30s", "-connect-timeout", "5s",
-		"-check-timeout", "10s", "-shutdown-grace", "5s",
+		"-check-timeout", "10s", "-shutdown-grace", "5s", "-stutter", "0",
 	}
 	if !slices.Contains(args, "-relay") {
 		base = append(base, "-maildir", in.maildir)

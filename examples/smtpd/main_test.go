@@ -109,7 +109,7 @@ func TestHarvesterBlocked(t *testing.T) {
 	if err := os.WriteFile(hv, []byte("dha_unknown = 5\ndha_ratio = 50%\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in := startSMTPD(t, "-harvest", hv, "-tarpit=false")
+	in := startSMTPD(t, "-harvest", hv)
 
 	other, err := dialSMTP(t, in.addr, "")
 	if err != nil {
@@ -385,4 +385,123 @@ func selfSigned(t *testing.T) (cert, key string) {
 	os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 	os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
 	return cert, key
+}
+
+// The MIME policy at work: an executable attachment is refused with 554
+// 5.7.1; a script attachment is stripped and the rest delivered, the
+// header untouched.
+func TestMIMEPolicy(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t)
+	multipart := func(name, cte, content string) string {
+		return "From: alice@good.test\r\nTo: bob@example.org\r\nSubject: " + name + "\r\nMIME-Version: 1.0\r\n" +
+			"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n" +
+			"--b1\r\nContent-Type: text/plain\r\n\r\nSee the attachment.\r\n" +
+			"--b1\r\nContent-Type: application/octet-stream; name=\"" + name + "\"\r\n" +
+			"Content-Transfer-Encoding: " + cte + "\r\nContent-Disposition: attachment; filename=\"" + name + "\"\r\n\r\n" + content + "\r\n--b1--\r\n"
+	}
+	send := func(msg string) (int, string) {
+		c, err := dialSMTP(t, in.addr, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Mail("alice@good.test"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Rcpt("bob@example.org"); err != nil {
+			t.Fatal(err)
+		}
+		w, err := c.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, msg)
+		return code(w.Close())
+	}
+	if n, text := send(multipart("setup.exe", "base64", "TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAA==")); n != 554 {
+		t.Errorf("executable attachment: %d %s, want 554", n, text)
+	}
+	if n, text := send(multipart("run.js", "7bit", "WScript.Echo('owned');")); n != 250 {
+		t.Fatalf("script attachment: %d %s, want 250 (stripped)", n, text)
+	}
+	msgs := in.messages(t, "bob@example.org")
+	if len(msgs) != 1 {
+		t.Fatalf("bob got %d messages, want the stripped one", len(msgs))
+	}
+	if strings.Contains(msgs[0], "WScript") || !strings.Contains(msgs[0], "See the attachment.") || !strings.Contains(msgs[0], "Subject: run.js\n") {
+		t.Errorf("stripped message:\n%s", msgs[0])
+	}
+}
+
+// The tarpit: a client refused before the greeting gets its refusal an
+// octet at a time (in many reads, not one), intact.
+func TestStutter(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t, "-dnsbl", "bl.test", "-stutter", "20ms")
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}
+	conn, err := d.Dial("tcp", in.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	var got []byte
+	reads := 0
+	buf := make([]byte, 512)
+	for !strings.HasSuffix(string(got), "\r\n") {
+		n, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("after %q: %v", got, err)
+		}
+		got = append(got, buf[:n]...)
+		reads++
+	}
+	if !strings.HasPrefix(string(got), "554 5.7.1 ") {
+		t.Errorf("refusal %q, want the 554", got)
+	}
+	if reads < 2 {
+		t.Errorf("the refusal came in %d read, want it stuttered", reads)
+	}
+	if !strings.Contains(in.log.String(), "(stuttered)") {
+		t.Errorf("no stuttered refusal in the log")
+	}
+}
+
+// A transaction still under way when -shutdown-grace ends is cut: the
+// client never sees a 250, nothing is delivered, run returns.
+func TestShutdownGraceCut(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t, "-shutdown-grace", "200ms")
+	c, err := dialSMTP(t, in.addr, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("alice@good.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt("bob@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "From: alice@good.test\r\nSubject: cut\r\n\r\nthe first half\r\n")
+	in.cancel()
+	select {
+	case err := <-in.done:
+		if err != nil {
+			t.Errorf("run = %v", err)
+		}
+		in.done <- nil // for the cleanup
+	case <-time.After(20 * time.Second):
+		t.Fatalf("run did not return")
+	}
+	io.WriteString(w, "the second half\r\n")
+	if err := w.Close(); err == nil {
+		t.Errorf("the cut transaction was acknowledged")
+	}
+	if n := len(in.messages(t, "bob@example.org")); n != 0 {
+		t.Errorf("bob got %d messages, want none", n)
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/spamkit/spamkit/harvest"
+	"github.com/spamkit/spamkit/internal/header"
 	"github.com/spamkit/spamkit/session"
 )
 
@@ -38,6 +39,7 @@ type server struct {
 	base context.Context
 
 	draining atomic.Bool
+	stutters atomic.Int32
 	mu       sync.Mutex
 	conns    map[*clientConn]bool // true while in a mail transaction
 }
@@ -59,7 +61,7 @@ func (s *server) start(nc net.Conn) *clientConn {
 		ip = ap.Addr().Unmap()
 	}
 	ctx, stop := context.WithCancel(s.base)
-	cl := &client{ip: ip, ss: s.engine.NewSession(ctx), stop: stop, connected: make(chan struct{})}
+	cl := &client{ip: ip, ctx: ctx, stop: stop, ss: s.engine.NewSession(ctx), connected: make(chan struct{})}
 	cc := &clientConn{Conn: nc, cl: cl, srv: s, closed: make(chan struct{})}
 	s.mu.Lock()
 	s.conns[cc] = false
@@ -109,11 +111,29 @@ func (s *server) admit(nc net.Conn) bool {
 	if r.Enhanced != "" {
 		enh = r.Enhanced
 	}
-	writeReply(nc, fmt.Sprintf("%d %s %s", code, enh, replyText(r.Text)), s.cfg.WriteTimeout)
+	line := fmt.Sprintf("%d %s %s", code, enh, replyText(r.Text))
+	how := ""
+	if s.cfg.Stutter > 0 && s.stutters.Add(1) <= maxStutters {
+		// spamd's tarpit: the refused client waits for its reply,
+		// an octet at a time, holding its own socket meanwhile.
+		defer s.stutters.Add(-1)
+		how = " (stuttered)"
+		s.logf("%s: refused at connect%s: %s", cc.cl.ip, how, r)
+		writeReply(&harvest.StutterConn{Conn: nc, Delay: s.cfg.Stutter}, line, time.Duration(len(line)+2)*s.cfg.Stutter+s.cfg.WriteTimeout)
+	} else {
+		if s.cfg.Stutter > 0 {
+			s.stutters.Add(-1)
+		}
+		s.logf("%s: refused at connect: %s", cc.cl.ip, r)
+		writeReply(nc, line, s.cfg.WriteTimeout)
+	}
 	nc.Close()
-	s.logf("%s: refused at connect: %s", cc.cl.ip, r)
 	return false
 }
+
+// maxStutters bounds the refusals stuttered at once; past it they are
+// written at once.
+const maxStutters = 100
 
 // forget drops a closed connection.
 func (s *server) forget(cc *clientConn) {
@@ -182,8 +202,10 @@ func (s *server) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	}
 	sess := &smtpSession{srv: s, cc: cc, helo: c.Hostname()}
 	_, sess.tls = c.TLSConnectionState()
-	ctx, cancel := context.WithTimeout(s.base, s.cfg.CheckTimeout)
+	ctx, cancel := context.WithTimeout(cc.cl.ctx, s.cfg.CheckTimeout)
 	defer cancel()
+	cc.cl.mu.Lock()
+	defer cc.cl.mu.Unlock()
 	if err := sess.refusal(cc.cl.ss.Helo(ctx, sess.helo)); err != nil {
 		return nil, err
 	}
@@ -203,12 +225,8 @@ type smtpSession struct {
 }
 
 // refusal turns a stage's reply into go-smtp's error: nil to go on,
-// else the reply, after the tarpit the reply asks for. A 421 closes the
-// connection once sent (RFC 5321 §3.8).
+// else the reply. A 421 closes the connection once sent (RFC 5321 §3.8).
 func (t *smtpSession) refusal(r session.Reply) error {
-	if t.srv.cfg.Tarpit {
-		t.cc.sleep(tarpitOf(r))
-	}
 	if r.Action != session.Tempfail && r.Action != session.Reject {
 		return nil
 	}
@@ -254,8 +272,12 @@ func replyText(t string) string {
 	return t
 }
 
-func (t *smtpSession) ctx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(t.srv.base, t.srv.cfg.CheckTimeout)
+// stage locks the client's session for one stage and returns the
+// stage's context (-check-timeout); unlock with the returned func.
+func (t *smtpSession) stage() (context.Context, func()) {
+	ctx, cancel := context.WithTimeout(t.cc.cl.ctx, t.srv.cfg.CheckTimeout)
+	t.cc.cl.mu.Lock()
+	return ctx, func() { t.cc.cl.mu.Unlock(); cancel() }
 }
 
 // Mail implements smtp.Session.
@@ -263,8 +285,8 @@ func (t *smtpSession) Mail(from string, opts *smtp.MailOptions) error {
 	if opts != nil && opts.Size > t.srv.cfg.MaxMessageBytes {
 		return smtp.ErrDataTooLarge
 	}
-	ctx, cancel := t.ctx()
-	defer cancel()
+	ctx, done := t.stage()
+	defer done()
 	if err := t.refusal(t.cc.cl.ss.Mail(ctx, from)); err != nil {
 		return err
 	}
@@ -285,8 +307,8 @@ var (
 // same refusal.
 func (t *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	class, box := t.srv.rcpts.lookup(to)
-	ctx, cancel := t.ctx()
-	defer cancel()
+	ctx, done := t.stage()
+	defer done()
 	if class != rcptLocal {
 		if err := t.refusal(t.cc.cl.ss.RcptRejected(ctx, to)); err != nil {
 			return err
@@ -310,9 +332,13 @@ func (t *smtpSession) Data(r io.Reader) error {
 	s := t.srv
 	// The whole message within -data-timeout (go-smtp's read timeout
 	// is per command line).
-	t.cc.Conn.SetReadDeadline(s.now().Add(s.cfg.DataTimeout))
+	t.cc.Conn.SetReadDeadline(time.Now().Add(s.cfg.DataTimeout))
 	sp := &spool{dir: s.spoolDir, memMax: defaultSpoolMem}
 	defer sp.Close()
+	// The session is held for the whole message: the stream, the
+	// verdict, the delivery.
+	t.cc.cl.mu.Lock()
+	defer t.cc.cl.mu.Unlock()
 	ss := t.cc.cl.ss
 	_, err := io.Copy(io.MultiWriter(sp, ss), r)
 	id := queueID()
@@ -324,7 +350,7 @@ func (t *smtpSession) Data(r io.Reader) error {
 		s.logf("%s %s: reading the message: %v", id, t.cc.cl.ip, err)
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Error reading the message"}
 	}
-	ctx, cancel := t.ctx()
+	ctx, cancel := context.WithTimeout(t.cc.cl.ctx, s.cfg.CheckTimeout)
 	v, err := ss.EndOfData(ctx)
 	cancel()
 	if err != nil {
@@ -340,11 +366,24 @@ func (t *smtpSession) Data(r io.Reader) error {
 		return smtpError(v.Reply)
 	}
 	d := &delivery{From: t.from, Rcpts: t.rcpts, Boxes: t.boxes, Body: sp}
+	if len(v.Strip) > 0 {
+		// The MIME policy strips parts: the message goes out with its
+		// own header and the session's stripped body, or not at all.
+		stripped, err := strippedMessage(sp, ss)
+		if err != nil {
+			s.logf("%s %s: stripping %v: %v", id, t.cc.cl.ip, v.Strip, err)
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Internal error, try again later"}
+		}
+		defer stripped.Close()
+		d.Body = stripped
+	}
 	if v.Action == session.Quarantine {
 		d.Boxes = quarantined(t.boxes)
 	}
 	d.Header = t.header(id, v)
-	dctx, dcancel := context.WithTimeout(s.base, s.cfg.DeliverTimeout)
+	// Canceled if the connection is cut (the end of a shutdown): the
+	// client, which never saw the 250, retries.
+	dctx, dcancel := context.WithTimeout(t.cc.cl.ctx, s.cfg.DeliverTimeout)
 	defer dcancel()
 	if err := s.out.deliver(dctx, d); err != nil {
 		var de *deliveryError
@@ -359,6 +398,24 @@ func (t *smtpSession) Data(r io.Reader) error {
 		s.logf("%s %s: %s from=<%s> rcpts=%d size=%d delivered to %s", id, t.cc.cl.ip, v, t.from, len(t.rcpts), sp.Size(), s.out)
 	}
 	return nil
+}
+
+// strippedMessage returns the message of sp with the body the session
+// stripped (Session.StrippedBody) under sp's header, unchanged.
+func strippedMessage(sp *spool, ss *session.Session) (*spool, error) {
+	body, err := ss.StrippedBody()
+	if err != nil {
+		return nil, err
+	}
+	msg, err := io.ReadAll(sp.Reader())
+	if err != nil {
+		return nil, err
+	}
+	_, end, _ := header.Split(msg)
+	out := &spool{memMax: end + len(body)}
+	out.Write(msg[:end])
+	out.Write(body)
+	return out, nil
 }
 
 // quarantined returns the Maildir++ folder ".Quarantine" of each
@@ -416,7 +473,9 @@ func queueID() string {
 // Reset implements smtp.Session: the end of a transaction (RSET, the
 // end of DATA, a new EHLO).
 func (t *smtpSession) Reset() {
+	t.cc.cl.mu.Lock()
 	t.cc.cl.ss.Reset()
+	t.cc.cl.mu.Unlock()
 	t.from, t.rcpts, t.boxes = "", nil, nil
 	t.srv.setBusy(t.cc, false)
 }
