@@ -82,7 +82,7 @@ func (c *config) flagSet() *flag.FlagSet {
 	fs.StringVar(&c.AllowSenders, "allow-senders", "", "comma-separated files of envelope senders let through (same format)")
 	fs.StringVar(&c.Traps, "traps", "", "comma-separated files of greytrap addresses (same format)")
 	fs.BoolVar(&c.PassNullSender, "pass-null-sender", false, "do not greylist the null sender <>")
-	fs.BoolVar(&c.XGreylist, "x-greylist-header", true, "prepend X-Greylist to a message that waited, as postgrey does (unless Received-SPF is prepended to it)")
+	fs.BoolVar(&c.XGreylist, "x-greylist-header", true, "prepend X-Greylist to a message that waited, as postgrey does (after Received-SPF, at the message's next request: list policyd in smtpd_data_restrictions too)")
 	fs.StringVar(&c.GreylistText, "greylist-text", "", "text of the deferral (default: the greylist package's, with the seconds to wait)")
 
 	fs.BoolVar(&c.SPF, "spf", true, "check SPF (RFC 7208) and prepend Received-SPF, as policyd-spf does")

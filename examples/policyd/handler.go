@@ -103,9 +103,12 @@ func parse(req policy.Request) (request, error) {
 
 // ServePolicy decides one request. Requests of other protocol states
 // than RCPT are answered DUNNO: greylisting and SPF are RCPT-time checks
-// (policyd-spf and postgrey work there too).
+// (policyd-spf and postgrey work there too); but the DATA state gets the
+// X-Greylist that a Received-SPF held back (serveData).
 func (h *handler) ServePolicy(ctx context.Context, preq policy.Request) string {
-	if st := preq.Get("protocol_state"); st != "RCPT" {
+	if st := preq.Get("protocol_state"); st == "DATA" {
+		return h.serveData(preq)
+	} else if st != "RCPT" {
 		if h.verbose {
 			h.logf("action=dunno reason=%q", "protocol state "+st)
 		}
@@ -224,20 +227,57 @@ func (h *handler) ServePolicy(ctx context.Context, preq policy.Request) string {
 		waited = o.Waited
 	}
 
-	// 4. Received-SPF, once per message.
+	// 4. Received-SPF, once per message. A reply holds one action: an
+	// X-Greylist due at the same request waits for the message's next
+	// request (another recipient, or the DATA state).
+	own := ""
+	if waited > 0 && h.xGreylist {
+		own = h.xGreylistField(waited)
+	}
 	if st.checked && st.err == nil && !st.prepended {
-		st.prepended = true
+		st.prepended, st.xGreylist = true, own
 		h.instances.put(r.messageKey(), st)
 		if h.verbose {
 			h.decided(r, "prepend", "spf "+st.outcome.String())
 		}
 		return policy.Prepend(st.outcome.ReceivedSPF())
 	}
-	// 5. Or, for a triplet that just ended its wait, X-Greylist.
-	if waited > 0 && h.xGreylist {
-		return policy.Prepend(h.xGreylistField(waited))
+	// 5. Or X-Greylist, for a triplet that just ended its wait (one per
+	// such recipient, as postgrey), else the one that waited for this
+	// request.
+	if own != "" {
+		return policy.Prepend(own)
+	}
+	if st.xGreylist != "" {
+		xgl := st.xGreylist
+		st.xGreylist = ""
+		h.instances.put(r.messageKey(), st)
+		return policy.Prepend(xgl)
 	}
 	return policy.Dunno
+}
+
+// serveData answers a request of the DATA state (policyd in
+// smtpd_data_restrictions too): the message's X-Greylist when its
+// request had to carry Received-SPF, else DUNNO. PREPEND is valid
+// there, not at END-OF-MESSAGE (access(5)).
+func (h *handler) serveData(preq policy.Request) string {
+	if h.spf == nil || preq.Get("sasl_username") != "" {
+		return policy.Dunno
+	}
+	ip, err := netip.ParseAddr(preq.Get("client_address"))
+	if err != nil {
+		return policy.Dunno
+	}
+	r := request{ip: ip.Unmap(), helo: preq.Get("helo_name"), sender: preq.Get("sender"), instance: preq.Get("instance")}
+	st := h.instances.get(r.messageKey())
+	if st.xGreylist == "" {
+		return policy.Dunno
+	}
+	xgl := st.xGreylist
+	st.xGreylist = ""
+	h.instances.put(r.messageKey(), st)
+	return policy.Prepend(xgl)
 }
 
 // xGreylistField renders postgrey's header field, e.g. "X-Greylist:

@@ -56,8 +56,11 @@ func TestGreylistAndSPF(t *testing.T) {
 			// postgrey's X-Greylist.
 			{0, c, greylisted},
 			{300 * time.Second, c, "PREPEND X-Greylist: delayed 300 seconds by policyd at mx.example.org; Sun, 01 Nov 2026 12:10:00 +0000"},
-			// A known triplet: nothing to add.
-			{time.Hour, c, "DUNNO"},
+			// bob's X-Greylist, held back by Received-SPF, goes with
+			// the message's next request; then a known triplet has
+			// nothing to add.
+			{time.Hour, c, "PREPEND X-Greylist: delayed 300 seconds by policyd at mx.example.org; Sun, 01 Nov 2026 12:05:00 +0000"},
+			{0, c, "DUNNO"},
 		}},
 		{"short delay", []string{"-delay", "2s"}, []step{
 			{0, a, greylisted + "2 seconds"},
@@ -83,6 +86,70 @@ func TestGreylistAndSPF(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clk, log := newClock(), &logs{}
 			h := newHandler(t, clk, srv, log, tc.args...)
+			runSteps(t, h, clk, log, tc.steps)
+		})
+	}
+}
+
+// TestXGreylistAfterReceivedSPF: a reply holds one action (Postfix 3.7's
+// access(5) has no multi-action form), so when the request whose
+// triplet ended its wait is also the message's first, Received-SPF is
+// prepended and X-Greylist was dropped. It now waits for the message's
+// next request: another recipient, or the DATA state when policyd is
+// also in smtpd_data_restrictions.
+func TestXGreylistAfterReceivedSPF(t *testing.T) {
+	srv := dns(t)
+	a := rcpt{ip: "192.0.2.30", helo: "mail.sender.test", from: "alice@sender.test", to: "bob@example.org", instance: "1"}
+	a2 := a
+	a2.instance = "2"
+	c2 := a2
+	c2.to = "carol@example.org"
+	c0 := c2
+	c0.instance = "0"
+	d2 := a2
+	d2.to, d2.state = "", "DATA"
+	a3 := a
+	a3.instance = "3"
+	d3 := a3
+	d3.to, d3.state = "", "DATA"
+	const xgl = "PREPEND X-Greylist: delayed 300 seconds by policyd at mx.example.org; Sun, 01 Nov 2026 12:05:00 +0000"
+	for _, tc := range []struct {
+		name  string
+		steps []step
+	}{
+		{"next recipient", []step{
+			{0, a, greylisted},
+			{0, c0, greylisted},
+			{300 * time.Second, c0, spfPass}, // carol's triplet known
+			{time.Hour, a2, spfPass},
+			// bob's triplet passed: its X-Greylist goes with carol's
+			// request, which passes without a wait of its own.
+			{0, c2, "PREPEND X-Greylist: delayed 3900 seconds by policyd at mx.example.org; Sun, 01 Nov 2026 13:05:00 +0000"},
+			{0, d2, "DUNNO"}, // once per message
+		}},
+		{"next recipient greylisted, then DATA", []step{
+			{0, a, greylisted},
+			{300 * time.Second, a2, spfPass},
+			{0, c2, greylisted}, // carol's first sight: pending kept
+			{0, d2, xgl},
+		}},
+		{"DATA state", []step{
+			{0, a, greylisted},
+			{300 * time.Second, a2, spfPass},
+			{0, d2, xgl},
+			{0, d2, "DUNNO"},
+		}},
+		{"nothing pending", []step{
+			{0, a, greylisted},
+			{300 * time.Second, a2, spfPass},
+			{0, d2, xgl},
+			{time.Hour, a3, spfPass}, // known triplet: no wait, no X-Greylist
+			{0, d3, "DUNNO"},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk, log := newClock(), &logs{}
+			h := newHandler(t, clk, srv, log)
 			runSteps(t, h, clk, log, tc.steps)
 		})
 	}

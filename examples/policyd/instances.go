@@ -20,6 +20,10 @@ type instanceState struct {
 	outcome   spf.Outcome
 	err       error
 	prepended bool
+	// xGreylist is an X-Greylist field due to the message and not yet
+	// prepended (a reply holds one action, and Received-SPF took its
+	// request), or "".
+	xGreylist string
 }
 
 // instances remembers the last maxInstances messages (the oldest is

@@ -42,11 +42,20 @@
 //  5. Otherwise a request whose triplet just ended its wait is answered
 //     PREPEND X-Greylist ("delayed N seconds", postgrey's header; off
 //     with -x-greylist-header=false), and the others DUNNO. One answer
-//     holds one action: a message whose Received-SPF was prepended at
-//     the same request gets no X-Greylist.
+//     holds one action (Postfix has no multi-action reply; PREPEND runs
+//     at any stage before the message content, access(5)): an
+//     X-Greylist due at the request that carried Received-SPF is
+//     prepended at the message's next request, another recipient's or
+//     the DATA state's (for a message of one recipient, list policyd in
+//     smtpd_data_restrictions too, as below).
 //
-// Other protocol states, requests of authenticated clients (Postfix's
-// sasl_username: this site's users submitting mail), and requests
+// A request of the DATA state, from
+//
+//	smtpd_data_restrictions = check_policy_service inet:127.0.0.1:10023
+//
+// is answered with that X-Greylist or DUNNO. Other protocol states,
+// requests of authenticated clients (Postfix's sasl_username: this
+// site's users submitting mail), and requests
 // without a usable client address or recipient, are answered DUNNO. A
 // malformed request (not name=value lines, over the limits of package
 // policy) is answered DUNNO and logged; a request that takes longer
