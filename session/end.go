@@ -97,7 +97,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	if s.fcrdns != nil {
 		o, err, ok := s.fcrdns.wait(dctx)
 		if !ok {
-			o = rdns.FCrDNSOutcome{Result: rdns.FCrDNSTempError, IP: s.ip, Err: ErrTimeout}
+			o = rdns.FCrDNSOutcome{Result: rdns.FCrDNSTempError, IP: s.ip, Err: stageTimeout(rdns.ErrDNS)}
 		}
 		if err != nil {
 			faults = append(faults, fault{"rdns", fmt.Errorf("%w: rdns: %w", ErrCheck, err)})
@@ -108,7 +108,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	if s.heloT != nil {
 		o, err, ok := s.heloT.wait(dctx)
 		if !ok {
-			o = rdns.HELOOutcome{Result: rdns.HELOTempError, HELO: s.helo, Err: ErrTimeout}
+			o = rdns.HELOOutcome{Result: rdns.HELOTempError, HELO: s.helo, Err: stageTimeout(rdns.ErrDNS)}
 		}
 		if err != nil {
 			faults = append(faults, fault{"helo", fmt.Errorf("%w: helo: %w", ErrCheck, err)})
@@ -122,7 +122,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	} else if s.dnsbl != nil {
 		o, err, ok := s.dnsbl.wait(dctx)
 		if !ok {
-			o = rbl.Outcome{Result: rbl.Unknown, Err: ErrTimeout}
+			o = rbl.Outcome{Result: rbl.Unknown, Item: s.ip.String(), Err: stageTimeout(rbl.ErrDNS)}
 		}
 		if err != nil {
 			faults = append(faults, fault{"dnsbl", fmt.Errorf("%w: dnsbl: %w", ErrCheck, err)})
@@ -136,7 +136,14 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	if s.spfT != nil {
 		o, err, ok := s.spfT.wait(dctx)
 		if !ok {
-			o = spf.Outcome{Result: spf.TempError, Identity: spf.IdentityMailFrom, IP: s.ip, Err: ErrTimeout}
+			o = spf.Outcome{Result: spf.TempError, Identity: spf.IdentityMailFrom, IP: s.ip, HELO: s.helo, Err: stageTimeout(spf.ErrDNS)}
+			o.Sender = strings.Trim(s.mailFrom, "<>")
+			if o.Sender == "" {
+				o.Sender = "postmaster@" + s.helo
+			}
+			if i := strings.LastIndexByte(o.Sender, '@'); i >= 0 {
+				o.Domain = o.Sender[i+1:]
+			}
 		}
 		v.Checks.SPF = &o
 		rows = append(rows, s.spfRow(o))
@@ -149,7 +156,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	if s.spfHELO != nil {
 		o, _, ok := s.spfHELO.wait(dctx)
 		if !ok {
-			o = spf.Outcome{Result: spf.TempError, Identity: spf.IdentityHELO, IP: s.ip, HELO: s.helo, Err: ErrTimeout}
+			o = spf.Outcome{Result: spf.TempError, Identity: spf.IdentityHELO, IP: s.ip, HELO: s.helo, Err: stageTimeout(spf.ErrDNS)}
 		}
 		v.Checks.SPFHELO = &o
 		rows = append(rows, s.spfHELORow(o))
@@ -160,7 +167,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	if dkimT != nil {
 		outs, _, ok := dkimT.wait(dctx)
 		if !ok {
-			outs = []dkim.Outcome{{Result: dkim.TempError, Err: ErrTimeout}}
+			outs = []dkim.Outcome{{Result: dkim.TempError, Err: stageTimeout(dkim.ErrKeyUnavailable)}}
 		}
 		v.Checks.DKIM = outs
 		rows = append(rows, s.dkimRow(outs))
@@ -172,7 +179,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	if arcT != nil {
 		o, _, ok := arcT.wait(dctx)
 		if !ok {
-			o = arc.Outcome{Result: arc.Fail, Err: ErrTimeout}
+			o = arc.Outcome{Result: arc.Fail, Err: stageTimeout(dkim.ErrKeyUnavailable)}
 		}
 		v.Checks.ARC = &o
 		rows = append(rows, s.arcRow(o))
@@ -275,6 +282,13 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	s.trace("session: %s: %s", s.ip, v)
 	s.last = &v
 	return v, nil
+}
+
+// stageTimeout is the cause of a check cut short by its stage's time:
+// the check's DNS sentinel, ErrTimeout and context.DeadlineExceeded, so
+// that its Reason is "DNS timeout" as for a lookup that timed out.
+func stageTimeout(sentinel error) error {
+	return fmt.Errorf("%w: %w: %w", sentinel, ErrTimeout, context.DeadlineExceeded)
 }
 
 // decide sets the verdict's action and reply: refusals by policy first

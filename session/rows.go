@@ -142,7 +142,7 @@ func (s *Session) arcRow(o arc.Outcome) Row {
 		return s.row("arc", ARCValid, "pass", o.Reason(), nil)
 	case o.Result == arc.None:
 		return s.row("arc", ARCNone, "none", o.Reason(), nil)
-	case o.Temporary() || o.Err == ErrTimeout:
+	case o.Temporary():
 		return s.row("arc", ARCTempError, "temperror", o.Reason(), o.Err)
 	}
 	return s.row("arc", ARCInvalid, string(o.Result), o.Reason(), o.Err)

@@ -389,6 +389,7 @@ func TestDataTimeout(t *testing.T) {
 	t.Parallel()
 	srv := testServer(t)
 	srv.Delay("_dmarc.example.com", resolvertest.AnyType, 3*time.Second)
+	srv.Delay("example.com", resolvertest.TypeTXT, 3*time.Second)
 	r := testResolver(srv, false)
 	r.Timeout = 5 * time.Second
 	e := testEngine(t, r)
@@ -401,6 +402,13 @@ func TestDataTimeout(t *testing.T) {
 	row, _ := rowOf(v, "dmarc")
 	if row.Result != "temperror" {
 		t.Errorf("dmarc row = %v, want temperror", row)
+	}
+	row, _ = rowOf(v, "spf")
+	if row.Result != "temperror" || row.Reason != "DNS timeout" || !errors.Is(row.Err, ErrTimeout) {
+		t.Errorf("spf row = %v (%v), want temperror, DNS timeout, ErrTimeout", row, row.Err)
+	}
+	if ar, _ := fieldOf(v, "Authentication-Results"); !strings.Contains(ar, `spf=temperror reason="DNS timeout" smtp.mailfrom=alice@example.com`) {
+		t.Errorf("Authentication-Results %q", ar)
 	}
 	if v.Action != Accept {
 		t.Errorf("verdict %s, want accept", v)
