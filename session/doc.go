@@ -46,6 +46,10 @@
 //     (RFC 5321 §3.1 allows 554 instead of the greeting; RFC 3463 §3.8
 //     5.7.1), as postscreen does; the harvest checker's block or rate
 //     limit answers 421.
+//     A session without a client address (Connect not called, or called
+//     with the zero netip.Addr: a message read from a file) skips the
+//     checks of the client (iprev, HELO, DNSBL, SPF, greylisting), each
+//     with a SPAMKIT_SKIPPED row.
 //   - Helo: the HELO checks start: rdns.CheckHELO and SPF of the HELO
 //     identity (RFC 7208 §2.3; scored, not in Authentication-Results).
 //   - Mail: a new transaction; SPF (RFC 7208 §2.4) starts and runs while

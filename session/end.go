@@ -153,6 +153,16 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 			spfIn.Scope = "helo"
 		}
 	}
+	if !s.ip.IsValid() {
+		for _, c := range []struct {
+			check string
+			on    bool
+		}{{"iprev", e.RDNS != nil}, {"helo", e.RDNS != nil}, {"dnsbl", e.DNSBL != nil}, {"spf", e.SPF != nil}, {"greylist", e.Greylist != nil}} {
+			if c.on {
+				rows = append(rows, s.row(c.check, Skipped, "skipped", "no client address", nil))
+			}
+		}
+	}
 	if s.spfHELO != nil {
 		o, _, ok := s.spfHELO.wait(dctx)
 		if !ok {

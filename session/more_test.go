@@ -163,3 +163,26 @@ func TestARCSeal(t *testing.T) {
 		t.Errorf("the sealed message's chain: %v, %v; want pass", o, err)
 	}
 }
+
+// TestNoClient: without a client address the client's checks are
+// skipped rows, not faults or passes, and the content checks run.
+func TestNoClient(t *testing.T) {
+	t.Parallel()
+	srv := testServer(t)
+	e := testEngine(t, testResolver(srv, true))
+	v, err := e.Check(context.Background(), Envelope{MailFrom: "alice@example.com"}, malware())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Err != nil {
+		t.Errorf("Verdict.Err = %v, want none", v.Err)
+	}
+	for _, c := range []string{"iprev", "helo", "dnsbl", "spf"} {
+		if r, ok := rowOf(v, c); !ok || r.Rule != Skipped {
+			t.Errorf("%s row = %v, want %s", c, r, Skipped)
+		}
+	}
+	if v.Action != Reject || v.Reply.Code != 554 {
+		t.Errorf("malware without a client: %s, want 554", v)
+	}
+}

@@ -102,8 +102,9 @@ const (
 	BATVValid    Rule = "BATV_VALID"    // a bounce to a valid BATV tag
 
 	// The session itself.
-	TooBig        Rule = "SPAMKIT_TOOBIG" // over MaxMessageBytes: content checks skipped
-	InternalError Rule = "SPAMKIT_ERROR"  // a check did not finish for a fault on this side
+	TooBig        Rule = "SPAMKIT_TOOBIG"  // over MaxMessageBytes: content checks skipped
+	Skipped       Rule = "SPAMKIT_SKIPPED" // no client address (Connect not called, or with the zero netip.Addr): the client's checks skipped
+	InternalError Rule = "SPAMKIT_ERROR"   // a check did not finish for a fault on this side
 )
 
 // Scores maps rules to points; see DefaultScores.

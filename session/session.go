@@ -120,6 +120,11 @@ func (s *Session) Connect(ctx context.Context, ip netip.Addr, hostname string) R
 	e := s.e
 	s.ip, s.hostname = ip.Unmap(), hostname
 	ip = s.ip
+	if !ip.IsValid() {
+		// No client address (a message read from a file): the checks
+		// of the client are skipped, and say so in the table.
+		return Reply{}
+	}
 	if e.RDNS != nil {
 		s.fcrdns = start(s.ctx, func(ctx context.Context) (rdns.FCrDNSOutcome, error) { return e.RDNS.FCrDNS(ctx, ip) })
 	}
@@ -195,6 +200,9 @@ func (s *Session) Helo(ctx context.Context, name string) Reply {
 	e := s.e
 	s.helo = name
 	ip := s.ip
+	if !ip.IsValid() {
+		return Reply{}
+	}
 	if e.RDNS != nil {
 		s.heloT = start(s.ctx, func(ctx context.Context) (rdns.HELOOutcome, error) { return e.RDNS.CheckHELO(ctx, ip, name) })
 	}
@@ -212,7 +220,7 @@ func (s *Session) Mail(ctx context.Context, from string) Reply {
 	s.Reset()
 	s.inMail = true
 	s.mailFrom = from
-	if e.SPF != nil {
+	if e.SPF != nil && s.ip.IsValid() {
 		ip, helo := s.ip, s.helo
 		s.spfT = start(s.ctx, func(ctx context.Context) (spf.Outcome, error) { return e.SPF.Check(ctx, ip, helo, from) })
 	}
@@ -261,7 +269,7 @@ func (s *Session) Rcpt(ctx context.Context, to string) Reply {
 			s.txRows = append(s.txRows, Row{Check: "batv", Rule: BATVValid, Result: string(o.Result), Score: e.score(BATVValid)})
 		}
 	}
-	if e.Greylist != nil {
+	if e.Greylist != nil && s.ip.IsValid() {
 		host := s.hostname
 		var spfDomain string
 		if s.spfT.ready() && s.spfT.err == nil && s.spfT.v.Result == spf.Pass && s.spfT.v.Identity == spf.IdentityMailFrom {
