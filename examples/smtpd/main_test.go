@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -17,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
 )
 
 // A clean message (SPF pass, DMARC pass by alignment, FCrDNS pass) sent
@@ -503,5 +506,43 @@ func TestShutdownGraceCut(t *testing.T) {
 	}
 	if n := len(in.messages(t, "bob@example.org")); n != 0 {
 		t.Errorf("bob got %d messages, want none", n)
+	}
+}
+
+// A DMARC p=quarantine failure is accepted into the recipient's
+// .Quarantine folder, not the inbox.
+func TestQuarantine(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t)
+	out := swaks(t, in.addr, "--from", "news@quar.test", "--to", "bob@example.org")
+	if !strings.Contains(out, "<-  250 2.0.0 OK: queued") {
+		t.Fatalf("swaks transcript:\n%s", out)
+	}
+	if n := len(in.messages(t, "bob@example.org")); n != 0 {
+		t.Errorf("bob's inbox got %d messages, want none", n)
+	}
+	q := in.messages(t, "bob@example.org/.Quarantine")
+	if len(q) != 1 || !strings.Contains(q[0], "dmarc=fail") {
+		t.Errorf("bob's .Quarantine: %q, want the message with dmarc=fail", q)
+	}
+}
+
+// A MAIL FROM announcing a SIZE over -max-message-bytes is refused at
+// once (RFC 1870), before any data.
+func TestSizeAnnounced(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t, "-max-message-bytes", "2000")
+	c, err := gosmtp.Dial(in.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	err = c.Mail("alice@good.test", &gosmtp.MailOptions{Size: 5000})
+	var se *gosmtp.SMTPError
+	if !errors.As(err, &se) || se.Code != 552 || se.EnhancedCode != (gosmtp.EnhancedCode{5, 3, 4}) {
+		t.Errorf("MAIL SIZE=5000: %v, want 552 5.3.4", err)
+	}
+	if err := c.Mail("alice@good.test", &gosmtp.MailOptions{Size: 1000}); err != nil {
+		t.Errorf("MAIL SIZE=1000: %v", err)
 	}
 }
