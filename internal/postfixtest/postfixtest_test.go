@@ -62,3 +62,22 @@ func TestParseTranscript(t *testing.T) {
 		})
 	}
 }
+
+// TestSendData sends a whole message with Mail.Data from another
+// loopback address (Mail.LocalAddr), and finds its bytes delivered
+// unchanged (CRLF ends made LF by the maildir) and the client address
+// in the mail log.
+func TestSendData(t *testing.T) {
+	t.Parallel()
+	pf := Start(t, Options{})
+	data := "From: alice@sender.test\r\nTo: carol@example.test\r\nSubject:  two spaces\r\nX-Folded: a\r\n\tb\r\n\r\n.leading dot\r\nbody\r\n"
+	res := pf.Send(t, Mail{From: "alice@sender.test", To: pf.Address("carol"), Data: []byte(data), LocalAddr: "127.0.0.2"})
+	if res.Code != 250 {
+		t.Fatalf("Send = %d %q, want 250; transcript:\n%s", res.Code, res.Reply, res.Transcript)
+	}
+	msg := pf.WaitMessage(t, "carol", 10*time.Second)
+	if want := strings.ReplaceAll(data, "\r\n", "\n"); !strings.HasSuffix(string(msg.Data), want) {
+		t.Errorf("delivered message does not end with the data sent:\n%s\nwant suffix:\n%s", msg.Data, want)
+	}
+	pf.WaitLog(t, regexp.MustCompile(`client=\S*\[127\.0\.0\.2\]`), 5*time.Second)
+}

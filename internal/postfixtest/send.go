@@ -2,6 +2,7 @@ package postfixtest
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -23,6 +24,16 @@ type Mail struct {
 	Headers []string
 	// Body is the message body. If empty, swaks's default body.
 	Body string
+	// Data, if set, is the whole message (header, empty line, body),
+	// sent as it is instead of Headers and Body: for signed messages,
+	// whose bytes must not change. Lines may end in LF or CRLF (swaks
+	// sends CRLF and dot-stuffs).
+	Data []byte
+	// LocalAddr is the client's source address (e.g. "127.0.0.2": every
+	// address of 127.0.0.0/8 is the loopback interface's on Linux), so
+	// that one instance sees several clients. If empty, the system's
+	// choice (127.0.0.1).
+	LocalAddr string
 }
 
 // Result is what the server answered.
@@ -56,6 +67,32 @@ func (p *Postfix) Send(tb testing.TB, m Mail) Result {
 		from = "<>"
 	}
 	args := []string{"--server", p.Addr, "--helo", helo, "--from", from, "--to", m.To, "--timeout", "30s"}
+	if m.LocalAddr != "" {
+		args = append(args, "--local-interface", m.LocalAddr)
+	}
+	if m.Data != nil {
+		if len(m.Headers) > 0 || m.Body != "" {
+			tb.Fatal("postfixtest: Mail.Data excludes Headers and Body")
+		}
+		f, err := os.CreateTemp(tb.TempDir(), "data")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		// swaks ends the data with CRLF "." CRLF, which adds an empty
+		// line to data that already ends with a line end, unless the
+		// data carries the final "." line itself.
+		data := m.Data
+		if bytes.HasSuffix(data, []byte("\n")) {
+			data = append(bytes.Clone(data), ".\r\n"...)
+		}
+		if _, err := f.Write(data); err != nil {
+			tb.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			tb.Fatal(err)
+		}
+		args = append(args, "--data", f.Name())
+	}
 	for _, h := range m.Headers {
 		args = append(args, "--header", h)
 	}
