@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spamkit/spamkit/internal/testenv"
+	"github.com/spamkit/spamkit/resolver"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
@@ -60,9 +61,11 @@ type instance struct {
 // zone, the test mailboxes and a Maildir in a temp dir, no greeting
 // pause; args come after those defaults and so override them (-relay
 // replaces -maildir).
-func startSMTPD(t *testing.T, args ...string) *instance {
+func startSMTPD(t testing.TB, args ...string) *instance {
 	t.Helper()
 	srv := dns(t)
+	res := srv.Resolver()
+	res.Cache = resolver.NewCache(resolver.CacheOptions{})
 	in := &instance{maildir: filepath.Join(t.TempDir(), "mail"), log: &logs{}, done: make(chan error, 1)}
 	base := []string{
 		"-listen", "127.0.0.1:0", "-hostname", "mx.example.org",
@@ -77,7 +80,7 @@ func startSMTPD(t *testing.T, args ...string) *instance {
 	in.cancel = cancel
 	addrc := make(chan net.Addr, 1)
 	go func() {
-		in.done <- run(ctx, append(base, args...), in.log, hooks{Resolver: srv.Resolver(), Ready: func(a net.Addr) { addrc <- a }})
+		in.done <- run(ctx, append(base, args...), in.log, hooks{Resolver: res, Ready: func(a net.Addr) { addrc <- a }})
 	}()
 	select {
 	case a := <-addrc:

@@ -116,8 +116,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, hk hooks) error {
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		logger.Printf("shutdown: %d connections cut after -shutdown-grace %s", s.open(), cfg.ShutdownGrace)
-		s.closeAll()
 	}
+	// What go-smtp does not hold (connections in their greeting pause,
+	// refusals being stuttered) and what outlived the grace.
+	s.closeAll()
 	if err := <-errc; err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 		return err
 	}
