@@ -1,7 +1,7 @@
 package main
 
 import (
-	"context"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,27 +83,16 @@ func TestDemoSignaturesDKIMPy(t *testing.T) {
 	}
 }
 
-// TestCheckDKIMWithSPF runs the check as it runs after the spf check:
-// the SPF result enters DMARC (an aligned SPF pass alone passes DMARC),
-// and the check adds its dkim, dmarc and arc results (dkim=none for an
-// unsigned message) to the message's Authentication-Results.
+// TestCheckDKIMWithSPF runs the demo's samples through the session as
+// the demo does, and checks DMARC with the SPF result the session feeds
+// it (an aligned SPF pass alone passes DMARC), and the dkim, dmarc and
+// arc results in the one Authentication-Results (dkim=none for an
+// unsigned message).
 func TestCheckDKIMWithSPF(t *testing.T) {
-	srv, inputs, err := startDemo("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	e := &env{Resolver: srv.Resolver(), Now: demoNow, Demo: true}
-	byName := map[string]*input{}
-	for _, in := range inputs {
-		byName[in.Name] = in
-	}
-	legit, spam := *byName["samples/legit.eml"], *byName["samples/spam.eml"]
+	d := newDemo(t)
+	legit, spam := *d.byName["samples/legit.eml"], *d.byName["samples/spam.eml"]
 	unsigned := legit
 	unsigned.Message = dropField(legit.Message, "DKIM-Signature")
-	legit.SPFResult, legit.SPFDomain = "pass", "example.com"
-	unsigned.SPFResult, unsigned.SPFDomain = "pass", "example.com"
-	spam.SPFResult, spam.SPFDomain = "softfail", "example.net"
 	for _, tc := range []struct {
 		name string
 		in   *input
@@ -111,30 +100,27 @@ func TestCheckDKIMWithSPF(t *testing.T) {
 	}{
 		{"legit, spf pass", &legit, []string{
 			"dmarc=pass from=example.com policy=reject disposition=none (dkim pass d=example.com aligned (adkim=r); spf pass example.com aligned (aspf=r))",
-			"results: dkim=pass dmarc=pass arc=none",
+			"\n      dkim=pass header.d=example.com",
+			"\n      dmarc=pass header.from=example.com",
+			"verdict accept: 250 2.0.0 Ok",
 		}},
 		{"legit without signature, spf pass", &unsigned, []string{
 			"dkim=none (no signature)",
 			"dmarc=pass from=example.com policy=reject disposition=none (spf pass example.com aligned (aspf=r))",
-			"results: dkim=none dmarc=pass arc=none",
+			"\n      dkim=none;\n",
+			"DKIM_NONE dkim=none",
 		}},
-		{"spam, spf softfail", &spam, []string{
-			"dmarc=fail from=example.net policy=reject disposition=reject (spf softfail; no aligned identifier passed)",
-			"results: dkim=fail dmarc=fail arc=none",
+		{"spam, spf fail", &spam, []string{
+			"dmarc=fail from=example.net policy=reject disposition=reject (spf fail; no aligned identifier passed)",
+			"\n      dmarc=fail reason=\"no aligned identifier passed\" header.from=example.net policy.dmarc=reject;\n",
+			"DMARC_REJECT dmarc=fail",
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			lines, err := checkDKIM(context.Background(), e, tc.in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := strings.Join(lines, "\n") + "\nresults:"
-			for _, r := range tc.in.Results {
-				got += " " + r.Method + "=" + r.Value
-			}
+			got := d.output(t, tc.in)
 			for _, want := range tc.want {
 				if !strings.Contains(got, want) {
-					t.Errorf("checkDKIM(%s) lacks %q; lines:\n%s", tc.name, want, got)
+					t.Errorf("%s: output lacks %q; output:\n%s", tc.name, want, got)
 				}
 			}
 		})
@@ -164,11 +150,6 @@ func dropField(msg []byte, name string) []byte {
 // header reader's buffer: the body handed to the verifiers must start
 // right after the header.
 func TestCheckDKIMLargeMessage(t *testing.T) {
-	srv, _, err := startDemo("testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
 	pem, err := os.ReadFile(filepath.Join("testdata", "dkim", "example.com-demo2026.pem"))
 	if err != nil {
 		t.Fatal(err)
@@ -183,12 +164,9 @@ func TestCheckDKIMLargeMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{Resolver: srv.Resolver(), Now: demoNow}
-	lines, err := checkDKIM(context.Background(), e, &input{Name: "big", Message: []byte(f + msg)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := "dkim=pass d=example.com s=demo2026"; len(lines) == 0 || !strings.HasPrefix(lines[0], want) {
-		t.Errorf("checkDKIM(%d-byte message) = %q, want %s first", len(f+msg), lines, want)
+	d := newDemo(t)
+	got := d.output(t, &input{Name: "big", IP: netip.MustParseAddr("192.0.2.10"), HELO: "mail.example.com", MailFrom: "alice@example.com", Message: []byte(f + msg)})
+	if want := "\n  dkim    dkim=pass d=example.com s=demo2026"; !strings.Contains(got, want) {
+		t.Errorf("the %d-byte message: output lacks %q:\n%s", len(f+msg), want, got)
 	}
 }

@@ -11,19 +11,21 @@ import (
 // checkDNS reports the DNS facts the other checks stand on: the client's
 // reverse name, the HELO name's addresses and the sender domain's mail
 // exchangers.
-func checkDNS(ctx context.Context, e *env, in *input) ([]string, error) {
+func checkDNS(ctx context.Context, r *resolver.Resolver, in *input) []string {
 	var lines []string
-	ptr, err := e.Resolver.PTR(ctx, in.IP)
-	lines = append(lines, fmt.Sprintf("PTR %s: %s", in.IP, describe(ptr.Records, err)))
+	if in.IP.IsValid() {
+		ptr, err := r.PTR(ctx, in.IP)
+		lines = append(lines, fmt.Sprintf("PTR %s: %s", in.IP, describe(ptr.Records, err)))
+	}
 	if in.HELO != "" {
-		ips, err := e.Resolver.IP(ctx, "ip", in.HELO)
+		ips, err := r.IP(ctx, "ip", in.HELO)
 		lines = append(lines, fmt.Sprintf("HELO %s: %s", in.HELO, describe(ips.Records, err)))
 	}
 	if _, domain, ok := strings.Cut(in.MailFrom, "@"); ok {
-		mx, err := e.Resolver.MX(ctx, domain)
+		mx, err := r.MX(ctx, domain)
 		lines = append(lines, fmt.Sprintf("MX %s: %s", domain, describe(mx.Records, err)))
 	}
-	return lines, nil
+	return lines
 }
 
 // describe renders records or the reason there are none.

@@ -60,14 +60,19 @@ func TestDNSOutageKeepsContentChecks(t *testing.T) {
 		"testdata/samples/malware.eml"}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := run(ctx, args, &out); err != nil {
+	code, err := run(ctx, args, &out)
+	if err != nil {
 		t.Fatalf("run %v: %v\n%s", args, err, out.String())
+	}
+	if code != exitReject {
+		t.Errorf("exit status %d, want %d", code, exitReject)
 	}
 	got := out.String()
 	for _, want := range []string{
 		"mime    executable at 2/invoice.zip:invoice.pdf.exe",
 		"mime    policy: reject (double-extension at 2/invoice.zip:invoice.pdf.exe; executable at 2/invoice.zip:invoice.pdf.exe)",
 		"spf=temperror",
+		"verdict reject: 554 5.7.1 Message content rejected",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q; output:\n%s", want, got)

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"net/netip"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
+	"github.com/spamkit/spamkit/session"
 )
 
 // TestDemoRBL checks the rbl check's lines in the demo: legit.eml's
@@ -78,18 +78,22 @@ func TestRBLDecodedBodies(t *testing.T) {
 	if strings.Contains(msg, "example.net") {
 		t.Fatal("test message has the host in clear")
 	}
-	in := &input{Name: "encoded", IP: netip.MustParseAddr("192.0.2.10"), HELO: "mail.example.com", MailFrom: "a@example.org", Message: []byte(msg)}
-	e := &env{Resolver: srv.Resolver()}
-	if _, err := checkMIME(context.Background(), e, in); err != nil { // decodes the texts
-		t.Fatalf("checkMIME() error = %v", err)
-	}
-	lines, err := checkRBL(context.Background(), e, in)
+	r := srv.Resolver()
+	eng, closeEngine, err := newEngine(r, options{ServID: demoServID, Demo: true, DNSBL: demoIPLists, URIBL: demoURILists, Now: demoNow})
 	if err != nil {
-		t.Fatalf("checkRBL() error = %v", err)
+		t.Fatal(err)
 	}
-	want := "uri listed example.net score 3 (multi.uribl.example=127.0.0.8*3)"
-	if !slices.Contains(lines, want) {
-		t.Errorf("checkRBL() = %q, want a line %q", lines, want)
+	defer closeEngine()
+	in := &input{Name: "encoded", IP: netip.MustParseAddr("192.0.2.10"), HELO: "mail.example.com", MailFrom: "a@example.org", Message: []byte(msg)}
+	res := check(context.Background(), eng, in)
+	var out strings.Builder
+	res.print(context.Background(), &out, eng, r)
+	want := "rbl     uri listed example.net score 3 (multi.uribl.example=127.0.0.8*3)"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
+	}
+	if row, ok := rowOf(res.Verdict, "uribl"); !ok || row.Rule != session.URIBLListed {
+		t.Errorf("uribl row = %v, want %s", row, session.URIBLListed)
 	}
 	if n := srv.Count("example.net.multi.uribl.example", dns.TypeA); n != 1 {
 		t.Errorf("URIBL asked %d times about example.net, want once (both links share the registrable domain)", n)

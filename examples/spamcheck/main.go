@@ -1,5 +1,10 @@
-// Command spamcheck runs spamkit's checks on messages and prints what
-// each found.
+// Command spamcheck runs spamkit's checks on messages, as an MTA would
+// run them along the SMTP session, and says what it decides and why: each
+// check's findings, then the composed verdict (the per-check score table,
+// the total, the action and the SMTP reply a server would give) and the
+// header fields it would add. The composition is package session, which
+// examples/milter and examples/smtpd share; this program only picks the
+// checks and prints.
 //
 // With -demo it starts an in-process authoritative DNS server
 // (resolver/resolvertest) serving testdata/demo.zone and checks the bundled
@@ -7,25 +12,38 @@
 //
 //	go run ./examples/spamcheck -demo
 //
-// Otherwise it checks one message file with the given SMTP envelope,
-// resolving through the system's nameservers (/etc/resolv.conf):
+// Otherwise it checks messages with the given SMTP envelope, resolving
+// through the system's nameservers (/etc/resolv.conf; -dns host:port picks
+// another):
 //
 //	go run ./examples/spamcheck -ip 192.0.2.10 -helo mail.example.com \
 //		-from alice@example.com message.eml
 //
-// (-dns host:port picks another nameserver.)
+// Without -ip (-helo, -from), each message's envelope is read from its
+// own header: the client from its newest Received field, MAIL FROM from
+// Return-Path; a message with no client address gets the content checks
+// and rows saying the client's checks were skipped.
 //
-// Each package's check lives in its own file (check_<package>.go) and
-// registers itself from an init function, with a rank that puts it where
-// an MTA would run it: the mime scan first (CPU only: it feeds the
-// decoded texts and attachment digests to the URIBL and hash lists), then
-// connection (rdns, rbl), envelope (spf) and content (dkim, dmarc, arc).
-// The DNS checks share one deadline (-timeout); the content checks have
-// their own (-content-timeout), so a DNS server that never answers cannot
-// starve the attachment scan. Every check adds its result to one
-// Authentication-Results field (RFC 8601), printed last. The demo's DNS
-// data is testdata/demo.zone followed by every testdata/zones/*.zone, one
-// file per check.
+// Arguments may be message files, mbox files (mboxo/mboxrd: messages
+// after "From " lines), Maildirs (cur/ and new/) and directories (every
+// file under them). -summary prints one line per message and the count of
+// each action instead of the details; -offline runs the content checks
+// only (mime, and bayes with -bayes DB, a database of examples/bayes), for
+// old corpora whose DNS is gone:
+//
+//	go run ./examples/spamcheck -offline -summary -bayes bayes.db ../corpus/spamassassin/spam
+//
+// -json prints one JSON object per message (every check's row, the
+// action, the reply, the headers), for scripts.
+//
+// The DNS checks share one time limit per stage (-timeout); the content
+// checks have their own (-content-timeout), so a DNS server that never
+// answers cannot starve the attachment scan.
+//
+// Exit status, the most severe over the messages: 0 all accepted, 1 spam
+// delivered with headers or quarantined (as spamc -c says 1 for spam), 3
+// tempfail, 4 reject; 2 when spamcheck itself failed (usage, unreadable
+// input). -demo exits 0 when it ran.
 package main
 
 import (
@@ -42,120 +60,63 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spamkit/spamkit/authres"
-	"github.com/spamkit/spamkit/mime"
 	"github.com/spamkit/spamkit/resolver"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
+	"github.com/spamkit/spamkit/session"
 )
 
 // input is one message with its SMTP envelope.
 type input struct {
-	Name     string     // sample name, for the report
-	IP       netip.Addr // SMTP client address
+	Name     string     // sample or file name, for the report
+	IP       netip.Addr // SMTP client address; invalid if unknown
 	HELO     string     // HELO/EHLO name
 	MailFrom string     // MAIL FROM address, "" for the null sender
-	Message  []byte     // the message, headers and body
-
-	// Set by the spf check for the checks that follow (DMARC takes the
-	// SPF result as an input): the result ("pass", "fail", ...) and the
-	// domain it was for (the MAIL FROM domain, or the HELO name for the
-	// null sender). Empty when SPF was not checked.
-	SPFResult string
-	SPFDomain string
-
-	// Results collects what each check says for the one
-	// Authentication-Results field printed at the end (RFC 8601).
-	Results []authres.Result
-
-	// Report is the mime scan of the message, set by the mime check
-	// (a content check, so it runs before the DNS checks that use it).
-	Report *mime.Report
+	Rcpts    []string   // RCPT TO addresses
+	Message  []byte     // the message, header and body
 }
 
-// env is what checks share: the resolver and the clock.
-type env struct {
-	Resolver *resolver.Resolver
-	Now      time.Time
-	Demo     bool
-	ServID   string // authserv-id of the Authentication-Results field
-}
-
-// check runs one package's check and returns report lines.
-type check struct {
-	rank    int // position: lower runs first
-	name    string
-	content bool // a CPU-only content check, with its own deadline
-	run     func(ctx context.Context, e *env, in *input) ([]string, error)
-}
-
-// Ranks of the checks, in the order an MTA runs them.
+// Exit statuses.
 const (
-	rankMIME  = -10 // content: attachments and decoded texts (CPU only)
-	rankDNS   = 0   // DNS facts
-	rankRDNS  = 10  // connection: client reverse DNS, HELO
-	rankRBL   = 20  // connection: DNSBL/DNSWL; content: URIBL, hash lists
-	rankSPF   = 30  // envelope
-	rankDKIM  = 40  // content: DKIM, DMARC, ARC
-	rankOther = 90
+	exitAccept   = 0
+	exitSpam     = 1
+	exitError    = 2
+	exitTempfail = 3
+	exitReject   = 4
 )
 
-var registered []check
-
-// register adds a check; call it from an init function of the check's
-// file.
-func register(rank int, name string, run func(ctx context.Context, e *env, in *input) ([]string, error)) {
-	registered = append(registered, check{rank: rank, name: name, run: run})
-}
-
-// registerContent adds a CPU-only content check. Content checks get their
-// own deadline (-content-timeout), never the DNS checks' (-timeout): a DNS
-// server that never answers must not starve the attachment scan, whose
-// default policy rejects a scan cut short.
-func registerContent(rank int, name string, run func(ctx context.Context, e *env, in *input) ([]string, error)) {
-	registered = append(registered, check{rank: rank, name: name, content: true, run: run})
-}
-
-func init() { register(rankDNS, "dns", checkDNS) }
-
-// checks lists the registered checks in rank order (name order within a
-// rank).
-func checks() []check {
-	cs := append([]check(nil), registered...)
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].rank != cs[j].rank {
-			return cs[i].rank < cs[j].rank
-		}
-		return cs[i].name < cs[j].name
-	})
-	return cs
-}
-
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+	code, err := run(context.Background(), os.Args[1:], os.Stdout)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "spamcheck:", err)
-		os.Exit(1)
+		os.Exit(exitError)
 	}
+	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, out io.Writer) error {
+func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 	fs := flag.NewFlagSet("spamcheck", flag.ContinueOnError)
+	fs.SetOutput(out)
 	demo := fs.Bool("demo", false, "check the bundled samples against the bundled demo DNS zone (no network)")
 	dir := fs.String("testdata", "", "directory of demo.zone and demo.json (default: testdata beside the source)")
-	ip := fs.String("ip", "", "SMTP client IP address")
+	ip := fs.String("ip", "", "SMTP client IP address (default: from each message's Received fields)")
 	helo := fs.String("helo", "", "HELO/EHLO name")
-	from := fs.String("from", "", "MAIL FROM address (empty for the null sender)")
-	timeout := fs.Duration("timeout", 20*time.Second, "time limit for the DNS checks of one message")
-	contentTimeout := fs.Duration("content-timeout", 10*time.Second, "time limit for the content checks (mime) of one message, apart from -timeout")
+	from := fs.String("from", "", "MAIL FROM address (default: each message's Return-Path)")
+	rcpt := fs.String("rcpt", "", "RCPT TO addresses, comma-separated")
+	timeout := fs.Duration("timeout", 20*time.Second, "time limit for the DNS checks of one stage")
+	contentTimeout := fs.Duration("content-timeout", 10*time.Second, "time limit for the content checks (mime, bayes) of one message, apart from -timeout")
 	nameserver := fs.String("dns", "", "nameserver host:port to use instead of those of /etc/resolv.conf")
+	dnsbl := fs.String("dnsbl", "", "client DNSBL/DNSWL lists, postscreen_dnsbl_sites syntax (the demo's by default with -demo)")
+	uribl := fs.String("uribl", "", "URIBL lists, postscreen syntax (the demo's by default with -demo)")
+	bayesDB := fs.String("bayes", "", "Bayes database written by examples/bayes (read-only)")
+	offline := fs.Bool("offline", false, "content checks only (mime, bayes): no DNS")
+	asJSON := fs.Bool("json", false, "print one JSON object per message")
+	summary := fs.Bool("summary", false, "print one line per message and a count of each action")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return exitError, err
 	}
-	e := &env{Now: time.Now(), ServID: demoServID}
-	if !*demo {
-		if host, err := os.Hostname(); err == nil {
-			e.ServID = host
-		}
-	}
+	o := options{ServID: demoServID, Demo: *demo, Offline: *offline, DNSBL: *dnsbl, URIBL: *uribl,
+		BayesDB: *bayesDB, Timeout: *timeout, ContentTimeout: *contentTimeout}
+	var r *resolver.Resolver
 	var inputs []*input
 	if *demo {
 		d := *dir
@@ -164,59 +125,108 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		srv, samples, err := startDemo(d)
 		if err != nil {
-			return err
+			return exitError, err
 		}
 		defer srv.Close()
-		e.Resolver = srv.Resolver()
-		e.Resolver.Cache = resolver.NewCache(resolver.CacheOptions{})
-		e.Demo = true
-		e.Now = demoNow
+		r = srv.Resolver()
+		r.Cache = resolver.NewCache(resolver.CacheOptions{})
+		o.Now = demoNow
+		if o.DNSBL == "" {
+			o.DNSBL = demoIPLists
+		}
+		if o.URIBL == "" {
+			o.URIBL = demoURILists
+		}
 		inputs = samples
-		fmt.Fprintf(out, "spamcheck demo: DNS served in-process at %s from %s\n", srv.Addr, filepath.Join(d, "demo.zone"))
+		if !*asJSON && !*summary {
+			fmt.Fprintf(out, "spamcheck demo: DNS served in-process at %s from %s\n", srv.Addr, filepath.Join(d, "demo.zone"))
+		}
 	} else {
-		if fs.NArg() != 1 || *ip == "" {
-			return errors.New("usage: spamcheck -demo | spamcheck -ip ADDR -helo NAME -from ADDR message.eml")
+		if fs.NArg() == 0 {
+			return exitError, errors.New("usage: spamcheck -demo | spamcheck [-ip ADDR -helo NAME -from ADDR] [-json] [-summary] FILE|MBOX|MAILDIR (one or more)")
 		}
-		addr, err := netip.ParseAddr(*ip)
-		if err != nil {
-			return fmt.Errorf("-ip: %w", err)
+		if host, err := os.Hostname(); err == nil {
+			o.ServID = host
 		}
-		msg, err := os.ReadFile(fs.Arg(0))
-		if err != nil {
-			return err
-		}
-		e.Resolver = &resolver.Resolver{Cache: resolver.NewCache(resolver.CacheOptions{})}
-		if *nameserver != "" {
-			e.Resolver.Servers = []string{*nameserver}
-		}
-		inputs = []*input{{Name: fs.Arg(0), IP: addr.Unmap(), HELO: *helo, MailFrom: *from, Message: msg}}
-	}
-	for _, in := range inputs {
-		fmt.Fprintf(out, "\n== %s: client %s, HELO %q, MAIL FROM <%s>\n", in.Name, in.IP, in.HELO, in.MailFrom)
-		dnsCtx, cancelDNS := context.WithTimeout(ctx, *timeout)
-		contentCtx, cancelContent := context.WithTimeout(ctx, *contentTimeout)
-		for _, c := range checks() {
-			cctx := dnsCtx
-			if c.content {
-				cctx = contentCtx
-			}
-			lines, err := c.run(cctx, e, in)
-			for _, l := range lines {
-				fmt.Fprintf(out, "  %-7s %s\n", c.name, l)
-			}
+		var env input
+		if *ip != "" {
+			addr, err := netip.ParseAddr(*ip)
 			if err != nil {
-				fmt.Fprintf(out, "  %-7s error: %v\n", c.name, err)
+				return exitError, fmt.Errorf("-ip: %w", err)
 			}
+			env.IP = addr.Unmap()
 		}
-		cancelDNS()
-		cancelContent()
-		// One Authentication-Results field from every check's result.
-		ar := authres.Header{ServID: e.ServID, Results: in.Results}
-		for l := range strings.SplitSeq(strings.TrimSuffix(ar.Field(), "\r\n"), "\r\n") {
-			fmt.Fprintf(out, "  %s\n", strings.Replace(l, "\t", "    ", 1))
+		env.HELO, env.MailFrom = *helo, *from
+		if *rcpt != "" {
+			env.Rcpts = strings.Split(*rcpt, ",")
+		}
+		var err error
+		if inputs, err = readInputs(fs.Args(), env, *from != ""); err != nil {
+			return exitError, err
+		}
+		r = &resolver.Resolver{Cache: resolver.NewCache(resolver.CacheOptions{})}
+		if *nameserver != "" {
+			r.Servers = []string{*nameserver}
 		}
 	}
-	return nil
+	eng, closeEngine, err := newEngine(r, o)
+	if err != nil {
+		return exitError, err
+	}
+	defer closeEngine()
+
+	code := exitAccept
+	counts := map[session.Action]int{}
+	for _, in := range inputs {
+		res := check(ctx, eng, in)
+		code = max(code, exitCode(res.Verdict.Action))
+		counts[res.Verdict.Action]++
+		switch {
+		case *asJSON:
+			if err := json.NewEncoder(out).Encode(res.JSON()); err != nil {
+				return exitError, err
+			}
+		case *summary:
+			printSummaryLine(out, res)
+		default:
+			fmt.Fprintf(out, "\n== %s: client %s, HELO %q, MAIL FROM <%s>\n", in.Name, clientString(in.IP), in.HELO, in.MailFrom)
+			if !*offline {
+				dctx, cancel := context.WithTimeout(ctx, *timeout)
+				for _, l := range checkDNS(dctx, r, in) {
+					fmt.Fprintf(out, "  %-7s %s\n", "dns", l)
+				}
+				cancel()
+			}
+			res.print(ctx, out, eng, r)
+		}
+	}
+	if *summary && !*asJSON {
+		printSummaryTotals(out, counts, len(inputs))
+	}
+	if *demo {
+		return exitAccept, nil
+	}
+	return code, nil
+}
+
+func clientString(ip netip.Addr) string {
+	if !ip.IsValid() {
+		return "unknown"
+	}
+	return ip.String()
+}
+
+// exitCode maps a verdict to the exit status.
+func exitCode(a session.Action) int {
+	switch a {
+	case session.AddHeader, session.Quarantine:
+		return exitSpam
+	case session.Tempfail:
+		return exitTempfail
+	case session.Reject:
+		return exitReject
+	}
+	return exitAccept
 }
 
 // demoServID is the authserv-id of the demo's receiving MTA (the samples'
@@ -298,7 +308,8 @@ func startDemo(dir string) (*resolvertest.Server, []*input, error) {
 			srv.Close()
 			return nil, nil, fmt.Errorf("demo.json %s: %w", s.File, err)
 		}
-		inputs = append(inputs, &input{Name: s.File, IP: ip.Unmap(), HELO: s.HELO, MailFrom: s.MailFrom, Message: msg})
+		inputs = append(inputs, &input{Name: s.File, IP: ip.Unmap(), HELO: s.HELO, MailFrom: s.MailFrom,
+			Rcpts: []string{"bob@example.org"}, Message: msg})
 	}
 	return srv, inputs, nil
 }
