@@ -166,8 +166,9 @@
 //	HELO_LITERAL_MISMATCH 1.0    rspamd HFILTER_HELO_IP_A
 //	HELO_OURS             3.0    rspamd HFILTER_HELO_5 (SA HELO_LOCALHOST 3.828)
 //	HELO_TEMPERROR        0      rspamd HFILTER_HELO_DNSFAIL
-//	RCVD_IN_DNSBL         3.335  SA RCVD_IN_PBL (scored only with
-//	                             DNSBLScoreOnly; otherwise a reject)
+//	RCVD_IN_DNSBL         3.335  SA RCVD_IN_PBL (a listed client is
+//	                             also refused at Connect unless
+//	                             DNSBLScoreOnly)
 //	RCVD_IN_DNSWL        -2.3    SA RCVD_IN_DNSWL_MED
 //	URIBL_BLACK           1.7    SA URIBL_BLACK
 //	HASHBL_LISTED         2.5    SA URIBL_DBL_MALWARE (SA ships no HashBL score)

@@ -116,7 +116,7 @@ type Row struct {
 // String renders the row as a line of the table: "  0.9 SPF_FAIL spf=fail
 // (reason)".
 func (r Row) String() string {
-	s := fmt.Sprintf("%5.1f %s %s=%s", r.Score, r.Rule, r.Check, r.Result)
+	s := fmt.Sprintf("%5s %s %s=%s", formatScore(r.Score), r.Rule, r.Check, r.Result)
 	if r.Reason != "" {
 		s += " (" + r.Reason + ")"
 	}
