@@ -178,13 +178,15 @@ func TestParseRelay(t *testing.T) {
 	}
 }
 
-// lmtpServer is an in-test LMTP server (go-smtp in LMTP mode) that
-// keeps the messages it takes and refuses the recipients of refuse.
+// lmtpServer is an in-test LMTP server (go-smtp in LMTP mode), or SMTP
+// server, that keeps the messages it takes and refuses the recipients
+// of refuse (after the data) and of refuseRcpt (at RCPT).
 type lmtpServer struct {
-	addr   string
-	refuse map[string]*smtp.SMTPError // per recipient, after the data
-	mu     sync.Mutex
-	msgs   []lmtpMsg
+	addr       string
+	refuse     map[string]*smtp.SMTPError
+	refuseRcpt map[string]*smtp.SMTPError
+	mu         sync.Mutex
+	msgs       []lmtpMsg
 }
 
 type lmtpMsg struct {
@@ -194,14 +196,18 @@ type lmtpMsg struct {
 }
 
 func newLMTPServer(t *testing.T, refuse map[string]*smtp.SMTPError) *lmtpServer {
+	return newNextHop(t, true, refuse, nil)
+}
+
+func newNextHop(t *testing.T, lmtp bool, refuse, refuseRcpt map[string]*smtp.SMTPError) *lmtpServer {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls := &lmtpServer{addr: l.Addr().String(), refuse: refuse}
+	ls := &lmtpServer{addr: l.Addr().String(), refuse: refuse, refuseRcpt: refuseRcpt}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &lmtpSession{s: ls}, nil }))
-	srv.LMTP = true
+	srv.LMTP = lmtp
 	srv.Domain = "lmtp.test"
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
@@ -227,6 +233,9 @@ func (x *lmtpSession) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 func (x *lmtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if e := x.s.refuseRcpt[to]; e != nil {
+		return e
+	}
 	x.rcpts = append(x.rcpts, to)
 	return nil
 }
@@ -319,5 +328,38 @@ func TestRelayDown(t *testing.T) {
 	var de *deliveryError
 	if !errors.As(err, &de) || de.Reply != hopDown {
 		t.Fatalf("deliver = %v, want hopDown", err)
+	}
+}
+
+// The relay over SMTP: a recipient the next hop refuses at RCPT stops
+// the whole message before its data (no one gets it, the client
+// retries); with every recipient accepted the message goes through.
+func TestRelaySMTP(t *testing.T) {
+	unknown := &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user here"}
+	hop := newNextHop(t, false, nil, map[string]*smtp.SMTPError{"gone@example.org": unknown})
+	r, err := parseRelay("smtp:"+hop.addr, "mx.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	d := &delivery{From: "", Rcpts: []string{"bob@example.org", "gone@example.org"}, Body: newSpool(t, 1<<20, "Subject: x\r\n\r\nbody\r\n")}
+	err = r.deliver(ctx, d)
+	var de *deliveryError
+	if !errors.As(err, &de) || de.Reply != hopMixed {
+		t.Errorf("one of two refused: %v, want hopMixed", err)
+	}
+	d.Rcpts = []string{"gone@example.org"}
+	if err := r.deliver(ctx, d); !errors.As(err, &de) || de.Reply.Code != 550 || de.Reply.EnhancedCode != (smtp.EnhancedCode{5, 1, 1}) {
+		t.Errorf("all refused: %v, want 550 5.1.1", err)
+	}
+	if n := len(hop.messages()); n != 0 {
+		t.Fatalf("the next hop got %d messages after refusals, want none", n)
+	}
+	d.Rcpts = []string{"bob@example.org"}
+	if err := r.deliver(ctx, d); err != nil {
+		t.Fatalf("deliver: %v", err)
+	}
+	if m := hop.messages(); len(m) != 1 || m[0].from != "" || m[0].data != "Subject: x\r\n\r\nbody\r\n" {
+		t.Errorf("next hop got %+v", m)
 	}
 }

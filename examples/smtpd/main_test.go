@@ -44,7 +44,7 @@ func TestCleanDelivered(t *testing.T) {
 		"iprev=pass",
 		"Received-SPF: pass",
 		"X-Spam-Status: No",
-		"Received: from client.good.test ([127.0.0.1])\n\tby mx.example.org (spamkit smtpd) with ESMTP id ",
+		"Received: from client.good.test (client.good.test [127.0.0.1])\n\tby mx.example.org (spamkit smtpd) with ESMTP id ",
 		"\tfor <bob@example.org>;",
 		"Subject: clean\n",
 	} {

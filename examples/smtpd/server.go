@@ -441,7 +441,13 @@ func (t *smtpSession) header(id string, v session.Verdict) []byte {
 	if t.tls {
 		with = "ESMTPS"
 	}
-	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (spamkit smtpd) with %s id %s", heloText(t.helo), t.cc.cl.ip, t.srv.hostname, with, id)
+	// As Postfix writes it: the HELO name, then the client's
+	// forward-confirmed name ("unknown" without one) and address.
+	rdns := "unknown"
+	if f := v.Checks.FCrDNS; f != nil && f.Confirmed != "" {
+		rdns = heloText(f.Confirmed)
+	}
+	fmt.Fprintf(&b, "Received: from %s (%s [%s])\r\n\tby %s (spamkit smtpd) with %s id %s", heloText(t.helo), rdns, t.cc.cl.ip, t.srv.hostname, with, id)
 	if len(t.rcpts) == 1 {
 		fmt.Fprintf(&b, "\r\n\tfor <%s>", t.rcpts[0])
 	}
