@@ -40,9 +40,10 @@ func (e *Engine) required() float64 {
 // no transaction (ErrStage); everything else is in the Verdict.
 func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	e := s.e
-	if !s.inMail || s.closed {
+	if !s.inMail || s.closed || s.ended {
 		return Verdict{}, fmt.Errorf("%w: end of data without MAIL", ErrStage)
 	}
+	s.ended = true
 	if !s.hdrDone {
 		// The message ended inside its header, or in a last line
 		// without its line end: the one rule says where the body is.

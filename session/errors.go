@@ -5,8 +5,9 @@ import "errors"
 // Errors. They are in Row.Err and Verdict.Err (wrapped with their cause),
 // except ErrStage, the error return of a stage method called out of order.
 var (
-	// ErrStage reports a stage method called out of SMTP order (Rcpt
-	// before Mail, EndOfData with no Mail) or after Close.
+	// ErrStage reports a stage method called out of SMTP order (Write
+	// or EndOfData with no Mail, Write or EndOfData after EndOfData)
+	// or after Close.
 	ErrStage = errors.New("session: stage out of order")
 	// ErrMessageTooLarge reports a message over Engine.MaxMessageBytes:
 	// the content checks did not run.

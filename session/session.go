@@ -53,6 +53,7 @@ type Session struct {
 
 	// transaction
 	inMail   bool
+	ended    bool // EndOfData has run: the message is complete
 	mailFrom string
 	rcpts    []string
 	spfT     *task[spf.Outcome]
@@ -327,8 +328,12 @@ func (s *Session) RcptRejected(ctx context.Context, to string) Reply {
 // stream, dot-unstuffed, line ends CRLF or LF). The body is hashed for
 // DKIM and ARC as it arrives; the message is kept once, up to
 // Engine.MaxMessageBytes, for the content checks at EndOfData. Write
-// never fails: a limit becomes a row of the verdict.
+// fails only out of order (ErrStage: no Mail, or after EndOfData); a
+// limit becomes a row of the verdict.
 func (s *Session) Write(p []byte) (int, error) {
+	if !s.inMail || s.ended {
+		return 0, fmt.Errorf("%w: message data outside a transaction", ErrStage)
+	}
 	n := len(p)
 	s.size += int64(n)
 	if s.hdrDone {
@@ -488,7 +493,7 @@ func (s *Session) Reset() {
 	if s.hv != nil && s.inMail {
 		s.hv.Reset()
 	}
-	s.inMail = false
+	s.inMail, s.ended = false, false
 	s.mailFrom = ""
 	s.rcpts = nil
 	s.spfT = nil

@@ -459,8 +459,17 @@ func TestStageOrder(t *testing.T) {
 	if v.Action != Accept || count(v, "Authentication-Results") != 1 {
 		t.Errorf("zero Engine: %s %v", v, v.Headers)
 	}
+	if _, err := s.EndOfData(context.Background()); !errors.Is(err, ErrStage) {
+		t.Errorf("a second EndOfData: %v, want ErrStage", err)
+	}
+	if n, err := s.Write([]byte("more")); n != 0 || !errors.Is(err, ErrStage) {
+		t.Errorf("Write after EndOfData = %d, %v; want 0, ErrStage", n, err)
+	}
 	s.Reset()
 	if _, err := s.EndOfData(context.Background()); !errors.Is(err, ErrStage) {
 		t.Errorf("EndOfData after Reset: %v, want ErrStage", err)
+	}
+	if _, err := s.Write([]byte("Subject: x\r\n")); !errors.Is(err, ErrStage) {
+		t.Errorf("Write before Mail: %v, want ErrStage", err)
 	}
 }
