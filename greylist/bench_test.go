@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -105,21 +107,32 @@ func BenchmarkCheck(b *testing.B) {
 // (mostly reads) and first sights (every check writes: for bbolt, a
 // durable write, several per fsync).
 func BenchmarkStores(b *testing.B) {
+	noServer := func() (time.Duration, int64) { return 0, 0 }
 	stores := []struct {
 		name string
-		open func(b *testing.B) greylist.Store
+		// open returns the store and a function returning the CPU time
+		// its server has used so far and the script runs it has
+		// answered (zero for an in-process store).
+		open func(b *testing.B) (greylist.Store, func() (time.Duration, int64))
 	}{
-		{"memory", func(b *testing.B) greylist.Store { return new(greylist.MemoryStore) }},
-		{"bolt-sync", func(b *testing.B) greylist.Store { return openBolt(b, boltstore.Sync) }},
-		{"bolt-nosync", func(b *testing.B) greylist.Store { return openBolt(b, boltstore.NoSync) }},
-		{"redis", func(b *testing.B) greylist.Store { return openRedis(b, 0) }},
-		{"redis-nopipeline", func(b *testing.B) greylist.Store { return openRedis(b, -1) }},
+		{"memory", func(b *testing.B) (greylist.Store, func() (time.Duration, int64)) {
+			return new(greylist.MemoryStore), noServer
+		}},
+		{"bolt-sync", func(b *testing.B) (greylist.Store, func() (time.Duration, int64)) {
+			return openBolt(b, boltstore.Sync), noServer
+		}},
+		{"bolt-nosync", func(b *testing.B) (greylist.Store, func() (time.Duration, int64)) {
+			return openBolt(b, boltstore.NoSync), noServer
+		}},
+		{"redis", func(b *testing.B) (greylist.Store, func() (time.Duration, int64)) { return openRedis(b, 0) }},
+		{"redis-nopipeline", func(b *testing.B) (greylist.Store, func() (time.Duration, int64)) { return openRedis(b, -1) }},
 	}
 	for _, st := range stores {
 		for _, load := range []string{"known", "new"} {
 			b.Run(st.name+"/"+load, func(b *testing.B) {
 				clk := newClock()
-				c := &greylist.Checker{Now: clk.Now, Store: st.open(b), AutoAllowAfter: -1}
+				store, serverCPU := st.open(b)
+				c := &greylist.Checker{Now: clk.Now, Store: store, AutoAllowAfter: -1}
 				if load == "known" {
 					warm(b, c, clk)
 				}
@@ -128,6 +141,8 @@ func BenchmarkStores(b *testing.B) {
 				b.ReportAllocs()
 				b.SetParallelism(32)
 				b.ResetTimer()
+				srvStart, runsStart := serverCPU()
+				start := cpuTime(b)
 				b.RunParallel(func(pb *testing.PB) {
 					ctx := context.Background()
 					for pb.Next() {
@@ -142,14 +157,26 @@ func BenchmarkStores(b *testing.B) {
 					}
 				})
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+				reportCPU(b, start)
+				srvEnd, runsEnd := serverCPU()
+				if srv := srvEnd - srvStart; srv > 0 {
+					// The server's CPU per check, and checks per CPU
+					// second of client and server together: what the
+					// pair would do on one core.
+					b.ReportMetric(float64(srv.Microseconds())/float64(b.N), "server-cpu-µs/check")
+					b.ReportMetric(float64(b.N)/(cpuTime(b)-start+srv).Seconds(), "checks/total-cpu-s")
+					b.ReportMetric(float64(b.N)/float64(runsEnd-runsStart), "checks/script-run")
+				}
 			})
 		}
 	}
 }
 
 // openRedis starts a redis-server and returns a store on it with
-// Options.Pipelines set to pipelines.
-func openRedis(b *testing.B, pipelines int) *redisstore.Store {
+// Options.Pipelines set to pipelines, and a function returning the
+// server's CPU time so far (INFO cpu, user and system) and its script
+// runs (INFO commandstats).
+func openRedis(b *testing.B, pipelines int) (*redisstore.Store, func() (time.Duration, int64)) {
 	b.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: testenv.Redis(b).Addr, PoolSize: 64})
 	b.Cleanup(func() { rdb.Close() })
@@ -158,7 +185,54 @@ func openRedis(b *testing.B, pipelines int) *redisstore.Store {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
-	return s
+	return s, func() (time.Duration, int64) { return redisCPU(b, rdb), redisScriptRuns(b, rdb) }
+}
+
+// redisInfo returns the fields of rdb's server's INFO section.
+func redisInfo(b *testing.B, rdb *redis.Client, section string) map[string]string {
+	info, err := rdb.Info(context.Background(), section).Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := map[string]string{}
+	for line := range strings.Lines(info) {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), ":"); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// redisScriptRuns returns the script runs (EVALSHA and EVAL calls) rdb's
+// server has answered.
+func redisScriptRuns(b *testing.B, rdb *redis.Client) int64 {
+	var n int64
+	for k, v := range redisInfo(b, rdb, "commandstats") {
+		if k == "cmdstat_evalsha" || k == "cmdstat_eval" {
+			calls, _, _ := strings.Cut(strings.TrimPrefix(v, "calls="), ",")
+			c, err := strconv.ParseInt(calls, 10, 64)
+			if err != nil {
+				b.Fatalf("INFO commandstats: %s:%s", k, v)
+			}
+			n += c
+		}
+	}
+	return n
+}
+
+// redisCPU returns the CPU time the server of rdb has used.
+func redisCPU(b *testing.B, rdb *redis.Client) time.Duration {
+	var total float64
+	for k, v := range redisInfo(b, rdb, "cpu") {
+		if k == "used_cpu_user" || k == "used_cpu_sys" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				b.Fatalf("INFO cpu: %s:%s", k, v)
+			}
+			total += f
+		}
+	}
+	return time.Duration(total * float64(time.Second))
 }
 
 func openBolt(b *testing.B, d boltstore.Durability) *boltstore.Store {

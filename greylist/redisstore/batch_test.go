@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,12 +35,7 @@ func TestBatchDeadline(t *testing.T) {
 			Client: []byte("192.0.2.0/24"), Triplet: []byte(triplet), Now: now,
 			Delay: 5 * time.Minute, RetryWindow: 48 * time.Hour, MaxAge: 35 * 24 * time.Hour, AutoAllowAfter: 5,
 		}
-		keys := []string{s.ClientKey(req.Client), s.TripletKey(req.Client, req.Triplet)}
-		args := []any{
-			req.Now.UnixMilli(), req.Delay.Milliseconds(), req.RetryWindow.Milliseconds(), req.MaxAge.Milliseconds(),
-			req.AutoAllowAfter, int64(0), greylist.AutoAllowInterval.Milliseconds(), greylist.ClockSkew.Milliseconds(),
-		}
-		return &op{ctx: ctx, keys: keys, args: args, done: make(chan struct{}, 1)}
+		return s.newOp(ctx, req)
 	}
 	gone, ok1, ok2 := mk(expired, "a@x b@y"), mk(live, "c@x d@y"), mk(context.Background(), "e@x f@y")
 	s.send([]*op{ok1, gone, ok2})
@@ -52,5 +48,105 @@ func TestBatchDeadline(t *testing.T) {
 	<-gone.done
 	if gone.err == nil {
 		t.Errorf("expired check answered %+v, want its ctx's error", gone.resp)
+	}
+}
+
+// TestBatchOneScriptRun: a batch of checks on one server is one script
+// run (one command, one round trip), whose checks are applied in order:
+// the second check of one triplet sees the first's record.
+func TestBatchOneScriptRun(t *testing.T) {
+	t.Parallel()
+	rdb := redis.NewClient(&redis.Options{Addr: testenv.Redis(t).Addr, DialTimeout: time.Second, MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	s, err := New(rdb, &Options{Prefix: "one:", Pipelines: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	runs := func() string {
+		t.Helper()
+		info, err := rdb.Info(ctx, "commandstats").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.Lines(info) {
+			if strings.HasPrefix(line, "cmdstat_evalsha:") || strings.HasPrefix(line, "cmdstat_eval:") {
+				return strings.TrimSpace(line)
+			}
+		}
+		return ""
+	}
+	if err := rdb.ScriptLoad(ctx, recordLua).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	req := func(client, triplet string, at time.Time) greylist.Request {
+		r := greylist.Request{
+			Client: []byte(client), Now: at,
+			Delay: 5 * time.Minute, RetryWindow: 48 * time.Hour, MaxAge: 35 * 24 * time.Hour, AutoAllowAfter: 5,
+		}
+		if triplet != "" {
+			r.Triplet = []byte(triplet)
+		}
+		return r
+	}
+	ops := []*op{
+		s.newOp(ctx, req("192.0.2.0/24", "a@x b@y", now)),
+		s.newOp(ctx, req("192.0.2.0/24", "a@x b@y", now.Add(time.Second))),
+		s.newOp(ctx, req("198.51.100.0/24", "", now)),
+		s.newOp(ctx, req("192.0.2.0/24", "a@x b@y", now.Add(10*time.Minute))),
+	}
+	s.send(ops)
+	if got := runs(); !strings.HasPrefix(got, "cmdstat_evalsha:calls=1,") {
+		t.Errorf("a batch of %d checks: %q, want one EVALSHA", len(ops), got)
+	}
+	ms := func(t time.Time) time.Time { return time.UnixMilli(t.UnixMilli()) } // as the store returns times
+	want := []greylist.Response{
+		{Result: greylist.Greylisted, First: ms(now), Until: ms(now.Add(5 * time.Minute)), New: true},
+		{Result: greylist.Greylisted, First: ms(now), Until: ms(now.Add(5 * time.Minute))},
+		{},
+		{Result: greylist.Pass, First: ms(now), Passed: true, Count: 1},
+	}
+	for i, o := range ops {
+		<-o.done
+		if o.err != nil || o.resp != want[i] {
+			t.Errorf("check %d: %+v, %v; want %+v", i, o.resp, o.err, want[i])
+		}
+	}
+}
+
+// TestOldRecordReplaced: a key of another type or length (a hash of
+// this package's older format, another program's string) is read as
+// absent and replaced, not an error for every check of its batch.
+func TestOldRecordReplaced(t *testing.T) {
+	t.Parallel()
+	rdb := redis.NewClient(&redis.Options{Addr: testenv.Redis(t).Addr, DialTimeout: time.Second, MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	s, err := New(rdb, &Options{Prefix: "old:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	client, triplet := []byte("192.0.2.0/24"), []byte("a@x b@y")
+	if err := rdb.HSet(ctx, s.TripletKey(client, triplet), "f", "1", "l", "1", "e", "9999999999999", "p", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(ctx, s.ClientKey(client), "not a record", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	r, err := s.Record(ctx, greylist.Request{
+		Client: client, Triplet: triplet, Now: now,
+		Delay: 5 * time.Minute, RetryWindow: 48 * time.Hour, MaxAge: 35 * 24 * time.Hour, AutoAllowAfter: 5,
+	})
+	if err != nil || r.Result != greylist.Greylisted || !r.New {
+		t.Errorf("Record over an old hash = %+v, %v; want a new greylisted triplet", r, err)
+	}
+	if typ := rdb.Type(ctx, s.TripletKey(client, triplet)).Val(); typ != "string" {
+		t.Errorf("triplet key type %q after Record, want string", typ)
 	}
 }

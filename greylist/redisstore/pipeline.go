@@ -12,8 +12,8 @@ import (
 // op is one Record waiting for a pipeline.
 type op struct {
 	ctx  context.Context
-	keys []string
-	args []any
+	keys [2]string // the client's and the triplet's (the client's again for none)
+	args [argsPerCheck]float64
 	resp greylist.Response
 	err  error
 	done chan struct{}
@@ -81,15 +81,18 @@ func (s *Store) pipeline() {
 	}
 }
 
-// send runs batch in one pipeline of EVALSHA. A check whose caller gave
-// up (its ctx done) while it waited is answered with its ctx's error and
-// not sent. The pipeline's deadline is the latest of the other checks'
-// deadlines (none if one has none): under the earliest, one check about
-// to expire failed every check sent with it. A check whose own deadline
-// passes meanwhile has returned already and its answer is dropped.
-// Checks that met NOSCRIPT (a server that restarted or flushed its
-// scripts) are run again one by one with EVAL's fallback, which loads
-// the script.
+// send runs batch: on one server, as one script run of all its checks
+// (one command: the script applies them in order, each atomically as
+// greylist.Request.Apply); on a cluster or a ring, whose keys are spread
+// by client, as a pipeline of one script run per check. A check whose
+// caller gave up (its ctx done) while it waited is answered with its
+// ctx's error and not sent. The batch's deadline is the latest of the
+// other checks' deadlines (none if one has none): under the earliest,
+// one check about to expire failed every check sent with it. A check
+// whose own deadline passes meanwhile has returned already and its
+// answer is dropped. A server that lost the script (restarted, SCRIPT
+// FLUSH) answers NOSCRIPT, and the script is sent again (EVAL, which
+// loads it).
 func (s *Store) send(batch []*op) {
 	ctx := context.Background()
 	var deadline time.Time
@@ -119,18 +122,53 @@ func (s *Store) send(batch []*op) {
 		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
 	}
+	if s.batch {
+		s.sendScript(ctx, batch)
+	} else {
+		s.sendPipeline(ctx, batch)
+	}
+}
+
+// sendScript runs batch as one script run.
+func (s *Store) sendScript(ctx context.Context, batch []*op) {
+	keys := make([]string, 0, 2*len(batch))
+	args := make([]byte, 0, 8*argsPerCheck*len(batch))
+	for _, o := range batch {
+		keys = append(keys, o.keys[0], o.keys[1])
+		args = o.appendArgs(args)
+	}
+	res, err := recordScript.Run(ctx, s.rdb, keys, args).Text()
+	if err == nil && len(res) != replySize*len(batch) {
+		err = fmt.Errorf("%w: %d bytes for %d checks", ErrReply, len(res), len(batch))
+	}
+	for i, o := range batch {
+		if err != nil {
+			o.resp, o.err = greylist.Response{}, fmt.Errorf("redisstore: %w", err)
+		} else {
+			o.resp, o.err = parseReply(res[i*replySize : (i+1)*replySize])
+		}
+		o.done <- struct{}{}
+	}
+}
+
+// sendPipeline runs batch as a pipeline of one script run per check.
+func (s *Store) sendPipeline(ctx context.Context, batch []*op) {
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(batch))
 	for i, o := range batch {
-		cmds[i] = recordScript.EvalSha(ctx, pipe, o.keys, o.args...)
+		cmds[i] = recordScript.EvalSha(ctx, pipe, o.keys[:], o.appendArgs(nil))
 	}
 	_, _ = pipe.Exec(ctx) // each command carries its own error
 	for i, o := range batch {
-		res, err := cmds[i].Slice()
+		res, err := cmds[i].Text()
 		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			res, err = recordScript.Run(ctx, s.rdb, o.keys, o.args...).Slice()
+			res, err = recordScript.Run(ctx, s.rdb, o.keys[:], o.appendArgs(nil)).Text()
 		}
-		o.resp, o.err = reply(res, err)
+		if err != nil {
+			o.resp, o.err = greylist.Response{}, fmt.Errorf("redisstore: %w", err)
+		} else {
+			o.resp, o.err = parseReply(res)
+		}
 		o.done <- struct{}{}
 	}
 }

@@ -1,98 +1,111 @@
 -- The Lua twin of greylist.Request.Apply (greylist/store.go): keep the
 -- two in step; greylist/greylisttest runs the same cases on both.
 --
--- KEYS[1]: the client's hash (n: count, k: counted, s: seen,
---          x: trapped until, e: expires)
--- KEYS[2]: the triplet's hash (f: first, l: last, e: expires,
---          p: passed 0/1); absent for a client-only request
--- ARGV:    now, delay, retry window, max age, auto-allow after, trap,
---          auto-allow interval, clock skew (milliseconds, counts)
--- Reply:   {result, first, until, passed, count, new}
-local now = tonumber(ARGV[1])
-local delay = tonumber(ARGV[2])
-local window = tonumber(ARGV[3])
-local maxage = tonumber(ARGV[4])
-local awl = tonumber(ARGV[5])
-local trap = tonumber(ARGV[6])
-local hour = tonumber(ARGV[7])
-local skew = tonumber(ARGV[8])
+-- One run applies a batch of checks, in order, each as Apply does: the
+-- checks of concurrent Records go to Redis in one EVALSHA (one command,
+-- one round trip; see pipeline.go).
+--
+-- KEYS:   per check, the client's key and the triplet's key (the
+--         client's again for a client-only request)
+-- ARGV[1]: per check, 9 little-endian doubles: now, delay, retry window,
+--         max age, auto-allow after, trap, auto-allow interval, clock
+--         skew (milliseconds, counts) and 1 when the check has a
+--         triplet, else 0
+-- Reply:  per check, 6 little-endian doubles: result (0 none, 1 pass,
+--         2 greylisted, 3 allowlisted, 4 trapped), first, until, passed
+--         (0/1), count, new (0/1); times in Unix milliseconds, 0 for none
+--
+-- Records are strings of little-endian doubles (numbers are packed and
+-- unpacked with the struct library, never formatted or parsed as
+-- decimal text, which costs more than the rest of the script): a
+-- client's is count, counted, seen, trapped until, expires (40 bytes);
+-- a triplet's is first, last, expires, passed (32 bytes). A value of
+-- another type or length (a record of an older format, another
+-- program's key) is taken as absent and replaced: MGET answers nil for a
+-- key that is not a string, and SET replaces any type. Each record is
+-- written with a TTL (PX) up to its expiry, on the server's clock.
+local args = ARGV[1]
+local pos = 1
+local out = {}
+local pack, unpack = struct.pack, struct.unpack
+local call = redis.call
 
-local function int(v)
-  return string.format('%.0f', v)
-end
+for i = 1, #KEYS / 2 do
+  local ckey, tkey = KEYS[2 * i - 1], KEYS[2 * i]
+  local now, delay, window, maxage, awl, trap, hour, skew, hast
+  now, delay, window, maxage, awl, trap, hour, skew, hast, pos = unpack('<ddddddddd', args, pos)
+  local v
+  if hast == 1 then
+    v = call('MGET', ckey, tkey)
+  else
+    v = call('MGET', ckey)
+  end
 
-local cv = redis.call('HMGET', KEYS[1], 'n', 'k', 's', 'x', 'e')
-local cn = tonumber(cv[1]) or 0
-local ck = tonumber(cv[2]) or 0
-local cs = tonumber(cv[3]) or 0
-local cx = tonumber(cv[4]) or 0
-local ce = tonumber(cv[5]) or 0
-if ce ~= 0 and now > ce then
-  cn, ck, cs, cx, ce = 0, 0, 0, 0, 0
-end
+  local cn, ck, cs, cx, ce = 0, 0, 0, 0, 0
+  local cv = v[1]
+  if cv and #cv == 40 then
+    cn, ck, cs, cx, ce = unpack('<ddddd', cv)
+    if ce ~= 0 and now > ce then
+      cn, ck, cs, cx, ce = 0, 0, 0, 0, 0
+    end
+  end
+  local function putc()
+    call('SET', ckey, pack('<ddddd', cn, ck, cs, cx, ce), 'PX', math.max(ce - now + 1, 1))
+  end
 
-local function putc()
-  redis.call('HSET', KEYS[1], 'n', int(cn), 'k', int(ck), 's', int(cs), 'x', int(cx), 'e', int(ce))
-  redis.call('PEXPIRE', KEYS[1], int(math.max(ce - now + 1, 1)))
-end
-
-if cx > now then
-  return {'trapped', 0, int(cx), 0, int(cn), 0}
-end
-if awl > 0 and cn >= awl then
-  if now - cs >= hour or cs > now + skew then
-    cs = now
-    ce = math.max(now + maxage, cx)
+  -- result, first, until, passed, count, new
+  local r, f, u, p, n = 0, 0, 0, 0, 0
+  if cx > now then
+    r, u = 4, cx
+  elseif awl > 0 and cn >= awl then
+    if now - cs >= hour or cs > now + skew then
+      cs = now
+      ce = math.max(now + maxage, cx)
+      putc()
+    end
+    r = 3
+  elseif trap > 0 then
+    cx = now + trap
+    ce = math.max(ce, cx)
     putc()
+    r, u = 4, cx
+  elseif hast == 1 then
+    local tf, tl, te, tp = 0, 0, 0, 0
+    local tv = v[2]
+    if tv and #tv == 32 then
+      tf, tl, te, tp = unpack('<dddd', tv)
+      if te ~= 0 and now > te then
+        tf, tl, te, tp = 0, 0, 0, 0
+      end
+    end
+    local function putt()
+      call('SET', tkey, pack('<dddd', tf, tl, te, tp), 'PX', math.max(te - now + 1, 1))
+    end
+    if te == 0 or tf > now + skew then
+      tf, tl, te, tp = now, now, now + window, 0
+      putt()
+      r, f, u, n = 2, tf, tf + delay, 1
+    elseif tp == 1 then
+      if now - tl >= hour or tl > now + skew then
+        tl = now
+        te = now + maxage
+        putt()
+      end
+      r, f = 1, tf
+    elseif now - tf < delay then
+      r, f, u = 2, tf, tf + delay
+    else
+      tp, tl, te = 1, now, now + maxage
+      putt()
+      r, f, p = 1, tf, 1
+      if awl > 0 and (cn == 0 or now - ck >= hour or ck > now + skew) then
+        cn = cn + 1
+        ck, cs = now, now
+        ce = math.max(now + maxage, cx)
+        putc()
+      end
+    end
   end
-  return {'allowlisted', 0, 0, 0, int(cn), 0}
+  out[i] = pack('<dddddd', r, f, u, p, cn, n)
 end
-if trap > 0 then
-  cx = now + trap
-  ce = math.max(ce, cx)
-  putc()
-  return {'trapped', 0, int(cx), 0, int(cn), 0}
-end
-if #KEYS < 2 then
-  return {'', 0, 0, 0, int(cn), 0}
-end
-
-local tv = redis.call('HMGET', KEYS[2], 'f', 'l', 'e', 'p')
-local tf = tonumber(tv[1]) or 0
-local tl = tonumber(tv[2]) or 0
-local te = tonumber(tv[3]) or 0
-local tp = tv[4] == '1'
-if te ~= 0 and now > te then
-  tf, tl, te, tp = 0, 0, 0, false
-end
-
-local function putt()
-  redis.call('HSET', KEYS[2], 'f', int(tf), 'l', int(tl), 'e', int(te), 'p', tp and '1' or '0')
-  redis.call('PEXPIRE', KEYS[2], int(math.max(te - now + 1, 1)))
-end
-
-if te == 0 or tf > now + skew then
-  tf, tl, te, tp = now, now, now + window, false
-  putt()
-  return {'greylisted', int(tf), int(tf + delay), 0, int(cn), 1}
-end
-if tp then
-  if now - tl >= hour or tl > now + skew then
-    tl = now
-    te = now + maxage
-    putt()
-  end
-  return {'pass', int(tf), 0, 0, int(cn), 0}
-end
-if now - tf < delay then
-  return {'greylisted', int(tf), int(tf + delay), 0, int(cn), 0}
-end
-tp, tl, te = true, now, now + maxage
-putt()
-if awl > 0 and (cn == 0 or now - ck >= hour or ck > now + skew) then
-  cn = cn + 1
-  ck, cs = now, now
-  ce = math.max(now + maxage, cx)
-  putc()
-end
-return {'pass', int(tf), 0, 1, int(cn), 0}
+return table.concat(out)

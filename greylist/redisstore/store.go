@@ -3,9 +3,10 @@ package redisstore
 import (
 	"context"
 	_ "embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"strconv"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -40,10 +41,11 @@ type Options struct {
 	// empty, DefaultPrefix ("greylist:"). It must not hold "{" or "}".
 	Prefix string
 	// MaxPipeline bounds the checks that wait together and go to Redis
-	// in one pipeline (one write and one read for all). If zero,
-	// DefaultMaxPipeline (256).
+	// together: one script run on one server, one pipeline on a cluster
+	// (one write and one read for all). If zero, DefaultMaxPipeline
+	// (256).
 	MaxPipeline int
-	// Pipelines is the number of pipelines in flight at once, each on a
+	// Pipelines is the number of batches in flight at once, each on a
 	// connection of its own. If zero, DefaultPipelines (4); negative
 	// sends each check on its own as it comes (one round trip per check,
 	// as many in flight as the client's pool allows), with no goroutine
@@ -55,6 +57,7 @@ type Options struct {
 // multiple goroutines.
 type Store struct {
 	rdb      redis.UniversalClient
+	batch    bool // rdb is one server: a batch is one script run
 	prefix   string
 	maxBatch int
 	ops      chan *op      // nil: no pipelining
@@ -91,6 +94,9 @@ func New(rdb redis.UniversalClient, opts *Options) (*Store, error) {
 		o.Pipelines = DefaultPipelines
 	}
 	s := &Store{rdb: rdb, prefix: o.Prefix, maxBatch: o.MaxPipeline}
+	// A Redis Cluster or a Ring spreads the clients' keys over nodes by
+	// their hash tags: one script's keys must stay on one slot there.
+	_, s.batch = rdb.(*redis.Client)
 	if o.Pipelines > 0 {
 		s.ops = make(chan *op, o.MaxPipeline*o.Pipelines)
 		s.quit = make(chan struct{})
@@ -128,68 +134,98 @@ func (s *Store) TripletKey(client, triplet []byte) string {
 	return s.prefix + "{" + string(client) + "}t:" + string(triplet)
 }
 
-// Record implements greylist.Store with one atomic script run, sent in
-// a pipeline with the checks that wait beside it (see Options).
+// Record implements greylist.Store with one atomic script run, sent
+// with the checks that wait beside it (see Options).
 func (s *Store) Record(ctx context.Context, req greylist.Request) (greylist.Response, error) {
-	keys := []string{s.ClientKey(req.Client)}
-	if req.Triplet != nil {
-		keys = append(keys, s.TripletKey(req.Client, req.Triplet))
-	}
-	ms := func(d time.Duration) int64 { return d.Milliseconds() }
-	args := []any{
-		req.Now.UnixMilli(), ms(req.Delay), ms(req.RetryWindow), ms(req.MaxAge),
-		req.AutoAllowAfter, ms(req.Trap), ms(greylist.AutoAllowInterval), ms(greylist.ClockSkew),
-	}
+	o := s.newOp(ctx, req)
 	if s.ops == nil {
-		res, err := recordScript.Run(ctx, s.rdb, keys, args...).Slice()
-		return reply(res, err)
-	}
-	return s.pipelined(ctx, &op{ctx: ctx, keys: keys, args: args, done: make(chan struct{}, 1)})
-}
-
-func reply(res []any, err error) (greylist.Response, error) {
-	if err != nil {
-		return greylist.Response{}, fmt.Errorf("redisstore: %w", err)
-	}
-	return parseReply(res)
-}
-
-// parseReply reads the script's reply: {result, first, until, passed,
-// count, new}, times in Unix milliseconds, 0 for none.
-func parseReply(res []any) (greylist.Response, error) {
-	if len(res) != 6 {
-		return greylist.Response{}, fmt.Errorf("%w: %d elements", ErrReply, len(res))
-	}
-	result, ok := res[0].(string)
-	if !ok {
-		return greylist.Response{}, fmt.Errorf("%w: result %T", ErrReply, res[0])
-	}
-	var n [5]int64
-	for i := range n {
-		switch v := res[i+1].(type) {
-		case int64:
-			n[i] = v
-		case string:
-			x, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return greylist.Response{}, fmt.Errorf("%w: %q", ErrReply, v)
-			}
-			n[i] = x
-		default:
-			return greylist.Response{}, fmt.Errorf("%w: element %d is %T", ErrReply, i+1, v)
+		res, err := recordScript.Run(ctx, s.rdb, o.keys[:], o.appendArgs(nil)).Text()
+		if err != nil {
+			return greylist.Response{}, fmt.Errorf("redisstore: %w", err)
 		}
+		return parseReply(res)
 	}
-	r := greylist.Response{Result: greylist.Result(result), Passed: n[2] == 1, Count: int(n[3]), New: n[4] == 1}
-	switch r.Result {
-	case greylist.Pass, greylist.Greylisted, greylist.Allowlisted, greylist.Trapped, "":
-	default:
-		return greylist.Response{}, fmt.Errorf("%w: result %q", ErrReply, result)
+	return s.pipelined(ctx, o)
+}
+
+// The script's argument and reply per check: little-endian doubles (see
+// record.lua).
+const (
+	argsPerCheck  = 9
+	replyPerCheck = 6
+	replySize     = 8 * replyPerCheck
+)
+
+// newOp makes the script's keys and arguments for req (copies: req's
+// slices are valid only until Record returns).
+func (s *Store) newOp(ctx context.Context, req greylist.Request) *op {
+	o := &op{ctx: ctx, done: make(chan struct{}, 1)}
+	// Both keys in one string: one allocation.
+	n := len(s.prefix) + len(req.Client) + 3
+	b := make([]byte, 0, 2*n+len(req.Triplet)+2)
+	b = append(b, s.prefix...)
+	b = append(b, '{')
+	b = append(b, req.Client...)
+	b = append(b, "}c"...)
+	has := 0.0
+	if req.Triplet != nil {
+		b = append(b, b[:n-1]...)
+		b = append(b, "t:"...)
+		b = append(b, req.Triplet...)
+		has = 1
 	}
-	if n[0] != 0 {
-		r.First = time.UnixMilli(n[0])
+	keys := string(b)
+	o.keys[0], o.keys[1] = keys[:n], keys[n:]
+	if req.Triplet == nil {
+		o.keys[1] = o.keys[0]
 	}
+	ms := func(d time.Duration) float64 { return float64(d.Milliseconds()) }
+	o.args = [argsPerCheck]float64{
+		float64(req.Now.UnixMilli()), ms(req.Delay), ms(req.RetryWindow), ms(req.MaxAge),
+		float64(req.AutoAllowAfter), ms(req.Trap), ms(greylist.AutoAllowInterval), ms(greylist.ClockSkew), has,
+	}
+	return o
+}
+
+// appendArgs appends o's arguments to the script's ARGV[1].
+func (o *op) appendArgs(b []byte) []byte {
+	for _, v := range o.args {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+	}
+	return b
+}
+
+// results are the script's result codes.
+var results = [...]greylist.Result{"", greylist.Pass, greylist.Greylisted, greylist.Allowlisted, greylist.Trapped}
+
+// parseReply reads one check's part of the script's reply (replySize
+// bytes): result, first, until, passed, count, new; times in Unix
+// milliseconds, 0 for none.
+func parseReply(res string) (greylist.Response, error) {
+	if len(res) != replySize {
+		return greylist.Response{}, fmt.Errorf("%w: %d bytes", ErrReply, len(res))
+	}
+	var n [replyPerCheck]int64
+	for i := range n {
+		var u uint64
+		for j := 7; j >= 0; j-- {
+			u = u<<8 | uint64(res[8*i+j])
+		}
+		f := math.Float64frombits(u)
+		if f != math.Trunc(f) || f < 0 || f > 1<<53 {
+			return greylist.Response{}, fmt.Errorf("%w: element %d is %v", ErrReply, i, f)
+		}
+		n[i] = int64(f)
+	}
+	if n[0] >= int64(len(results)) {
+		return greylist.Response{}, fmt.Errorf("%w: result %d", ErrReply, n[0])
+	}
+	r := greylist.Response{Result: results[n[0]], Passed: n[3] == 1, Count: int(n[4]), New: n[5] == 1}
 	if n[1] != 0 {
-		r.Until = time.UnixMilli(n[1])
+		r.First = time.UnixMilli(n[1])
+	}
+	if n[2] != 0 {
+		r.Until = time.UnixMilli(n[2])
 	}
 	return r, nil
 }
