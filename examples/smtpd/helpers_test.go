@@ -50,6 +50,7 @@ func dns(t testing.TB) *resolvertest.Server {
 
 // instance is an smtpd run by a test.
 type instance struct {
+	dns     *resolvertest.Server
 	addr    string
 	maildir string
 	log     *logs
@@ -63,10 +64,20 @@ type instance struct {
 // replaces -maildir).
 func startSMTPD(t testing.TB, args ...string) *instance {
 	t.Helper()
+	return startSMTPDResolver(t, nil, args...)
+}
+
+// startSMTPDResolver is startSMTPD with the test resolver's settings
+// changed by tune first.
+func startSMTPDResolver(t testing.TB, tune func(*resolver.Resolver), args ...string) *instance {
+	t.Helper()
 	srv := dns(t)
 	res := srv.Resolver()
 	res.Cache = resolver.NewCache(resolver.CacheOptions{})
-	in := &instance{maildir: filepath.Join(t.TempDir(), "mail"), log: &logs{}, done: make(chan error, 1)}
+	if tune != nil {
+		tune(res)
+	}
+	in := &instance{dns: srv, maildir: filepath.Join(t.TempDir(), "mail"), log: &logs{}, done: make(chan error, 1)}
 	base := []string{
 		"-listen", "127.0.0.1:0", "-hostname", "mx.example.org",
 		"-domains", "example.org", "-mailboxes", "testdata/mailboxes",
