@@ -127,3 +127,28 @@ func TestRelayTimeout(t *testing.T) {
 		t.Fatalf("deliver to a silent next hop = %v, want a 451", err)
 	}
 }
+
+// -max-conns bounds the open connections: past it a new one gets
+// 421 4.3.2 instead of the banner; once one closes, the next is served.
+func TestMaxConns(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t, "-max-conns", "1")
+	first := dialogue(t, in)
+	_, err := dialSMTP(t, in.addr, "")
+	if n, text := code(err); n != 421 {
+		t.Errorf("second connection: %d %s, want 421", n, text)
+	}
+	step(t, first, 221, "QUIT")
+	first.Close()
+	// The first connection's end is seen by smtpd soon after the QUIT.
+	for i := 0; ; i++ {
+		_, err := dialSMTP(t, in.addr, "")
+		if err == nil {
+			break
+		}
+		if i == 100 {
+			t.Fatalf("a connection after the first closed: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
