@@ -59,6 +59,7 @@ type config struct {
 	DNSBLThreshold  int
 	URIBL           string
 	Greylist        bool
+	Scores          string
 	RequiredScore   float64
 	QuarantineScore float64
 	RejectScore     float64
@@ -108,6 +109,7 @@ func (c *config) flagSet() *flag.FlagSet {
 	fs.IntVar(&c.DNSBLThreshold, "dnsbl-threshold", 1, "DNSBL score at which a client is listed (postscreen_dnsbl_threshold)")
 	fs.StringVar(&c.URIBL, "uribl", "", "domain lists (URIBL, SURBL, DBL) for the links of the message, in the same syntax")
 	fs.BoolVar(&c.Greylist, "greylist", false, "greylist (RFC 6647) each recipient, in memory")
+	fs.StringVar(&c.Scores, "scores", "", "file of score overrides, one `RULE points` a line as SpamAssassin's \"score RULE points\" (package session's rules; the others keep their defaults)")
 	fs.Float64Var(&c.RequiredScore, "required-score", 0, "score from which a message is spam, X-Spam-Flag: YES (0: package session's default, SpamAssassin's 5.0)")
 	fs.Float64Var(&c.QuarantineScore, "quarantine-score", 0, "score from which a message goes to the mailboxes' .Quarantine folder (0: never on its score)")
 	fs.Float64Var(&c.RejectScore, "reject-score", 0, "score from which a message is refused with 550 5.7.1 (0: package session's default, rspamd's 15; negative: never)")

@@ -99,7 +99,8 @@
 //
 // The checks are switched by -spf, -dkim, -dmarc, -arc, -rdns, -mime
 // (on by default), -dnsbl and -uribl (lists in postscreen_dnsbl_sites
-// syntax) and -greylist (in memory); the verdict by -required-score,
+// syntax) and -greylist (in memory); the verdict by -scores (a file of
+// "score RULE points" lines, session.ParseScores), -required-score,
 // -quarantine-score, -reject-score and -on-error (package session's
 // Engine fields of the same names). DNS goes to -dns HOST:PORT or the
 // nameservers of /etc/resolv.conf, through one caching resolver.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spamkit/spamkit/dkim"
@@ -33,6 +34,17 @@ func buildEngine(cfg *config, res *resolver.Resolver, hc *harvest.Checker, host 
 		DataTimeout:     cfg.CheckTimeout,
 		ContentTimeout:  cfg.CheckTimeout,
 		Now:             now,
+	}
+	if cfg.Scores != "" {
+		f, err := os.Open(cfg.Scores)
+		if err != nil {
+			return nil, fmt.Errorf("-scores: %w", err)
+		}
+		e.Scores, err = session.ParseScores(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("-scores %s: %w", cfg.Scores, err)
+		}
 	}
 	if cfg.OnError == "accept" {
 		e.OnError = session.AcceptOnError

@@ -546,3 +546,18 @@ func TestSizeAnnounced(t *testing.T) {
 		t.Errorf("MAIL SIZE=1000: %v", err)
 	}
 }
+
+// -scores overrides package session's points: with SPF_PASS worth 20
+// (and the reject score at 15), the clean message is refused as spam.
+func TestScores(t *testing.T) {
+	t.Parallel()
+	scores := filepath.Join(t.TempDir(), "scores")
+	if err := os.WriteFile(scores, []byte("# test\nscore SPF_PASS 20\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := startSMTPD(t, "-scores", scores)
+	out := swaks(t, in.addr, "--from", "alice@good.test", "--to", "bob@example.org")
+	if !strings.Contains(out, "<** 550 5.7.1 Message rejected as spam") {
+		t.Errorf("swaks transcript, want 550 5.7.1 as spam:\n%s", out)
+	}
+}
