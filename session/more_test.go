@@ -186,3 +186,76 @@ func TestNoClient(t *testing.T) {
 		t.Errorf("malware without a client: %s, want 554", v)
 	}
 }
+
+// TestProtocolErrors: past harvest's MaxErrors a client is refused.
+func TestProtocolErrors(t *testing.T) {
+	t.Parallel()
+	e := &Engine{Harvest: &harvest.Checker{Config: harvest.Config{MaxErrors: 2}, Now: func() time.Time { return testNow }}}
+	ctx := context.Background()
+	s := e.NewSession(ctx)
+	defer s.Close()
+	s.Connect(ctx, dynIP, "")
+	var r Reply
+	for range 5 {
+		if r = s.ProtocolError(ctx); r.Action != Continue {
+			break
+		}
+	}
+	if r.Action != Tempfail || r.Code != 421 {
+		t.Errorf("after 5 protocol errors: %s, want 421", r)
+	}
+	if r := (&Engine{}).NewSession(ctx).ProtocolError(ctx); r.Action != Continue {
+		t.Errorf("without harvest: %s", r)
+	}
+}
+
+// TestDecision: the score thresholds give add-header (X-Spam-Flag: YES),
+// quarantine and reject; DMARC quarantine quarantines.
+func TestDecision(t *testing.T) {
+	t.Parallel()
+	srv := testServer(t)
+	ctx := context.Background()
+	env := Envelope{IP: dynIP, HELO: "client.example.net", MailFrom: "ceo@example.com", Rcpts: []string{"bob@example.org"}}
+	msg := message("ceo@example.com", "hello", "Hello.\n")
+	for _, tc := range []struct {
+		name    string
+		spfFail float64
+		quar    float64
+		action  Action
+		code    int
+		flag    bool
+	}{
+		{"under required", 0, 0, Accept, 250, false},
+		{"required", 6, 0, AddHeader, 250, true},
+		{"quarantine", 8, 7, Quarantine, 250, true},
+		{"reject", 20, 7, Reject, 550, true},
+	} {
+		e := testEngine(t, testResolver(srv, true))
+		e.DMARCScoreOnly = true
+		e.Scores = Scores{SPFFail: tc.spfFail, DMARCReject: 0, RDNSDynamic: 0}
+		e.QuarantineScore = tc.quar
+		v, err := e.Check(ctx, env, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Action != tc.action || v.Reply.Code != tc.code {
+			t.Errorf("%s: %s, want %s %d", tc.name, v, tc.action, tc.code)
+		}
+		if _, ok := fieldOf(v, "X-Spam-Flag"); ok != tc.flag {
+			t.Errorf("%s: X-Spam-Flag present %v, want %v", tc.name, ok, tc.flag)
+		}
+	}
+	// DMARC p=quarantine, enforced.
+	if err := srv.Add(`_dmarc.example.net. 300 IN TXT "v=DMARC1; p=quarantine"`, `example.net. 300 IN TXT "v=spf1 -all"`); err != nil {
+		t.Fatal(err)
+	}
+	e := testEngine(t, testResolver(srv, true))
+	v, err := e.Check(ctx, Envelope{IP: dynIP, HELO: "client.example.net", MailFrom: "x@example.net", Rcpts: []string{"bob@example.org"}},
+		message("x@example.net", "hello", "Hello.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Action != Quarantine || !strings.Contains(v.Reply.Text, "DMARC") {
+		t.Errorf("DMARC p=quarantine: %s, want quarantine by DMARC", v)
+	}
+}

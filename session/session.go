@@ -323,6 +323,21 @@ func (s *Session) RcptRejected(ctx context.Context, to string) Reply {
 	return Reply{}
 }
 
+// ProtocolError reports an SMTP protocol error of the client (a bad
+// command, a command out of sequence): the harvest checker counts them
+// and returns its refusal (421) past its MaxErrors. For SMTP servers; a
+// milter does not see them.
+func (s *Session) ProtocolError(ctx context.Context) Reply {
+	if s.hv == nil {
+		return Reply{}
+	}
+	o, err := s.hv.Error(ctx)
+	if r, ok := s.harvestReply("error", o, err, &s.connErrs); ok {
+		return r
+	}
+	return Reply{}
+}
+
 // Write takes the next bytes of the message (header, empty line, body, as
 // received: a milter's header callbacks and body chunks, or the DATA
 // stream, dot-unstuffed, line ends CRLF or LF). The body is hashed for
