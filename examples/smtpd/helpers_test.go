@@ -64,18 +64,23 @@ type instance struct {
 // replaces -maildir).
 func startSMTPD(t testing.TB, args ...string) *instance {
 	t.Helper()
-	return startSMTPDResolver(t, nil, args...)
+	return startSMTPDWith(t, setup{}, args...)
 }
 
-// startSMTPDResolver is startSMTPD with the test resolver's settings
-// changed by tune first.
-func startSMTPDResolver(t testing.TB, tune func(*resolver.Resolver), args ...string) *instance {
+// setup changes what startSMTPDWith runs smtpd with.
+type setup struct {
+	tune func(*resolver.Resolver) // the test resolver's settings
+	now  func() time.Time         // smtpd's clock (hooks.Now)
+}
+
+// startSMTPDWith is startSMTPD with the changes of su.
+func startSMTPDWith(t testing.TB, su setup, args ...string) *instance {
 	t.Helper()
 	srv := dns(t)
 	res := srv.Resolver()
 	res.Cache = resolver.NewCache(resolver.CacheOptions{})
-	if tune != nil {
-		tune(res)
+	if su.tune != nil {
+		su.tune(res)
 	}
 	in := &instance{dns: srv, maildir: filepath.Join(t.TempDir(), "mail"), log: &logs{}, done: make(chan error, 1)}
 	base := []string{
@@ -91,7 +96,7 @@ func startSMTPDResolver(t testing.TB, tune func(*resolver.Resolver), args ...str
 	in.cancel = cancel
 	addrc := make(chan net.Addr, 1)
 	go func() {
-		in.done <- run(ctx, append(base, args...), in.log, hooks{Resolver: res, Ready: func(a net.Addr) { addrc <- a }})
+		in.done <- run(ctx, append(base, args...), in.log, hooks{Resolver: res, Now: su.now, Ready: func(a net.Addr) { addrc <- a }})
 	}()
 	select {
 	case a := <-addrc:
@@ -186,4 +191,24 @@ func code(err error) (int, string) {
 		return te.Code, te.Msg
 	}
 	return 0, err.Error()
+}
+
+// clock is a settable clock for hooks.Now.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *clock { return &clock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
 }

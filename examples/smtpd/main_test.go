@@ -561,3 +561,40 @@ func TestScores(t *testing.T) {
 		t.Errorf("swaks transcript, want 550 5.7.1 as spam:\n%s", out)
 	}
 }
+
+// -greylist: the first attempt of a triplet gets 451 4.7.1 at RCPT, the
+// retry after greylist's delay (smtpd's clock moved on) is delivered.
+func TestGreylist(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	in := startSMTPDWith(t, setup{now: clk.Now}, "-greylist")
+	send := func() (int, string) {
+		c, err := dialSMTP(t, in.addr, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Quit()
+		if err := c.Mail("alice@good.test"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Rcpt("bob@example.org"); err != nil {
+			return code(err)
+		}
+		w, err := c.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, "From: alice@good.test\r\nSubject: greylisted\r\n\r\nhello\r\n")
+		return code(w.Close())
+	}
+	if n, text := send(); n != 451 {
+		t.Errorf("first attempt: %d %s, want 451", n, text)
+	}
+	clk.Add(10 * time.Minute)
+	if n, text := send(); n != 250 {
+		t.Errorf("retry after the delay: %d %s, want 250", n, text)
+	}
+	if n := len(in.messages(t, "bob@example.org")); n != 1 {
+		t.Errorf("bob got %d messages, want 1", n)
+	}
+}

@@ -91,7 +91,7 @@ func TestReadTimeout(t *testing.T) {
 func TestConnectTimeout(t *testing.T) {
 	t.Parallel()
 	slow := func(r *resolver.Resolver) { r.Timeout, r.LookupTimeout = time.Minute, time.Minute }
-	in := startSMTPDResolver(t, slow, "-dnsbl", "bl.test", "-connect-timeout", "300ms")
+	in := startSMTPDWith(t, setup{tune: slow}, "-dnsbl", "bl.test", "-connect-timeout", "300ms")
 	in.dns.Fail("1.0.0.127.bl.test", resolvertest.AnyType, resolvertest.Drop)
 	c := dialogueWithin(t, in, 5*time.Second)
 	step(t, c, 250, "EHLO client.good.test")
