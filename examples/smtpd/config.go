@@ -70,7 +70,7 @@ type config struct {
 func (c *config) flagSet() *flag.FlagSet {
 	fs := flag.NewFlagSet("smtpd", flag.ContinueOnError)
 	fs.StringVar(&c.Listen, "listen", ":25", "address to serve SMTP on")
-	fs.StringVar(&c.ConfigFile, "config", "", "file of settings, one `name = value` a line with the names of these flags; flags on the command line win")
+	fs.StringVar(&c.ConfigFile, "config", "", "`FILE` of settings, one \"name = value\" a line with the names of these flags; flags on the command line win")
 	fs.StringVar(&c.Hostname, "hostname", "", "this server's name, in the banner, Received and Authentication-Results (default: the host's name)")
 	fs.StringVar(&c.Nameserver, "dns", "", "nameserver host:port instead of those of /etc/resolv.conf")
 	fs.BoolVar(&c.Verbose, "v", false, "log every transaction, not only refusals and failures")
@@ -109,7 +109,7 @@ func (c *config) flagSet() *flag.FlagSet {
 	fs.IntVar(&c.DNSBLThreshold, "dnsbl-threshold", 1, "DNSBL score at which a client is listed (postscreen_dnsbl_threshold)")
 	fs.StringVar(&c.URIBL, "uribl", "", "domain lists (URIBL, SURBL, DBL) for the links of the message, in the same syntax")
 	fs.BoolVar(&c.Greylist, "greylist", false, "greylist (RFC 6647) each recipient, in memory")
-	fs.StringVar(&c.Scores, "scores", "", "file of score overrides, one `RULE points` a line as SpamAssassin's \"score RULE points\" (package session's rules; the others keep their defaults)")
+	fs.StringVar(&c.Scores, "scores", "", "`FILE` of score overrides, one \"RULE points\" a line as SpamAssassin's \"score RULE points\" (package session's rules; the others keep their defaults)")
 	fs.Float64Var(&c.RequiredScore, "required-score", 0, "score from which a message is spam, X-Spam-Flag: YES (0: package session's default, SpamAssassin's 5.0)")
 	fs.Float64Var(&c.QuarantineScore, "quarantine-score", 0, "score from which a message goes to the mailboxes' .Quarantine folder (0: never on its score)")
 	fs.Float64Var(&c.RejectScore, "reject-score", 0, "score from which a message is refused with 550 5.7.1 (0: package session's default, rspamd's 15; negative: never)")
