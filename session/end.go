@@ -44,6 +44,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		return Verdict{}, fmt.Errorf("%w: end of data without MAIL", ErrStage)
 	}
 	s.ended = true
+	began := e.now()
 	if !s.hdrDone {
 		// The message ended inside its header, or in a last line
 		// without its line end: the one rule says where the body is.
@@ -290,7 +291,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	v.Err = errors.Join(errs...)
 	s.decide(&v)
 	s.headers(&v)
-	s.trace("session: %s: %s", s.ip, v)
+	s.trace("session: %s: %s (end of data in %s)", s.ip, v, e.now().Sub(began))
 	s.last = &v
 	return v, nil
 }

@@ -148,11 +148,19 @@ type Engine struct {
 	// zero, DefaultContentTimeout; if negative, ctx alone.
 	ContentTimeout time.Duration
 
-	// Now returns the current time. If nil, time.Now.
+	// Now returns the current time, for the durations Trace reports
+	// (each check keeps its own clock). If nil, time.Now.
 	Now func() time.Time
 	// Trace, if set, receives a line for each stage and decision. It
 	// must be safe for concurrent use.
 	Trace func(format string, args ...any)
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
 }
 
 // ErrorPolicy says what an internal error does to a message.

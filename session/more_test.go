@@ -2,7 +2,9 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -257,5 +259,30 @@ func TestDecision(t *testing.T) {
 	}
 	if v.Action != Quarantine || !strings.Contains(v.Reply.Text, "DMARC") {
 		t.Errorf("DMARC p=quarantine: %s, want quarantine by DMARC", v)
+	}
+}
+
+// TestTrace: the Trace hook hears the verdict, with the clock of
+// Engine.Now; the package writes nothing else.
+func TestTrace(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var lines []string
+	clock := testNow
+	e := &Engine{
+		Now:   func() time.Time { mu.Lock(); defer mu.Unlock(); clock = clock.Add(time.Second); return clock },
+		Trace: func(f string, a ...any) { mu.Lock(); defer mu.Unlock(); lines = append(lines, fmt.Sprintf(f, a...)) },
+	}
+	s := e.NewSession(context.Background())
+	defer s.Close()
+	s.Mail(context.Background(), "a@example.org")
+	s.Write([]byte("Subject: x\r\n\r\nbody\r\n"))
+	if _, err := s.EndOfData(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(lines) != 1 || !strings.Contains(lines[0], "accept") || !strings.Contains(lines[0], "end of data in 1s") {
+		t.Errorf("trace = %q", lines)
 	}
 }
