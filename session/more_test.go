@@ -13,6 +13,7 @@ import (
 	"github.com/spamkit/spamkit/harvest"
 	"github.com/spamkit/spamkit/internal/dkimtest"
 	"github.com/spamkit/spamkit/rbl"
+	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
 // TestConnectRefusalSticks: a caller that goes on after Connect refused
@@ -284,5 +285,62 @@ func TestTrace(t *testing.T) {
 	defer mu.Unlock()
 	if len(lines) != 1 || !strings.Contains(lines[0], "accept") || !strings.Contains(lines[0], "end of data in 1s") {
 		t.Errorf("trace = %q", lines)
+	}
+}
+
+// TestEarlyLookups: the DNS checks start at the stage that has their
+// facts, not at the end of the message: the PTR and DNSBL queries are
+// sent by Connect, the HELO and SPF queries by Helo and Mail, the DKIM
+// key query once the header is written, each before any later stage is
+// called.
+func TestEarlyLookups(t *testing.T) {
+	t.Parallel()
+	srv := testServer(t)
+	e := testEngine(t, testResolver(srv, false))
+	e.DNSBLScoreOnly = true // Connect does not wait for the DNSBL
+	ctx := context.Background()
+	asked := func(name string, qtype uint16) bool {
+		for range 500 {
+			for _, q := range srv.Queries() {
+				if q.Name == name && q.Type == qtype {
+					return true
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return false
+	}
+	s := e.NewSession(ctx)
+	defer s.Close()
+	s.Connect(ctx, goodIP, "")
+	for _, q := range []struct {
+		name  string
+		qtype uint16
+	}{{"10.2.0.192.in-addr.arpa.", resolvertest.TypePTR}, {"10.2.0.192.zen.dnsbl.test.", resolvertest.TypeA}} {
+		if !asked(q.name, q.qtype) {
+			t.Errorf("after Connect: no query for %s", q.name)
+		}
+	}
+	s.Helo(ctx, "mail.example.com")
+	if !asked("mail.example.com.", resolvertest.TypeA) {
+		t.Errorf("after Helo: no query for the HELO name")
+	}
+	s.Mail(ctx, "alice@example.com")
+	if !asked("example.com.", resolvertest.TypeTXT) {
+		t.Errorf("after Mail: no SPF query")
+	}
+	msg := signed(t, message("alice@example.com", "early", "Body.\n"))
+	_, body, _ := strings.Cut(string(msg), "\r\n\r\n")
+	s.Write(msg[:len(msg)-len(body)]) // the header and the empty line
+	if !asked("rsa2048._domainkey.example.com.", resolvertest.TypeTXT) {
+		t.Errorf("after the header: no DKIM key query")
+	}
+	s.Write([]byte(body))
+	v, err := s.EndOfData(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := rowOf(v, "dkim"); r.Rule != DKIMValid {
+		t.Errorf("dkim row %v", r)
 	}
 }
