@@ -322,6 +322,11 @@ func (s *Session) decide(v *Verdict) {
 		// The connection was refused (DNSBL, harvest): a caller that
 		// went on anyway (a checker showing everything) gets that reply.
 		set(s.refused.Action, s.refused.Code, s.refused.Enhanced, s.refused.Text)
+	case v.Checks.Decision != nil && v.Checks.Decision.Result == mime.ActionReject && errors.Is(v.Checks.Decision.Err, mime.ErrTime):
+		// The scan ran out of ContentTimeout: this side's limit, not the
+		// message's fault; the sender retries (RFC 3463 §3.4, 4.3.0).
+		r := tempfailReply()
+		set(r.Action, r.Code, r.Enhanced, r.Text)
 	case v.Checks.Decision != nil && v.Checks.Decision.Result == mime.ActionReject:
 		// RFC 3463 §3.8: 5.7.1, delivery not authorized, message refused.
 		set(Reject, 554, "5.7.1", "Message content rejected ("+v.Checks.Decision.Reason()+")")

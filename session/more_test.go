@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/spamkit/spamkit/dkim/arc"
 	"github.com/spamkit/spamkit/harvest"
 	"github.com/spamkit/spamkit/internal/dkimtest"
+	"github.com/spamkit/spamkit/mime"
 	"github.com/spamkit/spamkit/rbl"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
@@ -342,5 +344,23 @@ func TestEarlyLookups(t *testing.T) {
 	}
 	if r, _ := rowOf(v, "dkim"); r.Rule != DKIMValid {
 		t.Errorf("dkim row %v", r)
+	}
+}
+
+// TestContentTimeout: a mime scan cut short by ContentTimeout is not a
+// permanent refusal of the message (the limit is this side's): 451.
+func TestContentTimeout(t *testing.T) {
+	t.Parallel()
+	e := &Engine{MIME: &mime.Scanner{}, ContentTimeout: time.Nanosecond}
+	v, err := e.Check(context.Background(), Envelope{MailFrom: "a@example.org"}, message("a@example.org", "hi", "Hello.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := rowOf(v, "mime")
+	if !errors.Is(r.Err, mime.ErrTime) {
+		t.Fatalf("mime row %v (err %v): the scan was not cut short", r, r.Err)
+	}
+	if v.Action != Tempfail || v.Reply.Code != 451 {
+		t.Errorf("verdict %s, want a 451", v)
 	}
 }
