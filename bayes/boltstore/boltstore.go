@@ -20,6 +20,15 @@
 // Tokens must be 1 to 32768 bytes (bbolt's key bounds); Apply skips
 // others, Put refuses them.
 //
+// Size on disk: bbolt writes the pages a transaction changes to free
+// space and never shrinks its file, so a database trained in many
+// commits is mostly free pages; Compact rewrites it with pages filled
+// whole (the bayes command does after a bulk training). The file grows
+// by Options.AllocSize (256 KiB), not bbolt's default of 16 MiB and
+// powers of two below it. On the SpamAssassin corpus (4837 messages of
+// fold 1, 178 867 tokens) the compacted file is 6.2 MB where
+// bogofilter's Berkeley DB word list is 7.0 MB.
+//
 // A Store is safe for concurrent use by multiple goroutines.
 package boltstore
 
@@ -28,7 +37,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -57,7 +69,27 @@ type Options struct {
 	// ReadOnly opens the file for reading (shared lock): Apply, Put and
 	// SetTotals fail.
 	ReadOnly bool
+	// AllocSize is the step by which the file grows. If zero,
+	// DefaultAllocSize (256 KiB). bbolt's own default (16 MiB, and a
+	// file below it grown to the next power of two) made a 6 MiB
+	// database a 16 MiB file; a small step costs a truncate and an
+	// fsync per step of growth, which training batches amortize.
+	AllocSize int
 }
+
+// DefaultAllocSize is the default Options.AllocSize.
+const DefaultAllocSize = 256 << 10
+
+// Fill percents of the token bucket's pages (bbolt splits a page that
+// outgrows the page size into pages filled to this fraction; its
+// default is half). Apply inserts new tokens all over the key space and
+// mostly raises counts in place: pages split 90 % full leave room for a
+// few inserts without another split. Put loads entries in key order
+// (an import, a copy): pages are filled whole.
+const (
+	applyFill = 0.9
+	putFill   = 1.0
+)
 
 // Store is a bayes.BulkStore in a bbolt file.
 type Store struct {
@@ -74,10 +106,14 @@ func Open(path string, opts *Options) (*Store, error) {
 	if o.Timeout == 0 {
 		o.Timeout = time.Second
 	}
+	if o.AllocSize <= 0 {
+		o.AllocSize = DefaultAllocSize
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, ReadOnly: o.ReadOnly})
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
+	db.AllocSize = o.AllocSize
 	if !o.ReadOnly {
 		err = db.Update(func(tx *bolt.Tx) error {
 			if _, err := tx.CreateBucketIfNotExists(bucketTokens); err != nil {
@@ -171,6 +207,7 @@ func (s *Store) Apply(ctx context.Context, updates []bayes.Update) (bayes.Totals
 	var t bayes.Totals
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTokens)
+		b.FillPercent = applyFill
 		t = readTotals(tx)
 		// bbolt keeps the key and value slices until the commit: each
 		// value gets its own bytes, carved from one arena.
@@ -256,13 +293,21 @@ func (s *Store) Walk(ctx context.Context, fn func(bayes.Entry) bool) error {
 	})
 }
 
-// Put implements bayes.BulkStore, in one write transaction.
+// Put implements bayes.BulkStore, in one write transaction. The entries
+// are written in key order (a sorted copy when they are not), into pages
+// filled whole: an import or a copy gives a compact file.
 func (s *Store) Put(ctx context.Context, entries []bayes.Entry) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	byToken := func(a, b bayes.Entry) int { return strings.Compare(a.Token, b.Token) }
+	if !slices.IsSortedFunc(entries, byToken) {
+		entries = slices.Clone(entries)
+		slices.SortStableFunc(entries, byToken)
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTokens)
+		b.FillPercent = putFill
 		// bbolt keeps the key and value slices until the commit: each
 		// value gets its own bytes, carved from one arena.
 		var arena []byte
@@ -344,3 +389,83 @@ func writeTotals(tx *bolt.Tx, t bayes.Totals) error {
 	v = binary.AppendUvarint(v, t.Ham)
 	return b.Put(keyTotals, v)
 }
+
+// Compact rewrites the database file at path into a fresh file with its
+// pages filled whole and no free pages, and replaces path with it
+// (rename in the same directory, after fsync). bbolt never shrinks a
+// file: every training transaction writes the pages it changes to free
+// space and frees the old ones, so a database trained in many batches
+// holds several times its data (on the SpamAssassin corpus, 4837
+// messages trained in batches of 500 left a 21.6 MB file of which
+// Compact kept 6.2 MB). Run it after bulk training, when no other
+// process has the file open: it takes the file's lock for the copy, and
+// a process that opened the old file meanwhile keeps writing to it. It
+// returns the sizes of the file before and after.
+func Compact(ctx context.Context, path string, opts *Options) (before, after int64, err error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	o.ReadOnly = false
+	src, err := Open(path, &o)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer func() {
+		if cerr := src.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("boltstore: compact %s: %w", path, cerr)
+		}
+	}()
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("boltstore: compact: %w", err)
+	}
+	before = fi.Size()
+	tmpf, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".compact-*")
+	if err != nil {
+		return before, 0, fmt.Errorf("boltstore: compact: %w", err)
+	}
+	tmp := tmpf.Name()
+	tmpf.Close()
+	done := false
+	defer func() {
+		if !done {
+			os.Remove(tmp)
+		}
+	}()
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return before, 0, fmt.Errorf("boltstore: compact: %w", err)
+	}
+	dst.AllocSize = DefaultAllocSize
+	if o.AllocSize > 0 {
+		dst.AllocSize = o.AllocSize
+	}
+	// bbolt's Compact copies bucket by bucket in key order, into pages
+	// filled whole, committing every compactTxBytes.
+	err = bolt.Compact(dst, src.db, compactTxBytes)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return before, 0, fmt.Errorf("boltstore: compact %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return before, 0, fmt.Errorf("boltstore: compact: %w", err)
+	}
+	done = true
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync() // the rename survives a crash
+		d.Close()
+	}
+	if fi, err := os.Stat(path); err == nil {
+		after = fi.Size()
+	}
+	return before, after, nil
+}
+
+// compactTxBytes bounds the bytes copied in one transaction of Compact.
+const compactTxBytes = 64 << 20
