@@ -18,6 +18,9 @@
 //
 // The database (-d, default $SPAMKIT_BAYES_DB or ~/.spamkit/bayes.db) is a
 // bbolt file (package bayes/boltstore): durable once a command returned.
+// A training of 1000 messages or more compacts it when done
+// (boltstore.Compact): run such trainings when no other command uses the
+// database.
 // -d :memory: uses an in-memory store that ends with the process (for
 // trying the command).
 //
@@ -152,12 +155,23 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if cerr := closeStore(); err == nil {
 		err = cerr
 	}
+	// A bulk training leaves the bbolt file several times its data
+	// (bbolt writes changed pages to free space and never shrinks the
+	// file): compact it once done, as the evaluation does.
+	if err == nil && (*spam || *ham) && len(msgs) >= compactAfter && *db != ":memory:" {
+		_, _, err = boltstore.Compact(ctx, *db, nil)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "bayes: %v\n", err)
 		return exitError
 	}
 	return 0
 }
+
+// compactAfter is the number of messages of one training command from
+// which the database is compacted after it (boltstore.Compact): a few
+// batches of trainChunk leave most of the file free pages.
+const compactAfter = 2 * trainChunk
 
 // defaultDB is $SPAMKIT_BAYES_DB, else ~/.spamkit/bayes.db.
 func defaultDB() string {

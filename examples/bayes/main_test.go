@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spamkit/spamkit/bayes/boltstore"
 )
 
 // cli runs the command and returns its exit code and outputs.
@@ -102,5 +106,47 @@ func TestExitCode(t *testing.T) {
 		if got := exitCode(resultOf(tt.r)); got != tt.want {
 			t.Errorf("exitCode(%q) = %d, want %d", tt.r, got, tt.want)
 		}
+	}
+}
+
+// TestTrainCompacts: a training of compactAfter messages or more leaves a
+// compact database: compacting it again gains nothing. Before the CLI
+// compacted, two commits of trainChunk messages left the file a good
+// part free pages.
+func TestTrainCompacts(t *testing.T) {
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "spam")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range compactAfter {
+		var b strings.Builder
+		fmt.Fprintf(&b, "Subject: offer %d\n\n", i)
+		for range 40 {
+			fmt.Fprintf(&b, "w%x ", int(r.ExpFloat64()*5000))
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprint(i)), []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := filepath.Join(tmp, "bayes.db")
+	if code, _, stderr := cli(t, "", "-d", db, "-q", "-s", dir); code != 0 {
+		t.Fatalf("bayes -s = %d: %s", code, stderr)
+	}
+	before, after, err := boltstore.Compact(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before-after > 8<<10 {
+		t.Errorf("after bayes -s of %d messages the database was %d bytes, compacted %d: not compacted", compactAfter, before, after)
+	}
+	s, err := boltstore.Open(db, &boltstore.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if tot, err := s.Lookup(context.Background(), nil, nil); err != nil || tot.Spam != compactAfter {
+		t.Errorf("totals %v, %v after training; want %d spam", tot, err, compactAfter)
 	}
 }

@@ -16,6 +16,7 @@ type metrics struct {
 	ClassifySec, TrainSec             float64 // wall time spent on them
 	ClassifyCPU, TrainCPU             float64 // CPU time spent on them (user+system)
 	DBBytes                           int64   // database size after training fold 1 (0: unknown)
+	DBBytesTrained                    int64   // spamkit: the same before compaction (0: none)
 }
 
 // add counts one classified message of class (Ham or Spam).
@@ -117,9 +118,12 @@ func (m *metrics) rows() []string {
 		fmt.Sprintf("%.0f", rate(m.ClassifyN, m.ClassifyCPU)),
 		fmt.Sprintf("%.0f", rate(m.TrainN, m.TrainCPU)),
 	}
-	if m.DBBytes > 0 {
+	switch {
+	case m.DBBytes > 0 && m.DBBytesTrained > 0:
+		r = append(r, fmt.Sprintf("%d (%d)", m.DBBytes, m.DBBytesTrained))
+	case m.DBBytes > 0:
 		r = append(r, fmt.Sprintf("%d", m.DBBytes))
-	} else {
+	default:
 		r = append(r, "-")
 	}
 	return r
