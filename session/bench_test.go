@@ -56,6 +56,31 @@ func BenchmarkSession(b *testing.B) {
 	})
 }
 
+// BenchmarkSessionParallel runs sessions concurrently over one Engine,
+// as an MTA's connections do.
+func BenchmarkSessionParallel(b *testing.B) {
+	e := benchEngine(b)
+	msg := benchMessage(b)
+	ctx := context.Background()
+	if _, err := runSession(ctx, e, msg); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := runSession(ctx, e, msg); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	cpu := cpuTime() - cpu0
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	b.ReportMetric(float64(b.N)/cpu.Seconds(), "msgs/cpu-s")
+}
+
 func benchMessages(b *testing.B, e *Engine, msgs [][]byte) {
 	ctx := context.Background()
 	warm := func(msg []byte) {
