@@ -1,0 +1,192 @@
+package session
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spamkit/spamkit/authres"
+	"github.com/spamkit/spamkit/dkim"
+)
+
+// headers renders the fields to add.
+func (s *Session) headers(v *Verdict) {
+	e := s.e
+	servID := e.AuthServID
+	if servID == "" {
+		servID = "localhost"
+	}
+	var results []authres.Result
+	c := &v.Checks
+	if c.FCrDNS != nil {
+		results = append(results, c.FCrDNS.AuthResult())
+	}
+	if c.SPF != nil {
+		results = append(results, c.SPF.AuthResult())
+	}
+	if e.DKIM != nil {
+		results = append(results, dkim.AuthResults(c.DKIM)...)
+	}
+	if c.DMARC != nil {
+		results = append(results, c.DMARC.AuthResult())
+	}
+	if c.ARC != nil {
+		results = append(results, c.ARC.AuthResult())
+	}
+	c.AuthResults = authres.Header{ServID: servID, Results: results}
+
+	if s.sealS != nil && c.ARC != nil {
+		set, err := s.sealS.Close(results, c.ARC.Result)
+		if err == nil {
+			v.Headers = append(v.Headers, splitFields(set)...)
+		}
+	}
+	v.Headers = append(v.Headers, splitFields(c.AuthResults.Field())...)
+	if c.SPF != nil {
+		v.Headers = append(v.Headers, splitFields(c.SPF.ReceivedSPF())...)
+	}
+	if v.Spam() {
+		v.Headers = append(v.Headers, Field{Name: "X-Spam-Flag", Value: " YES"})
+	}
+	v.Headers = append(v.Headers, Field{Name: "X-Spam-Score", Value: " " + tagScore(v)})
+	v.Headers = append(v.Headers, Field{Name: "X-Spam-Status", Value: spamStatus(v)})
+	v.Headers = append(v.Headers, Field{Name: "X-Spam-Report", Value: spamReport(v.Rows)})
+	if v.Err != nil && e.OnError == AcceptOnError {
+		var checks []string
+		for _, r := range v.Rows {
+			if r.Rule == InternalError {
+				checks = append(checks, r.Check)
+			}
+		}
+		v.Headers = append(v.Headers, Field{Name: "X-Spamkit-Error", Value: " not finished: " + strings.Join(slices.Compact(checks), ", ")})
+	}
+}
+
+// formatScore renders a score as SpamAssassin's _SCORE_ does: one
+// decimal.
+func formatScore(f float64) string {
+	if f > -0.05 && f < 0.05 {
+		f = 0 // no "-0.0"
+	}
+	return strconv.FormatFloat(f, 'f', 1, 64)
+}
+
+// tagScore renders the score as SpamAssassin's _SCORE_ tag does
+// (Mail::SpamAssassin::Util::get_tag_value_for_score): a ham whose score
+// would print as the threshold or above prints one tenth below the
+// threshold, so that a reader of the header never sees a ham at 5.0 of
+// 5.0.
+func tagScore(v *Verdict) string {
+	s, req := formatScore(v.Score), formatScore(v.Required)
+	if v.Spam() {
+		return s
+	}
+	fs, _ := strconv.ParseFloat(s, 64)
+	freq, _ := strconv.ParseFloat(req, 64)
+	if fs < freq {
+		return s
+	}
+	return formatScore(freq - 0.1)
+}
+
+// spamStatus renders X-Spam-Status in SpamAssassin's default format
+// ("_YESNO_, score=_SCORE_ required=_REQD_ tests=_TESTS_
+// autolearn=_AUTOLEARN_ version=_VERSION_"), tests in name order, folded
+// between tests.
+func spamStatus(v *Verdict) string {
+	var tests []string
+	for _, r := range v.Rows {
+		if r.Score != 0 {
+			tests = append(tests, string(r.Rule))
+		}
+	}
+	slices.Sort(tests)
+	tests = slices.Compact(tests)
+	yes := "No"
+	if v.Spam() {
+		yes = "Yes"
+	}
+	var b strings.Builder
+	line := " " + yes + ", score=" + tagScore(v) + " required=" + formatScore(v.Required) + " tests="
+	b.WriteString(line)
+	col := len("X-Spam-Status:") + len(line)
+	if len(tests) == 0 {
+		tests = []string{"none"}
+	}
+	for i, t := range tests {
+		tok := t
+		if i < len(tests)-1 {
+			tok += ","
+		}
+		if col+len(tok) > 78 && i > 0 {
+			b.WriteString("\r\n\t")
+			col = 8
+		}
+		b.WriteString(tok)
+		col += len(tok)
+	}
+	for _, tok := range []string{"autolearn=no", "version=" + Version} {
+		if col+1+len(tok) > 78 {
+			b.WriteString("\r\n\t")
+			col = 8
+		} else {
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(tok)
+		col += len(tok)
+	}
+	return b.String()
+}
+
+// spamReport renders the score table as SpamAssassin's X-Spam-Report
+// lays out its hits: one "* points RULE description" line per row.
+func spamReport(rows []Row) string {
+	var b strings.Builder
+	for _, r := range rows {
+		b.WriteString("\r\n\t* ")
+		fmt.Fprintf(&b, "%4s %s %s=%s", formatScore(r.Score), r.Rule, r.Check, r.Result)
+		if r.Reason != "" {
+			b.WriteString(" (" + sanitize(r.Reason) + ")")
+		}
+	}
+	if b.Len() == 0 {
+		return " none"
+	}
+	return b.String()
+}
+
+// sanitize keeps a phrase on one header line.
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// splitFields splits rendered header fields ("Name: value\r\n\tmore\r\n
+// Other: ...") into Fields.
+func splitFields(text string) []Field {
+	text = strings.TrimRight(text, "\r\n")
+	var out []Field
+	for text != "" {
+		end := len(text)
+		for i := 0; i+1 < len(text); i++ {
+			if text[i] == '\n' && text[i+1] != ' ' && text[i+1] != '\t' {
+				end = i + 1
+				break
+			}
+		}
+		field := strings.TrimRight(text[:end], "\r\n")
+		text = text[end:]
+		name, value, ok := strings.Cut(field, ":")
+		if !ok {
+			continue
+		}
+		out = append(out, Field{Name: name, Value: value})
+	}
+	return out
+}
