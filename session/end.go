@@ -348,4 +348,3 @@ func (s *Session) decide(v *Verdict) {
 		set(Accept, 250, "2.0.0", "Ok")
 	}
 }
-
