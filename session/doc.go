@@ -56,7 +56,8 @@
 //     the client sends its recipients and message.
 //   - Rcpt: harvest counts; BATV refuses bounces to untagged addresses
 //     (550 5.7.1); greylisting answers 451 4.7.1 (RFC 6647), keyed on the
-//     SPF-validated domain if SPF has passed by then. RcptRejected counts
+//     SPF-validated domain if SPF has passed by then (with GreylistBody,
+//     greylisting waits for the end of DATA and the body key instead). RcptRejected counts
 //     a recipient the MTA refused (harvest's unknown recipients).
 //   - Write: the message, in chunks of any size. Once its header is
 //     complete the DKIM, ARC (and ARC sealing) streams begin on one
@@ -107,15 +108,16 @@
 //  2. DMARC fails with a reject disposition (unless DMARCScoreOnly):
 //     550 5.7.1, as RFC 9989 §7 lets a receiver do;
 //  3. the score reaches RejectScore (15, rspamd's reject): 550 5.7.1;
-//  4. a check did not finish for a fault on this side (a store that
+//  4. greylisted by the body key (Engine.GreylistBody): 451 4.7.1;
+//  5. a check did not finish for a fault on this side (a store that
 //     failed, a check that could not run): under TempfailOnError (the
 //     default) 451 4.3.0 (RFC 3463 §3.4), so the sender retries and
 //     nothing is lost or passed unjudged; under AcceptOnError the message
 //     goes on with a SPAMKIT_ERROR row and an X-Spamkit-Error field;
-//  5. DMARC quarantine, or the score reaches QuarantineScore: Quarantine;
-//  6. the score reaches RequiredScore (5.0, SpamAssassin's
+//  6. DMARC quarantine, or the score reaches QuarantineScore: Quarantine;
+//  7. the score reaches RequiredScore (5.0, SpamAssassin's
 //     required_score): AddHeader (X-Spam-Flag: YES);
-//  7. otherwise Accept.
+//  8. otherwise Accept.
 //
 // A DNS failure is no fault: SPF, DKIM, DMARC, ARC and iprev report
 // temperror (in the table and in Authentication-Results), the DNSBL and

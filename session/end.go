@@ -11,6 +11,7 @@ import (
 	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/dkim/arc"
 	"github.com/spamkit/spamkit/dkim/dmarc"
+	"github.com/spamkit/spamkit/greylist"
 	"github.com/spamkit/spamkit/internal/header"
 	"github.com/spamkit/spamkit/mime"
 	"github.com/spamkit/spamkit/rbl"
@@ -171,6 +172,28 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		rows = append(rows, s.spfHELORow(o))
 	}
 	rows = append(rows, s.txRows...)
+	var greylisted *Reply
+	if s.greyBody != nil && s.ip.IsValid() {
+		var spfDomain string
+		if o := v.Checks.SPF; o != nil && o.Result == spf.Pass && o.Identity == spf.IdentityMailFrom {
+			spfDomain = o.Domain
+		}
+		host := s.hostname
+		if o := v.Checks.FCrDNS; host == "" && o != nil && o.Result == rdns.FCrDNSConfirmed {
+			host = o.Confirmed
+		}
+		o, err := e.Greylist.CheckBody(dctx, s.ip, host, s.mailFrom, s.rcpts, s.greyBody.Sum(), spfDomain)
+		switch {
+		case err != nil:
+			faults = append(faults, fault{"greylist", fmt.Errorf("%w: greylist: %w", ErrCheck, err)})
+		case o.Result == greylist.Greylisted || o.Result == greylist.Trapped:
+			gr := o.Reply()
+			greylisted = &Reply{Action: Tempfail, Code: gr.Code, Enhanced: gr.Enhanced, Text: gr.Text}
+			rows = append(rows, s.row("greylist", GreylistBody, string(o.Result), o.Reason(), nil))
+		default:
+			rows = append(rows, s.row("greylist", GreylistPass, string(o.Result), o.Reason(), nil))
+		}
+	}
 
 	// DKIM and ARC.
 	if dkimT != nil {
@@ -286,7 +309,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		v.Score += r.Score
 	}
 	v.Err = errors.Join(errs...)
-	s.decide(&v)
+	s.decide(&v, greylisted)
 	s.headers(&v)
 	s.trace("session: %s: %s (end of data in %s)", s.ip, v, e.now().Sub(began))
 	s.last = &v
@@ -302,7 +325,7 @@ func stageTimeout(sentinel error) error {
 
 // decide sets the verdict's action and reply: refusals by policy first
 // (mime reject, DMARC reject), then internal errors, then the score.
-func (s *Session) decide(v *Verdict) {
+func (s *Session) decide(v *Verdict, greylisted *Reply) {
 	e := s.e
 	set := func(a Action, code int, enh, text string) {
 		v.Action, v.Reply = a, Reply{Action: a, Code: code, Enhanced: enh, Text: text}
@@ -331,6 +354,8 @@ func (s *Session) decide(v *Verdict) {
 		set(Reject, 550, "5.7.1", "Message rejected by the DMARC policy of "+d.Domain)
 	case rejectScore > 0 && v.Score >= rejectScore:
 		set(Reject, 550, "5.7.1", "Message rejected as spam")
+	case greylisted != nil:
+		set(greylisted.Action, greylisted.Code, greylisted.Enhanced, greylisted.Text)
 	case v.Err != nil && e.OnError == TempfailOnError:
 		// RFC 3463 §3.4: 4.3.0, other or undefined mail system status.
 		r := tempfailReply()

@@ -64,6 +64,13 @@ type Engine struct {
 	// Greylist greylists each recipient at Rcpt (451 4.7.1), keyed on
 	// the SPF-validated domain when SPF has passed by then.
 	Greylist *greylist.Checker
+	// GreylistBody greylists at the end of DATA by the body key
+	// (greylist.Checker.CheckBody: client, sender and a digest of the
+	// normalized body, hashed as Write receives it) instead of per
+	// recipient at Rcpt: a message to many recipients is greylisted
+	// once, at the cost of receiving it on every attempt (see package
+	// greylist). The Verdict is then Tempfail 451 4.7.1.
+	GreylistBody bool
 	// Harvest counts connections, messages and recipients per client
 	// and judges harvesters and rate limits; its refusals (421, 450)
 	// are the stage methods' replies.

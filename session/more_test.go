@@ -11,6 +11,7 @@ import (
 
 	"github.com/spamkit/spamkit/batv"
 	"github.com/spamkit/spamkit/dkim/arc"
+	"github.com/spamkit/spamkit/greylist"
 	"github.com/spamkit/spamkit/harvest"
 	"github.com/spamkit/spamkit/internal/dkimtest"
 	"github.com/spamkit/spamkit/mime"
@@ -362,5 +363,62 @@ func TestContentTimeout(t *testing.T) {
 	}
 	if v.Action != Tempfail || v.Reply.Code != 451 {
 		t.Errorf("verdict %s, want a 451", v)
+	}
+}
+
+// TestGreylistBody: with the body key, a message to two recipients is
+// greylisted once, at the end of DATA (451 4.7.1), and its retry after
+// the delay passes; the body key is hashed as the body streams.
+func TestGreylistBody(t *testing.T) {
+	t.Parallel()
+	srv := testServer(t)
+	e := testEngine(t, testResolver(srv, true))
+	var mu sync.Mutex
+	now := testNow
+	store := &greylist.MemoryStore{}
+	e.Greylist = &greylist.Checker{Store: store, Delay: time.Minute, Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }}
+	e.GreylistBody = true
+	ctx := context.Background()
+	msg := message("carol@example.org", "lunch", "Lunch on Friday?\n")
+	send := func() Verdict {
+		t.Helper()
+		s := e.NewSession(ctx)
+		defer s.Close()
+		s.Connect(ctx, dynIP, "")
+		s.Helo(ctx, "client.example.org")
+		s.Mail(ctx, "carol@example.org")
+		for _, to := range []string{"bob@example.org", "dave@example.org"} {
+			if r := s.Rcpt(ctx, to); r.Action != Continue {
+				t.Fatalf("Rcpt(%s) = %s, want continue: the body key waits for DATA", to, r)
+			}
+		}
+		for c := range slicesChunk(msg, 7) {
+			s.Write(c)
+		}
+		v, err := s.EndOfData(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	v := send()
+	if v.Action != Tempfail || v.Reply.Code != 451 || v.Reply.Enhanced != "4.7.1" {
+		t.Fatalf("first sight: %s, want 451 4.7.1", v)
+	}
+	if r, _ := rowOf(v, "greylist"); r.Rule != GreylistBody {
+		t.Errorf("greylist row %v", r)
+	}
+	if n := store.Len(); n != 1 { // per recipient, it would be two triplets
+		t.Errorf("the store holds %d entries, want 1 (one body key for both recipients)", n)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Minute)
+	mu.Unlock()
+	v = send()
+	if v.Action != Accept {
+		t.Errorf("retry: %s, want accept", v)
+	}
+	if r, _ := rowOf(v, "greylist"); r.Rule != GreylistPass {
+		t.Errorf("retry greylist row %v", r)
 	}
 }

@@ -98,7 +98,8 @@ const (
 	BayesUnknown  Rule = "BAYES_UNKNOWN" // the classifier could not judge (no training, store failure)
 
 	// Envelope.
-	GreylistPass Rule = "GREYLIST_PASS" // the recipients passed greylisting
+	GreylistPass Rule = "GREYLIST_PASS" // the recipients (or the body key) passed greylisting
+	GreylistBody Rule = "GREYLIST_BODY" // greylisted at end of DATA by the body key
 	BATVValid    Rule = "BATV_VALID"    // a bounce to a valid BATV tag
 
 	// The session itself.

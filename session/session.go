@@ -60,6 +60,7 @@ type Session struct {
 	txRows   []Row
 	txErrs   []fault
 	greyPass bool
+	greyBody *greylist.BodyHash // the body key, with Engine.GreylistBody
 
 	// message, as written
 	msg        []byte // the one copy: header, and body up to MaxMessageBytes
@@ -270,7 +271,7 @@ func (s *Session) Rcpt(ctx context.Context, to string) Reply {
 			s.txRows = append(s.txRows, Row{Check: "batv", Rule: BATVValid, Result: string(o.Result), Score: e.score(BATVValid)})
 		}
 	}
-	if e.Greylist != nil && s.ip.IsValid() {
+	if e.Greylist != nil && !e.GreylistBody && s.ip.IsValid() {
 		host := s.hostname
 		var spfDomain string
 		if s.spfT.ready() && s.spfT.err == nil && s.spfT.v.Result == spf.Pass && s.spfT.v.Identity == spf.IdentityMailFrom {
@@ -471,6 +472,9 @@ func (s *Session) endHeader(end int) {
 		}
 		s.sealS = ss
 	}
+	if e.Greylist != nil && e.GreylistBody {
+		s.greyBody = new(greylist.BodyHash)
+	}
 	rest := s.msg[end:]
 	s.msg = s.msg[:end]
 	s.writeBody(rest)
@@ -483,6 +487,9 @@ func (s *Session) writeBody(p []byte) {
 	}
 	if s.body != nil {
 		s.body.Write(p)
+	}
+	if s.greyBody != nil {
+		s.greyBody.Write(p)
 	}
 	if s.tooBig {
 		return
@@ -514,6 +521,7 @@ func (s *Session) Reset() {
 	s.spfT = nil
 	s.txRows, s.txErrs = nil, nil
 	s.greyPass = false
+	s.greyBody = nil
 	s.msg = nil
 	s.size = 0
 	s.hdrDone, s.hdrStart, s.hdrEnd, s.scanned = false, 0, 0, 0
