@@ -29,6 +29,7 @@ type config struct {
 
 	// Limits and timeouts.
 	MaxMessageBytes int64
+	ScanMaxBytes    int64
 	MaxConns        int
 	ReadTimeout     time.Duration
 	WriteTimeout    time.Duration
@@ -82,6 +83,7 @@ func (c *config) flagSet() *flag.FlagSet {
 	fs.StringVar(&c.Relay, "relay", "", "relay to a next hop instead: lmtp:HOST:PORT, lmtp:/path/to/socket or smtp:HOST:PORT")
 
 	fs.Int64Var(&c.MaxMessageBytes, "max-message-bytes", 10240000, "largest message accepted, 552 5.3.4 past it (Postfix message_size_limit)")
+	fs.Int64Var(&c.ScanMaxBytes, "scan-max-bytes", 0, "largest message the content checks (MIME, URIBL) read whole; a larger one gets the header and DKIM/ARC checks only (session's SPAMKIT_TOOBIG). 0: -max-message-bytes. The session holds up to this much per connection in memory")
 	fs.IntVar(&c.MaxConns, "max-conns", 1000, "most open connections; past it new ones get 421 4.3.2")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", 5*time.Minute, "time to wait for a command (RFC 5321 §4.5.3.2.7)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", time.Minute, "time to wait for a reply to be written")
@@ -157,6 +159,8 @@ func (c *config) check() error {
 		return errors.New("-tls-cert and -tls-key go together")
 	case c.MaxMessageBytes <= 0:
 		return errors.New("-max-message-bytes must be positive")
+	case c.ScanMaxBytes < 0:
+		return errors.New("-scan-max-bytes must not be negative")
 	case c.MaxConns <= 0:
 		return errors.New("-max-conns must be positive")
 	case c.Stutter < 0:

@@ -114,6 +114,17 @@
 // delivery. -max-message-bytes (10,240,000 octets, Postfix's
 // message_size_limit), -max-conns (1000), harvest's per-client caps
 // and rates, the recipient table's limits (1,000,000 mailboxes, 64 MiB).
+// A message sent with BDAT (CHUNKING, which go-smtp offers) has each
+// chunk bounded by -read-timeout rather than the whole by -data-timeout.
+//
+// Memory: the session keeps the message it checks (up to
+// -scan-max-bytes, by default -max-message-bytes) and smtpd's spool the
+// first 64 KiB of it (the rest goes to an unlinked temporary file), so
+// in the worst case about -max-conns × (-scan-max-bytes + 64 KiB): 10 GB
+// at the defaults with a thousand 10 MB messages arriving at once.
+// Lower -scan-max-bytes (SpamAssassin's spamc stops at 500 KB) or
+// -max-conns where that matters; larger messages then get the header,
+// DKIM and ARC checks only.
 //
 // # Shutdown
 //

@@ -35,6 +35,9 @@ func buildEngine(cfg *config, res *resolver.Resolver, hc *harvest.Checker, host 
 		ContentTimeout:  cfg.CheckTimeout,
 		Now:             now,
 	}
+	if cfg.ScanMaxBytes > 0 {
+		e.MaxMessageBytes = cfg.ScanMaxBytes
+	}
 	if cfg.Scores != "" {
 		f, err := os.Open(cfg.Scores)
 		if err != nil {

@@ -602,3 +602,19 @@ func TestGreylist(t *testing.T) {
 		t.Errorf("bob got %d messages, want 1", n)
 	}
 }
+
+// -scan-max-bytes: a message over it is still delivered, with the
+// session's too-big row, its content unscanned.
+func TestScanMaxBytes(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t, "-scan-max-bytes", "1000")
+	body := strings.Repeat("0123456789 0123456789 0123456789 0123456789\r\n", 50)
+	out := swaks(t, in.addr, "--from", "alice@good.test", "--to", "bob@example.org", "--body", body)
+	if !strings.Contains(out, "<-  250 2.0.0 OK: queued") {
+		t.Fatalf("swaks transcript:\n%s", out)
+	}
+	msgs := in.messages(t, "bob@example.org")
+	if len(msgs) != 1 || !strings.Contains(msgs[0], "TOOBIG") {
+		t.Errorf("delivered %q, want one message with the too-big row", msgs)
+	}
+}

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/textproto"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,5 +152,42 @@ func TestMaxConns(t *testing.T) {
 			t.Fatalf("a connection after the first closed: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// CHUNKING (RFC 3030), which go-smtp offers: a message sent in BDAT
+// chunks is checked and delivered as one sent with DATA. (An RSET
+// between chunks is not tried: go-smtp v0.25.1 races on its dataResult
+// channel when a new BDAT transaction starts while the abandoned one's
+// goroutine ends; see /tmp/notes/smtpd.md.)
+func TestBDAT(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t)
+	c := dialogue(t, in)
+	step(t, c, 250, "EHLO client.good.test")
+	send := func(last bool, chunk string) {
+		t.Helper()
+		cmd := fmt.Sprintf("BDAT %d", len(chunk))
+		if last {
+			cmd += " LAST"
+		}
+		c.PrintfLine("%s", cmd)
+		c.W.WriteString(chunk)
+		c.W.Flush()
+		if code, msg, err := c.ReadResponse(250); err != nil {
+			t.Fatalf("%s: %d %s %v", cmd, code, msg, err)
+		}
+	}
+	step(t, c, 250, "MAIL FROM:<alice@good.test>")
+	step(t, c, 250, "RCPT TO:<bob@example.org>")
+	send(false, "From: alice@good.test\r\nSubject: chunked\r\n\r\n")
+	send(false, "first chunk\r\n")
+	send(true, "last chunk\r\n")
+	msgs := in.messages(t, "bob@example.org")
+	if len(msgs) != 1 || !strings.HasSuffix(msgs[0], "Subject: chunked\n\nfirst chunk\nlast chunk\n") {
+		t.Errorf("delivered: %q, want the chunked message", msgs)
+	}
+	if len(msgs) == 1 && !strings.Contains(msgs[0], "spf=pass") {
+		t.Errorf("the chunked message was not checked:\n%s", msgs[0])
 	}
 }
