@@ -116,8 +116,8 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		v.Checks.HELO = &o
 		rows = append(rows, s.heloRow(o))
 	}
-	if len(s.connRows) > 0 {
-		rows = append(rows, s.connRows...)
+	rows = append(rows, s.connRows...) // decided at Connect: a listed client, harvest
+	if s.dnsblOut != nil {
 		v.Checks.DNSBL = s.dnsblOut
 	} else if s.dnsbl != nil {
 		o, err, ok := s.dnsbl.wait(dctx)

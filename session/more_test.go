@@ -131,10 +131,23 @@ func TestHarvest(t *testing.T) {
 	if r.Action != Tempfail || r.Code != 421 {
 		t.Fatalf("harvester's RCPT: %s, want 421", r)
 	}
+	if row := s.txRows[len(s.txRows)-1]; row.Rule != HarvestRefused || row.Check != "harvest" {
+		t.Errorf("harvest row %v, want %s", row, HarvestRefused)
+	}
 	s = e.NewSession(ctx)
 	defer s.Close()
 	if r := s.Connect(ctx, dynIP, ""); r.Code != 421 {
 		t.Errorf("harvester's next Connect: %s, want 421", r)
+	}
+	// A caller that goes on gets the refusal, with the harvest row.
+	s.Mail(ctx, "x@example.net")
+	s.Write([]byte("Subject: x\r\n\r\nx\r\n"))
+	v, err := s.EndOfData(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row, ok := rowOf(v, "harvest"); v.Reply.Code != 421 || !ok || row.Rule != HarvestRefused {
+		t.Errorf("verdict %s, harvest row %v", v, row)
 	}
 }
 

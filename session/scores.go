@@ -98,9 +98,10 @@ const (
 	BayesUnknown  Rule = "BAYES_UNKNOWN" // the classifier could not judge (no training, store failure)
 
 	// Envelope.
-	GreylistPass Rule = "GREYLIST_PASS" // the recipients (or the body key) passed greylisting
-	GreylistBody Rule = "GREYLIST_BODY" // greylisted at end of DATA by the body key
-	BATVValid    Rule = "BATV_VALID"    // a bounce to a valid BATV tag
+	GreylistPass   Rule = "GREYLIST_PASS"   // the recipients (or the body key) passed greylisting
+	GreylistBody   Rule = "GREYLIST_BODY"   // greylisted at end of DATA by the body key
+	BATVValid      Rule = "BATV_VALID"      // a bounce to a valid BATV tag
+	HarvestRefused Rule = "HARVEST_REFUSED" // harvest refused the client: a harvester, a block, a rate limit
 
 	// The session itself.
 	TooBig        Rule = "SPAMKIT_TOOBIG"  // over MaxMessageBytes: content checks skipped

@@ -178,6 +178,12 @@ func (s *Session) harvestReply(stage string, o harvest.Outcome, err error, errs 
 	if o.Result == harvest.Allow {
 		return Reply{}, false
 	}
+	row := s.row("harvest", HarvestRefused, string(o.Result), o.Reason(), o.Err)
+	if stage == "connect" {
+		s.connRows = append(s.connRows, row)
+	} else {
+		s.txRows = append(s.txRows, row)
+	}
 	hr := o.Reply()
 	r := Reply{Action: Tempfail, Code: hr.Code, Enhanced: hr.Enhanced, Text: hr.Text}
 	if hr.Code >= 500 {
