@@ -205,6 +205,11 @@ func newNextHop(t *testing.T, lmtp bool, refuse, refuseRcpt map[string]*smtp.SMT
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveNextHop(t, l, lmtp, refuse, refuseRcpt)
+}
+
+func serveNextHop(t *testing.T, l net.Listener, lmtp bool, refuse, refuseRcpt map[string]*smtp.SMTPError) *lmtpServer {
+	t.Helper()
 	ls := &lmtpServer{addr: l.Addr().String(), refuse: refuse, refuseRcpt: refuseRcpt}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &lmtpSession{s: ls}, nil }))
 	srv.LMTP = lmtp
@@ -361,5 +366,26 @@ func TestRelaySMTP(t *testing.T) {
 	}
 	if m := hop.messages(); len(m) != 1 || m[0].from != "" || m[0].data != "Subject: x\r\n\r\nbody\r\n" {
 		t.Errorf("next hop got %+v", m)
+	}
+}
+
+// LMTP over a Unix socket, as Dovecot's lmtp listens.
+func TestRelayLMTPUnix(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "lmtp")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Skipf("no Unix sockets here: %v", err)
+	}
+	hop := serveNextHop(t, l, true, nil, nil)
+	r, err := parseRelay("lmtp:"+sock, "mx.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &delivery{From: "alice@good.test", Rcpts: []string{"bob@example.org"}, Body: newSpool(t, 1<<20, "Subject: x\r\n\r\nbody\r\n")}
+	if err := r.deliver(context.Background(), d); err != nil {
+		t.Fatalf("deliver: %v", err)
+	}
+	if m := hop.messages(); len(m) != 1 {
+		t.Errorf("next hop got %d messages, want 1", len(m))
 	}
 }
