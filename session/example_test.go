@@ -8,6 +8,7 @@ import (
 
 	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/dkim/dmarc"
+	"github.com/spamkit/spamkit/mime"
 	"github.com/spamkit/spamkit/rdns"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 	"github.com/spamkit/spamkit/session"
@@ -72,4 +73,59 @@ mail.example.com.        IN A   192.0.2.10
 	// 	*  0.0 SPF_HELO_NONE spf-helo=none
 	// 	*  0.0 DKIM_NONE dkim=none
 	// 	* -0.5 DMARC_PASS dmarc=pass
+}
+
+// A session driven stage by stage, as a milter or an SMTP server does:
+// each stage's reply, then the verdict at the end of DATA. The message
+// arrives in chunks; the DNS checks started at Connect and Mail run
+// meanwhile.
+func ExampleSession() {
+	srv, err := resolvertest.Start(resolvertest.Zone{Origin: ".", Text: `
+$TTL 300
+example.com.             IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
+mail.example.com.        IN A   192.0.2.10
+10.2.0.192.in-addr.arpa. IN PTR mail.example.com.
+`})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	r := srv.Resolver()
+	e := &session.Engine{
+		AuthServID: "mx.example.org",
+		RDNS:       &rdns.Checker{Resolver: r},
+		SPF:        &spf.Checker{Resolver: r, ReceiverHost: "mx.example.org"},
+		MIME:       &mime.Scanner{},
+	}
+	ctx := context.Background()
+	s := e.NewSession(ctx)
+	defer s.Close()
+	fmt.Println("connect:", s.Connect(ctx, netip.MustParseAddr("192.0.2.10"), ""))
+	fmt.Println("helo:", s.Helo(ctx, "mail.example.com"))
+	fmt.Println("mail:", s.Mail(ctx, "alice@example.com"))
+	fmt.Println("rcpt:", s.Rcpt(ctx, "bob@example.org"))
+	for _, chunk := range []string{"From: alice@example.com\r\n", "Subject: hi\r\n", "\r\n", "Hello Bob.\r\n"} {
+		s.Write([]byte(chunk))
+	}
+	v, err := s.EndOfData(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("data:", v.Reply)
+	for _, row := range v.Rows {
+		fmt.Println(row)
+	}
+	// Output:
+	// connect: continue
+	// helo: continue
+	// mail: continue
+	// rcpt: continue
+	// data: 250 2.0.0 Ok
+	//   0.0 RDNS_CONFIRMED iprev=confirmed (PTR name resolves to the client)
+	//   0.0 HELO_MATCH helo=match (HELO matches the client)
+	//  -0.2 SPF_PASS spf=pass
+	//   0.0 SPF_HELO_NONE spf-helo=none
+	//   0.0 MIME_CLEAN mime=accept (nothing to act on)
 }
