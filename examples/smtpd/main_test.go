@@ -618,3 +618,54 @@ func TestScanMaxBytes(t *testing.T) {
 		t.Errorf("delivered %q, want one message with the too-big row", msgs)
 	}
 }
+
+// -greet-drop=false: an early talker is served (what it sent early is
+// read as its first command), logged and counted, as postscreen's
+// "ignore" action.
+func TestPregreetIgnored(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t, "-greet-wait", "300ms", "-greet-drop=false")
+	raw, err := net.Dial("tcp", in.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(raw, "HELO bot.example\r\n")
+	r := bufio.NewReader(raw)
+	for _, want := range []string{"220 ", "250 "} {
+		line, err := r.ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, want) {
+			t.Fatalf("got %q, %v; want %q", line, err, want)
+		}
+	}
+	if !strings.Contains(in.log.String(), "early talker let through") {
+		t.Errorf("the early talker is not in the log:\n%s", in.log)
+	}
+}
+
+// Startup refuses what it cannot use: a bad -harvest file, a bad
+// -mailboxes file, a bad -dnsbl, a TLS key that does not load.
+func TestRunErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad")
+	if err := os.WriteFile(bad, []byte("no such setting\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"-listen", "127.0.0.1:0", "-domains", "example.org", "-maildir", filepath.Join(dir, "mail")}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-harvest", bad}, "-harvest"},
+		{[]string{"-mailboxes", bad}, "-mailboxes"},
+		{[]string{"-dnsbl", "bl.test*x"}, "-dnsbl"},
+		{[]string{"-scores", bad}, "-scores"},
+		{[]string{"-tls-cert", bad, "-tls-key", bad}, "-tls-cert"},
+	} {
+		err := run(t.Context(), append(base, tc.args...), io.Discard, hooks{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("run %v = %v, want an error naming %s", tc.args, err, tc.want)
+		}
+	}
+}
