@@ -126,6 +126,7 @@ func BenchmarkStores(b *testing.B) {
 		}},
 		{"redis", func(b *testing.B) (greylist.Store, func() (time.Duration, int64)) { return openRedis(b, 0) }},
 		{"redis-nopipeline", func(b *testing.B) (greylist.Store, func() (time.Duration, int64)) { return openRedis(b, -1) }},
+		{"redis-1pipeline", func(b *testing.B) (greylist.Store, func() (time.Duration, int64)) { return openRedis(b, 1) }},
 	}
 	for _, st := range stores {
 		for _, load := range []string{"known", "new"} {
