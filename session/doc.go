@@ -56,9 +56,12 @@
 //     the client sends its recipients and message.
 //   - Rcpt: harvest counts; BATV refuses bounces to untagged addresses
 //     (550 5.7.1); greylisting answers 451 4.7.1 (RFC 6647), keyed on the
-//     SPF-validated domain if SPF has passed by then (with GreylistBody,
-//     greylisting waits for the end of DATA and the body key instead). RcptRejected counts
-//     a recipient the MTA refused (harvest's unknown recipients).
+//     SPF-validated domain if SPF passed, else on the client network: Rcpt
+//     waits for SPF (RcptTimeout) so that the key is a function of the
+//     facts, not of the DNS's speed, and a retry passes if either key's
+//     triplet has waited (with GreylistBody, greylisting waits for the end
+//     of DATA and the body key instead). RcptRejected counts a recipient
+//     the MTA refused (harvest's unknown recipients).
 //   - Write: the message, in chunks of any size. Once its header is
 //     complete the DKIM, ARC (and ARC sealing) streams begin on one
 //     dkim.Body, and every body byte is hashed as it arrives, once. The

@@ -62,7 +62,9 @@ type Engine struct {
 	// without a valid BATV tag (550 5.7.1, as batv.Outcome.Reply).
 	BATV *batv.Checker
 	// Greylist greylists each recipient at Rcpt (451 4.7.1), keyed on
-	// the SPF-validated domain when SPF has passed by then.
+	// the SPF-validated domain when SPF passed (Rcpt waits for SPF, at
+	// most RcptTimeout), else on the client network; a retry passes when
+	// the triplet of either key has waited (see Session.Rcpt).
 	Greylist *greylist.Checker
 	// GreylistBody greylists at the end of DATA by the body key
 	// (greylist.Checker.CheckBody: client, sender and a digest of the

@@ -243,8 +243,12 @@ func (s *Session) Mail(ctx context.Context, from string) Reply {
 
 // Rcpt checks one recipient the MTA accepts: the harvest counts, BATV for
 // a bounce (550 5.7.1 to an address without a valid tag), greylisting
-// (451 4.7.1 the first time; keyed on the MAIL FROM domain when SPF has
-// passed by now). Store calls are bounded by Engine.RcptTimeout.
+// (451 4.7.1 the first time; keyed on the MAIL FROM domain when SPF
+// passed, else on the client network). With greylisting on, Rcpt waits
+// for the SPF check started at Mail (at most Engine.RcptTimeout), so that
+// the key does not depend on how fast the DNS answered; a retry passes
+// if the triplet of either key has waited its delay. Store calls are
+// bounded by Engine.RcptTimeout.
 func (s *Session) Rcpt(ctx context.Context, to string) Reply {
 	e := s.e
 	if !s.inMail {
@@ -278,15 +282,22 @@ func (s *Session) Rcpt(ctx context.Context, to string) Reply {
 		}
 	}
 	if e.Greylist != nil && !e.GreylistBody && s.ip.IsValid() {
-		host := s.hostname
-		var spfDomain string
-		if s.spfT.ready() && s.spfT.err == nil && s.spfT.v.Result == spf.Pass && s.spfT.v.Identity == spf.IdentityMailFrom {
-			spfDomain = s.spfT.v.Domain
+		host, spfDomain := s.greylistFacts(ctx)
+		gctx, cancel := within(ctx, e.RcptTimeout, DefaultRcptTimeout)
+		defer cancel()
+		o, err := e.Greylist.Check(gctx, s.ip, host, s.mailFrom, to, spfDomain)
+		if err == nil && spfDomain != "" && o.Result == greylist.Greylisted {
+			// The SPF domain's triplet is new, but an earlier attempt
+			// whose SPF did not pass in time (a timeout, a DNS failure
+			// since mended) was keyed on the client network: that
+			// triplet counts too, so a retry is never greylisted again
+			// for how fast SPF answered. Its check also records it, for
+			// a retry whose SPF will not pass in time.
+			if on, nerr := e.Greylist.Check(gctx, s.ip, host, s.mailFrom, to, ""); nerr == nil &&
+				(on.Result == greylist.Pass || on.Result == greylist.Allowlisted) {
+				o = on
+			}
 		}
-		if host == "" && s.fcrdns.ready() && s.fcrdns.v.Result == rdns.FCrDNSConfirmed {
-			host = s.fcrdns.v.Confirmed
-		}
-		o, err := e.Greylist.Check(rctx, s.ip, host, s.mailFrom, to, spfDomain)
 		if err != nil {
 			s.txErrs = append(s.txErrs, fault{"greylist", fmt.Errorf("%w: greylist: %w", ErrCheck, err)})
 			if e.OnError == TempfailOnError {
@@ -312,6 +323,32 @@ func (s *Session) Rcpt(ctx context.Context, to string) Reply {
 	}
 	s.rcpts = append(s.rcpts, to)
 	return Reply{}
+}
+
+// greylistFacts returns the client's host name and SPF-validated domain
+// for the greylist key. They are facts of the session, not of timing: it
+// waits for FCrDNS (when the MTA gave no name) and for SPF, at most
+// Engine.RcptTimeout; a check not done by then counts as no name, no SPF
+// pass (and Rcpt also consults the network key, so that the retry of an
+// attempt that timed out is not greylisted anew).
+func (s *Session) greylistFacts(ctx context.Context) (host, spfDomain string) {
+	host = s.hostname
+	if s.spfT == nil && (host != "" || s.fcrdns == nil) {
+		return host, ""
+	}
+	wctx, cancel := within(ctx, s.e.RcptTimeout, DefaultRcptTimeout)
+	defer cancel()
+	if host == "" && s.fcrdns != nil {
+		if o, err, ok := s.fcrdns.wait(wctx); ok && err == nil && o.Result == rdns.FCrDNSConfirmed {
+			host = o.Confirmed
+		}
+	}
+	if s.spfT != nil {
+		if o, err, ok := s.spfT.wait(wctx); ok && err == nil && o.Result == spf.Pass && o.Identity == spf.IdentityMailFrom {
+			spfDomain = o.Domain
+		}
+	}
+	return host, spfDomain
 }
 
 // RcptRejected reports a recipient the MTA itself refused (no such
