@@ -435,3 +435,32 @@ func TestGreylistBody(t *testing.T) {
 		t.Errorf("retry greylist row %v", r)
 	}
 }
+
+// TestHarvestTarpit: harvest's progressive tarpit reaches the MTA on the
+// stage's reply, Continue replies included: past Tarpit.After unknown
+// recipients, RcptRejected, Rcpt and Mail carry the pause.
+func TestHarvestTarpit(t *testing.T) {
+	t.Parallel()
+	h := &harvest.Checker{Config: harvest.Config{Tarpit: harvest.Tarpit{After: 1, Step: time.Second}}, Now: func() time.Time { return testNow }}
+	e := &Engine{Harvest: h}
+	ctx := context.Background()
+	s := e.NewSession(ctx)
+	defer s.Close()
+	s.Connect(ctx, dynIP, "")
+	if r := s.Mail(ctx, "x@example.net"); r.Tarpit != 0 {
+		t.Errorf("Mail of a clean client: tarpit %s, want 0", r.Tarpit)
+	}
+	if r := s.RcptRejected(ctx, "nobody1@example.org"); r.Tarpit != 0 || r.Action != Continue {
+		t.Errorf("first unknown recipient: %s tarpit %s, want continue, no pause", r, r.Tarpit)
+	}
+	r := s.RcptRejected(ctx, "nobody2@example.org")
+	if r.Action != Continue || r.Tarpit <= 0 {
+		t.Errorf("second unknown recipient: %s tarpit %s, want continue with a pause", r, r.Tarpit)
+	}
+	if r := s.Rcpt(ctx, "bob@example.org"); r.Action != Continue || r.Tarpit <= 0 {
+		t.Errorf("known recipient after two unknown: %s tarpit %s, want continue with a pause", r, r.Tarpit)
+	}
+	if r := s.Mail(ctx, "x@example.net"); r.Tarpit <= 0 {
+		t.Errorf("next Mail: tarpit %s, want a pause", r.Tarpit)
+	}
+}

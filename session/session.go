@@ -127,6 +127,7 @@ func (s *Session) Connect(ctx context.Context, ip netip.Addr, hostname string) R
 		// of the client are skipped, and say so in the table.
 		return Reply{}
 	}
+	var tarpit time.Duration
 	if e.RDNS != nil {
 		s.fcrdns = start(s.ctx, func(ctx context.Context) (rdns.FCrDNSOutcome, error) { return e.RDNS.FCrDNS(ctx, ip) })
 	}
@@ -136,12 +137,14 @@ func (s *Session) Connect(ctx context.Context, ip netip.Addr, hostname string) R
 	if e.Harvest != nil {
 		s.hv = e.Harvest.NewSession(ip)
 		o, err := s.hv.Connect(ctx)
-		if r, ok := s.harvestReply("connect", o, err, &s.connErrs); ok {
+		r, ok := s.harvestReply("connect", o, err, &s.connErrs)
+		if ok {
 			if r.Action == Reject || o.Result != harvest.Allow {
 				s.refused = &r
 			}
 			return r
 		}
+		tarpit = r.Tarpit
 	}
 	if s.dnsbl != nil && !e.DNSBLScoreOnly {
 		cctx, cancel := within(ctx, e.ConnectTimeout, DefaultConnectTimeout)
@@ -156,16 +159,17 @@ func (s *Session) Connect(ctx context.Context, ip netip.Addr, hostname string) R
 				list = o.Hits[0].List
 			}
 			s.trace("session: connect %s: %s", ip, o)
-			r := Reply{Action: Reject, Code: 554, Enhanced: "5.7.1", Text: "Service unavailable; client blocked using " + list}
+			r := Reply{Action: Reject, Code: 554, Enhanced: "5.7.1", Text: "Service unavailable; client blocked using " + list, Tarpit: tarpit}
 			s.refused = &r
 			return r
 		}
 	}
-	return Reply{}
+	return Reply{Tarpit: tarpit}
 }
 
 // harvestReply turns a harvest outcome into a stage reply: ok is true
-// when the stage must answer it. An error is an internal error (recorded
+// when the stage must answer it; otherwise the reply is Continue with
+// harvest's tarpit, if any. An error is an internal error (recorded
 // in errs): a tempfail under TempfailOnError.
 func (s *Session) harvestReply(stage string, o harvest.Outcome, err error, errs *[]fault) (Reply, bool) {
 	if err != nil {
@@ -176,7 +180,7 @@ func (s *Session) harvestReply(stage string, o harvest.Outcome, err error, errs 
 		return Reply{}, false
 	}
 	if o.Result == harvest.Allow {
-		return Reply{}, false
+		return Reply{Tarpit: o.Tarpit}, false
 	}
 	row := s.row("harvest", HarvestRefused, string(o.Result), o.Reason(), o.Err)
 	if stage == "connect" {
@@ -192,6 +196,7 @@ func (s *Session) harvestReply(stage string, o harvest.Outcome, err error, errs 
 	if r.Code == 0 {
 		r = Reply{Action: Tempfail, Code: 421, Enhanced: "4.7.0", Text: "Service temporarily unavailable"}
 	}
+	r.Tarpit = o.Tarpit
 	s.trace("session: harvest %s %s: %s", stage, s.ip, o)
 	return r, true
 }
@@ -234,9 +239,8 @@ func (s *Session) Mail(ctx context.Context, from string) Reply {
 	}
 	if s.hv != nil {
 		o, err := s.hv.Mail(ctx)
-		if r, ok := s.harvestReply("mail", o, err, &s.txErrs); ok {
-			return r
-		}
+		r, _ := s.harvestReply("mail", o, err, &s.txErrs)
+		return r
 	}
 	return Reply{}
 }
@@ -250,18 +254,28 @@ func (s *Session) Mail(ctx context.Context, from string) Reply {
 // if the triplet of either key has waited its delay. Store calls are
 // bounded by Engine.RcptTimeout.
 func (s *Session) Rcpt(ctx context.Context, to string) Reply {
-	e := s.e
 	if !s.inMail {
 		return Reply{}
 	}
-	rctx, cancel := within(ctx, e.RcptTimeout, DefaultRcptTimeout)
-	defer cancel()
+	var tarpit time.Duration
 	if s.hv != nil {
+		rctx, cancel := within(ctx, s.e.RcptTimeout, DefaultRcptTimeout)
 		o, err := s.hv.Rcpt(rctx, harvest.Known)
-		if r, ok := s.harvestReply("rcpt", o, err, &s.txErrs); ok {
+		cancel()
+		r, ok := s.harvestReply("rcpt", o, err, &s.txErrs)
+		if ok {
 			return r
 		}
+		tarpit = r.Tarpit
 	}
+	r := s.rcpt(ctx, to)
+	r.Tarpit = tarpit
+	return r
+}
+
+// rcpt is Rcpt past the harvest count: BATV and greylisting.
+func (s *Session) rcpt(ctx context.Context, to string) Reply {
+	e := s.e
 	if e.BATV != nil {
 		o, err := e.BATV.Check(s.mailFrom, to)
 		switch {
@@ -361,10 +375,8 @@ func (s *Session) RcptRejected(ctx context.Context, to string) Reply {
 	rctx, cancel := within(ctx, s.e.RcptTimeout, DefaultRcptTimeout)
 	defer cancel()
 	o, err := s.hv.Rcpt(rctx, harvest.Unknown)
-	if r, ok := s.harvestReply("rcpt", o, err, &s.txErrs); ok {
-		return r
-	}
-	return Reply{}
+	r, _ := s.harvestReply("rcpt", o, err, &s.txErrs)
+	return r
 }
 
 // ProtocolError reports an SMTP protocol error of the client (a bad
@@ -376,10 +388,8 @@ func (s *Session) ProtocolError(ctx context.Context) Reply {
 		return Reply{}
 	}
 	o, err := s.hv.Error(ctx)
-	if r, ok := s.harvestReply("error", o, err, &s.connErrs); ok {
-		return r
-	}
-	return Reply{}
+	r, _ := s.harvestReply("error", o, err, &s.connErrs)
+	return r
 }
 
 // Write takes the next bytes of the message (header, empty line, body, as

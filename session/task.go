@@ -22,19 +22,6 @@ func start[T any](ctx context.Context, f func(context.Context) (T, error)) *task
 	return t
 }
 
-// ready reports whether the task has finished.
-func (t *task[T]) ready() bool {
-	if t == nil {
-		return false
-	}
-	select {
-	case <-t.done:
-		return true
-	default:
-		return false
-	}
-}
-
 // wait waits for the task until ctx ends; ok is false if ctx ended first.
 func (t *task[T]) wait(ctx context.Context) (v T, err error, ok bool) {
 	select {

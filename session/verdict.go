@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/bayes"
@@ -67,6 +68,11 @@ type Reply struct {
 	Code     int    `json:"code,omitempty"`     // 250, 451, 550, 554
 	Enhanced string `json:"enhanced,omitempty"` // "4.7.1", "5.7.1"
 	Text     string `json:"text,omitempty"`     // for people; no addresses, no error chains
+	// Tarpit is how long the MTA should pause before sending this
+	// reply: harvest's progressive tarpit (harvest.Outcome.Tarpit) for
+	// a client with many unknown recipients or errors. Zero for
+	// well-behaved clients; a Continue reply may carry one.
+	Tarpit time.Duration `json:"tarpit,omitempty"`
 }
 
 // String renders the reply as an SMTP server would send it, "550 5.7.1
