@@ -41,14 +41,18 @@ func startPolicyd(t *testing.T, srv *resolvertest.Server, clk *clock, log *logs,
 // TestPostfix runs a real Postfix whose smtpd asks policyd, and sends
 // mail with swaks: the first attempt is deferred (450), the retry after
 // the greylisting delay (on policyd's injected clock) is accepted and
-// delivered with policyd's Received-SPF, and a sender whose SPF fails is
-// rejected (550 5.7.23).
+// delivered with policyd's Received-SPF and, prepended at the DATA
+// state, its X-Greylist; and a sender whose SPF fails is rejected (550
+// 5.7.23).
 func TestPostfix(t *testing.T) {
 	t.Parallel()
 	clk, log := newClock(), &logs{}
 	addr := startPolicyd(t, dns(t), clk, log, "-spf-reject")
 	pf := postfixtest.Start(t, postfixtest.Options{MainCF: []string{
 		"smtpd_recipient_restrictions = reject_unauth_destination, check_policy_service inet:" + addr,
+		// The DATA state gets the X-Greylist that Received-SPF held
+		// back at the message's only RCPT.
+		"smtpd_data_restrictions = check_policy_service inet:" + addr,
 	}})
 	mail := postfixtest.Mail{From: "alice@sender.test", To: pf.Address("bob"), HELO: "mail.sender.test", Headers: []string{"Subject: greylisted once"}}
 
@@ -69,6 +73,7 @@ func TestPostfix(t *testing.T) {
 	got := string(msg.Data)
 	for _, want := range []string{
 		"Received-SPF: pass (mx.example.org: domain of alice@sender.test designates 127.0.0.1 as permitted sender)",
+		"X-Greylist: delayed 301 seconds by policyd at mx.example.org",
 		"Subject: greylisted once",
 	} {
 		if !strings.Contains(strings.Join(strings.Fields(got), " "), want) {
