@@ -97,6 +97,12 @@
 //   - X-Spam-Report: the table, one "* points RULE check=result (reason)"
 //     line per row, in SMTP order.
 //
+// and the received fields to delete before delivery (Verdict.Remove, as
+// FieldRef: name and 1-based index among the fields of that name, bottom
+// up): Authentication-Results claiming AuthServID, which RFC 8601 §5 says
+// a receiver must remove from mail arriving from outside, and X-Spam-* (and
+// X-Spamkit-*) fields a sender set in advance to pass for this host's.
+//
 // Header text is for strangers: reasons are the checks' Reason() phrases,
 // never error chains or addresses (Row.Err and Verdict.Err carry those,
 // for logs).

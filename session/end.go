@@ -311,6 +311,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	v.Err = errors.Join(errs...)
 	s.decide(&v, greylisted)
 	s.headers(&v)
+	v.Remove = s.forged()
 	s.trace("session: %s: %s (end of data in %s)", s.ip, v, e.now().Sub(began))
 	s.last = &v
 	return v, nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/internal/header"
 )
 
@@ -55,6 +56,22 @@ func FuzzWrite(f *testing.F) {
 		}
 		if !bytes.Equal(s.msg, msg) {
 			t.Fatalf("chunks of %d: the session holds %q, want %q", n, s.msg, msg)
+		}
+	})
+}
+
+// FuzzClaims: the authserv-id test of a received Authentication-Results
+// agrees with authres.Parse whenever that parses, and never panics on
+// what it does not.
+func FuzzClaims(f *testing.F) {
+	f.Add("mx.example.org; spf=pass smtp.mailfrom=example.com", "mx.example.org")
+	f.Add(" (c) \"MX.example.org\" ;;; garbage (", "mx.example.org")
+	f.Add("((nested) comment) other.example; none", "other.example")
+	f.Add("(unterminated", "x")
+	f.Fuzz(func(t *testing.T, value, servID string) {
+		got := claims(value, servID)
+		if h, err := authres.Parse(value); err == nil && got != strings.EqualFold(h.ServID, servID) {
+			t.Errorf("claims(%q, %q) = %v, authres.Parse says servID %q", value, servID, got, h.ServID)
 		}
 	})
 }

@@ -190,3 +190,66 @@ func splitFields(text string) []Field {
 	}
 	return out
 }
+
+// forged returns the received fields to remove before delivery
+// (Verdict.Remove), bottom up.
+func (s *Session) forged() []FieldRef {
+	servID := s.e.AuthServID
+	if servID == "" {
+		servID = "localhost"
+	}
+	seen := make(map[string]int)
+	var refs []FieldRef
+	for _, f := range s.hdr {
+		key := strings.ToLower(f.Name)
+		seen[key]++
+		remove := false
+		switch {
+		case key == "authentication-results":
+			remove = claims(f.Value(), servID)
+		case strings.HasPrefix(key, "x-spam-"), strings.HasPrefix(key, "x-spamkit-"):
+			remove = true
+		}
+		if remove {
+			refs = append(refs, FieldRef{Name: f.Name, Index: seen[key]})
+		}
+	}
+	slices.Reverse(refs)
+	return refs
+}
+
+// claims reports whether the Authentication-Results value claims the
+// authserv-id servID (RFC 8601 §2.5, compared case-insensitively as a
+// domain name). A value authres cannot parse is read leniently: its
+// first word, past comments and quotes, so that a malformed field
+// claiming this host is removed too.
+func claims(value, servID string) bool {
+	if h, err := authres.Parse(value); err == nil {
+		return strings.EqualFold(h.ServID, servID)
+	}
+	v := strings.TrimLeft(value, " \t\r\n")
+	for strings.HasPrefix(v, "(") {
+		depth := 0
+		i := 0
+		for ; i < len(v); i++ {
+			if v[i] == '(' {
+				depth++
+			} else if v[i] == ')' {
+				depth--
+				if depth == 0 {
+					break
+				}
+			}
+		}
+		if i >= len(v) {
+			return false
+		}
+		v = strings.TrimLeft(v[i+1:], " \t\r\n")
+	}
+	end := strings.IndexAny(v, "; \t\r\n(")
+	if end < 0 {
+		end = len(v)
+	}
+	id := strings.Trim(v[:end], "\"")
+	return strings.EqualFold(id, servID)
+}

@@ -151,6 +151,14 @@ type Verdict struct {
 	// (spam only), X-Spam-Score, X-Spam-Status, X-Spam-Report (the
 	// table).
 	Headers []Field `json:"headers"`
+	// Remove lists the received fields to delete before delivery, in
+	// the order to delete them (bottom up): the Authentication-Results
+	// fields claiming Engine.AuthServID, which only this host may add
+	// (RFC 8601 §5: an MTA must remove those arriving from outside),
+	// and the X-Spam-* and X-Spamkit-* fields a sender set in advance
+	// ("X-Spam-Status: No") to fool the rules that read this host's.
+	// Empty if none.
+	Remove []FieldRef `json:"remove,omitempty"`
 	// Strip lists the MIME parts (mime.Part.Path) to remove before
 	// delivery when the mime policy strips (see Session.Strip); empty
 	// otherwise.
@@ -163,6 +171,19 @@ type Verdict struct {
 	// more than the table.
 	Checks Checks `json:"-"`
 }
+
+// FieldRef names one field of the received header: Name as written in
+// the message and Index, its 1-based position among the fields of that
+// name (compared case-insensitively) in the header as written to the
+// Session, as a milter's SMFIR_CHGHEADER (ChangeHeader with an empty
+// value) takes it.
+type FieldRef struct {
+	Name  string `json:"name"`
+	Index int    `json:"index"`
+}
+
+// String renders the reference as "Name[Index]".
+func (r FieldRef) String() string { return r.Name + "[" + strconv.Itoa(r.Index) + "]" }
 
 // Spam reports whether the message is spam: its score reached Required.
 func (v Verdict) Spam() bool { return v.Score >= v.Required }
