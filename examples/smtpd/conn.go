@@ -91,6 +91,16 @@ func (c *clientConn) Close() error {
 	return err
 }
 
+// sleep pauses d (a tarpit), or less if the connection closes.
+func (c *clientConn) sleep(d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.closed:
+	}
+}
+
 // connOf finds the clientConn under the connection go-smtp holds (a TLS
 // connection after STARTTLS, a harvest.GreetConn).
 func connOf(nc net.Conn) *clientConn {

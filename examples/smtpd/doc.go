@@ -58,12 +58,17 @@
 //     folder ".Quarantine" (a relay gets it with its headers). Parts the
 //     MIME policy strips are removed before delivery.
 //
-// A 421 closes the connection once sent (RFC 5321 §3.8). A client
-// refused before the greeting is tarpitted as OpenBSD spamd does: its
-// refusal is written one octet per -stutter (harvest.StutterConn), so a
-// bot holds its socket for a minute to learn it was refused. (Harvest's
-// progressive pause before each reply, Outcome.Tarpit, does not reach
-// smtpd yet: package session does not pass it on.)
+// A 421 closes the connection once sent (RFC 5321 §3.8).
+//
+// Tarpits: with -tarpit, smtpd pauses before a reply as long as the
+// session's Reply.Tarpit says (harvest's progressive schedule: nothing
+// for the first tarpit_after unknown recipients and errors of a client
+// in harvest's window, then tarpit_step more for each, at most
+// tarpit_max; Postfix's smtpd_soft_error_limit and smtpd_error_sleep_time
+// by default), so a prober's dictionary costs it time as it grows. A
+// client refused before the greeting is tarpitted as OpenBSD spamd does:
+// its refusal is written one octet per -stutter (harvest.StutterConn),
+// so a bot holds its socket for a minute to learn it was refused.
 //
 // # Delivery
 //

@@ -67,13 +67,13 @@ func run(ctx context.Context, args []string, stderr io.Writer, hk hooks) error {
 	}
 	var inner net.Listener = &starter{Listener: raw, srv: s}
 	if cfg.GreetWait > 0 {
-		gl := &harvest.GreetListener{
+		// Every connection is handed out with its outcome, early
+		// talkers included: judge counts them through the session
+		// and drops them (-greet-drop).
+		inner = &harvest.GreetListener{
 			Listener: inner,
 			Pause:    harvest.GreetPause{Wait: cfg.GreetWait, Banner: cfg.GreetBanner, Now: hk.Now},
-			Drop:     cfg.GreetDrop,
 		}
-		gl.Report = func(o harvest.GreetOutcome) { s.greeted(o) }
-		inner = gl
 	}
 	l := &judge{inner: inner, srv: s, ready: make(chan net.Conn), errc: make(chan error), done: make(chan struct{})}
 
@@ -125,21 +125,6 @@ func run(ctx context.Context, args []string, stderr io.Writer, hk hooks) error {
 	}
 	cancelBase()
 	return nil
-}
-
-// greeted records a greeting pause's outcome: an early talker counts as a
-// protocol error of its client (harvest's MaxErrors), as postscreen
-// remembers PREGREET.
-func (s *server) greeted(o harvest.GreetOutcome) {
-	if o.Result != harvest.GreetPregreet {
-		return
-	}
-	s.logf("%s: talked before the greeting: %s", o.Client, o)
-	if hc := s.engine.Harvest; hc != nil && o.Client.IsValid() {
-		ctx, cancel := context.WithTimeout(s.base, s.cfg.ConnectTimeout)
-		defer cancel()
-		hc.Error(ctx, o.Client)
-	}
 }
 
 // hostname returns name, or this host's name if name is empty.

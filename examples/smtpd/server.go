@@ -76,8 +76,12 @@ func (s *server) start(nc net.Conn) *clientConn {
 }
 
 // admit decides, once a connection's greeting pause has ended, whether
-// it is greeted: an early talker (when the listener hands them out) and
-// a client refused at Connect get the refusal instead of the banner.
+// it is greeted: an early talker is counted as a protocol error of its
+// client (session.ProtocolError, harvest's MaxErrors) and, with
+// -greet-drop, dropped with 521 5.5.1 (postscreen's "drop" action); one
+// that hung up is closed; a client refused at Connect gets the refusal
+// instead of the banner. A pause the session asks for (harvest's tarpit)
+// is made before the banner.
 func (s *server) admit(nc net.Conn) bool {
 	cc := connOf(nc)
 	if cc == nil {
@@ -93,9 +97,31 @@ func (s *server) admit(nc net.Conn) bool {
 		return false
 	}
 	r := cc.cl.connectReply
+	switch cc.cl.greet.Result {
+	case harvest.GreetHangup:
+		nc.Close()
+		return false
+	case harvest.GreetPregreet:
+		ctx, cancel := context.WithTimeout(cc.cl.ctx, s.cfg.ConnectTimeout)
+		cc.cl.mu.Lock()
+		pr := cc.cl.ss.ProtocolError(ctx)
+		cc.cl.mu.Unlock()
+		cancel()
+		if s.cfg.GreetDrop {
+			s.logf("%s: talked before the greeting, dropped: %s", cc.cl.ip, cc.cl.greet)
+			writeReply(nc, "521 5.5.1 Protocol error", s.cfg.WriteTimeout)
+			nc.Close()
+			return false
+		}
+		s.logf("%s: talked before the greeting, let through (-greet-drop=false): %s", cc.cl.ip, cc.cl.greet)
+		if pr.Action == session.Tempfail || pr.Action == session.Reject {
+			r = pr
+		}
+	}
 	if r.Action != session.Tempfail && r.Action != session.Reject {
-		if cc.cl.greet.Result == harvest.GreetPregreet {
-			s.logf("%s: early talker let through (-greet-drop=false): %s", cc.cl.ip, cc.cl.greet)
+		if r.Tarpit > 0 && s.cfg.Tarpit {
+			s.logf("%s: tarpitted %s before the banner", cc.cl.ip, r.Tarpit)
+			cc.sleep(r.Tarpit)
 		}
 		return true
 	}
@@ -112,13 +138,11 @@ func (s *server) admit(nc net.Conn) bool {
 		enh = r.Enhanced
 	}
 	line := fmt.Sprintf("%d %s %s", code, enh, replyText(r.Text))
-	how := ""
 	if s.cfg.Stutter > 0 && s.stutters.Add(1) <= maxStutters {
 		// spamd's tarpit: the refused client waits for its reply,
 		// an octet at a time, holding its own socket meanwhile.
 		defer s.stutters.Add(-1)
-		how = " (stuttered)"
-		s.logf("%s: refused at connect%s: %s", cc.cl.ip, how, r)
+		s.logf("%s: refused at connect (stuttered): %s", cc.cl.ip, r)
 		writeReply(&harvest.StutterConn{Conn: nc, Delay: s.cfg.Stutter}, line, time.Duration(len(line)+2)*s.cfg.Stutter+s.cfg.WriteTimeout)
 	} else {
 		if s.cfg.Stutter > 0 {
@@ -225,8 +249,13 @@ type smtpSession struct {
 }
 
 // refusal turns a stage's reply into go-smtp's error: nil to go on,
-// else the reply. A 421 closes the connection once sent (RFC 5321 §3.8).
+// else the reply, after the pause of harvest's tarpit the reply asks for
+// (-tarpit). A 421 closes the connection once sent (RFC 5321 §3.8).
 func (t *smtpSession) refusal(r session.Reply) error {
+	if r.Tarpit > 0 && t.srv.cfg.Tarpit {
+		t.srv.logf("%s: tarpitted %s before %s", t.cc.cl.ip, r.Tarpit, r)
+		t.cc.sleep(r.Tarpit)
+	}
 	if r.Action != session.Tempfail && r.Action != session.Reject {
 		return nil
 	}
