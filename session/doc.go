@@ -50,7 +50,7 @@
 //     with the zero netip.Addr: a message read from a file) skips the
 //     checks of the client (iprev, HELO, DNSBL, SPF, greylisting), each
 //     with a SPAMKIT_SKIPPED row.
-//   - Helo: the HELO checks start: rdns.CheckHELO and SPF of the HELO
+//   - Helo: the HELO checks start: rdns.CheckHELO (unless NoHELO) and SPF of the HELO
 //     identity (RFC 7208 §2.3; scored, not in Authentication-Results).
 //   - Mail: a new transaction; SPF (RFC 7208 §2.4) starts and runs while
 //     the client sends its recipients and message.

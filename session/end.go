@@ -157,7 +157,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		for _, c := range []struct {
 			check string
 			on    bool
-		}{{"iprev", e.RDNS != nil}, {"helo", e.RDNS != nil}, {"dnsbl", e.DNSBL != nil}, {"spf", e.SPF != nil}, {"greylist", e.Greylist != nil}} {
+		}{{"iprev", e.RDNS != nil}, {"helo", e.RDNS != nil && !e.NoHELO}, {"dnsbl", e.DNSBL != nil}, {"spf", e.SPF != nil}, {"greylist", e.Greylist != nil}} {
 			if c.on {
 				rows = append(rows, s.row(c.check, Skipped, "skipped", "no client address", nil))
 			}

@@ -45,6 +45,11 @@ type Engine struct {
 	// RDNS checks the client at Connect (FCrDNS, the iprev method of
 	// RFC 8601 §3; generic host names) and the HELO name at Helo.
 	RDNS *rdns.Checker
+	// NoHELO turns the HELO checks (rdns.CheckHELO at Helo) off while
+	// RDNS keeps checking the client (FCrDNS, generic names), for a
+	// configuration that switches them apart. SPF of the HELO identity
+	// is SPF's.
+	NoHELO bool
 	// DNSBL checks the client address at Connect against its DNSBL and
 	// DNSWL lists with their weights (postscreen_dnsbl_sites). A
 	// client it finds Listed (score at or over its Threshold) is

@@ -464,3 +464,48 @@ func TestHarvestTarpit(t *testing.T) {
 		t.Errorf("next Mail: tarpit %s, want a pause", r.Tarpit)
 	}
 }
+
+// TestNoHELO: NoHELO turns the HELO checks off apart from FCrDNS: no
+// HELO lookup, no helo row, the iprev row and Authentication-Results
+// entry still there; with no client address either, no helo row.
+func TestNoHELO(t *testing.T) {
+	t.Parallel()
+	srv := testServer(t)
+	e := testEngine(t, testResolver(srv, true))
+	e.SPF = nil
+	e.NoHELO = true
+	ctx := context.Background()
+	const helo = "helo-check.example.net"
+	msg := message("alice@example.com", "no helo check", "Hello.\n")
+	v, err := e.Check(ctx, Envelope{IP: goodIP, HELO: helo, MailFrom: "alice@example.com", Rcpts: []string{"bob@example.org"}}, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := rowOf(v, "helo"); ok {
+		t.Errorf("NoHELO: helo row %v, want none", r)
+	}
+	if n := srv.Count(helo, resolvertest.TypeA); n != 0 {
+		t.Errorf("NoHELO: %d A queries of the HELO name, want 0", n)
+	}
+	if r, ok := rowOf(v, "iprev"); !ok || r.Rule != RDNSConfirmed {
+		t.Errorf("NoHELO: iprev row %v, want %s", r, RDNSConfirmed)
+	}
+	if ar, _ := fieldOf(v, "Authentication-Results"); !strings.Contains(ar, "iprev=pass") {
+		t.Errorf("NoHELO: Authentication-Results %q, want iprev=pass", ar)
+	}
+	v, err = e.Check(ctx, Envelope{HELO: helo, MailFrom: "alice@example.com"}, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := rowOf(v, "helo"); ok {
+		t.Errorf("NoHELO without a client: helo row %v, want none", r)
+	}
+	// Control: with the HELO checks on, the name is looked up.
+	e.NoHELO = false
+	if _, err := e.Check(ctx, Envelope{IP: goodIP, HELO: helo, MailFrom: "alice@example.com"}, msg); err != nil {
+		t.Fatal(err)
+	}
+	if srv.Count(helo, resolvertest.TypeA) == 0 {
+		t.Error("HELO checks on: no A query of the HELO name")
+	}
+}

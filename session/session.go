@@ -206,7 +206,7 @@ func tempfailReply() Reply {
 }
 
 // Helo records the HELO/EHLO name and starts its checks, collected at
-// the end of the message: rdns.CheckHELO, and SPF of the HELO identity
+// the end of the message: rdns.CheckHELO (unless Engine.NoHELO), and SPF of the HELO identity
 // (RFC 7208 §2.3; scored SPF_HELO_*, not in Authentication-Results). It
 // returns Continue.
 func (s *Session) Helo(ctx context.Context, name string) Reply {
@@ -216,7 +216,7 @@ func (s *Session) Helo(ctx context.Context, name string) Reply {
 	if !ip.IsValid() {
 		return Reply{}
 	}
-	if e.RDNS != nil {
+	if e.RDNS != nil && !e.NoHELO {
 		s.heloT = start(s.ctx, func(ctx context.Context) (rdns.HELOOutcome, error) { return e.RDNS.CheckHELO(ctx, ip, name) })
 	}
 	if e.SPF != nil && name != "" {
