@@ -39,12 +39,15 @@ func ExampleChecker_FCrDNS() {
 		if err != nil {
 			panic(err) // only for an invalid address
 		}
-		// String (and Err) for logs; Reason for headers and replies.
-		fmt.Printf("%s\n\t%s\n", o, o.Reason())
+		// String (and Err) for logs; Reason for headers and replies
+		// (empty for a confirmed client: nothing to explain).
+		fmt.Println(o)
+		if r := o.Reason(); r != "" {
+			fmt.Printf("\t%s\n", r)
+		}
 	}
 	// Output:
 	// confirmed 192.0.2.10 (mail.example.com)
-	//	PTR name resolves to the client
 	// mismatch 198.51.113.45 (PTR 198-51-113-45.dyn.example.net)
 	//	no PTR name resolves to the client
 	// none 203.0.113.9
@@ -70,7 +73,7 @@ func ExampleFCrDNSOutcome_AuthResult() {
 	fmt.Print(strings.ReplaceAll(h.Field(), "\r\n", "\n"))
 	// Output:
 	// Authentication-Results: mx.example.org;
-	//	iprev=pass reason="PTR name resolves to the client" policy.iprev=192.0.2.10;
+	//	iprev=pass policy.iprev=192.0.2.10;
 	//	iprev=permerror reason="no PTR record" policy.iprev=203.0.113.9
 }
 

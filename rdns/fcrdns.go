@@ -70,14 +70,15 @@ func (o FCrDNSOutcome) String() string {
 }
 
 // Reason returns a short, stable phrase for the outcome, fit for a
-// header's reason= or an SMTP reply: "PTR name resolves to the client",
-// "no PTR record", "no PTR name resolves to the client", "too many PTR
-// names", "too many addresses", "DNS timeout", "DNS error". It never
+// header's reason= or an SMTP reply: "no PTR record", "no PTR name
+// resolves to the client", "too many PTR names", "too many addresses",
+// "DNS timeout", "DNS error"; empty for a confirmed client, whose result
+// needs no explanation (so iprev=pass carries no reason=). It never
 // holds an error chain, an address, a port or a name from the DNS.
 func (o FCrDNSOutcome) Reason() string {
 	switch o.Result {
 	case FCrDNSConfirmed:
-		return "PTR name resolves to the client"
+		return ""
 	case FCrDNSNone:
 		return "no PTR record"
 	case FCrDNSMismatch:

@@ -92,7 +92,11 @@ func FuzzCheckHELO(f *testing.F) {
 		// The reason goes into headers: one of the fixed phrases, never
 		// the client's argument.
 		switch r := res.Reason(); r {
-		case "HELO matches the client", "HELO name resolves to other addresses", "too many addresses",
+		case "":
+			if res.Result != HELOMatch {
+				t.Fatalf("CheckHELO(%q) = %s with no reason; only a match needs none", helo, res.Result)
+			}
+		case "HELO name resolves to other addresses", "too many addresses",
 			"HELO name does not resolve", "invalid HELO syntax", "HELO address without brackets",
 			"HELO claims to be us", "HELO address is not the client's",
 			dnsreason.Timeout, dnsreason.ServFail, dnsreason.Refused, dnsreason.Truncated, dnsreason.NXDomain,

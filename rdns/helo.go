@@ -79,12 +79,13 @@ func (o HELOOutcome) String() string {
 
 // Reason returns a short, stable phrase for the outcome, fit for a
 // header or an SMTP reply ("HELO name does not resolve", "HELO claims to
-// be us", "DNS timeout"...). It never holds an error chain, an address,
+// be us", "DNS timeout"...); empty for a HELO that matches the client,
+// which needs no explanation. It never holds an error chain, an address,
 // a port or the HELO argument (which the client chose).
 func (o HELOOutcome) Reason() string {
 	switch o.Result {
 	case HELOMatch:
-		return "HELO matches the client"
+		return ""
 	case HELOResolves:
 		if errors.Is(o.Err, ErrTooManyAddrs) {
 			return "too many addresses"

@@ -1,6 +1,9 @@
 package rdns
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestZeroFCrDNSOutcome checks that the zero FCrDNSOutcome (no check
 // run) is not rendered as a DNS error nor as a permerror ("no PTR
@@ -35,5 +38,22 @@ func TestAuthResultReasonIsReason(t *testing.T) {
 		if got := o.AuthResult().Reason; got != o.Reason() {
 			t.Errorf("%s: AuthResult().Reason = %q, want Reason() %q", o.Result, got, o.Reason())
 		}
+	}
+}
+
+// TestPassNeedsNoReason checks the module's rule that Reason() is empty
+// when the result needs no explanation: a confirmed client (iprev=pass,
+// in every Authentication-Results field) and a HELO that matches it carry
+// no reason, and AuthResult renders no reason=.
+func TestPassNeedsNoReason(t *testing.T) {
+	o := FCrDNSOutcome{Result: FCrDNSConfirmed, Confirmed: "mail.example.com"}
+	if got := o.Reason(); got != "" {
+		t.Errorf("confirmed: Reason() = %q, want empty", got)
+	}
+	if got := o.AuthResult().String(); strings.Contains(got, "reason=") {
+		t.Errorf("confirmed: AuthResult() = %s, want no reason=", got)
+	}
+	if got := (HELOOutcome{Result: HELOMatch}).Reason(); got != "" {
+		t.Errorf("HELO match: Reason() = %q, want empty", got)
 	}
 }

@@ -59,7 +59,7 @@ mail.example.com.        IN A   192.0.2.10
 	// 550 5.7.1 Message rejected by the DMARC policy of example.com
 	// 250 2.0.0 Ok
 	// Authentication-Results: mx.example.org;
-	// 	iprev=pass reason="PTR name resolves to the client" policy.iprev=192.0.2.10;
+	// 	iprev=pass policy.iprev=192.0.2.10;
 	// 	spf=pass smtp.mailfrom=ceo@example.com;
 	// 	dkim=none;
 	// 	dmarc=pass header.from=example.com policy.dmarc=reject
@@ -67,8 +67,8 @@ mail.example.com.        IN A   192.0.2.10
 	// X-Spam-Status: No, score=-0.7 required=5.0 tests=DMARC_PASS,SPF_HELO_NONE,
 	// 	SPF_PASS autolearn=no version=spamkit
 	// X-Spam-Report:
-	// 	*  0.0 RDNS_CONFIRMED iprev=confirmed (PTR name resolves to the client)
-	// 	*  0.0 HELO_MATCH helo=match (HELO matches the client)
+	// 	*  0.0 RDNS_CONFIRMED iprev=confirmed
+	// 	*  0.0 HELO_MATCH helo=match
 	// 	* -0.2 SPF_PASS spf=pass
 	// 	*  0.0 SPF_HELO_NONE spf-helo=none
 	// 	*  0.0 DKIM_NONE dkim=none
@@ -123,8 +123,8 @@ mail.example.com.        IN A   192.0.2.10
 	// mail: continue
 	// rcpt: continue
 	// data: 250 2.0.0 Ok
-	//   0.0 RDNS_CONFIRMED iprev=confirmed (PTR name resolves to the client)
-	//   0.0 HELO_MATCH helo=match (HELO matches the client)
+	//   0.0 RDNS_CONFIRMED iprev=confirmed
+	//   0.0 HELO_MATCH helo=match
 	//  -0.2 SPF_PASS spf=pass
 	//   0.0 SPF_HELO_NONE spf-helo=none
 	//   0.0 MIME_CLEAN mime=accept (nothing to act on)

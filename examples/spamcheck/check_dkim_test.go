@@ -29,7 +29,7 @@ func TestDemoDKIM(t *testing.T) {
 			"dkim    arc=none; sealed i=1 cv=none d=example.org s=arc2026, then arc=pass\n",
 			// One Authentication-Results field from every check.
 			"\n  Authentication-Results: mx.example.org;\n",
-			"\n      iprev=pass reason=\"PTR name resolves to the client\" policy.iprev=192.0.2.10;\n",
+			"\n      iprev=pass policy.iprev=192.0.2.10;\n",
 			"\n      spf=pass smtp.mailfrom=alice@example.com;\n",
 			"\n      dkim=pass header.d=example.com header.i=@example.com header.s=demo2026 header.a=rsa-sha256 header.b=",
 			"\n      dmarc=pass header.from=example.com policy.dmarc=reject;\n",
