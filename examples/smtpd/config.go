@@ -47,6 +47,7 @@ type config struct {
 	GreetBanner string
 	GreetDrop   bool
 	Harvest     string
+	HarvestDB   string
 	Stutter     time.Duration
 	Tarpit      bool
 
@@ -100,6 +101,7 @@ func (c *config) flagSet() *flag.FlagSet {
 	fs.StringVar(&c.GreetBanner, "greet-banner", "", "first line of a multi-line greeting, sent before the pause (postscreen_greet_banner)")
 	fs.BoolVar(&c.GreetDrop, "greet-drop", true, "drop early talkers with 521 5.5.1 (postscreen_greet_action = drop); if false they are only logged and counted as protocol errors")
 	fs.StringVar(&c.Harvest, "harvest", "", "file of harvest-defence settings in package harvest's main.cf-like syntax (dha_unknown = 20, recipient_rate = 500/1h, ...); the defaults without it")
+	fs.StringVar(&c.HarvestDB, "harvest-store", "", "share harvest's counts and blocks between MX hosts: redis://HOST:PORT[/DB][?options] (go-redis URL); default: this process's memory")
 	fs.BoolVar(&c.Tarpit, "tarpit", true, "pause before a reply as long as harvest's tarpit schedule says (clients with many unknown recipients or errors; tarpit_after, tarpit_step, tarpit_max in -harvest)")
 	fs.DurationVar(&c.Stutter, "stutter", time.Second, "tarpit: a client refused before the greeting (a blocked harvester, a listed or too frequent client) gets its refusal one octet per this (OpenBSD spamd -s), at most 100 at once; 0 turns it off")
 

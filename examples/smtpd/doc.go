@@ -98,7 +98,12 @@
 // at most 1 MiB), which the command line overrides. -harvest FILE
 // holds package harvest's own settings (dha_unknown, dha_ratio, block,
 // message_rate, connection_rate, recipient_rate, tarpit_after...) in its
-// main.cf-like syntax (harvest.ParseConfig). -mailboxes FILE lists one
+// main.cf-like syntax (harvest.ParseConfig); -harvest-store
+// redis://HOST:PORT/DB shares its counts and blocks between the MX hosts
+// of a site (harvest/redisstore), so that a harvester spreading its
+// probes over them is judged on their sum and blocked on all; a Redis
+// that fails delays the client's commands with 451 4.3.0 unless
+// fail_open = yes. -mailboxes FILE lists one
 // address a line ("#" comments; "@domain" accepts every local part of
 // domain); without it every local part of -domains exists.
 //

@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/spamkit/spamkit/harvest"
+	"github.com/spamkit/spamkit/harvest/redisstore"
 	"github.com/spamkit/spamkit/resolver"
 )
 
@@ -57,6 +59,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, hk hooks) error {
 	if err != nil {
 		return err
 	}
+	defer s.close()
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
 	s.base = base
@@ -196,8 +199,30 @@ func build(cfg *config, hk hooks, logf func(string, ...any)) (*server, error) {
 		}
 	}
 	hc.Now = hk.Now
+	if cfg.HarvestDB != "" {
+		opts, err := redis.ParseURL(cfg.HarvestDB)
+		if err != nil {
+			return nil, fmt.Errorf("-harvest-store: %w", err)
+		}
+		rdb := redis.NewClient(opts)
+		st, err := redisstore.New(rdb, nil)
+		if err != nil {
+			rdb.Close()
+			return nil, fmt.Errorf("-harvest-store: %w", err)
+		}
+		hc.Store = st
+		s.closers = append(s.closers, rdb.Close)
+	}
 	if s.engine, err = buildEngine(cfg, res, &hc, s.hostname, hk.Now); err != nil {
+		s.close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// close releases what build opened (the Redis client of -harvest-store).
+func (s *server) close() {
+	for _, c := range s.closers {
+		c()
+	}
 }

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
+
+	"github.com/spamkit/spamkit/internal/testenv"
 )
 
 // A clean message (SPF pass, DMARC pass by alignment, FCrDNS pass) sent
@@ -696,5 +698,51 @@ func TestTarpit(t *testing.T) {
 	}
 	if got := strings.Count(in.log.String(), "tarpitted"); got < 2 {
 		t.Errorf("%d tarpitted replies in the log, want at least 2:\n%s", got, in.log)
+	}
+}
+
+// -harvest-store: two smtpd hosts sharing one Redis (a real
+// redis-server) judge a harvester on the sum of its probes: 3 unknown
+// recipients on each host make the verdict with dha_unknown = 5, and
+// the block holds on both.
+func TestHarvestStoreShared(t *testing.T) {
+	t.Parallel()
+	rs := testenv.Redis(t)
+	hv := filepath.Join(t.TempDir(), "harvest.conf")
+	if err := os.WriteFile(hv, []byte("dha_unknown = 5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store := "redis://" + rs.Addr + "/0"
+	a := startSMTPD(t, "-harvest", hv, "-harvest-store", store)
+	b := startSMTPD(t, "-harvest", hv, "-harvest-store", store)
+	probe := func(in *instance, from, to int) (codes []int) {
+		c, err := dialSMTP(t, in.addr, "")
+		if err != nil {
+			n, _ := code(err)
+			return []int{n}
+		}
+		if err := c.Mail("probe@bot.example"); err != nil {
+			n, _ := code(err)
+			return []int{n}
+		}
+		for i := from; i <= to; i++ {
+			n, _ := code(c.Rcpt(fmt.Sprintf("user%d@example.org", i)))
+			codes = append(codes, n)
+			if n == 421 {
+				break
+			}
+		}
+		return codes
+	}
+	if got := fmt.Sprint(probe(a, 1, 3)); got != "[550 550 550]" {
+		t.Errorf("host A: %s, want three 550s", got)
+	}
+	if got := fmt.Sprint(probe(b, 4, 6)); got != "[550 421]" {
+		t.Errorf("host B: %s, want 550 then the verdict's 421 on the fifth unknown of the site", got)
+	}
+	if _, err := dialSMTP(t, a.addr, ""); err == nil {
+		t.Errorf("host A greets the harvester blocked on host B")
+	} else if n, _ := code(err); n != 421 {
+		t.Errorf("host A: %v, want 421", err)
 	}
 }

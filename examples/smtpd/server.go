@@ -33,6 +33,7 @@ type server struct {
 	now      func() time.Time
 	logf     func(format string, args ...any)
 	spoolDir string
+	closers  []func() error
 
 	// base is the parent of every client's context; canceled when
 	// smtpd ends.
