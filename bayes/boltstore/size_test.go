@@ -101,6 +101,9 @@ func TestCompact(t *testing.T) {
 	}
 	data, want := dataBytes(t, s)
 	wantTotals, _ := s.Lookup(ctx, nil, nil)
+	if free, size, err := s.Free(); err != nil || free < size/4 {
+		t.Errorf("Free after 30 commits = %d of %d bytes, %v; want a good part of the file", free, size, err)
+	}
 	s.Close()
 
 	before, after, err := Compact(ctx, path, nil)
@@ -119,6 +122,9 @@ func TestCompact(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	if free, size, err := s.Free(); err != nil || free > 4*4096 || size != after {
+		t.Errorf("Free after Compact = %d of %d bytes, %v; want a few pages of %d", free, size, err, after)
+	}
 	_, got := dataBytes(t, s)
 	if len(got) != len(want) {
 		t.Fatalf("%d tokens after compact, want %d", len(got), len(want))
