@@ -2,6 +2,9 @@ package redisstore
 
 import (
 	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +151,83 @@ func TestOldRecordReplaced(t *testing.T) {
 	}
 	if typ := rdb.Type(ctx, s.TripletKey(client, triplet)).Val(); typ != "string" {
 		t.Errorf("triplet key type %q after Record, want string", typ)
+	}
+}
+
+// TestCorruptRecordReplaced: a record of the right length whose doubles
+// are no times or counts (NaN, infinities, fractions, negatives, beyond
+// 2^53: a corrupted value, another program's key) is read as absent and
+// replaced. Before, the script wrote such a value back with a TTL of
+// "inf" or "1e+300" milliseconds, which SET refuses: the script failed,
+// and with it every other check of its batch; or it answered times the
+// reply cannot carry, failing the check for as long as the key lived.
+func TestCorruptRecordReplaced(t *testing.T) {
+	t.Parallel()
+	rdb := redis.NewClient(&redis.Options{Addr: testenv.Redis(t).Addr, DialTimeout: time.Second, MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	s, err := New(rdb, &Options{Prefix: "corrupt:", Pipelines: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	nowMS := float64(now.UnixMilli())
+	pack := func(v ...float64) string {
+		var b []byte
+		for _, f := range v {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
+		}
+		return string(b)
+	}
+	req := func(client, triplet string, trap time.Duration) greylist.Request {
+		return greylist.Request{
+			Client: []byte(client), Triplet: []byte(triplet), Now: now, Trap: trap,
+			Delay: 5 * time.Minute, RetryWindow: 48 * time.Hour, MaxAge: 35 * 24 * time.Hour, AutoAllowAfter: 5,
+		}
+	}
+	inf, nan := math.Inf(1), math.NaN()
+	cases := []struct {
+		name         string
+		client, trip string // packed records, "" for none
+		trap         time.Duration
+		want         greylist.Result
+	}{
+		{"client expires +Inf, trap hit", pack(0, 0, 0, 0, inf), "", time.Hour, greylist.Trapped},
+		{"client expires 1e300, trap hit", pack(0, 0, 0, 0, 1e300), "", time.Hour, greylist.Trapped},
+		{"client trapped until NaN", pack(0, 0, 0, nan, nowMS+1e6), "", 0, greylist.Greylisted},
+		{"client trapped until 1e300", pack(0, 0, 0, 1e300, 1e300), "", 0, greylist.Greylisted},
+		{"client count -Inf", pack(math.Inf(-1), 0, 0, 0, nowMS+1e6), "", 0, greylist.Greylisted},
+		{"triplet first negative", "", pack(-1, -1, nowMS+1e6, 0), 0, greylist.Greylisted},
+		{"triplet first fraction", "", pack(nowMS-1e6+0.5, nowMS-1e6, nowMS+1e6, 1), 0, greylist.Greylisted},
+		{"triplet expires NaN", "", pack(nowMS-1e6, nowMS-1e6, nan, 0), 0, greylist.Greylisted},
+	}
+	var ops []*op
+	for i, c := range cases {
+		client, trip := fmt.Sprintf("192.0.2.%d/32", i), "a@x b@y"
+		if c.client != "" {
+			if err := rdb.Set(ctx, s.ClientKey([]byte(client)), c.client, time.Hour).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c.trip != "" {
+			if err := rdb.Set(ctx, s.TripletKey([]byte(client), []byte(trip)), c.trip, time.Hour).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ops = append(ops, s.newOp(ctx, req(client, trip, c.trap)))
+	}
+	// A sound check in the same batch, after the corrupted ones.
+	ops = append(ops, s.newOp(ctx, req("198.51.100.0/24", "c@x d@y", 0)))
+	s.send(ops)
+	for i, o := range ops {
+		<-o.done
+		want := greylist.Greylisted
+		name := "sound check of the batch"
+		if i < len(cases) {
+			want, name = cases[i].want, cases[i].name
+		}
+		if o.err != nil || o.resp.Result != want {
+			t.Errorf("%s: %+v, %v; want %s", name, o.resp, o.err, want)
+		}
 	}
 }

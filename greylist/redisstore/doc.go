@@ -41,9 +41,11 @@
 // A client's record is the string Prefix+"{"+client+"}c" (count,
 // counted, seen, trapped until, expires: 40 bytes) and a triplet's
 // Prefix+"{"+client+"}t:"+triplet (first, last, expires, passed: 32
-// bytes), times in Unix milliseconds. A key holding anything else (a
-// record of an older format of this package, which kept hashes, or
-// another program's value) is read as absent and replaced. The client
+// bytes), little-endian doubles, times in Unix milliseconds. A key
+// holding anything else (a record of an older format of this package,
+// which kept hashes, another program's value, or a record of the right
+// length holding a NaN, an infinity, a fraction or a negative) is read
+// as absent and replaced. The client
 // key in braces is a Redis Cluster hash tag: a client's records are on
 // one slot, so the script's keys never cross slots, and clients spread
 // over the cluster. Each record is written with a TTL (SET PX) up to its

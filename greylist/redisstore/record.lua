@@ -21,14 +21,24 @@
 -- client's is count, counted, seen, trapped until, expires (40 bytes);
 -- a triplet's is first, last, expires, passed (32 bytes). A value of
 -- another type or length (a record of an older format, another
--- program's key) is taken as absent and replaced: MGET answers nil for a
--- key that is not a string, and SET replaces any type. Each record is
--- written with a TTL (PX) up to its expiry, on the server's clock.
+-- program's key), or one holding a value that is no whole number from 0
+-- to 2^53 (NaN, an infinity, a fraction: a corrupted or foreign value),
+-- is taken as absent and replaced: MGET answers nil for a key that is
+-- not a string, and SET replaces any type. Such a value written back
+-- would be a TTL SET refuses ("inf" milliseconds), an error failing
+-- every check of the batch. Each record is written with a TTL (PX) up
+-- to its expiry, on the server's clock.
 local args = ARGV[1]
 local pos = 1
 local out = {}
 local pack, unpack = struct.pack, struct.unpack
 local call = redis.call
+
+-- whole reports whether x is a whole number from 0 to 2^53 (false for
+-- NaN and the infinities).
+local function whole(x)
+  return x >= 0 and x <= 9007199254740992 and x % 1 == 0
+end
 
 for i = 1, #KEYS / 2 do
   local ckey, tkey = KEYS[2 * i - 1], KEYS[2 * i]
@@ -45,7 +55,8 @@ for i = 1, #KEYS / 2 do
   local cv = v[1]
   if cv and #cv == 40 then
     cn, ck, cs, cx, ce = unpack('<ddddd', cv)
-    if ce ~= 0 and now > ce then
+    if not (whole(cn) and whole(ck) and whole(cs) and whole(cx) and whole(ce))
+      or (ce ~= 0 and now > ce) then
       cn, ck, cs, cx, ce = 0, 0, 0, 0, 0
     end
   end
@@ -74,7 +85,8 @@ for i = 1, #KEYS / 2 do
     local tv = v[2]
     if tv and #tv == 32 then
       tf, tl, te, tp = unpack('<dddd', tv)
-      if te ~= 0 and now > te then
+      if not (whole(tf) and whole(tl) and whole(te) and whole(tp))
+        or (te ~= 0 and now > te) then
         tf, tl, te, tp = 0, 0, 0, 0
       end
     end
