@@ -50,8 +50,9 @@
 //     with the zero netip.Addr: a message read from a file) skips the
 //     checks of the client (iprev, HELO, DNSBL, SPF, greylisting), each
 //     with a SPAMKIT_SKIPPED row.
-//   - Helo: the HELO checks start: rdns.CheckHELO (unless NoHELO) and SPF of the HELO
-//     identity (RFC 7208 §2.3; scored, not in Authentication-Results).
+//   - Helo: the HELO checks start: rdns.CheckHELO (unless NoHELO) and
+//     SPF of the HELO identity (RFC 7208 §2.3; scored, not in
+//     Authentication-Results).
 //   - Mail: a new transaction; SPF (RFC 7208 §2.4) starts and runs while
 //     the client sends its recipients and message.
 //   - Rcpt: harvest counts; BATV refuses bounces to untagged addresses
@@ -68,7 +69,9 @@
 //     message is kept once (Session holds the only copy: mime and bayes
 //     read it in place), up to MaxMessageBytes; above it the content
 //     checks are skipped (a SPAMKIT_TOOBIG row) and only the header and
-//     the streamed checks run.
+//     the streamed checks run. Message lends that copy to an SMTP server
+//     that delivers the message itself; StrippedMessage and StrippedBody
+//     give it with the parts the mime policy strips removed.
 //   - EndOfData: collects the DNS checks (DataTimeout: one still running
 //     is a temperror row), runs DMARC with the SPF, DKIM and ARC results,
 //     the content checks on their own deadline (ContentTimeout: a dead

@@ -599,20 +599,43 @@ func (s *Session) Close() {
 	}
 }
 
+// Message returns the message of the transaction as written so far
+// (header, empty line, body: the bytes Write received, line ends and a
+// leading mbox From_ line as they were), and whether it is held whole:
+// false over Engine.MaxMessageBytes (the session then keeps the header
+// alone), and outside a transaction (before Mail, after Reset). An SMTP
+// server can deliver from it instead of keeping a second copy. The slice
+// is the session's own: valid until the next Mail, Reset or Close, and
+// not to be modified.
+func (s *Session) Message() ([]byte, bool) {
+	if !s.inMail || s.tooBig || s.closed {
+		return nil, false
+	}
+	return s.msg, true
+}
+
 // StrippedBody returns the body of the last message with the parts the
 // mime policy strips removed (Verdict.Strip), for a milter's body
 // replacement. It fails when there is nothing to strip or the message is
 // no longer held.
 func (s *Session) StrippedBody() ([]byte, error) {
-	if s.last == nil || len(s.last.Strip) == 0 || s.last.Checks.MIME == nil || s.last.Checks.Decision == nil {
-		return nil, fmt.Errorf("%w: nothing to strip", ErrStage)
-	}
-	out, err := mime.Strip(s.msg, *s.last.Checks.MIME, s.last.Checks.Decision.Match)
+	out, err := s.StrippedMessage()
 	if err != nil {
 		return nil, err
 	}
 	_, body, _ := header.Split(out)
 	return out[body:], nil
+}
+
+// StrippedMessage returns the last message whole, header included, with
+// the parts the mime policy strips removed (Verdict.Strip), as
+// mime.Strip makes it: for an SMTP server that delivers the message
+// itself. It fails as StrippedBody does.
+func (s *Session) StrippedMessage() ([]byte, error) {
+	if s.last == nil || len(s.last.Strip) == 0 || s.last.Checks.MIME == nil || s.last.Checks.Decision == nil {
+		return nil, fmt.Errorf("%w: nothing to strip", ErrStage)
+	}
+	return mime.Strip(s.msg, *s.last.Checks.MIME, s.last.Checks.Decision.Match)
 }
 
 // run drives a whole session over one message (Engine.Check).
