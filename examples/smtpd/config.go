@@ -26,6 +26,7 @@ type config struct {
 	Mailboxes string
 	Maildir   string
 	Relay     string
+	SpoolDir  string
 
 	// Limits and timeouts.
 	MaxMessageBytes int64
@@ -84,6 +85,7 @@ func (c *config) flagSet() *flag.FlagSet {
 	fs.StringVar(&c.Maildir, "maildir", "", "deliver to Maildirs under this directory, one per recipient address (DIR/alice@example.org/{tmp,new,cur})")
 	fs.StringVar(&c.Relay, "relay", "", "relay to a next hop instead: lmtp:HOST:PORT, lmtp:/path/to/socket or smtp:HOST:PORT")
 
+	fs.StringVar(&c.SpoolDir, "spool-dir", "", "directory of the temporary files holding messages over 64 KiB while they are checked (unlinked at once; default: $TMPDIR or /tmp)")
 	fs.Int64Var(&c.MaxMessageBytes, "max-message-bytes", 10240000, "largest message accepted, 552 5.3.4 past it (Postfix message_size_limit)")
 	fs.Int64Var(&c.ScanMaxBytes, "scan-max-bytes", 0, "largest message the content checks (MIME, URIBL) read whole; a larger one gets the header and DKIM/ARC checks only (session's SPAMKIT_TOOBIG). 0: -max-message-bytes. The session holds up to this much per connection in memory")
 	fs.IntVar(&c.MaxConns, "max-conns", 1000, "most open connections; past it new ones get 421 4.3.2")

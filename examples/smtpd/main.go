@@ -155,6 +155,12 @@ func build(cfg *config, hk hooks, logf func(string, ...any)) (*server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if cfg.SpoolDir != "" {
+		if st, err := os.Stat(cfg.SpoolDir); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("-spool-dir %s: not a directory", cfg.SpoolDir)
+		}
+		s.spoolDir = cfg.SpoolDir
+	}
 	var mailboxes io.Reader
 	if cfg.Mailboxes != "" {
 		f, err := os.Open(cfg.Mailboxes)

@@ -663,6 +663,7 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"-dnsbl", "bl.test*x"}, "-dnsbl"},
 		{[]string{"-scores", bad}, "-scores"},
 		{[]string{"-tls-cert", bad, "-tls-key", bad}, "-tls-cert"},
+		{[]string{"-spool-dir", bad}, "-spool-dir"},
 	} {
 		err := run(t.Context(), append(base, tc.args...), io.Discard, hooks{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -744,5 +745,43 @@ func TestHarvestStoreShared(t *testing.T) {
 		t.Errorf("host A greets the harvester blocked on host B")
 	} else if n, _ := code(err); n != 421 {
 		t.Errorf("host A: %v, want 421", err)
+	}
+}
+
+// A message over the spool's 64 KiB in memory goes through a file of
+// -spool-dir (unlinked at once, nothing left there) and is delivered
+// whole.
+func TestLargeMessage(t *testing.T) {
+	t.Parallel()
+	spool := t.TempDir()
+	in := startSMTPD(t, "-spool-dir", spool)
+	c, err := dialSMTP(t, in.addr, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("alice@good.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt("bob@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body strings.Builder
+	for i := range 4000 {
+		fmt.Fprintf(&body, "line %05d of a large message, long enough to pass the spool\r\n", i)
+	}
+	io.WriteString(w, "From: alice@good.test\r\nSubject: large\r\n\r\n"+body.String())
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	msgs := in.messages(t, "bob@example.org")
+	if want := strings.ReplaceAll(body.String(), "\r\n", "\n"); len(msgs) != 1 || !strings.HasSuffix(msgs[0], "Subject: large\n\n"+want) {
+		t.Errorf("the large message was not delivered whole")
+	}
+	if entries, _ := os.ReadDir(spool); len(entries) != 0 {
+		t.Errorf("-spool-dir holds %d files after the delivery", len(entries))
 	}
 }
