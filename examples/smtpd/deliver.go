@@ -27,8 +27,21 @@ type delivery struct {
 	// Header is the fields smtpd prepends, each ending in CRLF.
 	Header []byte
 	// Body is the message as received (CRLF line ends).
-	Body *spool
+	Body message
 }
+
+// message is a message to deliver: its size and, as often as asked, a
+// reader of it from its start.
+type message interface {
+	Size() int64
+	Reader() io.Reader
+}
+
+// heldMessage is a message in memory (the session's copy).
+type heldMessage []byte
+
+func (m heldMessage) Size() int64       { return int64(len(m)) }
+func (m heldMessage) Reader() io.Reader { return bytes.NewReader(m) }
 
 // deliverer takes accepted messages. A failure is a *deliveryError: the
 // reply for the client and the cause, for the log.

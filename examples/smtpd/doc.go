@@ -46,9 +46,11 @@
 //     5.1.1, foreign domains 554 5.7.1 (smtpd is never an open relay).
 //     Harvest's blocks also refuse the client's later connections.
 //   - DATA: the message is streamed to the session (DKIM and ARC body
-//     hashes, the MIME scan, as the bytes arrive) and spooled at once
-//     (in memory up to 64 KiB, then in an unlinked temporary file),
-//     within -data-timeout and -max-message-bytes (552 5.3.4).
+//     hashes as the bytes arrive), within -data-timeout and
+//     -max-message-bytes (552 5.3.4). It is kept once: by the session
+//     (Session.Message), which holds what it checks whole; only with
+//     -scan-max-bytes under -max-message-bytes does smtpd spool it too
+//     (in memory up to 64 KiB, then in an unlinked file of -spool-dir).
 //   - End of DATA: session.EndOfData decides within -check-timeout:
 //     Reject and Tempfail are answered (a DMARC p=reject failure is 550
 //     5.7.1); Accept, AddHeader and Quarantine are delivered with the
@@ -128,10 +130,11 @@
 // chunk bounded by -read-timeout rather than the whole by -data-timeout.
 //
 // Memory: the session keeps the message it checks (up to
-// -scan-max-bytes, by default -max-message-bytes) and smtpd's spool the
-// first 64 KiB of it (the rest goes to an unlinked temporary file), so
-// in the worst case about -max-conns × (-scan-max-bytes + 64 KiB): 10 GB
-// at the defaults with a thousand 10 MB messages arriving at once.
+// -scan-max-bytes, by default -max-message-bytes), which smtpd delivers
+// from; with a lower -scan-max-bytes smtpd spools the message too, 64
+// KiB of it in memory. In the worst case about -max-conns ×
+// -scan-max-bytes: 10 GB at the defaults with a thousand 10 MB messages
+// arriving at once.
 // Lower -scan-max-bytes (SpamAssassin's spamc stops at 500 KB) or
 // -max-conns where that matters; larger messages then get the header,
 // DKIM and ARC checks only.

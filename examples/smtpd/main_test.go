@@ -748,13 +748,13 @@ func TestHarvestStoreShared(t *testing.T) {
 	}
 }
 
-// A message over the spool's 64 KiB in memory goes through a file of
-// -spool-dir (unlinked at once, nothing left there) and is delivered
-// whole.
+// A message larger than the session holds (-scan-max-bytes) is spooled
+// by smtpd, past 64 KiB in a file of -spool-dir (unlinked at once,
+// nothing left there), and delivered whole.
 func TestLargeMessage(t *testing.T) {
 	t.Parallel()
 	spool := t.TempDir()
-	in := startSMTPD(t, "-spool-dir", spool)
+	in := startSMTPD(t, "-spool-dir", spool, "-scan-max-bytes", "100000")
 	c, err := dialSMTP(t, in.addr, "")
 	if err != nil {
 		t.Fatal(err)

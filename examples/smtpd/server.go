@@ -18,7 +18,6 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/spamkit/spamkit/harvest"
-	"github.com/spamkit/spamkit/internal/header"
 	"github.com/spamkit/spamkit/session"
 )
 
@@ -356,21 +355,29 @@ func (t *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
-// Data implements smtp.Session: the message is spooled and streamed to
-// the composition at once, judged at its end, and delivered if accepted.
+// Data implements smtp.Session: the message is streamed to the
+// composition as it arrives, judged at its end, and delivered if
+// accepted. It is kept once: by the session, which holds it whole when
+// it checks it whole (-scan-max-bytes at its default); only when the
+// session may keep less does smtpd spool it too.
 func (t *smtpSession) Data(r io.Reader) error {
 	s := t.srv
 	// The whole message within -data-timeout (go-smtp's read timeout
 	// is per command line).
 	t.cc.Conn.SetReadDeadline(time.Now().Add(s.cfg.DataTimeout))
-	sp := &spool{dir: s.spoolDir, memMax: defaultSpoolMem}
-	defer sp.Close()
 	// The session is held for the whole message: the stream, the
 	// verdict, the delivery.
 	t.cc.cl.mu.Lock()
 	defer t.cc.cl.mu.Unlock()
 	ss := t.cc.cl.ss
-	_, err := io.Copy(io.MultiWriter(sp, ss), r)
+	var sp *spool
+	w := io.Writer(ss)
+	if s.engine.MaxMessageBytes < s.cfg.MaxMessageBytes {
+		sp = &spool{dir: s.spoolDir, memMax: defaultSpoolMem}
+		defer sp.Close()
+		w = io.MultiWriter(sp, ss)
+	}
+	_, err := io.Copy(w, r)
 	id := queueID()
 	switch {
 	case errors.Is(err, smtp.ErrDataTooLarge):
@@ -385,7 +392,7 @@ func (t *smtpSession) Data(r io.Reader) error {
 	cancel()
 	if err != nil {
 		s.logf("%s %s: end of data: %v", id, t.cc.cl.ip, err)
-		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Internal error, try again later"}
+		return internalError
 	}
 	if v.Err != nil {
 		s.logf("%s %s: %v", id, t.cc.cl.ip, v.Err)
@@ -395,17 +402,24 @@ func (t *smtpSession) Data(r io.Reader) error {
 		s.logf("%s %s: %s from=<%s> rcpts=%d", id, t.cc.cl.ip, v, t.from, len(t.rcpts))
 		return smtpError(v.Reply)
 	}
-	d := &delivery{From: t.from, Rcpts: t.rcpts, Boxes: t.boxes, Body: sp}
-	if len(v.Strip) > 0 {
-		// The MIME policy strips parts: the message goes out with its
-		// own header and the session's stripped body, or not at all.
-		stripped, err := strippedMessage(sp, ss)
+	d := &delivery{From: t.from, Rcpts: t.rcpts, Boxes: t.boxes}
+	switch held, whole := ss.Message(); {
+	case len(v.Strip) > 0:
+		// The MIME policy strips parts: the message goes out without
+		// them, or not at all.
+		m, err := ss.StrippedMessage()
 		if err != nil {
 			s.logf("%s %s: stripping %v: %v", id, t.cc.cl.ip, v.Strip, err)
-			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Internal error, try again later"}
+			return internalError
 		}
-		defer stripped.Close()
-		d.Body = stripped
+		d.Body = heldMessage(m)
+	case whole:
+		d.Body = heldMessage(held)
+	case sp != nil:
+		d.Body = sp
+	default:
+		s.logf("%s %s: the session does not hold the message and smtpd did not spool it", id, t.cc.cl.ip)
+		return internalError
 	}
 	if v.Action == session.Quarantine {
 		d.Boxes = quarantined(t.boxes)
@@ -425,28 +439,13 @@ func (t *smtpSession) Data(r io.Reader) error {
 		return tempFail
 	}
 	if s.cfg.Verbose || v.Action != session.Accept {
-		s.logf("%s %s: %s from=<%s> rcpts=%d size=%d delivered to %s", id, t.cc.cl.ip, v, t.from, len(t.rcpts), sp.Size(), s.out)
+		s.logf("%s %s: %s from=<%s> rcpts=%d size=%d delivered to %s", id, t.cc.cl.ip, v, t.from, len(t.rcpts), d.Body.Size(), s.out)
 	}
 	return nil
 }
 
-// strippedMessage returns the message of sp with the body the session
-// stripped (Session.StrippedBody) under sp's header, unchanged.
-func strippedMessage(sp *spool, ss *session.Session) (*spool, error) {
-	body, err := ss.StrippedBody()
-	if err != nil {
-		return nil, err
-	}
-	msg, err := io.ReadAll(sp.Reader())
-	if err != nil {
-		return nil, err
-	}
-	_, end, _ := header.Split(msg)
-	out := &spool{memMax: end + len(body)}
-	out.Write(msg[:end])
-	out.Write(body)
-	return out, nil
-}
+// internalError is the reply when smtpd cannot finish a message.
+var internalError = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Internal error, try again later"}
 
 // quarantined returns the Maildir++ folder ".Quarantine" of each
 // mailbox (relays get the message with its headers, which say why).
