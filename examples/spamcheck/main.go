@@ -21,12 +21,15 @@
 //
 // Without -ip (-helo, -from), each message's envelope is read from its
 // own header: the client from its newest Received field, MAIL FROM from
-// Return-Path; a message with no client address gets the content checks
-// and rows saying the client's checks were skipped.
+// Return-Path (else an mbox message's From_ line); a message with no
+// client address gets the content checks and rows saying the client's
+// checks were skipped.
 //
-// Arguments may be message files, mbox files (mboxo/mboxrd: messages
-// after "From " lines), Maildirs (cur/ and new/) and directories (every
-// file under them). -summary prints one line per message and the count of
+// Arguments may be message files, mbox files (messages after "From "
+// lines; -mbox names the variant: mboxrd, the default, mboxo, mboxcl or
+// mboxcl2, whose Content-Length bounds each message), Maildirs (cur/ and
+// new/), directories (every file under them but dot files) and "-" for
+// standard input; see internal/mailbox. -summary prints one line per message and the count of
 // each action instead of the details; -offline runs the content checks
 // only (mime, and bayes with -bayes DB, a database of examples/bayes), for
 // old corpora whose DNS is gone:
@@ -60,6 +63,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spamkit/spamkit/internal/mailbox"
 	"github.com/spamkit/spamkit/resolver"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 	"github.com/spamkit/spamkit/session"
@@ -111,6 +115,7 @@ func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 	offline := fs.Bool("offline", false, "content checks only (mime, bayes): no DNS")
 	asJSON := fs.Bool("json", false, "print one JSON object per message")
 	summary := fs.Bool("summary", false, "print one line per message and a count of each action")
+	mboxFormat := fs.String("mbox", "mboxrd", "variant of the mbox files read: mboxrd, mboxo, mboxcl or mboxcl2")
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
@@ -160,8 +165,11 @@ func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 		if *rcpt != "" {
 			env.Rcpts = strings.Split(*rcpt, ",")
 		}
-		var err error
-		if inputs, err = readInputs(fs.Args(), env, *from != ""); err != nil {
+		format, err := mailbox.ParseFormat(*mboxFormat)
+		if err != nil {
+			return exitError, fmt.Errorf("-mbox: %w", err)
+		}
+		if inputs, err = readInputs(fs.Args(), env, *from != "", format); err != nil {
 			return exitError, err
 		}
 		r = &resolver.Resolver{Cache: resolver.NewCache(resolver.CacheOptions{})}

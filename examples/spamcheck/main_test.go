@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/spamkit/spamkit/internal/mailbox"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
 
@@ -294,7 +295,7 @@ func TestSummaryMbox(t *testing.T) {
 		t.Errorf("exit status %d, want %d", code, exitReject)
 	}
 	// The envelope from the message itself.
-	ins, err := readInputs([]string{filepath.Join(dir, "inbox.mbox")}, input{}, false)
+	ins, err := readInputs([]string{filepath.Join(dir, "inbox.mbox")}, input{}, false, mailbox.MboxRD)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,5 +313,39 @@ func TestExitCodes(t *testing.T) {
 		if got := exitCode(a); got != want {
 			t.Errorf("exitCode(%s) = %d, want %d", a, got, want)
 		}
+	}
+}
+
+// TestMboxFormat: -mbox names the variant of the mbox files: an mboxcl2
+// message whose body has an unquoted From_ line after an empty line is
+// one message by its Content-Length, two when read as mboxrd; a From_
+// line supplies MAIL FROM when there is no Return-Path; an unknown
+// variant is refused.
+func TestMboxFormat(t *testing.T) {
+	dir := t.TempDir()
+	body := "Hi,\n\nFrom the minutes of Tuesday: nothing.\n"
+	msg := "From: alice@example.com\nSubject: minutes\nContent-Length: " + fmt.Sprint(len(body)) + "\n\n" + body
+	path := filepath.Join(dir, "cl2.mbox")
+	if err := os.WriteFile(path, []byte("From alice@example.com Sun Nov  1 12:00:00 2026\n"+msg+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for format, want := range map[mailbox.Format]int{mailbox.MboxCL2: 1, mailbox.MboxRD: 2} {
+		ins, err := readInputs([]string{path}, input{}, false, format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ins) != want {
+			t.Errorf("%s: %d messages, want %d", format, len(ins), want)
+		}
+		if ins[0].MailFrom != "alice@example.com" {
+			t.Errorf("%s: MAIL FROM %q, want the From_ line's alice@example.com", format, ins[0].MailFrom)
+		}
+	}
+	var out bytes.Buffer
+	if code, err := run(context.Background(), []string{"-offline", "-summary", "-mbox", "mboxcl2", path}, &out); err != nil || !strings.Contains(out.String(), "1 messages") && !strings.Contains(out.String(), "1 message") {
+		t.Errorf("-mbox mboxcl2: code %d, %v:\n%s", code, err, out.String())
+	}
+	if code, err := run(context.Background(), []string{"-offline", "-mbox", "maildir", path}, &out); err == nil || code != exitError {
+		t.Errorf("-mbox maildir: code %d, %v, want an error", code, err)
 	}
 }
