@@ -25,7 +25,9 @@
 // atomic, which is more than each check needs). On a Redis Cluster or a
 // Ring, whose keys are spread over nodes by client, the batch is a
 // pipeline of one script run per check (a script's keys must stay on one
-// slot). A lone check goes at once, alone; nothing waits for a timer. A
+// slot); so too behind a *redis.Client on a server in cluster mode (one
+// node holding every slot), after its first CROSSSLOT refusal, which
+// runs nothing and is sent again that way. A lone check goes at once, alone; nothing waits for a timer. A
 // check keyed by an SPF-validated domain is two or three Records, one
 // after the other (see package greylist). Options.Pipelines < 0 sends
 // each check on its own through the client's pool. Close stops the

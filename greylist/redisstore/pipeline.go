@@ -122,14 +122,15 @@ func (s *Store) send(batch []*op) {
 		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
 	}
-	if s.batch {
+	if s.batch && !s.crossSlot.Load() {
 		s.sendScript(ctx, batch)
 	} else {
 		s.sendPipeline(ctx, batch)
 	}
 }
 
-// sendScript runs batch as one script run.
+// sendScript runs batch as one script run (as a pipeline of one run per
+// check if the server refuses it with CROSSSLOT).
 func (s *Store) sendScript(ctx context.Context, batch []*op) {
 	keys := make([]string, 0, 2*len(batch))
 	args := make([]byte, 0, 8*argsPerCheck*len(batch))
@@ -138,6 +139,14 @@ func (s *Store) sendScript(ctx context.Context, batch []*op) {
 		args = o.appendArgs(args)
 	}
 	res, err := recordScript.Run(ctx, s.rdb, keys, args).Text()
+	if err != nil && redis.HasErrorPrefix(err, "CROSSSLOT") {
+		// A server in cluster mode behind a plain Client refuses, before
+		// running it, a script whose keys are on several slots: from now
+		// on, one script run per check, as on a cluster.
+		s.crossSlot.Store(true)
+		s.sendPipeline(ctx, batch)
+		return
+	}
 	if err == nil && len(res) != replySize*len(batch) {
 		err = fmt.Errorf("%w: %d bytes for %d checks", ErrReply, len(res), len(batch))
 	}

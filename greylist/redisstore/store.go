@@ -9,6 +9,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -56,15 +57,19 @@ type Options struct {
 // Store is a greylist.Store in Redis. It is safe for concurrent use by
 // multiple goroutines.
 type Store struct {
-	rdb      redis.UniversalClient
-	batch    bool // rdb is one server: a batch is one script run
-	prefix   string
-	maxBatch int
-	ops      chan *op      // nil: no pipelining
-	quit     chan struct{} // closed by Close
-	stopped  chan struct{} // closed when the pipeliners are gone
-	workers  int
-	close    sync.Once
+	rdb   redis.UniversalClient
+	batch bool // rdb is one server: a batch is one script run
+	// crossSlot is set when the server refused a batch's script with
+	// CROSSSLOT: a plain Client on a Redis with cluster mode on (one
+	// node holding every slot). Batches then go as on a cluster.
+	crossSlot atomic.Bool
+	prefix    string
+	maxBatch  int
+	ops       chan *op      // nil: no pipelining
+	quit      chan struct{} // closed by Close
+	stopped   chan struct{} // closed when the pipeliners are gone
+	workers   int
+	close     sync.Once
 }
 
 //go:embed record.lua

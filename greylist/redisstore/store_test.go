@@ -297,3 +297,36 @@ func startCluster(t *testing.T) string {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestClientOnClusterNode: a plain Client on a Redis with cluster mode
+// on (one node holding every slot, as a managed "cluster mode" service
+// of one shard is often used) answers every command, but refuses with
+// CROSSSLOT a script whose keys are on several slots: a batch of checks
+// of several clients in one script run failed every check of the batch
+// (greylisting off under FailOpen, all mail deferred without). The
+// store falls back to one script run per check.
+func TestClientOnClusterNode(t *testing.T) {
+	t.Parallel()
+	rdb := client(t, startCluster(t))
+	s := newStoreOpts(t, rdb, &redisstore.Options{Pipelines: 1})
+	ctx := context.Background()
+	const n = 64
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	for i := range n {
+		go func() {
+			<-start
+			r, err := s.Record(ctx, greylisttest.Request(fmt.Sprintf("192.0.%d.0/24", i), "a@x b@y", greylisttest.T0))
+			if err == nil && r.Result != greylist.Greylisted {
+				err = fmt.Errorf("client %d: %+v, want greylisted", i, r)
+			}
+			errs <- err
+		}()
+	}
+	close(start)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
