@@ -96,7 +96,8 @@ type Config struct {
 	GreylistPassNullSender  Switch
 	GreylistFailOpen        Switch
 
-	HarvestDHAUnknown int
+	HarvestDHAUnknown    int
+	HarvestMaxConcurrent int
 
 	DMARCEnforce Switch
 
@@ -365,6 +366,7 @@ var settings = []setting{
 	switchSetting("greylist_fail_open", func(c *Config) *Switch { return &c.GreylistFailOpen }),
 	switchSetting("harvest", func(c *Config) *Switch { return &c.Harvest }),
 	intSetting("harvest_dha_unknown", -1, 1<<20, func(c *Config) *int { return &c.HarvestDHAUnknown }),
+	intSetting("harvest_max_concurrent", -1, 1<<20, func(c *Config) *int { return &c.HarvestMaxConcurrent }),
 	switchSetting("dkim", func(c *Config) *Switch { return &c.DKIM }),
 	switchSetting("dmarc", func(c *Config) *Switch { return &c.DMARC }),
 	switchSetting("dmarc_enforce", func(c *Config) *Switch { return &c.DMARCEnforce }),

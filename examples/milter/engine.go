@@ -121,7 +121,7 @@ func buildEngine(c *Config, logf func(string, ...any)) (*session.Engine, func(),
 		e.Greylist = g
 	}
 	if c.Harvest.On(false) {
-		e.Harvest = &harvest.Checker{Config: harvest.Config{DHAUnknown: c.HarvestDHAUnknown}}
+		e.Harvest = &harvest.Checker{Config: harvest.Config{DHAUnknown: c.HarvestDHAUnknown, MaxConcurrent: c.HarvestMaxConcurrent}}
 	}
 	if c.DKIM.On(true) {
 		e.DKIM = &dkim.Verifier{Resolver: res}
