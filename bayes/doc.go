@@ -167,13 +167,14 @@
 // process's CPU time per op (cpu-ns/op) beside the wall time. The
 // evaluation (examples/bayes eval: 5 folds of the SpamAssassin corpus,
 // each fold trained into a bbolt file in one commit and classified
-// against it, tokenizing included) measured, side by side with
-// bogofilter 1.2.5's bulk modes on its Berkeley DB file in the same run
-// on a loaded 2-core machine, per CPU second: classify 3166-3639
-// messages against bogofilter's 2003-2023 (1.6-1.8x), train 3347-4018
-// against 2744-2799; fold 1's file 6.9 MB against 7.0 MB. Seeking each
-// token in bbolt costs about half of a classification; from a MemStore
-// it ran at 4925-5655 messages per CPU second.
+// against it opened ReadOnly, tokenizing included) measured, side by
+// side with bogofilter 1.2.5's bulk modes on its Berkeley DB file in the
+// same run on a loaded 2-core machine, per CPU second: classify 3852 and
+// 4792 messages (as-is and neutralised corpus) against bogofilter's 2316
+// and 1812 (1.7x and 2.6x: bogofilter's own figure moved by a quarter
+// between the two, the load does), train 3237 and 4096 against 2908
+// and 2715; fold 1's file 6.9 MB against 7.0 MB. Tokenizing is about
+// half of a classification, the B+tree lookups a quarter.
 //
 // # Concurrency
 //
