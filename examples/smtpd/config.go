@@ -58,11 +58,15 @@ type config struct {
 	DMARC           bool
 	ARC             bool
 	RDNS            bool
+	HELOCheck       bool
 	MIME            bool
 	DNSBL           string
 	DNSBLThreshold  int
 	URIBL           string
+	HashBL          string
+	Bayes           string
 	Greylist        bool
+	GreylistBody    bool
 	Scores          string
 	RequiredScore   float64
 	QuarantineScore float64
@@ -112,11 +116,15 @@ func (c *config) flagSet() *flag.FlagSet {
 	fs.BoolVar(&c.DMARC, "dmarc", true, "evaluate DMARC (RFC 9989); a fail under p=reject is refused with 550 5.7.1, under p=quarantine quarantined")
 	fs.BoolVar(&c.ARC, "arc", true, "verify ARC chains (RFC 8617)")
 	fs.BoolVar(&c.RDNS, "rdns", true, "check the client's reverse DNS (FCrDNS, iprev) and HELO name")
+	fs.BoolVar(&c.HELOCheck, "helo-check", true, "check the HELO name (RFC 5321 §4.1.4; with -rdns)")
 	fs.BoolVar(&c.MIME, "mime", true, "scan the MIME structure and attachments; dangerous content is refused with 554 5.7.1")
 	fs.StringVar(&c.DNSBL, "dnsbl", "", "client DNS lists in postscreen_dnsbl_sites syntax, e.g. 'zen.spamhaus.org*3 list.dnswl.org=127.0.[0..255].[1..3]*-2'; a listed client gets 554 5.7.1 instead of the banner")
 	fs.IntVar(&c.DNSBLThreshold, "dnsbl-threshold", 1, "DNSBL score at which a client is listed (postscreen_dnsbl_threshold)")
 	fs.StringVar(&c.URIBL, "uribl", "", "domain lists (URIBL, SURBL, DBL) for the links of the message, in the same syntax")
+	fs.StringVar(&c.HashBL, "hashbl", "", "hash lists (Spamhaus HBL style, addresses and file digests in one zone) for the MAIL FROM address and the attachments' SHA-256, in the same syntax")
+	fs.StringVar(&c.Bayes, "bayes", "", "bayes database (a bbolt file trained by examples/bayes), opened read-only; the message is classified and scored BAYES_*")
 	fs.BoolVar(&c.Greylist, "greylist", false, "greylist (RFC 6647) each recipient, in memory")
+	fs.BoolVar(&c.GreylistBody, "greylist-body", false, "with -greylist: greylist once per message at the end of DATA by the body key, instead of per recipient at RCPT")
 	fs.StringVar(&c.Scores, "scores", "", "`FILE` of score overrides, one \"RULE points\" a line as SpamAssassin's \"score RULE points\" (package session's rules; the others keep their defaults)")
 	fs.Float64Var(&c.RequiredScore, "required-score", 0, "score from which a message is spam, X-Spam-Flag: YES (0: package session's default, SpamAssassin's 5.0)")
 	fs.Float64Var(&c.QuarantineScore, "quarantine-score", 0, "score from which a message goes to the mailboxes' .Quarantine folder (0: never on its score)")

@@ -109,9 +109,12 @@
 // address a line ("#" comments; "@domain" accepts every local part of
 // domain); without it every local part of -domains exists.
 //
-// The checks are switched by -spf, -dkim, -dmarc, -arc, -rdns, -mime
-// (on by default), -dnsbl and -uribl (lists in postscreen_dnsbl_sites
-// syntax) and -greylist (in memory); the verdict by -scores (a file of
+// The checks are switched by -spf, -dkim, -dmarc, -arc, -rdns,
+// -helo-check, -mime (on by default), -dnsbl, -uribl and -hashbl (lists
+// in postscreen_dnsbl_sites syntax), -bayes (a bbolt database trained by
+// examples/bayes, read-only), -greylist (in memory; -greylist-body for
+// one greylisting per message at the end of DATA); the verdict by
+// -scores (a file of
 // "score RULE points" lines, session.ParseScores), -required-score,
 // -quarantine-score, -reject-score and -on-error (package session's
 // Engine fields of the same names). DNS goes to -dns HOST:PORT or the

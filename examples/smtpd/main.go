@@ -219,10 +219,13 @@ func build(cfg *config, hk hooks, logf func(string, ...any)) (*server, error) {
 		hc.Store = st
 		s.closers = append(s.closers, rdb.Close)
 	}
-	if s.engine, err = buildEngine(cfg, res, &hc, s.hostname, hk.Now); err != nil {
+	engine, closeEngine, err := buildEngine(cfg, res, &hc, s.hostname, hk.Now)
+	if err != nil {
 		s.close()
 		return nil, err
 	}
+	s.engine = engine
+	s.closers = append(s.closers, func() error { closeEngine(); return nil })
 	return s, nil
 }
 

@@ -21,6 +21,8 @@ import (
 
 	gosmtp "github.com/emersion/go-smtp"
 
+	"github.com/spamkit/spamkit/bayes"
+	"github.com/spamkit/spamkit/bayes/boltstore"
 	"github.com/spamkit/spamkit/internal/testenv"
 )
 
@@ -664,6 +666,8 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"-scores", bad}, "-scores"},
 		{[]string{"-tls-cert", bad, "-tls-key", bad}, "-tls-cert"},
 		{[]string{"-spool-dir", bad}, "-spool-dir"},
+		{[]string{"-hashbl", "hbl.test*x"}, "-hashbl"},
+		{[]string{"-bayes", bad}, "-bayes"},
 	} {
 		err := run(t.Context(), append(base, tc.args...), io.Discard, hooks{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -783,5 +787,40 @@ func TestLargeMessage(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(spool); len(entries) != 0 {
 		t.Errorf("-spool-dir holds %d files after the delivery", len(entries))
+	}
+}
+
+// -bayes: a database trained as examples/bayes trains it (bbolt, read
+// here read-only) classifies the message; its BAYES_* row is in the
+// report.
+func TestBayes(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "bayes.db")
+	st, err := boltstore.Open(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &bayes.Classifier{Store: st}
+	for i := range 20 {
+		spam := fmt.Sprintf("Subject: win now %d\r\n\r\ncasino lottery winner jackpot bonus prize claim\r\n", i)
+		ham := fmt.Sprintf("Subject: minutes %d\r\n\r\nmeeting agenda project report schedule review\r\n", i)
+		if _, err := c.Train(t.Context(), bayes.Spam, []byte(spam)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Train(t.Context(), bayes.Ham, []byte(ham)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	in := startSMTPD(t, "-bayes", db)
+	out := swaks(t, in.addr, "--from", "alice@good.test", "--to", "bob@example.org", "--header", "Subject: win now", "--body", "casino lottery winner jackpot bonus prize claim")
+	if !strings.Contains(out, "OK: queued") {
+		t.Fatalf("swaks transcript:\n%s", out)
+	}
+	msgs := in.messages(t, "bob@example.org")
+	if len(msgs) != 1 || !strings.Contains(msgs[0], "BAYES_99") {
+		t.Errorf("delivered %q, want the message with a BAYES_99 row", msgs)
 	}
 }
