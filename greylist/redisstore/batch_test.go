@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -229,5 +230,57 @@ func TestCorruptRecordReplaced(t *testing.T) {
 		if o.err != nil || o.resp.Result != want {
 			t.Errorf("%s: %+v, %v; want %s", name, o.resp, o.err, want)
 		}
+	}
+}
+
+// TestWriteRefusedFailsOnlyItsCheck: a server that refuses writes (out
+// of memory under maxmemory-policy noeviction, the default; a replica
+// after a failover; MISCONF when its snapshots fail) refuses the SET of
+// a check that must write, not the reads of one that need not. Such a
+// refusal failed the whole script, so every check of the batch, where
+// one script run per check failed that check alone: a known sender's
+// mail was deferred (or, under FailOpen, every check of the batch
+// passed ungreylisted) because another check in its batch had to
+// write. Now the refused check fails, with the server's reason, and the
+// others are answered.
+func TestWriteRefusedFailsOnlyItsCheck(t *testing.T) {
+	t.Parallel()
+	rdb := redis.NewClient(&redis.Options{Addr: testenv.Redis(t).Addr, DialTimeout: time.Second, MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	s, err := New(rdb, &Options{Prefix: "ro:", Pipelines: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	req := func(client, triplet string, at time.Time) greylist.Request {
+		return greylist.Request{
+			Client: []byte(client), Triplet: []byte(triplet), Now: at,
+			Delay: 5 * time.Minute, RetryWindow: 48 * time.Hour, MaxAge: 35 * 24 * time.Hour, AutoAllowAfter: 5,
+		}
+	}
+	// A known triplet: its next check within the hour writes nothing.
+	for _, at := range []time.Time{now, now.Add(10 * time.Minute)} {
+		if _, err := s.Record(ctx, req("192.0.2.0/24", "a@x b@y", at)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rdb.ConfigSet(ctx, "maxmemory", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.ConfigSet(context.Background(), "maxmemory", "0") })
+	later := now.Add(20 * time.Minute)
+	ops := []*op{
+		s.newOp(ctx, req("198.51.100.0/24", "c@x d@y", later)), // first sight: must write
+		s.newOp(ctx, req("192.0.2.0/24", "a@x b@y", later)),    // known: reads only
+	}
+	s.send(ops)
+	<-ops[0].done
+	if !errors.Is(ops[0].err, ErrWrite) || !strings.Contains(ops[0].err.Error(), "OOM") {
+		t.Errorf("check that must write: %+v, %v; want ErrWrite with the server's OOM reason", ops[0].resp, ops[0].err)
+	}
+	<-ops[1].done
+	if ops[1].err != nil || ops[1].resp.Result != greylist.Pass {
+		t.Errorf("check that writes nothing, batched with a refused write: %+v, %v; want pass", ops[1].resp, ops[1].err)
 	}
 }

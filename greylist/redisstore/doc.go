@@ -64,7 +64,10 @@
 // returns it, or, with greylist.Checker.FailOpen, passes the mail with
 // the error in Outcome.Err ("greylist store unavailable"). The wait is
 // bounded by the Checker's Timeout and by the client's own dial and
-// read timeouts.
+// read timeouts. A server that refuses writes (out of memory under
+// maxmemory-policy noeviction, a read-only replica, MISCONF) fails the
+// checks that must write (ErrWrite, with its reason) and answers the
+// others of their script run, as one script run per check would.
 //
 // # Concurrency
 //

@@ -147,14 +147,14 @@ func (s *Store) sendScript(ctx context.Context, batch []*op) {
 		s.sendPipeline(ctx, batch)
 		return
 	}
-	if err == nil && len(res) != replySize*len(batch) {
+	if err == nil && len(res) < replySize*len(batch) {
 		err = fmt.Errorf("%w: %d bytes for %d checks", ErrReply, len(res), len(batch))
 	}
 	for i, o := range batch {
 		if err != nil {
 			o.resp, o.err = greylist.Response{}, fmt.Errorf("redisstore: %w", err)
 		} else {
-			o.resp, o.err = parseReply(res[i*replySize : (i+1)*replySize])
+			o.resp, o.err = parseReply(res[i*replySize:(i+1)*replySize], res[replySize*len(batch):])
 		}
 		o.done <- struct{}{}
 	}
@@ -173,10 +173,13 @@ func (s *Store) sendPipeline(ctx context.Context, batch []*op) {
 		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 			res, err = recordScript.Run(ctx, s.rdb, o.keys[:], o.appendArgs(nil)).Text()
 		}
-		if err != nil {
+		switch {
+		case err != nil:
 			o.resp, o.err = greylist.Response{}, fmt.Errorf("redisstore: %w", err)
-		} else {
-			o.resp, o.err = parseReply(res)
+		case len(res) < replySize:
+			o.resp, o.err = greylist.Response{}, fmt.Errorf("%w: %d bytes", ErrReply, len(res))
+		default:
+			o.resp, o.err = parseReply(res[:replySize], res[replySize:])
 		}
 		o.done <- struct{}{}
 	}

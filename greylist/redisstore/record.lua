@@ -12,8 +12,14 @@
 --         skew (milliseconds, counts) and 1 when the check has a
 --         triplet, else 0
 -- Reply:  per check, 6 little-endian doubles: result (0 none, 1 pass,
---         2 greylisted, 3 allowlisted, 4 trapped), first, until, passed
---         (0/1), count, new (0/1); times in Unix milliseconds, 0 for none
+--         2 greylisted, 3 allowlisted, 4 trapped, 5 a write refused),
+--         first, until, passed (0/1), count, new (0/1); times in Unix
+--         milliseconds, 0 for none; then the server's reason for the
+--         first write refused, if any (text)
+--
+-- A write the server refuses (out of memory, a read-only replica,
+-- MISCONF) fails its check alone (result 5), not the script: the
+-- other checks of the batch, which may need no write, are answered.
 --
 -- Records are strings of little-endian doubles (numbers are packed and
 -- unpacked with the struct library, never formatted or parsed as
@@ -32,7 +38,20 @@ local args = ARGV[1]
 local pos = 1
 local out = {}
 local pack, unpack = struct.pack, struct.unpack
-local call = redis.call
+local call, rpcall = redis.call, redis.pcall
+local refused = '' -- the first write refused's reason
+
+-- set writes a record, and reports whether the server took it.
+local function set(key, rec, ttl)
+  local r = rpcall('SET', key, rec, 'PX', ttl)
+  if type(r) == 'table' and r.err then
+    if refused == '' then
+      refused = r.err
+    end
+    return false
+  end
+  return true
+end
 
 -- whole reports whether x is a whole number from 0 to 2^53 (false for
 -- NaN and the infinities).
@@ -60,8 +79,9 @@ for i = 1, #KEYS / 2 do
       cn, ck, cs, cx, ce = 0, 0, 0, 0, 0
     end
   end
+  local ok = true -- every write of this check taken
   local function putc()
-    call('SET', ckey, pack('<ddddd', cn, ck, cs, cx, ce), 'PX', math.max(ce - now + 1, 1))
+    ok = set(ckey, pack('<ddddd', cn, ck, cs, cx, ce), math.max(ce - now + 1, 1)) and ok
   end
 
   -- result, first, until, passed, count, new
@@ -91,7 +111,7 @@ for i = 1, #KEYS / 2 do
       end
     end
     local function putt()
-      call('SET', tkey, pack('<dddd', tf, tl, te, tp), 'PX', math.max(te - now + 1, 1))
+      ok = set(tkey, pack('<dddd', tf, tl, te, tp), math.max(te - now + 1, 1)) and ok
     end
     if te == 0 or tf > now + skew then
       tf, tl, te, tp = now, now, now + window, 0
@@ -118,6 +138,10 @@ for i = 1, #KEYS / 2 do
       end
     end
   end
+  if not ok then
+    r, f, u, p, cn, n = 5, 0, 0, 0, 0, 0
+  end
   out[i] = pack('<dddddd', r, f, u, p, cn, n)
 end
+out[#out + 1] = refused
 return table.concat(out)

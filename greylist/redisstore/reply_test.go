@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +20,7 @@ func packReply(v ...float64) string {
 }
 
 func TestParseReply(t *testing.T) {
-	good, err := parseReply(packReply(2, 1000, 301000, 0, 2, 1))
+	good, err := parseReply(packReply(2, 1000, 301000, 0, 2, 1), "")
 	want := greylist.Response{Result: greylist.Greylisted, First: time.UnixMilli(1000), Until: time.UnixMilli(301000), Count: 2, New: true}
 	if err != nil || good != want {
 		t.Errorf("parseReply(greylisted) = %+v, %v; want %+v", good, err, want)
@@ -28,13 +29,16 @@ func TestParseReply(t *testing.T) {
 		"",
 		packReply(1, 0, 0, 0, 0),
 		packReply(1, 0, 0, 0, 0, 0, 0),
-		packReply(5, 0, 0, 0, 0, 0),
+		packReply(6, 0, 0, 0, 0, 0),
 		packReply(1, 1.5, 0, 0, 0, 0),
 		packReply(1, -1, 0, 0, 0, 0),
 		packReply(1, math.NaN(), 0, 0, 0, 0),
 	} {
-		if _, err := parseReply(bad); !errors.Is(err, ErrReply) {
+		if _, err := parseReply(bad, ""); !errors.Is(err, ErrReply) {
 			t.Errorf("parseReply(%x) error = %v, want ErrReply", bad, err)
 		}
+	}
+	if _, err := parseReply(packReply(5, 0, 0, 0, 0, 0), "OOM command not allowed"); !errors.Is(err, ErrWrite) || !strings.Contains(err.Error(), "OOM") {
+		t.Errorf("parseReply(write refused) error = %v, want ErrWrite with the reason", err)
 	}
 }

@@ -26,6 +26,10 @@ var (
 	ErrPrefix = errors.New("redisstore: key prefix holds a brace")
 	// ErrReply reports a script reply of an unexpected shape.
 	ErrReply = errors.New("redisstore: unexpected reply")
+	// ErrWrite reports a record the server refused to write (out of
+	// memory, a read-only replica, MISCONF), with the server's reason:
+	// that check failed, not the others sent in its script run.
+	ErrWrite = errors.New("redisstore: record not written")
 )
 
 // Defaults of Options' zero fields.
@@ -148,7 +152,10 @@ func (s *Store) Record(ctx context.Context, req greylist.Request) (greylist.Resp
 		if err != nil {
 			return greylist.Response{}, fmt.Errorf("redisstore: %w", err)
 		}
-		return parseReply(res)
+		if len(res) < replySize {
+			return greylist.Response{}, fmt.Errorf("%w: %d bytes", ErrReply, len(res))
+		}
+		return parseReply(res[:replySize], res[replySize:])
 	}
 	return s.pipelined(ctx, o)
 }
@@ -203,10 +210,15 @@ func (o *op) appendArgs(b []byte) []byte {
 // results are the script's result codes.
 var results = [...]greylist.Result{"", greylist.Pass, greylist.Greylisted, greylist.Allowlisted, greylist.Trapped}
 
+// resultRefused is the script's result code of a check whose write the
+// server refused.
+const resultRefused = int64(len(results))
+
 // parseReply reads one check's part of the script's reply (replySize
 // bytes): result, first, until, passed, count, new; times in Unix
-// milliseconds, 0 for none.
-func parseReply(res string) (greylist.Response, error) {
+// milliseconds, 0 for none. refused is the reply's tail, the server's
+// reason for a write it refused (result 5: ErrWrite).
+func parseReply(res, refused string) (greylist.Response, error) {
 	if len(res) != replySize {
 		return greylist.Response{}, fmt.Errorf("%w: %d bytes", ErrReply, len(res))
 	}
@@ -221,6 +233,9 @@ func parseReply(res string) (greylist.Response, error) {
 			return greylist.Response{}, fmt.Errorf("%w: element %d is %v", ErrReply, i, f)
 		}
 		n[i] = int64(f)
+	}
+	if n[0] == resultRefused {
+		return greylist.Response{}, fmt.Errorf("%w: %.200s", ErrWrite, refused)
 	}
 	if n[0] >= int64(len(results)) {
 		return greylist.Response{}, fmt.Errorf("%w: result %d", ErrReply, n[0])
