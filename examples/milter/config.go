@@ -76,7 +76,7 @@ type Config struct {
 
 	// Check switches; the default of each is documented in
 	// milter.conf.sample.
-	RDNS, DNSBL, SPF, BATV, Greylist, Harvest, DKIM, DMARC, ARC, MIME, URIBL, HashBL, Bayes Switch
+	RDNS, HELO, DNSBL, SPF, BATV, Greylist, Harvest, DKIM, DMARC, ARC, MIME, URIBL, HashBL, Bayes Switch
 
 	DNSBLSites              []rbl.List
 	DNSBLThreshold          int
@@ -337,6 +337,7 @@ var settings = []setting{
 		c.RDNSGenericAllow = names
 		return nil
 	}, func(c *Config) string { return strings.Join(c.RDNSGenericAllow, " ") }},
+	switchSetting("helo", func(c *Config) *Switch { return &c.HELO }),
 	switchSetting("dnsbl", func(c *Config) *Switch { return &c.DNSBL }),
 	listsSetting("dnsbl_sites", rbl.KindIP, func(c *Config) *[]rbl.List { return &c.DNSBLSites }),
 	intSetting("dnsbl_threshold", 0, 1000, func(c *Config) *int { return &c.DNSBLThreshold }),
@@ -428,6 +429,9 @@ func (c *Config) set(name, v string) error {
 func (c *Config) validate() error {
 	if c.GreylistRetryWindow != 0 && c.GreylistDelay != 0 && c.GreylistRetryWindow <= c.GreylistDelay {
 		return fmt.Errorf("%w: greylist_retry_window must be longer than greylist_delay", ErrConfigIncoherent)
+	}
+	if c.HELO == SwitchOn && c.RDNS == SwitchOff {
+		return fmt.Errorf("%w: helo = yes runs with the rdns checker: it needs rdns", ErrConfigIncoherent)
 	}
 	if c.DNSBL == SwitchOn && len(c.DNSBLSites) == 0 {
 		return fmt.Errorf("%w: dnsbl = yes needs dnsbl_sites", ErrConfigIncoherent)

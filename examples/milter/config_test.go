@@ -130,6 +130,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"greylist_store = mysql://x\n", 1, ErrBadValue},
 		{"dnsbl = yes\n", 0, ErrConfigIncoherent},
 		{"bayes = yes\n", 0, ErrConfigIncoherent},
+		{"rdns = no\nhelo = yes\n", 0, ErrConfigIncoherent},
 		{"arc_seal_domain = example.org\n", 0, ErrConfigIncoherent},
 		{"greylist_delay = 10m\ngreylist_retry_window = 5m\n", 0, ErrConfigIncoherent},
 		{"add_header_score = 20\nreject_score = 10\n", 0, ErrConfigIncoherent},

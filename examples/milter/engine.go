@@ -99,6 +99,7 @@ func buildEngine(c *Config, logf func(string, ...any)) (*session.Engine, func(),
 	if c.RDNS.On(true) {
 		e.RDNS = &rdns.Checker{Resolver: res, HostNames: hostnames, GenericAllow: c.RDNSGenericAllow}
 	}
+	e.NoHELO = !c.HELO.On(true)
 	if c.DNSBL.On(len(c.DNSBLSites) > 0) {
 		e.DNSBL = &rbl.Checker{Resolver: res, Lists: c.DNSBLSites, Threshold: c.DNSBLThreshold, AllowlistThreshold: c.DNSBLAllowlistThreshold}
 	}

@@ -30,7 +30,9 @@
 //     then the empty line at the end of the header, then each body chunk
 //     as it comes: the milter keeps no copy of the message (the session
 //     keeps the only one, up to max_message_size);
-//   - end of message: EndOfData, then the verdict: its fields
+//   - end of message: EndOfData, then the verdict: the received fields
+//     it names deleted (Authentication-Results claiming our authserv-id,
+//     RFC 8601 §5, and X-Spam-* a sender set in advance); its fields
 //     (Authentication-Results, Received-SPF, X-Spam-Flag, X-Spam-Score,
 //     X-Spam-Status, X-Spam-Report; an ARC set when sealing) inserted at
 //     the top in the session's order; the body replaced when the mime

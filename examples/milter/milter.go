@@ -26,8 +26,9 @@ const protocol = milter.OptHeaderLeadingSpace | milter.OptRcptRej | milter.OptNo
 	milter.OptNoHeaderReply | milter.OptNoEOHReply
 
 // actions are the modifications the milter may make: add and insert
-// header fields, replace the body (mime strip) and quarantine.
-const actions = milter.OptAddHeader | milter.OptChangeBody | milter.OptQuarantine
+// header fields, delete forged ones, replace the body (mime strip) and
+// quarantine.
+const actions = milter.OptAddHeader | milter.OptChangeHeader | milter.OptChangeBody | milter.OptQuarantine
 
 // macros are the Postfix macros asked for, by stage: the queue id for
 // the log, the SASL login (an authenticated client is this site's user:
@@ -231,6 +232,14 @@ func (b *backend) EndOfMessage(m milter.Modifier) (resp *milter.Response, err er
 		}
 		r := transform.NewReader(bytes.NewReader(body), &milterutil.CrLfCanonicalizationTransformer{})
 		if err := m.ReplaceBody(r); err != nil {
+			return nil, err
+		}
+	}
+	// Fields a sender forged (our authserv-id's Authentication-Results,
+	// X-Spam-*), deleted in the session's order (bottom up, so that
+	// the indexes of the rest hold).
+	for _, ref := range v.Remove {
+		if err := m.ChangeHeader(ref.Index, ref.Name, ""); err != nil {
 			return nil, err
 		}
 	}

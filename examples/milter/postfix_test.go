@@ -196,6 +196,31 @@ data_timeout = 10s
 			}
 		})
 
+		t.Run("ForgedResultsRemoved", func(t *testing.T) {
+			t.Parallel()
+			// A sender's own Authentication-Results claiming this
+			// host, and X-Spam fields set in advance, are deleted
+			// (RFC 8601 §5); another host's results are kept.
+			data := "Authentication-Results: mx.example.test; dkim=pass header.d=bank.test\r\n" +
+				"Authentication-Results: other.example; spf=pass smtp.mailfrom=x@other.example\r\n" +
+				"X-Spam-Status: No, score=-5.0\r\nX-Spam-Flag: NO\r\n" +
+				"From: alice@example.com\r\nTo: hank@example.test\r\nSubject: forged results\r\n\r\nhello\r\n"
+			res := pf.Send(t, postfixtest.Mail{From: "alice@example.com", To: pf.Address("hank"), HELO: "client.test", Data: []byte(data)})
+			if res.Code != 250 {
+				t.Fatalf("Send = %d %q, want 250; transcript:\n%s\nmilter log:\n%s", res.Code, res.Reply, res.Transcript, logs)
+			}
+			h := headerOf(pf.WaitMessage(t, "hank", 15*time.Second).Data)
+			if n := strings.Count(h, "Authentication-Results: mx.example.test;"); n != 1 {
+				t.Errorf("%d Authentication-Results claiming mx.example.test, want ours alone:\n%s", n, h)
+			}
+			if strings.Contains(h, "header.d=bank.test") || strings.Contains(h, "score=-5.0") || strings.Contains(h, "X-Spam-Flag: NO") {
+				t.Errorf("a forged field was delivered:\n%s", h)
+			}
+			if !strings.Contains(h, "Authentication-Results: other.example;") {
+				t.Errorf("another host's Authentication-Results was removed:\n%s", h)
+			}
+		})
+
 		t.Run("DMARCRejectSpoof", func(t *testing.T) {
 			t.Parallel()
 			data := "From: The Bank <ceo@bank.test>\r\nTo: carol@example.test\r\nSubject: urgent wire transfer\r\nMessage-ID: <spoof@other.test>\r\n\r\nPlease wire the money today.\r\n"
