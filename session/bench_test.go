@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -33,10 +34,11 @@ func benchEngine(b testing.TB) *Engine {
 	e := testEngine(b, testResolver(srv, true))
 	e.Bayes = trainedBayes(b)
 	start := testNow
-	n := 0
+	var n atomic.Int64
 	// Each triplet passes: the clock moves an hour per check, past the
-	// greylisting delay, so that the store is exercised without a 451.
-	e.Greylist = &greylist.Checker{Store: &greylist.MemoryStore{}, Now: func() time.Time { n++; return start.Add(time.Duration(n) * time.Hour) }}
+	// greylisting delay, so that the store is exercised without a 451
+	// (atomically: BenchmarkSessionParallel's sessions share the clock).
+	e.Greylist = &greylist.Checker{Store: &greylist.MemoryStore{}, Now: func() time.Time { return start.Add(time.Duration(n.Add(1)) * time.Hour) }}
 	return e
 }
 
