@@ -45,7 +45,9 @@
 //     (ConnectTimeout) and rejects a listed client with 554 5.7.1
 //     (RFC 5321 §3.1 allows 554 instead of the greeting; RFC 3463 §3.8
 //     5.7.1), as postscreen does; the harvest checker's block or rate
-//     limit answers 421.
+//     limit answers 421. The replies of Connect, Mail, Rcpt, RcptRejected
+//     and ProtocolError carry harvest's tarpit (Reply.Tarpit), the pause
+//     to make before answering, Continue replies included.
 //     A session without a client address (Connect not called, or called
 //     with the zero netip.Addr: a message read from a file) skips the
 //     checks of the client (iprev, HELO, DNSBL, SPF, greylisting), each
