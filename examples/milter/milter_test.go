@@ -1,7 +1,11 @@
 package main
 
 import (
+	"io"
+	"log"
 	"testing"
+
+	"github.com/d--j/go-milter"
 
 	"github.com/spamkit/spamkit/session"
 )
@@ -71,6 +75,39 @@ func TestReply(t *testing.T) {
 		msg := resp.Response()
 		if got := string(msg.Data[:len(msg.Data)-1]); msg.Code != 'y' || got != tc.want {
 			t.Errorf("reply(%v) = %c %q, want y %q", tc.in, msg.Code, got, tc.want)
+		}
+	}
+}
+
+// TestRecover checks that a panic in a callback becomes an internal
+// error answered as on_internal_error says: 451 4.3.0 under tempfail,
+// accept under accept.
+func TestRecover(t *testing.T) {
+	for _, tc := range []struct {
+		accept bool
+		stage  string
+		want   string
+	}{
+		{false, "rcpt", "y451 4.3.0 Temporary local problem, try again later"},
+		{false, "eom", "y451 4.3.0 Temporary local problem, try again later"},
+		{true, "rcpt", "c"},
+		{true, "eom", "a"},
+	} {
+		b := &backend{srv: &Server{acceptOnError: tc.accept, logger: log.New(io.Discard, "", 0)}}
+		resp, err := func() (resp *milter.Response, err error) {
+			defer b.recover(tc.stage, &resp, &err)
+			panic("a bug")
+		}()
+		if err != nil || resp == nil {
+			t.Fatalf("recover(%s, accept=%v) = %v, %v", tc.stage, tc.accept, resp, err)
+		}
+		msg := resp.Response()
+		got := string(msg.Code)
+		if len(msg.Data) > 0 {
+			got += string(msg.Data[:len(msg.Data)-1])
+		}
+		if got != tc.want {
+			t.Errorf("recover(%s, accept=%v) = %q, want %q", tc.stage, tc.accept, got, tc.want)
 		}
 	}
 }

@@ -34,6 +34,9 @@ _dmarc         300 IN TXT "v=DMARC1; p=reject"
 $ORIGIN other.test.
 @              300 IN SOA ns.other.test. hostmaster.other.test. 1 3600 600 86400 300
 @              300 IN A 192.0.2.80
+$ORIGIN outage.test.
+@              300 IN SOA ns.outage.test. hostmaster.outage.test. 1 3600 600 86400 300
+@              300 IN TXT "v=spf1 ip4:127.0.0.0/8 -all"
 $ORIGIN client.test.
 @              300 IN A 127.0.0.1
 $ORIGIN 127.in-addr.arpa.
@@ -218,6 +221,34 @@ data_timeout = 10s
 			}
 			if !strings.Contains(h, "Authentication-Results: other.example;") {
 				t.Errorf("another host's Authentication-Results was removed:\n%s", h)
+			}
+		})
+
+		t.Run("DNSOutage", func(t *testing.T) {
+			t.Parallel()
+			// outage.test's servers fail (SERVFAIL for every name
+			// under it): SPF and DMARC report temperror in the
+			// headers, and the content checks still run in full (the
+			// malware is still refused).
+			for _, name := range []string{"outage.test", "_dmarc.outage.test"} {
+				dns.Fail(name, resolvertest.AnyType, resolvertest.ServFail)
+			}
+			clean := "From: ivy@outage.test\r\nTo: ivy@example.test\r\nSubject: during the outage\r\n\r\nhello\r\n"
+			res := pf.Send(t, postfixtest.Mail{From: "ivy@outage.test", To: pf.Address("ivy"), HELO: "client.test", Data: []byte(clean)})
+			if res.Code != 250 {
+				t.Fatalf("Send = %d %q, want 250; transcript:\n%s\nmilter log:\n%s", res.Code, res.Reply, res.Transcript, logs)
+			}
+			h := headerOf(pf.WaitMessage(t, "ivy", 15*time.Second).Data)
+			for _, want := range []string{"spf=temperror", "dmarc=temperror", "Received-SPF: temperror"} {
+				if !strings.Contains(h, want) {
+					t.Errorf("delivered header lacks %q:\n%s", want, h)
+				}
+			}
+			zip := mimetest.Zip(mimetest.ZipEntry{Name: "invoice.exe", Data: mimetest.PE()})
+			data := mimetest.Message("your invoice", "see the attachment", mimetest.Attachment{Name: "invoice.zip", Type: "application/zip", Data: zip})
+			res = pf.Send(t, postfixtest.Mail{From: "ivy@outage.test", To: pf.Address("ivy"), HELO: "client.test", Data: data})
+			if res.Code != 554 || !strings.Contains(res.Reply, "5.7.1") {
+				t.Fatalf("malware during the outage = %d %q, want 554 5.7.1; transcript:\n%s\nmilter log:\n%s", res.Code, res.Reply, res.Transcript, logs)
 			}
 		})
 
