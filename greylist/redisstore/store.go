@@ -26,6 +26,9 @@ var (
 	ErrPrefix = errors.New("redisstore: key prefix holds a brace")
 	// ErrReply reports a script reply of an unexpected shape.
 	ErrReply = errors.New("redisstore: unexpected reply")
+	// ErrOptions reports an Options field beyond its limit
+	// (MaxMaxPipeline, MaxPipelines).
+	ErrOptions = errors.New("redisstore: option out of range")
 	// ErrWrite reports a record the server refused to write (out of
 	// memory, a read-only replica, MISCONF), with the server's reason:
 	// that check failed, not the others sent in its script run.
@@ -38,6 +41,12 @@ const (
 	DefaultMaxPipeline = 256
 	// DefaultPipelines is the number of pipelines in flight at once.
 	DefaultPipelines = 4
+	// MaxMaxPipeline bounds Options.MaxPipeline: a batch is one script
+	// run on one server, which answers nothing else meanwhile (some
+	// 10 µs a check: 40 ms at this bound).
+	MaxMaxPipeline = 4096
+	// MaxPipelines bounds Options.Pipelines.
+	MaxPipelines = 1024
 )
 
 // Options configure New. The zero Options (or nil) are the defaults.
@@ -48,13 +57,13 @@ type Options struct {
 	// MaxPipeline bounds the checks that wait together and go to Redis
 	// together: one script run on one server, one pipeline on a cluster
 	// (one write and one read for all). If zero, DefaultMaxPipeline
-	// (256).
+	// (256); at most MaxMaxPipeline (else New fails with ErrOptions).
 	MaxPipeline int
 	// Pipelines is the number of batches in flight at once, each on a
 	// connection of its own. If zero, DefaultPipelines (4); negative
 	// sends each check on its own as it comes (one round trip per check,
 	// as many in flight as the client's pool allows), with no goroutine
-	// of the Store's own.
+	// of the Store's own. At most MaxPipelines (else ErrOptions).
 	Pipelines int
 }
 
@@ -95,6 +104,10 @@ func New(rdb redis.UniversalClient, opts *Options) (*Store, error) {
 	}
 	if strings.ContainsAny(o.Prefix, "{}") {
 		return nil, fmt.Errorf("%w: %q", ErrPrefix, o.Prefix)
+	}
+	if o.MaxPipeline > MaxMaxPipeline || o.Pipelines > MaxPipelines {
+		return nil, fmt.Errorf("%w: MaxPipeline %d (at most %d), Pipelines %d (at most %d)",
+			ErrOptions, o.MaxPipeline, MaxMaxPipeline, o.Pipelines, MaxPipelines)
 	}
 	if o.MaxPipeline <= 0 {
 		o.MaxPipeline = DefaultMaxPipeline

@@ -330,3 +330,39 @@ func TestClientOnClusterNode(t *testing.T) {
 		}
 	}
 }
+
+// TestOptionsLimits: New refuses a MaxPipeline or Pipelines beyond
+// their limits with ErrOptions. It made a queue of MaxPipeline ×
+// Pipelines entries (a panic, "makechan: size out of range", or all
+// the memory), and a batch of MaxPipeline checks is one script run,
+// during which the server answers nothing else.
+func TestOptionsLimits(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{})
+	defer rdb.Close()
+	for _, o := range []redisstore.Options{
+		{MaxPipeline: 1 << 40},
+		{MaxPipeline: redisstore.MaxMaxPipeline + 1},
+		{Pipelines: redisstore.MaxPipelines + 1},
+		{MaxPipeline: 1 << 31, Pipelines: 1 << 31},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("New(%+v) panicked: %v", o, r)
+				}
+			}()
+			s, err := redisstore.New(rdb, &o)
+			if !errors.Is(err, redisstore.ErrOptions) {
+				t.Errorf("New(%+v) error = %v, want ErrOptions", o, err)
+			}
+			if s != nil {
+				s.Close()
+			}
+		}()
+	}
+	s, err := redisstore.New(rdb, &redisstore.Options{MaxPipeline: redisstore.MaxMaxPipeline, Pipelines: redisstore.MaxPipelines})
+	if err != nil {
+		t.Fatalf("New at the limits: %v", err)
+	}
+	s.Close()
+}
