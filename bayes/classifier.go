@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/spamkit/spamkit/mime"
 )
 
 // Defaults of the Classifier's parameters: bogofilter 1.2.5's.
@@ -164,6 +166,25 @@ func (c *Classifier) Classify(ctx context.Context, msg []byte) (Outcome, error) 
 		return Outcome{Result: Unsure, Score: 0.5}, err
 	}
 	toks := c.Tokenizer.Tokenize(ctx, msg)
+	o := c.classify(ctx, p, toks.List)
+	o.Err = errors.Join(o.Err, toks.Err)
+	c.trace("bayes: %v", o)
+	return o, nil
+}
+
+// ClassifyReport is Classify for a caller that has already walked msg's
+// MIME structure with a mime.Scanner: r is that walk, and the tokens are
+// those of Tokenizer.TokenizeReport (the same as Classify's when r is
+// what the Tokenizer's own scan would give).
+func (c *Classifier) ClassifyReport(ctx context.Context, msg []byte, r mime.Report) (Outcome, error) {
+	p, err := c.params()
+	if err != nil {
+		return Outcome{Result: Unsure, Score: 0.5}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Outcome{Result: Unsure, Score: 0.5}, err
+	}
+	toks := c.Tokenizer.TokenizeReport(msg, r)
 	o := c.classify(ctx, p, toks.List)
 	o.Err = errors.Join(o.Err, toks.Err)
 	c.trace("bayes: %v", o)

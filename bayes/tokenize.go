@@ -86,6 +86,32 @@ var setPool = sync.Pool{New: func() any { return new(tokenSet) }}
 // in Tokens.Err, and the tokens are then those of what was read. The
 // context bounds the MIME walk (see mime.Scanner.Scan).
 func (t *Tokenizer) Tokenize(ctx context.Context, msg []byte) Tokens {
+	return t.tokenize(msg, func(msg []byte, maxBytes int) mime.Report {
+		sc := t.Scanner
+		if sc == nil {
+			sc = &mime.Scanner{MaxTextBytes: int64(maxBytes)}
+		}
+		return sc.Scan(ctx, msg)
+	})
+}
+
+// TokenizeReport returns the tokens of msg whose MIME walk is r, for a
+// caller that has already scanned msg with a mime.Scanner (a session
+// running the mime policy): the header of msg, then r's parts and texts,
+// without a second walk. It equals Tokenize when r is what Tokenize's
+// own scan would give: t.Scanner.Scan of msg, or when t.Scanner is nil
+// the scan of a mime.Scanner whose MaxTextBytes is at least t.MaxBytes
+// (a one-part text message then takes Tokenize's fast path and r is not
+// read). It reads r's texts up to MaxBytes in all; a msg longer than
+// MaxBytes is cut there for its header, as Tokenize does, and
+// ErrMessageBytes is reported.
+func (t *Tokenizer) TokenizeReport(msg []byte, r mime.Report) Tokens {
+	return t.tokenize(msg, func([]byte, int) mime.Report { return r })
+}
+
+// tokenize is Tokenize with the MIME walk given by scan, called only
+// when the message is not a single text part.
+func (t *Tokenizer) tokenize(msg []byte, scan func(msg []byte, maxBytes int) mime.Report) Tokens {
 	st := &state{
 		minRunes:      orInt(t.MinWordRunes, DefaultMinWordRunes),
 		maxTokens:     orInt(t.MaxTokens, DefaultMaxTokens),
@@ -110,17 +136,7 @@ func (t *Tokenizer) Tokenize(ctx context.Context, msg []byte) Tokens {
 		st.add("type:", typ, false)
 		st.body(typ, text)
 	} else {
-		sc := t.Scanner
-		if sc == nil {
-			sc = &mime.Scanner{MaxTextBytes: int64(maxBytes)}
-		}
-		report := sc.Scan(ctx, msg)
-		for _, p := range report.Parts {
-			st.part(p)
-		}
-		for _, tx := range report.Texts {
-			st.body(tx.Type, tx.Body)
-		}
+		st.report(scan(msg, maxBytes), maxBytes)
 	}
 	if st.full {
 		errs = append(errs, ErrTokens)
@@ -129,6 +145,26 @@ func (t *Tokenizer) Tokenize(ctx context.Context, msg []byte) Tokens {
 		errs = append(errs, ErrTokenBytes)
 	}
 	return Tokens{List: st.list, Err: errors.Join(errs...)}
+}
+
+// report adds the tokens of a MIME walk: each part's types and file
+// name, then the texts, up to maxBytes of text in all.
+func (st *state) report(r mime.Report, maxBytes int) {
+	for _, p := range r.Parts {
+		st.part(p)
+	}
+	room := maxBytes
+	for _, tx := range r.Texts {
+		if room <= 0 {
+			break
+		}
+		body := tx.Body
+		if len(body) > room {
+			body = strings.ToValidUTF8(body[:room], "")
+		}
+		room -= len(body)
+		st.body(tx.Type, body)
+	}
 }
 
 // body adds the tokens of one text part.
