@@ -56,7 +56,12 @@
 //     5.7.1); Accept, AddHeader and Quarantine are delivered with the
 //     session's fields (Authentication-Results, Received-SPF, X-Spam-*)
 //     on top, then smtpd's Received (RFC 5321 §4.4), within
-//     -deliver-timeout. Quarantined mail goes to each mailbox's Maildir++
+//     -deliver-timeout. Fields of the received header that only this host
+//     may write (an Authentication-Results claiming its authserv-id, RFC
+//     8601 §5; X-Spam-* set by the sender in advance), which the session
+//     lists in Verdict.Remove, are deleted first, each with its folded
+//     lines, the rest kept byte for byte (a milter's SMFIR_CHGHEADER).
+//     Quarantined mail goes to each mailbox's Maildir++
 //     folder ".Quarantine" (a relay gets it with its headers). Parts the
 //     MIME policy strips are removed before delivery.
 //

@@ -824,3 +824,44 @@ func TestBayes(t *testing.T) {
 		t.Errorf("delivered %q, want the message with a BAYES_99 row", msgs)
 	}
 }
+
+// Fields only this host may write, set by the sender in advance (an
+// Authentication-Results claiming mx.example.org, X-Spam-Status: No), are
+// gone from the delivered message (RFC 8601 §5); another host's
+// Authentication-Results stays.
+func TestForgedFieldsRemoved(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t)
+	c, err := dialSMTP(t, in.addr, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("alice@good.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt("bob@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "Authentication-Results: mx.example.org; dkim=pass header.d=bank.test\r\n"+
+		"X-Spam-Status: No, score=-100\r\n"+
+		"Authentication-Results: relay.good.test; spf=pass smtp.mailfrom=good.test\r\n"+
+		"From: alice@good.test\r\nSubject: forged\r\n\r\nhello\r\n")
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	msgs := in.messages(t, "bob@example.org")
+	if len(msgs) != 1 {
+		t.Fatalf("bob got %d messages", len(msgs))
+	}
+	m := msgs[0]
+	if strings.Contains(m, "header.d=bank.test") || strings.Contains(m, "score=-100") {
+		t.Errorf("forged fields delivered:\n%s", m)
+	}
+	if strings.Count(m, "Authentication-Results: mx.example.org;") != 1 || !strings.Contains(m, "Authentication-Results: relay.good.test;") {
+		t.Errorf("want ours once and the other host's:\n%s", m)
+	}
+}

@@ -421,6 +421,20 @@ func (t *smtpSession) Data(r io.Reader) error {
 		s.logf("%s %s: the session does not hold the message and smtpd did not spool it", id, t.cc.cl.ip)
 		return internalError
 	}
+	if len(v.Remove) > 0 {
+		// Fields only this host may add, set by the sender (RFC 8601
+		// §5): deleted, as a milter deletes them.
+		body, ok, err := withoutFields(d.Body, v.Remove)
+		switch {
+		case err != nil:
+			s.logf("%s %s: removing %v: %v", id, t.cc.cl.ip, v.Remove, err)
+			return internalError
+		case !ok:
+			s.logf("%s %s: header over %d octets, forged fields %v cannot be removed", id, t.cc.cl.ip, maxEditBytes, v.Remove)
+			return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Message header too long"}
+		}
+		d.Body = body
+	}
 	if v.Action == session.Quarantine {
 		d.Boxes = quarantined(t.boxes)
 	}
