@@ -444,48 +444,8 @@ func startMilterProcess(b *testing.B, dir, dnsAddr string) (string, int) {
 		b.Fatal(err)
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	allow := filepath.Join(dir, "greylist_clients")
-	keys := filepath.Join(dir, "batv.keys")
-	db := filepath.Join(dir, "bayes.db")
-	if err := os.WriteFile(allow, []byte("127.0.0.0/8\n"), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	if err := os.WriteFile(keys, []byte("0 00112233445566778899aabbccddeeff\n"), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	st, err := bayesbolt.Open(db, nil) // an empty database, as rspamd's untrained Bayes
-	if err != nil {
-		b.Fatal(err)
-	}
-	st.Close()
 	conf := filepath.Join(dir, "milter.conf")
-	err = os.WriteFile(conf, []byte(fmt.Sprintf(`listen = inet:%s
-resolver = %s
-authserv_id = mx.example.test
-log_verdicts = no
-max_connections = 2000
-rdns = yes
-dnsbl = yes
-dnsbl_sites = bl.test
-spf = yes
-batv = yes
-batv_key_file = %s
-greylist = yes
-greylist_allow_clients = %s
-harvest = yes
-harvest_max_concurrent = -1
-dkim = yes
-dmarc = yes
-arc = yes
-mime = yes
-uribl = yes
-uribl_sites = uribl.test
-hashbl = yes
-hashbl_sites = hashbl.test
-bayes = yes
-bayes_db = %s
-`, addr, dnsAddr, keys, allow, db)), 0o644)
-	if err != nil {
+	if err := os.WriteFile(conf, []byte(benchConfig(b, dir, addr, dnsAddr)), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-config", conf)
@@ -657,3 +617,5 @@ func smtpSource(b *testing.B, addr, rcpt string, m benchMessage, n, conc int) fl
 	}
 	return float64(n) / time.Since(start).Seconds()
 }
+
+func bayesOpen(path string) (*bayesbolt.Store, error) { return bayesbolt.Open(path, nil) }
