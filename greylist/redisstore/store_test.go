@@ -7,11 +7,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -235,7 +232,7 @@ func TestCheckerTimeout(t *testing.T) {
 // with CROSSSLOT, so the hash tags are checked by the server itself.
 func TestCluster(t *testing.T) {
 	t.Parallel()
-	addr := startCluster(t)
+	addr := redisstore.StartCluster(t)
 	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}, DialTimeout: time.Second})
 	t.Cleanup(func() { rdb.Close() })
 	var n atomic.Int64
@@ -247,87 +244,6 @@ func TestCluster(t *testing.T) {
 	err := rdb.Eval(context.Background(), "return redis.call('GET', KEYS[1])", []string{"greylist:a", "greylist:b"}).Err()
 	if err == nil || !strings.Contains(err.Error(), "CROSSSLOT") {
 		t.Errorf("script over two slots: %v, want CROSSSLOT (the test would prove nothing)", err)
-	}
-}
-
-// startCluster starts redis-server in cluster mode on a free loopback
-// port with every slot assigned to it, and returns its address.
-func startCluster(t *testing.T) string {
-	t.Helper()
-	bin := testenv.Program(t, "redis-server")
-	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir,
-		"--save", "", "--appendonly", "no", "--protected-mode", "no",
-		"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(dir, "nodes.conf"),
-		"--logfile", filepath.Join(dir, "redis.log"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	defer rdb.Close()
-	ctx := context.Background()
-	deadline := time.Now().Add(10 * time.Second)
-	for rdb.Ping(ctx).Err() != nil {
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
-			t.Fatalf("cluster redis-server did not answer PING\n%s", log)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := rdb.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 0, 16383).Err(); err != nil {
-		t.Fatalf("CLUSTER ADDSLOTSRANGE: %v", err)
-	}
-	for {
-		info, err := rdb.ClusterInfo(ctx).Result()
-		if err == nil && strings.Contains(info, "cluster_state:ok") {
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("cluster state not ok: %q %v", info, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// TestClientOnClusterNode: a plain Client on a Redis with cluster mode
-// on (one node holding every slot, as a managed "cluster mode" service
-// of one shard is often used) answers every command, but refuses with
-// CROSSSLOT a script whose keys are on several slots: a batch of checks
-// of several clients in one script run failed every check of the batch
-// (greylisting off under FailOpen, all mail deferred without). The
-// store falls back to one script run per check.
-func TestClientOnClusterNode(t *testing.T) {
-	t.Parallel()
-	rdb := client(t, startCluster(t))
-	s := newStoreOpts(t, rdb, &redisstore.Options{Pipelines: 1})
-	ctx := context.Background()
-	const n = 64
-	errs := make(chan error, n)
-	start := make(chan struct{})
-	for i := range n {
-		go func() {
-			<-start
-			r, err := s.Record(ctx, greylisttest.Request(fmt.Sprintf("192.0.%d.0/24", i), "a@x b@y", greylisttest.T0))
-			if err == nil && r.Result != greylist.Greylisted {
-				err = fmt.Errorf("client %d: %+v, want greylisted", i, r)
-			}
-			errs <- err
-		}()
-	}
-	close(start)
-	for range n {
-		if err := <-errs; err != nil {
-			t.Error(err)
-		}
 	}
 }
 
