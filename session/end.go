@@ -70,9 +70,14 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		wg.Go(func() {
 			r := e.MIME.Scan(cctx, s.msg)
 			report = &r
+			if e.Bayes != nil {
+				// One MIME walk per message: bayes reads mime's.
+				o, err := e.Bayes.ClassifyReport(cctx, s.msg, r)
+				bay, bayErr = &o, err
+			}
 		})
 	}
-	if e.Bayes != nil && content {
+	if e.Bayes != nil && e.MIME == nil && content {
 		wg.Go(func() {
 			o, err := e.Bayes.Classify(cctx, s.msg)
 			bay, bayErr = &o, err

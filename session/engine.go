@@ -111,7 +111,10 @@ type Engine struct {
 	// HashBL checks the MAIL FROM address (rbl.KindAddress lists) and
 	// the attachments' SHA-256 (rbl.KindHash lists; needs MIME).
 	HashBL *rbl.Checker
-	// Bayes classifies the message.
+	// Bayes classifies the message. With MIME set it reads mime's walk
+	// of the message (bayes.Classifier.ClassifyReport) instead of
+	// walking it again, so its texts are those MIME decodes (up to
+	// MIME's MaxTextBytes, 1 MiB by default as bayes's own).
 	Bayes *bayes.Classifier
 
 	// Scores are the points of the rules; a rule missing from the map
