@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -51,13 +52,53 @@ type clientConn struct {
 }
 
 // Write writes p, then closes the connection if a reply was marked as
-// the last one.
+// the last one. A reply telling the client its command was an error
+// (isProtocolError) is reported to the session.
 func (c *clientConn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
+	if err == nil && isProtocolError(p) {
+		c.protocolError()
+	}
 	if c.closeAfterWrite.Load() {
 		c.Close()
 	}
 	return n, err
+}
+
+// isProtocolError reports whether p is one of the replies go-smtp gives
+// a command it cannot take, 500 to 504 (a syntax error, an unknown
+// command, a command out of sequence; RFC 5321 §4.2.2): the errors
+// Postfix counts toward smtpd_hard_error_limit. smtpd's own refusals
+// have other codes. go-smtp writes each reply line in one Write; after
+// STARTTLS the replies pass here encrypted and are not seen.
+func isProtocolError(p []byte) bool {
+	return len(p) >= 4 && p[0] == '5' && p[1] == '0' && p[2] >= '0' && p[2] <= '4' && (p[3] == ' ' || p[3] == '-')
+}
+
+// protocolError reports a protocol error of the client to its session
+// (session.ProtocolError: harvest's MaxErrors); past the limit the
+// session's refusal follows the error reply and ends the connection.
+// It is not counted while a message holds the session (a BDAT transfer
+// under way): go-smtp's writer must not wait for it.
+func (c *clientConn) protocolError() {
+	if !c.cl.mu.TryLock() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.cl.ctx, c.srv.cfg.CheckTimeout)
+	r := c.cl.ss.ProtocolError(ctx)
+	cancel()
+	c.cl.mu.Unlock()
+	if r.Action != session.Tempfail && r.Action != session.Reject {
+		return
+	}
+	e := smtpError(r)
+	line := fmt.Sprintf("%d %d.%d.%d %s\r\n", e.Code, e.EnhancedCode[0], e.EnhancedCode[1], e.EnhancedCode[2], e.Message)
+	if e.EnhancedCode == ([3]int{}) {
+		line = fmt.Sprintf("%d %s\r\n", e.Code, e.Message)
+	}
+	c.Conn.Write([]byte(line))
+	c.srv.logf("%s: %s after a protocol error", c.cl.ip, r)
+	c.closeAfterWrite.Store(true)
 }
 
 // SetReadDeadline sets the read deadline, or during a shutdown one in

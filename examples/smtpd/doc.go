@@ -65,7 +65,13 @@
 //     folder ".Quarantine" (a relay gets it with its headers). Parts the
 //     MIME policy strips are removed before delivery.
 //
-// A 421 closes the connection once sent (RFC 5321 §3.8).
+// A 421 closes the connection once sent (RFC 5321 §3.8). The client's
+// protocol errors (go-smtp's 500 to 504 replies: unknown commands, bad
+// syntax, commands out of sequence) are reported to the session
+// (Session.ProtocolError), which past harvest's max_errors in its window
+// answers 421 after the error reply, as Postfix's smtpd_hard_error_limit
+// does; after STARTTLS the replies are encrypted below go-smtp and are
+// not counted.
 //
 // Tarpits: with -tarpit, smtpd pauses before a reply as long as the
 // session's Reply.Tarpit says (harvest's progressive schedule: nothing

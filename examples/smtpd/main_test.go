@@ -865,3 +865,35 @@ func TestForgedFieldsRemoved(t *testing.T) {
 		t.Errorf("want ours once and the other host's:\n%s", m)
 	}
 }
+
+// Protocol errors (unknown commands, bad syntax) count toward harvest's
+// max_errors: past it the error reply is followed by the session's 421
+// and the connection ends; the count is the client's, so its next
+// connection's first error ends that one too.
+func TestProtocolErrors(t *testing.T) {
+	t.Parallel()
+	hv := filepath.Join(t.TempDir(), "harvest.conf")
+	if err := os.WriteFile(hv, []byte("max_errors = 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := startSMTPD(t, "-harvest", hv)
+	c := dialogue(t, in)
+	step(t, c, 250, "EHLO client.good.test")
+	step(t, c, 5, "BOGUS")
+	c.PrintfLine("ALSO BOGUS")
+	if code, msg, err := c.ReadResponse(5); code/10 != 50 {
+		t.Fatalf("second bad command: %d %s %v, want 50x", code, msg, err)
+	}
+	if code, msg, _ := c.ReadResponse(421); code != 421 {
+		t.Fatalf("after the second error: %d %s, want the 421 of too many errors", code, msg)
+	}
+	if _, err := c.ReadLine(); err == nil {
+		t.Errorf("the connection is still open after the 421")
+	}
+	c2 := dialogue(t, in)
+	step(t, c2, 250, "EHLO client.good.test")
+	step(t, c2, 5, "BOGUS")
+	if code, msg, _ := c2.ReadResponse(421); code != 421 {
+		t.Errorf("the next connection's first error: %d %s, want the 421", code, msg)
+	}
+}
