@@ -204,15 +204,19 @@ var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }
 // gave it a pass for ip, and "" otherwise. The client part of the key is
 // then "spf:" and that domain instead of the client network, so that a
 // sender's retry from any address of its pool passes; greytraps still
-// key on the network, and a domain auto-allowlisted is not trapped. See
+// key on the network: a trap hit traps the network unless the network
+// itself is auto-allowlisted, and a domain auto-allowlisted keeps its
+// standing (its mail is Allowlisted, also from a trapped network). See
 // the package documentation for the trade-off.
 //
 // In order: AllowClients (address, then name), AllowRecipients,
 // AllowSenders and PassNullSender give Allowlisted without touching the
-// store; then the store decides: a trapped client network is Trapped, an
-// auto-allowlisted client (network or SPF-validated domain)
-// Allowlisted, a recipient in Traps traps the
-// client network (Trapped), and the triplet is Greylisted or passes.
+// store; then the store decides: an auto-allowlisted client network is
+// Allowlisted; an auto-allowlisted SPF-validated domain is Allowlisted,
+// and a recipient in Traps still traps the client network for every
+// other sender; a trapped client network is Trapped; a recipient in
+// Traps traps the client network (Trapped); and the triplet is
+// Greylisted or passes.
 //
 // The error is non-nil only when the check could not run: an invalid ip
 // (ErrInvalidIP), an empty rcpt (ErrNoRecipient), a Checker field out of
@@ -380,27 +384,47 @@ func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from, rcpt
 	if clientEnd != netEnd {
 		// The SPF-validated domain keys the triplet and the automatic
 		// allowlist; greytraps, and the network's own automatic
-		// allowlist, stay on the network. A domain auto-allowlisted is
-		// not trapped, as a network auto-allowlisted is not: on a trap
-		// hit the domain's state is read (a client-only request) before
-		// the network is trapped, and the triplet is not recorded.
+		// allowlist, stay on the network. An allowlist shields only
+		// what earned it: the network's shields the network (not
+		// trapped); the domain's shields the domain's mail, even from a
+		// trapped network, but not the network: a trap hit from an
+		// allowlisted domain still traps the network for every other
+		// sender. So the network's state is read first (a client-only
+		// request); when it is trapped, or on a trap hit, the domain's
+		// state (client-only: a trap hit records no triplet), then the
+		// network is trapped.
 		nreq := req
 		nreq.Client, nreq.Triplet, nreq.Trap = network, nil, 0
 		resp, err = st.Record(ctx, nreq)
 		matched = network
-		if err == nil && resp.Result == "" {
-			req.Trap = 0
-			if trap > 0 {
-				req.Triplet = nil
+		switch {
+		case err != nil || resp.Result == Allowlisted:
+		case resp.Result == Trapped:
+			dreq := req
+			dreq.Triplet, dreq.Trap = nil, 0
+			if dresp, derr := st.Record(ctx, dreq); derr != nil {
+				resp, err = dresp, derr
+			} else if dresp.Result == Allowlisted {
+				resp, matched = dresp, clientKey
 			}
+		case trap > 0:
+			dreq := req
+			dreq.Triplet, dreq.Trap = nil, 0
+			dresp, derr := st.Record(ctx, dreq)
+			if derr != nil {
+				resp, err = dresp, derr
+				break
+			}
+			nreq.Trap = trap
+			resp, err = st.Record(ctx, nreq)
+			if err == nil && dresp.Result == Allowlisted && resp.Result == Trapped {
+				// The network is trapped; this message passes by
+				// its domain's standing.
+				resp, matched = dresp, clientKey
+			}
+		default:
 			matched = clientKey
 			resp, err = st.Record(ctx, req)
-		}
-		if err == nil && resp.Result == "" {
-			// A trap hit from a domain not allowlisted.
-			nreq.Trap = trap
-			matched = network
-			resp, err = st.Record(ctx, nreq)
 		}
 	} else {
 		resp, err = st.Record(ctx, req)

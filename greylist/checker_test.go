@@ -179,12 +179,12 @@ func TestSPFDomainTrapsStayOnNetwork(t *testing.T) {
 	expect(t, "other network", spf("203.0.113.7", "bob@example.net"), greylist.Greylisted, "first attempt")
 }
 
-// TestSPFDomainAllowlistedNotTrapped: a client auto-allowlisted through
-// its SPF-validated domain is not trapped by a greytrap hit, as a client
-// auto-allowlisted by its network is not (the package documentation):
-// the trap hit from the domain's pool blocked the pool's /24, and the
-// domain's next mail from it was Trapped, though the domain was
-// allowlisted.
+// TestSPFDomainAllowlistedNotTrapped: an allowlist shields only what
+// earned it (the package documentation). A sender auto-allowlisted
+// through its SPF-validated domain keeps its standing after a greytrap
+// hit: that message, and the domain's later mail from the same network,
+// are Allowlisted by the domain key. The network, which earned nothing,
+// is trapped for every other sender.
 func TestSPFDomainAllowlistedNotTrapped(t *testing.T) {
 	clk := newClock()
 	c := &greylist.Checker{Now: clk.Now, AutoAllowAfter: 1, Traps: mustAddrs(t, "trap@example.net")}
@@ -205,13 +205,84 @@ func TestSPFDomainAllowlistedNotTrapped(t *testing.T) {
 	if o.Match != "spf:example.com" {
 		t.Errorf("trap hit: Match %q, want spf:example.com", o.Match)
 	}
-	expect(t, "same network after", spf("198.51.100.2", "dave@example.net"), greylist.Allowlisted, "client auto-allowlisted")
-	// The network is not trapped for other senders either.
+	o = spf("198.51.100.2", "dave@example.net")
+	expect(t, "same domain, same network after", o, greylist.Allowlisted, "client auto-allowlisted")
+	if o.Match != "spf:example.com" {
+		t.Errorf("same domain, same network after: Match %q, want spf:example.com", o.Match)
+	}
+	// The network is trapped for other senders.
 	o, err := c.Check(ctx, ip("198.51.100.3"), "", "x@example.org", "erin@example.net", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	expect(t, "other sender, same network", o, greylist.Greylisted, "first attempt")
+	expect(t, "other sender, same network", o, greylist.Trapped, "client trapped")
+	// Another SPF domain, not allowlisted, from the trapped network.
+	o, err = c.Check(ctx, ip("198.51.100.4"), "", "a@example.org", "erin@example.net", "example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "other SPF domain, same network", o, greylist.Trapped, "client trapped")
+}
+
+// TestSPFDomainAllowlistTrapsOtherNetworks: the reviewer's case. A
+// domain allowlisted on one network (a spammer's own domain with
+// "v=spf1 +all" passes SPF from anywhere) sent to greytraps from a
+// network it had never used: the hits were Allowlisted and that network
+// stayed open to every other sender. Each hit must trap the network.
+func TestSPFDomainAllowlistTrapsOtherNetworks(t *testing.T) {
+	clk := newClock()
+	c := &greylist.Checker{Now: clk.Now, AutoAllowAfter: 1, Traps: mustAddrs(t, "trap@example.net")}
+	check := func(addr, from, rcpt, domain string) greylist.Outcome {
+		t.Helper()
+		o, err := c.Check(ctx, ip(addr), "", from, rcpt, domain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	check("198.51.100.1", "news@spam.example", "bob@example.net", "spam.example")
+	clk.Add(10 * time.Minute)
+	expect(t, "retry", check("198.51.100.1", "news@spam.example", "bob@example.net", "spam.example"), greylist.Pass, "retried after the delay")
+	for i := range 3 {
+		o := check("203.0.113.7", "news@spam.example", "trap@example.net", "spam.example")
+		expect(t, fmt.Sprintf("trap hit %d from a new network", i+1), o, greylist.Allowlisted, "client auto-allowlisted")
+		clk.Add(time.Minute)
+	}
+	expect(t, "other sender, trap hit's network", check("203.0.113.8", "x@example.org", "carol@example.net", ""), greylist.Trapped, "client trapped")
+	expect(t, "other sender, trap hit's network, own SPF domain", check("203.0.113.9", "y@example.org", "carol@example.net", "example.org"), greylist.Trapped, "client trapped")
+	// The domain keeps its standing everywhere; the network it earned
+	// nothing on stays open to others.
+	expect(t, "domain, trap hit's network", check("203.0.113.7", "news@spam.example", "dave@example.net", "spam.example"), greylist.Allowlisted, "client auto-allowlisted")
+	expect(t, "other sender, first network", check("198.51.100.2", "x@example.org", "carol@example.net", ""), greylist.Greylisted, "first attempt")
+	clk.Add(greylist.DefaultTrapTime)
+	expect(t, "trap over", check("203.0.113.8", "x@example.org", "carol@example.net", ""), greylist.Greylisted, "first attempt")
+}
+
+// TestAutoAllowlistedNetworkNotTrapped: a network auto-allowlisted by
+// its own deliveries earned its standing; a trap hit from it, with or
+// without an SPF domain, is Allowlisted and the network stays open.
+func TestAutoAllowlistedNetworkNotTrapped(t *testing.T) {
+	clk := newClock()
+	c := &greylist.Checker{Now: clk.Now, AutoAllowAfter: 1, Traps: mustAddrs(t, "trap@example.net")}
+	check := func(addr, from, rcpt, domain string) greylist.Outcome {
+		t.Helper()
+		o, err := c.Check(ctx, ip(addr), "", from, rcpt, domain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	check("198.51.100.1", "a@example.com", "bob@example.net", "")
+	clk.Add(10 * time.Minute)
+	expect(t, "retry", check("198.51.100.1", "a@example.com", "bob@example.net", ""), greylist.Pass, "retried after the delay")
+	for _, domain := range []string{"", "example.org"} {
+		o := check("198.51.100.5", "x@example.org", "trap@example.net", domain)
+		expect(t, "trap hit, spf="+domain, o, greylist.Allowlisted, "client auto-allowlisted")
+		if o.Match != "198.51.100.0/24" {
+			t.Errorf("trap hit, spf=%s: Match %q, want 198.51.100.0/24", domain, o.Match)
+		}
+	}
+	expect(t, "other sender after", check("198.51.100.6", "z@example.org", "carol@example.net", ""), greylist.Allowlisted, "client auto-allowlisted")
 }
 
 func TestAutoAllow(t *testing.T) {

@@ -41,13 +41,21 @@
 // it (pass only a "pass", never "neutral" or "softfail"); and greytraps
 // stay keyed on the network, so that one forged or mistaken mail to a
 // trap from a big provider's pool does not trap the provider's domain
-// everywhere. A client auto-allowlisted through its domain is not
-// trapped, as one auto-allowlisted by its network is not: its trap hit
-// is Allowlisted and the network stays open (a network trapped before,
-// by other mail, stays trapped for the domain too). A check with an SPF
-// domain costs two store operations (the network's trap and allowlist
-// state, then the domain's triplet), three on a trap hit (the network,
-// the domain's allowlist state, then the network's trap).
+// everywhere. An allowlist shields only what earned it. A network
+// auto-allowlisted by its own deliveries is not trapped: its trap hits
+// are Allowlisted and it stays open. A domain's allowlist is earned on
+// whatever networks its mail came from but holds wherever SPF passes for
+// it (a spammer's own domain with "v=spf1 +all" passes from anywhere),
+// so it shields the domain's mail and never a network: a trap hit from
+// an auto-allowlisted domain, on a network not itself allowlisted,
+// traps that network for every other sender, as any trap hit does,
+// while that message is Allowlisted by its domain. The domain keeps its
+// standing: its mail is Allowlisted by the domain key, from a trapped
+// network too. A check with an SPF domain costs two store operations
+// (the network's trap and allowlist state, then the domain's triplet;
+// the domain's allowlist state when the network is trapped), three on a
+// trap hit (the network, the domain's allowlist state, then the
+// network's trap).
 //
 // # Body key
 //
@@ -82,8 +90,9 @@
 // whitelist_recipients files. A recipient in Checker.Traps blocks the
 // client network for TrapTime (24 h; OpenBSD spamd's greytrapping):
 // Trapped, whose reply looks like greylisting. A client allowlisted by a
-// list or automatically (by its network or its SPF-validated domain) is
-// not trapped.
+// list, or a network auto-allowlisted, is not trapped; a sender
+// auto-allowlisted through its SPF-validated domain is Allowlisted, but
+// its trap hit traps the network for every other sender (see above).
 //
 // Request.Apply is the algorithm, written once; MemoryStore and
 // boltstore run it under their lock or transaction, redisstore runs its
