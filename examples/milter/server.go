@@ -89,7 +89,7 @@ func orDefault(d, def time.Duration) time.Duration {
 }
 
 // Serve serves milter connections on ln, at most max_connections at
-// once, until Shutdown or Close; it then returns milter.ErrServerClosed.
+// once, until Shutdown; it then returns nil or milter.ErrServerClosed.
 func (s *Server) Serve(ln net.Listener) error {
 	return s.ms.Serve(netutil.LimitListener(ln, s.maxConns))
 }
