@@ -65,6 +65,18 @@ type Classifier struct {
 	// Unsure. If zero, DefaultHamCutoff (0.45); negative means no unsure
 	// band (bogofilter's two-state mode: below SpamCutoff is Ham).
 	HamCutoff float64
+	// HamESF and SpamESF are Robinson's effective size factors
+	// (bogofilter's ns_esf and sp_esf; Robinson 2004, "Handling
+	// Redundancy in Email Token Probabilities"): n correlated tokens are
+	// taken as the evidence of ESF·n independent ones in the ham-side
+	// (H) and spam-side (S) chi-square. If zero, 1: no correction, as
+	// bogofilter's default.
+	HamESF  float64
+	SpamESF float64
+	// Degenerate counts each word once, by Graham's degeneration: its
+	// as-written token ("FREE") when the store knows it, else its folded
+	// one ("free"), instead of both.
+	Degenerate bool
 	// MaxClues is how many clues an Outcome carries. If zero,
 	// DefaultMaxClues (10); negative means none.
 	MaxClues int
@@ -90,7 +102,9 @@ type Classifier struct {
 // params are a Classifier's parameters with the defaults applied.
 type params struct {
 	robx, robs, minDev, spam, ham float64
+	hamESF, spamESF               float64
 	clues                         int
+	degenerate                    bool
 }
 
 func (c *Classifier) params() (params, error) {
@@ -98,6 +112,7 @@ func (c *Classifier) params() (params, error) {
 		robx: or(c.RobX, DefaultRobX), robs: or(c.RobS, DefaultRobS),
 		minDev: or(c.MinDev, DefaultMinDev), spam: or(c.SpamCutoff, DefaultSpamCutoff),
 		ham: or(c.HamCutoff, DefaultHamCutoff), clues: c.MaxClues,
+		hamESF: or(c.HamESF, 1), spamESF: or(c.SpamESF, 1), degenerate: c.Degenerate,
 	}
 	if p.minDev < 0 {
 		p.minDev = 0
@@ -117,6 +132,8 @@ func (c *Classifier) params() (params, error) {
 		return p, fmt.Errorf("%w: MinDev %v not below 0.5", ErrConfig, p.minDev)
 	case p.spam <= 0 || p.spam > 1:
 		return p, fmt.Errorf("%w: SpamCutoff %v not in (0, 1]", ErrConfig, p.spam)
+	case p.hamESF <= 0 || p.hamESF > 1 || p.spamESF <= 0 || p.spamESF > 1:
+		return p, fmt.Errorf("%w: ESF %v, %v not in (0, 1]", ErrConfig, p.hamESF, p.spamESF)
 	case p.ham > p.spam:
 		return p, fmt.Errorf("%w: HamCutoff %v above SpamCutoff %v", ErrConfig, p.ham, p.spam)
 	}

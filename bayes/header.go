@@ -72,11 +72,13 @@ func (st *state) header(msg []byte) (contentType, cte string, body int) {
 		}
 	}
 	for _, f := range fields {
+		st.fieldLeft = st.maxFieldTokens
 		st.field(f, charset)
 		if st.full {
 			break
 		}
 	}
+	st.fieldLeft = 0
 	return contentType, cte, end
 }
 
@@ -127,7 +129,9 @@ func (st *state) field(f field, charset string) {
 		if len(name) <= st.maxTokenBytes {
 			st.add("head:", name, false)
 		}
-		st.words("head:", fieldText(f.value, charset), modeText)
+		if !st.fieldNames {
+			st.words("head:", fieldText(f.value, charset), modeText)
+		}
 	}
 }
 

@@ -111,11 +111,19 @@ func verdict(p params, score float64) Result {
 func score(p params, tokens []string, counts []Count, t Totals) Outcome {
 	o := Outcome{Tokens: len(tokens), Totals: t}
 	fs := make([]float64, 0, len(tokens))
+	var skip []bool
+	if p.degenerate {
+		skip = make([]bool, len(tokens))
+		degenerate(tokens, counts, skip)
+	}
 	var clues []Clue
 	if p.clues > 0 {
 		clues = make([]Clue, 0, p.clues+1)
 	}
 	for i, c := range counts {
+		if skip != nil && skip[i] {
+			continue
+		}
 		f := robinsonF(c.Spam, c.Ham, t.Spam, t.Ham, p.robs, p.robx)
 		dev := math.Abs(f - 0.5)
 		if dev < p.minDev {
@@ -140,7 +148,11 @@ func score(p params, tokens []string, counts []Count, t Totals) Outcome {
 		}
 	}
 	o.Used = len(fs)
-	o.Score = fisher(fs)
+	if p.hamESF != 1 || p.spamESF != 1 {
+		o.Score = fisherESF(fs, p.hamESF, p.spamESF)
+	} else {
+		o.Score = fisher(fs)
+	}
 	o.Result = verdict(p, o.Score)
 	o.Clues = clues
 	return o

@@ -46,6 +46,14 @@ type Tokenizer struct {
 	// rspamd): each word paired with each of the 4 words before it
 	// (a window of 5), with the distance, as "osb:" tokens.
 	OSB bool
+	// FieldNamesOnly makes the header fields not named in the package
+	// documentation give their name only ("head:list-id"), not the words
+	// of their values, as SpamBayes' tokenizer does: a block of list or
+	// software fields is one fact, not twenty.
+	FieldNamesOnly bool
+	// MaxFieldTokens bounds the tokens one header field gives. If zero,
+	// no bound.
+	MaxFieldTokens int
 	// Scanner walks the MIME structure and decodes the texts (see
 	// package mime). If nil, a zero mime.Scanner whose MaxTextBytes is
 	// MaxBytes.
@@ -70,6 +78,9 @@ type Tokens struct {
 type state struct {
 	minRunes, maxTokens, maxTokenBytes int
 	osb, wholeRuns                     bool
+	fieldNames                         bool
+	maxFieldTokens                     int
+	fieldLeft                          int // tokens the current header field may still add; 0 = no bound
 
 	seen  *tokenSet
 	list  []string
@@ -113,12 +124,14 @@ func (t *Tokenizer) TokenizeReport(msg []byte, r mime.Report) Tokens {
 // when the message is not a single text part.
 func (t *Tokenizer) tokenize(msg []byte, scan func(msg []byte, maxBytes int) mime.Report) Tokens {
 	st := &state{
-		minRunes:      orInt(t.MinWordRunes, DefaultMinWordRunes),
-		maxTokens:     orInt(t.MaxTokens, DefaultMaxTokens),
-		maxTokenBytes: orInt(t.MaxTokenBytes, DefaultMaxTokenBytes),
-		osb:           t.OSB,
-		wholeRuns:     t.wholeRuns,
-		seen:          setPool.Get().(*tokenSet),
+		minRunes:       orInt(t.MinWordRunes, DefaultMinWordRunes),
+		maxTokens:      orInt(t.MaxTokens, DefaultMaxTokens),
+		maxTokenBytes:  orInt(t.MaxTokenBytes, DefaultMaxTokenBytes),
+		osb:            t.OSB,
+		wholeRuns:      t.wholeRuns,
+		fieldNames:     t.FieldNamesOnly,
+		maxFieldTokens: max(t.MaxFieldTokens, 0),
+		seen:           setPool.Get().(*tokenSet),
 	}
 	st.seen.reset()
 	defer setPool.Put(st.seen)
@@ -193,7 +206,14 @@ func (st *state) add(prefix, w string, body bool) {
 		return // no token is empty or unbounded, whatever its source
 	}
 	h := hashOf(prefix, w)
-	if i, found := st.seen.find(h, prefix, w); !found && len(st.list) < st.maxTokens {
+	if i, found := st.seen.find(h, prefix, w); !found && st.fieldLeft < 0 {
+		return // the header field gave MaxFieldTokens tokens
+	} else if !found && len(st.list) < st.maxTokens {
+		if st.fieldLeft > 0 {
+			if st.fieldLeft--; st.fieldLeft == 0 {
+				st.fieldLeft = -1
+			}
+		}
 		tok := w
 		if prefix != "" {
 			start := len(st.arena)
