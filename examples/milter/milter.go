@@ -19,11 +19,12 @@ import (
 // protocol is what the milter asks of the MTA at negotiation: header
 // values as they are (SMFIP_HDR_LEADSPC, so that DKIM hashes the bytes
 // that were signed), rejected recipients too (SMFIP_RCPT_REJ, for
-// harvest), no UNKNOWN and no DATA events, and no replies to single
-// header fields and the end of the header (the milter only records
-// them).
+// harvest), no UNKNOWN and no DATA events, and no replies to HELO (the
+// session's Helo only starts its check), to single header fields, the
+// end of the header and body chunks (the milter only passes them on):
+// one round trip less per event, the MTA does not wait for them.
 const protocol = milter.OptHeaderLeadingSpace | milter.OptRcptRej | milter.OptNoUnknown | milter.OptNoData |
-	milter.OptNoHeaderReply | milter.OptNoEOHReply
+	milter.OptNoHeloReply | milter.OptNoHeaderReply | milter.OptNoEOHReply | milter.OptNoBodyReply
 
 // actions are the modifications the milter may make: add and insert
 // header fields, delete forged ones, replace the body (mime strip) and
