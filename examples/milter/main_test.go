@@ -124,3 +124,81 @@ func TestShutdownWaits(t *testing.T) {
 		t.Errorf("Serve = %v, want nil or ErrServerClosed", err)
 	}
 }
+
+// startTestServer serves a milter with no DNS checks (nothing leaves
+// the machine) on a loopback port and returns a client for it.
+func startTestServer(t *testing.T) *milter.Client {
+	t.Helper()
+	srv, err := NewServer(&Config{AuthservID: "mx.example.test", RDNS: SwitchOff, SPF: SwitchOff, DKIM: SwitchOff, DMARC: SwitchOff, ARC: SwitchOff}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return milter.NewClient("tcp", ln.Addr().String(), milter.WithAction(milter.AllClientSupportedActionMasks))
+}
+
+// TestLocalSubmission: a connection with no client address (Postfix's
+// non_smtpd_milters, a unix socket) is not checked as a client, and its
+// message still gets its verdict.
+func TestLocalSubmission(t *testing.T) {
+	client := startTestServer(t)
+	s, err := client.Session(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, step := range []func() (*milter.Action, error){
+		func() (*milter.Action, error) { return s.Conn("localhost", milter.FamilyUnknown, 0, "") },
+		func() (*milter.Action, error) { return s.Helo("localhost") },
+		func() (*milter.Action, error) { return s.Mail("<root@example.test>", "") },
+		func() (*milter.Action, error) { return s.Rcpt("<b@example.test>", "") },
+		func() (*milter.Action, error) { return s.DataStart() },
+		func() (*milter.Action, error) { return s.HeaderField("Subject", " cron", nil) },
+		func() (*milter.Action, error) { return s.HeaderEnd() },
+		func() (*milter.Action, error) { return s.BodyChunk([]byte("output\r\n")) },
+	} {
+		if act, err := step(); err != nil || act.StopProcessing() {
+			t.Fatalf("step = %v, %v", act, err)
+		}
+	}
+	mods, act, err := s.End()
+	if err != nil || act.Type != milter.ActionAccept {
+		t.Fatalf("End = %v, %v; want accept", act, err)
+	}
+	if len(mods) == 0 {
+		t.Errorf("no fields added to a local submission")
+	}
+}
+
+// TestAuthenticatedAccepted: mail of a client logged in with SASL
+// ({auth_authen}) is this site's users' submission: accepted at MAIL,
+// unchecked.
+func TestAuthenticatedAccepted(t *testing.T) {
+	client := startTestServer(t)
+	macros := milter.NewMacroBag()
+	s, err := client.Session(macros)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Conn("client.test", milter.FamilyInet, 25, "192.0.2.9"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Helo("client.test"); err != nil {
+		t.Fatal(err)
+	}
+	macros.Set(milter.MacroAuthAuthen, "alice")
+	act, err := s.Mail("<alice@example.test>", "")
+	if err != nil || act.Type != milter.ActionAccept {
+		t.Errorf("Mail of an authenticated client = %v, %v; want accept", act, err)
+	}
+}
