@@ -197,14 +197,15 @@
 // process's CPU time per op (cpu-ns/op) beside the wall time. The
 // evaluation (examples/bayes eval: 5 folds of the SpamAssassin corpus,
 // each fold trained into a bbolt file in one commit and classified
-// against it opened ReadOnly, tokenizing included) measured, side by
-// side with bogofilter 1.2.5's bulk modes on its Berkeley DB file in the
-// same run on a loaded 2-core machine, per CPU second: classify 3852 and
-// 4792 messages (as-is and neutralised corpus) against bogofilter's 2316
-// and 1812 (1.7x and 2.6x: bogofilter's own figure moved by a quarter
-// between the two, the load does), train 3237 and 4096 against 2908
-// and 2715; fold 1's file 6.9 MB against 7.0 MB. Tokenizing is about
-// half of a classification, the B+tree lookups a quarter.
+// against it opened ReadOnly with boltstore.Options.Preload, the open
+// and tokenizing included) measured, side by side with bogofilter
+// 1.2.5's bulk modes on its Berkeley DB file in the same run on a loaded
+// 2-core machine, per CPU second: classify 4936 and 4240 messages (as-is
+// and neutralised corpus) against bogofilter's 2058 and 2035 (2.4x and
+// 2.1x), train 4746 and 3497 against 2660 and 2961; fold 1's file 6.9
+// MB against 7.0 MB. Without Preload the B+tree seeks were half of a
+// classification (3852 and 4792 against 2316 and 1812 in an earlier
+// run); tokenizing is most of the rest.
 //
 // # Concurrency
 //

@@ -16,7 +16,9 @@
 // also keeps the counts it read in memory (Options.CacheTokens), so
 // that classifying many messages seeks each token in the file once
 // (on the SpamAssassin corpus, 67 µs per message of lookups instead of
-// 170-190); Apply and Put are serialized write transactions, so batching
+// 170-190), or with Options.Preload reads them all at Open and never
+// seeks (the evaluation's bulk classification: 4936 messages per CPU
+// second against 3852 without, tokenizing included); Apply and Put are serialized write transactions, so batching
 // trainings (bayes.Classifier.TrainBatch) saves a commit and an fsync
 // per message.
 //
@@ -95,6 +97,15 @@ type Options struct {
 	// the CPU time of training a fresh database. Mapping is address
 	// space, not memory: pages are read as used.
 	MmapSize int
+	// Preload reads every token's counts into the cache of a ReadOnly
+	// store at Open (one sequential pass over the file), so that no
+	// Lookup walks the B+tree: a token not in the cache is then known to
+	// be absent. It suits a process that classifies many messages (a
+	// daemon, a bulk run) and costs memory, about 64 bytes a token; a
+	// command classifying one message is faster without it. If the file
+	// holds more than CacheTokens tokens, those beyond are looked up as
+	// without Preload.
+	Preload bool
 }
 
 // DefaultCacheTokens is the default Options.CacheTokens: about 64 MiB
@@ -135,6 +146,8 @@ type cache struct {
 	counts map[string]bayes.Count
 	max    int
 	totals bayes.Totals
+	// complete reports that counts holds every token of the file.
+	complete bool
 }
 
 // Open opens the store in the file at path, creating it (mode 0600) if
@@ -179,6 +192,9 @@ func Open(path string, opts *Options) (*Store, error) {
 		}
 		err := db.View(func(tx *bolt.Tx) error {
 			st.cache.totals = readTotals(tx)
+			if o.Preload {
+				st.cache.preload(tx)
+			}
 			return nil
 		})
 		if err != nil {
@@ -236,6 +252,36 @@ func (s *Store) Lookup(ctx context.Context, tokens []string, counts []bayes.Coun
 	return t, err
 }
 
+// preload reads the tokens of the file into the cache, up to its
+// bound. The keys are copied into one block of memory.
+func (c *cache) preload(tx *bolt.Tx) {
+	b := tx.Bucket(bucketTokens)
+	if b == nil {
+		c.complete = true
+		return
+	}
+	n, size := 0, 0
+	cur := b.Cursor()
+	for k, _ := cur.First(); k != nil && n < c.max; k, _ = cur.Next() {
+		n++
+		size += len(k)
+	}
+	arena := make([]byte, 0, size)
+	c.counts = make(map[string]bayes.Count, n)
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if len(c.counts) >= c.max {
+			return
+		}
+		if len(k) == 0 {
+			continue
+		}
+		start := len(arena)
+		arena = append(arena, k...)
+		c.counts[unsafe.String(&arena[start], len(k))] = decode(v)
+	}
+	c.complete = true
+}
+
 // cachedLookup is Lookup on a ReadOnly store: the counts in the cache,
 // the others read in one read transaction and kept while the cache has
 // room.
@@ -252,6 +298,12 @@ func (s *Store) cachedLookup(tokens []string, counts []bayes.Count) (bayes.Total
 	}
 	c.mu.RUnlock()
 	if len(miss) == 0 {
+		return c.totals, nil
+	}
+	if c.complete {
+		for _, i := range miss {
+			counts[i] = bayes.Count{}
+		}
 		return c.totals, nil
 	}
 	err := s.db.View(func(tx *bolt.Tx) error {

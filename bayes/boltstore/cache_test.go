@@ -99,3 +99,66 @@ func TestReadOnlyCache(t *testing.T) {
 		t.Error("a writable store has a cache")
 	}
 }
+
+// TestPreload: a ReadOnly store opened with Preload holds every token
+// after Open and answers every Lookup, known tokens or not, without a
+// read transaction, with the file's counts; with CacheTokens below the
+// file's size it holds that many and looks the others up.
+func TestPreload(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bayes.db")
+	w, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tokens []string
+	for i := range 50 {
+		tokens = append(tokens, fmt.Sprintf("tok%02d", i))
+	}
+	if _, err := w.Apply(ctx, []bayes.Update{{Tokens: tokens, Spam: 1, Day: 9}, {Tokens: tokens[:10], Ham: 2, Day: 9}}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+
+	query := append([]string{"unknown", "", "tok99"}, tokens...)
+	want := func(i int) bayes.Count {
+		if i < 3 {
+			return bayes.Count{}
+		}
+		c := bayes.Count{Spam: 1, Day: 9}
+		if i-3 < 10 {
+			c.Ham = 2
+		}
+		return c
+	}
+	for _, tt := range []struct {
+		cacheTokens, cached int
+		txs                 uint64
+	}{
+		{0, 50, 0},  // all preloaded: no transaction
+		{20, 20, 1}, // 20 preloaded, the others read in one transaction
+	} {
+		s, err := Open(path, &Options{ReadOnly: true, Preload: true, CacheTokens: tt.cacheTokens})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(s.cache.counts); n != tt.cached {
+			t.Errorf("CacheTokens %d: %d tokens preloaded, want %d", tt.cacheTokens, n, tt.cached)
+		}
+		txs := s.db.Stats().TxN
+		counts := make([]bayes.Count, len(query))
+		tot, err := s.Lookup(ctx, query, counts)
+		if err != nil || tot != (bayes.Totals{Spam: 1, Ham: 2}) {
+			t.Fatalf("totals %v, %v", tot, err)
+		}
+		for i, tok := range query {
+			if counts[i] != want(i) {
+				t.Errorf("CacheTokens %d: %q = %v, want %v", tt.cacheTokens, tok, counts[i], want(i))
+			}
+		}
+		if n := uint64(s.db.Stats().TxN - txs); n != tt.txs {
+			t.Errorf("CacheTokens %d: lookup ran %d read transactions, want %d", tt.cacheTokens, n, tt.txs)
+		}
+		s.Close()
+	}
+}
