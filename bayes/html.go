@@ -61,7 +61,7 @@ func (st *state) html(s string) {
 		}
 		st.attrs(attrs)
 		if !closing && (name == "script" || name == "style") {
-			end := strings.Index(asciiLower(s[i:min(len(s), i+1<<16)]), "</"+name)
+			end := indexEndTag(s[i:min(len(s), i+1<<16)], name)
 			if end < 0 {
 				break
 			}
@@ -74,6 +74,22 @@ func (st *state) html(s string) {
 	}
 	st.words("", t, modeBody)
 	st.urls(t)
+}
+
+// indexEndTag returns the index in s of the first "</name", name in
+// lower case and s in any case, or -1.
+func indexEndTag(s, name string) int {
+	for off := 0; ; {
+		j := strings.Index(s[off:], "</")
+		if j < 0 {
+			return -1
+		}
+		j += off
+		if rest := s[j+2:]; len(rest) >= len(name) && asciiLower(rest[:len(name)]) == name {
+			return j
+		}
+		off = j + 2
+	}
 }
 
 // tagName returns the lower-case element name of a tag's inside ("a

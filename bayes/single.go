@@ -42,7 +42,7 @@ func singleText(contentType, cte string, body []byte) (typ, text string, ok bool
 	case "", "7bit", "8bit", "binary":
 		data = body
 	case "quoted-printable":
-		d, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
+		d, err := readQP(body)
 		if err != nil && len(d) == 0 {
 			return "", "", false
 		}
@@ -62,6 +62,29 @@ func singleText(contentType, cte string, body []byte) (typ, text string, ok bool
 		return typ, strings.ToValidUTF8(string(data), "\uFFFD"), true
 	}
 	return typ, decode(string(data), charmap.Windows1252), true
+}
+
+// readQP decodes quoted-printable body into one buffer of its size (the
+// decoding is never longer), as io.ReadAll of a quotedprintable.Reader
+// does in several growing ones: what decoded before an error, and the
+// error.
+func readQP(body []byte) ([]byte, error) {
+	buf := make([]byte, len(body)+1)
+	r := quotedprintable.NewReader(bytes.NewReader(body))
+	n := 0
+	for {
+		if n == len(buf) {
+			buf = append(buf, make([]byte, len(buf))...) // not expected
+		}
+		k, err := r.Read(buf[n:])
+		n += k
+		if err == io.EOF {
+			return buf[:n], nil
+		}
+		if err != nil {
+			return buf[:n], err
+		}
+	}
 }
 
 // decodeBase64 decodes base64 text skipping what is not of the alphabet

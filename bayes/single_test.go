@@ -3,6 +3,8 @@ package bayes
 import (
 	"context"
 	"encoding/base64"
+	"io"
+	"mime/quotedprintable"
 	"os"
 	"path/filepath"
 	"slices"
@@ -60,6 +62,21 @@ func TestSingleTextFallback(t *testing.T) {
 	} {
 		if _, _, ok := singleText(tt.ct, tt.cte, []byte(tt.body)); ok {
 			t.Errorf("singleText(%q, %q) took the fast path", tt.ct, tt.cte)
+		}
+	}
+}
+
+// TestReadQP checks readQP against io.ReadAll of a quotedprintable.Reader,
+// errors included.
+func TestReadQP(t *testing.T) {
+	for _, in := range []string{
+		"", "plain", "caf=C3=A9 soft=\r\nbreak\r\n", "trailing   \r\nspace\t\r\n", "bad =ZZ escape", "=\r\n=\r\n", "x=",
+		strings.Repeat("=41", 3000), "lf only\nlines=\nsoft\n",
+	} {
+		want, werr := io.ReadAll(quotedprintable.NewReader(strings.NewReader(in)))
+		got, gerr := readQP([]byte(in))
+		if string(got) != string(want) || (gerr == nil) != (werr == nil) {
+			t.Errorf("readQP(%.40q) = %q, %v; ReadAll = %q, %v", in, got, gerr, want, werr)
 		}
 	}
 }

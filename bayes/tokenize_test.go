@@ -297,3 +297,30 @@ func TestTokenizeLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestHTMLEndTagCase: script and style contents end at their end tag in
+// any case, and only there.
+func TestHTMLEndTagCase(t *testing.T) {
+	for _, tt := range []struct {
+		html      string
+		want, not []string
+	}{
+		{"<SCRIPT>var hiddenscript=1;</ScRiPt> visibleword", []string{"visibleword"}, []string{"hiddenscript"}},
+		{"<style>.hiddenstyle{}</STYLE> afterstyle", []string{"afterstyle"}, []string{"hiddenstyle"}},
+		{"<script>a</scripx> stillscript </script> outside", []string{"outside"}, []string{"stillscript"}},
+		{"<script>never closed innerword", nil, []string{"innerword"}},
+	} {
+		msg := "Subject: x\r\nContent-Type: text/html\r\n\r\n" + tt.html + "\r\n"
+		toks := (&Tokenizer{}).Tokenize(context.Background(), []byte(msg)).List
+		for _, w := range tt.want {
+			if !slices.Contains(toks, w) {
+				t.Errorf("%q: no %q in %q", tt.html, w, toks)
+			}
+		}
+		for _, w := range tt.not {
+			if slices.Contains(toks, w) {
+				t.Errorf("%q: %q in %q", tt.html, w, toks)
+			}
+		}
+	}
+}

@@ -247,7 +247,7 @@ func asciiLower(s string) string {
 					b[j] = c + 'a' - 'A'
 				}
 			}
-			return string(b)
+			return unsafeString(b) // b is not written again
 		}
 	}
 	return s
