@@ -109,13 +109,13 @@ func (t *Tokenizer) Tokenize(ctx context.Context, msg []byte) Tokens {
 // TokenizeReport returns the tokens of msg whose MIME walk is r, for a
 // caller that has already scanned msg with a mime.Scanner (a session
 // running the mime policy): the header of msg, then r's parts and texts,
-// without a second walk. It equals Tokenize when r is what Tokenize's
-// own scan would give: t.Scanner.Scan of msg, or when t.Scanner is nil
-// the scan of a mime.Scanner whose MaxTextBytes is at least t.MaxBytes
-// (a one-part text message then takes Tokenize's fast path and r is not
-// read). It reads r's texts up to MaxBytes in all; a msg longer than
-// MaxBytes is cut there for its header, as Tokenize does, and
-// ErrMessageBytes is reported.
+// without a second walk. For a message within MaxBytes it equals
+// Tokenize when r is what Tokenize's own scan would give: t.Scanner.Scan
+// of msg, or when t.Scanner is nil the scan of a mime.Scanner whose
+// MaxTextBytes is at least t.MaxBytes (a one-part text message then
+// takes Tokenize's fast path and r is not read). It reads r's texts up
+// to MaxBytes in all; a msg longer than MaxBytes is cut there for its
+// header, as Tokenize does, and ErrMessageBytes is reported.
 func (t *Tokenizer) TokenizeReport(msg []byte, r mime.Report) Tokens {
 	return t.tokenize(msg, func([]byte, int) mime.Report { return r })
 }
