@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log"
 	"net"
 	"os"
@@ -152,11 +153,14 @@ func TestPostfix(t *testing.T) {
 	dns := dkimtest.Server(t, resolvertest.Zone{Origin: ".", Text: testZones})
 	dir := t.TempDir()
 	allow := filepath.Join(dir, "greylist_clients")
-	// Greylisting applies to the greylisting subtest's client alone.
-	if err := os.WriteFile(allow, []byte("127.0.0.1\n127.0.0.2\n"), 0o644); err != nil {
+	// Greylisting applies to the greylisting subtest's client alone
+	// (127.0.0.3).
+	if err := os.WriteFile(allow, []byte("127.0.0.1\n127.0.0.2\n127.0.0.4\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	addr, logs := startMilter(t, `
+harvest = yes
+harvest_dha_unknown = 3
 authserv_id = mx.example.test
 resolver = `+dns.Addr+`
 dnsbl_sites = bl.test
@@ -166,7 +170,10 @@ greylist_allow_clients = `+allow+`
 connect_timeout = 5s
 data_timeout = 10s
 `)
-	pf := postfixtest.Start(t, postfixtest.Options{MainCF: milterMainCF(addr)})
+	// Postfix refuses nobody-N@ as unknown users (550 5.1.1), which the
+	// milter learns of through SMFIP_RCPT_REJ.
+	pf := postfixtest.Start(t, postfixtest.Options{MainCF: append(milterMainCF(addr),
+		"smtpd_recipient_restrictions = check_recipient_access regexp:{{/^nobody-/ 550 5.1.1 no such user}}")})
 
 	t.Run("group", func(t *testing.T) {
 		t.Run("DKIMSignedClean", func(t *testing.T) {
@@ -249,6 +256,32 @@ data_timeout = 10s
 			res = pf.Send(t, postfixtest.Mail{From: "ivy@outage.test", To: pf.Address("ivy"), HELO: "client.test", Data: data})
 			if res.Code != 554 || !strings.Contains(res.Reply, "5.7.1") {
 				t.Fatalf("malware during the outage = %d %q, want 554 5.7.1; transcript:\n%s\nmilter log:\n%s", res.Code, res.Reply, res.Transcript, logs)
+			}
+		})
+
+		t.Run("HarvesterBlocked", func(t *testing.T) {
+			t.Parallel()
+			// 127.0.0.4 asks for three mailboxes Postfix does not
+			// have: the milter hears of each (SMFIP_RCPT_REJ,
+			// {rcpt_mailer} error, {rcpt_host} 5.1.1), harvest judges
+			// the client a harvester, and its next mail is refused.
+			for i := range 3 {
+				res := pf.Send(t, postfixtest.Mail{From: "h@other.test", To: fmt.Sprintf("nobody-%d@example.test", i), HELO: "client.test", LocalAddr: "127.0.0.4"})
+				if res.Code != 550 || !strings.Contains(res.Reply, "5.1.1") {
+					t.Fatalf("unknown recipient %d = %d %q, want Postfix's 550 5.1.1; transcript:\n%s", i, res.Code, res.Reply, res.Transcript)
+				}
+			}
+			// Refused at connect: Postfix answers the milter's 421
+			// with its own "421 ... Service unavailable".
+			res := pf.Send(t, postfixtest.Mail{From: "h@other.test", To: pf.Address("judy"), HELO: "client.test", LocalAddr: "127.0.0.4"})
+			if res.Code != 421 {
+				t.Fatalf("the harvester's next mail = %d %q, want 421; transcript:\n%s\nmilter log:\n%s", res.Code, res.Reply, res.Transcript, logs)
+			}
+			if !regexp.MustCompile(`\[127\.0\.0\.4\] connect from=<>: 421 4\.7\.1 `).MatchString(logs.String()) {
+				t.Errorf("the milter logged no 421 4.7.1 at connect for 127.0.0.4:\n%s", logs)
+			}
+			if msgs, _ := pf.Messages("judy"); len(msgs) != 0 {
+				t.Errorf("the harvester's mail was delivered")
 			}
 		})
 
