@@ -104,7 +104,8 @@ type Options struct {
 	// daemon, a bulk run) and costs memory, about 64 bytes a token; a
 	// command classifying one message is faster without it. If the file
 	// holds more than CacheTokens tokens, those beyond are looked up as
-	// without Preload.
+	// without Preload; with CacheTokens negative (no cache) it does
+	// nothing.
 	Preload bool
 }
 
