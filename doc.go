@@ -163,10 +163,22 @@
 //     SpamAssassin dump import; bayes/storetest is the behavioural suite
 //     of a store.
 //
+//   - session: the composition of every check above along an SMTP
+//     session, which the programs share: stage methods that mirror SMTP
+//     (Connect, Helo, Mail, Rcpt, Write for the message as it arrives,
+//     EndOfData), DNS checks started early and concurrently, content
+//     checks fed once from the same bytes, and a Verdict holding one
+//     Authentication-Results, Received-SPF, SpamAssassin's X-Spam-*
+//     fields, a per-check score table (default scores from rspamd and
+//     SpamAssassin, cited in its doc) and the action with its SMTP reply
+//     (RFC 3463 codes). It depends on the check packages; none of them
+//     depends on it.
+//
 // # Programs
 //
 // Directory examples holds runnable programs composing the packages;
-// examples/spamcheck runs every check on a message, and with -demo on
+// examples/spamcheck runs every check on messages through package
+// session and ends each with the composed verdict; with -demo it runs on
 // bundled samples against a bundled DNS zone, with no network:
 //
 //	go run ./examples/spamcheck -demo
@@ -192,6 +204,13 @@
 // the internal hosts that behave like spambots, with their evidence:
 //
 //	go run ./examples/spambots -year 2026 -exempt 10.1.0.25,10.1.0.53 examples/spambots/testdata/maillog
+//
+// examples/milter is a milter for Postfix and Sendmail (d--j/go-milter),
+// and examples/smtpd an inbound SMTP server (go-smtp) with pregreet,
+// harvest limits and Maildir or LMTP delivery; both are thin adapters over
+// package session:
+//
+//	go run ./examples/milter -config examples/milter/milter.conf.sample
 //
 // Benchmarks against peer libraries live in the separate module bench,
 // so this module's go.mod carries no peer.
