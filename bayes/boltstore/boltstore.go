@@ -45,6 +45,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -147,7 +148,9 @@ type cache struct {
 	counts map[string]bayes.Count
 	max    int
 	totals bayes.Totals
-	// complete reports that counts holds every token of the file.
+	// pre holds the tokens Options.Preload read; complete reports that
+	// it holds every token of the file. Both are set by Open only.
+	pre      *preloaded
 	complete bool
 }
 
@@ -253,8 +256,36 @@ func (s *Store) Lookup(ctx context.Context, tokens []string, counts []bayes.Coun
 	return t, err
 }
 
-// preload reads the tokens of the file into the cache, up to its
-// bound. The keys are copied into one block of memory.
+// preloaded holds every token of a file read by Options.Preload, in
+// memory without pointers (the garbage collector does not scan it):
+// the keys in one block, each found by a 64-bit hash of it.
+type preloaded struct {
+	seed  maphash.Seed
+	index map[uint64]uint32 // hash of a key → its entry
+	keys  []byte
+	ents  []preEntry
+}
+
+type preEntry struct {
+	off, n uint32
+	count  bayes.Count
+}
+
+// get returns the counts of tok, and whether the file holds it.
+func (p *preloaded) get(tok string) (bayes.Count, bool) {
+	i, ok := p.index[maphash.String(p.seed, tok)]
+	if !ok {
+		return bayes.Count{}, false
+	}
+	e := &p.ents[i]
+	if string(p.keys[e.off:e.off+e.n]) != tok {
+		return bayes.Count{}, false // another key of the same hash
+	}
+	return e.count, true
+}
+
+// preload reads the tokens of the file, up to the cache's bound, and
+// sets complete when it read them all.
 func (c *cache) preload(tx *bolt.Tx) {
 	b := tx.Bucket(bucketTokens)
 	if b == nil {
@@ -267,20 +298,23 @@ func (c *cache) preload(tx *bolt.Tx) {
 		n++
 		size += len(k)
 	}
-	arena := make([]byte, 0, size)
-	c.counts = make(map[string]bayes.Count, n)
+	p := &preloaded{seed: maphash.MakeSeed(), index: make(map[uint64]uint32, n), keys: make([]byte, 0, size), ents: make([]preEntry, 0, n)}
+	c.pre = p
+	complete := true
 	for k, v := cur.First(); k != nil; k, v = cur.Next() {
-		if len(c.counts) >= c.max {
+		if len(p.ents) >= c.max {
 			return
 		}
-		if len(k) == 0 {
+		h := maphash.Bytes(p.seed, k)
+		if _, dup := p.index[h]; dup || len(k) == 0 {
+			complete = false // two keys of one hash: the second is sought
 			continue
 		}
-		start := len(arena)
-		arena = append(arena, k...)
-		c.counts[unsafe.String(&arena[start], len(k))] = decode(v)
+		p.index[h] = uint32(len(p.ents))
+		p.ents = append(p.ents, preEntry{off: uint32(len(p.keys)), n: uint32(len(k)), count: decode(v)})
+		p.keys = append(p.keys, k...)
 	}
-	c.complete = true
+	c.complete = complete
 }
 
 // cachedLookup is Lookup on a ReadOnly store: the counts in the cache,
@@ -288,9 +322,22 @@ func (c *cache) preload(tx *bolt.Tx) {
 // room.
 func (s *Store) cachedLookup(tokens []string, counts []bayes.Count) (bayes.Totals, error) {
 	c := s.cache
+	if c.pre != nil && c.complete {
+		// Every token of the file is in memory: one not there has none.
+		for i, tok := range tokens {
+			counts[i], _ = c.pre.get(tok)
+		}
+		return c.totals, nil
+	}
 	var miss []int
 	c.mu.RLock()
 	for i, tok := range tokens {
+		if c.pre != nil {
+			if n, ok := c.pre.get(tok); ok {
+				counts[i] = n
+				continue
+			}
+		}
 		if n, ok := c.counts[tok]; ok {
 			counts[i] = n
 		} else {
@@ -299,12 +346,6 @@ func (s *Store) cachedLookup(tokens []string, counts []bayes.Count) (bayes.Total
 	}
 	c.mu.RUnlock()
 	if len(miss) == 0 {
-		return c.totals, nil
-	}
-	if c.complete {
-		for _, i := range miss {
-			counts[i] = bayes.Count{}
-		}
 		return c.totals, nil
 	}
 	err := s.db.View(func(tx *bolt.Tx) error {

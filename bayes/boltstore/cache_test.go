@@ -3,6 +3,7 @@ package boltstore
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -142,7 +143,7 @@ func TestPreload(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := len(s.cache.counts); n != tt.cached {
+		if n := len(s.cache.pre.ents); n != tt.cached {
 			t.Errorf("CacheTokens %d: %d tokens preloaded, want %d", tt.cacheTokens, n, tt.cached)
 		}
 		txs := s.db.Stats().TxN
@@ -160,5 +161,20 @@ func TestPreload(t *testing.T) {
 			t.Errorf("CacheTokens %d: lookup ran %d read transactions, want %d", tt.cacheTokens, n, tt.txs)
 		}
 		s.Close()
+	}
+}
+
+// TestPreloadedHashCollision: a token whose hash is another key's is not
+// given that key's counts.
+func TestPreloadedHashCollision(t *testing.T) {
+	p := &preloaded{seed: maphash.MakeSeed(), index: map[uint64]uint32{}, keys: []byte("alpha")}
+	p.ents = []preEntry{{off: 0, n: 5, count: bayes.Count{Spam: 7}}}
+	p.index[maphash.String(p.seed, "alpha")] = 0
+	p.index[maphash.String(p.seed, "beta")] = 0 // as if "beta" hashed like "alpha"
+	if c, ok := p.get("alpha"); !ok || c.Spam != 7 {
+		t.Errorf("get(alpha) = %v, %v; want {7 0 0}, true", c, ok)
+	}
+	if c, ok := p.get("beta"); ok || c != (bayes.Count{}) {
+		t.Errorf("get(beta) = %v, %v; want zero, false", c, ok)
 	}
 }
