@@ -200,12 +200,14 @@
 // against it opened ReadOnly with boltstore.Options.Preload, the open
 // and tokenizing included) measured, side by side with bogofilter
 // 1.2.5's bulk modes on its Berkeley DB file in the same run on a loaded
-// 2-core machine, per CPU second: classify 4936 and 4240 messages (as-is
-// and neutralised corpus) against bogofilter's 2058 and 2035 (2.4x and
-// 2.1x), train 4746 and 3497 against 2660 and 2961; fold 1's file 6.9
-// MB against 7.0 MB. Without Preload the B+tree seeks were half of a
-// classification (3852 and 4792 against 2316 and 1812 in an earlier
-// run); tokenizing is most of the rest.
+// 2-core machine, per CPU second: classify 4929 and 5433 messages (as-is
+// and neutralised corpus) against bogofilter's 2173 and 1872 (2.3x and
+// 2.9x; over four runs 2.15-2.40x and 1.94-2.90x, the load moving both
+// filters' figures by a quarter), train 4090 and 5089 against 3005 and
+// 2799; fold 1's file 6.9 MB against 7.0 MB. Without Preload the B+tree
+// seeks were half of a classification (3852 and 4792 against 2316 and
+// 1812 in an earlier run); with it, the preload at open, the in-memory
+// lookups and tokenizing share the rest about equally.
 //
 // # Concurrency
 //
