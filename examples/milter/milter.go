@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"runtime/debug"
@@ -56,7 +57,8 @@ type backend struct {
 	leadSpace bool // the MTA honours SMFIP_HDR_LEADSPC
 
 	// Per connection.
-	client string // for the log: "[addr]"
+	client    string // for the log: "[addr]"
+	connFault bool   // a callback failed at HELO: every message of the connection is an internal error
 	// Per message.
 	queueID  string
 	from     string
@@ -64,7 +66,11 @@ type backend struct {
 	rcpts    int
 	size     int64
 	inMsg    bool // Mail was called and the message not ended
-	line     []byte
+	// fault: a callback whose reply the MTA does not read (header,
+	// end of header, body chunk; see protocol) failed: the end of the
+	// message answers it as on_internal_error says.
+	fault bool
+	line  []byte
 }
 
 var _ milter.Milter = (*backend)(nil)
@@ -76,6 +82,7 @@ func (b *backend) NewConnection(m milter.Modifier) error {
 	}
 	b.sess = b.srv.engine.NewSession(b.srv.ctx)
 	b.client = ""
+	b.connFault = false
 	b.endMessage()
 	return nil
 }
@@ -88,7 +95,7 @@ func (b *backend) stageCtx() (context.Context, context.CancelFunc) {
 }
 
 func (b *backend) Connect(host, family string, port uint16, addr string, m milter.Modifier) (resp *milter.Response, err error) {
-	defer b.recover("connect", &resp, &err)
+	defer b.recover("connect", m, &resp, &err)
 	var ip netip.Addr
 	if family == "tcp4" || family == "tcp6" {
 		ip, _ = netip.ParseAddr(addr)
@@ -110,18 +117,25 @@ func (b *backend) Connect(host, family string, port uint16, addr string, m milte
 }
 
 func (b *backend) Helo(name string, m milter.Modifier) (resp *milter.Response, err error) {
-	defer b.recover("helo", &resp, &err)
+	defer b.recover("helo", m, &resp, &err)
 	ctx, cancel := b.stageCtx()
 	defer cancel()
 	return b.respond("helo", b.sess.Helo(ctx, name))
 }
 
 func (b *backend) MailFrom(from, esmtpArgs string, m milter.Modifier) (resp *milter.Response, err error) {
-	defer b.recover("mail", &resp, &err)
+	defer b.recover("mail", m, &resp, &err)
 	b.endMessage()
 	b.inMsg = true
 	b.from = from
 	b.queueID = m.Get(milter.MacroQueueId)
+	if b.connFault {
+		// HELO's callback failed, and its reply is not read (SMFIP_NR_HELO).
+		b.fault = true
+		if !b.srv.acceptOnError {
+			return b.internalError("mail", m, errors.New("the HELO stage failed"))
+		}
+	}
 	if b.authUser = m.Get(milter.MacroAuthAuthen); b.authUser != "" {
 		// This site's user, logged in with SASL: submission, not
 		// inbound mail. Accept the message without checking it.
@@ -133,7 +147,7 @@ func (b *backend) MailFrom(from, esmtpArgs string, m milter.Modifier) (resp *mil
 }
 
 func (b *backend) RcptTo(rcpt, esmtpArgs string, m milter.Modifier) (resp *milter.Response, err error) {
-	defer b.recover("rcpt", &resp, &err)
+	defer b.recover("rcpt", m, &resp, &err)
 	ctx, cancel := b.stageCtx()
 	defer cancel()
 	if m.Get(milter.MacroRcptMailer) == "error" {
@@ -165,7 +179,7 @@ func (b *backend) Data(m milter.Modifier) (*milter.Response, error) {
 // the value starts with a tab: right for every field written "Name: value"
 // or "Name:\tvalue", as good as the MTA allows otherwise.
 func (b *backend) Header(name, value string, m milter.Modifier) (resp *milter.Response, err error) {
-	defer b.recover("header", &resp, &err)
+	defer b.recover("header", m, &resp, &err)
 	b.line = appendHeaderField(b.line[:0], name, value, b.leadSpace)
 	b.size += int64(len(b.line))
 	_, _ = b.sess.Write(b.line)
@@ -193,25 +207,29 @@ func appendHeaderField(dst []byte, name, value string, leadSpace bool) []byte {
 }
 
 func (b *backend) Headers(m milter.Modifier) (resp *milter.Response, err error) {
-	defer b.recover("eoh", &resp, &err)
+	defer b.recover("eoh", m, &resp, &err)
 	b.size += 2
 	_, _ = b.sess.Write([]byte("\r\n"))
 	return milter.RespContinue, nil
 }
 
 func (b *backend) BodyChunk(chunk []byte, m milter.Modifier) (resp *milter.Response, err error) {
-	defer b.recover("body", &resp, &err)
+	defer b.recover("body", m, &resp, &err)
 	b.size += int64(len(chunk))
 	_, _ = b.sess.Write(chunk)
 	return milter.RespContinue, nil
 }
 
 func (b *backend) EndOfMessage(m milter.Modifier) (resp *milter.Response, err error) {
-	defer b.recover("eom", &resp, &err)
+	defer b.recover("eom", m, &resp, &err)
 	defer b.sess.Reset()
 	defer b.endMessage()
 	if id := m.Get(milter.MacroQueueId); id != "" {
 		b.queueID = id
+	}
+	fault := b.fault
+	if fault && !b.srv.acceptOnError {
+		return b.internalError("eom", m, errors.New("an earlier stage of the message failed"))
 	}
 	ctx, cancel := b.stageCtx()
 	defer cancel()
@@ -250,6 +268,13 @@ func (b *backend) EndOfMessage(m milter.Modifier) (resp *milter.Response, err er
 	for i := len(v.Headers) - 1; i >= 0; i-- {
 		f := v.Headers[i]
 		if err := m.InsertHeader(0, f.Name, fieldValue(f.Value, b.leadSpace)); err != nil {
+			return nil, err
+		}
+	}
+	if fault && !hasField(v.Headers, errorField) {
+		// on_internal_error = accept: delivered, saying it was not
+		// checked whole.
+		if err := m.InsertHeader(0, errorField, fieldValue(errorValue, b.leadSpace)); err != nil {
 			return nil, err
 		}
 	}
@@ -292,7 +317,23 @@ func (b *backend) Cleanup(m milter.Modifier) {
 }
 
 func (b *backend) endMessage() {
-	b.queueID, b.from, b.authUser, b.rcpts, b.size, b.inMsg = "", "", "", 0, 0, false
+	b.queueID, b.from, b.authUser, b.rcpts, b.size, b.inMsg, b.fault = "", "", "", 0, 0, false, false
+}
+
+// errorField and errorValue are the field that says a message was
+// delivered without being checked whole (on_internal_error = accept).
+const (
+	errorField = "X-Spamkit-Error"
+	errorValue = " internal error; message not checked"
+)
+
+func hasField(fields []session.Field, name string) bool {
+	for _, f := range fields {
+		if strings.EqualFold(f.Name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // respond maps a stage's session.Reply to a milter response: Continue
@@ -341,7 +382,7 @@ func (b *backend) internalError(stage string, m milter.Modifier, err error) (*mi
 	b.srv.log(fmt.Sprintf("%s %s queue=%s: internal error: %v", b.client, stage, b.queueID, err))
 	if b.srv.acceptOnError {
 		if stage == "eom" || stage == "strip" {
-			_ = m.InsertHeader(0, "X-Spamkit-Error", fieldValue(" internal error; message not checked", b.leadSpace))
+			_ = m.InsertHeader(0, errorField, fieldValue(errorValue, b.leadSpace))
 		}
 		if stage == "eom" || stage == "strip" {
 			return milter.RespAccept, nil
@@ -353,19 +394,33 @@ func (b *backend) internalError(stage string, m milter.Modifier, err error) (*mi
 
 // recover turns a panic in a callback into an internal error, so that
 // one bad message never takes the milter (and every session in it)
-// down.
-func (b *backend) recover(stage string, resp **milter.Response, err *error) {
+// down. The callbacks whose reply the MTA does not read (HELO, header,
+// end of header, body: see protocol) cannot answer it themselves: the
+// fault is kept for the next stage the MTA waits for (MAIL after HELO,
+// the end of the message otherwise), so that it is never lost.
+func (b *backend) recover(stage string, m milter.Modifier, resp **milter.Response, err *error) {
 	p := recover()
 	if p == nil {
 		return
 	}
 	b.srv.log(fmt.Sprintf("%s %s: panic: %v\n%s", b.client, stage, p, debug.Stack()))
 	*resp, *err = nil, nil
-	if b.srv.acceptOnError {
-		*resp = milter.RespContinue
-		if stage == "eom" {
+	switch stage {
+	case "helo":
+		b.connFault = true
+	case "header", "eoh", "body":
+		b.fault = true
+	}
+	if stage == "eom" {
+		if b.srv.acceptOnError {
+			if m != nil {
+				_ = m.InsertHeader(0, errorField, fieldValue(errorValue, b.leadSpace))
+			}
 			*resp = milter.RespAccept
+			return
 		}
+	} else if b.srv.acceptOnError {
+		*resp = milter.RespContinue
 		return
 	}
 	*resp, *err = milter.RejectWithCodeAndReason(451, "4.3.0 Temporary local problem, try again later")

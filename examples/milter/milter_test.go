@@ -95,7 +95,7 @@ func TestRecover(t *testing.T) {
 	} {
 		b := &backend{srv: &Server{acceptOnError: tc.accept, logger: log.New(io.Discard, "", 0)}}
 		resp, err := func() (resp *milter.Response, err error) {
-			defer b.recover(tc.stage, &resp, &err)
+			defer b.recover(tc.stage, nil, &resp, &err)
 			panic("a bug")
 		}()
 		if err != nil || resp == nil {

@@ -33,6 +33,9 @@ type Server struct {
 	writeTimeout  time.Duration
 
 	ms *milter.Server
+	// wrap, if set, wraps each connection's backend (tests inject
+	// faults with it).
+	wrap func(*backend) milter.Milter
 }
 
 // NewServer builds the server of cfg: it opens what the configuration
@@ -68,7 +71,11 @@ func NewServer(cfg *Config, logger *log.Logger) (*Server, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	opts := []milter.Option{
 		milter.WithDynamicMilter(func(uint32, milter.OptAction, milter.OptProtocol, milter.DataSize) milter.Milter {
-			return &backend{srv: s}
+			b := &backend{srv: s}
+			if s.wrap != nil {
+				return s.wrap(b)
+			}
+			return b
 		}),
 		milter.WithActions(actions),
 		milter.WithProtocols(protocol),
