@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -122,6 +123,13 @@ func (c *Classifier) params() (params, error) {
 	}
 	if p.clues == 0 {
 		p.clues = DefaultMaxClues
+	}
+	for _, v := range [...]float64{p.robx, p.robs, p.minDev, p.spam, p.ham, p.hamESF, p.spamESF} {
+		// NaN compares false to every bound below, and an infinite RobS
+		// makes f(w) NaN: the Score would be NaN.
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return p, fmt.Errorf("%w: %v not a finite number", ErrConfig, v)
+		}
 	}
 	switch {
 	case p.robx <= 0 || p.robx >= 1:

@@ -3,6 +3,7 @@ package bayes
 import (
 	"context"
 	"fmt"
+	"math"
 )
 
 // Example is a message with its class, for batch training.
@@ -194,7 +195,7 @@ func (c *Classifier) AutoLearn(ctx context.Context, msg []byte) (Learned, error)
 		return Learned{}, err
 	}
 	spamAt, hamAt := or(c.AutoSpam, DefaultAutoSpam), or(c.AutoHam, DefaultAutoHam)
-	if hamAt >= spamAt {
+	if math.IsNaN(spamAt) || math.IsNaN(hamAt) || hamAt >= spamAt {
 		return Learned{}, fmt.Errorf("%w: AutoHam %v not below AutoSpam %v", ErrConfig, hamAt, spamAt)
 	}
 	toks := c.Tokenizer.Tokenize(ctx, msg)
