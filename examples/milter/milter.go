@@ -153,9 +153,12 @@ func (b *backend) RcptTo(rcpt, esmtpArgs string, m milter.Modifier) (resp *milte
 	if m.Get(milter.MacroRcptMailer) == "error" {
 		// SMFIP_RCPT_REJ: the MTA refused this recipient, with the
 		// enhanced status code in {rcpt_host}. An unknown mailbox
-		// (5.1.x, RFC 3463 §3.2) is what harvest counts; the MTA
-		// answers the client itself.
-		if strings.HasPrefix(m.Get(milter.MacroRcptHost), "5.1.") {
+		// (5.1.1, bad destination mailbox address, RFC 3463 §3.2) is
+		// what harvest counts; not the rest of X.1.*: with
+		// smtpd_delay_reject the sender's refusals (5.1.7, 5.1.8) come
+		// at RCPT too, and 5.1.2 is another domain's. The MTA answers
+		// the client itself.
+		if m.Get(milter.MacroRcptHost) == "5.1.1" {
 			return b.respond("rcpt", b.sess.RcptRejected(ctx, rcpt))
 		}
 		return milter.RespContinue, nil
