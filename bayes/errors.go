@@ -6,8 +6,11 @@ import "errors"
 // is classified on what was read, and Outcome.Err (or Tokens.Err) wraps
 // the ones reached, so that errors.Is tells them apart.
 var (
-	// ErrMessageBytes reports a message longer than Tokenizer.MaxBytes:
-	// the rest was not read.
+	// ErrMessageBytes reports a message longer than Tokenizer.MaxBytes,
+	// or text of its MIME walk not read: decoded text beyond MaxBytes, or
+	// cut by the mime.Scanner (its MaxTextBytes or another limit, the
+	// Text or Report marked Truncated; see TokenizeReport). The rest was
+	// not read.
 	ErrMessageBytes = errors.New("bayes: message longer than MaxBytes")
 	// ErrTokens reports more distinct tokens than Tokenizer.MaxTokens:
 	// the tokens after them were dropped.

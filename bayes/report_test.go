@@ -158,3 +158,38 @@ func TestTokenizeReportCorpus(t *testing.T) {
 		checkReport(t, &tk, &sc, filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f), msg)
 	}
 }
+
+// TestTokenizeReportTruncatedText checks that text the tokens were not
+// taken from is reported: a report from a Scanner whose MaxTextBytes is
+// below the Tokenizer's MaxBytes (the texts cut and marked Truncated),
+// and a message within MaxBytes whose decoded text outgrows it (Shift_JIS
+// is two bytes a character, UTF-8 three). Both were silently cut.
+func TestTokenizeReportTruncatedText(t *testing.T) {
+	ctx := context.Background()
+	msg := []byte("Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n" +
+		strings.Repeat("alpha beta gamma ", 100) + "\r\n--b\r\nContent-Type: text/plain\r\n\r\nzulu yankee\r\n--b--\r\n")
+	var tk Tokenizer
+	r := (&mime.Scanner{MaxTextBytes: 200}).Scan(ctx, msg)
+	toks := tk.TokenizeReport(msg, r)
+	if slices.Contains(toks.List, "zulu") {
+		t.Fatalf("the scanner's MaxTextBytes did not cut: %q", toks.List)
+	}
+	if !errors.Is(toks.Err, ErrMessageBytes) {
+		t.Errorf("TokenizeReport of texts cut by the Scanner: Err = %v, want ErrMessageBytes", toks.Err)
+	}
+	own := Tokenizer{Scanner: &mime.Scanner{MaxTextBytes: 200}}
+	if toks := own.Tokenize(ctx, msg); !errors.Is(toks.Err, ErrMessageBytes) {
+		t.Errorf("Tokenize with a Scanner cutting texts: Err = %v, want ErrMessageBytes", toks.Err)
+	}
+
+	// 300 two-byte Shift_JIS characters in a 700-byte message: 900 bytes of UTF-8.
+	sjis := strings.Repeat("\x82\xa0", 300) // あ
+	msg = []byte("Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=shift_jis\r\n\r\n" +
+		sjis + "\r\n--b--\r\n")
+	small := Tokenizer{MaxBytes: len(msg) + 10}
+	toks = small.Tokenize(ctx, msg)
+	if !errors.Is(toks.Err, ErrMessageBytes) {
+		t.Errorf("Tokenize of a %d-byte message whose text decodes to 900 bytes, MaxBytes %d: Err = %v, want ErrMessageBytes",
+			len(msg), small.MaxBytes, toks.Err)
+	}
+}

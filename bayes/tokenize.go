@@ -88,6 +88,7 @@ type state struct {
 	prev  [4]string // the last body words, most recent first, for OSB
 	full  bool      // MaxTokens reached
 	long  bool      // a word over MaxTokenBytes
+	cut   bool      // text of the MIME walk not read (see report)
 }
 
 var setPool = sync.Pool{New: func() any { return new(tokenSet) }}
@@ -115,7 +116,9 @@ func (t *Tokenizer) Tokenize(ctx context.Context, msg []byte) Tokens {
 // MaxTextBytes is at least t.MaxBytes (a one-part text message then
 // takes Tokenize's fast path and r is not read). It reads r's texts up
 // to MaxBytes in all; a msg longer than MaxBytes is cut there for its
-// header, as Tokenize does, and ErrMessageBytes is reported.
+// header, as Tokenize does, and ErrMessageBytes is reported, as it is
+// when r's texts were cut by its Scanner (a MaxTextBytes below MaxBytes
+// cuts the tokens short: the outcome then says so).
 func (t *Tokenizer) TokenizeReport(msg []byte, r mime.Report) Tokens {
 	return t.tokenize(msg, func([]byte, int) mime.Report { return r })
 }
@@ -137,9 +140,9 @@ func (t *Tokenizer) tokenize(msg []byte, scan func(msg []byte, maxBytes int) mim
 	defer setPool.Put(st.seen)
 	maxBytes := orInt(t.MaxBytes, DefaultMaxBytes)
 	var errs []error
-	if len(msg) > maxBytes {
+	over := len(msg) > maxBytes
+	if over {
 		msg = msg[:maxBytes]
-		errs = append(errs, ErrMessageBytes)
 	}
 	st.list = make([]string, 0, 256)
 	st.arena = make([]byte, 0, 4096)
@@ -150,6 +153,9 @@ func (t *Tokenizer) tokenize(msg []byte, scan func(msg []byte, maxBytes int) mim
 		st.body(typ, text)
 	} else {
 		st.report(scan(msg, maxBytes), maxBytes)
+	}
+	if over || st.cut {
+		errs = append(errs, ErrMessageBytes)
 	}
 	if st.full {
 		errs = append(errs, ErrTokens)
@@ -166,14 +172,20 @@ func (st *state) report(r mime.Report, maxBytes int) {
 	for _, p := range r.Parts {
 		st.part(p)
 	}
+	// A text the scan cut (its MaxTextBytes, a decoding limit) or one
+	// cut here is text not read: reported as ErrMessageBytes.
+	st.cut = r.Truncated
 	room := maxBytes
 	for _, tx := range r.Texts {
+		st.cut = st.cut || tx.Truncated
 		if room <= 0 {
-			break
+			st.cut = st.cut || tx.Body != ""
+			continue
 		}
 		body := tx.Body
 		if len(body) > room {
 			body = strings.ToValidUTF8(body[:room], "")
+			st.cut = true
 		}
 		room -= len(body)
 		st.body(tx.Type, body)
