@@ -9,7 +9,9 @@
 //	c := &bayes.Classifier{Store: s}
 //
 // A file is opened for writing by one process at a time (bbolt holds an
-// exclusive lock; a second Open waits Options.Timeout, then fails), or
+// exclusive lock; a second Open waits Options.Timeout, then fails, and
+// opens the file path names once it has the lock, not one Compact
+// replaced meanwhile), or
 // for reading (Options.ReadOnly) by any number sharing a lock that keeps
 // writers out. Lookups run in read transactions, concurrently with each
 // other and with one writer; a ReadOnly store, whose file cannot change,
@@ -170,7 +172,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	if o.MmapSize == 0 && runtime.GOOS != "windows" {
 		o.MmapSize = DefaultMmapSize
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, ReadOnly: o.ReadOnly, InitialMmapSize: max(o.MmapSize, 0)})
+	db, err := openLocked(path, &bolt.Options{Timeout: o.Timeout, ReadOnly: o.ReadOnly, InitialMmapSize: max(o.MmapSize, 0)})
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
@@ -207,6 +209,49 @@ func Open(path string, opts *Options) (*Store, error) {
 		}
 	}
 	return st, nil
+}
+
+// ErrReplaced reports a file that path named no longer, each time Open
+// got its lock: it was replaced (renamed over, as Compact does) that
+// many times in a row.
+var ErrReplaced = errors.New("boltstore: file replaced while waiting for its lock")
+
+// maxReplaced bounds the attempts of openLocked.
+const maxReplaced = 8
+
+// openLocked is bolt.Open, then a check that the file it locked is still
+// the one path names: Compact renames its copy over path while it holds
+// the old file's lock, and a process that opened the old file meanwhile
+// gets its lock once Compact closes it. Writing there would write to an
+// unlinked file (trainings lost), reading it would read stale counts: it
+// opens path again instead.
+func openLocked(path string, bo *bolt.Options) (*bolt.DB, error) {
+	for range maxReplaced {
+		var f *os.File
+		bo.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			var err error
+			f, err = os.OpenFile(name, flag, perm)
+			return f, err
+		}
+		db, err := bolt.Open(path, 0o600, bo)
+		if err != nil {
+			return nil, err
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		pi, err := os.Stat(path)
+		if err == nil && os.SameFile(fi, pi) {
+			return db, nil
+		}
+		db.Close()
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return nil, ErrReplaced
 }
 
 // Free returns the bytes of the file's free pages (pages bbolt freed
@@ -619,10 +664,11 @@ func writeTotals(tx *bolt.Tx, t bayes.Totals) error {
 // space and frees the old ones, so a database trained in many batches
 // holds several times its data (on the SpamAssassin corpus, 4837
 // messages trained in batches of 500 left a 21.6 MB file of which
-// Compact kept 6.2 MB). Run it after bulk training, when no other
-// process has the file open: it takes the file's lock for the copy, and
-// a process that opened the old file meanwhile keeps writing to it. It
-// returns the sizes of the file before and after.
+// Compact kept 6.2 MB). Run it after bulk training: it takes the file's
+// lock for the copy, and an Open waiting for that lock then opens the
+// compacted file (a store already open before cannot be: the lock kept
+// Compact out). The copy gets mode 0600. It returns the sizes of the
+// file before and after.
 func Compact(ctx context.Context, path string, opts *Options) (before, after int64, err error) {
 	var o Options
 	if opts != nil {
