@@ -89,8 +89,10 @@ type Options struct {
 	// fsync per step of growth, which training batches amortize.
 	AllocSize int
 	// CacheTokens bounds the tokens whose counts a ReadOnly store keeps
-	// in memory once read (see Lookup). If zero, DefaultCacheTokens;
-	// negative, none are kept. A writable store keeps none.
+	// in memory once read (see Lookup), and their keys to CacheTokens·64
+	// bytes in all (a file of long tokens holds fewer). If zero,
+	// DefaultCacheTokens; negative, none are kept. A writable store keeps
+	// none.
 	CacheTokens int
 	// MmapSize is the address space mapped for the file at open. If
 	// zero, DefaultMmapSize (256 MiB; 0 on Windows, where bbolt grows
@@ -106,15 +108,20 @@ type Options struct {
 	// be absent. It suits a process that classifies many messages (a
 	// daemon, a bulk run) and costs memory, about 64 bytes a token; a
 	// command classifying one message is faster without it. If the file
-	// holds more than CacheTokens tokens, those beyond are looked up as
-	// without Preload; with CacheTokens negative (no cache) it does
+	// holds more than CacheTokens tokens (or CacheTokens·64 bytes of
+	// them), those beyond are looked up as without Preload; with CacheTokens negative (no cache) it does
 	// nothing.
 	Preload bool
 }
 
-// DefaultCacheTokens is the default Options.CacheTokens: about 64 MiB
-// at most.
+// DefaultCacheTokens is the default Options.CacheTokens: a million
+// tokens, 64 MiB of keys, about 100 MiB with the maps at most.
 const DefaultCacheTokens = 1 << 20
+
+// cacheKeyBytes is the bytes of keys the cache holds per token of
+// CacheTokens: bbolt's keys go to 32 KiB, the tokenizer's are a few
+// dozen bytes.
+const cacheKeyBytes = 64
 
 // DefaultAllocSize is the default Options.AllocSize.
 const DefaultAllocSize = 256 << 10
@@ -149,7 +156,10 @@ type cache struct {
 	mu     sync.RWMutex
 	counts map[string]bayes.Count
 	max    int
-	totals bayes.Totals
+	// maxBytes bounds the bytes of the keys held (counts' and pre's),
+	// bytes those held.
+	maxBytes, bytes int
+	totals          bayes.Totals
 	// pre holds the tokens Options.Preload read; complete reports that
 	// it holds every token of the file. Both are set by Open only.
 	pre      *preloaded
@@ -196,6 +206,7 @@ func Open(path string, opts *Options) (*Store, error) {
 		if st.cache.max == 0 {
 			st.cache.max = DefaultCacheTokens
 		}
+		st.cache.maxBytes = st.cache.max * cacheKeyBytes
 		err := db.View(func(tx *bolt.Tx) error {
 			st.cache.totals = readTotals(tx)
 			if o.Preload {
@@ -339,7 +350,7 @@ func (c *cache) preload(tx *bolt.Tx) {
 	}
 	n, size := 0, 0
 	cur := b.Cursor()
-	for k, _ := cur.First(); k != nil && n < c.max; k, _ = cur.Next() {
+	for k, _ := cur.First(); k != nil && n < c.max && size+len(k) <= c.maxBytes; k, _ = cur.Next() {
 		n++
 		size += len(k)
 	}
@@ -347,7 +358,8 @@ func (c *cache) preload(tx *bolt.Tx) {
 	c.pre = p
 	complete := true
 	for k, v := cur.First(); k != nil; k, v = cur.Next() {
-		if len(p.ents) >= c.max {
+		if len(p.ents) >= c.max || len(p.keys)+len(k) > c.maxBytes {
+			c.bytes = len(p.keys)
 			return
 		}
 		h := maphash.Bytes(p.seed, k)
@@ -359,6 +371,7 @@ func (c *cache) preload(tx *bolt.Tx) {
 		p.ents = append(p.ents, preEntry{off: uint32(len(p.keys)), n: uint32(len(k)), count: decode(v)})
 		p.keys = append(p.keys, k...)
 	}
+	c.bytes = len(p.keys)
 	c.complete = complete
 }
 
@@ -420,9 +433,13 @@ func (s *Store) cachedLookup(tokens []string, counts []bayes.Count) (bayes.Total
 		if len(c.counts) >= c.max {
 			break
 		}
+		if _, ok := c.counts[tokens[i]]; ok || c.bytes+len(tokens[i]) > c.maxBytes {
+			continue // another goroutine's, or too long for the room left
+		}
 		// The token's bytes may be the caller's, reused after the
 		// call: the key is a copy.
 		c.counts[strings.Clone(tokens[i])] = counts[i]
+		c.bytes += len(tokens[i])
 	}
 	c.mu.Unlock()
 	return c.totals, nil

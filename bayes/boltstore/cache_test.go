@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -176,5 +177,54 @@ func TestPreloadedHashCollision(t *testing.T) {
 	}
 	if c, ok := p.get("beta"); ok || c != (bayes.Count{}) {
 		t.Errorf("get(beta) = %v, %v; want zero, false", c, ok)
+	}
+}
+
+// TestCacheKeyBytes: the cache of a ReadOnly store is bounded in bytes
+// too (CacheTokens·64 bytes of keys), not only in tokens: a file of long
+// tokens (bbolt keys go to 32 KiB; an import, a hostile file) must not
+// make Preload or the cache hold CacheTokens·32 KiB. Tokens left out are
+// still looked up with their counts.
+func TestCacheKeyBytes(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bayes.db")
+	w, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tokens []string
+	for i := range 40 {
+		tokens = append(tokens, fmt.Sprintf("%02d%s", i, strings.Repeat("x", 2000)))
+	}
+	if _, err := w.Apply(ctx, []bayes.Update{{Tokens: tokens, Spam: 1, Day: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	const cacheTokens = 100 // 6400 bytes of keys: 3 of these tokens
+	for _, preload := range []bool{true, false} {
+		s, err := Open(path, &Options{ReadOnly: true, Preload: preload, CacheTokens: cacheTokens})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts := make([]bayes.Count, len(tokens))
+		if _, err := s.Lookup(ctx, tokens, counts); err != nil {
+			t.Fatal(err)
+		}
+		for i := range tokens {
+			if counts[i] != (bayes.Count{Spam: 1, Day: 3}) {
+				t.Errorf("preload %v: token %d = %v", preload, i, counts[i])
+			}
+		}
+		held := 0
+		if s.cache.pre != nil {
+			held += len(s.cache.pre.keys)
+		}
+		for k := range s.cache.counts {
+			held += len(k)
+		}
+		if held > cacheTokens*64 {
+			t.Errorf("preload %v: the cache holds %d bytes of keys, want at most %d", preload, held, cacheTokens*64)
+		}
+		s.Close()
 	}
 }
