@@ -22,8 +22,11 @@ func fisherESF(fs []float64, hamESF, spamESF float64) float64 {
 		lnQ += math.Log1p(-f)
 	}
 	n := float64(len(fs))
-	h := gammaQ(hamESF*n, -hamESF*lnP)
-	s := gammaQ(spamESF*n, -spamESF*lnQ)
+	// Each f is inside (0, 1), so -lnP and -lnQ are above 0, and so is
+	// ESF times them: kept so when it underflows (a denormal ESF), as
+	// gammaQ(a, 0) is 1 however little a is.
+	h := gammaQ(hamESF*n, max(-hamESF*lnP, math.SmallestNonzeroFloat64))
+	s := gammaQ(spamESF*n, max(-spamESF*lnQ, math.SmallestNonzeroFloat64))
 	return (1 + h - s) / 2
 }
 
@@ -38,7 +41,11 @@ func gammaQ(a, x float64) float64 {
 	lg, _ := math.Lgamma(a)
 	front := -x + a*math.Log(x) - lg
 	if x < a+1 {
-		sum, term := 1/a, 1/a
+		// The series x^a e^-x / Γ(a) · Σ x^n / (a(a+1)…(a+n)), taken as
+		// x^a e^-x / Γ(a+1) · Σ x^n / ((a+1)…(a+n)): for a tiny a, 1/a
+		// and Γ(a) overflow (0·Inf), Γ(a+1) = aΓ(a) does not.
+		lg1, _ := math.Lgamma(a + 1)
+		sum, term := 1.0, 1.0
 		for n := 1; n < 1000; n++ {
 			term *= x / (a + float64(n))
 			sum += term
@@ -46,7 +53,7 @@ func gammaQ(a, x float64) float64 {
 				break
 			}
 		}
-		return max(0, 1-math.Exp(front)*sum)
+		return min(1, max(0, 1-math.Exp(-x+a*math.Log(x)-lg1)*sum))
 	}
 	const tiny = 1e-300
 	b := x + 1 - a

@@ -146,3 +146,18 @@ func TestMaxFieldTokens(t *testing.T) {
 		t.Errorf("MaxFieldTokens bounds the body too: %q", toks)
 	}
 }
+
+// TestFisherESFTiny: an effective size factor near 0 (any value in (0, 1]
+// is accepted) leaves no evidence, the score 0.5. gammaQ's series
+// multiplied 1/a by 1/Γ(a), which overflow below a ≈ 1e-308 (0·Inf: a NaN
+// Score), and ESF·(-ln P) underflowing to 0 made Q 1 (scores 0 and 1 at
+// ESF 1e-320).
+func TestFisherESFTiny(t *testing.T) {
+	for _, esf := range []float64{math.SmallestNonzeroFloat64, 1e-320, 1e-300} {
+		for _, fs := range [][]float64{{1e-15}, {1 - 1e-15}, {0.01, 0.99, 0.02}} {
+			if got := fisherESF(fs, esf, esf); math.IsNaN(got) || math.Abs(got-0.5) > 1e-6 {
+				t.Errorf("fisherESF(%v, %g, %g) = %v, want 0.5", fs, esf, esf, got)
+			}
+		}
+	}
+}
