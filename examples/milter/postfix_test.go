@@ -32,6 +32,10 @@ $ORIGIN bank.test.
 @              300 IN SOA ns.bank.test. hostmaster.bank.test. 1 3600 600 86400 300
 @              300 IN TXT "v=spf1 -all"
 _dmarc         300 IN TXT "v=DMARC1; p=reject"
+$ORIGIN quar.test.
+@              300 IN SOA ns.quar.test. hostmaster.quar.test. 1 3600 600 86400 300
+@              300 IN TXT "v=spf1 -all"
+_dmarc         300 IN TXT "v=DMARC1; p=quarantine"
 $ORIGIN other.test.
 @              300 IN SOA ns.other.test. hostmaster.other.test. 1 3600 600 86400 300
 @              300 IN A 192.0.2.80
@@ -299,6 +303,24 @@ data_timeout = 10s
 			}
 			if msgs, _ := pf.Messages("carol"); len(msgs) != 0 {
 				t.Errorf("the spoof was delivered:\n%s", msgs[0].Data)
+			}
+		})
+
+		t.Run("DMARCQuarantineHeld", func(t *testing.T) {
+			t.Parallel()
+			// A DMARC p=quarantine failure: accepted (250), then put
+			// on hold by SMFIR_QUARANTINE (Postfix's hold queue),
+			// not delivered.
+			data := "From: The Shop <news@quar.test>\r\nTo: kim@example.test\r\nSubject: your order\r\nMessage-ID: <quar@other.test>\r\n\r\nYour order shipped.\r\n"
+			res := pf.Send(t, postfixtest.Mail{From: "spoofer@other.test", To: pf.Address("kim"), HELO: "client.test", Data: []byte(data)})
+			if res.Code != 250 {
+				t.Fatalf("Send = %d %q, want 250; transcript:\n%s\nmilter log:\n%s", res.Code, res.Reply, res.Transcript, logs)
+			}
+			hold := pf.WaitLog(t, regexp.MustCompile(`milter-hold: END-OF-MESSAGE from \S*\[127\.0\.0\.1\]`), 15*time.Second)
+			t.Logf("held: %s", hold)
+			time.Sleep(500 * time.Millisecond)
+			if msgs, _ := pf.Messages("kim"); len(msgs) != 0 {
+				t.Errorf("the quarantined message was delivered:\n%s", msgs[0].Data)
 			}
 		})
 
