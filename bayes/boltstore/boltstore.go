@@ -684,8 +684,9 @@ func writeTotals(tx *bolt.Tx, t bayes.Totals) error {
 // Compact kept 6.2 MB). Run it after bulk training: it takes the file's
 // lock for the copy, and an Open waiting for that lock then opens the
 // compacted file (a store already open before cannot be: the lock kept
-// Compact out). The copy gets mode 0600. It returns the sizes of the
-// file before and after.
+// Compact out). The copy gets mode 0600. A copy a killed Compact left
+// (".NAME.compact-*" beside the file) is removed by the next. It returns
+// the sizes of the file before and after.
 func Compact(ctx context.Context, path string, opts *Options) (before, after int64, err error) {
 	var o Options
 	if opts != nil {
@@ -706,6 +707,7 @@ func Compact(ctx context.Context, path string, opts *Options) (before, after int
 		return 0, 0, fmt.Errorf("boltstore: compact: %w", err)
 	}
 	before = fi.Size()
+	removeStaleCopies(path)
 	tmpf, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".compact-*")
 	if err != nil {
 		return before, 0, fmt.Errorf("boltstore: compact: %w", err)
@@ -750,6 +752,23 @@ func Compact(ctx context.Context, path string, opts *Options) (before, after int
 		after = fi.Size()
 	}
 	return before, after, nil
+}
+
+// removeStaleCopies removes the copies compactions of path killed
+// before their rename left beside it. Compact calls it holding path's
+// lock: a compaction of path that is running holds it too, so a copy
+// there is one no process is writing.
+func removeStaleCopies(path string) {
+	ents, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		return
+	}
+	prefix := "." + filepath.Base(path) + ".compact-"
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), prefix) && e.Type().IsRegular() {
+			os.Remove(filepath.Join(filepath.Dir(path), e.Name()))
+		}
+	}
 }
 
 // compactTxBytes bounds the bytes copied in one transaction of Compact.

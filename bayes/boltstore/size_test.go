@@ -158,3 +158,37 @@ func TestCompactNotADatabase(t *testing.T) {
 		t.Error("Compact changed a file it could not read")
 	}
 }
+
+// TestCompactRemovesStale: a compaction killed before its rename leaves
+// its copy beside the file (as large as the database); the next Compact,
+// holding the file's lock (so no other compaction of it runs), removes
+// such copies.
+func TestCompactRemovesStale(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bayes.db")
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(ctx, sizeCorpus(10)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	stale := filepath.Join(dir, ".bayes.db.compact-12345")
+	other := filepath.Join(dir, ".other.db.compact-12345") // another database's
+	for _, p := range []string{stale, other} {
+		if err := os.WriteFile(p, []byte("half a copy"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := Compact(ctx, path, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale copy %s left after Compact: %v", stale, err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another database's copy removed: %v", err)
+	}
+}
