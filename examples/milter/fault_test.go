@@ -17,6 +17,32 @@ type panicAt struct {
 	stage string
 }
 
+func (p *panicAt) Connect(host, family string, port uint16, addr string, m milter.Modifier) (resp *milter.Response, err error) {
+	if p.stage != "connect" {
+		return p.backend.Connect(host, family, port, addr, m)
+	}
+	defer p.recover("connect", m, &resp, &err)
+	panic("a bug")
+}
+
+func (p *panicAt) MailFrom(from, esmtpArgs string, m milter.Modifier) (resp *milter.Response, err error) {
+	if p.stage != "mail" {
+		return p.backend.MailFrom(from, esmtpArgs, m)
+	}
+	p.stage = ""
+	defer p.recover("mail", m, &resp, &err)
+	panic("a bug")
+}
+
+func (p *panicAt) RcptTo(rcpt, esmtpArgs string, m milter.Modifier) (resp *milter.Response, err error) {
+	if p.stage != "rcpt" {
+		return p.backend.RcptTo(rcpt, esmtpArgs, m)
+	}
+	p.stage = ""
+	defer p.recover("rcpt", m, &resp, &err)
+	panic("a bug")
+}
+
 func (p *panicAt) Helo(name string, m milter.Modifier) (resp *milter.Response, err error) {
 	if p.stage != "helo" {
 		return p.backend.Helo(name, m)
@@ -61,21 +87,26 @@ func (p *panicAt) EndOfMessage(m milter.Modifier) (resp *milter.Response, err er
 	panic("a bug")
 }
 
-// TestPanicInNoReplyStage: the milter negotiates no replies to HELO,
+// TestPanicInCallback: the milter negotiates no replies to HELO,
 // header fields, the end of the header and body chunks (the MTA does
 // not wait for them), so a panic there cannot be answered there. The
 // internal error must not vanish: under on_internal_error = tempfail the
 // next stage the MTA waits for answers 451 4.3.0 (MAIL after a HELO
 // fault, the end of the message otherwise), under accept the message is
-// delivered with X-Spamkit-Error. The next message of the connection is
-// judged afresh (no fault leaks into it).
-func TestPanicInNoReplyStage(t *testing.T) {
+// delivered with X-Spamkit-Error, as is a message that went on past a
+// panic at connect, MAIL or RCPT. The next message of the connection is
+// judged afresh (no fault leaks into it), unless the fault was the
+// connection's (connect, HELO).
+func TestPanicInCallback(t *testing.T) {
 	for _, tc := range []struct {
 		stage  string
 		accept bool
 	}{
 		{"helo", false}, {"header", false}, {"eoh", false}, {"body", false}, {"eom", false},
 		{"header", true}, {"body", true}, {"eom", true},
+		// Under accept, a panic where the MTA reads the reply still
+		// lets the message go on unchecked: it must say so.
+		{"connect", true}, {"mail", true}, {"rcpt", true},
 	} {
 		name := tc.stage + "/tempfail"
 		if tc.accept {
@@ -158,6 +189,10 @@ func TestPanicInNoReplyStage(t *testing.T) {
 					flagged = flagged || strings.EqualFold(m.HeaderName, "X-Spamkit-Error")
 				}
 				switch {
+				case msg == 2 && tc.stage == "connect":
+					if act.Type != milter.ActionAccept || !flagged {
+						t.Errorf("message 2 after a panic at connect under accept: end = %+v, X-Spamkit-Error %v; want accept with it", act, flagged)
+					}
 				case msg == 2:
 					if act.Type != milter.ActionAccept || flagged {
 						t.Errorf("message 2 (no fault) = %+v, X-Spamkit-Error %v; want accept without it (a fault leaked from message 1)", act, flagged)

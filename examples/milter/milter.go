@@ -58,7 +58,7 @@ type backend struct {
 
 	// Per connection.
 	client    string // for the log: "[addr]"
-	connFault bool   // a callback failed at HELO: every message of the connection is an internal error
+	connFault bool   // a callback failed at connect or HELO: every message of the connection is an internal error
 	// Per message.
 	queueID  string
 	from     string
@@ -400,7 +400,9 @@ func (b *backend) internalError(stage string, m milter.Modifier, err error) (*mi
 // down. The callbacks whose reply the MTA does not read (HELO, header,
 // end of header, body: see protocol) cannot answer it themselves: the
 // fault is kept for the next stage the MTA waits for (MAIL after HELO,
-// the end of the message otherwise), so that it is never lost.
+// the end of the message otherwise), so that it is never lost. Under
+// on_internal_error = accept every message that went on past a fault
+// gets X-Spamkit-Error.
 func (b *backend) recover(stage string, m milter.Modifier, resp **milter.Response, err *error) {
 	p := recover()
 	if p == nil {
@@ -409,10 +411,14 @@ func (b *backend) recover(stage string, m milter.Modifier, resp **milter.Respons
 	b.srv.log(fmt.Sprintf("%s %s: panic: %v\n%s", b.client, stage, p, debug.Stack()))
 	*resp, *err = nil, nil
 	switch stage {
-	case "helo":
+	case "connect", "helo":
 		b.connFault = true
 	case "header", "eoh", "body":
 		b.fault = true
+	case "mail", "rcpt":
+		// Under accept the transaction goes on unchecked: the
+		// message must say so. Under tempfail the 451 was sent.
+		b.fault = b.fault || b.srv.acceptOnError
 	}
 	if stage == "eom" {
 		if b.srv.acceptOnError {
