@@ -92,3 +92,35 @@ func TestOpenWhileReplaced(t *testing.T) {
 		t.Errorf("the training applied by a store that waited for the lock while the file was replaced: %+v, totals %+v in %s, want spam 1 (it went to the unlinked old file)", counts[0], tot, path)
 	}
 }
+
+// TestReadOnlyExcludesWriters guards the premise of the ReadOnly cache:
+// while a store has the file open ReadOnly no store can open it for
+// writing, and while one has it open for writing none opens it ReadOnly
+// (each waits its Timeout, then fails), so cached counts never go stale.
+func TestReadOnlyExcludesWriters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bayes.db")
+	w, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := Open(path, &Options{ReadOnly: true, Timeout: 50 * time.Millisecond}); err == nil {
+		r.Close()
+		t.Error("opened ReadOnly while a writer has the file")
+	}
+	w.Close()
+	r, err := Open(path, &Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r2, err := Open(path, &Options{ReadOnly: true, Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Errorf("a second reader: %v", err)
+	} else {
+		r2.Close()
+	}
+	if w, err := Open(path, &Options{Timeout: 50 * time.Millisecond}); err == nil {
+		w.Close()
+		t.Error("opened for writing while a reader has the file")
+	}
+}
