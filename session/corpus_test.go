@@ -13,7 +13,9 @@ import (
 // the spam half over the threshold than of the ham half.
 func TestCorpus(t *testing.T) {
 	t.Parallel()
-	msgs := corpusMessages(t, 400)
+	// 200 of each class to train on: bayes's training minimum
+	// (SpamAssassin's bayes_min_spam_num and bayes_min_ham_num).
+	msgs := corpusMessages(t, 800)
 	e := benchEngine(t)
 	ctx := context.Background()
 	// Train on the odd messages, check the even ones.

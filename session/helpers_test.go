@@ -154,12 +154,14 @@ func rowOf(v Verdict, check string) (Row, bool) {
 	return Row{}, false
 }
 
-// trainedBayes returns a classifier trained on a few spam and ham texts.
+// trainedBayes returns a classifier trained on 200 spam and 200 ham
+// texts: as many as SpamAssassin (bayes_min_spam_num, bayes_min_ham_num)
+// and bayes's training minimum want before a message is classified.
 func trainedBayes(t testing.TB) *bayes.Classifier {
 	t.Helper()
 	c := &bayes.Classifier{Store: bayes.NewMemStore()}
 	ctx := context.Background()
-	for i := range 20 {
+	for i := range 200 {
 		spam := message("promo@example.net", "win a cruise", "Claim your FREE prize now! Viagra casino winner lottery cash bonus offer "+strings.Repeat("x", i))
 		ham := message("alice@example.com", "meeting notes", "Hi Bob, the minutes of Tuesday's meeting are below; the budget review moves to Friday. "+strings.Repeat("y", i))
 		if _, err := c.Train(ctx, bayes.Spam, spam); err != nil {
