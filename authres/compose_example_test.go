@@ -114,7 +114,7 @@ _dmarc IN TXT "v=DMARC1; p=reject"
 	fmt.Print(strings.ReplaceAll(field, "\r\n", "\n")) // CRLF in mail
 	// Output:
 	// Authentication-Results: mx.example.org;
-	//	iprev=pass reason="PTR name resolves to the client" policy.iprev=192.0.2.25;
+	//	iprev=pass policy.iprev=192.0.2.25;
 	//	spf=pass smtp.mailfrom=alice@example.com;
 	//	dkim=pass header.d=example.com header.i=@example.com header.s=sel header.a=ed25519-sha256 header.b=pzs4+4Q3;
 	//	dmarc=pass header.from=example.com policy.dmarc=reject;
