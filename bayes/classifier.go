@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spamkit/spamkit/mime"
@@ -19,6 +20,16 @@ const (
 	DefaultSpamCutoff = 0.99   // a score at or above it is Spam
 	DefaultHamCutoff  = 0.45   // a score at or below it is Ham
 	DefaultMaxClues   = 10     // clues kept in an Outcome
+)
+
+// Defaults of the training minimum (Classifier.MinSpam, MinHam):
+// SpamAssassin's bayes_min_spam_num and bayes_min_ham_num
+// (Mail::SpamAssassin::Conf: Bayes is not used before the database has
+// learnt 200 of each); rspamd's classifier skips its statistics below
+// min_learns, 200 too.
+const (
+	DefaultMinSpam = 200
+	DefaultMinHam  = 200
 )
 
 // Defaults of the auto-learn guard (Classifier.AutoLearn).
@@ -78,6 +89,16 @@ type Classifier struct {
 	// as-written token ("FREE") when the store knows it, else its folded
 	// one ("free"), instead of both.
 	Degenerate bool
+	// MinSpam and MinHam are the spam and ham messages the store must
+	// have been trained on before a message is classified: below either,
+	// Classify, ClassifyReport, ClassifyTokens and Stream return an
+	// Unsure Outcome with Score 0.5 whose Err wraps ErrUntrained (Reason
+	// "not enough training"), without tokenizing the message, and
+	// AutoLearn learns nothing. A few trainings give confident scores on
+	// too little evidence. If zero, DefaultMinSpam and DefaultMinHam
+	// (SpamAssassin's 200 each); negative, no minimum. Training (Train,
+	// TrainOnError, TrainUntilNoError) is not gated.
+	MinSpam, MinHam int
 	// MaxClues is how many clues an Outcome carries. If zero,
 	// DefaultMaxClues (10); negative means none.
 	MaxClues int
@@ -98,6 +119,11 @@ type Classifier struct {
 
 	memOnce sync.Once
 	mem     *MemStore
+	// trained is set once the store's totals were seen at the minimum:
+	// the check before tokenizing is then skipped, the totals every
+	// lookup returns being checked after it (a store untrained or
+	// replaced since clears it).
+	trained atomic.Bool
 }
 
 // params are a Classifier's parameters with the defaults applied.
@@ -106,6 +132,7 @@ type params struct {
 	hamESF, spamESF               float64
 	clues                         int
 	degenerate                    bool
+	minSpam, minHam               uint64 // 0: no minimum
 }
 
 func (c *Classifier) params() (params, error) {
@@ -114,6 +141,7 @@ func (c *Classifier) params() (params, error) {
 		minDev: or(c.MinDev, DefaultMinDev), spam: or(c.SpamCutoff, DefaultSpamCutoff),
 		ham: or(c.HamCutoff, DefaultHamCutoff), clues: c.MaxClues,
 		hamESF: or(c.HamESF, 1), spamESF: or(c.SpamESF, 1), degenerate: c.Degenerate,
+		minSpam: minLearns(c.MinSpam, DefaultMinSpam), minHam: minLearns(c.MinHam, DefaultMinHam),
 	}
 	if p.minDev < 0 {
 		p.minDev = 0
@@ -146,6 +174,52 @@ func (c *Classifier) params() (params, error) {
 		return p, fmt.Errorf("%w: HamCutoff %v above SpamCutoff %v", ErrConfig, p.ham, p.spam)
 	}
 	return p, nil
+}
+
+// minLearns is a MinSpam or MinHam with its default applied: 0 for none.
+func minLearns(v, def int) uint64 {
+	switch {
+	case v == 0:
+		return uint64(def)
+	case v < 0:
+		return 0
+	}
+	return uint64(v)
+}
+
+// enough reports whether totals t reach the training minimum.
+func (p params) enough(t Totals) bool {
+	return t.Spam >= p.minSpam && t.Ham >= p.minHam
+}
+
+// untrainedOutcome is the Outcome of a message not classified for want
+// of training.
+func (p params) untrainedOutcome(t Totals, tokens int) Outcome {
+	return Outcome{Result: Unsure, Score: 0.5, Tokens: tokens, Totals: t,
+		Err: fmt.Errorf("%w: %d spam and %d ham messages trained, %d and %d needed", ErrUntrained, t.Spam, t.Ham, p.minSpam, p.minHam)}
+}
+
+// untrained checks the store's totals against the training minimum
+// before a message is tokenized: the Outcome to return and true when
+// they are below it (or the store cannot be read: ErrStore, as a lookup
+// would give). Once they were seen at the minimum it only returns false:
+// classify checks the totals of each lookup.
+func (c *Classifier) untrained(ctx context.Context, p params) (Outcome, bool) {
+	if (p.minSpam == 0 && p.minHam == 0) || c.trained.Load() {
+		return Outcome{}, false
+	}
+	t, err := c.store().Lookup(ctx, nil, nil)
+	if err != nil {
+		if !errors.Is(err, ErrStore) {
+			err = fmt.Errorf("%w: %w", ErrStore, err)
+		}
+		return Outcome{Result: Unsure, Score: 0.5, Err: err}, true
+	}
+	if !p.enough(t) {
+		return p.untrainedOutcome(t, 0), true
+	}
+	c.trained.Store(true)
+	return Outcome{}, false
 }
 
 func or(v, def float64) float64 {
@@ -190,6 +264,10 @@ func (c *Classifier) Classify(ctx context.Context, msg []byte) (Outcome, error) 
 	if err := ctx.Err(); err != nil {
 		return Outcome{Result: Unsure, Score: 0.5}, err
 	}
+	if o, ok := c.untrained(ctx, p); ok {
+		c.trace("bayes: %v", o)
+		return o, nil
+	}
 	toks := c.Tokenizer.Tokenize(ctx, msg)
 	o := c.classify(ctx, p, toks.List)
 	o.Err = errors.Join(o.Err, toks.Err)
@@ -208,6 +286,10 @@ func (c *Classifier) ClassifyReport(ctx context.Context, msg []byte, r mime.Repo
 	}
 	if err := ctx.Err(); err != nil {
 		return Outcome{Result: Unsure, Score: 0.5}, err
+	}
+	if o, ok := c.untrained(ctx, p); ok {
+		c.trace("bayes: %v", o)
+		return o, nil
 	}
 	toks := c.Tokenizer.TokenizeReport(msg, r)
 	o := c.classify(ctx, p, toks.List)
@@ -235,6 +317,10 @@ func (c *Classifier) classify(ctx context.Context, p params, tokens []string) Ou
 			err = fmt.Errorf("%w: %w", ErrStore, err)
 		}
 		return Outcome{Result: Unsure, Score: 0.5, Tokens: len(tokens), Err: err}
+	}
+	if !p.enough(totals) {
+		c.trained.Store(false) // untrained (or another store) since: check before tokenizing again
+		return p.untrainedOutcome(totals, len(tokens))
 	}
 	return score(p, tokens, counts, totals)
 }

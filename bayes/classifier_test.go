@@ -23,8 +23,11 @@ var (
 	}
 )
 
+// trained trains c on three spams and three hams, and sets c to classify
+// on so few (MinSpam and MinHam negative).
 func trained(t *testing.T, c *Classifier) {
 	t.Helper()
+	c.MinSpam, c.MinHam = -1, -1
 	ctx := context.Background()
 	for _, m := range spamMsgs {
 		if _, err := c.Train(ctx, Spam, []byte(m)); err != nil {
@@ -70,7 +73,7 @@ func TestClassify(t *testing.T) {
 
 // TestClassifyScore recomputes a score by hand from the stored counts.
 func TestClassifyScore(t *testing.T) {
-	var c Classifier
+	c := Classifier{MinSpam: -1, MinHam: -1}
 	ctx := context.Background()
 	c.Train(ctx, Spam, []byte("\r\nalpha beta\r\n"))
 	c.Train(ctx, Spam, []byte("\r\nalpha gamma\r\n"))
@@ -103,7 +106,7 @@ func TestClassifyScore(t *testing.T) {
 
 func TestClassifyParameters(t *testing.T) {
 	ctx := context.Background()
-	c := Classifier{MinDev: -1, MaxClues: 1}
+	c := Classifier{MinDev: -1, MaxClues: 1, MinSpam: -1, MinHam: -1}
 	c.Train(ctx, Spam, []byte("\r\nalpha beta\r\n"))
 	c.Train(ctx, Ham, []byte("\r\nbeta delta\r\n"))
 	o, _ := c.Classify(ctx, []byte("\r\nalpha beta\r\n"))
@@ -111,7 +114,7 @@ func TestClassifyParameters(t *testing.T) {
 	if o.Used != 3 || len(o.Clues) != 1 {
 		t.Errorf("MinDev none: used %d clues %d, want 3 and 1", o.Used, len(o.Clues))
 	}
-	two := Classifier{HamCutoff: -1, SpamCutoff: 0.999}
+	two := Classifier{HamCutoff: -1, SpamCutoff: 0.999, MinSpam: -1, MinHam: -1}
 	if o, _ := two.Classify(ctx, []byte("\r\nnothing\r\n")); o.Result != Ham {
 		t.Errorf("two-state, no evidence: %v, want ham", o.Result)
 	}
@@ -171,7 +174,7 @@ func TestStream(t *testing.T) {
 		t.Errorf("zero Stream Write: %v", err)
 	}
 	// Over MaxBytes: the limit is reported as for Classify.
-	small := Classifier{Tokenizer: Tokenizer{MaxBytes: 20}}
+	small := Classifier{Tokenizer: Tokenizer{MaxBytes: 20}, MinSpam: -1, MinHam: -1}
 	s = small.Begin(ctx)
 	s.Write([]byte(msg))
 	if o, _ := s.Close(); !errors.Is(o.Err, ErrMessageBytes) {
@@ -220,7 +223,7 @@ func TestTrainOnError(t *testing.T) {
 }
 
 func TestTrainUntilNoError(t *testing.T) {
-	var c Classifier
+	c := Classifier{MinSpam: -1, MinHam: -1}
 	var ex []Example
 	for _, m := range spamMsgs {
 		ex = append(ex, Example{Class: Spam, Msg: []byte(m)})

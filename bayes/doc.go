@@ -6,12 +6,13 @@
 // into character bigrams so that it classifies as well as English.
 //
 //	var c bayes.Classifier // zero value: bogofilter's parameters, in-memory store
-//	c.Train(ctx, bayes.Spam, spamMsg)
+//	c.Train(ctx, bayes.Spam, spamMsg) // ... 200 spams and 200 hams at least
 //	c.Train(ctx, bayes.Ham, hamMsg)
 //	o, err := c.Classify(ctx, msg) // err only when it cannot run
 //	switch o.Result {
 //	case bayes.Spam: // o.Score >= 0.99; o.Clues say why
-//	case bayes.Unsure: // between the cutoffs, or the store was down (o.Err)
+//	case bayes.Unsure: // between the cutoffs, or the store was down (o.Err),
+//		// or trained on too few messages (errors.Is(o.Err, bayes.ErrUntrained))
 //	}
 //
 // # The maths
@@ -166,6 +167,15 @@
 // (SpamAssassin's auto-learn thresholds), the guard against teaching it
 // its own mistakes. Prune drops hapaxes untouched for a number of days
 // and, beyond a size bound, the tokens that weigh least.
+//
+// Below MinSpam spams or MinHam hams trained (200 each by default,
+// SpamAssassin's bayes_min_spam_num and bayes_min_ham_num; rspamd's
+// min_learns is 200 too) a message is not classified: the Outcome is
+// Unsure, Score 0.5, its Err wraps ErrUntrained and its Reason is "not
+// enough training", and the message is not even tokenized (the store's
+// totals are read first), so an untrained classifier costs a lookup of
+// the totals, not a tokenization. AutoLearn learns nothing then; the other
+// training methods are not gated.
 //
 // # Dumps
 //

@@ -192,7 +192,7 @@ func TestImportRealBogofilter(t *testing.T) {
 			t.Errorf("%q = %v, want %d spam %d ham with a day\n%s", tok, c, want.Spam, want.Ham, dump)
 		}
 	}
-	c := Classifier{Store: s}
+	c := Classifier{Store: s, MinSpam: -1, MinHam: -1} // 3 and 3 trained
 	o, err := c.Classify(ctx, []byte("Subject: cheap pills\r\n\r\nbuy cheap pills online now\r\n"))
 	if err != nil || o.Result != Spam {
 		t.Errorf("classified on bogofilter's database: %v, %v; want spam", o, err)

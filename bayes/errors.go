@@ -28,6 +28,11 @@ var (
 	// (Redis down, a bbolt file that cannot be opened...). The store's
 	// own error is wrapped beside it.
 	ErrStore = errors.New("bayes: store failed")
+	// ErrUntrained reports a store trained on fewer messages than
+	// Classifier.MinSpam spam or MinHam ham: the message was not
+	// classified (nor tokenized), the Outcome is Unsure with Score 0.5.
+	// Its Totals say how far the training is.
+	ErrUntrained = errors.New("bayes: not enough training")
 )
 
 // Errors of the arguments: the operation does not run.

@@ -67,7 +67,7 @@ func TestFisherESF(t *testing.T) {
 // written when the store knows that form, else folded.
 func TestDegenerate(t *testing.T) {
 	ctx := context.Background()
-	c := Classifier{Degenerate: true, MaxClues: 100}
+	c := Classifier{Degenerate: true, MaxClues: 100, MinSpam: -1, MinHam: -1}
 	for range 5 {
 		c.TrainTokens(ctx, Spam, []string{"FREE", "free", "money"})
 		c.TrainTokens(ctx, Ham, []string{"meeting"})

@@ -13,6 +13,10 @@ import (
 func Example() {
 	ctx := context.Background()
 	var c bayes.Classifier // bogofilter's parameters, an in-memory store
+	// Classified below 200 spams and 200 hams, the Outcome would be
+	// Unsure with ErrUntrained (SpamAssassin's minimum): for the sake of
+	// the example, no minimum.
+	c.MinSpam, c.MinHam = -1, -1
 	for _, m := range []string{
 		"Subject: Cheap pills\r\n\r\nBuy cheap pills online now\r\n",
 		"Subject: Best prices\r\n\r\nOrder cheap meds online, limited offer\r\n",
@@ -44,7 +48,7 @@ func Example() {
 // it.
 func ExampleClassifier_Begin() {
 	ctx := context.Background()
-	var c bayes.Classifier
+	c := bayes.Classifier{MinSpam: -1, MinHam: -1} // no minimum of training, for the example
 	c.Train(ctx, bayes.Spam, []byte("Subject: prize\r\n\r\nyou won a prize, claim it now\r\n"))
 	c.Train(ctx, bayes.Ham, []byte("Subject: minutes\r\n\r\nminutes of the board meeting\r\n"))
 	s := c.Begin(ctx)

@@ -16,7 +16,8 @@ const (
 	// Ham: the score is at or below Classifier.HamCutoff.
 	Ham Result = "ham"
 	// Unsure: the score is between the cutoffs, or the store could not be
-	// read (Outcome.Err wraps ErrStore).
+	// read (Outcome.Err wraps ErrStore), or it was trained on too few
+	// messages (ErrUntrained: the message was not classified).
 	Unsure Result = "unsure"
 )
 
@@ -58,7 +59,9 @@ type Outcome struct {
 	// Totals are the message totals of the store when it was read.
 	Totals Totals
 	// Err is why the result is not a definitive one: the store could not
-	// be read (ErrStore: Result is then Unsure, the fail-open choice), or
+	// be read (ErrStore: Result is then Unsure, the fail-open choice),
+	// it was trained on fewer messages than Classifier.MinSpam or MinHam
+	// (ErrUntrained: Unsure, Score 0.5, the message not classified), or
 	// a limit of the Tokenizer was reached (ErrMessageBytes, ErrTokens,
 	// ErrTokenBytes: the message was classified on what was read). It is
 	// for logs: it may carry addresses of servers.
@@ -85,13 +88,16 @@ func (o Outcome) String() string {
 
 // Reason returns a short stable phrase for a header or an SMTP reply:
 // empty for a definitive result, "statistics unavailable" when the
-// store failed, "message too large" when a limit cut what was read.
+// store failed, "not enough training" below Classifier.MinSpam or MinHam
+// (ErrUntrained), "message too large" when a limit cut what was read.
 func (o Outcome) Reason() string {
 	switch {
 	case o.Err == nil:
 		return ""
 	case errorsIs(o.Err, ErrStore):
 		return "statistics unavailable"
+	case errorsIs(o.Err, ErrUntrained):
+		return "not enough training"
 	case errorsIs(o.Err, ErrMessageBytes), errorsIs(o.Err, ErrTokens):
 		return "message too large"
 	case errorsIs(o.Err, ErrTokenBytes):

@@ -120,6 +120,7 @@ func (c *Classifier) TrainOnError(ctx context.Context, class Result, msg []byte)
 	if err != nil {
 		return Learned{}, err
 	}
+	p.minSpam, p.minHam = 0, 0 // training is how the minimum is reached
 	toks := c.Tokenizer.Tokenize(ctx, msg)
 	o := c.classify(ctx, p, toks.List)
 	l := Learned{Outcome: o, Totals: o.Totals}
@@ -149,6 +150,7 @@ func (c *Classifier) TrainUntilNoError(ctx context.Context, examples []Example, 
 	if err != nil {
 		return Rounds{}, err
 	}
+	p.minSpam, p.minHam = 0, 0 // training is how the minimum is reached
 	toks := make([][]string, len(examples))
 	for i, e := range examples {
 		if err := checkClass(e.Class); err != nil {
@@ -197,6 +199,9 @@ func (c *Classifier) AutoLearn(ctx context.Context, msg []byte) (Learned, error)
 	spamAt, hamAt := or(c.AutoSpam, DefaultAutoSpam), or(c.AutoHam, DefaultAutoHam)
 	if math.IsNaN(spamAt) || math.IsNaN(hamAt) || hamAt >= spamAt {
 		return Learned{}, fmt.Errorf("%w: AutoHam %v not below AutoSpam %v", ErrConfig, hamAt, spamAt)
+	}
+	if o, ok := c.untrained(ctx, p); ok {
+		return Learned{Outcome: o, Totals: o.Totals}, nil // below MinSpam/MinHam its scores are not trusted
 	}
 	toks := c.Tokenizer.Tokenize(ctx, msg)
 	o := c.classify(ctx, p, toks.List)

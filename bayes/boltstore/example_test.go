@@ -24,7 +24,7 @@ func Example() {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	c := &bayes.Classifier{Store: s}
+	c := &bayes.Classifier{Store: s, MinSpam: -1, MinHam: -1} // no minimum of training, for the example
 	// When Train returns, the training is on disk.
 	t, _ := c.Train(ctx, bayes.Spam, []byte("Subject: prize\r\n\r\nclaim your prize now\r\n"))
 	t, _ = c.Train(ctx, bayes.Ham, []byte("Subject: minutes\r\n\r\nminutes of the meeting\r\n"))

@@ -13,7 +13,10 @@
 // "From " line: one message per "From " line after an empty line, mboxrd
 // ">From " unquoted) and standard input ("-" or no argument). When several
 // messages are classified, one line each is printed and the exit code is
-// that of the last. Long training shows a progress bar when standard error
+// that of the last. A database that holds fewer than 200 spams or 200 hams
+// (SpamAssassin's bayes_min_spam_num and bayes_min_ham_num) classifies
+// nothing: "X-Bayes: unsure, not enough training", exit 2; -min N sets
+// that minimum (negative: none). Long training shows a progress bar when standard error
 // is a terminal and nothing otherwise.
 //
 // The database (-d, default $SPAMKIT_BAYES_DB or ~/.spamkit/bayes.db) is a
@@ -100,6 +103,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	unham := fl.Bool("N", false, "unregister messages registered as ham")
 	verbose := fl.Bool("v", false, "print the score and the clues (the tokens that weighed most)")
 	quiet := fl.Bool("q", false, "no progress bar")
+	minLearns := fl.Int("min", 0, "spam and ham messages each the database must hold before it classifies (below: unsure, \"not enough training\"); 0: SpamAssassin's 200, negative: none")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitError
@@ -126,7 +130,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "bayes: %v\n", err)
 		return exitError
 	}
-	c := &bayes.Classifier{Store: store}
+	c := &bayes.Classifier{Store: store, MinSpam: *minLearns, MinHam: *minLearns}
 	switch {
 	case *spam, *ham:
 		class := bayes.Spam
@@ -266,7 +270,11 @@ func classify(ctx context.Context, c *bayes.Classifier, msgs []message, verbose 
 		if len(msgs) > 1 {
 			fmt.Fprintf(w, "%s: ", m.Name)
 		}
-		fmt.Fprintf(w, "X-Bayes: %s, score=%.6f\n", o.Result, o.Score)
+		if errors.Is(o.Err, bayes.ErrUntrained) {
+			fmt.Fprintf(w, "X-Bayes: %s, %s\n", o.Result, o.Reason())
+		} else {
+			fmt.Fprintf(w, "X-Bayes: %s, score=%.6f\n", o.Result, o.Score)
+		}
 		if verbose {
 			fmt.Fprintf(w, "  tokens %d, used %d, trained %d spam / %d ham\n", o.Tokens, o.Used, o.Totals.Spam, o.Totals.Ham)
 			if o.Err != nil {

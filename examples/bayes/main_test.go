@@ -51,9 +51,14 @@ func TestExitCodes(t *testing.T) {
 		{"two modes", "", []string{"-s", "-n"}, exitError},
 		{"bad flag", "", []string{"-bogus"}, exitError},
 	}
+	// 16 spams and 16 hams are below the default minimum of training
+	// (SpamAssassin's 200 each): unsure, not classified.
+	if code, stdout, _ := cli(t, spamMsg, "-d", db); code != exitUnsure || !strings.Contains(stdout, "X-Bayes: unsure, not enough training") {
+		t.Errorf("classify below the minimum = %d: %s", code, stdout)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := cli(t, tt.stdin, append([]string{"-d", db}, tt.args...)...)
+			code, stdout, stderr := cli(t, tt.stdin, append([]string{"-d", db, "-min", "-1"}, tt.args...)...)
 			if code != tt.want {
 				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.want, stdout, stderr)
 			}
@@ -61,7 +66,7 @@ func TestExitCodes(t *testing.T) {
 	}
 
 	// -v explains: the clues of a spam are spam words.
-	code, stdout, _ := cli(t, spamMsg, "-d", db, "-v")
+	code, stdout, _ := cli(t, spamMsg, "-d", db, "-min", "16", "-v")
 	if code != exitSpam || !strings.Contains(stdout, "X-Bayes: spam") || !strings.Contains(stdout, "trained 16 spam / 16 ham") || !strings.Contains(stdout, `"viagra"`) {
 		t.Errorf("bayes -v = %d:\n%s", code, stdout)
 	}
@@ -70,7 +75,7 @@ func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "1"), spamMsg)
 	write(t, filepath.Join(dir, "2"), hamMsg)
-	code, stdout, _ = cli(t, "", "-d", db, dir)
+	code, stdout, _ = cli(t, "", "-d", db, "-min", "-1", dir)
 	if code != exitHam || strings.Count(stdout, "X-Bayes:") != 2 {
 		t.Errorf("bayes dir = %d:\n%s", code, stdout)
 	}
