@@ -452,6 +452,11 @@ func (c *Config) validate() error {
 	if seal != [3]bool{} && seal != [3]bool{true, true, true} {
 		return fmt.Errorf("%w: ARC sealing needs arc_seal_domain, arc_seal_selector and arc_seal_key_file together", ErrConfigIncoherent)
 	}
+	if seal[0] && c.ARC == SwitchOff {
+		// The seal's cv= is the verification's result: package
+		// session seals nothing without it.
+		return fmt.Errorf("%w: ARC sealing needs arc (the chain is verified before it is sealed)", ErrConfigIncoherent)
+	}
 	for _, s := range []struct {
 		name string
 		v    *float64

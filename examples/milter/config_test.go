@@ -132,6 +132,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bayes = yes\n", 0, ErrConfigIncoherent},
 		{"rdns = no\nhelo = yes\n", 0, ErrConfigIncoherent},
 		{"arc_seal_domain = example.org\n", 0, ErrConfigIncoherent},
+		// The session seals only what it verified (ARC's cv=): with
+		// arc = no the seal would be silently left out.
+		{"arc = no\narc_seal_domain = example.org\narc_seal_selector = s\narc_seal_key_file = /k\n", 0, ErrConfigIncoherent},
 		{"greylist_delay = 10m\ngreylist_retry_window = 5m\n", 0, ErrConfigIncoherent},
 		{"add_header_score = 20\nreject_score = 10\n", 0, ErrConfigIncoherent},
 		{strings.Repeat("#", MaxConfigBytes+1), 0, ErrConfigTooLarge},
