@@ -740,6 +740,9 @@ func Compact(ctx context.Context, path string, opts *Options) (before, after int
 	if err != nil {
 		return before, 0, fmt.Errorf("boltstore: compact %s: %w", path, err)
 	}
+	if beforeRename != nil {
+		beforeRename()
+	}
 	if err := os.Rename(tmp, path); err != nil {
 		return before, 0, fmt.Errorf("boltstore: compact: %w", err)
 	}
@@ -770,6 +773,10 @@ func removeStaleCopies(path string) {
 		}
 	}
 }
+
+// beforeRename, when set (by a test), runs in Compact between the copy
+// and its rename.
+var beforeRename func()
 
 // compactTxBytes bounds the bytes copied in one transaction of Compact.
 const compactTxBytes = 64 << 20
