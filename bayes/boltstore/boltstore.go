@@ -747,9 +747,11 @@ func Compact(ctx context.Context, path string, opts *Options) (before, after int
 		return before, 0, fmt.Errorf("boltstore: compact: %w", err)
 	}
 	done = true
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync() // the rename survives a crash
-		d.Close()
+	// The rename survives a crash once the directory is on disk: until
+	// then a crash may bring the old file back, and with it lose what
+	// was trained into the new one.
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return before, 0, fmt.Errorf("boltstore: compact: sync %s: %w", filepath.Dir(path), err)
 	}
 	if fi, err := os.Stat(path); err == nil {
 		after = fi.Size()
@@ -772,6 +774,23 @@ func removeStaleCopies(path string) {
 			os.Remove(filepath.Join(filepath.Dir(path), e.Name()))
 		}
 	}
+}
+
+// syncDir fsyncs the directory dir (a variable for tests). Windows
+// cannot fsync a directory: there it does nothing.
+var syncDir = func(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // beforeRename, when set (by a test), runs in Compact between the copy

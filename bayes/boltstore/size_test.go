@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -190,5 +191,29 @@ func TestCompactRemovesStale(t *testing.T) {
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Errorf("another database's copy removed: %v", err)
+	}
+}
+
+// TestCompactDirSyncFails: Compact returns the error of the fsync of the
+// directory after its rename: until that is on disk, a crash may bring
+// back the old file, and trainings written into the new one since would
+// be lost with it, so the caller must hear of it.
+func TestCompactDirSyncFails(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bayes.db")
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(ctx, sizeCorpus(10)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	errSync := errors.New("input/output error")
+	old := syncDir
+	syncDir = func(string) error { return errSync }
+	defer func() { syncDir = old }()
+	if _, _, err := Compact(ctx, path, nil); !errors.Is(err, errSync) {
+		t.Errorf("Compact with the directory's fsync failing: %v, want its error", err)
 	}
 }
