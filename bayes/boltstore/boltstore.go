@@ -684,7 +684,8 @@ func writeTotals(tx *bolt.Tx, t bayes.Totals) error {
 // Compact kept 6.2 MB). Run it after bulk training: it takes the file's
 // lock for the copy, and an Open waiting for that lock then opens the
 // compacted file (a store already open before cannot be: the lock kept
-// Compact out). The copy gets mode 0600. A copy a killed Compact left
+// Compact out). The copy gets the file's permissions (not its owner: it
+// is the caller's). A copy a killed Compact left
 // (".NAME.compact-*" beside the file) is removed by the next. It returns
 // the sizes of the file before and after.
 func Compact(ctx context.Context, path string, opts *Options) (before, after int64, err error) {
@@ -713,7 +714,16 @@ func Compact(ctx context.Context, path string, opts *Options) (before, after int
 		return before, 0, fmt.Errorf("boltstore: compact: %w", err)
 	}
 	tmp := tmpf.Name()
-	tmpf.Close()
+	// The copy takes the file's permissions (CreateTemp makes it 0600: a
+	// database made group-readable for a daemon would not stay so).
+	err = tmpf.Chmod(fi.Mode().Perm())
+	if cerr := tmpf.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return before, 0, fmt.Errorf("boltstore: compact: %w", err)
+	}
 	done := false
 	defer func() {
 		if !done {

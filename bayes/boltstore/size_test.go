@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/spamkit/spamkit/bayes"
@@ -215,5 +216,37 @@ func TestCompactDirSyncFails(t *testing.T) {
 	defer func() { syncDir = old }()
 	if _, _, err := Compact(ctx, path, nil); !errors.Is(err, errSync) {
 		t.Errorf("Compact with the directory's fsync failing: %v, want its error", err)
+	}
+}
+
+// TestCompactKeepsMode: the compacted file has the permissions of the
+// file it replaces (a database made group-readable for a daemon that
+// classifies stays so; the copy was 0600).
+func TestCompactKeepsMode(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix permissions")
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bayes.db")
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(ctx, sizeCorpus(10)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := os.Chmod(path, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Compact(ctx, path, nil); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := fi.Mode().Perm(); m != 0o640 {
+		t.Errorf("mode after Compact %o, want 640", m)
 	}
 }
