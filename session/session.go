@@ -52,6 +52,8 @@ type Session struct {
 	connErrs []fault // internal errors of the connection's stages
 
 	// transaction
+	txCtx    context.Context // the transaction's lookups; canceled by Reset
+	txCancel context.CancelFunc
 	inMail   bool
 	ended    bool // EndOfData has run: the message is complete
 	mailFrom string
@@ -233,9 +235,10 @@ func (s *Session) Mail(ctx context.Context, from string) Reply {
 	s.Reset()
 	s.inMail = true
 	s.mailFrom = from
+	s.txCtx, s.txCancel = context.WithCancel(s.ctx)
 	if e.SPF != nil && s.ip.IsValid() {
 		ip, helo := s.ip, s.helo
-		s.spfT = start(s.ctx, func(ctx context.Context) (spf.Outcome, error) { return e.SPF.Check(ctx, ip, helo, from) })
+		s.spfT = start(s.txCtx, func(ctx context.Context) (spf.Outcome, error) { return e.SPF.Check(ctx, ip, helo, from) })
 	}
 	if s.hv != nil {
 		o, err := s.hv.Mail(ctx)
@@ -505,14 +508,14 @@ func (s *Session) endHeader(end int) {
 	s.hdr = h
 	s.body = new(dkim.Body)
 	if e.DKIM != nil && !s.hdrTooBig {
-		ds, err := e.DKIM.Begin(s.ctx, h, s.body)
+		ds, err := e.DKIM.Begin(s.txCtx, h, s.body)
 		if err != nil {
 			s.streamErrs = append(s.streamErrs, fault{"dkim", fmt.Errorf("%w: dkim: %w", ErrCheck, err)})
 		}
 		s.dkimS = ds
 	}
 	if e.ARC != nil && !s.hdrTooBig {
-		as, err := e.ARC.Begin(s.ctx, h, s.body)
+		as, err := e.ARC.Begin(s.txCtx, h, s.body)
 		if err != nil {
 			s.streamErrs = append(s.streamErrs, fault{"arc", fmt.Errorf("%w: arc: %w", ErrCheck, err)})
 		}
@@ -562,9 +565,13 @@ func (s *Session) writeBody(p []byte) {
 }
 
 // Reset ends the transaction (RSET, or a new MAIL): the envelope, the
-// message and the transaction's checks are dropped; the connection's
-// stay.
+// message and the transaction's checks are dropped, and their lookups
+// still running canceled; the connection's stay.
 func (s *Session) Reset() {
+	if s.txCancel != nil {
+		s.txCancel()
+		s.txCtx, s.txCancel = nil, nil
+	}
 	if s.hv != nil && s.inMail {
 		s.hv.Reset()
 	}

@@ -1,0 +1,66 @@
+package session
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/spamkit/spamkit/resolver/resolvertest"
+)
+
+// TestResetCancelsLookups: the lookups a transaction started (SPF of MAIL
+// FROM, the DKIM key) end with the transaction (RSET, the next MAIL), not
+// with the connection: a client that sends MAIL and RSET over and over
+// against a domain whose DNS never answers must not pile up one set of
+// lookups per transaction until Close.
+func TestResetCancelsLookups(t *testing.T) {
+	srv := testServer(t)
+	srv.Fail("example.com", dns.TypeTXT, resolvertest.Drop)
+	srv.Fail("rsa2048._domainkey.example.com", dns.TypeTXT, resolvertest.Drop)
+	r := srv.Resolver()
+	r.Timeout = time.Minute // the lookups outlive the test unless canceled
+	r.Attempts = 1
+	e := testEngine(t, r)
+	e.RDNS, e.DNSBL = nil, nil
+	e.SPF.Timeout, e.DKIM.Timeout, e.ARC.Timeout = time.Minute, time.Minute, time.Minute
+	msg := signed(t, message("alice@example.com", "again", "Hello.\r\n"))
+	ctx := context.Background()
+
+	settle := func() int {
+		n := runtime.NumGoroutine()
+		for range 50 {
+			time.Sleep(20 * time.Millisecond)
+			m := runtime.NumGoroutine()
+			if m == n {
+				break
+			}
+			n = m
+		}
+		return n
+	}
+	s := e.NewSession(ctx)
+	defer s.Close()
+	s.Connect(ctx, goodIP, "mail.example.com")
+	before := settle()
+	const n = 30
+	for range n {
+		s.Mail(ctx, "<alice@example.com>")
+		s.Rcpt(ctx, "<bob@example.org>")
+		s.Write(msg[:len(msg)/2])
+		s.Reset()
+	}
+	// The canceled lookups end promptly; the others would wait a minute.
+	deadline := time.Now().Add(5 * time.Second)
+	var after int
+	for {
+		after = settle()
+		if after < before+n || time.Now().After(deadline) {
+			break
+		}
+	}
+	if after >= before+n {
+		t.Errorf("%d goroutines after %d transactions reset, %d before: the reset transactions' lookups still run", after, n, before)
+	}
+}
