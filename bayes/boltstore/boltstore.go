@@ -80,7 +80,10 @@ type Options struct {
 	// file. If zero, 1 s.
 	Timeout time.Duration
 	// ReadOnly opens the file for reading (shared lock): Apply, Put and
-	// SetTotals fail.
+	// SetTotals fail. No store opens it for writing meanwhile, which the
+	// cache of counts (CacheTokens) relies on; on Solaris, illumos and
+	// AIX, where bbolt's fcntl locks do not exclude each other within a
+	// process, the same process must not also open it for writing.
 	ReadOnly bool
 	// AllocSize is the step by which the file grows. If zero,
 	// DefaultAllocSize (256 KiB). bbolt's own default (16 MiB, and a
@@ -148,7 +151,10 @@ type Store struct {
 
 // cache holds counts Lookup read from a file opened ReadOnly: no writer
 // can open the file while it is (bbolt takes a shared lock for readers
-// and an exclusive one for writers), so they cannot change. A token
+// and an exclusive one for writers), so they cannot change. (On Solaris,
+// illumos and AIX bbolt's locks are fcntl record locks, which do not
+// exclude each other within one process: there a process must not open
+// a file ReadOnly and for writing at once.) A token
 // sought once is then a map read, not a walk of the B+tree: classifying
 // many messages, most of each message's tokens (header fields, common
 // words) were sought before.
