@@ -1,6 +1,8 @@
 package session
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"slices"
 	"strconv"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/internal/header"
 )
 
 // headers renders the fields to add.
@@ -198,9 +201,19 @@ func (s *Session) forged() []FieldRef {
 	if servID == "" {
 		servID = "localhost"
 	}
+	fields := s.hdr
+	if s.hdrTooBig && !s.tooBig {
+		// The checks read the header up to MaxHeaderBytes; the fields
+		// past it reach the recipient all the same, and a sender who
+		// padded the header must not smuggle one past the cap.
+		_, body, _ := header.Split(s.msg)
+		if h, _, err := dkim.ReadHeader(bufio.NewReader(bytes.NewReader(s.msg[:body])), body+1); err == nil {
+			fields = h
+		}
+	}
 	seen := make(map[string]int)
 	var refs []FieldRef
-	for _, f := range s.hdr {
+	for _, f := range fields {
 		key := strings.ToLower(f.Name)
 		seen[key]++
 		remove := false

@@ -59,3 +59,36 @@ func TestRemoveForged(t *testing.T) {
 		t.Errorf("clean message: Remove = %v, want none", v.Remove)
 	}
 }
+
+// TestRemoveForgedPastHeaderCap: a sender who pads the header past
+// MaxHeaderBytes and puts a forged Authentication-Results below the
+// padding must not have it delivered: the fields past the cap are named
+// in Remove as well.
+func TestRemoveForgedPastHeaderCap(t *testing.T) {
+	t.Parallel()
+	e := &Engine{AuthServID: "mx.example.org", MaxHeaderBytes: 4096}
+	var msg []byte
+	msg = append(msg, "X-Spam-Status: No\r\n"...)
+	for i := 0; len(msg) < 8192; i++ {
+		msg = append(msg, "X-Pad: 0123456789012345678901234567890123456789012345678901234567890123456789\r\n"...)
+	}
+	msg = append(msg, "Authentication-Results: mx.example.org; dkim=pass header.d=bank.example; dmarc=pass header.from=bank.example\r\n"+
+		"X-Spam-Flag: NO\r\n"+
+		"From: security@bank.example\r\n"+
+		"Subject: verify your account\r\n"+
+		"\r\n"+
+		"Authentication-Results: mx.example.org; in the body, not a field\r\n"...)
+	ctx := context.Background()
+	s := e.NewSession(ctx)
+	defer s.Close()
+	s.Mail(ctx, "alice@example.com")
+	s.Write(msg)
+	v, err := s.EndOfData(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []FieldRef{{"X-Spam-Flag", 1}, {"Authentication-Results", 1}, {"X-Spam-Status", 1}}
+	if !slices.Equal(v.Remove, want) {
+		t.Errorf("Remove = %v,\nwant %v", v.Remove, want)
+	}
+}
