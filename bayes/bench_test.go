@@ -185,3 +185,32 @@ func BenchmarkTrain(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkClassifyUntrained classifies with a store trained below the
+// minimum (MinSpam, MinHam): the default skips the message (a lookup of
+// the totals), "no-minimum" tokenizes and scores it as before.
+func BenchmarkClassifyUntrained(b *testing.B) {
+	msgs := corpus(200, 3)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name string
+		min  int
+	}{{"default", 0}, {"no-minimum", -1}} {
+		b.Run(tt.name, func(b *testing.B) {
+			c := &bayes.Classifier{MinSpam: tt.min, MinHam: tt.min}
+			for i, m := range msgs[:20] {
+				class := bayes.Spam
+				if i%2 == 0 {
+					class = bayes.Ham
+				}
+				c.Train(ctx, class, m)
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				c.Classify(ctx, msgs[i%len(msgs)])
+				i++
+			}
+		})
+	}
+}
