@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 
@@ -313,6 +314,10 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	for _, r := range rows {
 		v.Score += r.Score
 	}
+	// SpamAssassin rounds the total to 3 decimals before comparing it
+	// with the thresholds (PerMsgStatus::check), so that points adding
+	// up to the required score in decimal are not a hair below it.
+	v.Score = math.Round(v.Score*1000) / 1000
 	v.Err = errors.Join(errs...)
 	s.decide(&v, greylisted)
 	s.headers(&v)
