@@ -254,8 +254,9 @@ func (c *Classifier) trace(format string, args ...any) {
 // Classify classifies msg, a message in Internet Message Format (RFC
 // 5322). The error is non-nil only when it cannot run (ErrConfig, or ctx
 // ended before it began); a store that cannot be read gives an Unsure
-// Outcome whose Err wraps ErrStore, and limits of the Tokenizer are in
-// Err too.
+// Outcome whose Err wraps ErrStore, one trained on fewer messages than
+// MinSpam or MinHam an Unsure Outcome whose Err wraps ErrUntrained (msg
+// not tokenized), and limits of the Tokenizer are in Err too.
 func (c *Classifier) Classify(ctx context.Context, msg []byte) (Outcome, error) {
 	p, err := c.params()
 	if err != nil {
@@ -300,7 +301,8 @@ func (c *Classifier) ClassifyReport(ctx context.Context, msg []byte, r mime.Repo
 
 // ClassifyTokens classifies a message by its distinct tokens, as a
 // Tokenizer gave them (a corpus evaluation tokenizes each message once
-// and classifies it in several folds).
+// and classifies it in several folds). Below MinSpam or MinHam it
+// returns the Unsure Outcome of ErrUntrained, as Classify does.
 func (c *Classifier) ClassifyTokens(ctx context.Context, tokens []string) (Outcome, error) {
 	p, err := c.params()
 	if err != nil {
