@@ -66,9 +66,18 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	var wg sync.WaitGroup
 	var report *mime.Report
 	var bay *bayes.Outcome
-	var bayErr error
+	var bayErr, mimeErr error
 	if e.MIME != nil && content {
 		wg.Go(func() {
+			defer func() {
+				if err := recovered(recover()); err != nil {
+					if report == nil {
+						report, mimeErr = nil, err
+					} else {
+						bay, bayErr = &bayes.Outcome{Result: bayes.Unsure, Err: err}, err
+					}
+				}
+			}()
 			r := e.MIME.Scan(cctx, s.msg)
 			report = &r
 			if e.Bayes != nil {
@@ -80,6 +89,11 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	}
 	if e.Bayes != nil && e.MIME == nil && content {
 		wg.Go(func() {
+			defer func() {
+				if err := recovered(recover()); err != nil {
+					bay, bayErr = &bayes.Outcome{Result: bayes.Unsure, Err: err}, err
+				}
+			}()
 			o, err := e.Bayes.Classify(cctx, s.msg)
 			bay, bayErr = &o, err
 		})
@@ -141,7 +155,10 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	spfIn := dmarc.SPF{Result: "none"}
 	if s.spfT != nil {
 		o, err, ok := s.spfT.wait(dctx)
-		if !ok {
+		if errors.Is(err, errPanicked) {
+			faults = append(faults, fault{"spf", err})
+		}
+		if !ok || errors.Is(err, errPanicked) {
 			o = spf.Outcome{Result: spf.TempError, Identity: spf.IdentityMailFrom, IP: s.ip, HELO: s.helo, Err: stageTimeout(spf.ErrDNS)}
 			o.Sender = strings.Trim(s.mailFrom, "<>")
 			if o.Sender == "" {
@@ -170,8 +187,11 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		}
 	}
 	if s.spfHELO != nil {
-		o, _, ok := s.spfHELO.wait(dctx)
-		if !ok {
+		o, err, ok := s.spfHELO.wait(dctx)
+		if errors.Is(err, errPanicked) {
+			faults = append(faults, fault{"spf-helo", err})
+		}
+		if !ok || errors.Is(err, errPanicked) {
 			o = spf.Outcome{Result: spf.TempError, Identity: spf.IdentityHELO, IP: s.ip, HELO: s.helo, Err: stageTimeout(spf.ErrDNS)}
 		}
 		v.Checks.SPFHELO = &o
@@ -203,8 +223,11 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 
 	// DKIM and ARC.
 	if dkimT != nil {
-		outs, _, ok := dkimT.wait(dctx)
-		if !ok {
+		outs, err, ok := dkimT.wait(dctx)
+		if errors.Is(err, errPanicked) {
+			faults = append(faults, fault{"dkim", err})
+		}
+		if !ok || errors.Is(err, errPanicked) {
 			outs = []dkim.Outcome{{Result: dkim.TempError, Err: stageTimeout(dkim.ErrKeyUnavailable)}}
 		}
 		v.Checks.DKIM = outs
@@ -215,8 +238,11 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		rows = append(rows, s.dkimRow(outs))
 	}
 	if arcT != nil {
-		o, _, ok := arcT.wait(dctx)
-		if !ok {
+		o, err, ok := arcT.wait(dctx)
+		if errors.Is(err, errPanicked) {
+			faults = append(faults, fault{"arc", err})
+		}
+		if !ok || errors.Is(err, errPanicked) {
 			o = arc.Outcome{Result: arc.Fail, Err: stageTimeout(dkim.ErrKeyUnavailable)}
 		}
 		v.Checks.ARC = &o
@@ -240,6 +266,9 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 			rows = append(rows, Row{Check: "size", Rule: TooBig, Result: "skipped", Score: e.score(TooBig), Reason: "message too large",
 				Err: fmt.Errorf("%w: %d bytes", ErrMessageTooLarge, s.size)})
 		}
+	}
+	if mimeErr != nil {
+		faults = append(faults, fault{"mime", mimeErr})
 	}
 	if report != nil {
 		d := e.MIMEPolicy.Decide(*report)

@@ -2,7 +2,24 @@ package session
 
 import (
 	"context"
+	"errors"
+	"fmt"
 )
+
+// errPanicked is the cause of a check that panicked in one of the
+// session's goroutines: a check that did not finish (ErrCheck), not a
+// crash of the process.
+var errPanicked = errors.New("session: check panicked")
+
+// recovered turns a recovered panic value into an error wrapping
+// ErrCheck and errPanicked (nil for nil). The value itself stays out of
+// the error: it may carry anything.
+func recovered(r any) error {
+	if r == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrCheck, errPanicked)
+}
 
 // task is a check running in the background: started at one stage,
 // collected at a later one.
@@ -17,6 +34,12 @@ func start[T any](ctx context.Context, f func(context.Context) (T, error)) *task
 	t := &task[T]{done: make(chan struct{})}
 	go func() {
 		defer close(t.done)
+		defer func() {
+			if err := recovered(recover()); err != nil {
+				var zero T
+				t.v, t.err = zero, err
+			}
+		}()
 		t.v, t.err = f(ctx)
 	}()
 	return t

@@ -1,0 +1,74 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/spamkit/spamkit/bayes"
+	"github.com/spamkit/spamkit/mime"
+)
+
+// panicStore is a bayes store with a bug.
+type panicStore struct{}
+
+func (panicStore) Lookup(context.Context, []string, []bayes.Count) (bayes.Totals, error) {
+	panic("store bug")
+}
+
+func (panicStore) Apply(context.Context, []bayes.Update) (bayes.Totals, error) {
+	panic("store bug")
+}
+
+// TestCheckPanics: a check that panics in one of the session's
+// goroutines (here an adopter's bayes Store) is a check that did not
+// finish, as configured (451 4.3.0 or accept with X-Spamkit-Error), not
+// a crash of the whole MTA process with every other connection in it.
+func TestCheckPanics(t *testing.T) {
+	t.Parallel()
+	for _, withMIME := range []bool{false, true} {
+		for _, onErr := range []ErrorPolicy{TempfailOnError, AcceptOnError} {
+			e := &Engine{Bayes: &bayes.Classifier{Store: panicStore{}}, OnError: onErr}
+			if withMIME {
+				e.MIME = &mime.Scanner{}
+			}
+			v, err := e.Check(context.Background(), Envelope{MailFrom: "alice@example.com"},
+				message("alice@example.com", "panic", "Hello there, this is a message with some words in it.\r\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !errors.Is(v.Err, ErrCheck) {
+				t.Errorf("mime %v, %v: Err = %v, want ErrCheck", withMIME, onErr, v.Err)
+			}
+			var faulted bool
+			for _, r := range v.Rows {
+				faulted = faulted || r.Check == "bayes" && r.Rule == InternalError
+			}
+			if !faulted {
+				t.Errorf("mime %v, %v: no %s row for bayes in %v", withMIME, onErr, InternalError, v.Rows)
+			}
+			switch onErr {
+			case TempfailOnError:
+				if v.Reply.String() != tempfailReply().String() {
+					t.Errorf("mime %v: reply %v, want 451 4.3.0", withMIME, v.Reply)
+				}
+			case AcceptOnError:
+				if got, _ := fieldOf(v, "X-Spamkit-Error"); v.Action != Accept || got != "not finished: bayes" {
+					t.Errorf("mime %v: %v, X-Spamkit-Error %q; want accept, \"not finished: bayes\"", withMIME, v.Action, got)
+				}
+			}
+		}
+	}
+}
+
+// TestTaskPanics: a background check that panics (FCrDNS, DNSBL, SPF,
+// DKIM and ARC run in the session's tasks) ends its task with an error
+// wrapping ErrCheck instead of crashing the process.
+func TestTaskPanics(t *testing.T) {
+	t.Parallel()
+	tk := start(context.Background(), func(context.Context) (int, error) { panic("bug") })
+	v, err, ok := tk.wait(context.Background())
+	if !ok || v != 0 || !errors.Is(err, ErrCheck) || !errors.Is(err, errPanicked) {
+		t.Errorf("wait = %v, %v, %v; want 0, ErrCheck (panicked), true", v, err, ok)
+	}
+}
