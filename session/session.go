@@ -45,6 +45,7 @@ type Session struct {
 	fcrdns   *task[rdns.FCrDNSOutcome]
 	dnsbl    *task[rbl.Outcome]
 	heloT    *task[rdns.HELOOutcome]
+	heloStop context.CancelFunc // the last HELO's checks
 	connRows []Row  // decided at Connect
 	refused  *Reply // the connection's refusal (DNSBL, harvest), sticky
 	dnsblOut *rbl.Outcome
@@ -209,7 +210,8 @@ func tempfailReply() Reply {
 
 // Helo records the HELO/EHLO name and starts its checks, collected at
 // the end of the message: rdns.CheckHELO (unless Engine.NoHELO), and SPF of the HELO identity
-// (RFC 7208 §2.3; scored SPF_HELO_*, not in Authentication-Results). It
+// (RFC 7208 §2.3; scored SPF_HELO_*, not in Authentication-Results). A
+// repeated HELO replaces the checks of the one before (canceled). It
 // returns Continue.
 func (s *Session) Helo(ctx context.Context, name string) Reply {
 	e := s.e
@@ -218,11 +220,19 @@ func (s *Session) Helo(ctx context.Context, name string) Reply {
 	if !ip.IsValid() {
 		return Reply{}
 	}
+	// A repeated HELO (after STARTTLS, or a client looping) replaces
+	// the checks of the one before: their lookups end now.
+	if s.heloStop != nil {
+		s.heloStop()
+	}
+	s.heloT, s.spfHELO = nil, nil
+	hctx, stop := context.WithCancel(s.ctx)
+	s.heloStop = stop
 	if e.RDNS != nil && !e.NoHELO {
-		s.heloT = start(s.ctx, func(ctx context.Context) (rdns.HELOOutcome, error) { return e.RDNS.CheckHELO(ctx, ip, name) })
+		s.heloT = start(hctx, func(ctx context.Context) (rdns.HELOOutcome, error) { return e.RDNS.CheckHELO(ctx, ip, name) })
 	}
 	if e.SPF != nil && name != "" {
-		s.spfHELO = start(s.ctx, func(ctx context.Context) (spf.Outcome, error) { return e.SPF.CheckHELO(ctx, ip, name) })
+		s.spfHELO = start(hctx, func(ctx context.Context) (spf.Outcome, error) { return e.SPF.CheckHELO(ctx, ip, name) })
 	}
 	return Reply{}
 }
