@@ -46,8 +46,8 @@ type Session struct {
 	dnsbl    *task[rbl.Outcome]
 	heloT    *task[rdns.HELOOutcome]
 	heloStop context.CancelFunc // the last HELO's checks
-	connRows []Row  // decided at Connect
-	refused  *Reply // the connection's refusal (DNSBL, harvest), sticky
+	connRows []Row              // decided at Connect
+	refused  *Reply             // the connection's refusal (DNSBL, harvest), sticky
 	dnsblOut *rbl.Outcome
 	spfHELO  *task[spf.Outcome]
 	connErrs []fault // internal errors of the connection's stages
