@@ -81,6 +81,9 @@ func TestMinLearns(t *testing.T) {
 	}
 	s := c.Begin(ctx)
 	s.Write(spamMsg)
+	if len(s.buf) != 0 {
+		t.Errorf("Stream below the minimum kept %d bytes of the message", len(s.buf))
+	}
 	if o, _ := s.Close(); !isUntrained(o) {
 		t.Errorf("Stream: %v", o)
 	}

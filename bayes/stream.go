@@ -17,11 +17,22 @@ type Stream struct {
 	max  int
 	over bool
 	done bool
+	// untrained is the Outcome of a store below the training minimum
+	// when Begin ran: nothing is kept, Close returns it.
+	untrained *Outcome
 }
 
-// Begin starts a classification fed by writes.
+// Begin starts a classification fed by writes. A store trained below
+// MinSpam or MinHam when it begins gives the Outcome of ErrUntrained at
+// Close, and the writes are not kept.
 func (c *Classifier) Begin(ctx context.Context) *Stream {
-	return &Stream{c: c, ctx: ctx, max: orInt(c.Tokenizer.MaxBytes, DefaultMaxBytes)}
+	s := &Stream{c: c, ctx: ctx, max: orInt(c.Tokenizer.MaxBytes, DefaultMaxBytes)}
+	if p, err := c.params(); err == nil && ctx.Err() == nil {
+		if o, ok := c.untrained(ctx, p); ok && errorsIs(o.Err, ErrUntrained) {
+			s.untrained = &o
+		}
+	}
+	return s
 }
 
 // Write adds p to the message. It never fails before Close (bytes past
@@ -29,6 +40,9 @@ func (c *Classifier) Begin(ctx context.Context) *Stream {
 func (s *Stream) Write(p []byte) (int, error) {
 	if s.c == nil || s.done {
 		return 0, ErrStreamDone
+	}
+	if s.untrained != nil {
+		return len(p), nil
 	}
 	if room := s.max - len(s.buf); room < len(p) {
 		s.over = true
@@ -46,6 +60,10 @@ func (s *Stream) Close() (Outcome, error) {
 		return Outcome{Result: Unsure, Score: 0.5}, ErrStreamDone
 	}
 	s.done = true
+	if s.untrained != nil {
+		s.c.trace("bayes: %v", *s.untrained)
+		return *s.untrained, nil
+	}
 	msg := s.buf
 	if s.over {
 		// One byte more than MaxBytes makes the Tokenizer report the
