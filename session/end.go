@@ -247,11 +247,23 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		}
 		v.Checks.ARC = &o
 		rows = append(rows, s.arcRow(o))
+	} else if s.hdrTooBig && e.ARC != nil {
+		o := arc.Outcome{Result: arc.Fail, Err: fmt.Errorf("%w: %w", dkim.ErrHeaderTooLarge, ErrHeaderTooLarge)}
+		v.Checks.ARC = &o
+		rows = append(rows, s.arcRow(o))
 	}
 	if e.DMARC != nil {
-		in := dmarc.Input{Header: s.hdr, FromDomains: dmarc.FromDomains(s.hdr), SPF: spfIn, DKIM: v.Checks.DKIM, ARC: v.Checks.ARC}
+		// DMARC judges the From field the recipient will see: past
+		// MaxHeaderBytes too (a padded header must not hide it).
+		h, whole := s.wholeHeader()
+		in := dmarc.Input{Header: h, FromDomains: dmarc.FromDomains(h), SPF: spfIn, DKIM: v.Checks.DKIM, ARC: v.Checks.ARC}
 		o, err := e.DMARC.Evaluate(dctx, in)
-		if err != nil {
+		switch {
+		case !whole:
+			// The header past the cap is gone: DMARC cannot know the
+			// From field, and fails closed.
+			o = dmarc.Outcome{Result: dmarc.PermError, Err: fmt.Errorf("%w: %w", ErrHeaderTooLarge, ErrMessageTooLarge)}
+		case err != nil:
 			// No From domain to evaluate: a message DMARC cannot judge.
 			o = dmarc.Outcome{Result: dmarc.PermError, Err: err}
 		}

@@ -201,16 +201,9 @@ func (s *Session) forged() []FieldRef {
 	if servID == "" {
 		servID = "localhost"
 	}
-	fields := s.hdr
-	if s.hdrTooBig && !s.tooBig {
-		// The checks read the header up to MaxHeaderBytes; the fields
-		// past it reach the recipient all the same, and a sender who
-		// padded the header must not smuggle one past the cap.
-		_, body, _ := header.Split(s.msg)
-		if h, _, err := dkim.ReadHeader(bufio.NewReader(bytes.NewReader(s.msg[:body])), body+1); err == nil {
-			fields = h
-		}
-	}
+	// The fields past MaxHeaderBytes reach the recipient all the same:
+	// a sender who padded the header must not smuggle one past the cap.
+	fields, _ := s.wholeHeader()
 	seen := make(map[string]int)
 	var refs []FieldRef
 	for _, f := range fields {
@@ -265,4 +258,27 @@ func claims(value, servID string) bool {
 	}
 	id := strings.Trim(v[:end], "\"")
 	return strings.EqualFold(id, servID)
+}
+
+// wholeHeader returns the message's header fields, all of them, and
+// whether it has them all: past MaxHeaderBytes the checks that stream
+// (DKIM, ARC) read the header up to the cap, but the fields after it
+// reach the recipient all the same, so the checks of what the recipient
+// sees (DMARC's From, the fields to remove) read the whole header, held
+// with the message. ok is false when the header is over its cap and the
+// message over MaxMessageBytes: the session kept the header up to the
+// cap alone.
+func (s *Session) wholeHeader() (h dkim.Header, ok bool) {
+	if !s.hdrTooBig {
+		return s.hdr, true
+	}
+	if s.tooBig {
+		return s.hdr, false
+	}
+	_, body, _ := header.Split(s.msg)
+	h, _, err := dkim.ReadHeader(bufio.NewReader(bytes.NewReader(s.msg[:body])), body+1)
+	if err != nil {
+		return s.hdr, false
+	}
+	return h, true
 }

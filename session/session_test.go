@@ -381,6 +381,13 @@ func TestHeaderTooLarge(t *testing.T) {
 	if r.Result != "permerror" || !errors.Is(r.Err, ErrHeaderTooLarge) {
 		t.Errorf("dkim row = %v (err %v), want permerror with ErrHeaderTooLarge", r, r.Err)
 	}
+	// Every configured check has its row: ARC could not verify either.
+	if r, ok := rowOf(v, "arc"); !ok || r.Result != "fail" || !errors.Is(r.Err, ErrHeaderTooLarge) {
+		t.Errorf("arc row = %v, %v (err %v), want fail with ErrHeaderTooLarge", r, ok, r.Err)
+	}
+	if ar, _ := fieldOf(v, "Authentication-Results"); !strings.Contains(ar, `arc=fail reason="header too large"`) {
+		t.Errorf("Authentication-Results = %q, want arc=fail", ar)
+	}
 }
 
 // TestDataTimeout: a DNS answer slower than DataTimeout is a temperror
@@ -471,5 +478,35 @@ func TestStageOrder(t *testing.T) {
 	}
 	if _, err := s.Write([]byte("Subject: x\r\n")); !errors.Is(err, ErrStage) {
 		t.Errorf("Write before Mail: %v, want ErrStage", err)
+	}
+}
+
+// TestHeaderTooLargeSpoof: padding the header past MaxHeaderBytes does not
+// get a spoof of a p=reject domain past DMARC: the From field is read
+// from the whole header (held with the message), and a header that is
+// not held fails closed.
+func TestHeaderTooLargeSpoof(t *testing.T) {
+	t.Parallel()
+	srv := testServer(t)
+	e := testEngine(t, testResolver(srv, true))
+	e.MaxHeaderBytes = 1024
+	msg := message("ceo@example.com", "wire transfer", "Please pay the attached invoice today.\r\n")
+	msg = append([]byte("X-Filler: "+strings.Repeat("a", 2000)+"\r\n"), msg...)
+	env := Envelope{IP: dynIP, HELO: "pc45.dyn.example.net", MailFrom: "ceo@example.net", Rcpts: []string{"bob@example.org"}}
+	v, err := e.Check(context.Background(), env, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := rowOf(v, "dmarc"); r.Result != "fail" || v.Action != Reject || v.Reply.Code != 550 {
+		t.Errorf("dmarc row %v, verdict %v; want dmarc fail, 550 5.7.1", r, v)
+	}
+	// Header and message both over their caps: the From field is gone.
+	e.MaxMessageBytes = 1500
+	v, err = e.Check(context.Background(), env, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := rowOf(v, "dmarc"); r.Result != "permerror" || !errors.Is(r.Err, ErrHeaderTooLarge) {
+		t.Errorf("header not held: dmarc row %v (err %v), want permerror with ErrHeaderTooLarge", r, r.Err)
 	}
 }
