@@ -208,7 +208,11 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		if o := v.Checks.FCrDNS; host == "" && o != nil && o.Result == rdns.FCrDNSConfirmed {
 			host = o.Confirmed
 		}
-		o, err := e.Greylist.CheckBody(dctx, s.ip, host, s.mailFrom, s.rcpts, s.greyBody.Sum(), spfDomain)
+		// A store call, not a DNS check: its own time (RcptTimeout),
+		// not what the DNS waits above left of DataTimeout.
+		gctx, cancelG := within(ctx, e.RcptTimeout, DefaultRcptTimeout)
+		o, err := e.Greylist.CheckBody(gctx, s.ip, host, s.mailFrom, s.rcpts, s.greyBody.Sum(), spfDomain)
+		cancelG()
 		switch {
 		case err != nil:
 			faults = append(faults, fault{"greylist", fmt.Errorf("%w: greylist: %w", ErrCheck, err)})

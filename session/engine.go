@@ -152,7 +152,8 @@ type Engine struct {
 	// ConnectTimeout bounds how long Connect waits for the DNSBL. If
 	// zero, DefaultConnectTimeout; if negative, ctx alone.
 	ConnectTimeout time.Duration
-	// RcptTimeout bounds Rcpt's store calls (greylist, harvest). If
+	// RcptTimeout bounds Rcpt's store calls (greylist, harvest), and
+	// the greylist's at the end of DATA with GreylistBody. If
 	// zero, DefaultRcptTimeout; if negative, ctx alone.
 	RcptTimeout time.Duration
 	// DataTimeout bounds how long EndOfData waits for the DNS checks
