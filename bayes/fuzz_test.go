@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/spamkit/spamkit/internal/header"
+	"github.com/spamkit/spamkit/mime"
 )
 
 // FuzzTokenize checks the tokenizer's properties on any input: it ends,
@@ -54,6 +55,25 @@ func FuzzTokenize(f *testing.F) {
 		again := tk.Tokenize(context.Background(), msg)
 		if !slices.Equal(tok.List, again.List) {
 			t.Fatalf("not deterministic:\n%q\n%q", tok.List, again.List)
+		}
+		// A walk whose texts a smaller MaxTextBytes cut: the tokens
+		// say so (ErrMessageBytes), and keep their bounds.
+		r := (&mime.Scanner{MaxTextBytes: 64}).Scan(context.Background(), msg)
+		cut := tk.TokenizeReport(msg, r)
+		if len(cut.List) > 300 {
+			t.Fatalf("TokenizeReport: %d tokens, MaxTokens 300", len(cut.List))
+		}
+		// (A one-part text message takes the fast path: r is not read.)
+		m := msg[:min(len(msg), 8192)]
+		st2 := &state{minRunes: 3, maxTokens: 300, maxTokenBytes: 20, seen: new(tokenSet)}
+		st2.seen.reset()
+		ct, cte, body := st2.header(m)
+		if _, _, fast := singleText(ct, cte, m[body:]); !fast {
+			for _, tx := range r.Texts {
+				if tx.Truncated && !errors.Is(cut.Err, ErrMessageBytes) {
+					t.Fatalf("TokenizeReport of a cut text: Err %v, want ErrMessageBytes", cut.Err)
+				}
+			}
 		}
 	})
 }
