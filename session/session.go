@@ -70,6 +70,8 @@ type Session struct {
 	size       int64  // bytes written
 	hdrDone    bool
 	scanned    int // the header lines before it are known not to end it
+	nlFrom     int // msg[scanned:nlFrom] has no line end yet
+	scanWork   int // bytes searched for line ends (tests: linear, not quadratic)
 	hdrStart   int
 	hdrEnd     int // where the body starts in msg
 	tooBig     bool
@@ -442,12 +444,16 @@ func (s *Session) Write(p []byte) (int, error) {
 // header, so that a header written a byte at a time costs linear time.
 func (s *Session) headerEnded() (int, bool) {
 	for {
-		i := bytes.IndexByte(s.msg[s.scanned:], '\n')
+		from := max(s.nlFrom, s.scanned)
+		i := bytes.IndexByte(s.msg[from:], '\n')
 		if i < 0 {
+			s.scanWork += len(s.msg) - from
+			s.nlFrom = len(s.msg) // a line written a byte at a time is searched once
 			return 0, false
 		}
-		line := s.msg[s.scanned : s.scanned+i+1]
-		s.scanned += i + 1
+		s.scanWork += i + 1
+		line := s.msg[s.scanned : from+i+1]
+		s.scanned = from + i + 1
 		if mayEndHeader(line) {
 			if end, ok := headerEnd(s.msg[:s.scanned]); ok {
 				return end, true
@@ -594,7 +600,7 @@ func (s *Session) Reset() {
 	s.greyBody = nil
 	s.msg = nil
 	s.size = 0
-	s.hdrDone, s.hdrStart, s.hdrEnd, s.scanned = false, 0, 0, 0
+	s.hdrDone, s.hdrStart, s.hdrEnd, s.scanned, s.nlFrom, s.scanWork = false, 0, 0, 0, 0, 0
 	s.tooBig, s.hdrTooBig = false, false
 	s.hdr = nil
 	s.body, s.dkimS, s.arcS, s.sealS = nil, nil, nil, nil
