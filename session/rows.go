@@ -118,10 +118,16 @@ func (s *Session) dmarcRow(o dmarc.Outcome) Row {
 	case dmarc.Pass:
 		rule = DMARCPass
 	case dmarc.Fail:
-		switch o.Policy {
-		case dmarc.PolicyReject:
+		switch {
+		case o.Policy == dmarc.PolicyReject:
 			rule = DMARCReject
-		case dmarc.PolicyQuarantine:
+		case o.Policy == dmarc.PolicyQuarantine:
+			rule = DMARCQuarantine
+		case o.Policy == "" && o.Disposition == dmarc.DispositionReject:
+			// Failed closed before any policy was looked up (several
+			// From fields): dmarc's own reject.
+			rule = DMARCReject
+		case o.Policy == "" && o.Disposition == dmarc.DispositionQuarantine:
 			rule = DMARCQuarantine
 		default:
 			rule = DMARCNonePolicy
