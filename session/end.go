@@ -288,6 +288,11 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	}
 	if report != nil {
 		d := e.MIMEPolicy.Decide(*report)
+		if errors.Is(d.Err, mime.ErrTime) {
+			// Cut short by ContentTimeout: a check that did not
+			// finish, as OnError says (decide).
+			faults = append(faults, fault{"mime", fmt.Errorf("%w: mime: %w", ErrCheck, d.Err)})
+		}
 		v.Checks.MIME, v.Checks.Decision = report, &d
 		rows = append(rows, s.mimeRow(d))
 		if d.Result == mime.ActionStrip {
@@ -390,6 +395,7 @@ func (s *Session) decide(v *Verdict, greylisted *Reply) {
 	if rejectScore == 0 {
 		rejectScore = DefaultRejectScore
 	}
+	mimeTimedOut := v.Checks.Decision != nil && errors.Is(v.Checks.Decision.Err, mime.ErrTime)
 	d := v.Checks.DMARC
 	dmarcReject := d != nil && !e.DMARCScoreOnly && d.Result == dmarc.Fail && d.Disposition == dmarc.DispositionReject
 	dmarcQuar := d != nil && !e.DMARCScoreOnly && d.Result == dmarc.Fail && d.Disposition == dmarc.DispositionQuarantine
@@ -398,12 +404,13 @@ func (s *Session) decide(v *Verdict, greylisted *Reply) {
 		// The connection was refused (DNSBL, harvest): a caller that
 		// went on anyway (a checker showing everything) gets that reply.
 		set(s.refused.Action, s.refused.Code, s.refused.Enhanced, s.refused.Text)
-	case v.Checks.Decision != nil && v.Checks.Decision.Result == mime.ActionReject && errors.Is(v.Checks.Decision.Err, mime.ErrTime):
+	case mimeTimedOut && e.OnError == TempfailOnError:
 		// The scan ran out of ContentTimeout: this side's limit, not the
 		// message's fault; the sender retries (RFC 3463 §3.4, 4.3.0).
+		// Under AcceptOnError it is delivered with X-Spamkit-Error.
 		r := tempfailReply()
 		set(r.Action, r.Code, r.Enhanced, r.Text)
-	case v.Checks.Decision != nil && v.Checks.Decision.Result == mime.ActionReject:
+	case v.Checks.Decision != nil && v.Checks.Decision.Result == mime.ActionReject && !mimeTimedOut:
 		// RFC 3463 §3.8: 5.7.1, delivery not authorized, message refused.
 		set(Reject, 554, "5.7.1", "Message content rejected ("+v.Checks.Decision.Reason()+")")
 	case dmarcReject:
