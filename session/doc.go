@@ -116,9 +116,10 @@
 //
 //  0. the connection was refused (a listed client, a harvest block) and
 //     the caller went on anyway: that reply;
-//  1. the mime policy rejects: 554 5.7.1 (RFC 3463 §3.8), or 451 4.3.0
-//     when what it rejects is a scan cut short by ContentTimeout (this
-//     side's limit: the sender retries);
+//  1. the mime policy rejects: 554 5.7.1 (RFC 3463 §3.8); a scan cut
+//     short by ContentTimeout is this side's limit, not the message's
+//     fault: 451 4.3.0 under TempfailOnError (the sender retries), and
+//     under AcceptOnError a check that did not finish, as in 5;
 //  2. DMARC fails with a reject disposition (unless DMARCScoreOnly):
 //     550 5.7.1, as RFC 9989 §7 lets a receiver do;
 //  3. the score reaches RejectScore (15, rspamd's reject): 550 5.7.1;
