@@ -220,5 +220,9 @@
 // is not (its methods are called in SMTP order by one goroutine). The DNS
 // checks a Session starts run in goroutines of their own, bounded by the
 // checks' Timeout fields and the session's context, and ended by Close.
+// A panic in one of them (a bug in a check, or in a Resolver or store
+// plugged into it) is recovered: that check's SPAMKIT_ERROR row, with
+// ErrPanic and ErrCheck, decided by OnError like any internal error; a
+// panic in a stage method's own goroutine is the caller's to recover.
 // The package does not log; Engine.Trace receives a line per decision.
 package session

@@ -116,8 +116,8 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	var rows []Row
 	if s.fcrdns != nil {
 		o, err, ok := s.fcrdns.wait(dctx)
-		if !ok {
-			o = rdns.FCrDNSOutcome{Result: rdns.FCrDNSTempError, IP: s.ip, Err: stageTimeout(rdns.ErrDNS)}
+		if !ok || panicked(err) {
+			o = rdns.FCrDNSOutcome{Result: rdns.FCrDNSTempError, IP: s.ip, Err: cut(ok, err, rdns.ErrDNS)}
 		}
 		if err != nil {
 			faults = append(faults, fault{"rdns", fmt.Errorf("%w: rdns: %w", ErrCheck, err)})
@@ -127,8 +127,8 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	}
 	if s.heloT != nil {
 		o, err, ok := s.heloT.wait(dctx)
-		if !ok {
-			o = rdns.HELOOutcome{Result: rdns.HELOTempError, HELO: s.helo, Err: stageTimeout(rdns.ErrDNS)}
+		if !ok || panicked(err) {
+			o = rdns.HELOOutcome{Result: rdns.HELOTempError, HELO: s.helo, Err: cut(ok, err, rdns.ErrDNS)}
 		}
 		if err != nil {
 			faults = append(faults, fault{"helo", fmt.Errorf("%w: helo: %w", ErrCheck, err)})
@@ -141,8 +141,8 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		v.Checks.DNSBL = s.dnsblOut
 	} else if s.dnsbl != nil {
 		o, err, ok := s.dnsbl.wait(dctx)
-		if !ok {
-			o = rbl.Outcome{Result: rbl.Unknown, Item: s.ip.String(), Err: stageTimeout(rbl.ErrDNS)}
+		if !ok || panicked(err) {
+			o = rbl.Outcome{Result: rbl.Unknown, Item: s.ip.String(), Err: cut(ok, err, rbl.ErrDNS)}
 		}
 		if err != nil {
 			faults = append(faults, fault{"dnsbl", fmt.Errorf("%w: dnsbl: %w", ErrCheck, err)})
@@ -155,11 +155,11 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	spfIn := dmarc.SPF{Result: "none"}
 	if s.spfT != nil {
 		o, err, ok := s.spfT.wait(dctx)
-		if errors.Is(err, errPanicked) {
+		if panicked(err) {
 			faults = append(faults, fault{"spf", err})
 		}
-		if !ok || errors.Is(err, errPanicked) {
-			o = spf.Outcome{Result: spf.TempError, Identity: spf.IdentityMailFrom, IP: s.ip, HELO: s.helo, Err: stageTimeout(spf.ErrDNS)}
+		if !ok || panicked(err) {
+			o = spf.Outcome{Result: spf.TempError, Identity: spf.IdentityMailFrom, IP: s.ip, HELO: s.helo, Err: cut(ok, err, spf.ErrDNS)}
 			o.Sender = strings.Trim(s.mailFrom, "<>")
 			if o.Sender == "" {
 				o.Sender = "postmaster@" + s.helo
@@ -170,7 +170,8 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		}
 		v.Checks.SPF = &o
 		rows = append(rows, s.spfRow(o))
-		_ = err // an SPF that could not run (a MAIL FROM that is no path) is none, not a fault
+		// An SPF that could not run (a MAIL FROM that is no path) is
+		// none, not a fault; one that panicked is (above).
 		spfIn = dmarc.SPF{Result: string(o.Result), Domain: o.Domain, Scope: "mfrom"}
 		if o.Identity == spf.IdentityHELO {
 			spfIn.Scope = "helo"
@@ -188,11 +189,11 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	}
 	if s.spfHELO != nil {
 		o, err, ok := s.spfHELO.wait(dctx)
-		if errors.Is(err, errPanicked) {
+		if panicked(err) {
 			faults = append(faults, fault{"spf-helo", err})
 		}
-		if !ok || errors.Is(err, errPanicked) {
-			o = spf.Outcome{Result: spf.TempError, Identity: spf.IdentityHELO, IP: s.ip, HELO: s.helo, Err: stageTimeout(spf.ErrDNS)}
+		if !ok || panicked(err) {
+			o = spf.Outcome{Result: spf.TempError, Identity: spf.IdentityHELO, IP: s.ip, HELO: s.helo, Err: cut(ok, err, spf.ErrDNS)}
 		}
 		v.Checks.SPFHELO = &o
 		rows = append(rows, s.spfHELORow(o))
@@ -228,11 +229,11 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	// DKIM and ARC.
 	if dkimT != nil {
 		outs, err, ok := dkimT.wait(dctx)
-		if errors.Is(err, errPanicked) {
+		if panicked(err) {
 			faults = append(faults, fault{"dkim", err})
 		}
-		if !ok || errors.Is(err, errPanicked) {
-			outs = []dkim.Outcome{{Result: dkim.TempError, Err: stageTimeout(dkim.ErrKeyUnavailable)}}
+		if !ok || panicked(err) {
+			outs = []dkim.Outcome{{Result: dkim.TempError, Err: cut(ok, err, dkim.ErrKeyUnavailable)}}
 		}
 		v.Checks.DKIM = outs
 		rows = append(rows, s.dkimRow(outs))
@@ -243,11 +244,11 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	}
 	if arcT != nil {
 		o, err, ok := arcT.wait(dctx)
-		if errors.Is(err, errPanicked) {
+		if panicked(err) {
 			faults = append(faults, fault{"arc", err})
 		}
-		if !ok || errors.Is(err, errPanicked) {
-			o = arc.Outcome{Result: arc.Fail, Err: stageTimeout(dkim.ErrKeyUnavailable)}
+		if !ok || panicked(err) {
+			o = arc.Outcome{Result: arc.Fail, Err: cut(ok, err, dkim.ErrKeyUnavailable)}
 		}
 		v.Checks.ARC = &o
 		rows = append(rows, s.arcRow(o))
@@ -382,6 +383,16 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 // that its Reason is "DNS timeout" as for a lookup that timed out.
 func stageTimeout(sentinel error) error {
 	return fmt.Errorf("%w: %w: %w", sentinel, ErrTimeout, context.DeadlineExceeded)
+}
+
+// cut is the cause of a check that did not finish: cut short by its
+// stage's time (ok false: stageTimeout of the check's sentinel, so that
+// its Reason is "DNS timeout"), or the panic err it ended with.
+func cut(ok bool, err, sentinel error) error {
+	if !ok {
+		return stageTimeout(sentinel)
+	}
+	return err
 }
 
 // decide sets the verdict's action and reply: refusals by policy first

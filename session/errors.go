@@ -22,4 +22,9 @@ var (
 	// ErrCheck reports a check that could not run (its error return),
 	// or whose store failed: an internal error (Engine.OnError).
 	ErrCheck = errors.New("session: check could not run")
+	// ErrPanic reports a check that panicked in a goroutine the
+	// session started for it (a bug in the check, or in a Resolver or
+	// store plugged into it): it is wrapped with ErrCheck, an internal
+	// error, and the process goes on.
+	ErrPanic = errors.New("session: check panicked")
 )

@@ -6,20 +6,18 @@ import (
 	"fmt"
 )
 
-// errPanicked is the cause of a check that panicked in one of the
-// session's goroutines: a check that did not finish (ErrCheck), not a
-// crash of the process.
-var errPanicked = errors.New("session: check panicked")
-
 // recovered turns a recovered panic value into an error wrapping
-// ErrCheck and errPanicked (nil for nil). The value itself stays out of
+// ErrCheck and ErrPanic (nil for nil). The value itself stays out of
 // the error: it may carry anything.
 func recovered(r any) error {
 	if r == nil {
 		return nil
 	}
-	return fmt.Errorf("%w: %w", ErrCheck, errPanicked)
+	return fmt.Errorf("%w: %w", ErrCheck, ErrPanic)
 }
+
+// panicked reports whether err is a recovered panic.
+func panicked(err error) bool { return errors.Is(err, ErrPanic) }
 
 // task is a check running in the background: started at one stage,
 // collected at a later one.
