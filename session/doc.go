@@ -121,7 +121,9 @@
 //     fault: 451 4.3.0 under TempfailOnError (the sender retries), and
 //     under AcceptOnError a check that did not finish, as in 5;
 //  2. DMARC fails with a reject disposition (unless DMARCScoreOnly):
-//     550 5.7.1, as RFC 9989 §7 lets a receiver do;
+//     550 5.7.1, as RFC 9989 §7 lets a receiver do; then a header over
+//     MaxHeaderBytes: 552 5.3.4 (RFC 3463 §3.4), checks that could not
+//     read the header whole being no verdict on it;
 //  3. the score reaches RejectScore (15, rspamd's reject): 550 5.7.1;
 //  4. greylisted by the body key (Engine.GreylistBody): 451 4.7.1;
 //  5. a check did not finish for a fault on this side (a store that
@@ -210,7 +212,14 @@
 // MaxMessageBytes (10 MiB, ErrMessageTooLarge) and MaxHeaderBytes
 // (256 KiB, ErrHeaderTooLarge) bound what a session holds; ConnectTimeout,
 // RcptTimeout, DataTimeout and ContentTimeout bound each stage
-// (ErrTimeout). Each is a row when reached, never a clean pass. The
+// (ErrTimeout). Each is a row when reached, never a clean pass. A header
+// over MaxHeaderBytes refuses the message (552 5.3.4, a
+// SPAMKIT_HDR_TOOBIG row): padding the header must not hide a From, a
+// forged Authentication-Results or a DKIM signature from the checks.
+// Past the cut the header is still read as it streams, with bounded
+// memory (at most 1000 fields of 1 KiB, of the names From,
+// Authentication-Results, X-Spam-* and X-Spamkit-*), so that DMARC sees
+// that From and Verdict.Remove lists those fields. The
 // checks' own limits are theirs (spf's lookups, mime's bombs) and show in
 // their rows.
 //

@@ -50,6 +50,9 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		_, body, _ := header.Split(s.msg)
 		s.endHeader(body)
 	}
+	if s.over != nil {
+		s.over.close()
+	}
 	dctx, cancelD := within(ctx, e.DataTimeout, DefaultDataTimeout)
 	defer cancelD()
 	cctx, cancelC := within(ctx, e.ContentTimeout, DefaultContentTimeout)
@@ -265,9 +268,9 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		o, err := e.DMARC.Evaluate(dctx, in)
 		switch {
 		case !whole:
-			// The header past the cap is gone: DMARC cannot know the
-			// From field, and fails closed.
-			o = dmarc.Outcome{Result: dmarc.PermError, Err: fmt.Errorf("%w: %w", ErrHeaderTooLarge, ErrMessageTooLarge)}
+			// Fields past the cap were dropped unread: DMARC cannot
+			// know every From field, and fails closed.
+			o = dmarc.Outcome{Result: dmarc.PermError, Err: fmt.Errorf("%w: fields past the cut not kept", ErrHeaderTooLarge)}
 		case err != nil:
 			// No From domain to evaluate: a message DMARC cannot judge.
 			o = dmarc.Outcome{Result: dmarc.PermError, Err: err}
@@ -278,6 +281,9 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 
 	// Content: wait for mime and bayes, then the lists over what mime found.
 	wg.Wait()
+	if s.hdrTooBig {
+		rows = append(rows, s.row("size", HeaderTooBig, "toobig", "header too large", s.headerTooLarge()))
+	}
 	if e.MIME != nil || e.Bayes != nil || e.URIBL != nil || e.HashBL != nil {
 		if !content {
 			rows = append(rows, Row{Check: "size", Rule: TooBig, Result: "skipped", Score: e.score(TooBig), Reason: "message too large",
@@ -385,6 +391,19 @@ func stageTimeout(sentinel error) error {
 	return fmt.Errorf("%w: %w: %w", sentinel, ErrTimeout, context.DeadlineExceeded)
 }
 
+// headerTooLarge is the error of the size row of a header over
+// MaxHeaderBytes.
+func (s *Session) headerTooLarge() error {
+	max := s.e.MaxHeaderBytes
+	if max <= 0 {
+		max = DefaultMaxHeaderBytes
+	}
+	if s.over != nil && s.over.dropped > 0 {
+		return fmt.Errorf("%w: over %d bytes (%d fields past the cut not kept)", ErrHeaderTooLarge, max, s.over.dropped)
+	}
+	return fmt.Errorf("%w: over %d bytes", ErrHeaderTooLarge, max)
+}
+
 // cut is the cause of a check that did not finish: cut short by its
 // stage's time (ok false: stageTimeout of the check's sentinel, so that
 // its Reason is "DNS timeout"), or the panic err it ended with.
@@ -426,6 +445,16 @@ func (s *Session) decide(v *Verdict, greylisted *Reply) {
 		set(Reject, 554, "5.7.1", "Message content rejected ("+v.Checks.Decision.Reason()+")")
 	case dmarcReject:
 		set(Reject, 550, "5.7.1", "Message rejected by the DMARC policy of "+d.Domain)
+	case s.hdrTooBig:
+		// A header past MaxHeaderBytes was not read whole by the checks
+		// (DKIM, ARC, and any field a reader is shown below the cut):
+		// no verdict on it is a judgment of the message, so it is
+		// refused as Postfix refuses a message over its size limit
+		// (RFC 5321 §4.2.2 552; RFC 3463 §3.4 5.3.4, too big for the
+		// system). A retry would not change it, so not a tempfail.
+		// A refusal with a more specific cause (mime, DMARC, read from
+		// the fields past the cut too) comes first.
+		set(Reject, 552, "5.3.4", "Message header too large")
 	case rejectScore > 0 && v.Score >= rejectScore:
 		set(Reject, 550, "5.7.1", "Message rejected as spam")
 	case greylisted != nil:

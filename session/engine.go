@@ -144,8 +144,13 @@ type Engine struct {
 	// the header and the streamed checks (DKIM, ARC) run. If zero,
 	// DefaultMaxMessageBytes (10 MiB); if negative, no limit.
 	MaxMessageBytes int64
-	// MaxHeaderBytes bounds the header block; a longer one ends the
-	// header there (ErrHeaderTooLarge, a row). If zero,
+	// MaxHeaderBytes bounds the header block the checks read. A longer
+	// header is refused: Reject 552 5.3.4 with a SPAMKIT_HDR_TOOBIG row
+	// (ErrHeaderTooLarge), since the checks did not read it whole (no
+	// DKIM or ARC; a field past the cut would be shown to the reader
+	// unjudged). Past the cut the session still reads the header as it
+	// streams, for From (DMARC) and the fields Verdict.Remove lists,
+	// keeping at most 1000 of them of 1 KiB each. If zero,
 	// DefaultMaxHeaderBytes (256 KiB).
 	MaxHeaderBytes int
 

@@ -13,7 +13,7 @@ var (
 	// the content checks did not run.
 	ErrMessageTooLarge = errors.New("session: message larger than MaxMessageBytes")
 	// ErrHeaderTooLarge reports a header block over
-	// Engine.MaxHeaderBytes.
+	// Engine.MaxHeaderBytes: the message is refused (552 5.3.4).
 	ErrHeaderTooLarge = errors.New("session: header larger than MaxHeaderBytes")
 	// ErrTimeout reports a check still running when its stage's time
 	// (ConnectTimeout, RcptTimeout, DataTimeout, ContentTimeout) ran

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,6 +73,45 @@ func FuzzClaims(f *testing.F) {
 		got := claims(value, servID)
 		if h, err := authres.Parse(value); err == nil && got != strings.EqualFold(h.ServID, servID) {
 			t.Errorf("claims(%q, %q) = %v, authres.Parse says servID %q", value, servID, got, h.ServID)
+		}
+	})
+}
+
+// FuzzHeaderPastMax: a session cut at a small MaxHeaderBytes lists the
+// same fields to remove as one that read the header whole (the fields
+// past the cut are read as they stream), and refuses the message when
+// the header was over the cap.
+func FuzzHeaderPastMax(f *testing.F) {
+	f.Add([]byte("X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\nAuthentication-Results: mx.test; dkim=pass\r\nX-Spam-Flag: NO\r\n\r\nbody\r\n"), uint8(7), uint8(20))
+	f.Add([]byte("From x\nX-Spam-A: 1\n folded\nAuthentication-Results: (c)\n mx.test; spf=pass\nnot a field\nX-Spam-B: 2\n"), uint8(1), uint8(10))
+	f.Add([]byte("A: "+strings.Repeat("b", 80)+"\n X-Spam-C: folded\nx-spam-d: 1\r\n"), uint8(3), uint8(1))
+	whole := &Engine{AuthServID: "mx.test", MaxHeaderBytes: 1 << 20, MaxMessageBytes: -1}
+	f.Fuzz(func(t *testing.T, msg []byte, chunk, max uint8) {
+		if len(msg) > 900 {
+			return // every field then fits the 1 KiB kept past the cut
+		}
+		cut := &Engine{AuthServID: "mx.test", MaxHeaderBytes: int(max)%64 + 1, MaxMessageBytes: -1}
+		n := int(chunk)%16 + 1
+		run := func(e *Engine) (Verdict, *Session) {
+			s := e.NewSession(context.Background())
+			t.Cleanup(s.Close)
+			s.Mail(context.Background(), "")
+			for c := range slicesChunk(msg, n) {
+				s.Write(c)
+			}
+			v, err := s.EndOfData(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v, s
+		}
+		vw, _ := run(whole)
+		vc, sc := run(cut)
+		if !slices.Equal(vw.Remove, vc.Remove) {
+			t.Fatalf("MaxHeaderBytes %d, chunks of %d: Remove = %v, want %v (whole header) in %q", cut.MaxHeaderBytes, n, vc.Remove, vw.Remove, msg)
+		}
+		if sc.hdrTooBig != (vc.Action == Reject && vc.Reply.Code == 552) {
+			t.Fatalf("header too big %v, verdict %s", sc.hdrTooBig, vc)
 		}
 	})
 }

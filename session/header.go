@@ -1,8 +1,6 @@
 package session
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"slices"
 	"strconv"
@@ -10,7 +8,6 @@ import (
 
 	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/dkim"
-	"github.com/spamkit/spamkit/internal/header"
 )
 
 // headers renders the fields to add.
@@ -260,25 +257,17 @@ func claims(value, servID string) bool {
 	return strings.EqualFold(id, servID)
 }
 
-// wholeHeader returns the message's header fields, all of them, and
-// whether it has them all: past MaxHeaderBytes the checks that stream
-// (DKIM, ARC) read the header up to the cap, but the fields after it
-// reach the recipient all the same, so the checks of what the recipient
-// sees (DMARC's From, the fields to remove) read the whole header, held
-// with the message. ok is false when the header is over its cap and the
-// message over MaxMessageBytes: the session kept the header up to the
-// cap alone.
+// wholeHeader returns the header fields the checks of what the
+// recipient sees need (DMARC's From, the fields to remove), and whether
+// it has them all. Past MaxHeaderBytes the checks that stream (DKIM,
+// ARC) read the header up to the cut, but the fields after it reach the
+// recipient all the same: the overflow reader kept those of the names
+// that matter (From, Authentication-Results, X-Spam-*, X-Spamkit-*) as
+// the header streamed, held with the message or not, with bounded
+// memory; ok is false when it had to drop some (over maxOverFields).
 func (s *Session) wholeHeader() (h dkim.Header, ok bool) {
-	if !s.hdrTooBig {
+	if s.over == nil {
 		return s.hdr, true
 	}
-	if s.tooBig {
-		return s.hdr, false
-	}
-	_, body, _ := header.Split(s.msg)
-	h, _, err := dkim.ReadHeader(bufio.NewReader(bytes.NewReader(s.msg[:body])), body+1)
-	if err != nil {
-		return s.hdr, false
-	}
-	return h, true
+	return append(s.hdr[:len(s.hdr):len(s.hdr)], s.over.fields...), s.over.dropped == 0
 }

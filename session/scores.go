@@ -104,9 +104,10 @@ const (
 	HarvestRefused Rule = "HARVEST_REFUSED" // harvest refused the client: a harvester, a block, a rate limit
 
 	// The session itself.
-	TooBig        Rule = "SPAMKIT_TOOBIG"  // over MaxMessageBytes: content checks skipped
-	Skipped       Rule = "SPAMKIT_SKIPPED" // no client address (Connect not called, or with the zero netip.Addr): the client's checks skipped
-	InternalError Rule = "SPAMKIT_ERROR"   // a check did not finish for a fault on this side
+	TooBig        Rule = "SPAMKIT_TOOBIG"     // over MaxMessageBytes: content checks skipped
+	HeaderTooBig  Rule = "SPAMKIT_HDR_TOOBIG" // header over MaxHeaderBytes: the message is refused (552 5.3.4)
+	Skipped       Rule = "SPAMKIT_SKIPPED"    // no client address (Connect not called, or with the zero netip.Addr): the client's checks skipped
+	InternalError Rule = "SPAMKIT_ERROR"      // a check did not finish for a fault on this side
 )
 
 // Scores maps rules to points; see DefaultScores.

@@ -76,6 +76,7 @@ type Session struct {
 	hdrEnd     int // where the body starts in msg
 	tooBig     bool
 	hdrTooBig  bool
+	over       *overflow // the header read on past MaxHeaderBytes
 	hdr        dkim.Header
 	body       *dkim.Body
 	dkimS      *dkim.VerifyStream
@@ -516,11 +517,20 @@ func (s *Session) endHeader(end int) {
 	if max <= 0 {
 		max = DefaultMaxHeaderBytes
 	}
-	h, n, err := dkim.ReadHeader(bufio.NewReader(bytes.NewReader(s.msg[:end])), max+1)
+	hdrBytes := s.msg[:end]
+	if s.hdrTooBig {
+		// The fields wholly before the cut are the header the checks
+		// read; from the field the cut falls in to the header's end,
+		// the overflow reader keeps the fields that matter, bounded.
+		n := fieldStart(s.msg, min(end, max))
+		hdrBytes = s.msg[:n]
+		s.over = &overflow{first: n == 0}
+		s.over.write(s.msg[n:end])
+	}
+	h, _, err := dkim.ReadHeader(bufio.NewReader(bytes.NewReader(hdrBytes)), max+1)
 	if err != nil && !errors.Is(err, dkim.ErrHeaderTooLarge) {
 		s.streamErrs = append(s.streamErrs, fault{"header", fmt.Errorf("%w: header: %w", ErrCheck, err)})
 	}
-	_ = n
 	s.hdr = h
 	s.body = new(dkim.Body)
 	if e.DKIM != nil && !s.hdrTooBig {
@@ -563,6 +573,9 @@ func (s *Session) writeBody(p []byte) {
 	if s.greyBody != nil {
 		s.greyBody.Write(p)
 	}
+	if s.over != nil {
+		s.over.write(p) // the header past the cut, until it ends
+	}
 	if s.tooBig {
 		return
 	}
@@ -602,6 +615,7 @@ func (s *Session) Reset() {
 	s.size = 0
 	s.hdrDone, s.hdrStart, s.hdrEnd, s.scanned, s.nlFrom, s.scanWork = false, 0, 0, 0, 0, 0
 	s.tooBig, s.hdrTooBig = false, false
+	s.over = nil
 	s.hdr = nil
 	s.body, s.dkimS, s.arcS, s.sealS = nil, nil, nil, nil
 	s.streamErrs = nil
