@@ -88,7 +88,12 @@
 // every configured check has a row, also when it did not finish), the
 // total and the fields to add, in order:
 //
-//   - the ARC set, when ARCSealer is set (RFC 8617 §5.1);
+//   - the ARC set, when ARCSealer is set (RFC 8617 §5.1), over the
+//     message as delivered: when the mime policy strips parts, over the
+//     received header and the stripped body (StrippedBody,
+//     StrippedMessage), so that the next hop can verify this host's
+//     ARC-Message-Signature; when no set is added, an ARC_NOT_SEALED row
+//     says why;
 //   - one Authentication-Results field (RFC 8601) with iprev, spf, dkim
 //     (one per signature), dmarc and arc;
 //   - Received-SPF (RFC 7208 §9.1);

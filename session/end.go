@@ -304,6 +304,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		rows = append(rows, s.mimeRow(d))
 		if d.Result == mime.ActionStrip {
 			v.Strip = d.Paths
+			s.resealStripped(*report, d)
 		}
 	}
 	if e.URIBL != nil && content && report != nil {
@@ -389,6 +390,36 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 // that its Reason is "DNS timeout" as for a lookup that timed out.
 func stageTimeout(sentinel error) error {
 	return fmt.Errorf("%w: %w: %w", sentinel, ErrTimeout, context.DeadlineExceeded)
+}
+
+// resealStripped restarts the ARC seal over the body as it will be
+// delivered, without the parts the mime policy strips: the
+// ARC-Message-Signature signs the message this host passes on (RFC 8617
+// §4.1.2, §5.1), and a seal over the body as received would fail its
+// body hash at the next hop. The header is unchanged (mime.Strip keeps
+// it byte for byte, and a milter replaces only the body); the results
+// sealed stay those of the message as received. If the stripped
+// message cannot be made, nothing is sealed (a row says so).
+func (s *Session) resealStripped(report mime.Report, d mime.Outcome) {
+	if s.sealS == nil {
+		return
+	}
+	s.sealS = nil
+	out, err := mime.Strip(s.msg, report, d.Match)
+	if err != nil {
+		s.sealSkip = "message not strippable"
+		s.sealErr = err
+		return
+	}
+	_, b, _ := header.Split(out)
+	body := new(dkim.Body)
+	ss, err := s.e.ARCSealer.Begin(s.hdr, body)
+	if err != nil {
+		s.sealSkip, s.sealErr = "seal failed", err
+		return
+	}
+	body.Write(out[b:])
+	s.sealS = ss
 }
 
 // headerTooLarge is the error of the size row of a header over

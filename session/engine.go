@@ -97,7 +97,11 @@ type Engine struct {
 	// ARC verifies the message's ARC chain (RFC 8617).
 	ARC *arc.Verifier
 	// ARCSealer, if set, adds an ARC set sealing this host's
-	// Authentication-Results to Verdict.Headers (RFC 8617 §5.1).
+	// Authentication-Results to Verdict.Headers (RFC 8617 §5.1). Its
+	// ARC-Message-Signature signs the message as delivered: with parts
+	// stripped by the mime policy, the received header and the stripped
+	// body. A message left unsealed has an ARC_NOT_SEALED row saying
+	// why (the action stands).
 	ARCSealer *arc.Sealer
 	// MIME scans the message: attachments, archives, macros; Policy
 	// decides reject (554 5.7.1) or strip.

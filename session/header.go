@@ -40,7 +40,14 @@ func (s *Session) headers(v *Verdict) {
 		set, err := s.sealS.Close(results, c.ARC.Result)
 		if err == nil {
 			v.Headers = append(v.Headers, splitFields(set)...)
+		} else {
+			s.sealSkip, s.sealErr = "seal failed", err
 		}
+	}
+	if s.sealSkip != "" {
+		// Sealing is no check: the action stands, but the table says
+		// that the message leaves without this host's seal.
+		v.Rows = append(v.Rows, s.row("arc-seal", ARCNotSealed, "skipped", s.sealSkip, s.sealErr))
 	}
 	v.Headers = append(v.Headers, splitFields(c.AuthResults.Field())...)
 	if c.SPF != nil {

@@ -108,6 +108,7 @@ const (
 	HeaderTooBig  Rule = "SPAMKIT_HDR_TOOBIG" // header over MaxHeaderBytes: the message is refused (552 5.3.4)
 	Skipped       Rule = "SPAMKIT_SKIPPED"    // no client address (Connect not called, or with the zero netip.Addr): the client's checks skipped
 	InternalError Rule = "SPAMKIT_ERROR"      // a check did not finish for a fault on this side
+	ARCNotSealed  Rule = "ARC_NOT_SEALED"     // ARCSealer set, but no ARC set added (the row says why)
 )
 
 // Scores maps rules to points; see DefaultScores.

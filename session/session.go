@@ -82,6 +82,8 @@ type Session struct {
 	dkimS      *dkim.VerifyStream
 	arcS       *arc.VerifyStream
 	sealS      *arc.SealStream
+	sealSkip   string // why no ARC set is added (an ARC_NOT_SEALED row), if so
+	sealErr    error
 	streamErrs []fault
 
 	// the last verdict, for Stripped
@@ -618,6 +620,7 @@ func (s *Session) Reset() {
 	s.over = nil
 	s.hdr = nil
 	s.body, s.dkimS, s.arcS, s.sealS = nil, nil, nil, nil
+	s.sealSkip, s.sealErr = "", nil
 	s.streamErrs = nil
 	s.last = nil
 }
