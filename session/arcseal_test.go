@@ -69,3 +69,56 @@ func TestARCSealStripped(t *testing.T) {
 	_, b, _ := header.Split(in)
 	verify("received header + StrippedBody (milter)", append(in[:b:b], body...))
 }
+
+// TestARCSealWithoutVerifier: ARCSealer without ARC seals a message that
+// carries no ARC set (its chain is none: RFC 8617 §5.1.1, cv=none, i=1,
+// needs no verification), and for one that carries sets, whose chain
+// it did not verify, adds no set and says so in an ARC_NOT_SEALED row.
+func TestARCSealWithoutVerifier(t *testing.T) {
+	t.Parallel()
+	srv := testServer(t)
+	r := testResolver(srv, true)
+	ctx := context.Background()
+	env := Envelope{IP: goodIP, HELO: "mail.example.com", MailFrom: "alice@example.com", Rcpts: []string{"bob@example.org"}}
+	sealer := &arc.Sealer{Domain: "example.org", Selector: "rsa2048", Key: dkimtest.Key(t, "rsa2048"), AuthServID: "mx.example.org",
+		Now: func() time.Time { return testNow }}
+	e := testEngine(t, r)
+	e.ARC = nil
+	e.ARCSealer = sealer
+	arcSet := func(v Verdict) string {
+		var set strings.Builder
+		for _, f := range v.Headers {
+			if strings.HasPrefix(f.Name, "ARC-") {
+				set.WriteString(f.String() + "\r\n")
+			}
+		}
+		return set.String()
+	}
+	msg := signed(t, message("alice@example.com", "forward me", "Body.\n"))
+	v, err := e.Check(ctx, env, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := arcSet(v)
+	if set == "" {
+		t.Fatalf("no chain, no verifier: no ARC set in %v (rows %v)", v.Headers, v.Rows)
+	}
+	o, err := (&arc.Verifier{Resolver: r, Now: func() time.Time { return testNow }}).Verify(ctx, strings.NewReader(set+string(msg)))
+	if err != nil || o.Result != arc.Pass {
+		t.Errorf("the sealed message's chain: %v, %v; want pass", o, err)
+	}
+	// The sealed message comes back through a host with no verifier.
+	v, err = e.Check(ctx, env, []byte(set+string(msg)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := arcSet(v); s != "" {
+		t.Errorf("a chain not verified was sealed:\n%s", s)
+	}
+	if row, ok := rowOf(v, "arc-seal"); !ok || row.Rule != ARCNotSealed || row.Reason == "" {
+		t.Errorf("arc-seal row = %v, want %s with a reason", row, ARCNotSealed)
+	}
+	if v.Action != Accept {
+		t.Errorf("verdict %s, want accept (sealing is no check)", v)
+	}
+}

@@ -92,8 +92,9 @@
 //     message as delivered: when the mime policy strips parts, over the
 //     received header and the stripped body (StrippedBody,
 //     StrippedMessage), so that the next hop can verify this host's
-//     ARC-Message-Signature; when no set is added, an ARC_NOT_SEALED row
-//     says why;
+//     ARC-Message-Signature; without ARC (the verifier) only a message
+//     that carries no ARC set is sealed (cv=none); when no set is added,
+//     an ARC_NOT_SEALED row says why;
 //   - one Authentication-Results field (RFC 8601) with iprev, spf, dkim
 //     (one per signature), dmarc and arc;
 //   - Received-SPF (RFC 7208 §9.1);

@@ -100,8 +100,11 @@ type Engine struct {
 	// Authentication-Results to Verdict.Headers (RFC 8617 §5.1). Its
 	// ARC-Message-Signature signs the message as delivered: with parts
 	// stripped by the mime policy, the received header and the stripped
-	// body. A message left unsealed has an ARC_NOT_SEALED row saying
-	// why (the action stands).
+	// body. The seal's cv= is ARC's verdict on the received chain; with
+	// ARC nil, a message carrying no ARC set is sealed all the same (its
+	// chain is none, cv=none: RFC 8617 §5.1.1), and one carrying sets is
+	// not (nothing verified them). A message left unsealed has an
+	// ARC_NOT_SEALED row saying why (the action stands).
 	ARCSealer *arc.Sealer
 	// MIME scans the message: attachments, archives, macros; Policy
 	// decides reject (554 5.7.1) or strip.

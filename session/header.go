@@ -8,6 +8,7 @@ import (
 
 	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/dkim/arc"
 )
 
 // headers renders the fields to add.
@@ -36,12 +37,28 @@ func (s *Session) headers(v *Verdict) {
 	}
 	c.AuthResults = authres.Header{ServID: servID, Results: results}
 
-	if s.sealS != nil && c.ARC != nil {
-		set, err := s.sealS.Close(results, c.ARC.Result)
-		if err == nil {
-			v.Headers = append(v.Headers, splitFields(set)...)
-		} else {
+	if s.sealS != nil {
+		var set string
+		var err error
+		switch {
+		case c.ARC != nil:
+			set, err = s.sealS.Close(results, c.ARC.Result)
+		case !hasARCSet(s.hdr):
+			// No ARC set received: the chain is none, which needs no
+			// verifier (RFC 8617 §5.1.1: i=1, cv=none).
+			set, err = s.sealS.Close(results, arc.None)
+		default:
+			// Sets received, and no verifier (Engine.ARC nil) to say
+			// whether their chain is valid: a seal must not vouch
+			// for what it did not check (RFC 8617 §5.1.1).
+			s.sealSkip = "ARC chain not verified"
+		}
+		switch {
+		case s.sealSkip != "":
+		case err != nil:
 			s.sealSkip, s.sealErr = "seal failed", err
+		default:
+			v.Headers = append(v.Headers, splitFields(set)...)
 		}
 	}
 	if s.sealSkip != "" {
@@ -68,6 +85,16 @@ func (s *Session) headers(v *Verdict) {
 		}
 		v.Headers = append(v.Headers, Field{Name: "X-Spamkit-Error", Value: " not finished: " + strings.Join(slices.Compact(checks), ", ")})
 	}
+}
+
+// hasARCSet reports whether h carries an ARC set (an ARC-Seal field).
+func hasARCSet(h dkim.Header) bool {
+	for _, f := range h {
+		if strings.EqualFold(f.Name, "ARC-Seal") {
+			return true
+		}
+	}
+	return false
 }
 
 // formatScore renders a score as SpamAssassin's _SCORE_ does: one
