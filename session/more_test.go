@@ -260,6 +260,10 @@ func TestDecision(t *testing.T) {
 		if v.Action != tc.action || v.Reply.Code != tc.code {
 			t.Errorf("%s: %s, want %s %d", tc.name, v, tc.action, tc.code)
 		}
+		if tc.action == Quarantine && !strings.Contains(v.Reply.Text, "quarantined as spam") {
+			// The reason a milter gives SMFIR_QUARANTINE (Action's doc).
+			t.Errorf("%s: reply text %q does not name the cause", tc.name, v.Reply.Text)
+		}
 		if _, ok := fieldOf(v, "X-Spam-Flag"); ok != tc.flag {
 			t.Errorf("%s: X-Spam-Flag present %v, want %v", tc.name, ok, tc.flag)
 		}
