@@ -32,6 +32,7 @@ type config struct {
 	MaxMessageBytes int64
 	ScanMaxBytes    int64
 	MaxConns        int
+	MaxRcpts        int
 	ReadTimeout     time.Duration
 	WriteTimeout    time.Duration
 	DataTimeout     time.Duration
@@ -92,6 +93,7 @@ func (c *config) flagSet() *flag.FlagSet {
 	fs.StringVar(&c.SpoolDir, "spool-dir", "", "directory of the temporary files holding messages over 64 KiB while they are checked (unlinked at once; default: $TMPDIR or /tmp)")
 	fs.Int64Var(&c.MaxMessageBytes, "max-message-bytes", 10240000, "largest message accepted, 552 5.3.4 past it (Postfix message_size_limit)")
 	fs.Int64Var(&c.ScanMaxBytes, "scan-max-bytes", 0, "largest message the content checks (MIME, URIBL) read whole; a larger one gets the header and DKIM/ARC checks only (session's SPAMKIT_TOOBIG). 0: -max-message-bytes. The session holds up to this much per connection in memory")
+	fs.IntVar(&c.MaxRcpts, "max-rcpts", 1000, "most recipients of one message; past it 452 4.5.3 (Postfix smtpd_recipient_limit; RFC 5321 §4.5.3.1.8 asks for at least 100)")
 	fs.IntVar(&c.MaxConns, "max-conns", 1000, "most open connections; past it new ones get 421 4.3.2")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", 5*time.Minute, "time to wait for a command (RFC 5321 §4.5.3.2.7)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", time.Minute, "time to wait for a reply to be written")
@@ -175,6 +177,8 @@ func (c *config) check() error {
 		return errors.New("-max-message-bytes must be positive")
 	case c.ScanMaxBytes < 0:
 		return errors.New("-scan-max-bytes must not be negative")
+	case c.MaxRcpts <= 0:
+		return errors.New("-max-rcpts must be positive")
 	case c.MaxConns <= 0:
 		return errors.New("-max-conns must be positive")
 	case c.Stutter < 0:

@@ -138,10 +138,13 @@
 // the whole message, -connect-timeout the connect-stage checks,
 // -check-timeout those of each later stage, -deliver-timeout the
 // delivery. -max-message-bytes (10,240,000 octets, Postfix's
-// message_size_limit), -max-conns (1000), harvest's per-client caps
+// message_size_limit), -max-conns (1000), -max-rcpts (1000 recipients a
+// message, Postfix's smtpd_recipient_limit), harvest's per-client caps
 // and rates, the recipient table's limits (1,000,000 mailboxes, 64 MiB).
 // A message sent with BDAT (CHUNKING, which go-smtp offers) has each
 // chunk bounded by -read-timeout rather than the whole by -data-timeout.
+// A message with a CR or LF outside a CRLF is refused, 550 5.5.2 (RFC
+// 5321 §2.3.8; SMTP smuggling through a next hop).
 //
 // Memory: the session keeps the message it checks (up to
 // -scan-max-bytes, by default -max-message-bytes), which smtpd delivers

@@ -83,6 +83,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, hk hooks) error {
 	srv := smtp.NewServer(s)
 	srv.Domain = s.hostname
 	srv.MaxMessageBytes = cfg.MaxMessageBytes
+	srv.MaxRecipients = cfg.MaxRcpts
 	srv.ReadTimeout = cfg.ReadTimeout
 	srv.WriteTimeout = cfg.WriteTimeout
 	srv.ErrorLog = logger

@@ -371,11 +371,12 @@ func (t *smtpSession) Data(r io.Reader) error {
 	defer t.cc.cl.mu.Unlock()
 	ss := t.cc.cl.ss
 	var sp *spool
-	w := io.Writer(ss)
+	var ends lineEnds
+	w := io.MultiWriter(&ends, ss)
 	if s.engine.MaxMessageBytes < s.cfg.MaxMessageBytes {
 		sp = &spool{dir: s.spoolDir, memMax: defaultSpoolMem}
 		defer sp.Close()
-		w = io.MultiWriter(sp, ss)
+		w = io.MultiWriter(&ends, sp, ss)
 	}
 	_, err := io.Copy(w, r)
 	id := queueID()
@@ -386,6 +387,16 @@ func (t *smtpSession) Data(r io.Reader) error {
 	case err != nil:
 		s.logf("%s %s: reading the message: %v", id, t.cc.cl.ip, err)
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Error reading the message"}
+	case ends.bare():
+		// go-smtp ends the data at CRLF.CRLF only and keeps a bare
+		// CR or LF as data; relayed, "\r.\r" reaches the next hop
+		// as it came, and a next hop that reads it as the end of the
+		// data takes what follows for a second message (SMTP
+		// smuggling). A field after a bare CR also escapes the
+		// removal of forged fields. Refused, as Postfix's
+		// smtpd_forbid_bare_newline = reject does.
+		s.logf("%s %s: bare CR or LF in the message, refused", id, t.cc.cl.ip)
+		return bareLineEnd
 	}
 	ctx, cancel := context.WithTimeout(t.cc.cl.ctx, s.cfg.CheckTimeout)
 	v, err := ss.EndOfData(ctx)
@@ -457,6 +468,28 @@ func (t *smtpSession) Data(r io.Reader) error {
 	}
 	return nil
 }
+
+// bareLineEnd is the reply to a message with a CR or LF outside a CRLF.
+var bareLineEnd = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 5, 2}, Message: "Bare CR or LF in the message: CR and LF go together (RFC 5321 section 2.3.8)"}
+
+// lineEnds watches a message for a CR or an LF outside a CRLF.
+type lineEnds struct {
+	cr    bool // the last octet was a CR
+	found bool
+}
+
+func (l *lineEnds) Write(p []byte) (int, error) {
+	for _, c := range p {
+		if l.cr != (c == '\n') {
+			l.found = true
+		}
+		l.cr = c == '\r'
+	}
+	return len(p), nil
+}
+
+// bare reports whether the message had a CR or LF outside a CRLF.
+func (l *lineEnds) bare() bool { return l.found || l.cr }
 
 // internalError is the reply when smtpd cannot finish a message.
 var internalError = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Internal error, try again later"}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// A message with a bare CR or bare LF (RFC 5321 §2.3.8: CR and LF only
+// together) is refused at the end of DATA and delivered to no one: such
+// line ends are how a second message is smuggled past a next hop that
+// reads "\r.\r" or "\n.\n" as the end of the data (SMTP smuggling), and
+// how a field hides from the removal of forged fields.
+func TestBareLineEndsRefused(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t)
+	smuggled := "\r\nMAIL FROM:<ceo@example.org>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\nSubject: smuggled\r\n\r\npay\r\n"
+	for _, tc := range []struct{ name, data string }{
+		{"bare CR", "Subject: cr\r\n\r\nhello\r.\r" + smuggled},
+		{"bare LF", "Subject: lf\r\n\r\nhello\n.\n" + smuggled},
+		{"LF dot CRLF", "Subject: lfcrlf\r\n\r\nhello\n.\r\n" + smuggled},
+		{"bare CR in header", "Subject: h\rAuthentication-Results: mx.example.org; dkim=pass\r\n\r\nhello\r\n"},
+	} {
+		c := dialogue(t, in)
+		step(t, c, 250, "EHLO client.good.test")
+		step(t, c, 250, "MAIL FROM:<alice@good.test>")
+		step(t, c, 250, "RCPT TO:<bob@example.org>")
+		step(t, c, 354, "DATA")
+		fmt.Fprintf(c.W, "%s\r\n.\r\n", tc.data)
+		c.W.Flush()
+		if code, msg, _ := c.ReadResponse(5); code/100 != 5 {
+			t.Errorf("%s: end of data %d %s, want a refusal", tc.name, code, msg)
+		}
+		c.Close()
+	}
+	if msgs := in.messages(t, "bob@example.org"); len(msgs) != 0 {
+		t.Errorf("bob got %d messages, want none; first:\n%q", len(msgs), msgs[0])
+	}
+}
+
+// -max-rcpts bounds the recipients of one message (Postfix
+// smtpd_recipient_limit): past it 452 4.5.3 (RFC 5321 §4.5.3.1.10).
+func TestMaxRcpts(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t, "-max-rcpts", "2", "-mailboxes", "", "-domains", "example.org")
+	c := dialogue(t, in)
+	step(t, c, 250, "EHLO client.good.test")
+	step(t, c, 250, "MAIL FROM:<alice@good.test>")
+	step(t, c, 250, "RCPT TO:<a1@example.org>")
+	step(t, c, 250, "RCPT TO:<a2@example.org>")
+	if _, err := c.Cmd("RCPT TO:<a3@example.org>"); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg, _ := c.ReadResponse(452); code != 452 || !strings.HasPrefix(msg, "4.5.3") {
+		t.Errorf("third RCPT: %d %s, want 452 4.5.3", code, msg)
+	}
+}
+
+// lineEnds sees a CRLF split between two writes as one, and a bare CR
+// or LF wherever it is.
+func TestLineEnds(t *testing.T) {
+	for _, tc := range []struct {
+		writes []string
+		bare   bool
+	}{
+		{[]string{"a\r\nb\r\n"}, false},
+		{[]string{"a\r", "\nb\r\n"}, false},
+		{[]string{"a\r", "b\r\n"}, true},
+		{[]string{"a\n"}, true},
+		{[]string{"a\r\n", "\n"}, true},
+		{[]string{"a\r"}, true},
+		{[]string{"a\r\r\n"}, true},
+	} {
+		var l lineEnds
+		for _, w := range tc.writes {
+			l.Write([]byte(w))
+		}
+		if l.bare() != tc.bare {
+			t.Errorf("%q: bare %v, want %v", tc.writes, l.bare(), tc.bare)
+		}
+	}
+}
