@@ -133,6 +133,16 @@ func (t *recipients) lookup(addr string) (rcptClass, string) {
 	return rcptUnknown, ""
 }
 
+// key returns addr as lookup compares it: lower-cased, the domain
+// normalized, "postmaster" with the first domain.
+func (t *recipients) key(addr string) string {
+	if strings.EqualFold(addr, "postmaster") {
+		addr = "postmaster@" + t.primary
+	}
+	local, domain, _ := splitAddress(addr)
+	return local + "@" + domain
+}
+
 // splitAddress splits addr at its last "@" into a lower-cased local
 // part and a normalized domain.
 func splitAddress(addr string) (local, domain string, ok bool) {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/tls"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 )
@@ -78,5 +80,87 @@ func TestLineEnds(t *testing.T) {
 		if l.bare() != tc.bare {
 			t.Errorf("%q: bare %v, want %v", tc.writes, l.bare(), tc.bare)
 		}
+	}
+}
+
+// STARTTLS in the middle of a transaction: RFC 3207 §4.2 has the server
+// forget what the client said before; the message sent after it carries
+// nothing of the envelope before it (the earlier sender's SPF).
+func TestSTARTTLSForgets(t *testing.T) {
+	t.Parallel()
+	cert, key := selfSigned(t)
+	in := startSMTPD(t, "-tls-cert", cert, "-tls-key", key)
+	c, err := dialSMTP(t, in.addr, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("alice@good.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt("bob@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.StartTLS(&tls.Config{InsecureSkipVerify: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("someone@unknown-domain.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt("carol@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "Subject: after TLS\r\n\r\nhello\r\n")
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c.Quit()
+	msgs := in.messages(t, "carol@example.org")
+	if len(msgs) != 1 {
+		t.Fatalf("carol got %d messages, want 1", len(msgs))
+	}
+	if strings.Contains(msgs[0], "alice@good.test") || strings.Contains(msgs[0], "spf=pass") {
+		t.Errorf("the message after STARTTLS carries the envelope before it:\n%s", msgs[0])
+	}
+	if n := len(in.messages(t, "bob@example.org")); n != 0 {
+		t.Errorf("bob got %d messages", n)
+	}
+}
+
+// A recipient given twice (RCPT TO:<bob> twice, or in another case) is
+// one recipient: the next hop is asked for it once and delivers once.
+func TestDuplicateRcptOnce(t *testing.T) {
+	t.Parallel()
+	ls := newLMTPServer(t, nil)
+	in := startSMTPD(t, "-relay", "lmtp:"+ls.addr)
+	c, err := dialSMTP(t, in.addr, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("alice@good.test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []string{"bob@example.org", "bob@example.org", "Bob@Example.ORG", "carol@example.org"} {
+		if err := c.Rcpt(r); err != nil {
+			t.Fatalf("RCPT %s: %v", r, err)
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "Subject: twice\r\n\r\nhello\r\n")
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	msgs := ls.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("the LMTP server got %d messages, want 1", len(msgs))
+	}
+	if got := strings.Join(msgs[0].rcpts, ","); got != "bob@example.org,carol@example.org" {
+		t.Errorf("next hop's recipients %s, want bob@example.org,carol@example.org", got)
 	}
 }

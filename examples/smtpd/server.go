@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -246,6 +247,7 @@ type smtpSession struct {
 
 	from         string
 	rcpts, boxes []string
+	keys         []string // the recipients as the table compares them
 }
 
 // refusal turns a stage's reply into go-smtp's error: nil to go on,
@@ -347,11 +349,19 @@ func (t *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 		}
 		return userUnknown
 	}
+	// The same recipient again (as written, or in another case: the
+	// table's names are case-blind) is one recipient: relayed twice,
+	// an LMTP next hop would deliver it twice.
+	key := t.srv.rcpts.key(to)
+	if slices.Contains(t.keys, key) {
+		return nil
+	}
 	if err := t.refusal(t.cc.cl.ss.Rcpt(ctx, to)); err != nil {
 		return err
 	}
 	t.rcpts = append(t.rcpts, to)
 	t.boxes = append(t.boxes, box)
+	t.keys = append(t.keys, key)
 	return nil
 }
 
@@ -558,7 +568,7 @@ func (t *smtpSession) Reset() {
 	t.cc.cl.mu.Lock()
 	t.cc.cl.ss.Reset()
 	t.cc.cl.mu.Unlock()
-	t.from, t.rcpts, t.boxes = "", nil, nil
+	t.from, t.rcpts, t.boxes, t.keys = "", nil, nil, nil
 	t.srv.setBusy(t.cc, false)
 }
 
