@@ -256,13 +256,14 @@ func (s *Session) forged() []FieldRef {
 }
 
 // claims reports whether the Authentication-Results value claims the
-// authserv-id servID (RFC 8601 §2.5, compared case-insensitively as a
-// domain name). A value authres cannot parse is read leniently: its
+// authserv-id servID (RFC 8601 §2.5, compared as a domain name: case
+// ignored, and one trailing dot, so that "mx.example.org." is ours too).
+// A value authres cannot parse is read leniently: its
 // first word, past comments and quotes, so that a malformed field
 // claiming this host is removed too.
 func claims(value, servID string) bool {
 	if h, err := authres.Parse(value); err == nil {
-		return strings.EqualFold(h.ServID, servID)
+		return sameServID(h.ServID, servID)
 	}
 	v := strings.TrimLeft(value, " \t\r\n")
 	for strings.HasPrefix(v, "(") {
@@ -288,7 +289,14 @@ func claims(value, servID string) bool {
 		end = len(v)
 	}
 	id := strings.Trim(v[:end], "\"")
-	return strings.EqualFold(id, servID)
+	return sameServID(id, servID)
+}
+
+// sameServID reports whether two authserv-ids name the same host: DNS
+// names compared case-insensitively, a trailing dot (the root, RFC 1034
+// §3.1) ignored.
+func sameServID(a, b string) bool {
+	return strings.EqualFold(strings.TrimSuffix(a, "."), strings.TrimSuffix(b, "."))
 }
 
 // wholeHeader returns the header fields the checks of what the
