@@ -112,7 +112,10 @@ func (t *recipients) lookup(addr string) (rcptClass, string) {
 		addr = "postmaster@" + t.primary
 	}
 	local, domain, ok := splitAddress(addr)
-	if !ok || local == "" || len(addr) > maxAddressLen {
+	if !ok || local == "" || len(addr) > maxAddressLen || hasControl(local) {
+		// A control octet (go-smtp unquotes "a\rb"@domain) is no
+		// mailbox's, catch-all included: it would reach the
+		// Received field and the next hop's RCPT.
 		return rcptUnknown, ""
 	}
 	if !t.domains[domain] {
@@ -141,6 +144,11 @@ func (t *recipients) key(addr string) string {
 	}
 	local, domain, _ := splitAddress(addr)
 	return local + "@" + domain
+}
+
+// hasControl reports whether s has a control octet (CR, LF, NUL...).
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f })
 }
 
 // splitAddress splits addr at its last "@" into a lower-cased local

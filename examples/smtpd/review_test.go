@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -162,5 +164,51 @@ func TestDuplicateRcptOnce(t *testing.T) {
 	}
 	if got := strings.Join(msgs[0].rcpts, ","); got != "bob@example.org,carol@example.org" {
 		t.Errorf("next hop's recipients %s, want bob@example.org,carol@example.org", got)
+	}
+}
+
+// The envelope's addresses reach the fields smtpd and the session add
+// (Received "for", Received-SPF, Authentication-Results). go-smtp
+// unquotes a quoted local part, CR included: a catch-all must not let
+// the client write a line of its own into those fields.
+func TestEnvelopeCannotInjectFields(t *testing.T) {
+	t.Parallel()
+	boxes := filepath.Join(t.TempDir(), "mailboxes")
+	if err := os.WriteFile(boxes, []byte("@example.org\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := startSMTPD(t, "-mailboxes", boxes)
+	c := dialogue(t, in)
+	step(t, c, 250, "EHLO client.good.test")
+	if _, err := c.Cmd("MAIL FROM:<\"a\rX-Injected-From: yes\"@good.test>"); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg, _ := c.ReadResponse(0); code != 501 {
+		t.Errorf("MAIL FROM with a CR: %d %s, want 501", code, msg)
+	}
+	step(t, c, 250, "MAIL FROM:<alice@good.test>")
+	if _, err := c.Cmd("RCPT TO:<\"x\rX-Injected-Rcpt: yes\"@example.org>"); err != nil {
+		t.Fatal(err)
+	}
+	code, msg, _ := c.ReadResponse(0)
+	if code != 550 {
+		t.Errorf("RCPT TO with a CR: %d %s, want 550", code, msg)
+	}
+	if code == 250 {
+		step(t, c, 354, "DATA")
+		fmt.Fprintf(c.W, "Subject: s\r\n\r\nhello\r\n.\r\n")
+		c.W.Flush()
+		c.ReadResponse(0)
+	}
+	c.Cmd("QUIT")
+	entries, _ := filepath.Glob(filepath.Join(in.maildir, "*", "new", "*"))
+	for _, e := range entries {
+		b, err := os.ReadFile(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "\r") {
+			t.Errorf("delivered with a CR from the envelope:\n%q", b)
+		}
 	}
 }

@@ -316,6 +316,11 @@ func (t *smtpSession) Mail(from string, opts *smtp.MailOptions) error {
 	if opts != nil && opts.Size > t.srv.cfg.MaxMessageBytes {
 		return smtp.ErrDataTooLarge
 	}
+	if hasControl(from) {
+		// go-smtp unquotes "a\rb"@domain; relayed, the next hop's
+		// client refuses it (451 for ever), and no one can answer it.
+		return badSender
+	}
 	ctx, done := t.stage()
 	defer done()
 	if err := t.refusal(t.cc.cl.ss.Mail(ctx, from)); err != nil {
@@ -325,6 +330,9 @@ func (t *smtpSession) Mail(from string, opts *smtp.MailOptions) error {
 	t.srv.setBusy(t.cc, true)
 	return nil
 }
+
+// badSender is the reply to a sender address with a control octet.
+var badSender = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 7}, Message: "Bad sender address syntax"}
 
 // Replies of the recipient lookup.
 var (
