@@ -145,7 +145,10 @@
 // A DNS failure is no fault: SPF, DKIM, DMARC, ARC and iprev report
 // temperror (in the table and in Authentication-Results), the DNSBL and
 // the URIBL a *_TEMPERROR row, none of which scores, and the content
-// checks still run in full.
+// checks still run in full. Nor is a Bayes classifier below its training
+// minimum (bayes.ErrUntrained): it did not judge the message, and its row
+// is "SPAMKIT_SKIPPED bayes=skipped (not enough training)", with no
+// points (BAYES_UNKNOWN is for a classifier that failed, its store).
 //
 // # Scores
 //

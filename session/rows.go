@@ -1,6 +1,8 @@
 package session
 
 import (
+	"errors"
+
 	"github.com/spamkit/spamkit/bayes"
 	"github.com/spamkit/spamkit/dkim"
 	"github.com/spamkit/spamkit/dkim/arc"
@@ -174,8 +176,14 @@ func (s *Session) listRow(check string, res rbl.Result, reason string, listed, c
 	return s.row(check, clean, string(res), reason, nil)
 }
 
-// bayesRows puts the spam probability in SpamAssassin's buckets.
+// bayesRows puts the spam probability in SpamAssassin's buckets. A
+// classifier below its training minimum (bayes.ErrUntrained) did not
+// judge the message and nothing failed: a skipped row, not
+// BAYES_UNKNOWN (which says it could not judge: a store failure).
 func (s *Session) bayesRows(o bayes.Outcome, err error) []Row {
+	if err == nil && errors.Is(o.Err, bayes.ErrUntrained) && !errors.Is(o.Err, bayes.ErrStore) {
+		return []Row{s.row("bayes", Skipped, "skipped", o.Reason(), o.Err)}
+	}
 	if err != nil || (o.Err != nil && o.Used == 0) {
 		if err == nil {
 			err = o.Err

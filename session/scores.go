@@ -95,7 +95,7 @@ const (
 	Bayes95       Rule = "BAYES_95"      // 95 to 99 %
 	Bayes99       Rule = "BAYES_99"      // 99 to 100 %
 	Bayes999      Rule = "BAYES_999"     // 99.9 to 100 %, added to BAYES_99
-	BayesUnknown  Rule = "BAYES_UNKNOWN" // the classifier could not judge (no training, store failure)
+	BayesUnknown  Rule = "BAYES_UNKNOWN" // the classifier could not judge (a store failure; below its training minimum it is SPAMKIT_SKIPPED)
 
 	// Envelope.
 	GreylistPass   Rule = "GREYLIST_PASS"   // the recipients (or the body key) passed greylisting
@@ -106,7 +106,7 @@ const (
 	// The session itself.
 	TooBig        Rule = "SPAMKIT_TOOBIG"     // over MaxMessageBytes: content checks skipped
 	HeaderTooBig  Rule = "SPAMKIT_HDR_TOOBIG" // header over MaxHeaderBytes: the message is refused (552 5.3.4)
-	Skipped       Rule = "SPAMKIT_SKIPPED"    // no client address (Connect not called, or with the zero netip.Addr): the client's checks skipped
+	Skipped       Rule = "SPAMKIT_SKIPPED"    // a check skipped, no fault: no client address (Connect not called, or with the zero netip.Addr) for the client's checks; bayes below its training minimum (bayes.ErrUntrained, "not enough training")
 	InternalError Rule = "SPAMKIT_ERROR"      // a check did not finish for a fault on this side
 	ARCNotSealed  Rule = "ARC_NOT_SEALED"     // ARCSealer set, but no ARC set added (the row says why)
 )
