@@ -218,8 +218,11 @@
 //
 // # Limits
 //
-// MaxMessageBytes (10 MiB, ErrMessageTooLarge) and MaxHeaderBytes
-// (256 KiB, ErrHeaderTooLarge) bound what a session holds; ConnectTimeout,
+// MaxMessageBytes (10 MiB, ErrMessageTooLarge), MaxHeaderBytes
+// (256 KiB, ErrHeaderTooLarge) and MaxRcpts (1000 recipients a
+// transaction, Postfix's smtpd_recipient_limit, ErrTooManyRcpts: past it
+// Rcpt answers 452 4.5.3, RFC 5321 §4.5.3.1.10) bound what a session
+// holds; ConnectTimeout,
 // RcptTimeout, DataTimeout and ContentTimeout bound each stage
 // (ErrTimeout). Each is a row when reached, never a clean pass. A header
 // over MaxHeaderBytes refuses the message (552 5.3.4, a

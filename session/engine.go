@@ -28,6 +28,7 @@ const (
 	DefaultRcptTimeout     = 10 * time.Second
 	DefaultDataTimeout     = 30 * time.Second
 	DefaultContentTimeout  = 30 * time.Second
+	DefaultMaxRcpts        = 1000 // Postfix's smtpd_recipient_limit
 )
 
 // Engine is a configured composition of the checks. Each check is on when
@@ -161,6 +162,16 @@ type Engine struct {
 	// DefaultMaxHeaderBytes (256 KiB).
 	MaxHeaderBytes int
 
+	// MaxRcpts bounds the recipients of one transaction (Rcpt calls
+	// between Mail and the end of the message): past it Rcpt answers
+	// 452 4.5.3 "Too many recipients" (RFC 5321 §4.5.3.1.10, RFC 3463
+	// §3.5) without checking or keeping the recipient, and the verdict
+	// has a SPAMKIT_TOO_MANY_RCPTS row (ErrTooManyRcpts); the message
+	// goes on to the recipients taken, and the client sends it again
+	// for the others. If zero, DefaultMaxRcpts (1000, Postfix's
+	// smtpd_recipient_limit); if negative, no limit.
+	MaxRcpts int
+
 	// ConnectTimeout bounds how long Connect waits for the DNSBL. If
 	// zero, DefaultConnectTimeout; if negative, ctx alone.
 	ConnectTimeout time.Duration
@@ -184,6 +195,17 @@ type Engine struct {
 	// Trace, if set, receives a line for each stage and decision. It
 	// must be safe for concurrent use.
 	Trace func(format string, args ...any)
+}
+
+// maxRcpts returns the recipient limit, 0 for none.
+func (e *Engine) maxRcpts() int {
+	switch {
+	case e.MaxRcpts == 0:
+		return DefaultMaxRcpts
+	case e.MaxRcpts < 0:
+		return 0
+	}
+	return e.MaxRcpts
 }
 
 func (e *Engine) now() time.Time {

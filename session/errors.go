@@ -15,6 +15,9 @@ var (
 	// ErrHeaderTooLarge reports a header block over
 	// Engine.MaxHeaderBytes: the message is refused (552 5.3.4).
 	ErrHeaderTooLarge = errors.New("session: header larger than MaxHeaderBytes")
+	// ErrTooManyRcpts reports a transaction over Engine.MaxRcpts
+	// recipients: those past it were answered 452 4.5.3.
+	ErrTooManyRcpts = errors.New("session: more recipients than MaxRcpts")
 	// ErrTimeout reports a check still running when its stage's time
 	// (ConnectTimeout, RcptTimeout, DataTimeout, ContentTimeout) ran
 	// out.

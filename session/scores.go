@@ -104,11 +104,12 @@ const (
 	HarvestRefused Rule = "HARVEST_REFUSED" // harvest refused the client: a harvester, a block, a rate limit
 
 	// The session itself.
-	TooBig        Rule = "SPAMKIT_TOOBIG"     // over MaxMessageBytes: content checks skipped
-	HeaderTooBig  Rule = "SPAMKIT_HDR_TOOBIG" // header over MaxHeaderBytes: the message is refused (552 5.3.4)
-	Skipped       Rule = "SPAMKIT_SKIPPED"    // a check skipped, no fault: no client address (Connect not called, or with the zero netip.Addr) for the client's checks; bayes below its training minimum (bayes.ErrUntrained, "not enough training")
-	InternalError Rule = "SPAMKIT_ERROR"      // a check did not finish for a fault on this side
-	ARCNotSealed  Rule = "ARC_NOT_SEALED"     // ARCSealer set, but no ARC set added (the row says why)
+	TooBig        Rule = "SPAMKIT_TOOBIG"         // over MaxMessageBytes: content checks skipped
+	HeaderTooBig  Rule = "SPAMKIT_HDR_TOOBIG"     // header over MaxHeaderBytes: the message is refused (552 5.3.4)
+	TooManyRcpts  Rule = "SPAMKIT_TOO_MANY_RCPTS" // recipients past MaxRcpts answered 452 4.5.3
+	Skipped       Rule = "SPAMKIT_SKIPPED"        // a check skipped, no fault: no client address (Connect not called, or with the zero netip.Addr) for the client's checks; bayes below its training minimum (bayes.ErrUntrained, "not enough training")
+	InternalError Rule = "SPAMKIT_ERROR"          // a check did not finish for a fault on this side
+	ARCNotSealed  Rule = "ARC_NOT_SEALED"         // ARCSealer set, but no ARC set added (the row says why)
 )
 
 // Scores maps rules to points; see DefaultScores.

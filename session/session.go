@@ -59,6 +59,8 @@ type Session struct {
 	ended    bool // EndOfData has run: the message is complete
 	mailFrom string
 	rcpts    []string
+	nrcpt    int  // Rcpt calls in this transaction, for MaxRcpts
+	capped   bool // a Rcpt past MaxRcpts was refused (its row is in txRows)
 	spfT     *task[spf.Outcome]
 	txRows   []Row
 	txErrs   []fault
@@ -270,11 +272,27 @@ func (s *Session) Mail(ctx context.Context, from string) Reply {
 // for the SPF check started at Mail (at most Engine.RcptTimeout), so that
 // the key does not depend on how fast the DNS answered; a retry passes
 // if the triplet of either key has waited its delay. Store calls are
-// bounded by Engine.RcptTimeout.
+// bounded by Engine.RcptTimeout. Past Engine.MaxRcpts calls in the
+// transaction it answers 452 4.5.3 at once, nothing checked or kept.
 func (s *Session) Rcpt(ctx context.Context, to string) Reply {
 	if !s.inMail {
 		return Reply{}
 	}
+	if max := s.e.maxRcpts(); max > 0 && s.nrcpt >= max {
+		// RFC 5321 §4.5.3.1.10: a server refusing recipients past its
+		// limit answers 452 (the client sends the message again for
+		// them), RFC 3463 §3.5: 4.5.3, too many recipients. Postfix
+		// checks smtpd_recipient_limit before any restriction: no store
+		// call, no lookup, no memory for a recipient past the limit.
+		if !s.capped {
+			s.capped = true
+			s.txRows = append(s.txRows, s.row("rcpt", TooManyRcpts, "limit", "too many recipients",
+				fmt.Errorf("%w: over %d", ErrTooManyRcpts, max)))
+			s.trace("session: rcpt %s: over %d recipients", s.ip, max)
+		}
+		return Reply{Action: Tempfail, Code: 452, Enhanced: "4.5.3", Text: "Too many recipients"}
+	}
+	s.nrcpt++
 	var tarpit time.Duration
 	if s.hv != nil {
 		rctx, cancel := within(ctx, s.e.RcptTimeout, DefaultRcptTimeout)
@@ -609,6 +627,7 @@ func (s *Session) Reset() {
 	s.inMail, s.ended = false, false
 	s.mailFrom = ""
 	s.rcpts = nil
+	s.nrcpt, s.capped = 0, false
 	s.spfT = nil
 	s.txRows, s.txErrs = nil, nil
 	s.greyPass = false
