@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A message with a bare CR or bare LF (RFC 5321 §2.3.8: CR and LF only
@@ -210,5 +211,37 @@ func TestEnvelopeCannotInjectFields(t *testing.T) {
 		if strings.Contains(string(b), "\r") {
 			t.Errorf("delivered with a CR from the envelope:\n%q", b)
 		}
+	}
+}
+
+// A transaction abandoned by STARTTLS (RFC 3207 §4.2: the server forgets
+// it) is over: the connection, idle after it, is told 421 at once by a
+// shutdown rather than kept to the end of -shutdown-grace.
+func TestSTARTTLSEndsTransaction(t *testing.T) {
+	t.Parallel()
+	cert, key := selfSigned(t)
+	in := startSMTPD(t, "-tls-cert", cert, "-tls-key", key, "-shutdown-grace", "10m")
+	c, err := dialSMTP(t, in.addr, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("alice@good.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt("bob@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.StartTLS(&tls.Config{InsecureSkipVerify: true}); err != nil {
+		t.Fatal(err)
+	}
+	in.cancel()
+	for i := 0; ; i++ {
+		if n, _ := code(c.Noop()); n != 250 {
+			break
+		}
+		if i == 100 {
+			t.Fatalf("the client idle after STARTTLS is still served during the shutdown")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

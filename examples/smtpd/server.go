@@ -582,5 +582,22 @@ func (t *smtpSession) Reset() {
 
 // Logout implements smtp.Session. The connection's state outlives
 // go-smtp's session (STARTTLS starts another); it is released when the
-// connection closes.
-func (t *smtpSession) Logout() error { return nil }
+// connection closes. go-smtp logs out at STARTTLS without a Reset: a
+// transaction open then is ended here (RFC 3207 §4.2), so that the
+// connection is not taken for busy by a shutdown. On a connection
+// already closed the session is left to its Close.
+func (t *smtpSession) Logout() error {
+	if !t.srv.busy(t.cc) {
+		return nil
+	}
+	t.cc.cl.mu.Lock()
+	select {
+	case <-t.cc.closed:
+	default:
+		t.cc.cl.ss.Reset()
+	}
+	t.cc.cl.mu.Unlock()
+	t.from, t.rcpts, t.boxes, t.keys = "", nil, nil, nil
+	t.srv.setBusy(t.cc, false)
+	return nil
+}
