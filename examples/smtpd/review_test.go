@@ -245,3 +245,24 @@ func TestSTARTTLSEndsTransaction(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// A message line over go-smtp's limit (2000 octets) cannot be taken on a
+// retry either: it is refused for good (5xx), not deferred (451), and
+// the rest of the message is not read as commands.
+func TestLongLineRefused(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t)
+	c := dialogue(t, in)
+	step(t, c, 250, "EHLO client.good.test")
+	step(t, c, 250, "MAIL FROM:<alice@good.test>")
+	step(t, c, 250, "RCPT TO:<bob@example.org>")
+	step(t, c, 354, "DATA")
+	fmt.Fprintf(c.W, "Subject: long\r\n\r\n%s\r\nRSET\r\n.\r\n", strings.Repeat("x", 5000))
+	c.W.Flush()
+	if code, msg, _ := c.ReadResponse(0); code/100 != 5 {
+		t.Errorf("end of data: %d %s, want a permanent refusal", code, msg)
+	}
+	if n := len(in.messages(t, "bob@example.org")); n != 0 {
+		t.Errorf("bob got %d messages", n)
+	}
+}

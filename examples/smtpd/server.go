@@ -402,6 +402,11 @@ func (t *smtpSession) Data(r io.Reader) error {
 	case errors.Is(err, smtp.ErrDataTooLarge):
 		s.logf("%s %s: message over -max-message-bytes", id, t.cc.cl.ip)
 		return smtp.ErrDataTooLarge
+	case errors.Is(err, smtp.ErrTooLongLine):
+		// A retry would send the same line (RFC 5321 §4.5.3.1.6
+		// allows 1000 octets); go-smtp ends the connection after.
+		s.logf("%s %s: a line of the message over go-smtp's limit", id, t.cc.cl.ip)
+		return lineTooLong
 	case err != nil:
 		s.logf("%s %s: reading the message: %v", id, t.cc.cl.ip, err)
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Error reading the message"}
@@ -486,6 +491,9 @@ func (t *smtpSession) Data(r io.Reader) error {
 	}
 	return nil
 }
+
+// lineTooLong is the reply to a message with a line over go-smtp's limit.
+var lineTooLong = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Line too long (RFC 5321 section 4.5.3.1.6)"}
 
 // bareLineEnd is the reply to a message with a CR or LF outside a CRLF.
 var bareLineEnd = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 5, 2}, Message: "Bare CR or LF in the message: CR and LF go together (RFC 5321 section 2.3.8)"}
