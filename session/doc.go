@@ -133,7 +133,8 @@
 //  3. the score reaches RejectScore (15, rspamd's reject): 550 5.7.1;
 //  4. greylisted by the body key (Engine.GreylistBody): 451 4.7.1;
 //  5. a check did not finish for a fault on this side (a store that
-//     failed, a check that could not run): under TempfailOnError (the
+//     failed, a check that could not run, a configuration that
+//     Engine.Validate refuses: ErrConfig): under TempfailOnError (the
 //     default) 451 4.3.0 (RFC 3463 §3.4), so the sender retries and
 //     nothing is lost or passed unjudged; under AcceptOnError the message
 //     goes on with a SPAMKIT_ERROR row and an X-Spamkit-Error field;

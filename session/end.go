@@ -23,8 +23,10 @@ import (
 // Version is the version= of X-Spam-Status.
 const Version = "spamkit"
 
+// required returns RequiredScore, its default if zero or not finite
+// (a configuration error: Validate).
 func (e *Engine) required() float64 {
-	if e.RequiredScore == 0 {
+	if e.RequiredScore == 0 || !finite(e.RequiredScore) {
 		return DefaultRequiredScore
 	}
 	return e.RequiredScore
@@ -63,6 +65,9 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	faults = append(faults, s.connErrs...)
 	faults = append(faults, s.txErrs...)
 	faults = append(faults, s.streamErrs...)
+	if err := e.scoresConfig(); err != nil {
+		faults = append(faults, fault{"config", fmt.Errorf("%w: %w", ErrCheck, err)})
+	}
 	content := !s.tooBig
 
 	// Content checks, on their own deadline, while the DNS answers come.
@@ -364,7 +369,11 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 
 	var errs []error
 	for _, f := range faults {
-		rows = append(rows, s.row(f.check, InternalError, "error", "check did not finish", f.err))
+		reason := "check did not finish"
+		if errors.Is(f.err, ErrConfig) {
+			reason = "configuration error"
+		}
+		rows = append(rows, s.row(f.check, InternalError, "error", reason, f.err))
 		errs = append(errs, f.err)
 	}
 	v.Rows = rows
@@ -453,8 +462,12 @@ func (s *Session) decide(v *Verdict, greylisted *Reply) {
 		v.Action, v.Reply = a, Reply{Action: a, Code: code, Enhanced: enh, Text: text}
 	}
 	rejectScore := e.RejectScore
-	if rejectScore == 0 {
-		rejectScore = DefaultRejectScore
+	if rejectScore == 0 || !finite(rejectScore) {
+		rejectScore = DefaultRejectScore // non-finite: a configuration error (Validate), counted as unset
+	}
+	quarantineScore := e.QuarantineScore
+	if !finite(quarantineScore) {
+		quarantineScore = 0
 	}
 	mimeTimedOut := v.Checks.Decision != nil && errors.Is(v.Checks.Decision.Err, mime.ErrTime)
 	d := v.Checks.DMARC
@@ -494,7 +507,7 @@ func (s *Session) decide(v *Verdict, greylisted *Reply) {
 		// RFC 3463 §3.4: 4.3.0, other or undefined mail system status.
 		r := tempfailReply()
 		set(r.Action, r.Code, r.Enhanced, r.Text)
-	case dmarcQuar || (e.QuarantineScore > 0 && v.Score >= e.QuarantineScore):
+	case dmarcQuar || (quarantineScore > 0 && v.Score >= quarantineScore):
 		set(Quarantine, 250, "2.0.0", "Ok")
 		if dmarcQuar {
 			v.Reply.Text = "Ok (quarantined by the DMARC policy of " + d.Domain + ")"

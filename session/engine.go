@@ -2,7 +2,12 @@ package session
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/spamkit/spamkit/batv"
@@ -126,7 +131,9 @@ type Engine struct {
 	Bayes *bayes.Classifier
 
 	// Scores are the points of the rules; a rule missing from the map
-	// scores as in DefaultScores (set it to 0 to turn it off).
+	// scores as in DefaultScores (set it to 0 to turn it off). Points
+	// and thresholds must be finite: NaN or an infinity is a
+	// configuration error (Validate, ErrConfig).
 	Scores Scores
 	// RequiredScore is the score from which a message is spam: the
 	// action is AddHeader and X-Spam-Flag is YES. If zero,
@@ -235,6 +242,41 @@ func (p ErrorPolicy) String() string {
 	}
 	return "tempfail"
 }
+
+// Validate reports the fields the Engine cannot use, each wrapping
+// ErrConfig: a score (Scores) or threshold (RequiredScore,
+// QuarantineScore, RejectScore) that is NaN or infinite, as ParseScores
+// refuses them. Call it once the fields are set, to refuse a bad
+// configuration at start-up; a session of an Engine that fails it has a
+// SPAMKIT_ERROR row (check "config", reason "configuration error") in
+// every verdict, decided by OnError (451 4.3.0 by default), and counts a
+// non-finite value as unset: the rule's default points, the default
+// threshold (none for QuarantineScore), so that scores and decisions
+// stay numbers.
+func (e *Engine) Validate() error {
+	return e.scoresConfig()
+}
+
+// scoresConfig reports the non-finite scores and thresholds.
+func (e *Engine) scoresConfig() error {
+	var errs []error
+	for _, r := range slices.Sorted(maps.Keys(e.Scores)) {
+		if v := e.Scores[r]; !finite(v) {
+			errs = append(errs, fmt.Errorf("%w: Scores[%s] is %v", ErrConfig, r, v))
+		}
+	}
+	for _, t := range []struct {
+		name string
+		v    float64
+	}{{"RequiredScore", e.RequiredScore}, {"QuarantineScore", e.QuarantineScore}, {"RejectScore", e.RejectScore}} {
+		if !finite(t.v) {
+			errs = append(errs, fmt.Errorf("%w: %s is %v", ErrConfig, t.name, t.v))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // NewSession starts the session of one SMTP connection. ctx bounds the
 // session's background lookups (Close ends them too).

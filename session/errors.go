@@ -25,6 +25,10 @@ var (
 	// ErrCheck reports a check that could not run (its error return),
 	// or whose store failed: an internal error (Engine.OnError).
 	ErrCheck = errors.New("session: check could not run")
+	// ErrConfig reports an Engine field the checks cannot use (see
+	// Engine.Validate): wrapped with ErrCheck in a SPAMKIT_ERROR row,
+	// an internal error (Engine.OnError).
+	ErrConfig = errors.New("session: configuration error")
 	// ErrPanic reports a check that panicked in a goroutine the
 	// session started for it (a bug in the check, or in a Resolver or
 	// store plugged into it): it is wrapped with ErrCheck, an internal

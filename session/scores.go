@@ -140,8 +140,8 @@ var defaultScores = Scores{
 
 // score returns the points of rule r under e's table.
 func (e *Engine) score(r Rule) float64 {
-	if v, ok := e.Scores[r]; ok {
-		return v
+	if v, ok := e.Scores[r]; ok && finite(v) {
+		return v // a non-finite one is a configuration error (Validate), counted as unset
 	}
 	return defaultScores[r]
 }
