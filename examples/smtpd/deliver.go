@@ -263,12 +263,12 @@ func (r *relay) deliver(ctx context.Context, d *delivery) error {
 		return hopError(err)
 	}
 	size := int64(len(d.Header)) + d.Body.Size()
-	if err := c.Mail(d.From, &smtp.MailOptions{Size: size}); err != nil {
+	if err := c.Mail(quoteLocal(d.From), &smtp.MailOptions{Size: size}); err != nil {
 		return hopError(err)
 	}
 	var refused []*smtp.SMTPError
 	for _, rcpt := range d.Rcpts {
-		if err := c.Rcpt(rcpt, nil); err != nil {
+		if err := c.Rcpt(quoteLocal(rcpt), nil); err != nil {
 			var se *smtp.SMTPError
 			if !errors.As(err, &se) {
 				return hopError(err)
@@ -307,6 +307,44 @@ func (r *relay) deliver(ctx context.Context, d *delivery) error {
 	}
 	c.Quit()
 	return nil
+}
+
+// quoteLocal returns addr with its local part quoted when it is not a
+// dot-atom (RFC 5321 §4.1.2): go-smtp's server hands over "x y"@domain
+// unquoted, and its client sends the address as given.
+func quoteLocal(addr string) string {
+	i := strings.LastIndexByte(addr, '@')
+	if i < 0 || isDotAtom(addr[:i]) {
+		return addr
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, c := range []byte(addr[:i]) {
+		if c == '"' || c == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+	}
+	b.WriteByte('"')
+	b.WriteString(addr[i:])
+	return b.String()
+}
+
+// isDotAtom reports whether s is a Dot-string of RFC 5321 §4.1.2 (atext
+// of RFC 5322, UTF-8 as RFC 6531 allows).
+func isDotAtom(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for _, c := range []byte(s) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c >= 0x80:
+		case strings.IndexByte("!#$%&'*+-/=?^_`{|}~.", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // sameReply returns the reply for refusals of some of n recipients: the

@@ -266,3 +266,52 @@ func TestLongLineRefused(t *testing.T) {
 		t.Errorf("bob got %d messages", n)
 	}
 }
+
+// Quoted local parts (RFC 5321 §4.1.2 Quoted-string) reach the next hop
+// quoted: go-smtp hands them over unquoted, and "x y@example.org" is a
+// syntax error to the next hop.
+func TestRelayQuotedLocalPart(t *testing.T) {
+	t.Parallel()
+	boxes := filepath.Join(t.TempDir(), "mailboxes")
+	if err := os.WriteFile(boxes, []byte("@example.org\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ls := newLMTPServer(t, nil)
+	in := startSMTPD(t, "-relay", "lmtp:"+ls.addr, "-mailboxes", boxes)
+	c := dialogue(t, in)
+	step(t, c, 250, "EHLO client.good.test")
+	step(t, c, 250, `MAIL FROM:<"john doe"@good.test>`)
+	step(t, c, 250, `RCPT TO:<"x y"@example.org>`)
+	step(t, c, 250, `RCPT TO:<"q\"uote"@example.org>`)
+	step(t, c, 354, "DATA")
+	fmt.Fprintf(c.W, "Subject: quoted\r\n\r\nhello\r\n.\r\n")
+	c.W.Flush()
+	if code, msg, _ := c.ReadResponse(0); code != 250 {
+		t.Fatalf("end of data: %d %s", code, msg)
+	}
+	msgs := ls.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("the LMTP server got %d messages, want 1", len(msgs))
+	}
+	if m := msgs[0]; m.from != "john doe@good.test" || strings.Join(m.rcpts, ",") != `x y@example.org,q"uote@example.org` {
+		t.Errorf("next hop's envelope %q → %q", m.from, m.rcpts)
+	}
+}
+
+func TestQuoteLocal(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                 "",
+		"postmaster":       "postmaster",
+		"a.b+c@x.test":     "a.b+c@x.test",
+		"x y@x.test":       `"x y"@x.test`,
+		".a@x.test":        `".a"@x.test`,
+		"a..b@x.test":      `"a..b"@x.test`,
+		`q"u\o@x.test`:     `"q\"u\\o"@x.test`,
+		"a@b@x.test":       `"a@b"@x.test`,
+		"j\u00f6rg@x.test": "j\u00f6rg@x.test",
+	} {
+		if got := quoteLocal(in); got != want {
+			t.Errorf("quoteLocal(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
