@@ -315,3 +315,25 @@ func TestQuoteLocal(t *testing.T) {
 		}
 	}
 }
+
+// The session gets the sender as the client wrote it (quoted): SPF
+// checks "john doe"@good.test instead of giving up on the unquoted
+// form as an invalid identity.
+func TestQuotedSenderSPF(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t)
+	c := dialogue(t, in)
+	step(t, c, 250, "EHLO client.good.test")
+	step(t, c, 250, `MAIL FROM:<"john doe"@good.test>`)
+	step(t, c, 250, "RCPT TO:<bob@example.org>")
+	step(t, c, 354, "DATA")
+	fmt.Fprintf(c.W, "Subject: s\r\n\r\nhello\r\n.\r\n")
+	c.W.Flush()
+	if code, msg, _ := c.ReadResponse(0); code != 250 {
+		t.Fatalf("end of data: %d %s", code, msg)
+	}
+	msgs := in.messages(t, "bob@example.org")
+	if len(msgs) != 1 || !strings.Contains(msgs[0], "spf=pass") {
+		t.Errorf("delivered %q, want one message with spf=pass", msgs)
+	}
+}

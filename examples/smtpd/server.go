@@ -323,7 +323,7 @@ func (t *smtpSession) Mail(from string, opts *smtp.MailOptions) error {
 	}
 	ctx, done := t.stage()
 	defer done()
-	if err := t.refusal(t.cc.cl.ss.Mail(ctx, from)); err != nil {
+	if err := t.refusal(t.cc.cl.ss.Mail(ctx, quoteLocal(from))); err != nil {
 		return err
 	}
 	t.from = from
@@ -349,7 +349,7 @@ func (t *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ctx, done := t.stage()
 	defer done()
 	if class != rcptLocal {
-		if err := t.refusal(t.cc.cl.ss.RcptRejected(ctx, to)); err != nil {
+		if err := t.refusal(t.cc.cl.ss.RcptRejected(ctx, quoteLocal(to))); err != nil {
 			return err
 		}
 		if class == rcptForeign {
@@ -364,7 +364,7 @@ func (t *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if slices.Contains(t.keys, key) {
 		return nil
 	}
-	if err := t.refusal(t.cc.cl.ss.Rcpt(ctx, to)); err != nil {
+	if err := t.refusal(t.cc.cl.ss.Rcpt(ctx, quoteLocal(to))); err != nil {
 		return err
 	}
 	t.rcpts = append(t.rcpts, to)
@@ -551,7 +551,7 @@ func (t *smtpSession) header(id string, v session.Verdict) []byte {
 	}
 	fmt.Fprintf(&b, "Received: from %s (%s [%s])\r\n\tby %s (spamkit smtpd) with %s id %s", heloText(t.helo), rdns, t.cc.cl.ip, t.srv.hostname, with, id)
 	if len(t.rcpts) == 1 {
-		fmt.Fprintf(&b, "\r\n\tfor <%s>", t.rcpts[0])
+		fmt.Fprintf(&b, "\r\n\tfor <%s>", quoteLocal(t.rcpts[0]))
 	}
 	fmt.Fprintf(&b, ";\r\n\t%s\r\n", t.srv.now().Format(time.RFC1123Z))
 	return []byte(b.String())
