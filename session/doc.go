@@ -38,6 +38,13 @@
 // For a message whose envelope and bytes are at hand, Engine.Check runs
 // the whole session at once.
 //
+// Engine.Validate, called once the fields are set, reports what the
+// checks cannot use (ErrConfig): a NaN or infinite score or threshold, a
+// list checker with no list it can ask. A session of such an Engine
+// does not hide it: every verdict has a SPAMKIT_ERROR row ("configuration
+// error") for it, decided by OnError (451 4.3.0 by default), never a
+// clean row for a check that could not run.
+//
 // # Stages
 //
 //   - Connect: FCrDNS (rdns, the iprev method) and the DNSBL/DNSWL

@@ -145,6 +145,11 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		rows = append(rows, s.heloRow(o))
 	}
 	rows = append(rows, s.connRows...) // decided at Connect: a listed client, harvest
+	if e.DNSBL != nil {
+		if err := e.dnsblConfig(); err != nil {
+			faults = append(faults, fault{"dnsbl", fmt.Errorf("%w: %w", ErrCheck, err)})
+		}
+	}
 	if s.dnsblOut != nil {
 		v.Checks.DNSBL = s.dnsblOut
 	} else if s.dnsbl != nil {
@@ -152,11 +157,20 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		if !ok || panicked(err) {
 			o = rbl.Outcome{Result: rbl.Unknown, Item: s.ip.String(), Err: cut(ok, err, rbl.ErrDNS)}
 		}
-		if err != nil {
-			faults = append(faults, fault{"dnsbl", fmt.Errorf("%w: dnsbl: %w", ErrCheck, err)})
+		switch {
+		case ok && errors.Is(err, rbl.ErrNoLists):
+			// Lists there are, none for this address family (NoIPv6,
+			// NoIPv4: an IPv6 client and IPv4-only lists): nothing to
+			// ask, no fault, and no clean row either.
+			v.Checks.DNSBL = &o
+			rows = append(rows, s.row("dnsbl", Skipped, "skipped", "no list for the address family", err))
+		default:
+			if err != nil {
+				faults = append(faults, fault{"dnsbl", fmt.Errorf("%w: dnsbl: %w", ErrCheck, err)})
+			}
+			v.Checks.DNSBL = &o
+			rows = append(rows, s.dnsblRow(o, err, false))
 		}
-		v.Checks.DNSBL = &o
-		rows = append(rows, s.dnsblRow(o, err, false))
 	}
 
 	// SPF.
@@ -312,7 +326,14 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 			s.resealStripped(*report, d)
 		}
 	}
-	if e.URIBL != nil && content && report != nil {
+	uriblErr, hashblErr := e.uriblConfig(), e.hashblConfig()
+	if e.URIBL != nil && uriblErr != nil {
+		faults = append(faults, fault{"uribl", fmt.Errorf("%w: %w", ErrCheck, uriblErr)})
+	}
+	if e.HashBL != nil && hashblErr != nil {
+		faults = append(faults, fault{"hashbl", fmt.Errorf("%w: %w", ErrCheck, hashblErr)})
+	}
+	if e.URIBL != nil && uriblErr == nil && content && report != nil {
 		var b strings.Builder
 		for _, t := range report.Texts {
 			b.WriteString(t.Body)
@@ -326,7 +347,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		v.Checks.URIBL = &o
 		rows = append(rows, s.listRow("uribl", o.Result, o.Reason(), URIBLListed, URIBLClean, URIBLUnknown, o.Err))
 	}
-	if e.HashBL != nil && content {
+	if e.HashBL != nil && hashblErr == nil && content {
 		var outs []HashOutcome
 		if addr := strings.Trim(s.mailFrom, "<>"); addr != "" {
 			if o, err := e.HashBL.CheckAddress(dctx, addr); err == nil {

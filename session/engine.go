@@ -122,7 +122,8 @@ type Engine struct {
 	// HTML parts (which needs MIME).
 	URIBL *rbl.Checker
 	// HashBL checks the MAIL FROM address (rbl.KindAddress lists) and
-	// the attachments' SHA-256 (rbl.KindHash lists; needs MIME).
+	// the attachments' SHA-256 (rbl.KindHash lists; needs MIME). One
+	// with neither kind of list is a configuration error (Validate).
 	HashBL *rbl.Checker
 	// Bayes classifies the message. With MIME set it reads mime's walk
 	// of the message (bayes.Classifier.ClassifyReport) instead of
@@ -244,17 +245,64 @@ func (p ErrorPolicy) String() string {
 }
 
 // Validate reports the fields the Engine cannot use, each wrapping
-// ErrConfig: a score (Scores) or threshold (RequiredScore,
-// QuarantineScore, RejectScore) that is NaN or infinite, as ParseScores
-// refuses them. Call it once the fields are set, to refuse a bad
-// configuration at start-up; a session of an Engine that fails it has a
-// SPAMKIT_ERROR row (check "config", reason "configuration error") in
-// every verdict, decided by OnError (451 4.3.0 by default), and counts a
-// non-finite value as unset: the rule's default points, the default
-// threshold (none for QuarantineScore), so that scores and decisions
-// stay numbers.
+// ErrConfig:
+//
+//   - a score (Scores) or threshold (RequiredScore, QuarantineScore,
+//     RejectScore) that is NaN or infinite, as ParseScores refuses them:
+//     a session counts it as unset (the rule's default points, the
+//     default threshold, none for QuarantineScore), so that scores and
+//     decisions stay numbers, and its verdicts have a SPAMKIT_ERROR row
+//     of check "config";
+//   - a list checker with no list it can ask (also wrapping
+//     rbl.ErrNoLists): DNSBL without an IP list, URIBL without a domain
+//     list (or without MIME, whose texts it reads), HashBL without an
+//     address list or a SHA-256 hash list: a check that can never run.
+//     A session does not run it and its verdicts have a SPAMKIT_ERROR
+//     row of that check ("dnsbl", "uribl", "hashbl") instead of a row
+//     that would read as clean.
+//
+// Call it once the fields are set, to refuse a bad configuration at
+// start-up. The SPAMKIT_ERROR rows (reason "configuration error") are
+// internal errors decided by OnError: 451 4.3.0 by default, so that no
+// message passes unjudged by a check the operator asked for, and under
+// AcceptOnError delivery with X-Spamkit-Error naming the check.
 func (e *Engine) Validate() error {
-	return e.scoresConfig()
+	return errors.Join(e.scoresConfig(), e.dnsblConfig(), e.uriblConfig(), e.hashblConfig())
+}
+
+// dnsblConfig reports a DNSBL with no IP list to ask.
+func (e *Engine) dnsblConfig() error {
+	return listsConfig(e.DNSBL, "DNSBL", "IP", func(l rbl.List) bool { return l.Kind == "" || l.Kind == rbl.KindIP })
+}
+
+// uriblConfig reports a URIBL with no domain list to ask, or without
+// MIME (whose decoded texts it reads).
+func (e *Engine) uriblConfig() error {
+	if err := listsConfig(e.URIBL, "URIBL", "domain", func(l rbl.List) bool { return l.Kind == rbl.KindDomain }); err != nil {
+		return err
+	}
+	if e.URIBL != nil && e.MIME == nil {
+		return fmt.Errorf("%w: URIBL without MIME: no text to read links from", ErrConfig)
+	}
+	return nil
+}
+
+// hashblConfig reports a HashBL with neither an address list nor a
+// SHA-256 hash list (the digest mime gives of attachments).
+func (e *Engine) hashblConfig() error {
+	return listsConfig(e.HashBL, "HashBL", "address or SHA-256 hash", func(l rbl.List) bool {
+		return l.Kind == rbl.KindAddress || (l.Kind == rbl.KindHash && (l.Digest == "" || l.Digest == rbl.SHA256Base32))
+	})
+}
+
+// listsConfig reports a list checker c (if set) with no list the
+// session can ask (none for which usable is true): a check that could
+// never run.
+func listsConfig(c *rbl.Checker, field, kind string, usable func(rbl.List) bool) error {
+	if c == nil || slices.ContainsFunc(c.Lists, usable) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s has no %s list: %w", ErrConfig, field, kind, rbl.ErrNoLists)
 }
 
 // scoresConfig reports the non-finite scores and thresholds.

@@ -141,7 +141,7 @@ func (s *Session) Connect(ctx context.Context, ip netip.Addr, hostname string) R
 	if e.RDNS != nil {
 		s.fcrdns = start(s.ctx, func(ctx context.Context) (rdns.FCrDNSOutcome, error) { return e.RDNS.FCrDNS(ctx, ip) })
 	}
-	if e.DNSBL != nil {
+	if e.DNSBL != nil && e.dnsblConfig() == nil {
 		s.dnsbl = start(s.ctx, func(ctx context.Context) (rbl.Outcome, error) { return e.DNSBL.CheckIP(ctx, ip) })
 	}
 	if e.Harvest != nil {
