@@ -308,9 +308,15 @@ func listsConfig(c *rbl.Checker, field, kind string, usable func(rbl.List) bool)
 // scoresConfig reports the non-finite scores and thresholds.
 func (e *Engine) scoresConfig() error {
 	var errs []error
-	for _, r := range slices.Sorted(maps.Keys(e.Scores)) {
-		if v := e.Scores[r]; !finite(v) {
-			errs = append(errs, fmt.Errorf("%w: Scores[%s] is %v", ErrConfig, r, v))
+	bad := false
+	for _, v := range e.Scores {
+		bad = bad || !finite(v)
+	}
+	if bad { // in rule order, for a stable message; sorted only then (each EndOfData checks)
+		for _, r := range slices.Sorted(maps.Keys(e.Scores)) {
+			if v := e.Scores[r]; !finite(v) {
+				errs = append(errs, fmt.Errorf("%w: Scores[%s] is %v", ErrConfig, r, v))
+			}
 		}
 	}
 	for _, t := range []struct {
