@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -335,5 +336,31 @@ func TestQuotedSenderSPF(t *testing.T) {
 	msgs := in.messages(t, "bob@example.org")
 	if len(msgs) != 1 || !strings.Contains(msgs[0], "spf=pass") {
 		t.Errorf("delivered %q, want one message with spf=pass", msgs)
+	}
+}
+
+// An IPv6 client's address in Received is an RFC 5321 §4.4 address
+// literal, "[IPv6:::1]", as Postfix writes it.
+func TestReceivedIPv6(t *testing.T) {
+	t.Parallel()
+	if ln, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	} else {
+		ln.Close()
+	}
+	in := startSMTPD(t, "-listen", "[::1]:0", "-spf=false", "-dmarc=false")
+	c := dialogue(t, in)
+	step(t, c, 250, "EHLO client.good.test")
+	step(t, c, 250, "MAIL FROM:<alice@good.test>")
+	step(t, c, 250, "RCPT TO:<bob@example.org>")
+	step(t, c, 354, "DATA")
+	fmt.Fprintf(c.W, "Subject: v6\r\n\r\nhello\r\n.\r\n")
+	c.W.Flush()
+	if code, msg, _ := c.ReadResponse(0); code != 250 {
+		t.Fatalf("end of data: %d %s", code, msg)
+	}
+	msgs := in.messages(t, "bob@example.org")
+	if len(msgs) != 1 || !strings.Contains(msgs[0], " [IPv6:::1])\n") {
+		t.Errorf("delivered %q, want Received with [IPv6:::1]", msgs)
 	}
 }

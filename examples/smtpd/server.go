@@ -549,7 +549,12 @@ func (t *smtpSession) header(id string, v session.Verdict) []byte {
 	if f := v.Checks.FCrDNS; f != nil && f.Confirmed != "" {
 		rdns = heloText(f.Confirmed)
 	}
-	fmt.Fprintf(&b, "Received: from %s (%s [%s])\r\n\tby %s (spamkit smtpd) with %s id %s", heloText(t.helo), rdns, t.cc.cl.ip, t.srv.hostname, with, id)
+	// An address literal (RFC 5321 §4.1.3, §4.4): IPv6 tagged.
+	lit := t.cc.cl.ip.String()
+	if t.cc.cl.ip.Is6() {
+		lit = "IPv6:" + lit
+	}
+	fmt.Fprintf(&b, "Received: from %s (%s [%s])\r\n\tby %s (spamkit smtpd) with %s id %s", heloText(t.helo), rdns, lit, t.srv.hostname, with, id)
 	if len(t.rcpts) == 1 {
 		fmt.Fprintf(&b, "\r\n\tfor <%s>", quoteLocal(t.rcpts[0]))
 	}
