@@ -112,6 +112,12 @@ func (m *maildirs) deliver(ctx context.Context, d *delivery) error {
 		}
 		copies = append(copies, copyOf{tmp, filepath.Join(dir, "new", name)})
 	}
+	// Cut while the copies were written (the end of a shutdown's
+	// grace): the client never sees the 250 and retries, so nothing
+	// is renamed into new/.
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
 	var errs []error
 	for i, c := range copies {
 		if err := os.Rename(c.tmp, c.new); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -362,5 +363,45 @@ func TestReceivedIPv6(t *testing.T) {
 	msgs := in.messages(t, "bob@example.org")
 	if len(msgs) != 1 || !strings.Contains(msgs[0], " [IPv6:::1])\n") {
 		t.Errorf("delivered %q, want Received with [IPv6:::1]", msgs)
+	}
+}
+
+// cancelingMessage cancels a context when its reader reaches the end:
+// the connection cut (the end of a shutdown's grace) while the copies
+// were being written.
+type cancelingMessage struct {
+	body   string
+	cancel context.CancelFunc
+}
+
+func (m cancelingMessage) Size() int64 { return int64(len(m.body)) }
+func (m cancelingMessage) Reader() io.Reader {
+	return io.MultiReader(strings.NewReader(m.body), readerFunc(func([]byte) (int, error) {
+		m.cancel()
+		return 0, io.EOF
+	}))
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+// A delivery whose connection is cut while its copies are written
+// delivers nothing: the client never sees the 250 and retries, so a
+// copy renamed into new/ would be a duplicate.
+func TestMaildirCutWhileWriting(t *testing.T) {
+	root := t.TempDir()
+	m := &maildirs{root: root, hostname: "mx", now: time.Now}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := &delivery{Rcpts: []string{"bob@example.org"}, Boxes: []string{"bob@example.org"},
+		Body: cancelingMessage{body: "Subject: cut\r\n\r\nhello\r\n", cancel: cancel}}
+	if err := m.deliver(ctx, d); err == nil {
+		t.Errorf("deliver = nil after the cut")
+	}
+	for _, sub := range []string{"new", "tmp"} {
+		if e, _ := os.ReadDir(filepath.Join(root, "bob@example.org", sub)); len(e) != 0 {
+			t.Errorf("%d files left in %s/", len(e), sub)
+		}
 	}
 }
