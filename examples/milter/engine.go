@@ -168,6 +168,11 @@ func buildEngine(c *Config, logf func(string, ...any)) (*session.Engine, func(),
 		closers = append(closers, func() { st.Close() })
 		e.Bayes = &bayes.Classifier{Store: st}
 	}
+	// What the session would refuse message by message (a 451 on every
+	// message by default) is refused here, at start-up.
+	if err := e.Validate(); err != nil {
+		return fail(err)
+	}
 	return e, closeAll, nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -90,5 +91,20 @@ harvest_max_concurrent = -1
 	}
 	if e.DNSBLScoreOnly || e.DMARCScoreOnly || e.OnError != session.TempfailOnError || e.RequiredScore != 0 || e.RejectScore != 0 {
 		t.Errorf("zero Config: not the session's defaults: %+v", e)
+	}
+}
+
+// TestBuildEngineValidates: a configuration the session would refuse
+// message by message (here URIBL without the MIME scan whose texts it
+// reads: a 451 on every message) is refused at start-up instead.
+func TestBuildEngineValidates(t *testing.T) {
+	cfg, err := ParseConfig(strings.NewReader("uribl_sites = uribl.test\nmime = no\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, closeEngine, err := buildEngine(cfg, t.Logf)
+	defer closeEngine()
+	if !errors.Is(err, session.ErrConfig) {
+		t.Fatalf("buildEngine(uribl without mime) = %v, %v; want session.ErrConfig", e, err)
 	}
 }

@@ -57,6 +57,21 @@ type options struct {
 // only says which checks, with which lists and keys. The returned close
 // releases the Bayes database.
 func newEngine(r *resolver.Resolver, o options) (*session.Engine, func(), error) {
+	e, closer, err := buildEngine(r, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	// A configuration the session would answer with a 451 on every
+	// message is refused before any message is read.
+	if err := e.Validate(); err != nil {
+		closer()
+		return nil, nil, err
+	}
+	return e, closer, nil
+}
+
+// buildEngine sets the session.Engine's checks from the options.
+func buildEngine(r *resolver.Resolver, o options) (*session.Engine, func(), error) {
 	var now func() time.Time
 	if !o.Now.IsZero() {
 		now = func() time.Time { return o.Now }
