@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Algorithm is a signing algorithm, as written in a= (RFC 6376 §3.3,
@@ -304,12 +305,17 @@ func FormatField(name string, tags Tags) string {
 			head := len(t.Name) + 1
 			for len(text) > 0 {
 				room := max(78-col, 1, head)
-				head = 0
 				if room >= len(text) {
 					sb.WriteString(text)
 					col += len(text)
 					break
 				}
+				// Never inside a UTF-8 sequence (a value of RFC 6532
+				// text): the fold would split the character in two.
+				for room > max(1, head) && !utf8.RuneStart(text[room]) {
+					room--
+				}
+				head = 0
 				sb.WriteString(text[:room])
 				text = text[room:]
 				sb.WriteString("\r\n\t")
