@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spamkit/spamkit/session"
 )
 
 // Settings of the -config file apply to the flags the command line did
@@ -88,5 +90,22 @@ func TestConfigTooLarge(t *testing.T) {
 	c := &config{}
 	if err := applyFile(c.flagSet(), strings.NewReader(big), nil); !errors.Is(err, errConfigTooLarge) {
 		t.Errorf("applyFile(%d octets) = %v, want errConfigTooLarge", len(big), err)
+	}
+}
+
+// TestBuildEngineValidates: a composition the session would answer with
+// 451 on every message (here -uribl with -mime=false: the links come from
+// the MIME scan's texts) is refused at start-up.
+func TestBuildEngineValidates(t *testing.T) {
+	cfg, err := parseConfig([]string{"-domains", "example.test", "-maildir", t.TempDir(), "-uribl", "uribl.test", "-mime=false"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, closeEngine, err := buildEngine(cfg, nil, nil, "mx.example.test", time.Now)
+	if closeEngine != nil {
+		defer closeEngine()
+	}
+	if !errors.Is(err, session.ErrConfig) {
+		t.Fatalf("buildEngine(-uribl -mime=false) = %v, %v; want session.ErrConfig", e, err)
 	}
 }

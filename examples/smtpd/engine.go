@@ -130,5 +130,11 @@ func buildEngine(cfg *config, res *resolver.Resolver, hc *harvest.Checker, host 
 		e.Greylist = &greylist.Checker{Now: now}
 		e.GreylistBody = cfg.GreylistBody
 	}
+	// What the session would answer with 451 on every message (a list
+	// of no use, URIBL without the MIME scan, scores that are no number)
+	// is refused here, at start-up.
+	if err := e.Validate(); err != nil {
+		return nil, closeAll, err
+	}
 	return e, closeAll, nil
 }
