@@ -312,9 +312,10 @@ func FormatField(name string, tags Tags) string {
 				}
 				// Never inside a UTF-8 sequence (a value of RFC 6532
 				// text): the fold would split the character in two.
-				for room > max(1, head) && !utf8.RuneStart(text[room]) {
-					room--
-				}
+				// The characters are those a decoder sees, an invalid
+				// byte being one of its own, so a stray continuation
+				// byte is no reason to split the character before it.
+				room = charsWithin(text, room, head)
 				head = 0
 				sb.WriteString(text[:room])
 				text = text[room:]
@@ -351,4 +352,20 @@ func FormatField(name string, tags Tags) string {
 	}
 	sb.WriteString("\r\n")
 	return sb.String()
+}
+
+// charsWithin returns the length of the longest prefix of text that is at
+// most room bytes, at least least bytes, and ends between two characters (UTF-8
+// sequences as utf8.DecodeRuneInString reads them); when the first
+// character is wider than room, that character's length.
+func charsWithin(text string, room, least int) int {
+	cut := 0
+	for cut < len(text) {
+		_, w := utf8.DecodeRuneInString(text[cut:])
+		if cut+w > room && cut >= least && cut > 0 {
+			break
+		}
+		cut += w
+	}
+	return cut
 }
