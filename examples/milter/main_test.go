@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -200,5 +201,23 @@ func TestAuthenticatedAccepted(t *testing.T) {
 	act, err := s.Mail("<alice@example.test>", "")
 	if err != nil || act.Type != milter.ActionAccept {
 		t.Errorf("Mail of an authenticated client = %v, %v; want accept", act, err)
+	}
+}
+
+func TestSetGCPercent(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(prev)
+	setGCPercent(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != gcPercent {
+		t.Errorf("without GOGC: GC percent %d, want %d", got, gcPercent)
+	}
+	setGCPercent(func(k string) string {
+		if k == "GOGC" {
+			return "100"
+		}
+		return ""
+	})
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC=100 in the environment: GC percent %d, want it left at 100", got)
 	}
 }

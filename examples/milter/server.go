@@ -98,7 +98,7 @@ func orDefault(d, def time.Duration) time.Duration {
 // Serve serves milter connections on ln, at most max_connections at
 // once, until Shutdown; it then returns nil or milter.ErrServerClosed.
 func (s *Server) Serve(ln net.Listener) error {
-	return s.ms.Serve(netutil.LimitListener(ln, s.maxConns))
+	return s.ms.Serve(bufListener{netutil.LimitListener(ln, s.maxConns), s.writeTimeout})
 }
 
 // Shutdown stops accepting connections and waits for the sessions in
