@@ -100,6 +100,15 @@
 // concurrent use by multiple goroutines. Caching is the resolver's
 // (resolver.Cache).
 //
+// FCrDNS looks up the addresses of several PTR names in goroutines of
+// its own. A panic there (in the Resolver, or in Trace) does not end
+// the process: once the lookups are done it is raised again on the
+// goroutine that called FCrDNS, where that goroutine's recover sees it
+// as it would a panic of a lookup made inline. The value raised is an
+// error naming the original value, with the stack of the goroutine it
+// came from; errors.Unwrap returns the original value when it was an
+// error. Every check package of the module does the same.
+//
 // # Usage
 //
 //	c := &rdns.Checker{Resolver: r, HostNames: []string{"mx.example.org"}}

@@ -11,6 +11,7 @@ import (
 	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/internal/dnsname"
 	"github.com/spamkit/spamkit/internal/dnsreason"
+	"github.com/spamkit/spamkit/internal/guard"
 	"github.com/spamkit/spamkit/resolver"
 )
 
@@ -183,9 +184,11 @@ func (c *Checker) FCrDNS(ctx context.Context, ip netip.Addr) (FCrDNSOutcome, err
 		names = names[:c.maxNames()]
 	}
 	// The names' addresses, looked up concurrently when there are
-	// several; the first name in PTR order that confirms wins.
+	// several; the first name in PTR order that confirms wins. A panic
+	// in a lookup goroutine is raised again here (package guard).
 	fwd := make([]forward, len(names))
 	var wg sync.WaitGroup
+	var g guard.Catcher
 	for i, name := range names {
 		if !dnsname.HostName(name) {
 			fwd[i].skip = true
@@ -199,9 +202,13 @@ func (c *Checker) FCrDNS(ctx context.Context, ip netip.Addr) (FCrDNSOutcome, err
 			lookup()
 			continue
 		}
-		wg.Go(lookup)
+		wg.Go(func() {
+			defer g.Recover()
+			lookup()
+		})
 	}
 	wg.Wait()
+	g.Repanic()
 	for i, name := range names {
 		addrs, err := fwd[i].addrs, fwd[i].err
 		if fwd[i].skip {
