@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/spamkit/spamkit/internal/guard"
 )
 
 // DomainsOutcome is the result of CheckDomains: the outcome of each
@@ -191,14 +193,17 @@ func (c *Checker) CheckDomains(ctx context.Context, hosts []string) (DomainsOutc
 	errs := make([]error, len(items))
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
+	var g guard.Catcher // a panic in a domain's check: raised again here
 	for i := range items {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
+			defer g.Recover()
 			outs[i], errs[i] = c.check(ctx, KindDomain, &items[i])
 		})
 	}
 	wg.Wait()
+	g.Repanic()
 	var causes []error
 	if d.Unchecked > 0 {
 		causes = append(causes, fmt.Errorf("%w: %d distinct domains, limit %d", ErrTooManyItems, len(items)+d.Unchecked, maxItems))

@@ -184,6 +184,18 @@
 // Checker, ReceivedParser and Extractor hold no state: once their fields
 // are set they are safe for concurrent use by multiple goroutines.
 //
+// A check asks its zones in goroutines of its own, and CheckDomains and
+// CheckLinks check their domains in more. A panic there (in the
+// Resolver, or in Trace) does not end the process: once the lookups are
+// in it is raised again on the goroutine that called the check, where
+// that goroutine's recover sees it as it would a panic of a lookup made
+// inline. The value raised is an error naming the original value, with
+// the stack of the goroutine it came from; errors.Unwrap returns the
+// original value when it was an error. A panic in a lookup still running
+// when the check's Timeout has passed (a Resolver that does not honour
+// ctx) comes after the check has returned its timeout, and is dropped.
+// Every check package of the module does the same.
+//
 // # Divergences
 //
 //   - Postscreen reports an error code reply as no listing silently;

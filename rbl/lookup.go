@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+	"github.com/spamkit/spamkit/internal/guard"
 	"github.com/spamkit/spamkit/resolver"
 )
 
@@ -224,6 +225,11 @@ func (c *Checker) fanOut(ctx context.Context, zones []int, queries []string, res
 	}
 	tr, _ := c.Resolver.(typedResolver)
 	ch := make(chan zoneResult, len(zones))
+	// A panic in a zone's goroutine (the Resolver's, Trace's) is raised
+	// again here once the zones are in, or at the deadline; one after
+	// the deadline is dropped with its goroutine (package guard).
+	var g guard.Catcher
+	defer g.Repanic()
 	waiting := 0
 	for i, z := range zones {
 		if reasonsOnly && !results[i].needReason {
@@ -231,7 +237,9 @@ func (c *Checker) fanOut(ctx context.Context, zones []int, queries []string, res
 		}
 		waiting++
 		go func(i, first int, q string) {
-			var r zoneResult
+			r := zoneResult{idx: i}
+			defer func() { ch <- r }() // after Recover: the zone is in
+			defer g.Recover()
 			if !reasonsOnly {
 				r = c.lookupA(ctx, tr, first, q)
 			}
@@ -239,7 +247,6 @@ func (c *Checker) fanOut(ctx context.Context, zones []int, queries []string, res
 				r.reason = c.lookupReason(ctx, q)
 			}
 			r.idx = i
-			ch <- r
 		}(i, z, queries[i])
 	}
 	done := make([]bool, len(zones))
