@@ -164,6 +164,19 @@
 // trips. Evaluation stays sequential: results, counts and limits are the
 // same with Checker.NoPrefetch.
 //
+// # Concurrency
+//
+// A Checker is safe for concurrent use by multiple goroutines once its
+// fields are set. The prefetched lookups run in goroutines of the
+// check's own. A panic there (in the Resolver, or in Trace) does not end
+// the process: it is raised again on the goroutine that called Check or
+// CheckHELO, once the other lookups are cancelled and done, where that
+// goroutine's recover sees it as it would a panic of a lookup made
+// inline (as every lookup is with NoPrefetch). The value raised is an
+// error naming the original value, with the stack of the goroutine it
+// came from; errors.Unwrap returns the original value when it was an
+// error. Every check package of the module does the same.
+//
 // [RFC 7208 §2.4]: https://www.rfc-editor.org/rfc/rfc7208#section-2.4
 // [§2.3]: https://www.rfc-editor.org/rfc/rfc7208#section-2.3
 // [§2.6]: https://www.rfc-editor.org/rfc/rfc7208#section-2.6

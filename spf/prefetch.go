@@ -3,6 +3,8 @@ package spf
 import (
 	"context"
 	"sync"
+
+	"github.com/spamkit/spamkit/internal/guard"
 )
 
 // maxPrefetch bounds the lookups one check may start ahead of the
@@ -24,6 +26,7 @@ type prefetcher struct {
 	m  map[pfKey]*future
 	n  int
 	wg sync.WaitGroup
+	g  guard.Catcher // a panic in a lookup goroutine, raised by stop
 }
 
 type pfKey struct {
@@ -42,13 +45,15 @@ func newPrefetcher(ctx context.Context, s *state) *prefetcher {
 }
 
 // stop cancels the lookups still running and waits for their
-// goroutines, so that none outlives the check.
+// goroutines, so that none outlives the check; then it raises again, on
+// the check's goroutine, a panic of one of them (package guard).
 func (p *prefetcher) stop() {
 	if p == nil {
 		return
 	}
 	p.cancel()
 	p.wg.Wait()
+	p.g.Repanic()
 }
 
 // wait returns the prefetched answer for q and name, waiting for it, or
@@ -61,6 +66,9 @@ func (p *prefetcher) wait(ctx context.Context, q qtype, name string) (answer, bo
 		return answer{}, false
 	}
 	<-f.done // the lookup ends when ctx does: it runs under a child of it
+	if p.g.Panicked() {
+		p.stop() // the answer may be missing: the check ends here
+	}
 	return f.a, true
 }
 
@@ -83,12 +91,20 @@ func (p *prefetcher) start(q qtype, name string, then func(answer)) {
 	p.mu.Unlock()
 	go func() {
 		defer p.wg.Done()
-		f.a = p.s.c.do(p.ctx, q, name)
-		close(f.done)
-		if then != nil && f.a.err == nil && p.ctx.Err() == nil {
+		defer p.g.Recover() // a panic in then
+		if p.fetch(f, q, name) && then != nil && f.a.err == nil && p.ctx.Err() == nil {
 			then(f.a)
 		}
 	}()
+}
+
+// fetch does the lookup of f and reports whether it returned. A panic
+// in it is kept before f is done, so that wait sees it.
+func (p *prefetcher) fetch(f *future, q qtype, name string) (ok bool) {
+	defer close(f.done)
+	defer p.g.Recover()
+	f.a = p.s.c.do(p.ctx, q, name)
+	return true
 }
 
 // record prefetches what evaluating rec, the record of domain, will look
