@@ -83,6 +83,21 @@
 //	body.Write(chunk)               // per body callback
 //	outs, chain := ds.Close(), as.Close() // at end of message
 //
+// # Concurrency
+//
+// Verifier and Signer are safe for concurrent use by multiple goroutines
+// once their fields are set; a stream is not. A verification fetches
+// its keys in goroutines of its own, while the body is hashed. A panic
+// there (in the Resolver) does not end the process: it is raised again
+// on the goroutine that waits for the keys (Close, or Verify and
+// VerifyHeader), where that goroutine's recover sees it as it would a
+// panic of a lookup made inline, and a later Close raises it again
+// rather than return unfinished outcomes. The value raised is an error
+// naming the original value, with the stack of the goroutine it came
+// from; errors.Unwrap returns the original value when it was an error.
+// The panic of a stream abandoned without Close is dropped with it.
+// Every check package of the module does the same.
+//
 // # Signing
 //
 //	s := &dkim.Signer{Domain: "example.com", Selector: "sel", Key: key}

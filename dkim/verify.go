@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spamkit/spamkit/internal/guard"
 )
 
 // Defaults of the Verifier's limits and policy.
@@ -248,6 +250,7 @@ func (v *Verifier) Begin(ctx context.Context, h Header, body *Body) (*VerifyStre
 	for i := range s.sigs {
 		w := &s.sigs[i]
 		s.wg.Go(func() {
+			defer s.g.Recover()
 			w.keys, w.authentic, w.keyErr = LookupKey(s.ctx, v.resolver(), w.sig.Selector, w.sig.Domain, v.MaxKeyRecordBytes)
 		})
 	}
@@ -270,6 +273,7 @@ type VerifyStream struct {
 	parent context.Context // the caller's, checked before each verification
 	work   int             // Key.Work units spent so far (MaxVerifyWork)
 	wg     sync.WaitGroup
+	g      guard.Catcher // a panic in a lookup, raised by Close and abort
 	closed bool
 }
 
@@ -290,9 +294,11 @@ func (s *VerifyStream) Write(p []byte) (int, error) {
 // failures included, are in the Outcomes. Later calls return the same
 // list. A stream not made by Begin verified nothing: its list is one
 // PermError wrapping ErrNotStarted, never the empty list of an unsigned
-// message.
+// message. A panic in a key lookup is raised again here, by every call
+// (see Concurrency in the package documentation).
 func (s *VerifyStream) Close() []Outcome {
 	if s.closed {
+		s.g.Repanic() // the outcomes were never finished
 		return s.res
 	}
 	s.closed = true
@@ -305,6 +311,7 @@ func (s *VerifyStream) Close() []Outcome {
 	if s.cancel != nil {
 		s.cancel()
 	}
+	s.g.Repanic()
 	for i := range s.sigs {
 		s.v.finish(s, &s.sigs[i])
 	}
@@ -322,6 +329,7 @@ func (s *VerifyStream) abort() {
 		s.cancel()
 	}
 	s.wg.Wait()
+	s.g.Repanic()
 }
 
 type sigWork struct {
