@@ -30,7 +30,10 @@ name in DOMAIN deleted from the messages (a label leak: in the
 SpamAssassin corpus ham mostly went through spamassassin.taint.org).
 With -poison N, N random dictionary words are appended to each test spam
 and classified against the same training. -plot draws the score
-distributions with the cutoffs.
+distributions with the cutoffs. With -train tune both filters train
+until no error instead of on every training message once (bogofilter's
+bogominitrain.pl -f, with -tune-margin as its -o margin): see the
+table's note.
 
 `
 
@@ -47,6 +50,8 @@ type evalConfig struct {
 	Plot       string
 	OSB        bool
 	Quiet      bool
+	Train      string     // trainEverything or trainTune
+	Tune       tuneConfig // -train tune
 }
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -64,11 +69,19 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.StringVar(&cfg.Plot, "plot", "", "write the score distributions to this PNG file")
 	fl.BoolVar(&cfg.OSB, "osb", false, "tokenize with OSB word pairs too")
 	fl.BoolVar(&cfg.Quiet, "q", false, "no progress bar")
+	fl.StringVar(&cfg.Train, "train", trainEverything, `training regime of both filters: "everything" (each training message once) or "tune" (train until no error, as bogominitrain.pl -f)`)
+	fl.IntVar(&cfg.Tune.Passes, "tune-passes", defaultTunePasses, "-train tune: most passes over a fold's training messages")
+	fl.IntVar(&cfg.Tune.Chunk, "tune-chunk", defaultTuneChunk, "-train tune: messages classified (one bulk run) before the wrong ones are registered")
+	fl.Float64Var(&cfg.Tune.Margin, "tune-margin", 0, "-train tune: train a message until it scores this fraction of the way beyond its cutoff toward 0 or 1 (bogominitrain.pl's -o margin; 0: train on error and unsure)")
 	if err := fl.Parse(args); err != nil {
 		return exitError
 	}
-	if fl.NArg() != 1 || cfg.K < 2 || (cfg.Peer != "" && cfg.Peer != "bogofilter") {
+	if fl.NArg() != 1 || cfg.K < 2 || (cfg.Peer != "" && cfg.Peer != "bogofilter") || (cfg.Train != trainEverything && cfg.Train != trainTune) {
 		fl.Usage()
+		return exitError
+	}
+	if err := cfg.Tune.validate(); err != nil {
+		fmt.Fprintf(stderr, "bayes eval: %v\n", err)
 		return exitError
 	}
 	cfg.Dir = fl.Arg(0)
@@ -267,36 +280,12 @@ func evalOurs(ctx context.Context, cfg evalConfig, v *variant, z *neutralizer, s
 		if err != nil {
 			return err
 		}
-		ups := make([]bayes.Update, 0, trainChunk)
-		flush := func() error {
-			if len(ups) == 0 {
-				return nil
-			}
-			_, err := db.Apply(ctx, ups)
-			ups = ups[:0]
-			return err
+		if cfg.Train == trainTune {
+			err = tuneOurs(ctx, cfg, v, db, toks, fold, day)
+		} else {
+			err = trainOurs(ctx, v, db, toks, fold, day)
 		}
-		for i, s := range v.Samples {
-			if s.Fold == fold {
-				continue
-			}
-			u := bayes.Update{Tokens: toks[i].List, Day: day}
-			if s.Class == bayes.Spam {
-				u.Spam = 1
-			} else {
-				u.Ham = 1
-			}
-			if ups = append(ups, u); len(ups) == trainChunk {
-				if err := flush(); err != nil {
-					db.Close()
-					return err
-				}
-			}
-			v.Ours.TrainN++
-			v.Ours.TrainSec += toks[i].Sec
-			v.Ours.TrainCPU += toks[i].CPU
-		}
-		if err := flush(); err != nil {
+		if err != nil {
 			db.Close()
 			return err
 		}
@@ -370,6 +359,40 @@ func evalOurs(ctx context.Context, cfg evalConfig, v *variant, z *neutralizer, s
 	return nil
 }
 
+// trainOurs registers every training message of fold once (-train
+// everything), in commits of trainChunk messages.
+func trainOurs(ctx context.Context, v *variant, db bayes.Store, toks []tokenized, fold int, day uint32) error {
+	ups := make([]bayes.Update, 0, trainChunk)
+	flush := func() error {
+		if len(ups) == 0 {
+			return nil
+		}
+		_, err := db.Apply(ctx, ups)
+		ups = ups[:0]
+		return err
+	}
+	for i, s := range v.Samples {
+		if s.Fold == fold {
+			continue
+		}
+		u := bayes.Update{Tokens: toks[i].List, Day: day}
+		if s.Class == bayes.Spam {
+			u.Spam = 1
+		} else {
+			u.Ham = 1
+		}
+		if ups = append(ups, u); len(ups) == trainChunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		v.Ours.TrainN++
+		v.Ours.TrainSec += toks[i].Sec
+		v.Ours.TrainCPU += toks[i].CPU
+	}
+	return flush()
+}
+
 func fileSize(path string) (int64, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -403,6 +426,16 @@ func printTable(w io.Writer, cfg evalConfig, variants []*variant) {
 				line(name, ours[i])
 			}
 		}
+		if cfg.Train == trainTune {
+			ours, peer := v.Ours.tuneRows(), v.Peer.tuneRows()
+			for i, name := range tuneRowNames {
+				if cfg.Peer != "" {
+					line(name, ours[i], peer[i])
+				} else {
+					line(name, ours[i])
+				}
+			}
+		}
 		if cfg.Poison > 0 {
 			fmt.Fprintf(w, "  poisoned test spam (+%d random words):\n", cfg.Poison)
 			ours, peer := v.OursP.poisonRows(), v.PeerP.poisonRows()
@@ -416,4 +449,9 @@ func printTable(w io.Writer, cfg evalConfig, variants []*variant) {
 		}
 	}
 	fmt.Fprintln(w, "\nBoth filters train a database file per fold and classify against it. spamkit: a bbolt file (bayes/boltstore) trained in commits of 5000 messages and compacted when over a quarter of it is free pages (as the command does after training), then opened read-only with Preload (its counts read into memory at open, as a daemon or a bulk run would; the open is charged to classifying), msg/s include tokenizing (each message tokenized once, its time charged to each use), CPU from getrusage of this process; database bytes: fold 1's file (before compaction in parentheses, if compacted). bogofilter: wall and CPU time of its processes (-s/-n -b and -T -b bulk modes), fold 1's Berkeley DB wordlist.db. Wall-clock msg/s depend on the machine's load; msg/CPU-s is the comparison that a loaded machine does not decide.")
+	if cfg.Train == trainTune {
+		spam, ham := cfg.Tune.trainingCutoffs(bayes.DefaultSpamCutoff, bayes.DefaultHamCutoff)
+		fmt.Fprintf(w, "\nTraining: -train tune, the same for both filters (bogominitrain.pl -f): passes over each fold's training messages, ham and spam interleaved, in chunks of %d classified in one run against the database so far with cutoffs %g/%g (margin %g) and the ones not classified as their class registered before the next chunk; at most %d passes, ending with one that registers nothing. train msg/s count each training message once per fold, over the time of all passes.\n",
+			cfg.Tune.Chunk, spam, ham, cfg.Tune.Margin, cfg.Tune.Passes)
+	}
 }

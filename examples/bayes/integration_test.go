@@ -84,10 +84,39 @@ func TestEvalErrors(t *testing.T) {
 		{empty},
 		{"-k", "1", filepath.Join("testdata", "corpus")},
 		{"-peer", "spamassassin", filepath.Join("testdata", "corpus")},
+		{"-train", "once", filepath.Join("testdata", "corpus")},
+		{"-train", "tune", "-tune-chunk", "0", filepath.Join("testdata", "corpus")},
+		{"-train", "tune", "-tune-margin", "1", filepath.Join("testdata", "corpus")},
 		{},
 	} {
 		if code := runEval(context.Background(), args, io.Discard, io.Discard); code != exitError {
 			t.Errorf("eval %q = %d, want %d", args, code, exitError)
+		}
+	}
+}
+
+// TestEvalTune runs the evaluation with -train tune: both filters go
+// through the regime on every fold, and the table says how.
+func TestEvalTune(t *testing.T) {
+	bf := testenv.Program(t, "bogofilter")
+	const k = 3
+	cfg := evalConfig{Dir: filepath.Join("testdata", "corpus"), K: k, Peer: "bogofilter", Bogofilter: bf, Quiet: true,
+		Train: trainTune, Tune: tuneConfig{Passes: 10, Chunk: 4}}
+	var out bytes.Buffer
+	variants, err := evaluate(context.Background(), cfg, &out, io.Discard)
+	if err != nil {
+		t.Fatalf("evaluate: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"tune passes per fold", "folds converged", "messages trained", "Training: -train tune", "chunks of 4", "cutoffs 0.99/0.45 (margin 0)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("eval output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for name, m := range map[string]*metrics{"spamkit": &variants[0].Ours, "bogofilter": &variants[0].Peer} {
+		// Each message is in the training set of k-1 folds; the regime
+		// trains some of them, the first chunk of each fold at least.
+		if len(m.TunePasses) != k || m.TrainN != (k-1)*32 || m.TuneTrained < k*4 || m.ClassifyN != 32 {
+			t.Errorf("%s: passes %v, %d training messages, %d trained, %d classified; want %d folds, %d, >= %d, 32", name, m.TunePasses, m.TrainN, m.TuneTrained, m.ClassifyN, k, (k-1)*32, k*4)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/spamkit/spamkit/bayes"
 )
@@ -17,7 +19,33 @@ type metrics struct {
 	ClassifyCPU, TrainCPU             float64 // CPU time spent on them (user+system)
 	DBBytes                           int64   // database size after training fold 1 (0: unknown)
 	DBBytesTrained                    int64   // spamkit: the same before compaction (0: none)
+	TunePasses                        []int   // -train tune: passes made per fold
+	TuneTrained, TuneConverged        int     // -train tune: messages registered, folds converged
 }
+
+// addTune counts one fold's tune regime.
+func (m *metrics) addTune(st tuneStats) {
+	m.TunePasses = append(m.TunePasses, st.Passes)
+	m.TuneTrained += st.Trained
+	m.TuneConverged += boolInt(st.Converged)
+}
+
+// tuneRows are the lines of the table on the tune regime: passes per
+// fold, folds whose last pass registered nothing, and messages registered (of the messages the passes went over,
+// TrainN, once per fold).
+func (m *metrics) tuneRows() []string {
+	passes := make([]string, len(m.TunePasses))
+	for i, p := range m.TunePasses {
+		passes[i] = strconv.Itoa(p)
+	}
+	return []string{
+		strings.Join(passes, ","),
+		fmt.Sprintf("%d/%d", m.TuneConverged, len(m.TunePasses)),
+		fmt.Sprintf("%d (%.2f%%)", m.TuneTrained, pct(m.TuneTrained, m.TrainN)),
+	}
+}
+
+var tuneRowNames = []string{"tune passes per fold", "folds converged", "messages trained"}
 
 // add counts one classified message of class (Ham or Spam).
 func (m *metrics) add(class, verdict bayes.Result, score float64) {

@@ -50,25 +50,27 @@ func evalBogofilter(ctx context.Context, cfg evalConfig, v *variant, dir string,
 		if err := os.Mkdir(db, 0o700); err != nil {
 			return err
 		}
-		for _, class := range []bayes.Result{bayes.Spam, bayes.Ham} {
-			var list []string
-			for i, s := range v.Samples {
-				if s.Fold != fold && s.Class == class {
-					list = append(list, paths[i])
-				}
-			}
-			flag := "-s"
-			if class == bayes.Ham {
-				flag = "-n"
-			}
-			start := time.Now()
-			_, cpu, err := bogofilter(ctx, cfg.Bogofilter, list, "-C", "-d", db, flag, "-b")
-			if err != nil {
+		if cfg.Train == trainTune {
+			if err := tuneBogofilter(ctx, cfg, v, db, paths, fold); err != nil {
 				return err
 			}
-			v.Peer.TrainCPU += cpu
-			v.Peer.TrainSec += time.Since(start).Seconds()
-			v.Peer.TrainN += len(list)
+		} else {
+			for _, class := range []bayes.Result{bayes.Spam, bayes.Ham} {
+				var list []string
+				for i, s := range v.Samples {
+					if s.Fold != fold && s.Class == class {
+						list = append(list, paths[i])
+					}
+				}
+				start := time.Now()
+				cpu, err := bogofilterTrain(ctx, cfg.Bogofilter, db, class, list)
+				if err != nil {
+					return err
+				}
+				v.Peer.TrainCPU += cpu
+				v.Peer.TrainSec += time.Since(start).Seconds()
+				v.Peer.TrainN += len(list)
+			}
 		}
 		if fold == 0 {
 			if fi, err := os.Stat(filepath.Join(db, "wordlist.db")); err == nil {
@@ -113,6 +115,104 @@ func evalBogofilter(ctx context.Context, cfg evalConfig, v *variant, dir string,
 		}
 		p.Add(1)
 	}
+	return nil
+}
+
+// bogofilterTrain registers files as class in the wordlist directory db
+// ("-s -b" or "-n -b") and returns the CPU time it took.
+func bogofilterTrain(ctx context.Context, prog, db string, class bayes.Result, files []string) (float64, error) {
+	flag := "-s"
+	if class == bayes.Ham {
+		flag = "-n"
+	}
+	_, cpu, err := bogofilter(ctx, prog, files, "-C", "-d", db, flag, "-b")
+	return cpu, err
+}
+
+// peerTuner is bogofilter's side of the tune regime: each chunk
+// classified by one "-T -b" run with the training cutoffs (-o, as
+// bogominitrain.pl passes its margin), the wrong ones registered by one
+// "-s -b" and one "-n -b" run. cpu sums the processes' CPU time.
+type peerTuner struct {
+	prog, db string
+	paths    []string
+	classes  []bayes.Result
+	cutoffs  string // -o spam_cutoff,ham_cutoff
+	cpu      float64
+}
+
+func (t *peerTuner) classify(ctx context.Context, msgs []int) ([]bayes.Result, error) {
+	files := make([]string, len(msgs))
+	for i, m := range msgs {
+		files[i] = t.paths[m]
+	}
+	out, cpu, err := bogofilter(ctx, t.prog, files, "-C", "-d", t.db, "-o", t.cutoffs, "-T", "-b")
+	t.cpu += cpu
+	if err != nil {
+		return nil, err
+	}
+	res, err := parseBogofilter(out)
+	if err != nil {
+		return nil, err
+	}
+	verdicts := make([]bayes.Result, len(files))
+	for i, f := range files {
+		o, ok := res[f]
+		if !ok {
+			return nil, fmt.Errorf("bogofilter gave no verdict for %s", f)
+		}
+		verdicts[i] = o.Result
+	}
+	return verdicts, nil
+}
+
+func (t *peerTuner) train(ctx context.Context, msgs []int) error {
+	spam, ham := splitClasses(msgs, t.classes)
+	for _, c := range []struct {
+		class bayes.Result
+		msgs  []int
+	}{{bayes.Spam, spam}, {bayes.Ham, ham}} {
+		if len(c.msgs) == 0 {
+			continue
+		}
+		files := make([]string, len(c.msgs))
+		for i, m := range c.msgs {
+			files[i] = t.paths[m]
+		}
+		cpu, err := bogofilterTrain(ctx, t.prog, t.db, c.class, files)
+		t.cpu += cpu
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tuneBogofilter trains the wordlist directory db on fold's training
+// messages with the tune regime (-train tune).
+func tuneBogofilter(ctx context.Context, cfg evalConfig, v *variant, db string, paths []string, fold int) error {
+	classes := make([]bayes.Result, len(v.Samples))
+	for i, s := range v.Samples {
+		classes[i] = s.Class
+	}
+	spam, ham := cfg.Tune.trainingCutoffs(bayes.DefaultSpamCutoff, bayes.DefaultHamCutoff)
+	t := &peerTuner{
+		prog:    cfg.Bogofilter,
+		db:      db,
+		paths:   paths,
+		classes: classes,
+		cutoffs: strconv.FormatFloat(spam, 'g', -1, 64) + "," + strconv.FormatFloat(ham, 'g', -1, 64),
+	}
+	order := tuneOrder(v.Samples, fold)
+	start := time.Now()
+	st, err := tune(ctx, cfg.Tune, t, order, classes)
+	if err != nil {
+		return err
+	}
+	v.Peer.TrainCPU += t.cpu
+	v.Peer.TrainSec += time.Since(start).Seconds()
+	v.Peer.TrainN += len(order)
+	v.Peer.addTune(st)
 	return nil
 }
 

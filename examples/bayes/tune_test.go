@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/spamkit/spamkit/bayes"
+	"github.com/spamkit/spamkit/bayes/boltstore"
+	"github.com/spamkit/spamkit/internal/testenv"
+)
+
+func TestTuneOrder(t *testing.T) {
+	// 4 ham, 2 spam in fold 0; one ham and one spam in fold 1 left out.
+	samples := []sample{
+		{Name: "h0", Class: bayes.Ham}, {Name: "s0", Class: bayes.Spam}, {Name: "h1", Class: bayes.Ham},
+		{Name: "hx", Class: bayes.Ham, Fold: 1}, {Name: "h2", Class: bayes.Ham}, {Name: "sx", Class: bayes.Spam, Fold: 1},
+		{Name: "h3", Class: bayes.Ham}, {Name: "s1", Class: bayes.Spam},
+	}
+	// bogominitrain.pl's rule: a ham while hams·2 <= spams·4, then a
+	// spam while spams·4 <= hams·2: h0 s0 h1 s1 h2 h3.
+	var got []string
+	for _, i := range tuneOrder(samples, 1) {
+		got = append(got, samples[i].Name)
+	}
+	if want := []string{"h0", "s0", "h1", "s1", "h2", "h3"}; !slices.Equal(got, want) {
+		t.Errorf("tuneOrder = %q, want %q", got, want)
+	}
+	for _, only := range []bayes.Result{bayes.Ham, bayes.Spam} {
+		var one []sample
+		for _, s := range samples {
+			if s.Class == only {
+				one = append(one, s)
+			}
+		}
+		if got := tuneOrder(one, 1); len(got) != len(one)-1 {
+			t.Errorf("tuneOrder(only %s) = %v, want %d messages", only, got, len(one)-1)
+		}
+	}
+}
+
+// fakeTuner calls message m wrong until it has been trained need[m]
+// times, and records what it was asked.
+type fakeTuner struct {
+	need       []int
+	trained    []int
+	chunks     [][]int // classify calls
+	trainCalls [][]int
+	err        error // returned by classify when set
+}
+
+func (f *fakeTuner) classify(_ context.Context, msgs []int) ([]bayes.Result, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	f.chunks = append(f.chunks, slices.Clone(msgs))
+	out := make([]bayes.Result, len(msgs))
+	for i, m := range msgs {
+		out[i] = classOf(m)
+		if f.trained[m] < f.need[m] {
+			out[i] = bayes.Unsure
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeTuner) train(_ context.Context, msgs []int) error {
+	f.trainCalls = append(f.trainCalls, slices.Clone(msgs))
+	for _, m := range msgs {
+		f.trained[m]++
+	}
+	return nil
+}
+
+// classOf: even messages ham, odd spam.
+func classOf(m int) bayes.Result {
+	if m%2 == 0 {
+		return bayes.Ham
+	}
+	return bayes.Spam
+}
+
+func TestTuneRegime(t *testing.T) {
+	const n = 10
+	classes := make([]bayes.Result, n)
+	order := make([]int, n)
+	for i := range n {
+		classes[i], order[i] = classOf(i), i
+	}
+	tests := []struct {
+		name string
+		tc   tuneConfig
+		need []int
+		want tuneStats
+	}{
+		// The first chunk (3) is trained unasked (empty database); of
+		// the rest, 4 and 7 need one training, 9 two: pass 1 trains
+		// 3+3, pass 2 trains 9 again, pass 3 nothing.
+		{"converges", tuneConfig{Passes: 10, Chunk: 3}, []int{1, 1, 1, 0, 1, 0, 0, 1, 0, 2}, tuneStats{Passes: 3, Trained: 7, Converged: true}},
+		{"pass limit", tuneConfig{Passes: 2, Chunk: 3}, []int{1, 1, 1, 0, 1, 0, 0, 1, 0, 5}, tuneStats{Passes: 2, Trained: 7}},
+		// Chunk 1 is bogominitrain.pl's one message at a time.
+		{"chunk 1", tuneConfig{Passes: 10, Chunk: 1}, []int{0, 1, 0, 0, 0, 0, 0, 0, 0, 0}, tuneStats{Passes: 2, Trained: 2, Converged: true}},
+		{"chunk over all", tuneConfig{Passes: 10, Chunk: 100}, make([]int, n), tuneStats{Passes: 2, Trained: n, Converged: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeTuner{need: tt.need, trained: make([]int, n)}
+			got, err := tune(context.Background(), tt.tc, f, order, classes)
+			if err != nil || got != tt.want {
+				t.Fatalf("tune = %+v, %v, want %+v", got, err, tt.want)
+			}
+			// The database starts empty: the first chunk is trained
+			// without a classification; after that every chunk is
+			// classified, no bigger than Chunk, and only messages it
+			// called wrong are trained, before the next chunk.
+			first := order[:min(tt.tc.Chunk, n)]
+			if len(f.trainCalls) == 0 || !slices.Equal(f.trainCalls[0], first) {
+				t.Errorf("first training %v, want %v", f.trainCalls, first)
+			}
+			for _, c := range f.chunks {
+				if len(c) == 0 || len(c) > tt.tc.Chunk {
+					t.Errorf("classified a chunk of %d, want 1 to %d", len(c), tt.tc.Chunk)
+				}
+			}
+			sum := 0
+			for _, k := range f.trained {
+				sum += k
+			}
+			if sum != got.Trained {
+				t.Errorf("tuner trained %d messages, stats say %d", sum, got.Trained)
+			}
+			wantPasses := (n - len(first)) + (got.Passes-1)*n // messages classified
+			classified := 0
+			for _, c := range f.chunks {
+				classified += len(c)
+			}
+			if classified != wantPasses {
+				t.Errorf("classified %d messages in %d passes, want %d", classified, got.Passes, wantPasses)
+			}
+		})
+	}
+
+	boom := errors.New("boom")
+	f := &fakeTuner{need: make([]int, n), trained: make([]int, n), err: boom}
+	if _, err := tune(context.Background(), tuneConfig{Passes: 3, Chunk: 3}, f, order, classes); !errors.Is(err, boom) {
+		t.Errorf("tune with a failing classify = %v, want %v", err, boom)
+	}
+	for _, tc := range []tuneConfig{{Passes: 0, Chunk: 1}, {Passes: 1, Chunk: 0}, {Passes: 1, Chunk: 1, Margin: 1}, {Passes: 1, Chunk: 1, Margin: -0.1}} {
+		if _, err := tune(context.Background(), tc, f, order, classes); err == nil {
+			t.Errorf("tune(%+v): no error", tc)
+		}
+	}
+}
+
+func TestTrainingCutoffs(t *testing.T) {
+	for _, tt := range []struct {
+		margin, spam, ham float64
+	}{{0, 0.99, 0.45}, {0.5, 0.995, 0.225}, {0.6, 0.8, 0.2}} {
+		// bogominitrain.pl's example: -o 0.8,0.2 around 0.5 is margin 0.6.
+		inSpam, inHam := 0.99, 0.45
+		if tt.margin == 0.6 {
+			inSpam, inHam = 0.5, 0.5
+		}
+		spam, ham := tuneConfig{Margin: tt.margin}.trainingCutoffs(inSpam, inHam)
+		if !near(spam, tt.spam) || !near(ham, tt.ham) {
+			t.Errorf("trainingCutoffs(%v, %v) margin %v = %v, %v, want %v, %v", inSpam, inHam, tt.margin, spam, ham, tt.spam, tt.ham)
+		}
+	}
+}
+
+func near(a, b float64) bool { return a-b < 1e-12 && b-a < 1e-12 }
+
+// TestTuneFilters runs the tune regime with each filter on fold 0 of the
+// composed corpus (testdata/corpus, 3 folds) and checks what the regime
+// promises: a converged run left every training message classified as
+// its class under the training cutoffs, and trained at least the first
+// chunk and at most every message once per pass.
+func TestTuneFilters(t *testing.T) {
+	const k = 3
+	corpus, err := loadCorpus(filepath.Join("testdata", "corpus"), k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes := make([]bayes.Result, len(corpus))
+	for i, s := range corpus {
+		classes[i] = s.Class
+	}
+	order := tuneOrder(corpus, 0)
+	for _, margin := range []float64{0, 0.5} {
+		tc := tuneConfig{Passes: 10, Chunk: 4, Margin: margin}
+		spam, ham := tc.trainingCutoffs(bayes.DefaultSpamCutoff, bayes.DefaultHamCutoff)
+		check := func(t *testing.T, tu tuner, st tuneStats) {
+			t.Helper()
+			if !st.Converged || st.Passes < 2 || st.Trained < tc.Chunk || st.Trained > st.Passes*len(order) {
+				t.Fatalf("tune = %+v over %d messages, want converged, 2 passes or more, %d to passes·%d trained", st, len(order), tc.Chunk, len(order))
+			}
+			verdicts, err := tu.classify(context.Background(), order)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, m := range order {
+				if verdicts[i] != classes[m] {
+					t.Errorf("after tuning, %s (%s) classified %s under cutoffs %v/%v", corpus[m].Name, classes[m], verdicts[i], spam, ham)
+				}
+			}
+		}
+		t.Run(fmt.Sprint("spamkit/margin=", margin), func(t *testing.T) {
+			ctx := context.Background()
+			db, err := boltstore.Open(filepath.Join(t.TempDir(), "tune.db"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			tk := &bayes.Tokenizer{}
+			toks := make([]tokenized, len(corpus))
+			for i, s := range corpus {
+				toks[i].List = tk.Tokenize(ctx, s.Data).List
+			}
+			tu := &oursTuner{
+				c:  &bayes.Classifier{Store: db, MinSpam: -1, MinHam: -1, SpamCutoff: spam, HamCutoff: ham},
+				db: db, toks: toks, classes: classes, day: 20000,
+			}
+			st, err := tune(ctx, tc, tu, order, classes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, tu, st)
+			tot, err := db.Lookup(ctx, nil, nil)
+			if err != nil || tot.Spam+tot.Ham != uint64(st.Trained) {
+				t.Errorf("store totals %+v, %v; want %d messages", tot, err, st.Trained)
+			}
+		})
+		t.Run(fmt.Sprint("bogofilter/margin=", margin), func(t *testing.T) {
+			bf := testenv.Program(t, "bogofilter")
+			dir := t.TempDir()
+			paths := make([]string, len(corpus))
+			for i, s := range corpus {
+				paths[i] = filepath.Join(dir, strconv.Itoa(i))
+				if err := os.WriteFile(paths[i], s.Data, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db := filepath.Join(dir, "db")
+			if err := os.Mkdir(db, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			tu := &peerTuner{
+				prog: bf, db: db, paths: paths, classes: classes,
+				cutoffs: strconv.FormatFloat(spam, 'g', -1, 64) + "," + strconv.FormatFloat(ham, 'g', -1, 64),
+			}
+			st, err := tune(context.Background(), tc, tu, order, classes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, tu, st)
+		})
+	}
+}
