@@ -97,6 +97,21 @@
 // §6.1.2 step 3); a signature or seal none of them verifies while more
 // were published fails the chain with dkim.ErrTooManyKeys.
 //
+// # Concurrency
+//
+// Verifier and Sealer are safe for concurrent use by multiple goroutines
+// once their fields are set; a stream is not. The key lookups run in
+// goroutines of the verification's own. A panic there (in the Resolver)
+// does not end the process: it is raised again on the goroutine that
+// waits for the keys (Close, or Verify and VerifyHeader), where that
+// goroutine's recover sees it as it would a panic of a lookup made
+// inline, and a later Close raises it again rather than return an
+// unfinished outcome. The value raised is an error naming the original
+// value, with the stack of the goroutine it came from; errors.Unwrap
+// returns the original value when it was an error. The panic of a
+// stream abandoned without Close is dropped with it. Every check
+// package of the module does the same.
+//
 // # Bounds
 //
 // What one message can cost, whatever its sender and its DNS answers:

@@ -18,6 +18,7 @@ import (
 
 	"github.com/spamkit/spamkit/authres"
 	"github.com/spamkit/spamkit/dkim"
+	"github.com/spamkit/spamkit/internal/guard"
 )
 
 // DefaultTimeout bounds the key lookups of one verification.
@@ -251,6 +252,7 @@ func (v *Verifier) Begin(ctx context.Context, h dkim.Header, body *dkim.Body) (*
 	}
 	for _, e := range s.keys {
 		s.wg.Go(func() {
+			defer s.g.Recover()
 			e.keys, _, e.err = dkim.LookupKey(s.ctx, r, e.selector, e.domain, v.MaxKeyRecordBytes)
 		})
 	}
@@ -300,6 +302,7 @@ type VerifyStream struct {
 	parent  context.Context // the caller's, checked before each verification
 	work    int             // dkim.Key.Work units spent (MaxVerifyWork)
 	wg      sync.WaitGroup
+	g       guard.Catcher // a panic in a lookup, raised by Close and abort
 	closed  bool
 }
 
@@ -324,9 +327,12 @@ func (s *VerifyStream) Write(p []byte) (int, error) {
 // lookups and returns the chain's outcome: none, pass or fail, DNS
 // failures included. Later calls return the same. A stream not made by
 // Begin verified nothing: its outcome is a Fail wrapping
-// dkim.ErrNotStarted, never none.
+// dkim.ErrNotStarted, never none. A panic in a key lookup is raised
+// again here, by every call (see Concurrency in the package
+// documentation).
 func (s *VerifyStream) Close() Outcome {
 	if s.closed {
+		s.g.Repanic() // the outcome was never finished
 		return s.res
 	}
 	s.closed = true
@@ -339,6 +345,7 @@ func (s *VerifyStream) Close() Outcome {
 		s.done = true
 		s.wg.Wait()
 		s.cancel()
+		s.g.Repanic()
 		s.res = s.validate()
 	}
 	if s.v.Trace != nil {
@@ -353,6 +360,7 @@ func (s *VerifyStream) abort() {
 		s.cancel()
 	}
 	s.wg.Wait()
+	s.g.Repanic()
 }
 
 // validate checks the message signatures, newest first (§5.2 step 4),
