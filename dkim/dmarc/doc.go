@@ -120,6 +120,15 @@
 // (when only FromDomains is given). Evaluator.AllowMultipleFrom restores
 // the evaluation of each domain, the strictest failing result deciding.
 //
+// # Concurrency
+//
+// An Evaluator is safe for concurrent use by multiple goroutines once
+// its fields are set. It starts no goroutine: its Resolver, Trace,
+// OrgDomain and Percent run on the goroutine that called Evaluate, so
+// a panic in one reaches that goroutine's recover unchanged. The other
+// check packages, which do start goroutines, raise such a panic again
+// on the caller's goroutine, so a caller sees the same in all of them.
+//
 // # Bounds
 //
 // An evaluation makes, per From domain, at most MaxWalkQueries (8)
