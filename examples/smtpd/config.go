@@ -33,6 +33,7 @@ type config struct {
 	ScanMaxBytes    int64
 	MaxConns        int
 	MaxRcpts        int
+	JunkLimit       int
 	ReadTimeout     time.Duration
 	WriteTimeout    time.Duration
 	DataTimeout     time.Duration
@@ -94,6 +95,7 @@ func (c *config) flagSet() *flag.FlagSet {
 	fs.Int64Var(&c.MaxMessageBytes, "max-message-bytes", 10240000, "largest message accepted, 552 5.3.4 past it (Postfix message_size_limit)")
 	fs.Int64Var(&c.ScanMaxBytes, "scan-max-bytes", 0, "largest message the content checks (MIME, URIBL) read whole; a larger one gets the header and DKIM/ARC checks only (session's SPAMKIT_TOOBIG). 0: -max-message-bytes. The session holds up to this much per connection in memory")
 	fs.IntVar(&c.MaxRcpts, "max-rcpts", 1000, "most recipients of one message; past it 452 4.5.3 (Postfix smtpd_recipient_limit; RFC 5321 §4.5.3.1.8 asks for at least 100)")
+	fs.IntVar(&c.JunkLimit, "junk-limit", 100, "most junk commands of a connection (NOOP, RSET, VRFY, HELP, a repeated EHLO: commands that take no mail transaction forward; message content never counts) before it is ended with 421 4.7.0; the count restarts after each delivered message (Postfix smtpd_junk_command_limit, 100)")
 	fs.IntVar(&c.MaxConns, "max-conns", 1000, "most open connections; past it new ones get 421 4.3.2")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", 5*time.Minute, "time to wait for a command (RFC 5321 §4.5.3.2.7)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", time.Minute, "time to wait for a reply to be written")
@@ -179,6 +181,8 @@ func (c *config) check() error {
 		return errors.New("-scan-max-bytes must not be negative")
 	case c.MaxRcpts <= 0:
 		return errors.New("-max-rcpts must be positive")
+	case c.JunkLimit <= 0:
+		return errors.New("-junk-limit must be positive")
 	case c.MaxConns <= 0:
 		return errors.New("-max-conns must be positive")
 	case c.Stutter < 0:

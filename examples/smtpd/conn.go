@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
 	"github.com/spamkit/spamkit/harvest"
 	"github.com/spamkit/spamkit/session"
 )
@@ -49,6 +51,18 @@ type clientConn struct {
 	closeAfterWrite atomic.Bool
 	closed          chan struct{}
 	closeOnce       sync.Once
+
+	// The junk-command count (junk.go). served is set when go-smtp
+	// gets the connection; commands, seen and sc belong to go-smtp's
+	// goroutine; progress and junk are also touched by the goroutine
+	// go-smtp runs a BDAT transfer's Data in.
+	served   atomic.Bool
+	tlsOn    atomic.Bool // a TLS handshake began (STARTTLS)
+	sc       *smtp.Conn  // go-smtp's connection, from the first EHLO
+	commands int64
+	seen     uint64
+	progress atomic.Uint64
+	junk     atomic.Int64
 }
 
 // Write writes p, then closes the connection if a reply was marked as
@@ -103,8 +117,15 @@ func (c *clientConn) protocolError() {
 
 // SetReadDeadline sets the read deadline, or during a shutdown one in
 // the past for a connection between transactions, so that go-smtp's
-// wait for the next command ends at once (with its 421 4.4.2).
+// wait for the next command ends at once (with its 421 4.4.2). Once
+// go-smtp holds the connection, each call is the start of a command
+// line: past -junk-limit junk commands it fails (noteCommand).
 func (c *clientConn) SetReadDeadline(t time.Time) error {
+	if c.served.Load() {
+		if err := c.noteCommand(); err != nil {
+			return err
+		}
+	}
 	if c.srv.draining.Load() && !c.busy() {
 		t = time.Unix(1, 0)
 	}

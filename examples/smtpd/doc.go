@@ -65,7 +65,29 @@
 //     folder ".Quarantine" (a relay gets it with its headers). Parts the
 //     MIME policy strips are removed before delivery.
 //
-// A 421 closes the connection once sent (RFC 5321 §3.8). The client's
+// A 421 closes the connection once sent (RFC 5321 §3.8).
+//
+// Junk commands: past -junk-limit (100, Postfix's
+// smtpd_junk_command_limit) commands that take no mail transaction
+// forward, a connection gets 421 4.7.0 and is closed, so that a client
+// sending NOOP before each -read-timeout cannot hold a connection (and
+// a -max-conns slot) for ever. The count is per connection and restarts
+// after each delivered message, as Postfix's. go-smtp has no command
+// hook: smtpd sees each command start as go-smtp sets the read deadline
+// before reading it (through TLS too), and calls a command junk when no
+// stage ran until the next one: no EHLO or HELO starting a session, no
+// MAIL or RCPT, no message content. It counts what Postfix counts
+// (NOOP, VRFY, RSET; ETRN is unknown to go-smtp) and also HELP, STARTTLS,
+// a repeated EHLO (go-smtp shows it to smtpd as a reset, as RSET), a
+// BDAT of no octets and commands refused for their syntax, which
+// Postfix counts as errors; message content (DATA lines, BDAT chunks)
+// never counts, whatever its lines say. Postfix goes on past its limit,
+// counting each junk command as an error until smtpd_hard_error_limit
+// (20); smtpd ends the connection at the first one past -junk-limit.
+// After STARTTLS without an EHLO, smtpd does not hold the TLS
+// connection and the 421 is go-smtp's own (4.4.2).
+//
+// The client's
 // protocol errors (go-smtp's 500 to 504 replies: unknown commands, bad
 // syntax, commands out of sequence) are reported to the session
 // (Session.ProtocolError), which past harvest's max_errors in its window

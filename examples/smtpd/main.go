@@ -93,7 +93,18 @@ func run(ctx context.Context, args []string, stderr io.Writer, hk hooks) error {
 			raw.Close()
 			return fmt.Errorf("-tls-cert, -tls-key: %w", err)
 		}
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		srv.TLSConfig = &tls.Config{
+			Certificates: []tls.Certificate{cert},
+			MinVersion:   tls.VersionTLS12,
+			// Marks the connection as TLS for the junk-command
+			// count's 421 (junk.go); the config is unchanged.
+			GetConfigForClient: func(hi *tls.ClientHelloInfo) (*tls.Config, error) {
+				if cc := connOf(hi.Conn); cc != nil {
+					cc.tlsOn.Store(true)
+				}
+				return nil, nil
+			},
+		}
 	}
 	logger.Printf("listening on %s as %s (domains %s, delivering to %s, greeting pause %s, max message %d octets, STARTTLS %v)",
 		raw.Addr(), s.hostname, cfg.Domains, s.out, cfg.GreetWait, cfg.MaxMessageBytes, srv.TLSConfig != nil)

@@ -124,6 +124,7 @@ func (s *server) admit(nc net.Conn) bool {
 			s.logf("%s: tarpitted %s before the banner", cc.cl.ip, r.Tarpit)
 			cc.sleep(r.Tarpit)
 		}
+		cc.served.Store(true)
 		return true
 	}
 	// Before the greeting only 554 (RFC 5321 §4.3.2, §3.1) and 421
@@ -225,6 +226,10 @@ func (s *server) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	if cc == nil {
 		return nil, &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Internal error"}
 	}
+	if cc.sc == nil {
+		cc.sc = c
+	}
+	cc.progressed(false)
 	sess := &smtpSession{srv: s, cc: cc, helo: c.Hostname()}
 	_, sess.tls = c.TLSConnectionState()
 	ctx, cancel := context.WithTimeout(cc.cl.ctx, s.cfg.CheckTimeout)
@@ -313,6 +318,7 @@ func (t *smtpSession) stage() (context.Context, func()) {
 
 // Mail implements smtp.Session.
 func (t *smtpSession) Mail(from string, opts *smtp.MailOptions) error {
+	t.cc.progressed(false)
 	if opts != nil && opts.Size > t.srv.cfg.MaxMessageBytes {
 		return smtp.ErrDataTooLarge
 	}
@@ -345,6 +351,7 @@ var (
 // judges the client a harvester, known and unknown recipients get the
 // same refusal.
 func (t *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	t.cc.progressed(false)
 	class, box := t.srv.rcpts.lookup(to)
 	ctx, done := t.stage()
 	defer done()
@@ -380,6 +387,7 @@ func (t *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 // session may keep less does smtpd spool it too.
 func (t *smtpSession) Data(r io.Reader) error {
 	s := t.srv
+	t.cc.progressed(false)
 	// The whole message within -data-timeout (go-smtp's read timeout
 	// is per command line).
 	t.cc.Conn.SetReadDeadline(time.Now().Add(s.cfg.DataTimeout))
@@ -390,11 +398,11 @@ func (t *smtpSession) Data(r io.Reader) error {
 	ss := t.cc.cl.ss
 	var sp *spool
 	var ends lineEnds
-	w := io.MultiWriter(&ends, ss)
+	w := io.MultiWriter(progressWriter{t.cc}, &ends, ss)
 	if s.engine.MaxMessageBytes < s.cfg.MaxMessageBytes {
 		sp = &spool{dir: s.spoolDir, memMax: defaultSpoolMem}
 		defer sp.Close()
-		w = io.MultiWriter(&ends, sp, ss)
+		w = io.MultiWriter(progressWriter{t.cc}, &ends, sp, ss)
 	}
 	_, err := io.Copy(w, r)
 	id := queueID()
@@ -486,6 +494,7 @@ func (t *smtpSession) Data(r io.Reader) error {
 		s.logf("%s %s: delivery to %s failed: %v", id, t.cc.cl.ip, s.out, err)
 		return tempFail
 	}
+	t.cc.progressed(true)
 	if s.cfg.Verbose || v.Action != session.Accept {
 		s.logf("%s %s: %s from=<%s> rcpts=%d size=%d delivered to %s", id, t.cc.cl.ip, v, t.from, len(t.rcpts), d.Body.Size(), s.out)
 	}
