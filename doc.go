@@ -55,6 +55,11 @@
 //     CPU-only checks (mime, bayes) never share a deadline with DNS.
 //   - Each engine has an optional Trace func(format string, args ...any)
 //     hook; libraries never log.
+//   - A panic in user code (a Resolver, a Trace hook) run on a goroutine
+//     a check starts is raised again on the caller's goroutine
+//     (internal/guard), as a *guard.Panic naming the value, so the
+//     caller's recover sees it as if the code had run inline; a panic
+//     never ends the process from a goroutine the caller cannot reach.
 //   - Anything that reads a message body also takes it as writes (an
 //     io.Writer with a final step), so a milter can fan body chunks out.
 //   - The header of a message is found by one rule (internal/header): a

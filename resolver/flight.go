@@ -3,6 +3,8 @@ package resolver
 import (
 	"context"
 	"sync"
+
+	"github.com/spamkit/spamkit/internal/guard"
 )
 
 // flight collapses concurrent identical queries into one (a
@@ -21,6 +23,9 @@ type call struct {
 	err     error
 	waiters int
 	cancel  context.CancelFunc
+	// panicked keeps a panic of the query, raised again for every
+	// waiter (as golang.org/x/sync/singleflight does).
+	panicked guard.Catcher
 }
 
 func (f *flight) do(ctx context.Context, k cacheKey, fn func(context.Context) (*answer, error)) (*answer, error) {
@@ -38,15 +43,22 @@ func (f *flight) do(ctx context.Context, k cacheKey, fn func(context.Context) (*
 	f.calls[k] = c
 	f.mu.Unlock()
 	go func() {
-		a, err := fn(sctx)
-		f.mu.Lock()
-		if f.calls[k] == c {
-			delete(f.calls, k)
-		}
-		f.mu.Unlock()
-		c.a, c.err = a, err
-		cancel()
-		close(c.done)
+		var a *answer
+		var err error
+		defer func() {
+			f.mu.Lock()
+			if f.calls[k] == c {
+				delete(f.calls, k)
+			}
+			f.mu.Unlock()
+			c.a, c.err = a, err
+			cancel()
+			close(c.done)
+		}()
+		// A panic of fn (the user's Trace) is raised again on each
+		// waiter's goroutine; here it would end the process.
+		defer c.panicked.Recover()
+		a, err = fn(sctx)
 	}()
 	return f.wait(ctx, k, c)
 }
@@ -54,6 +66,7 @@ func (f *flight) do(ctx context.Context, k cacheKey, fn func(context.Context) (*
 func (f *flight) wait(ctx context.Context, k cacheKey, c *call) (*answer, error) {
 	select {
 	case <-c.done:
+		c.panicked.Repanic()
 		return c.a, c.err
 	case <-ctx.Done():
 		f.mu.Lock()

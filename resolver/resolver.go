@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/spamkit/spamkit/internal/guard"
 )
 
 // Defaults used when the corresponding Resolver field is zero and the
@@ -79,7 +81,10 @@ type Resolver struct {
 	// nameservers.
 	Cache *Cache
 	// Trace, if not nil, receives a line for every query, reply and
-	// retry. It must be safe for concurrent use.
+	// retry. It must be safe for concurrent use. It may run on a
+	// goroutine of the resolver's (a query shared by concurrent
+	// callers); a panic there is raised again on each waiting caller's
+	// goroutine (internal/guard), as if Trace had run there.
 	Trace func(format string, args ...any)
 
 	once    sync.Once
@@ -445,12 +450,15 @@ func (r *Resolver) Cached(name string, qtype uint16) bool {
 // that the goroutine's captured results do not move IP's to the heap.)
 func (r *Resolver) bothFamilies(ctx context.Context, host string) (six Result[netip.Addr], sixErr error, four Result[netip.Addr], fourErr error) {
 	done := make(chan struct{})
+	var g guard.Catcher // a panic of Trace, raised again here
 	go func() {
 		defer close(done)
+		defer g.Recover()
 		six, sixErr = r.AAAA(ctx, host)
 	}()
 	four, fourErr = r.A(ctx, host)
 	<-done
+	g.Repanic()
 	return six, sixErr, four, fourErr
 }
 
