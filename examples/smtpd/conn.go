@@ -49,8 +49,12 @@ type clientConn struct {
 	srv *server
 
 	closeAfterWrite atomic.Bool
-	closed          chan struct{}
-	closeOnce       sync.Once
+	// endAtCommand ends the connection as go-smtp starts to read the
+	// next command, after the whole reply to the last one (a
+	// multi-line reply too, and through TLS).
+	endAtCommand atomic.Bool
+	closed       chan struct{}
+	closeOnce    sync.Once
 
 	// The junk-command count (junk.go). served is set when go-smtp
 	// gets the connection; commands, seen and sc belong to go-smtp's
@@ -121,6 +125,9 @@ func (c *clientConn) protocolError() {
 // go-smtp holds the connection, each call is the start of a command
 // line: past -junk-limit junk commands it fails (noteCommand).
 func (c *clientConn) SetReadDeadline(t time.Time) error {
+	if c.endAtCommand.Load() {
+		return errEnded
+	}
 	if c.served.Load() {
 		if err := c.noteCommand(); err != nil {
 			return err
@@ -131,6 +138,10 @@ func (c *clientConn) SetReadDeadline(t time.Time) error {
 	}
 	return c.Conn.SetReadDeadline(t)
 }
+
+// errEnded is the read error that ends go-smtp's session quietly (it
+// takes a closed connection for the end) when endAtCommand is set.
+var errEnded = fmt.Errorf("smtpd: connection ended: %w", net.ErrClosed)
 
 // busy reports whether the connection is in a mail transaction.
 func (c *clientConn) busy() bool { return c.srv.busy(c) }

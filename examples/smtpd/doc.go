@@ -87,6 +87,16 @@
 // After STARTTLS without an EHLO, smtpd does not hold the TLS
 // connection and the 421 is go-smtp's own (4.4.2).
 //
+// A BDAT transfer the client abandons between chunks (RSET, EHLO, or a
+// chunk past -max-message-bytes) ends the connection after the reply
+// to that command (after the next one for the 552): go-smtp v0.25.1
+// runs Data in a goroutine it does not wait for then, which races with
+// the next transfer on the connection (its result could answer the next
+// message). A first chunk of no octets followed at once by RSET is the
+// one case smtpd cannot close: go-smtp may enter Data only after later
+// commands have been read, and the connection ends only at the command
+// read after that.
+//
 // The client's
 // protocol errors (go-smtp's 500 to 504 replies: unknown commands, bad
 // syntax, commands out of sequence) are reported to the session

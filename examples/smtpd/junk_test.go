@@ -157,3 +157,70 @@ func TestJunkLimitFlag(t *testing.T) {
 	step(t, c, 250, "EHLO client.good.test")
 	endsWith421(t, c, []string{"NOOP", "VRFY bob", "RSET", "HELP"}, true)
 }
+
+// A BDAT transfer the client abandons between chunks (RSET or EHLO, RFC
+// 3030 §2; or a chunk over -max-message-bytes) leaves go-smtp v0.25.1's
+// Data goroutine to end on its own, unwaited: it then reads go-smtp's
+// dataResult field as the next BDAT transaction of the connection sets
+// it anew (a data race under -race; and the next message's BDAT LAST
+// may get the abandoned transfer's error while its own Data delivers
+// it). smtpd ends the connection after the reply to the command that
+// abandoned the transfer (RSET, EHLO) or to the next one (after the
+// 552), so no second transfer starts on it, and nothing of the
+// abandoned one is delivered.
+func TestBDATAbandoned(t *testing.T) {
+	t.Parallel()
+	in := startSMTPD(t, "-max-message-bytes", "1000")
+	first := "Subject: abandoned\r\n\r\n"
+	second := "Subject: second\r\n\r\nhello\r\n"
+	for _, tc := range []struct {
+		name    string
+		abandon func(c *textproto.Conn)
+	}{
+		{"RSET", func(c *textproto.Conn) { step(t, c, 250, "RSET") }},
+		{"EHLO", func(c *textproto.Conn) { step(t, c, 250, "EHLO client.good.test") }},
+		{"too large", func(c *textproto.Conn) {
+			big := strings.Repeat(strings.Repeat("x", 98)+"\r\n", 20)
+			fmt.Fprintf(c.W, "BDAT %d\r\n%s", len(big), big)
+			c.W.Flush()
+			if code, msg, err := c.ReadResponse(552); err != nil {
+				t.Fatalf("chunk over -max-message-bytes: %d %s %v, want 552", code, msg, err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dialogue(t, in)
+			step(t, c, 250, "EHLO client.good.test")
+			step(t, c, 250, "MAIL FROM:<alice@good.test>")
+			step(t, c, 250, "RCPT TO:<bob@example.org>")
+			fmt.Fprintf(c.W, "BDAT %d\r\n%s", len(first), first)
+			c.W.Flush()
+			if code, msg, err := c.ReadResponse(250); err != nil {
+				t.Fatalf("first chunk: %d %s %v", code, msg, err)
+			}
+			tc.abandon(c)
+			// What a client does next: another transaction, with
+			// BDAT, pipelined (RFC 2920).
+			fmt.Fprintf(c.W, "MAIL FROM:<alice@good.test>\r\nRCPT TO:<bob@example.org>\r\nBDAT %d LAST\r\n%s", len(second), second)
+			c.W.Flush()
+			var replies []int
+			for {
+				code, _, err := c.ReadResponse(0)
+				if err != nil {
+					break
+				}
+				replies = append(replies, code)
+			}
+			// After RSET or EHLO, the connection is already closed;
+			// after the 552, it closes after the reply to MAIL.
+			if len(replies) > 1 {
+				t.Errorf("replies after the abandoned transfer: %v, want the connection closed after at most one", replies)
+			}
+		})
+	}
+	for _, m := range in.messages(t, "bob@example.org") {
+		if strings.Contains(m, "Subject: abandoned") {
+			t.Errorf("the abandoned transfer was delivered:\n%q", m)
+		}
+	}
+}

@@ -415,6 +415,20 @@ func (t *smtpSession) Data(r io.Reader) error {
 		// allows 1000 octets); go-smtp ends the connection after.
 		s.logf("%s %s: a line of the message over go-smtp's limit", id, t.cc.cl.ip)
 		return lineTooLong
+	case errors.Is(err, smtp.ErrDataReset):
+		// A BDAT transfer abandoned (RSET, EHLO or a chunk over
+		// the size limit between chunks; RFC 3030 §2): go-smtp
+		// leaves the goroutine it runs Data in to end on its own,
+		// unwaited, and that goroutine then sets go-smtp's
+		// dataResult field as the connection's next BDAT sets it
+		// anew (a data race; the next message's BDAT LAST may be
+		// answered with this transfer's error while its own Data
+		// delivers it). The connection ends after the reply to the
+		// command that abandoned the transfer, so no other transfer
+		// starts on it; the client reconnects.
+		s.logf("%s %s: BDAT transfer abandoned, connection closed after the reply", id, t.cc.cl.ip)
+		t.cc.endAtCommand.Store(true)
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Message transfer aborted"}
 	case err != nil:
 		s.logf("%s %s: reading the message: %v", id, t.cc.cl.ip, err)
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Error reading the message"}
