@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/d--j/go-milter"
 )
 
 // recordConn is the network side of a bufConn under test: it records
@@ -202,5 +206,260 @@ func TestBufConnRealSocket(t *testing.T) {
 	peer.Close()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// replaceBackend answers the end of a message by replacing its body
+// with body, and says on done when go-milter ends the session.
+type replaceBackend struct {
+	milter.NoOpMilter
+	body []byte
+	done chan<- struct{}
+}
+
+func (r replaceBackend) EndOfMessage(m milter.Modifier) (*milter.Response, error) {
+	if err := m.ReplaceBody(bytes.NewReader(r.body)); err != nil {
+		return nil, err
+	}
+	return milter.RespAccept, nil
+}
+
+func (r replaceBackend) Cleanup(milter.Modifier) { r.done <- struct{}{} }
+
+// writeRawPacket writes one milter packet as an MTA does.
+func writeRawPacket(t *testing.T, c net.Conn, code byte, data []byte) {
+	t.Helper()
+	n := len(data) + 1
+	if _, err := c.Write(append([]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n), code}, data...)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// negotiateRaw sends SMFIC_OPTNEG (version 6, every action, no protocol
+// option) and reads the milter's answer.
+func negotiateRaw(t *testing.T, c net.Conn) {
+	t.Helper()
+	writeRawPacket(t, c, 'O', []byte{0, 0, 0, 6, 0, 0, 1, 0xff, 0, 0, 0, 0})
+	var hdr [4]byte
+	if _, err := io.ReadFull(c, hdr[:]); err != nil {
+		t.Fatalf("negotiation reply: %v", err)
+	}
+	if _, err := io.ReadFull(c, make([]byte, binary.BigEndian.Uint32(hdr[:]))); err != nil {
+		t.Fatalf("negotiation reply: %v", err)
+	}
+}
+
+// TestBufConnPeerStopsReading: an MTA that sends the end of a message
+// and then reads nothing while the milter writes a body replacement of
+// many MiB must not hold the session forever: the held and the large
+// writes keep go-milter's write timeout, and the session ends.
+func TestBufConnPeerStopsReading(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wt = 200 * time.Millisecond
+	done := make(chan struct{}, 1)
+	ms := milter.NewServer(milter.WithMilter(func() milter.Milter {
+		return replaceBackend{body: bytes.Repeat([]byte("x"), 32<<20), done: done}
+	}), milter.WithActions(milter.OptChangeBody), milter.WithWriteTimeout(wt))
+	go func() { _ = ms.Serve(bufListener{ln, wt}) }()
+	defer ms.Close()
+	peer, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	if tc, ok := peer.(*net.TCPConn); ok {
+		_ = tc.SetReadBuffer(4096)
+	}
+	_ = peer.SetDeadline(time.Now().Add(30 * time.Second))
+	negotiateRaw(t, peer)
+	writeRawPacket(t, peer, 'E', nil)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the session still runs 30 s after its peer stopped reading (write timeout 200 ms)")
+	}
+}
+
+// headerBackend adds a field at the end of each message.
+type headerBackend struct{ milter.NoOpMilter }
+
+func (headerBackend) RcptTo(string, string, milter.Modifier) (*milter.Response, error) {
+	return milter.RespContinue, nil
+}
+
+func (headerBackend) Header(string, string, milter.Modifier) (*milter.Response, error) {
+	return milter.RespContinue, nil
+}
+
+func (headerBackend) BodyChunk([]byte, milter.Modifier) (*milter.Response, error) {
+	return milter.RespContinue, nil
+}
+
+func (headerBackend) EndOfMessage(m milter.Modifier) (*milter.Response, error) {
+	if err := m.AddHeader("X-Test", "yes"); err != nil {
+		return nil, err
+	}
+	return milter.RespAccept, nil
+}
+
+// TestBufConnCloseDuringTraffic closes the server (every session's
+// connection, from go-milter's goroutine) while clients send messages
+// through bufConns: under -race this is where a data race between
+// Close's flush and the session's reads and writes would show.
+func TestBufConnCloseDuringTraffic(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := milter.NewServer(milter.WithMilter(func() milter.Milter { return headerBackend{} }),
+		milter.WithActions(milter.OptAddHeader), milter.WithWriteTimeout(time.Second))
+	go func() { _ = ms.Serve(bufListener{ln, time.Second}) }()
+	client := milter.NewClient("tcp", ln.Addr().String(), milter.WithAction(milter.AllClientSupportedActionMasks))
+	var wg sync.WaitGroup
+	var delivered sync.WaitGroup
+	delivered.Add(4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			first := true
+			for {
+				s, err := client.Session(nil)
+				if err != nil {
+					if first {
+						t.Errorf("Session: %v", err)
+						delivered.Done()
+					}
+					return
+				}
+				_, _ = s.Conn("client.test", milter.FamilyInet, 25, "192.0.2.1")
+				_, _ = s.Helo("client.test")
+				_, _ = s.Mail("<a@example.com>", "")
+				_, _ = s.Rcpt("<b@example.test>", "")
+				_, _ = s.DataStart()
+				_, _ = s.HeaderField("Subject", " hi", nil)
+				_, _ = s.HeaderEnd()
+				_, _ = s.BodyChunk([]byte("hello\r\n"))
+				mods, act, err := s.End()
+				s.Close()
+				if err != nil {
+					if first {
+						t.Errorf("End: %v", err)
+						delivered.Done()
+					}
+					return
+				}
+				if first {
+					if act.Type != milter.ActionAccept || len(mods) != 1 {
+						t.Errorf("End = %+v, %v; want accept with one field", mods, act)
+					}
+					first = false
+					delivered.Done()
+				}
+			}
+		}()
+	}
+	delivered.Wait()
+	if err := ms.Close(); err != nil {
+		t.Logf("Close: %v", err)
+	}
+	wg.Wait()
+}
+
+// TestBufConnReleasesConnectionSlot: with max_connections = 1, each
+// session's bufConn closes the limit listener's connection, so that
+// sessions one after the other are all served.
+func TestBufConnReleasesConnectionSlot(t *testing.T) {
+	srv, err := NewServer(&Config{AuthservID: "mx.example.test", RDNS: SwitchOff, SPF: SwitchOff, DKIM: SwitchOff, DMARC: SwitchOff, ARC: SwitchOff, MaxConnections: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}()
+	client := milter.NewClient("tcp", ln.Addr().String(), milter.WithAction(milter.AllClientSupportedActionMasks),
+		milter.WithReadTimeout(10*time.Second), milter.WithWriteTimeout(10*time.Second))
+	for i := range 3 {
+		s, err := client.Session(nil)
+		if err != nil {
+			t.Fatalf("session %d: %v", i, err)
+		}
+		if _, err := s.Conn("client.test", milter.FamilyInet, 25, "192.0.2.1"); err != nil {
+			t.Fatalf("session %d: Conn: %v", i, err)
+		}
+		s.Close()
+	}
+}
+
+// progressBackend sends SMFIR_PROGRESS at the end of a message and
+// answers only once the peer says it has seen it.
+type progressBackend struct {
+	milter.NoOpMilter
+	seen <-chan struct{}
+}
+
+func (p progressBackend) EndOfMessage(m milter.Modifier) (*milter.Response, error) {
+	if err := m.Progress(); err != nil {
+		return nil, err
+	}
+	select {
+	case <-p.seen:
+		return milter.RespAccept, nil
+	case <-time.After(20 * time.Second):
+		return nil, errors.New("the progress packet never reached the MTA")
+	}
+}
+
+// readRawPacket reads one packet as an MTA does.
+func readRawPacket(t *testing.T, c net.Conn) (byte, []byte) {
+	t.Helper()
+	var hdr [4]byte
+	if _, err := io.ReadFull(c, hdr[:]); err != nil {
+		t.Fatalf("reading a packet: %v", err)
+	}
+	data := make([]byte, binary.BigEndian.Uint32(hdr[:]))
+	if _, err := io.ReadFull(c, data); err != nil || len(data) == 0 {
+		t.Fatalf("reading a packet: %v", err)
+	}
+	return data[0], data[1:]
+}
+
+// TestBufConnProgressReachesMTA: go-milter's Progress, written as it
+// writes it, leaves at once, though the milter reads nothing until it
+// has answered: the MTA sees it while the milter still works.
+func TestBufConnProgressReachesMTA(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan struct{})
+	ms := milter.NewServer(milter.WithMilter(func() milter.Milter { return progressBackend{seen: seen} }),
+		milter.WithWriteTimeout(10*time.Second))
+	go func() { _ = ms.Serve(bufListener{ln, 10 * time.Second}) }()
+	defer ms.Close()
+	peer, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	_ = peer.SetDeadline(time.Now().Add(30 * time.Second))
+	negotiateRaw(t, peer)
+	writeRawPacket(t, peer, 'E', nil)
+	if code, _ := readRawPacket(t, peer); code != 'p' {
+		t.Fatalf("first reply to the end of message %q, want progress 'p'", code)
+	}
+	close(seen)
+	if code, _ := readRawPacket(t, peer); code != 'a' {
+		t.Fatalf("verdict %q, want accept 'a'", code)
 	}
 }
