@@ -71,8 +71,10 @@
 //
 // bench.sh measures messages per second through Postfix, the milter and
 // delivery, beside rspamd's milter, this milter with every check off
-// (the milter protocol's own cost: the bound for any milter on the
-// machine) and Postfix alone (see bench.sh). On a 2-core machine
+// (the milter protocol's cost plus this milter's fixed work: the
+// session's copy of the message and its four header fields; a milter
+// that only answered "accept" would do a little better) and Postfix
+// alone (see bench.sh). On a 2-core machine
 // Postfix's side of the milter protocol (smtpd and cleanup talking to
 // the milter over a new connection per SMTP session) costs more CPU than
 // the checks: with every check off the milter still takes Postfix from
@@ -81,7 +83,8 @@
 // The milter buffers its connection both ways (bufConn): go-milter
 // reads and writes each packet in two system calls, which cost a quarter
 // of the milter's CPU time. It runs the Go collector at GOGC=400 unless
-// the environment sets GOGC (see gcPercent).
+// the environment sets GOGC, which trades memory for CPU time (see
+// gcPercent: set GOGC=100 or GOMEMLIMIT where memory is tight).
 package main
 
 import (
@@ -102,11 +105,17 @@ import (
 )
 
 // gcPercent is the Go collector's GOGC unless the environment sets it.
-// The milter's live heap is small (a few MiB: the messages in progress,
-// caches), so at Go's default of 100 it collects after every few MiB
-// allocated, a sixth of its CPU time under Postfix. At 400 it collects
-// a quarter as often, for about 10 MiB more resident memory (see
-// bench.sh).
+// Under bench.sh the milter's live heap is small (a few MiB: the
+// messages in progress, caches), so at Go's default of 100 it collects
+// after every few MiB allocated, a sixth of its CPU time under Postfix.
+// At 400 it collects a quarter as often. The price is memory: the heap
+// grows to about five times the live heap between collections instead
+// of twice, about 10 MiB more resident memory under bench.sh's 200
+// concurrent sessions, but proportionally more where many large messages
+// are in progress at once (the session keeps each, up to
+// max_message_size, for every one of max_connections). Where memory is
+// tight, GOGC=100 restores Go's default, or GOMEMLIMIT bounds the heap
+// (the collector then runs more often near the limit).
 const gcPercent = 400
 
 // setGCPercent sets the collector to gcPercent unless getenv has GOGC.
