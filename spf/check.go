@@ -261,7 +261,17 @@ func (c *Checker) checkHost(ctx context.Context, ip netip.Addr, helo, domain, se
 		}
 	}
 	s.ctx = ctx
+	// A panic of the walk's own (a lookup made on this goroutine, Trace)
+	// still cancels and waits for the prefetched lookups; it goes on
+	// unchanged, not replaced by one of theirs.
+	walked := false
+	defer func() {
+		if !walked {
+			s.pf.halt()
+		}
+	}()
 	res, d, exp, err := s.checkHost(ctx, domain, true)
+	walked = true
 	s.pf.stop()
 	o.Result, o.Err, o.Explanation = res, err, exp
 	o.Lookups, o.VoidLookups, o.Queries = s.lookups, s.voids, s.queries

@@ -51,9 +51,19 @@ func (p *prefetcher) stop() {
 	if p == nil {
 		return
 	}
+	p.halt()
+	p.g.Repanic()
+}
+
+// halt cancels the lookups still running and waits for their
+// goroutines, keeping a panic of theirs: for a check that ends with a
+// panic of its own, which goes on unchanged.
+func (p *prefetcher) halt() {
+	if p == nil {
+		return
+	}
 	p.cancel()
 	p.wg.Wait()
-	p.g.Repanic()
 }
 
 // wait returns the prefetched answer for q and name, waiting for it, or
