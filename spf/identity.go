@@ -232,6 +232,11 @@ func (p *pathParser) domain() (string, error) {
 	if !ascii {
 		name, root := strings.CutSuffix(d, ".")
 		if a, err := idna.Lookup.ToASCII(name); err == nil {
+			// IDNA maps some characters to nothing (U+00AD soft
+			// hyphen): a domain of only those is no domain.
+			if a == "" {
+				return "", invalidIdentity("no domain at offset %d", start)
+			}
 			d = a
 			if root {
 				d += "."
