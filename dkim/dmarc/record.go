@@ -370,8 +370,12 @@ func (r *Record) String() string {
 	if r.PSD != "" && r.PSD != PSDUnknown {
 		add("psd", string(r.PSD))
 	}
-	if r.Testing {
+	switch {
+	case r.Testing:
 		add("t", "y")
+	case r.Percent == 0:
+		// pct=0 without t= reads as t=y (RFC 9989 §A.6): say t=n.
+		add("t", "n")
 	}
 	if r.Percent != 100 {
 		add("pct", strconv.Itoa(r.Percent))
