@@ -74,7 +74,8 @@ type tuneStats struct {
 }
 
 // tune runs the regime over order (the training messages in pass
-// order) of classes (indexed as the corpus).
+// order) of classes (indexed as the corpus). It stops with ctx's error
+// before any chunk once ctx has ended.
 func tune(ctx context.Context, tc tuneConfig, t tuner, order []int, classes []bayes.Result) (tuneStats, error) {
 	if err := tc.validate(); err != nil {
 		return tuneStats{}, err
@@ -85,6 +86,9 @@ func tune(ctx context.Context, tc tuneConfig, t tuner, order []int, classes []ba
 		st.Passes++
 		trained := 0
 		for lo := 0; lo < len(order); lo += tc.Chunk {
+			if err := ctx.Err(); err != nil {
+				return st, err // a tuner need not look at ctx itself
+			}
 			chunk := order[lo:min(lo+tc.Chunk, len(order))]
 			wrong = wrong[:0]
 			if st.Trained == 0 {

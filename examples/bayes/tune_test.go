@@ -261,3 +261,22 @@ func TestTuneFilters(t *testing.T) {
 		})
 	}
 }
+
+// TestTuneStopsWithContext: the regime checks ctx before each chunk, so
+// a tuner that does not look at ctx (a store that ignores it) does not
+// keep passes over thousands of messages going once ctx has ended.
+func TestTuneStopsWithContext(t *testing.T) {
+	const n = 10
+	classes := make([]bayes.Result, n)
+	order := make([]int, n)
+	for i := range n {
+		classes[i], order[i] = classOf(i), i
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	f := &fakeTuner{need: make([]int, n), trained: make([]int, n)}
+	st, err := tune(ctx, tuneConfig{Passes: 10, Chunk: 3}, f, order, classes)
+	if !errors.Is(err, context.Canceled) || st.Trained != 0 || len(f.chunks)+len(f.trainCalls) != 0 {
+		t.Errorf("tune(cancelled) = %+v, %v after %d classify and %d train calls, want %v and no call", st, err, len(f.chunks), len(f.trainCalls), context.Canceled)
+	}
+}
