@@ -60,6 +60,8 @@
 //     (internal/guard), as a *guard.Panic naming the value, so the
 //     caller's recover sees it as if the code had run inline; a panic
 //     never ends the process from a goroutine the caller cannot reach.
+//     runtime.Goexit there is raised the same way (guard.ErrGoexit), so
+//     a lookup that left no answer never reads as an empty one.
 //   - Anything that reads a message body also takes it as writes (an
 //     io.Writer with a final step), so a milter can fan body chunks out.
 //   - The header of a message is found by one rule (internal/header): a

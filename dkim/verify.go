@@ -250,8 +250,9 @@ func (v *Verifier) Begin(ctx context.Context, h Header, body *Body) (*VerifyStre
 	for i := range s.sigs {
 		w := &s.sigs[i]
 		s.wg.Go(func() {
-			defer s.g.Recover()
-			w.keys, w.authentic, w.keyErr = LookupKey(s.ctx, v.resolver(), w.sig.Selector, w.sig.Domain, v.MaxKeyRecordBytes)
+			s.g.Run(func() {
+				w.keys, w.authentic, w.keyErr = LookupKey(s.ctx, v.resolver(), w.sig.Selector, w.sig.Domain, v.MaxKeyRecordBytes)
+			})
 		})
 	}
 	return s, nil

@@ -198,8 +198,7 @@ func (c *Checker) CheckDomains(ctx context.Context, hosts []string) (DomainsOutc
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			defer g.Recover()
-			outs[i], errs[i] = c.check(ctx, KindDomain, &items[i])
+			g.Run(func() { outs[i], errs[i] = c.check(ctx, KindDomain, &items[i]) })
 		})
 	}
 	wg.Wait()

@@ -238,15 +238,16 @@ func (c *Checker) fanOut(ctx context.Context, zones []int, queries []string, res
 		waiting++
 		go func(i, first int, q string) {
 			r := zoneResult{idx: i}
-			defer func() { ch <- r }() // after Recover: the zone is in
-			defer g.Recover()
-			if !reasonsOnly {
-				r = c.lookupA(ctx, tr, first, q)
-			}
-			if reasonsOnly || r.needReason {
-				r.reason = c.lookupReason(ctx, q)
-			}
-			r.idx = i
+			defer func() { ch <- r }() // after Run kept a panic: the zone is in
+			g.Run(func() {
+				if !reasonsOnly {
+					r = c.lookupA(ctx, tr, first, q)
+				}
+				if reasonsOnly || r.needReason {
+					r.reason = c.lookupReason(ctx, q)
+				}
+				r.idx = i
+			})
 		}(i, z, queries[i])
 	}
 	done := make([]bool, len(zones))

@@ -202,10 +202,7 @@ func (c *Checker) FCrDNS(ctx context.Context, ip netip.Addr) (FCrDNSOutcome, err
 			lookup()
 			continue
 		}
-		wg.Go(func() {
-			defer g.Recover()
-			lookup()
-		})
+		wg.Go(func() { g.Run(lookup) })
 	}
 	wg.Wait()
 	g.Repanic()

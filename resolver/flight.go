@@ -57,8 +57,7 @@ func (f *flight) do(ctx context.Context, k cacheKey, fn func(context.Context) (*
 		}()
 		// A panic of fn (the user's Trace) is raised again on each
 		// waiter's goroutine; here it would end the process.
-		defer c.panicked.Recover()
-		a, err = fn(sctx)
+		c.panicked.Run(func() { a, err = fn(sctx) })
 	}()
 	return f.wait(ctx, k, c)
 }

@@ -453,8 +453,7 @@ func (r *Resolver) bothFamilies(ctx context.Context, host string) (six Result[ne
 	var g guard.Catcher // a panic of Trace, raised again here
 	go func() {
 		defer close(done)
-		defer g.Recover()
-		six, sixErr = r.AAAA(ctx, host)
+		g.Run(func() { six, sixErr = r.AAAA(ctx, host) })
 	}()
 	four, fourErr = r.A(ctx, host)
 	<-done

@@ -101,20 +101,23 @@ func (p *prefetcher) start(q qtype, name string, then func(answer)) {
 	p.mu.Unlock()
 	go func() {
 		defer p.wg.Done()
-		defer p.g.Recover() // a panic in then
-		if p.fetch(f, q, name) && then != nil && f.a.err == nil && p.ctx.Err() == nil {
-			then(f.a)
-		}
+		p.g.Run(func() { // a panic in then
+			if p.fetch(f, q, name) && then != nil && f.a.err == nil && p.ctx.Err() == nil {
+				then(f.a)
+			}
+		})
 	}()
 }
 
 // fetch does the lookup of f and reports whether it returned. A panic
-// in it is kept before f is done, so that wait sees it.
+// in it (or Goexit) is kept before f is done, so that wait sees it.
 func (p *prefetcher) fetch(f *future, q qtype, name string) (ok bool) {
 	defer close(f.done)
-	defer p.g.Recover()
-	f.a = p.s.c.do(p.ctx, q, name)
-	return true
+	p.g.Run(func() {
+		f.a = p.s.c.do(p.ctx, q, name)
+		ok = true
+	})
+	return ok
 }
 
 // record prefetches what evaluating rec, the record of domain, will look

@@ -252,8 +252,9 @@ func (v *Verifier) Begin(ctx context.Context, h dkim.Header, body *dkim.Body) (*
 	}
 	for _, e := range s.keys {
 		s.wg.Go(func() {
-			defer s.g.Recover()
-			e.keys, _, e.err = dkim.LookupKey(s.ctx, r, e.selector, e.domain, v.MaxKeyRecordBytes)
+			s.g.Run(func() {
+				e.keys, _, e.err = dkim.LookupKey(s.ctx, r, e.selector, e.domain, v.MaxKeyRecordBytes)
+			})
 		})
 	}
 	return s, nil

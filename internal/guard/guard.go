@@ -8,18 +8,21 @@
 // own:
 //
 //	var g guard.Catcher
-//	wg.Go(func() {
-//		defer g.Recover()
-//		lookup()
-//	})
+//	wg.Go(func() { g.Run(lookup) })
 //	wg.Wait()
 //	g.Repanic()
+//
+// A goroutine ended by runtime.Goexit in that code (testing.T.FailNow
+// off the test's goroutine does it) left no answer either: it is kept
+// like a panic, with the value ErrGoexit, so that the missing answer
+// never reads as an empty one.
 //
 // golang.org/x/sync/singleflight does the same for the callers of a
 // shared call.
 package guard
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -46,31 +49,43 @@ func (p *Panic) Unwrap() error {
 }
 
 // Catcher keeps the first panic of the goroutines that defer its
-// Recover. Its zero value is ready to use; it is safe for concurrent
+// Run. Its zero value is ready to use; it is safe for concurrent
 // use by multiple goroutines.
 type Catcher struct {
 	mu sync.Mutex
 	p  *Panic
 }
 
-// Recover, deferred at the top of a guarded goroutine, recovers the
-// goroutine's panic, if any, and keeps it when it is the first. A
-// *Panic (a nested guard raising again) is kept as it is, with the
-// stack of its own origin.
-func (c *Catcher) Recover() {
-	r := recover()
-	if r == nil {
-		return
-	}
-	p, ok := r.(*Panic)
-	if !ok {
-		p = &Panic{Value: r, Stack: debug.Stack()}
-	}
-	c.mu.Lock()
-	if c.p == nil {
-		c.p = p
-	}
-	c.mu.Unlock()
+// ErrGoexit is the Value of the Panic kept for a function that called
+// runtime.Goexit.
+var ErrGoexit = errors.New("spamkit: runtime.Goexit in a lookup goroutine")
+
+// Run calls f and keeps its panic, if it is the first, or ErrGoexit if f
+// called runtime.Goexit (which goes on ending the goroutine, after the
+// caller's deferred calls). A *Panic (a nested guard raising again) is
+// kept as it is, with the stack of its own origin.
+func (c *Catcher) Run(f func()) {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		r := recover()
+		if r == nil { // Goexit: panic(nil) recovers a *runtime.PanicNilError
+			r = ErrGoexit
+		}
+		p, ok := r.(*Panic)
+		if !ok {
+			p = &Panic{Value: r, Stack: debug.Stack()}
+		}
+		c.mu.Lock()
+		if c.p == nil {
+			c.p = p
+		}
+		c.mu.Unlock()
+	}()
+	f()
+	returned = true
 }
 
 // Panicked reports whether a guarded goroutine has panicked.

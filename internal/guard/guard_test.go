@@ -2,6 +2,7 @@ package guard
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -18,10 +19,7 @@ func TestRepanicCarriesFirstPanic(t *testing.T) {
 	cause := errors.New("resolver bug")
 	var g Catcher
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		defer g.Recover()
-		panic(cause)
-	})
+	wg.Go(func() { g.Run(func() { panic(cause) }) })
 	wg.Wait()
 	if !g.Panicked() {
 		t.Fatal("Panicked() = false after a panic, want true")
@@ -45,7 +43,7 @@ func TestRepanicCarriesFirstPanic(t *testing.T) {
 func TestNoPanicNoRepanic(t *testing.T) {
 	var g Catcher
 	var wg sync.WaitGroup
-	wg.Go(func() { defer g.Recover() })
+	wg.Go(func() { g.Run(func() {}) })
 	wg.Wait()
 	if g.Panicked() {
 		t.Error("Panicked() = true without a panic, want false")
@@ -59,14 +57,12 @@ func TestNestedPanicKeptWhole(t *testing.T) {
 	var inner, outer Catcher
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		defer outer.Recover()
-		var iwg sync.WaitGroup
-		iwg.Go(func() {
-			defer inner.Recover()
-			panic("deep")
+		outer.Run(func() {
+			var iwg sync.WaitGroup
+			iwg.Go(func() { inner.Run(func() { panic("deep") }) })
+			iwg.Wait()
+			inner.Repanic()
 		})
-		iwg.Wait()
-		inner.Repanic()
 	})
 	wg.Wait()
 	ri, ro := catch(inner.Repanic), catch(outer.Repanic)
@@ -75,5 +71,41 @@ func TestNestedPanicKeptWhole(t *testing.T) {
 	}
 	if p := ro.(*Panic); p.Value != "deep" {
 		t.Errorf("Value = %v, want deep", p.Value)
+	}
+}
+
+// TestGoexitKept: a goroutine ended by runtime.Goexit left no answer; it
+// is kept as ErrGoexit, and the goroutine's own deferred calls still
+// run.
+func TestGoexitKept(t *testing.T) {
+	var g Catcher
+	deferred := false
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer func() { deferred = true }()
+		g.Run(runtime.Goexit)
+		t.Error("Goexit did not end the goroutine")
+	})
+	wg.Wait()
+	if !deferred {
+		t.Error("the goroutine's deferred call did not run")
+	}
+	p, ok := catch(g.Repanic).(*Panic)
+	if !ok || !errors.Is(p, ErrGoexit) {
+		t.Fatalf("Repanic raised %v, want a *Panic of ErrGoexit", p)
+	}
+}
+
+// TestPanicNil: panic(nil) is a panic (a *runtime.PanicNilError), not
+// Goexit.
+func TestPanicNil(t *testing.T) {
+	var g Catcher
+	var wg sync.WaitGroup
+	wg.Go(func() { g.Run(func() { panic(nil) }) })
+	wg.Wait()
+	p, ok := catch(g.Repanic).(*Panic)
+	var pn *runtime.PanicNilError
+	if !ok || !errors.As(p, &pn) {
+		t.Fatalf("Repanic raised %v, want a *Panic of *runtime.PanicNilError", p)
 	}
 }
