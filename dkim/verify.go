@@ -243,9 +243,12 @@ func (v *Verifier) Begin(ctx context.Context, h Header, body *Body) (*VerifyStre
 	}
 
 	// Fetch the keys while the body is hashed.
-	s.ctx, s.cancel = context.WithCancel(ctx)
+	// One context for the lookups, cancelled by Close (or abort): a
+	// second one derived and dropped would stay registered with ctx.
 	if v.Timeout >= 0 {
 		s.ctx, s.cancel = context.WithTimeout(ctx, cmp.Or(v.Timeout, DefaultTimeout))
+	} else {
+		s.ctx, s.cancel = context.WithCancel(ctx)
 	}
 	for i := range s.sigs {
 		w := &s.sigs[i]

@@ -242,9 +242,12 @@ func (v *Verifier) Begin(ctx context.Context, h dkim.Header, body *dkim.Body) (*
 			want(amss[i].Selector, amss[i].Domain)
 		}
 	}
-	s.ctx, s.cancel = context.WithCancel(ctx)
+	// One context for the lookups, cancelled by Close (or abort): a
+	// second one derived and dropped would stay registered with ctx.
 	if v.Timeout >= 0 {
 		s.ctx, s.cancel = context.WithTimeout(ctx, cmp.Or(v.Timeout, DefaultTimeout))
+	} else {
+		s.ctx, s.cancel = context.WithCancel(ctx)
 	}
 	r := v.Resolver
 	if r == nil {
