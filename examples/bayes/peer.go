@@ -142,28 +142,30 @@ type peerTuner struct {
 }
 
 func (t *peerTuner) classify(ctx context.Context, msgs []int) ([]bayes.Result, error) {
-	files := make([]string, len(msgs))
-	for i, m := range msgs {
-		files[i] = t.paths[m]
-	}
+	files := t.files(msgs)
 	out, cpu, err := bogofilter(ctx, t.prog, files, "-C", "-d", t.db, "-o", t.cutoffs, "-T", "-b")
 	t.cpu += cpu
 	if err != nil {
 		return nil, err
 	}
-	res, err := parseBogofilter(out)
+	res, err := bogofilterOutcomes(out, files)
 	if err != nil {
 		return nil, err
 	}
-	verdicts := make([]bayes.Result, len(files))
-	for i, f := range files {
-		o, ok := res[f]
-		if !ok {
-			return nil, fmt.Errorf("bogofilter gave no verdict for %s", f)
-		}
+	verdicts := make([]bayes.Result, len(res))
+	for i, o := range res {
 		verdicts[i] = o.Result
 	}
 	return verdicts, nil
+}
+
+// files are the paths of msgs.
+func (t *peerTuner) files(msgs []int) []string {
+	files := make([]string, len(msgs))
+	for i, m := range msgs {
+		files[i] = t.paths[m]
+	}
+	return files
 }
 
 func (t *peerTuner) train(ctx context.Context, msgs []int) error {
@@ -175,11 +177,7 @@ func (t *peerTuner) train(ctx context.Context, msgs []int) error {
 		if len(c.msgs) == 0 {
 			continue
 		}
-		files := make([]string, len(c.msgs))
-		for i, m := range c.msgs {
-			files[i] = t.paths[m]
-		}
-		cpu, err := bogofilterTrain(ctx, t.prog, t.db, c.class, files)
+		cpu, err := bogofilterTrain(ctx, t.prog, t.db, c.class, t.files(c.msgs))
 		t.cpu += cpu
 		if err != nil {
 			return err
@@ -274,17 +272,32 @@ func parseBogofilter(out []byte) (map[string]bayes.Outcome, error) {
 	return res, sc.Err()
 }
 
-// addBogofilter counts bogofilter's verdicts for files (of classes).
-func addBogofilter(m *metrics, out []byte, files []string, classes []bayes.Result) error {
+// bogofilterOutcomes are the outcomes of "bogofilter -T -b" (its output
+// out) for files, in their order; a file it gave no verdict for is an
+// error.
+func bogofilterOutcomes(out []byte, files []string) ([]bayes.Outcome, error) {
 	res, err := parseBogofilter(out)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	outs := make([]bayes.Outcome, len(files))
 	for i, f := range files {
 		o, ok := res[f]
 		if !ok {
-			return fmt.Errorf("bogofilter gave no verdict for %s", f)
+			return nil, fmt.Errorf("bogofilter gave no verdict for %s", f)
 		}
+		outs[i] = o
+	}
+	return outs, nil
+}
+
+// addBogofilter counts bogofilter's verdicts for files (of classes).
+func addBogofilter(m *metrics, out []byte, files []string, classes []bayes.Result) error {
+	res, err := bogofilterOutcomes(out, files)
+	if err != nil {
+		return err
+	}
+	for i, o := range res {
 		m.add(classes[i], o.Result, o.Score)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/spamkit/spamkit/bayes"
@@ -278,5 +279,39 @@ func TestTuneStopsWithContext(t *testing.T) {
 	st, err := tune(ctx, tuneConfig{Passes: 10, Chunk: 3}, f, order, classes)
 	if !errors.Is(err, context.Canceled) || st.Trained != 0 || len(f.chunks)+len(f.trainCalls) != 0 {
 		t.Errorf("tune(cancelled) = %+v, %v after %d classify and %d train calls, want %v and no call", st, err, len(f.chunks), len(f.trainCalls), context.Canceled)
+	}
+}
+
+// TestTuneBogofilterFails: a bogofilter run that fails (exit 3, its
+// error on stderr; or one that gives no verdict for a file) ends the
+// regime with an error naming it, never a verdict made up for it.
+func TestTuneBogofilterFails(t *testing.T) {
+	dir := t.TempDir()
+	classes := []bayes.Result{bayes.Ham, bayes.Spam, bayes.Ham, bayes.Spam}
+	paths := make([]string, len(classes))
+	for i := range paths {
+		paths[i] = filepath.Join(dir, strconv.Itoa(i))
+		if err := os.WriteFile(paths[i], []byte("Subject: x\n\nbody\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Registering (-s/-n) succeeds; classifying (-T) does as script says.
+	for _, tt := range []struct{ name, script, want string }{
+		{"exit 3", "echo 'wordlist broken' >&2; exit 3", "wordlist broken"},
+		{"no verdict", "exit 0", "no verdict for " + paths[2]},
+		{"other file", "read f; echo \"$f H 0.1\"; echo \"/elsewhere S 0.9\"", "no verdict for " + paths[3]},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			prog := filepath.Join(t.TempDir(), "bogofilter")
+			sh := "#!/bin/sh\ncase \" $* \" in *' -T '*) ;; *) cat >/dev/null; exit 0;; esac\n" + tt.script + "\n"
+			if err := os.WriteFile(prog, []byte(sh), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			tu := &peerTuner{prog: prog, db: dir, paths: paths, classes: classes, cutoffs: "0.99,0.45"}
+			_, err := tune(context.Background(), tuneConfig{Passes: 3, Chunk: 2}, tu, []int{0, 1, 2, 3}, classes)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("tune with a bogofilter that fails (%s) = %v, want an error with %q", tt.name, err, tt.want)
+			}
+		})
 	}
 }
