@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,18 +37,7 @@ func BenchmarkMilter(b *testing.B) {
 		b.Fatal(err)
 	}
 	cfg.LogVerdicts = SwitchOff
-	srv, err := NewServer(cfg, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	b.Cleanup(func() { _ = srv.Shutdown(b.Context()) })
-	client := milter.NewClient("tcp", ln.Addr().String(),
-		milter.WithAction(milter.AllClientSupportedActionMasks))
+	client := serve(b, newTestServer(b, cfg))
 	fields := make([][][2]string, len(msgs))
 	bodies := make([][]byte, len(msgs))
 	for i, m := range msgs {

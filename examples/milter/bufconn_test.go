@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -158,10 +157,7 @@ func TestBufConnWriteErrorFromRead(t *testing.T) {
 // TestBufConnRealSocket runs a request and reply over loopback TCP: the
 // reply reaches the peer once the milter side reads again.
 func TestBufConnRealSocket(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := listenLoopback(t)
 	defer ln.Close()
 	bl := bufListener{Listener: ln, writeTimeout: 10 * time.Second}
 	done := make(chan error, 1)
@@ -254,10 +250,7 @@ func negotiateRaw(t *testing.T, c net.Conn) {
 // many MiB must not hold the session forever: the held and the large
 // writes keep go-milter's write timeout, and the session ends.
 func TestBufConnPeerStopsReading(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := listenLoopback(t)
 	const wt = 200 * time.Millisecond
 	done := make(chan struct{}, 1)
 	ms := milter.NewServer(milter.WithMilter(func() milter.Milter {
@@ -310,10 +303,7 @@ func (headerBackend) EndOfMessage(m milter.Modifier) (*milter.Response, error) {
 // through bufConns: under -race this is where a data race between
 // Close's flush and the session's reads and writes would show.
 func TestBufConnCloseDuringTraffic(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := listenLoopback(t)
 	ms := milter.NewServer(milter.WithMilter(func() milter.Milter { return headerBackend{} }),
 		milter.WithActions(milter.OptAddHeader), milter.WithWriteTimeout(time.Second))
 	go func() { _ = ms.Serve(bufListener{ln, time.Second}) }()
@@ -373,22 +363,9 @@ func TestBufConnCloseDuringTraffic(t *testing.T) {
 // session's bufConn closes the limit listener's connection, so that
 // sessions one after the other are all served.
 func TestBufConnReleasesConnectionSlot(t *testing.T) {
-	srv, err := NewServer(&Config{AuthservID: "mx.example.test", RDNS: SwitchOff, SPF: SwitchOff, DKIM: SwitchOff, DMARC: SwitchOff, ARC: SwitchOff, MaxConnections: 1}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}()
-	client := milter.NewClient("tcp", ln.Addr().String(), milter.WithAction(milter.AllClientSupportedActionMasks),
-		milter.WithReadTimeout(10*time.Second), milter.WithWriteTimeout(10*time.Second))
+	cfg := localConfig()
+	cfg.MaxConnections = 1
+	client := serve(t, newTestServer(t, cfg), milter.WithReadTimeout(10*time.Second), milter.WithWriteTimeout(10*time.Second))
 	for i := range 3 {
 		s, err := client.Session(nil)
 		if err != nil {
@@ -438,10 +415,7 @@ func readRawPacket(t *testing.T, c net.Conn) (byte, []byte) {
 // writes it, leaves at once, though the milter reads nothing until it
 // has answered: the MTA sees it while the milter still works.
 func TestBufConnProgressReachesMTA(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := listenLoopback(t)
 	seen := make(chan struct{})
 	ms := milter.NewServer(milter.WithMilter(func() milter.Milter { return progressBackend{seen: seen} }),
 		milter.WithWriteTimeout(10*time.Second))

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
-	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/d--j/go-milter"
 )
@@ -113,26 +110,13 @@ func TestPanicInCallback(t *testing.T) {
 			name = tc.stage + "/accept"
 		}
 		t.Run(name, func(t *testing.T) {
-			cfg := &Config{AuthservID: "mx.example.test", RDNS: SwitchOff, SPF: SwitchOff, DKIM: SwitchOff, DMARC: SwitchOff, ARC: SwitchOff}
+			cfg := localConfig()
 			if tc.accept {
 				cfg.OnInternalError = "accept"
 			}
-			srv, err := NewServer(cfg, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			srv := newTestServer(t, cfg)
 			srv.wrap = func(b *backend) milter.Milter { return &panicAt{backend: b, stage: tc.stage} }
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			go func() { _ = srv.Serve(ln) }()
-			defer func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				_ = srv.Shutdown(ctx)
-			}()
-			client := milter.NewClient("tcp", ln.Addr().String(), milter.WithAction(milter.AllClientSupportedActionMasks))
+			client := serve(t, srv)
 			s, err := client.Session(nil)
 			if err != nil {
 				t.Fatal(err)

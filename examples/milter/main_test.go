@@ -49,14 +49,8 @@ func TestRunCheckConfig(t *testing.T) {
 // progress ends its message after Shutdown began, and Shutdown returns
 // once it has closed; new connections are refused meanwhile.
 func TestShutdownWaits(t *testing.T) {
-	srv, err := NewServer(&Config{AuthservID: "mx.example.test", RDNS: SwitchOff, SPF: SwitchOff, DKIM: SwitchOff, DMARC: SwitchOff, ARC: SwitchOff}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := newTestServer(t, localConfig())
+	ln := listenLoopback(t)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	client := milter.NewClient("tcp", ln.Addr().String(), milter.WithAction(milter.AllClientSupportedActionMasks))
@@ -126,25 +120,51 @@ func TestShutdownWaits(t *testing.T) {
 	}
 }
 
-// startTestServer serves a milter with no DNS checks (nothing leaves
-// the machine) on a loopback port and returns a client for it.
-func startTestServer(t *testing.T) *milter.Client {
-	t.Helper()
-	srv, err := NewServer(&Config{AuthservID: "mx.example.test", RDNS: SwitchOff, SPF: SwitchOff, DKIM: SwitchOff, DMARC: SwitchOff, ARC: SwitchOff}, nil)
+// localConfig is a milter configuration with no DNS checks: nothing
+// leaves the machine.
+func localConfig() *Config {
+	return &Config{AuthservID: "mx.example.test", RDNS: SwitchOff, SPF: SwitchOff, DKIM: SwitchOff, DMARC: SwitchOff, ARC: SwitchOff}
+}
+
+// newTestServer is NewServer(cfg) failing tb on an error.
+func newTestServer(tb testing.TB, cfg *Config) *Server {
+	tb.Helper()
+	srv, err := NewServer(cfg, nil)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	return srv
+}
+
+// listenLoopback listens on a free loopback port.
+func listenLoopback(tb testing.TB) net.Listener {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	return ln
+}
+
+// serve serves srv on a loopback port until the test ends (then shuts
+// it down) and returns a client for it, with every action and opts.
+func serve(tb testing.TB, srv *Server, opts ...milter.Option) *milter.Client {
+	tb.Helper()
+	ln := listenLoopback(tb)
 	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	})
-	return milter.NewClient("tcp", ln.Addr().String(), milter.WithAction(milter.AllClientSupportedActionMasks))
+	return milter.NewClient("tcp", ln.Addr().String(), append([]milter.Option{milter.WithAction(milter.AllClientSupportedActionMasks)}, opts...)...)
+}
+
+// startTestServer serves a milter of localConfig and returns a client
+// for it.
+func startTestServer(t *testing.T) *milter.Client {
+	t.Helper()
+	return serve(t, newTestServer(t, localConfig()))
 }
 
 // TestLocalSubmission: a connection with no client address (Postfix's
