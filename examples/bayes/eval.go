@@ -415,37 +415,26 @@ func printTable(w io.Writer, cfg evalConfig, variants []*variant) {
 		}
 		fmt.Fprintln(w)
 	}
-	for _, v := range variants {
-		fmt.Fprintf(w, "\n%s\n", v.Name)
-		line("", cols...)
-		ours, peer := v.Ours.rows(), v.Peer.rows()
-		for i, name := range rowNames {
+	// section prints rows named names, ours beside the peer's if run.
+	section := func(names, ours, peer []string) {
+		for i, name := range names {
 			if cfg.Peer != "" {
 				line(name, ours[i], peer[i])
 			} else {
 				line(name, ours[i])
 			}
 		}
+	}
+	for _, v := range variants {
+		fmt.Fprintf(w, "\n%s\n", v.Name)
+		line("", cols...)
+		section(rowNames, v.Ours.rows(), v.Peer.rows())
 		if cfg.Train == trainTune {
-			ours, peer := v.Ours.tuneRows(), v.Peer.tuneRows()
-			for i, name := range tuneRowNames {
-				if cfg.Peer != "" {
-					line(name, ours[i], peer[i])
-				} else {
-					line(name, ours[i])
-				}
-			}
+			section(tuneRowNames, v.Ours.tuneRows(), v.Peer.tuneRows())
 		}
 		if cfg.Poison > 0 {
 			fmt.Fprintf(w, "  poisoned test spam (+%d random words):\n", cfg.Poison)
-			ours, peer := v.OursP.poisonRows(), v.PeerP.poisonRows()
-			for i, name := range poisonRowNames {
-				if cfg.Peer != "" {
-					line(name, ours[i], peer[i])
-				} else {
-					line(name, ours[i])
-				}
-			}
+			section(poisonRowNames, v.OursP.poisonRows(), v.PeerP.poisonRows())
 		}
 	}
 	fmt.Fprintln(w, "\nBoth filters train a database file per fold and classify against it. spamkit: a bbolt file (bayes/boltstore) trained in commits of 5000 messages and compacted when over a quarter of it is free pages (as the command does after training), then opened read-only with Preload (its counts read into memory at open, as a daemon or a bulk run would; the open is charged to classifying), msg/s include tokenizing (each message tokenized once, its time charged to each use), CPU from getrusage of this process; database bytes: fold 1's file (before compaction in parentheses, if compacted). bogofilter: wall and CPU time of its processes (-s/-n -b and -T -b bulk modes), fold 1's Berkeley DB wordlist.db. Wall-clock msg/s depend on the machine's load; msg/CPU-s is the comparison that a loaded machine does not decide.")

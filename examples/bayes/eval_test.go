@@ -173,3 +173,59 @@ func TestParseBogofilter(t *testing.T) {
 }
 
 func resultOf(s string) bayes.Result { return bayes.Result(s) }
+
+// TestPrintTable: each section's rows (the main figures, the tune
+// regime's, the poisoned spam's) have one column per filter, spamkit's
+// value first, and none for a peer not run.
+func TestPrintTable(t *testing.T) {
+	v := &variant{Name: "as-is"}
+	v.Ours.TrainN, v.Peer.TrainN = 40, 40
+	for _, st := range []tuneStats{{Passes: 2, Trained: 4, Converged: true}, {Passes: 3, Trained: 6}} {
+		v.Ours.addTune(st)
+	}
+	v.Peer.addTune(tuneStats{Passes: 7, Trained: 9, Converged: true})
+	v.Peer.addTune(tuneStats{Passes: 8, Trained: 11, Converged: true})
+	v.OursP.add(bayes.Spam, bayes.Ham, 0.1)
+	v.PeerP.add(bayes.Spam, bayes.Spam, 0.9)
+	// name: spamkit's value, bogofilter's.
+	rows := map[string][2]string{
+		"tune passes per fold": {"2,3", "7,8"},
+		"folds converged":      {"1/2", "2/2"},
+		"messages trained":     {"10 (25.00%)", "20 (50.00%)"},
+		"FN (spam as ham)":     {"1 (100.000%)", "0 (0.000%)"},
+	}
+	for _, peer := range []string{"", "bogofilter"} {
+		var b strings.Builder
+		printTable(&b, evalConfig{Peer: peer, Train: trainTune, Poison: 5, Tune: tuneConfig{Passes: 10, Chunk: 50}}, []*variant{v})
+		// The poisoned rows repeat names of the main ones: each is
+		// looked for in its own section.
+		main, poisoned, ok := strings.Cut(b.String(), "poisoned test spam")
+		if !ok {
+			t.Fatalf("peer %q: no poisoned section:\n%s", peer, b.String())
+		}
+		for name, vals := range rows {
+			section := main
+			if name == "FN (spam as ham)" {
+				section = poisoned
+			}
+			var found []string
+			for _, l := range strings.Split(section, "\n") {
+				if strings.HasPrefix(l, "  "+name+" ") {
+					found = append(found, l)
+				}
+			}
+			if len(found) != 1 {
+				t.Errorf("peer %q: %d lines for %q, want 1:\n%s", peer, len(found), name, b.String())
+				continue
+			}
+			got := strings.Fields(strings.TrimPrefix(found[0], "  "+name))
+			want := vals[:1]
+			if peer != "" {
+				want = vals[:]
+			}
+			if strings.Join(got, " ") != strings.Join(strings.Fields(strings.Join(want, " ")), " ") {
+				t.Errorf("peer %q: %q row = %q, want %q", peer, name, got, want)
+			}
+		}
+	}
+}

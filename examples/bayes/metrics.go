@@ -31,8 +31,9 @@ func (m *metrics) addTune(st tuneStats) {
 }
 
 // tuneRows are the lines of the table on the tune regime: passes per
-// fold, folds whose last pass registered nothing, and messages registered (of the messages the passes went over,
-// TrainN, once per fold).
+// fold, folds whose last pass registered nothing, and messages
+// registered (as a share of the messages the passes went over, TrainN,
+// each counted once per fold).
 func (m *metrics) tuneRows() []string {
 	passes := make([]string, len(m.TunePasses))
 	for i, p := range m.TunePasses {
