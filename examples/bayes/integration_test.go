@@ -95,6 +95,28 @@ func TestEvalErrors(t *testing.T) {
 	}
 }
 
+// TestEvalTuneFlags: each -tune-* flag's limit is refused before the
+// corpus is read, with the limits in the error, under either regime.
+func TestEvalTuneFlags(t *testing.T) {
+	corpus := filepath.Join("testdata", "corpus")
+	for _, args := range [][]string{
+		{"-train", "tune", "-tune-passes", "0"},
+		{"-train", "tune", "-tune-passes", "-3"},
+		{"-train", "tune", "-tune-chunk", "0"},
+		{"-train", "tune", "-tune-chunk", "-1"},
+		{"-train", "tune", "-tune-margin", "1"},
+		{"-train", "tune", "-tune-margin", "-0.1"},
+		{"-train", "tune", "-tune-margin", "NaN"},
+		{"-tune-chunk", "0"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := runEval(context.Background(), append(args, corpus), &stdout, &stderr)
+		if code != exitError || !strings.Contains(stderr.String(), "must be at least 1, margin") || stdout.Len() != 0 {
+			t.Errorf("eval %q = %d, stdout %q, stderr %q; want %d, the limits in the error, nothing evaluated", args, code, stdout.String(), stderr.String(), exitError)
+		}
+	}
+}
+
 // TestEvalTune runs the evaluation with -train tune: both filters go
 // through the regime on every fold, and the table says how.
 func TestEvalTune(t *testing.T) {
