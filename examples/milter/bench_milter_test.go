@@ -23,83 +23,98 @@ import (
 // KiB, end of message. One iteration is one message of the stream (the
 // corpus, or the generated mix); parallel over GOMAXPROCS client
 // sessions. It is the milter's and the session's CPU cost per message
-// without Postfix, and what -cpuprofile profiles:
+// without Postfix, and what -cpuprofile profiles. It runs twice, with
+// the connection buffered as served (bufConn) and without, side by side:
 //
 //	go test -run '^$' -bench BenchmarkMilter -benchmem -cpuprofile cpu.out ./examples/milter/
 func BenchmarkMilter(b *testing.B) {
 	msgs, source := benchMessages(b)
 	b.Logf("%d messages from %s", len(msgs), source)
 	dns := dkimtest.Server(b, resolvertest.Zone{Origin: ".", Text: testZones + benchZones})
-	dir := b.TempDir()
-	conf := benchConfig(b, dir, "127.0.0.1:0", dns.Addr)
-	cfg, err := ParseConfig(strings.NewReader(conf))
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.LogVerdicts = SwitchOff
-	client := serve(b, newTestServer(b, cfg))
 	fields := make([][][2]string, len(msgs))
 	bodies := make([][]byte, len(msgs))
 	for i, m := range msgs {
 		fields[i], bodies[i] = splitForMilter(m.data)
 	}
-	send := func(i int) error {
-		s, err := client.Session(nil)
+	// Side by side: the connection buffered (bufConn, as served) and
+	// not (go-milter's two system calls per packet each way).
+	for _, buffered := range []bool{true, false} {
+		// Each its own server and files (the Bayes database is locked
+		// by the server that has it open), started and warmed once.
+		cfg, err := ParseConfig(strings.NewReader(benchConfig(b, b.TempDir(), "127.0.0.1:0", dns.Addr)))
 		if err != nil {
-			return err
-		}
-		defer s.Close()
-		if act, err := s.Conn("client.test", milter.FamilyInet, 25, "127.0.0.1"); err != nil || act.StopProcessing() {
-			return fmt.Errorf("conn: %v %v", act, err)
-		}
-		if _, err := s.Helo("client.test"); err != nil {
-			return err
-		}
-		if act, err := s.Mail("<"+msgs[i].from+">", ""); err != nil || act.StopProcessing() {
-			return fmt.Errorf("mail: %v %v", act, err)
-		}
-		if act, err := s.Rcpt("<bench@example.test>", ""); err != nil || act.StopProcessing() {
-			return fmt.Errorf("rcpt: %v %v", act, err)
-		}
-		if _, err := s.DataStart(); err != nil {
-			return err
-		}
-		for _, f := range fields[i] {
-			if _, err := s.HeaderField(f[0], f[1], nil); err != nil {
-				return err
-			}
-		}
-		if _, err := s.HeaderEnd(); err != nil {
-			return err
-		}
-		body := bodies[i]
-		for len(body) > 0 {
-			n := min(len(body), int(milter.DataSize64K))
-			if _, err := s.BodyChunk(body[:n]); err != nil {
-				return err
-			}
-			body = body[n:]
-		}
-		_, _, err = s.End()
-		return err
-	}
-	// Warm the DNS caches.
-	for i := range min(len(msgs), 300) {
-		if err := send(i); err != nil {
 			b.Fatal(err)
 		}
-	}
-	var next atomic.Int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if err := send(int(next.Add(1)-1) % len(msgs)); err != nil {
-				b.Error(err)
-				return
+		cfg.LogVerdicts = SwitchOff
+		srv := newTestServer(b, cfg)
+		srv.unbuffered = !buffered
+		client := serve(b, srv)
+		send := func(i int) error {
+			return sendForBench(client, msgs[i].from, fields[i], bodies[i])
+		}
+		// Warm the DNS caches.
+		for i := range min(len(msgs), 300) {
+			if err := send(i); err != nil {
+				b.Fatal(err)
 			}
 		}
-	})
+		b.Run(map[bool]string{true: "buffered", false: "unbuffered"}[buffered], func(b *testing.B) {
+			var next atomic.Int64
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := send(int(next.Add(1)-1) % len(msgs)); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// sendForBench sends one message through client as Postfix would:
+// connect, HELO, MAIL, RCPT, each header field, body chunks of 64 KiB,
+// end of message.
+func sendForBench(client *milter.Client, from string, fields [][2]string, body []byte) error {
+	s, err := client.Session(nil)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if act, err := s.Conn("client.test", milter.FamilyInet, 25, "127.0.0.1"); err != nil || act.StopProcessing() {
+		return fmt.Errorf("conn: %v %v", act, err)
+	}
+	if _, err := s.Helo("client.test"); err != nil {
+		return err
+	}
+	if act, err := s.Mail("<"+from+">", ""); err != nil || act.StopProcessing() {
+		return fmt.Errorf("mail: %v %v", act, err)
+	}
+	if act, err := s.Rcpt("<bench@example.test>", ""); err != nil || act.StopProcessing() {
+		return fmt.Errorf("rcpt: %v %v", act, err)
+	}
+	if _, err := s.DataStart(); err != nil {
+		return err
+	}
+	for _, f := range fields {
+		if _, err := s.HeaderField(f[0], f[1], nil); err != nil {
+			return err
+		}
+	}
+	if _, err := s.HeaderEnd(); err != nil {
+		return err
+	}
+	for len(body) > 0 {
+		n := min(len(body), int(milter.DataSize64K))
+		if _, err := s.BodyChunk(body[:n]); err != nil {
+			return err
+		}
+		body = body[n:]
+	}
+	_, _, err = s.End()
+	return err
 }
 
 // splitForMilter splits a message into header fields as Postfix passes

@@ -36,6 +36,9 @@ type Server struct {
 	// wrap, if set, wraps each connection's backend (tests inject
 	// faults with it).
 	wrap func(*backend) milter.Milter
+	// unbuffered serves connections without bufConn (the benchmark's
+	// comparison).
+	unbuffered bool
 }
 
 // NewServer builds the server of cfg: it opens what the configuration
@@ -98,7 +101,11 @@ func orDefault(d, def time.Duration) time.Duration {
 // Serve serves milter connections on ln, at most max_connections at
 // once, until Shutdown; it then returns nil or milter.ErrServerClosed.
 func (s *Server) Serve(ln net.Listener) error {
-	return s.ms.Serve(bufListener{netutil.LimitListener(ln, s.maxConns), s.writeTimeout})
+	ln = netutil.LimitListener(ln, s.maxConns)
+	if s.unbuffered {
+		return s.ms.Serve(ln)
+	}
+	return s.ms.Serve(bufListener{ln, s.writeTimeout})
 }
 
 // Shutdown stops accepting connections and waits for the sessions in
