@@ -141,6 +141,21 @@ type peerTuner struct {
 	cpu      float64
 }
 
+// newPeerTuner is the tune regime tc run by prog over the wordlist
+// directory db for the messages in paths, of classes. Its production
+// cutoffs are package bayes's defaults, which are bogofilter's built-in
+// ones under -C (TestBogofilterCutoffs).
+func newPeerTuner(tc tuneConfig, prog, db string, paths []string, classes []bayes.Result) *peerTuner {
+	spam, ham := tc.trainingCutoffs(bayes.DefaultSpamCutoff, bayes.DefaultHamCutoff)
+	return &peerTuner{
+		prog:    prog,
+		db:      db,
+		paths:   paths,
+		classes: classes,
+		cutoffs: strconv.FormatFloat(spam, 'g', -1, 64) + "," + strconv.FormatFloat(ham, 'g', -1, 64),
+	}
+}
+
 func (t *peerTuner) classify(ctx context.Context, msgs []int) ([]bayes.Result, error) {
 	files := t.files(msgs)
 	out, cpu, err := bogofilter(ctx, t.prog, files, "-C", "-d", t.db, "-o", t.cutoffs, "-T", "-b")
@@ -189,18 +204,8 @@ func (t *peerTuner) train(ctx context.Context, msgs []int) error {
 // tuneBogofilter trains the wordlist directory db on fold's training
 // messages with the tune regime (-train tune).
 func tuneBogofilter(ctx context.Context, cfg evalConfig, v *variant, db string, paths []string, fold int) error {
-	classes := make([]bayes.Result, len(v.Samples))
-	for i, s := range v.Samples {
-		classes[i] = s.Class
-	}
-	spam, ham := cfg.Tune.trainingCutoffs(bayes.DefaultSpamCutoff, bayes.DefaultHamCutoff)
-	t := &peerTuner{
-		prog:    cfg.Bogofilter,
-		db:      db,
-		paths:   paths,
-		classes: classes,
-		cutoffs: strconv.FormatFloat(spam, 'g', -1, 64) + "," + strconv.FormatFloat(ham, 'g', -1, 64),
-	}
+	classes := sampleClasses(v.Samples)
+	t := newPeerTuner(cfg.Tune, cfg.Bogofilter, db, paths, classes)
 	order := tuneOrder(v.Samples, fold)
 	start := time.Now()
 	st, err := tune(ctx, cfg.Tune, t, order, classes)

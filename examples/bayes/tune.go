@@ -168,15 +168,35 @@ func splitClasses(msgs []int, classes []bayes.Result) (spam, ham []int) {
 	return spam, ham
 }
 
-// oursTuner is package bayes's side of the tune regime: a writable store
-// and a classifier with the training cutoffs over it, the messages
+// sampleClasses are the classes of samples, indexed as they are.
+func sampleClasses(samples []sample) []bayes.Result {
+	classes := make([]bayes.Result, len(samples))
+	for i, s := range samples {
+		classes[i] = s.Class
+	}
+	return classes
+}
+
+// oursTuner is package bayes's side of the tune regime: a classifier
+// with the training cutoffs over a writable store, the messages
 // tokenized once beforehand.
 type oursTuner struct {
 	c       *bayes.Classifier
-	db      bayes.Store
 	toks    []tokenized
 	classes []bayes.Result
 	day     uint32
+}
+
+// newOursTuner is the tune regime tc over db for messages tokenized as
+// toks, of classes, registered on day.
+func newOursTuner(tc tuneConfig, db bayes.Store, toks []tokenized, classes []bayes.Result, day uint32) *oursTuner {
+	spam, ham := tc.trainingCutoffs(bayes.DefaultSpamCutoff, bayes.DefaultHamCutoff)
+	return &oursTuner{
+		c:       &bayes.Classifier{Store: db, MinSpam: -1, MinHam: -1, SpamCutoff: spam, HamCutoff: ham},
+		toks:    toks,
+		classes: classes,
+		day:     day,
+	}
 }
 
 func (t *oursTuner) classify(ctx context.Context, msgs []int) ([]bayes.Result, error) {
@@ -205,7 +225,7 @@ func (t *oursTuner) train(ctx context.Context, msgs []int) error {
 			ups[i].Ham = 1
 		}
 	}
-	_, err := t.db.Apply(ctx, ups)
+	_, err := t.c.Store.Apply(ctx, ups)
 	return err
 }
 
@@ -214,20 +234,9 @@ func (t *oursTuner) train(ctx context.Context, msgs []int) error {
 // training once; the classifying and registering of the passes are in
 // the caller's time of the training.
 func tuneOurs(ctx context.Context, cfg evalConfig, v *variant, db bayes.Store, toks []tokenized, fold int, day uint32) error {
-	classes := make([]bayes.Result, len(v.Samples))
-	for i, s := range v.Samples {
-		classes[i] = s.Class
-	}
-	spam, ham := cfg.Tune.trainingCutoffs(bayes.DefaultSpamCutoff, bayes.DefaultHamCutoff)
-	t := &oursTuner{
-		c:       &bayes.Classifier{Store: db, MinSpam: -1, MinHam: -1, SpamCutoff: spam, HamCutoff: ham},
-		db:      db,
-		toks:    toks,
-		classes: classes,
-		day:     day,
-	}
+	classes := sampleClasses(v.Samples)
 	order := tuneOrder(v.Samples, fold)
-	st, err := tune(ctx, cfg.Tune, t, order, classes)
+	st, err := tune(ctx, cfg.Tune, newOursTuner(cfg.Tune, db, toks, classes, day), order, classes)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -187,10 +188,7 @@ func TestTuneFilters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	classes := make([]bayes.Result, len(corpus))
-	for i, s := range corpus {
-		classes[i] = s.Class
-	}
+	classes := sampleClasses(corpus)
 	order := tuneOrder(corpus, 0)
 	for _, margin := range []float64{0, 0.5} {
 		tc := tuneConfig{Passes: 10, Chunk: 4, Margin: margin}
@@ -222,10 +220,7 @@ func TestTuneFilters(t *testing.T) {
 			for i, s := range corpus {
 				toks[i].List = tk.Tokenize(ctx, s.Data).List
 			}
-			tu := &oursTuner{
-				c:  &bayes.Classifier{Store: db, MinSpam: -1, MinHam: -1, SpamCutoff: spam, HamCutoff: ham},
-				db: db, toks: toks, classes: classes, day: 20000,
-			}
+			tu := newOursTuner(tc, db, toks, classes, 20000)
 			st, err := tune(ctx, tc, tu, order, classes)
 			if err != nil {
 				t.Fatal(err)
@@ -250,10 +245,7 @@ func TestTuneFilters(t *testing.T) {
 			if err := os.Mkdir(db, 0o700); err != nil {
 				t.Fatal(err)
 			}
-			tu := &peerTuner{
-				prog: bf, db: db, paths: paths, classes: classes,
-				cutoffs: strconv.FormatFloat(spam, 'g', -1, 64) + "," + strconv.FormatFloat(ham, 'g', -1, 64),
-			}
+			tu := newPeerTuner(tc, bf, db, paths, classes)
 			st, err := tune(context.Background(), tc, tu, order, classes)
 			if err != nil {
 				t.Fatal(err)
@@ -313,5 +305,45 @@ func TestTuneBogofilterFails(t *testing.T) {
 				t.Errorf("tune with a bogofilter that fails (%s) = %v, want an error with %q", tt.name, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestBogofilterCutoffs: the tune regime gives bogofilter training
+// cutoffs computed from package bayes's default cutoffs, so those must be
+// bogofilter's own under -C (its built-in configuration, which eval
+// classifies with).
+func TestBogofilterCutoffs(t *testing.T) {
+	bf := testenv.Program(t, "bogofilter")
+	out, err := exec.Command(bf, "-C", "-Q").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, l := range strings.Split(string(out), "\n") {
+		name, val, ok := strings.Cut(l, "=")
+		if !ok {
+			continue
+		}
+		f, _, _ := strings.Cut(strings.TrimSpace(val), " ")
+		if x, err := strconv.ParseFloat(f, 64); err == nil {
+			got[strings.TrimSpace(name)] = x
+		}
+	}
+	for name, want := range map[string]float64{"spam_cutoff": bayes.DefaultSpamCutoff, "ham_cutoff": bayes.DefaultHamCutoff} {
+		if x, ok := got[name]; !ok || !near(x, want) {
+			t.Errorf("bogofilter -C -Q: %s = %v (found %v), want bayes's %v", name, x, ok, want)
+		}
+	}
+}
+
+// TestNewPeerTuner: bogofilter's -o is the training cutoffs, spam first.
+func TestNewPeerTuner(t *testing.T) {
+	for _, tt := range []struct {
+		margin float64
+		want   string
+	}{{0, "0.99,0.45"}, {0.5, "0.995,0.225"}} {
+		if got := newPeerTuner(tuneConfig{Passes: 1, Chunk: 1, Margin: tt.margin}, "bogofilter", "db", nil, nil).cutoffs; got != tt.want {
+			t.Errorf("newPeerTuner(margin %v).cutoffs = %q, want %q", tt.margin, got, tt.want)
+		}
 	}
 }
