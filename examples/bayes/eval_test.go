@@ -180,11 +180,11 @@ func resultOf(s string) bayes.Result { return bayes.Result(s) }
 func TestPrintTable(t *testing.T) {
 	v := &variant{Name: "as-is"}
 	v.Ours.TrainN, v.Peer.TrainN = 40, 40
-	for _, st := range []tuneStats{{Passes: 2, Trained: 4, Converged: true}, {Passes: 3, Trained: 6}} {
+	for _, st := range []bayes.Rounds{{Rounds: 2, Trained: 4}, {Rounds: 3, Trained: 6, Errors: 1}} {
 		v.Ours.addTune(st)
 	}
-	v.Peer.addTune(tuneStats{Passes: 7, Trained: 9, Converged: true})
-	v.Peer.addTune(tuneStats{Passes: 8, Trained: 11, Converged: true})
+	v.Peer.addTune(bayes.Rounds{Rounds: 7, Trained: 9})
+	v.Peer.addTune(bayes.Rounds{Rounds: 8, Trained: 11})
 	v.OursP.add(bayes.Spam, bayes.Ham, 0.1)
 	v.PeerP.add(bayes.Spam, bayes.Spam, 0.9)
 	// name: spamkit's value, bogofilter's.

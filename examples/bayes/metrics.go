@@ -24,10 +24,10 @@ type metrics struct {
 }
 
 // addTune counts one fold's tune regime.
-func (m *metrics) addTune(st tuneStats) {
-	m.TunePasses = append(m.TunePasses, st.Passes)
+func (m *metrics) addTune(st bayes.Rounds) {
+	m.TunePasses = append(m.TunePasses, st.Rounds)
 	m.TuneTrained += st.Trained
-	m.TuneConverged += boolInt(st.Converged)
+	m.TuneConverged += boolInt(st.Errors == 0)
 }
 
 // tuneRows are the lines of the table on the tune regime: passes per

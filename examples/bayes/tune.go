@@ -66,25 +66,20 @@ type tuner interface {
 	train(ctx context.Context, msgs []int) error
 }
 
-// tuneStats is what the tune regime did on one fold.
-type tuneStats struct {
-	Passes    int  // passes made, the last one included
-	Trained   int  // messages registered in all passes
-	Converged bool // the last pass registered nothing
-}
-
 // tune runs the regime over order (the training messages in pass
-// order) of classes (indexed as the corpus). It stops with ctx's error
-// before any chunk once ctx has ended.
-func tune(ctx context.Context, tc tuneConfig, t tuner, order []int, classes []bayes.Result) (tuneStats, error) {
+// order) of classes (indexed as the corpus) and says what it did as
+// bayes.TrainUntilNoError does: passes made, messages registered, and
+// Errors, the messages the last pass registered (0: converged). It stops
+// with ctx's error before any chunk once ctx has ended.
+func tune(ctx context.Context, tc tuneConfig, t tuner, order []int, classes []bayes.Result) (bayes.Rounds, error) {
 	if err := tc.validate(); err != nil {
-		return tuneStats{}, err
+		return bayes.Rounds{}, err
 	}
-	var st tuneStats
+	var st bayes.Rounds
 	var wrong []int
-	for st.Passes < tc.Passes {
-		st.Passes++
-		trained := 0
+	for st.Rounds < tc.Passes {
+		st.Rounds++
+		st.Errors = 0
 		for lo := 0; lo < len(order); lo += tc.Chunk {
 			if err := ctx.Err(); err != nil {
 				return st, err // a tuner need not look at ctx itself
@@ -113,11 +108,10 @@ func tune(ctx context.Context, tc tuneConfig, t tuner, order []int, classes []ba
 			if err := t.train(ctx, wrong); err != nil {
 				return st, err
 			}
-			trained += len(wrong)
+			st.Errors += len(wrong)
 			st.Trained += len(wrong)
 		}
-		if trained == 0 {
-			st.Converged = true
+		if st.Errors == 0 {
 			break
 		}
 	}

@@ -98,16 +98,16 @@ func TestTuneRegime(t *testing.T) {
 		name string
 		tc   tuneConfig
 		need []int
-		want tuneStats
+		want bayes.Rounds
 	}{
 		// The first chunk (3) is trained unasked (empty database); of
 		// the rest, 4 and 7 need one training, 9 two: pass 1 trains
 		// 3+3, pass 2 trains 9 again, pass 3 nothing.
-		{"converges", tuneConfig{Passes: 10, Chunk: 3}, []int{1, 1, 1, 0, 1, 0, 0, 1, 0, 2}, tuneStats{Passes: 3, Trained: 7, Converged: true}},
-		{"pass limit", tuneConfig{Passes: 2, Chunk: 3}, []int{1, 1, 1, 0, 1, 0, 0, 1, 0, 5}, tuneStats{Passes: 2, Trained: 7}},
+		{"converges", tuneConfig{Passes: 10, Chunk: 3}, []int{1, 1, 1, 0, 1, 0, 0, 1, 0, 2}, bayes.Rounds{Rounds: 3, Trained: 7}},
+		{"pass limit", tuneConfig{Passes: 2, Chunk: 3}, []int{1, 1, 1, 0, 1, 0, 0, 1, 0, 5}, bayes.Rounds{Rounds: 2, Trained: 7, Errors: 1}},
 		// Chunk 1 is bogominitrain.pl's one message at a time.
-		{"chunk 1", tuneConfig{Passes: 10, Chunk: 1}, []int{0, 1, 0, 0, 0, 0, 0, 0, 0, 0}, tuneStats{Passes: 2, Trained: 2, Converged: true}},
-		{"chunk over all", tuneConfig{Passes: 10, Chunk: 100}, make([]int, n), tuneStats{Passes: 2, Trained: n, Converged: true}},
+		{"chunk 1", tuneConfig{Passes: 10, Chunk: 1}, []int{0, 1, 0, 0, 0, 0, 0, 0, 0, 0}, bayes.Rounds{Rounds: 2, Trained: 2}},
+		{"chunk over all", tuneConfig{Passes: 10, Chunk: 100}, make([]int, n), bayes.Rounds{Rounds: 2, Trained: n}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,13 +136,13 @@ func TestTuneRegime(t *testing.T) {
 			if sum != got.Trained {
 				t.Errorf("tuner trained %d messages, stats say %d", sum, got.Trained)
 			}
-			wantPasses := (n - len(first)) + (got.Passes-1)*n // messages classified
+			wantPasses := (n - len(first)) + (got.Rounds-1)*n // messages classified
 			classified := 0
 			for _, c := range f.chunks {
 				classified += len(c)
 			}
 			if classified != wantPasses {
-				t.Errorf("classified %d messages in %d passes, want %d", classified, got.Passes, wantPasses)
+				t.Errorf("classified %d messages in %d passes, want %d", classified, got.Rounds, wantPasses)
 			}
 		})
 	}
@@ -193,9 +193,9 @@ func TestTuneFilters(t *testing.T) {
 	for _, margin := range []float64{0, 0.5} {
 		tc := tuneConfig{Passes: 10, Chunk: 4, Margin: margin}
 		spam, ham := tc.trainingCutoffs(bayes.DefaultSpamCutoff, bayes.DefaultHamCutoff)
-		check := func(t *testing.T, tu tuner, st tuneStats) {
+		check := func(t *testing.T, tu tuner, st bayes.Rounds) {
 			t.Helper()
-			if !st.Converged || st.Passes < 2 || st.Trained < tc.Chunk || st.Trained > st.Passes*len(order) {
+			if st.Errors != 0 || st.Rounds < 2 || st.Trained < tc.Chunk || st.Trained > st.Rounds*len(order) {
 				t.Fatalf("tune = %+v over %d messages, want converged, 2 passes or more, %d to passes·%d trained", st, len(order), tc.Chunk, len(order))
 			}
 			verdicts, err := tu.classify(context.Background(), order)
