@@ -275,8 +275,9 @@ func TestTuneStopsWithContext(t *testing.T) {
 }
 
 // TestTuneBogofilterFails: a bogofilter run that fails (exit 3, its
-// error on stderr; or one that gives no verdict for a file) ends the
-// regime with an error naming it, never a verdict made up for it.
+// error on stderr; killed; or one that gives no verdict for a file),
+// classifying or registering, ends the regime with an error naming it,
+// never a verdict made up for it nor a registration taken as done.
 func TestTuneBogofilterFails(t *testing.T) {
 	dir := t.TempDir()
 	classes := []bayes.Result{bayes.Ham, bayes.Spam, bayes.Ham, bayes.Spam}
@@ -287,15 +288,19 @@ func TestTuneBogofilterFails(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Registering (-s/-n) succeeds; classifying (-T) does as script says.
-	for _, tt := range []struct{ name, script, want string }{
-		{"exit 3", "echo 'wordlist broken' >&2; exit 3", "wordlist broken"},
-		{"no verdict", "exit 0", "no verdict for " + paths[2]},
-		{"other file", "read f; echo \"$f H 0.1\"; echo \"/elsewhere S 0.9\"", "no verdict for " + paths[3]},
+	// Registering (-s/-n) does as register says, classifying (-T) as
+	// classify says. The first chunk (0, 1) is registered unasked.
+	const ok = "cat >/dev/null; exit 0"
+	for _, tt := range []struct{ name, register, classify, want string }{
+		{"classify exit 3", ok, "echo 'wordlist broken' >&2; exit 3", "wordlist broken"},
+		{"no verdict", ok, "exit 0", "no verdict for " + paths[2]},
+		{"other file", ok, "read f; echo \"$f H 0.1\"; echo \"/elsewhere S 0.9\"", "no verdict for " + paths[3]},
+		{"register exit 3", "echo 'cannot write wordlist' >&2; exit 3", ok, "cannot write wordlist"},
+		{"register killed", "kill -9 $$", ok, "signal: killed"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			prog := filepath.Join(t.TempDir(), "bogofilter")
-			sh := "#!/bin/sh\ncase \" $* \" in *' -T '*) ;; *) cat >/dev/null; exit 0;; esac\n" + tt.script + "\n"
+			sh := "#!/bin/sh\ncase \" $* \" in *' -T '*) " + tt.classify + ";; esac\n" + tt.register + "\n"
 			if err := os.WriteFile(prog, []byte(sh), 0o700); err != nil {
 				t.Fatal(err)
 			}
