@@ -375,13 +375,7 @@ func trainOurs(ctx context.Context, v *variant, db bayes.Store, toks []tokenized
 		if s.Fold == fold {
 			continue
 		}
-		u := bayes.Update{Tokens: toks[i].List, Day: day}
-		if s.Class == bayes.Spam {
-			u.Spam = 1
-		} else {
-			u.Ham = 1
-		}
-		if ups = append(ups, u); len(ups) == trainChunk {
+		if ups = append(ups, trainUpdate(toks[i].List, s.Class, day)); len(ups) == trainChunk {
 			if err := flush(); err != nil {
 				return err
 			}

@@ -212,12 +212,7 @@ func (t *oursTuner) classify(ctx context.Context, msgs []int) ([]bayes.Result, e
 func (t *oursTuner) train(ctx context.Context, msgs []int) error {
 	ups := make([]bayes.Update, len(msgs))
 	for i, m := range msgs {
-		ups[i] = bayes.Update{Tokens: t.toks[m].List, Day: t.day}
-		if t.classes[m] == bayes.Spam {
-			ups[i].Spam = 1
-		} else {
-			ups[i].Ham = 1
-		}
+		ups[i] = trainUpdate(t.toks[m].List, t.classes[m], t.day)
 	}
 	_, err := t.c.Store.Apply(ctx, ups)
 	return err
@@ -241,4 +236,16 @@ func tuneOurs(ctx context.Context, cfg evalConfig, v *variant, db bayes.Store, t
 		v.Ours.TrainCPU += toks[i].CPU
 	}
 	return nil
+}
+
+// trainUpdate is the Update registering a message of class (Spam or
+// Ham) with tokens on day, as both regimes train.
+func trainUpdate(tokens []string, class bayes.Result, day uint32) bayes.Update {
+	u := bayes.Update{Tokens: tokens, Day: day}
+	if class == bayes.Spam {
+		u.Spam = 1
+	} else {
+		u.Ham = 1
+	}
+	return u
 }

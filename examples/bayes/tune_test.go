@@ -352,3 +352,18 @@ func TestNewPeerTuner(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainUpdate: a training registers one message of its class, and
+// none of the other, with its tokens and day.
+func TestTrainUpdate(t *testing.T) {
+	toks := []string{"a", "b"}
+	for _, tt := range []struct {
+		class     bayes.Result
+		spam, ham int32
+	}{{bayes.Spam, 1, 0}, {bayes.Ham, 0, 1}} {
+		u := trainUpdate(toks, tt.class, 20000)
+		if u.Spam != tt.spam || u.Ham != tt.ham || u.Day != 20000 || !slices.Equal(u.Tokens, toks) {
+			t.Errorf("trainUpdate(%q, %s, 20000) = %+v, want spam %d, ham %d", toks, tt.class, u, tt.spam, tt.ham)
+		}
+	}
+}
