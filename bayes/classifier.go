@@ -256,7 +256,9 @@ func (c *Classifier) trace(format string, args ...any) {
 // ended before it began); a store that cannot be read gives an Unsure
 // Outcome whose Err wraps ErrStore, one trained on fewer messages than
 // MinSpam or MinHam an Unsure Outcome whose Err wraps ErrUntrained (msg
-// not tokenized), and limits of the Tokenizer are in Err too.
+// not tokenized), and limits of the Tokenizer are in Err too. A ctx that
+// ends while it runs is a store not read in time: Unsure, Err wrapping
+// ErrStore and ctx's error (never the verdict of the part of msg read).
 func (c *Classifier) Classify(ctx context.Context, msg []byte) (Outcome, error) {
 	p, err := c.params()
 	if err != nil {
@@ -302,16 +304,27 @@ func (c *Classifier) ClassifyReport(ctx context.Context, msg []byte, r mime.Repo
 // ClassifyTokens classifies a message by its distinct tokens, as a
 // Tokenizer gave them (a corpus evaluation tokenizes each message once
 // and classifies it in several folds). Below MinSpam or MinHam it
-// returns the Unsure Outcome of ErrUntrained, as Classify does.
+// returns the Unsure Outcome of ErrUntrained, and on a ctx that ended
+// before it began ctx's error, as Classify does.
 func (c *Classifier) ClassifyTokens(ctx context.Context, tokens []string) (Outcome, error) {
 	p, err := c.params()
 	if err != nil {
 		return Outcome{Result: Unsure, Score: 0.5}, err
 	}
+	if err := ctx.Err(); err != nil {
+		return Outcome{Result: Unsure, Score: 0.5}, err
+	}
 	return c.classify(ctx, p, tokens), nil
 }
 
+// classify scores tokens by the store's counts. A ctx that ended before
+// the lookup (while the message was tokenized, its MIME walk perhaps cut
+// short) is a store not read: the tokens may be those of part of the
+// message, and a store that ignores ctx would score them.
 func (c *Classifier) classify(ctx context.Context, p params, tokens []string) Outcome {
+	if err := ctx.Err(); err != nil {
+		return Outcome{Result: Unsure, Score: 0.5, Tokens: len(tokens), Err: fmt.Errorf("%w: %w", ErrStore, err)}
+	}
 	counts := make([]Count, len(tokens))
 	totals, err := c.store().Lookup(ctx, tokens, counts)
 	if err != nil {

@@ -317,7 +317,10 @@ func Import(ctx context.Context, s BulkStore, r io.Reader, f Format) (int, error
 		pending = pending[:0]
 		return ctx.Err()
 	}
-	t, err := ParseDump(r, f, func(e Entry) error {
+	// ParseDump reads through ctxReader: a dump is read only while ctx
+	// lasts, whatever its lines give (a bogofilter dump's entries are
+	// merged in memory before any is stored; blank lines give none).
+	t, err := ParseDump(ctxReader{ctx, r}, f, func(e Entry) error {
 		if merged != nil {
 			tok := strings.ToLower(e.Token)
 			if tok != e.Token {
@@ -360,4 +363,19 @@ func Import(ctx context.Context, s BulkStore, r io.Reader, f Format) (int, error
 		return n, fmt.Errorf("%w: %w", ErrStore, err)
 	}
 	return n, nil
+}
+
+// ctxReader reads r while ctx lasts: a Read after ctx ended returns its
+// error. bufio.Scanner reads 4 KiB or more at a time, so the look costs
+// nothing beside the parsing of what it read.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

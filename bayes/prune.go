@@ -51,6 +51,13 @@ func (c *Classifier) Prune(ctx context.Context, p Prune) (Pruned, error) {
 		return Pruned{}, fmt.Errorf("%w: %w", ErrStore, err)
 	}
 	res := Pruned{Before: len(all)}
+	// The walk may have outlived ctx (a store that looks at it between
+	// batches only); the choice below, a sort of the whole store, is
+	// not interrupted, so it begins only with time left, and the
+	// deletion only with time left after it.
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
 	var drop []Entry
 	keep := all[:0:0]
 	for _, e := range all {
@@ -80,6 +87,9 @@ func (c *Classifier) Prune(ctx context.Context, p Prune) (Pruned, error) {
 		for _, e := range keep[p.MaxTokens:] {
 			drop = append(drop, Entry{Token: e.Token})
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
 	}
 	if len(drop) > 0 {
 		if err := bs.Put(ctx, drop); err != nil {

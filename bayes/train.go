@@ -156,6 +156,9 @@ func (c *Classifier) TrainUntilNoError(ctx context.Context, examples []Example, 
 		if err := checkClass(e.Class); err != nil {
 			return Rounds{}, err
 		}
+		if err := ctx.Err(); err != nil {
+			return Rounds{}, err
+		}
 		toks[i] = c.Tokenizer.Tokenize(ctx, e.Msg).List
 	}
 	var r Rounds
