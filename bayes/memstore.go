@@ -19,11 +19,24 @@ func NewMemStore() *MemStore {
 	return &MemStore{counts: make(map[string]Count)}
 }
 
-// Lookup implements Store.
+// ctxEvery is how many tokens or entries the MemStore's loops go over
+// between two looks at ctx: a look costs about as much as a map read.
+const ctxEvery = 1024
+
+// Lookup implements Store. A ctx that has ended, or ends while it reads,
+// is its error.
 func (m *MemStore) Lookup(ctx context.Context, tokens []string, counts []Count) (Totals, error) {
+	if err := ctx.Err(); err != nil {
+		return Totals{}, err
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	for i, t := range tokens {
+		if i%ctxEvery == ctxEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return Totals{}, err
+			}
+		}
 		counts[i] = m.counts[t]
 	}
 	return m.totals, nil
@@ -53,11 +66,18 @@ func (m *MemStore) Apply(ctx context.Context, updates []Update) (Totals, error) 
 	return m.totals, nil
 }
 
-// Walk implements BulkStore.
+// Walk implements BulkStore. It looks at ctx every ctxEvery entries.
 func (m *MemStore) Walk(ctx context.Context, fn func(Entry) bool) error {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	n := 0
 	for t, c := range m.counts {
+		if n%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		n++
 		if !fn(Entry{Token: t, Count: c}) {
 			return nil
 		}
@@ -65,8 +85,12 @@ func (m *MemStore) Walk(ctx context.Context, fn func(Entry) bool) error {
 	return ctx.Err()
 }
 
-// Put implements BulkStore.
+// Put implements BulkStore. Like Apply it is atomic: ctx is looked at
+// before it writes, not while (the writes are map stores under the lock).
 func (m *MemStore) Put(ctx context.Context, entries []Entry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, e := range entries {
@@ -81,6 +105,9 @@ func (m *MemStore) Put(ctx context.Context, entries []Entry) error {
 
 // SetTotals implements BulkStore.
 func (m *MemStore) SetTotals(ctx context.Context, t Totals) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	m.totals = t
 	m.mu.Unlock()

@@ -287,10 +287,18 @@ func (s *Store) Free() (free, size int64, err error) {
 // Close closes the file.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Lookup implements bayes.Store, in one read transaction.
+// ctxEvery is how many tokens, entries or keys the store's loops go
+// over between two looks at ctx: a look costs less than a B+tree seek.
+const ctxEvery = 1024
+
+// Lookup implements bayes.Store, in one read transaction. A ctx that has
+// ended, or ends while it reads, is its error.
 func (s *Store) Lookup(ctx context.Context, tokens []string, counts []bayes.Count) (bayes.Totals, error) {
+	if err := ctx.Err(); err != nil {
+		return bayes.Totals{}, err
+	}
 	if s.cache != nil {
-		return s.cachedLookup(tokens, counts)
+		return s.cachedLookup(ctx, tokens, counts)
 	}
 	var t bayes.Totals
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -304,6 +312,11 @@ func (s *Store) Lookup(ctx context.Context, tokens []string, counts []bayes.Coun
 		// for each call.
 		cur := b.Cursor()
 		for i, tok := range tokens {
+			if i%ctxEvery == ctxEvery-1 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
 			counts[i] = bayes.Count{}
 			if len(tok) == 0 || len(tok) > maxKey {
 				continue
@@ -384,11 +397,16 @@ func (c *cache) preload(tx *bolt.Tx) {
 // cachedLookup is Lookup on a ReadOnly store: the counts in the cache,
 // the others read in one read transaction and kept while the cache has
 // room.
-func (s *Store) cachedLookup(tokens []string, counts []bayes.Count) (bayes.Totals, error) {
+func (s *Store) cachedLookup(ctx context.Context, tokens []string, counts []bayes.Count) (bayes.Totals, error) {
 	c := s.cache
 	if c.pre != nil && c.complete {
 		// Every token of the file is in memory: one not there has none.
 		for i, tok := range tokens {
+			if i%ctxEvery == ctxEvery-1 {
+				if err := ctx.Err(); err != nil {
+					return bayes.Totals{}, err
+				}
+			}
 			counts[i], _ = c.pre.get(tok)
 		}
 		return c.totals, nil
@@ -396,6 +414,12 @@ func (s *Store) cachedLookup(tokens []string, counts []bayes.Count) (bayes.Total
 	var miss []int
 	c.mu.RLock()
 	for i, tok := range tokens {
+		if i%ctxEvery == ctxEvery-1 {
+			if err := ctx.Err(); err != nil {
+				c.mu.RUnlock()
+				return bayes.Totals{}, err
+			}
+		}
 		if c.pre != nil {
 			if n, ok := c.pre.get(tok); ok {
 				counts[i] = n
@@ -418,7 +442,12 @@ func (s *Store) cachedLookup(tokens []string, counts []bayes.Count) (bayes.Total
 		if b != nil {
 			cur = b.Cursor()
 		}
-		for _, i := range miss {
+		for n, i := range miss {
+			if n%ctxEvery == ctxEvery-1 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
 			tok := tokens[i]
 			counts[i] = bayes.Count{}
 			if cur == nil || len(tok) == 0 || len(tok) > maxKey {
@@ -467,8 +496,14 @@ func (s *Store) Apply(ctx context.Context, updates []bayes.Update) (bayes.Totals
 		add   bayes.Update   // their sum, when all add
 	}
 	changes := make(map[string]*change)
+	merged := 0
 	for _, u := range updates {
 		for _, tok := range u.Tokens {
+			if merged++; merged%ctxEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return bayes.Totals{}, err
+				}
+			}
 			if len(tok) == 0 || len(tok) > maxKey {
 				continue
 			}
@@ -525,7 +560,7 @@ func (s *Store) Apply(ctx context.Context, updates []bayes.Update) (bayes.Totals
 			if err != nil {
 				return err
 			}
-			if n%1024 == 0 {
+			if n%ctxEvery == 0 {
 				if err := ctx.Err(); err != nil {
 					return err // rolls back
 				}
@@ -570,13 +605,14 @@ func (s *Store) Walk(ctx context.Context, fn func(bayes.Entry) bool) error {
 		c := b.Cursor()
 		n := 0
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if !fn(bayes.Entry{Token: string(k), Count: decode(v)}) {
-				return nil
-			}
-			if n++; n%4096 == 0 {
+			if n%ctxEvery == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
+			}
+			n++
+			if !fn(bayes.Entry{Token: string(k), Count: decode(v)}) {
+				return nil
 			}
 		}
 		return nil
@@ -601,7 +637,12 @@ func (s *Store) Put(ctx context.Context, entries []bayes.Entry) error {
 		// bbolt keeps the key and value slices until the commit: each
 		// value gets its own bytes, carved from one arena.
 		var arena []byte
-		for _, e := range entries {
+		for n, e := range entries {
+			if n%ctxEvery == ctxEvery-1 {
+				if err := ctx.Err(); err != nil {
+					return err // rolls back
+				}
+			}
 			if len(e.Token) == 0 || len(e.Token) > maxKey {
 				return fmt.Errorf("%w: %d bytes", ErrToken, len(e.Token))
 			}

@@ -32,6 +32,8 @@ func Run(t *testing.T, newStore func(t *testing.T) bayes.BulkStore) {
 		{"OddTokens", testOddTokens},
 		{"Concurrent", testConcurrent},
 		{"CanceledApply", testCanceled},
+		{"CanceledLookup", testCanceledLookup},
+		{"CanceledBulk", testCanceledBulk},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -270,6 +272,60 @@ func testCanceled(t *testing.T, s bayes.BulkStore) {
 	counts, tot := lookup(t, s, "a")
 	if counts[0] != (bayes.Count{}) || tot != (bayes.Totals{}) {
 		t.Errorf("a canceled Apply was applied: %v %v", counts[0], tot)
+	}
+}
+
+// testCanceledLookup: a Lookup whose ctx has ended is its error, not
+// counts: a classification then is Unsure (bayes.ErrStore), never the
+// verdict of counts read after the caller's time was over. Many tokens,
+// so that a store reading them in batches reaches its look at ctx.
+func testCanceledLookup(t *testing.T, s bayes.BulkStore) {
+	apply(t, s, bayes.Update{Tokens: []string{"a"}, Ham: 1})
+	toks := make([]string, 10000)
+	for i := range toks {
+		toks[i] = fmt.Sprint("a", i)
+	}
+	toks[0] = "a"
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := s.Lookup(ctx, toks, make([]bayes.Count, len(toks)))
+	if err == nil {
+		t.Fatal("Lookup with a canceled context succeeded")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Logf("Lookup error does not wrap context.Canceled: %v", err)
+	}
+}
+
+// testCanceledBulk: Walk, Put and SetTotals with an ended ctx fail, Put
+// and SetTotals change nothing, and Walk does not go over the whole
+// store (a store may give a batch before it looks at ctx: fewer than
+// the 10 000 tokens here).
+func testCanceledBulk(t *testing.T, s bayes.BulkStore) {
+	const n = 10000
+	toks := make([]string, n)
+	for i := range toks {
+		toks[i] = fmt.Sprint("t", i)
+	}
+	apply(t, s, bayes.Update{Tokens: toks, Spam: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	calls := 0
+	err := s.Walk(ctx, func(bayes.Entry) bool { calls++; return true })
+	if err == nil || calls >= n {
+		t.Errorf("Walk with a canceled context: %v after %d of %d tokens; want an error before the end", err, calls, n)
+	} else if !errors.Is(err, context.Canceled) {
+		t.Logf("Walk error does not wrap context.Canceled: %v", err)
+	}
+	if err := s.Put(ctx, []bayes.Entry{{Token: "t0", Count: cnt(0, 9, 0)}, {Token: "t1"}}); err == nil {
+		t.Error("Put with a canceled context succeeded")
+	}
+	if err := s.SetTotals(ctx, bayes.Totals{Ham: 9}); err == nil {
+		t.Error("SetTotals with a canceled context succeeded")
+	}
+	counts, tot := lookup(t, s, "t0", "t1")
+	if counts[0] != cnt(1, 0, 0) || counts[1] != cnt(1, 0, 0) || tot != (bayes.Totals{Spam: 1}) {
+		t.Errorf("after canceled Put and SetTotals: %v %v, want unchanged", counts, tot)
 	}
 }
 
