@@ -734,8 +734,12 @@ func writeTotals(tx *bolt.Tx, t bayes.Totals) error {
 // Compact out). The copy gets the file's permissions (not its owner: it
 // is the caller's). A copy a killed Compact left
 // (".NAME.compact-*" beside the file) is removed by the next. It returns
-// the sizes of the file before and after.
+// the sizes of the file before and after. The copy looks at ctx as it
+// goes: a ctx that ends stops it, and the file stays as it was.
 func Compact(ctx context.Context, path string, opts *Options) (before, after int64, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, 0, fmt.Errorf("boltstore: compact %s: %w", path, err)
+	}
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -785,9 +789,7 @@ func Compact(ctx context.Context, path string, opts *Options) (before, after int
 	if o.AllocSize > 0 {
 		dst.AllocSize = o.AllocSize
 	}
-	// bbolt's Compact copies bucket by bucket in key order, into pages
-	// filled whole, committing every compactTxBytes.
-	err = bolt.Compact(dst, src.db, compactTxBytes)
+	err = compactCopy(ctx, dst, src.db, compactTxBytes)
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -814,6 +816,144 @@ func Compact(ctx context.Context, path string, opts *Options) (before, after int
 		after = fi.Size()
 	}
 	return before, after, nil
+}
+
+// compactCopy copies every bucket of src into dst, nested buckets and
+// sequences included, in key order into pages filled whole, committing
+// every maxTxBytes of keys and values, as bbolt's Compact does; unlike
+// it, it looks at ctx every ctxEvery keys, so that the copy of a large
+// file stops soon after ctx ends (its error; what dst holds then is to
+// be thrown away).
+func compactCopy(ctx context.Context, dst, src *bolt.DB, maxTxBytes int64) error {
+	c := &copier{ctx: ctx, dst: dst, max: maxTxBytes}
+	defer func() {
+		if c.tx != nil {
+			c.tx.Rollback()
+		}
+	}()
+	err := src.View(func(stx *bolt.Tx) error {
+		return stx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			return c.bucket([][]byte{name}, b)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if c.tx == nil {
+		return nil
+	}
+	tx := c.tx
+	c.tx = nil
+	return tx.Commit()
+}
+
+// copier is one compactCopy: the write transaction of dst open, the
+// bytes it copied, the keys copied in all.
+type copier struct {
+	ctx  context.Context
+	dst  *bolt.DB
+	tx   *bolt.Tx
+	size int64
+	max  int64
+	keys int
+}
+
+// bucket copies src, the bucket at path (bucket names from the root),
+// into a new bucket of dst at the same path. The keys and values of src
+// stay valid while the read transaction of compactCopy lasts, longer
+// than any transaction of dst that holds them.
+func (c *copier) bucket(path [][]byte, src *bolt.Bucket) error {
+	if err := c.account(int64(len(path[len(path)-1]))); err != nil {
+		return err
+	}
+	parent, err := c.open(path[:len(path)-1])
+	if err != nil {
+		return err
+	}
+	var b *bolt.Bucket
+	if parent == nil {
+		b, err = c.tx.CreateBucket(path[0])
+	} else {
+		b, err = parent.CreateBucket(path[len(path)-1])
+	}
+	if err != nil {
+		return err
+	}
+	if err := b.SetSequence(src.Sequence()); err != nil {
+		return err
+	}
+	btx := c.tx // the transaction b is of
+	cur := src.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if v == nil { // a nested bucket
+			if err := c.bucket(append(path[:len(path):len(path)], k), src.Bucket(k)); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := c.account(int64(len(k) + len(v))); err != nil {
+			return err
+		}
+		if c.tx != btx {
+			// Committed since (here or in a nested bucket's copy): the
+			// bucket is found again in the new transaction.
+			if b, err = c.open(path); err != nil {
+				return err
+			}
+			btx = c.tx
+		}
+		b.FillPercent = 1.0
+		if err := b.Put(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// account counts a key (and value) of n bytes about to be copied: it
+// looks at ctx every ctxEvery keys, and begins a transaction when none
+// is open or the open one has copied maxTxBytes, committing it.
+func (c *copier) account(n int64) error {
+	if c.keys++; c.keys%ctxEvery == 0 {
+		if err := c.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if c.tx != nil && c.max > 0 && c.size+n > c.max && c.size > 0 {
+		tx := c.tx
+		c.tx = nil
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	if c.tx == nil {
+		tx, err := c.dst.Begin(true)
+		if err != nil {
+			return err
+		}
+		c.tx, c.size = tx, 0
+	}
+	c.size += n
+	return nil
+}
+
+// open returns the bucket of dst's open transaction at path, nil for
+// the root (an empty path).
+func (c *copier) open(path [][]byte) (*bolt.Bucket, error) {
+	if len(path) == 0 {
+		return nil, nil
+	}
+	b := c.tx.Bucket(path[0])
+	for _, name := range path[1:] {
+		if b == nil {
+			break
+		}
+		b = b.Bucket(name)
+	}
+	if b == nil {
+		return nil, fmt.Errorf("boltstore: compact: bucket %q not found in the copy", path)
+	}
+	return b, nil
 }
 
 // removeStaleCopies removes the copies compactions of path killed

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/spamkit/spamkit/bayes"
+	bolt "go.etcd.io/bbolt"
 )
 
 // endsAt is a context that ends at its n-th look (call of Err), never
@@ -127,5 +129,150 @@ func TestApplyLooksWhileMerging(t *testing.T) {
 	}
 	if got, want := ctx.Looks(), len(toks)/ctxEvery; got < want {
 		t.Errorf("Apply of %d tokens looked at ctx %d times, want at least %d", len(toks), got, want)
+	}
+}
+
+// compactFixture is a database of n tokens at path.
+func compactFixture(t *testing.T, n int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "bayes.db")
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(context.Background(), []bayes.Update{{Tokens: manyTokens(n), Spam: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	return path
+}
+
+// TestCompactContextEnds: Compact looked at ctx once, after bbolt's
+// copy of the whole file, so a ctx ending during the copy was seen only
+// at its end (and one ending at that look let the compaction through).
+// The copy now looks every ctxEvery keys: a ctx ending at its second
+// look (the first is on entry) stops the copy, leaves the file as it
+// was and no copy beside it.
+func TestCompactContextEnds(t *testing.T) {
+	const n = 20000
+	path := compactFixture(t, n)
+	old, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Compact(newEndsAt(2), path, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("Compact = %v, want context.Canceled", err)
+	}
+	// Opening the file commits (its buckets are made sure of), so its
+	// bytes may change; it must not have been replaced.
+	if now, err := os.Stat(path); err != nil || !os.SameFile(now, old) {
+		t.Errorf("file replaced by a Compact whose ctx ended (%v)", err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*compact*")); len(m) != 0 {
+		t.Errorf("left behind: %v", m)
+	}
+	// A ctx that does not end is looked at as the copy goes.
+	ctx := newEndsAt(0)
+	if _, _, err := Compact(ctx, path, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Looks() < n/ctxEvery {
+		t.Errorf("Compact of %d keys looked at ctx %d times, want at least %d", n, ctx.Looks(), n/ctxEvery)
+	}
+}
+
+// TestCompactCopy: the copy keeps every bucket, nested ones included,
+// with their keys, values and sequences, across transactions (a bound
+// of a few keys per transaction here).
+func TestCompactCopy(t *testing.T) {
+	dir := t.TempDir()
+	src, err := bolt.Open(filepath.Join(dir, "src.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	want := map[string]string{}
+	err = src.Update(func(tx *bolt.Tx) error {
+		for _, name := range []string{"a", "b", "empty"} {
+			b, err := tx.CreateBucket([]byte(name))
+			if err != nil {
+				return err
+			}
+			if err := b.SetSequence(uint64(len(name)) * 7); err != nil {
+				return err
+			}
+			if name == "empty" {
+				continue
+			}
+			for i := range 50 {
+				k, v := fmt.Sprintf("k%02d", i), fmt.Sprintf("%s-v%d", name, i)
+				if err := b.Put([]byte(k), []byte(v)); err != nil {
+					return err
+				}
+				want[name+"/"+k] = v
+				if i == 20 {
+					nb, err := b.CreateBucket([]byte("nested"))
+					if err != nil {
+						return err
+					}
+					nb.SetSequence(42)
+					for j := range 30 {
+						k, v := fmt.Sprintf("n%02d", j), fmt.Sprintf("%s-n%d", name, j)
+						if err := nb.Put([]byte(k), []byte(v)); err != nil {
+							return err
+						}
+						want[name+"/nested/"+k] = v
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := bolt.Open(filepath.Join(dir, "dst.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	if err := compactCopy(context.Background(), dst, src, 64); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	seqs := map[string]uint64{}
+	var walk func(prefix string, b *bolt.Bucket) error
+	walk = func(prefix string, b *bolt.Bucket) error {
+		seqs[prefix] = b.Sequence()
+		return b.ForEach(func(k, v []byte) error {
+			if v == nil {
+				return walk(prefix+string(k)+"/", b.Bucket(k))
+			}
+			got[prefix+string(k)] = string(v)
+			return nil
+		})
+	}
+	err = dst.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error { return walk(string(name)+"/", b) })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d keys copied, want %d", len(got), len(want))
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	wantSeq := map[string]uint64{"a/": 7, "b/": 7, "empty/": 35, "a/nested/": 42, "b/nested/": 42}
+	for k, v := range wantSeq {
+		if s, ok := seqs[k]; !ok || s != v {
+			t.Errorf("bucket %s: sequence %d (%v), want %d", k, s, ok, v)
+		}
+	}
+	if len(seqs) != len(wantSeq) {
+		t.Errorf("buckets %v, want %v", seqs, wantSeq)
 	}
 }
