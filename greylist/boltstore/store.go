@@ -49,6 +49,12 @@ const (
 	MaxSweepBatch = 1000
 )
 
+// sweepScan bounds the keys one Sweep transaction reads, expired or
+// not, so that a file of live records is not read in one transaction
+// (which holds the write lock: checks that write wait) and ctx is looked
+// at between two.
+const sweepScan = 4 * MaxSweepBatch
+
 // Errors.
 var (
 	// ErrCorrupt reports a stored record that does not decode; the check
@@ -404,8 +410,8 @@ func expires(bucket, v []byte) (int64, bool) {
 
 // Sweep deletes the records expired at now, and the records that do not
 // decode, and returns how many it deleted. It works in transactions of
-// at most MaxSweepBatch deletions, so checks go on meanwhile; ctx can
-// stop it between two.
+// at most MaxSweepBatch deletions and 4·MaxSweepBatch keys read, so
+// checks go on meanwhile; ctx can stop it between two.
 func (s *Store) Sweep(ctx context.Context, now time.Time) (int, error) {
 	ms := now.UnixMilli()
 	total := 0
@@ -425,11 +431,12 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (int, error) {
 				if from != nil {
 					k, v = cur.Seek(from)
 				}
-				for ; k != nil; k, v = cur.Next() {
-					if len(dead) == MaxSweepBatch {
+				for read := 0; k != nil; k, v = cur.Next() {
+					if len(dead) == MaxSweepBatch || read == sweepScan {
 						next = bytes.Clone(k)
 						break
 					}
+					read++
 					if exp, ok := expires(bucket, v); !ok || ms > exp {
 						dead = append(dead, bytes.Clone(k))
 					}
