@@ -108,9 +108,17 @@ func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, s.Timeout)
 }
 
+// ctxEvery is how many tokens or entries a pipeline gets between two
+// looks at ctx while it is built.
+const ctxEvery = 1024
+
 // Lookup implements bayes.Store in one pipelined round trip (the global
-// namespace's keys in the same pipeline, when Global is set).
+// namespace's keys in the same pipeline, when Global is set). A ctx that
+// has ended is its error, before any command is built.
 func (s *Store) Lookup(ctx context.Context, tokens []string, counts []bayes.Count) (bayes.Totals, error) {
+	if err := ctx.Err(); err != nil {
+		return bayes.Totals{}, err
+	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	spaces := []string{s.ns(false)}
@@ -128,6 +136,11 @@ func (s *Store) Lookup(ctx context.Context, tokens []string, counts []bayes.Coun
 			rs[i].toks = make([]*redis.SliceCmd, len(tokens))
 			var key []byte
 			for j, tok := range tokens {
+				if j%ctxEvery == ctxEvery-1 {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+				}
 				key = append(append(key[:0], ns...), "t:"...)
 				key = append(key, tok...)
 				rs[i].toks[j] = p.HMGet(ctx, string(key), "s", "h", "d")
@@ -226,6 +239,9 @@ func (s *Store) Apply(ctx context.Context, updates []bayes.Update) (bayes.Totals
 	args := make([]any, 0, 1+4*len(updates))
 	args = append(args, len(updates))
 	for _, u := range updates {
+		if err := ctx.Err(); err != nil {
+			return bayes.Totals{}, err
+		}
 		args = append(args, u.Spam, u.Ham, u.Day, len(u.Tokens))
 		for _, tok := range u.Tokens {
 			keys = append(keys, ns+"t:"+tok)
@@ -318,7 +334,12 @@ func (s *Store) Put(ctx context.Context, entries []bayes.Entry) error {
 	defer cancel()
 	ns := s.ns(false)
 	_, err := s.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for _, e := range entries {
+		for i, e := range entries {
+			if i%ctxEvery == ctxEvery-1 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
 			k := ns + "t:" + e.Token
 			if e.Spam == 0 && e.Ham == 0 {
 				p.Del(ctx, k)

@@ -97,3 +97,44 @@ func TestFailOpen(t *testing.T) {
 		t.Errorf("Train with Redis down: %v, want ErrStore", err)
 	}
 }
+
+// countHook counts the commands the client was asked to send.
+type countHook struct{ cmds int }
+
+func (h *countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *countHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.cmds++
+		return next(ctx, cmd)
+	}
+}
+func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.cmds += len(cmds)
+		return next(ctx, cmds)
+	}
+}
+
+// TestCanceledBuildsNothing: Lookup with an ended ctx built its whole
+// pipeline, a command per token, and handed it to the client, which
+// then refused it for the ctx; Apply and Put look at ctx before they
+// build. Nothing reaches the client now.
+func TestCanceledBuildsNothing(t *testing.T) {
+	srv := testenv.Redis(t)
+	rdb := client(t, srv.Addr)
+	h := &countHook{}
+	rdb.AddHook(h)
+	s := &Store{Client: rdb}
+	toks := make([]string, 5000)
+	for i := range toks {
+		toks[i] = string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Lookup(ctx, toks, make([]bayes.Count, len(toks))); !errors.Is(err, context.Canceled) {
+		t.Errorf("Lookup = %v, want context.Canceled", err)
+	}
+	if h.cmds != 0 {
+		t.Errorf("Lookup with an ended ctx handed %d commands to the client", h.cmds)
+	}
+}
