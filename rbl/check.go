@@ -139,7 +139,8 @@ func (c *Checker) CheckDomain(ctx context.Context, host string) (Outcome, error)
 
 // domainItem makes the item of a host for the domain lists.
 func domainItem(host string) (item, error) {
-	host = strings.TrimSuffix(strings.TrimSpace(host), ".")
+	full := strings.TrimSpace(host)
+	host = strings.TrimSuffix(full, ".")
 	lit := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	if len(lit) > 5 && strings.EqualFold(lit[:5], "IPv6:") {
 		lit = lit[5:] // RFC 5321 §4.1.3: the tag is case-insensitive
@@ -147,7 +148,14 @@ func domainItem(host string) (item, error) {
 	if ip, err := netip.ParseAddr(lit); err == nil && ip.Zone() == "" {
 		return item{ip: ip.Unmap()}, nil
 	}
-	ascii, err := idna.Lookup.ToASCII(host)
+	// The final dot is removed after the IDNA mapping (UTS #46 §4), which
+	// makes one of U+3002 and the other full stops and removes U+00AD:
+	// "evil.example.\u00ad" is evil.example to a browser, and to the lists.
+	ascii, err := idna.Lookup.ToASCII(full)
+	ascii = strings.TrimSuffix(ascii, ".")
+	if ip, perr := netip.ParseAddr(ascii); err == nil && perr == nil {
+		return item{ip: ip.Unmap()}, nil // "192.0.2.1\u00ad", "192\u30020\u30022\u30021"
+	}
 	if err != nil || !dnsname.Plausible(ascii) {
 		return item{}, fmt.Errorf("%w: %q", ErrInvalidDomain, host)
 	}

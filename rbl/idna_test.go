@@ -1,0 +1,44 @@
+package rbl
+
+import (
+	"context"
+	"testing"
+)
+
+// TestIDNATrailingDot: a host whose IDNA mapping ends in a dot (a soft
+// hyphen, which IDNA maps to nothing, after the final dot; an
+// ideographic full stop at the end) names the same domain as the host
+// without it, as browsers resolve it, and is checked as that domain:
+// CheckDomains used to skip "evil.example.\u00ad" as having no
+// registrable domain, so a link a browser follows to a listed domain
+// went unchecked. An address once mapped is an address: "192.0.2.1\u00ad"
+// was read as a name whose registrable domain could not be found.
+func TestIDNATrailingDot(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"claim-prize.example.net.\u00ad", "example.net"},
+		{"claim-prize.example.net\u3002", "example.net"},
+		{"claim-prize.example.net\uff0e\u00ad", "example.net"},
+		// An IPv4 address once mapped: looked up reversed, as an IP.
+		{"192.0.2.1\u00ad", "192.0.2.1"},
+		{"192\u30020\u30022\u30021", "192.0.2.1"},
+	} {
+		if got, err := Registrable(tc.in); got != tc.want || err != nil {
+			t.Errorf("Registrable(%q) = %q, %v, want %q", tc.in, got, err, tc.want)
+		}
+	}
+
+	srv := newServer(t)
+	c := &Checker{Resolver: srv.Resolver(), Lists: []List{{Zone: "dbl.test", Kind: KindDomain}}}
+	links := (&Extractor{}).Links([]byte("see http://claim-prize.example.net.\u00ad/win now"))
+	d, err := c.CheckDomains(context.Background(), links.Hosts())
+	if err != nil || d.Result != Listed || len(d.Domains) != 1 || d.Domains[0].Item != "example.net" {
+		t.Errorf("CheckDomains(%q) = %s, %v, want example.net listed", links.Hosts(), d, err)
+	}
+	// The ASCII form with two final dots was never one name; the IDNA
+	// form of it is not either.
+	for _, h := range []string{"claim-prize.example.net..", "claim-prize.example.net.\u00ad.", "claim-prize.example.net\u3002."} {
+		if got, err := Registrable(h); err == nil {
+			t.Errorf("Registrable(%q) = %q, want ErrInvalidDomain", h, got)
+		}
+	}
+}
