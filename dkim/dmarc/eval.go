@@ -633,15 +633,16 @@ func (e *Evaluator) aligned(id, author string, m Alignment) bool {
 // trailing dot, as A-labels: the author domain is in A-labels
 // (uniqueDomains), and an SMTPUTF8 MAIL FROM domain may come in
 // U-labels.
+//
+// The final dot is removed after the IDNA mapping, which may make it
+// (U+3002 and the other full stops are dots, U+00AD is nothing): an id
+// it maps to nothing is "".
 func normalizeID(id string) string {
-	id = strings.ToLower(strings.TrimSuffix(id, "."))
-	if id == "" {
-		return ""
-	}
-	if a, err := idna.Lookup.ToASCII(id); err == nil && a != "" {
+	id = strings.ToLower(id)
+	if a, err := idna.Lookup.ToASCII(id); err == nil {
 		id = a
 	}
-	return id
+	return strings.TrimSuffix(id, ".")
 }
 
 // lookup fetches and parses the record at _dmarc.domain (§6.6.3).
@@ -778,15 +779,17 @@ func uniqueDomains(in []string) []string {
 	var out []string
 	seen := make(map[string]struct{}, min(len(in), 64))
 	for _, d := range in {
-		d = strings.ToLower(strings.TrimRight(strings.TrimSpace(d), "."))
-		if d == "" {
-			continue
-		}
+		d = strings.ToLower(strings.TrimSpace(d))
 		// An internationalized From domain (RFC 6532) is compared and
 		// looked up as A-labels, the form d= and SPF domains and the DNS
-		// use (RFC 6376 §3.5, RFC 5890 §2.3.2.1).
-		if a, err := idna.Lookup.ToASCII(d); err == nil && a != "" {
+		// use (RFC 6376 §3.5, RFC 5890 §2.3.2.1). The mapping may make
+		// final dots (U+3002, or U+00AD after a dot), removed after it,
+		// and may leave nothing: no domain.
+		if a, err := idna.Lookup.ToASCII(d); err == nil {
 			d = a
+		}
+		if d = strings.TrimRight(d, "."); d == "" {
+			continue
 		}
 		if _, dup := seen[d]; !dup {
 			seen[d] = struct{}{}
