@@ -102,7 +102,8 @@ type Checker struct {
 	// Timeout bounds one store operation (a MemoryStore, which never
 	// blocks, is not bounded). If zero, DefaultTimeout (5 s); negative
 	// means ctx's deadline alone. A store operation out of time is a
-	// store failure.
+	// store failure, and so is a check whose ctx ended before its store
+	// operation (with any store).
 	Timeout time.Duration
 	// MaxAddressLen bounds the sender and the recipient put into a key;
 	// a longer one is cut and the outcome's Err wraps ErrAddressTooLong.
@@ -190,6 +191,10 @@ func (c *Checker) trace(format string, args ...any) {
 	}
 }
 
+// rcptsEvery is how many recipients CheckBody's list walks go over
+// between two looks at ctx.
+const rcptsEvery = 64
+
 // keyBufs recycles the buffers keys are built in: a Store must not keep
 // Request's slices past Record.
 var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
@@ -220,9 +225,9 @@ var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }
 //
 // The error is non-nil only when the check could not run: an invalid ip
 // (ErrInvalidIP), an empty rcpt (ErrNoRecipient), a Checker field out of
-// range (ErrConfig), a store failure without FailOpen (ErrStore). The
-// outcome beside an error is Greylisted with the error in Err and a 451
-// 4.3.0 Reply.
+// range (ErrConfig), a store failure without FailOpen (ErrStore; a ctx
+// that ended before the store was asked is one). The outcome beside an
+// error is Greylisted with the error in Err and a 451 4.3.0 Reply.
 func (c *Checker) Check(ctx context.Context, ip netip.Addr, hostname, from, rcpt, spfDomain string) (Outcome, error) {
 	if rcpt == "" || trimBrackets(rcpt) == "" {
 		return invalid(ErrNoRecipient)
@@ -285,7 +290,12 @@ func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from, rcpt
 	} else if c.AllowRecipients != nil {
 		var e string
 		all := true
-		for _, r := range rcpts {
+		for i, r := range rcpts {
+			if i%rcptsEvery == rcptsEvery-1 {
+				if err := ctx.Err(); err != nil {
+					return c.storeFailed(err)
+				}
+			}
 			m, ok := c.AllowRecipients.Match(r)
 			if !ok {
 				all = false
@@ -309,7 +319,12 @@ func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from, rcpt
 			trap = p.trap
 		}
 	}
-	for _, r := range rcpts {
+	for i, r := range rcpts {
+		if i%rcptsEvery == rcptsEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return c.storeFailed(err)
+			}
+		}
 		if _, ok := c.Traps.Match(r); ok {
 			trap = p.trap
 			break
@@ -368,6 +383,11 @@ func (c *Checker) check(ctx context.Context, ip netip.Addr, hostname, from, rcpt
 		clientKey = network
 	}
 
+	// A ctx that has ended is a store operation out of time, whatever
+	// the store (a MemoryStore never looks at it).
+	if err := ctx.Err(); err != nil {
+		return c.storeFailed(err)
+	}
 	st := c.store()
 	if _, mem := st.(*MemoryStore); !mem && p.timeout > 0 {
 		var cancel context.CancelFunc
