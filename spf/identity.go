@@ -232,14 +232,16 @@ func (p *pathParser) domain() (string, error) {
 	if !ascii {
 		name, root := strings.CutSuffix(d, ".")
 		if a, err := idna.Lookup.ToASCII(name); err == nil {
-			// IDNA maps some characters to nothing (U+00AD soft
-			// hyphen): a domain of only those is no domain.
-			if a == "" {
-				return "", invalidIdentity("no domain at offset %d", start)
-			}
 			d = a
 			if root {
 				d += "."
+			}
+			// IDNA maps some characters to nothing (U+00AD soft
+			// hyphen): a domain of only those is no domain, as an
+			// empty one; one of those and a final dot is ".", as
+			// with U+3002 for the dot.
+			if d == "" {
+				return "", invalidIdentity("no domain at offset %d", start)
 			}
 		}
 	}

@@ -227,3 +227,30 @@ func TestCheckHostSender(t *testing.T) {
 		}
 	}
 }
+
+// TestReversePathIDNAEquivalents: a domain is read as the A-labels IDNA
+// maps it to (RFC 7208 §4.3), so a reverse-path whose domain maps to the
+// one of another parses as that other: one that maps to nothing (U+00AD
+// soft hyphens) has no domain and is refused as "a@" is, never taken for
+// the null path; one that maps to "." (a soft hyphen before a final dot,
+// an ideographic full stop) is "a@." (none at check_host), whichever
+// full stop ends it.
+func TestReversePathIDNAEquivalents(t *testing.T) {
+	for _, tc := range []struct{ in, ascii string }{
+		{"a@\u00ad", "a@"},
+		{"<a@\u00ad>", "<a@>"},
+		{"<@\u00ad:a@pass.test>", "<@:a@pass.test>"},
+		{"a@\u00ad.", "a@."},
+		{"a@\u00ad\u3002", "a@."},
+		{"a@\u00ad..", "a@.."},
+		{"a@pass\u00ad.test", "a@pass.test"},
+		{"a@pass.test\u3002", "a@pass.test."},
+		{"a@pass.test.\u00ad", "a@pass.test."},
+	} {
+		m, err := parseReversePath(tc.in)
+		want, wantErr := parseReversePath(tc.ascii)
+		if m != want || (err == nil) != (wantErr == nil) || err != nil && !errors.Is(err, ErrInvalidIdentity) {
+			t.Errorf("parseReversePath(%+q) = %+v, %v; want %+v, %v as for %q", tc.in, m, err, want, wantErr, tc.ascii)
+		}
+	}
+}
