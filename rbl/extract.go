@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // URL is a URL found in a body.
@@ -331,7 +333,15 @@ func parseURLAt(buf, body []byte, start int, scheme string, maxLen int) (text []
 		if len(h) == 0 || len(h) > 253 {
 			return buf, 0, 0, i, false
 		}
-		if a, number := webIPv4(h); a.IsValid() {
+		addr := h
+		if nonASCII {
+			// Browsers map the host by UTS #46 before they read it as
+			// an address: "192\u00ad.0.2.1" is 192.0.2.1.
+			if m, err := idna.Lookup.ToASCII(string(h)); err == nil {
+				addr = []byte(m)
+			}
+		}
+		if a, number := webIPv4(addr); a.IsValid() {
 			buf = a.AppendTo(buf[:hs])
 			he = len(buf)
 		} else if number || bytes.IndexByte(h, '.') < 0 || bytes.Contains(h, []byte("..")) || h[0] == '.' {

@@ -42,3 +42,23 @@ func TestIDNATrailingDot(t *testing.T) {
 		}
 	}
 }
+
+// TestLinksIDNAAddress: an IPv4 host that is one once IDNA has mapped it
+// (U+00AD removed, full-width digits made ASCII), as browsers map a host
+// before they read it as an address (WHATWG URL Standard, host parsing),
+// is that address; Links refused such hosts ("192\u00ad.0.2.1") as
+// numbers that are no address, so the link was never checked.
+func TestLinksIDNAAddress(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{"http://192\u00ad.0.2.1/x", "192.0.2.1"},
+		{"http://\u00ad192.0.2.1/", "192.0.2.1"},
+		{"http://3221225\u00ad991/", "192.0.2.7"},
+		{"http://\uff11\uff19\uff12.0.2.1/", "192.0.2.1"},
+		{"http://0xc0\u00ad.0x0.0x2.0x7/", "192.0.2.7"},
+	} {
+		links := (&Extractor{}).Links([]byte(tc.body))
+		if len(links.URLs) != 1 || links.URLs[0].Host != tc.want {
+			t.Errorf("Links(%+q) = %v, want one URL with host %s", tc.body, links, tc.want)
+		}
+	}
+}
