@@ -182,8 +182,12 @@ func (r *Reporter) KeyAt(policyDomain string, t time.Time) Key {
 // schema-valid report (nothing is recorded), ErrTooManyReports,
 // ErrTooManyRows or ErrFieldTooLong when a limit kept the row out (the
 // last two count its messages as left out of the report), or the
-// store's error.
+// store's error; on a ctx that ended, ctx's error (nothing is recorded,
+// whatever the store).
 func (r *Reporter) Add(ctx context.Context, ev Evaluation) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	t := ev.Time
 	if t.IsZero() {
 		t = r.now()
@@ -209,7 +213,11 @@ func (r *Reporter) Add(ctx context.Context, ev Evaluation) error {
 	if len(row.SPFResults) > 1 {
 		row.SPFResults = row.SPFResults[:1] // the schema allows one
 	}
-	row.DKIMResults = r.capDKIM(row.HeaderFrom, row.DKIMResults)
+	kept, err := r.capDKIM(ctx, row.HeaderFrom, row.DKIMResults)
+	if err != nil {
+		return err
+	}
+	row.DKIMResults = kept
 	k := r.KeyAt(p.Domain, t)
 	lim := r.limits()
 	st := r.getStore()
@@ -220,7 +228,7 @@ func (r *Reporter) Add(ctx context.Context, ev Evaluation) error {
 		r.trace("dmarc report: row for %s left out: %s longer than %d octets", k.Domain, f, cmp.Or(r.MaxFieldBytes, DefaultMaxFieldBytes))
 		return fmt.Errorf("%w: %s (limit %d)", ErrFieldTooLong, f, cmp.Or(r.MaxFieldBytes, DefaultMaxFieldBytes))
 	}
-	err := st.Add(ctx, k, p, ev.RUA, &row, lim)
+	err = st.Add(ctx, k, p, ev.RUA, &row, lim)
 	if err != nil {
 		r.trace("dmarc report: row for %s left out: %v", k.Domain, err)
 	}
@@ -270,11 +278,14 @@ func (r *Reporter) longField(row *Row) string {
 
 // capDKIM keeps at most MaxDKIMPerRow results, in RFC 9990 §3.1.3's
 // order of preference: passes in strict alignment with the From
-// domain, passes in relaxed alignment, other passes, the rest.
-func (r *Reporter) capDKIM(from string, in []DKIMAuth) []DKIMAuth {
+// domain, passes in relaxed alignment, other passes, the rest, each in
+// the order given. Each result is ranked once (an organizational domain
+// each), looking at ctx every ctxEvery results: a verifier without a
+// signature limit gives one per DKIM-Signature field of the message.
+func (r *Reporter) capDKIM(ctx context.Context, from string, in []DKIMAuth) ([]DKIMAuth, error) {
 	n := cmp.Or(r.MaxDKIMPerRow, DefaultMaxDKIMPerRow)
 	if len(in) <= n {
-		return in
+		return in, nil
 	}
 	org := r.orgDomain(from)
 	rank := func(d DKIMAuth) int {
@@ -289,10 +300,28 @@ func (r *Reporter) capDKIM(from string, in []DKIMAuth) []DKIMAuth {
 		}
 		return 2
 	}
-	out := slices.Clone(in)
-	slices.SortStableFunc(out, func(a, b DKIMAuth) int { return cmp.Compare(rank(a), rank(b)) })
-	return out[:n]
+	var byRank [4][]DKIMAuth // each in the order given: a stable partition
+	for i, d := range in {
+		if i%ctxEvery == ctxEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		k := rank(d)
+		if len(byRank[k]) < n { // n of one rank are all that can be kept
+			byRank[k] = append(byRank[k], d)
+		}
+	}
+	out := make([]DKIMAuth, 0, n)
+	for _, ds := range byRank {
+		out = append(out, ds[:min(len(ds), n-len(out))]...)
+	}
+	return out, nil
 }
+
+// ctxEvery is how many elements of a caller's list Add goes over between
+// two looks at ctx.
+const ctxEvery = 64
 
 // Due returns the keys of the reports whose period ended at or before
 // now, oldest first.
