@@ -78,55 +78,6 @@ func checkReport(t *testing.T, s *Scanner, r Report, msgLen int) {
 	}
 }
 
-// TestReportTruncatedByLimit runs checkReport on a report of each limit
-// kind, so that its Truncated property is checked for every kind, not
-// only those the fuzz corpora reach (none reaches limit-ratio, limit-
-// part-bytes, limit-held-bytes or limit-param-bytes), and pins Truncated
-// itself: set by each limit that leaves content unchecked, not by the
-// text and name caps.
-func TestReportTruncatedByLimit(t *testing.T) {
-	canceled, cancel := context.WithCancel(context.Background())
-	cancel()
-	big := make([]byte, 10000)
-	long := strings.Repeat("n", 2000)
-	tests := []struct {
-		kind      Kind
-		ctx       context.Context
-		s         Scanner
-		msg       []byte
-		truncated bool
-	}{
-		{KindLimitDepth, nil, Scanner{MaxDepth: 2}, mimetest.DeepMultipart(5), true},
-		{KindLimitParts, nil, Scanner{MaxParts: 3}, mimetest.ManyParts(10), true},
-		{KindLimitPartBytes, nil, Scanner{MaxPartBytes: 1000}, mimetest.Message("s", "x", att("a.bin", "", big)), true},
-		{KindLimitTotalBytes, nil, Scanner{MaxTotalBytes: 15000}, mimetest.Message("s", "x", att("a.bin", "", big), att("b.bin", "", big)), true},
-		{KindLimitHeldBytes, nil, Scanner{MaxHeldBytes: 5000}, mimetest.Message("s", "x", att("a.bin", "", big)), true},
-		{KindLimitRatio, nil, Scanner{MaxRatio: 10}, mimetest.Message("s", "x", att("z.gz", "", mimetest.GzipBomb(3))), true},
-		{KindLimitArchiveEntries, nil, Scanner{MaxArchiveEntries: 1}, mimetest.Message("s", "x", att("a.zip", "", mimetest.Zip(mimetest.ZipEntry{Name: "a", Data: []byte("a")}, mimetest.ZipEntry{Name: "b", Data: []byte("b")}))), true},
-		{KindLimitTime, canceled, Scanner{}, mimetest.ManyParts(3), true},
-		{KindLimitParamBytes, nil, Scanner{MaxParamBytes: 100}, rawPart("application/octet-stream; name=\""+long+".pdf\"", "attachment", "x"), true},
-		{KindLimitReportBytes, nil, Scanner{MaxReportBytes: 2000}, mimetest.ManyParts(20), true},
-		{KindLimitTextBytes, nil, Scanner{MaxTextBytes: 10}, mimetest.Message("s", "a text longer than ten bytes"), false},
-		{KindLimitNameBytes, nil, Scanner{}, mimetest.Message("s", "x", att(long+".pdf", "application/pdf", []byte("%PDF-1.4"))), false},
-	}
-	for _, tt := range tests {
-		t.Run(string(tt.kind), func(t *testing.T) {
-			ctx := tt.ctx
-			if ctx == nil {
-				ctx = context.Background()
-			}
-			r := tt.s.Scan(ctx, tt.msg)
-			if !r.Has(tt.kind) {
-				t.Fatalf("Scan findings %v, want %s", r.Findings, tt.kind)
-			}
-			checkReport(t, &tt.s, r, len(tt.msg))
-			if r.Truncated != tt.truncated {
-				t.Errorf("Scan with %s: Truncated = %v, want %v", tt.kind, r.Truncated, tt.truncated)
-			}
-		})
-	}
-}
-
 // FuzzScan scans arbitrary messages: the report respects the limits, its
 // allocations are bounded, and Strip round-trips (matching nothing
 // returns the message; stripping a part yields a message that scans).
