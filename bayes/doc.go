@@ -149,12 +149,15 @@
 // beside a global one. Package bayes/storetest is the behavioural suite
 // all three pass.
 //
-// Fail-open: when the store cannot be read (Redis down, a timeout),
+// Fail-open: when the store cannot be read (Redis down, a timeout, a
+// ctx that ended while the message was tokenized or looked up),
 // Classify does not fail: it returns Unsure with Score 0.5 and Err
 // wrapping ErrStore, and a nil error, so mail keeps flowing and is
-// neither learnt nor rejected on a guess; a caller preferring to
-// tempfail tests errors.Is(o.Err, bayes.ErrStore). Training on a failed
-// store returns the error: a training must not be lost silently.
+// neither learnt nor rejected on a guess (never the verdict of part of
+// the message); a caller preferring to tempfail tests errors.Is(o.Err,
+// bayes.ErrStore). Training on a failed store returns the error: a
+// training must not be lost silently. The stores look at ctx every 1024
+// tokens or entries.
 //
 // # Training
 //
