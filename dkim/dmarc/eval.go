@@ -256,7 +256,8 @@ type Evaluator struct {
 	// OrgDomain returns the organizational domain of a domain (RFC 7489
 	// §3.2), in ModeRFC7489 only (ModeRFC9989 finds it by the tree
 	// walk). If nil, publicsuffix.EffectiveTLDPlusOne (and the domain
-	// itself when it is a public suffix).
+	// itself when it is a public suffix), of the domain without its
+	// empty labels when it has some ("a..example.com": example.com).
 	OrgDomain func(domain string) string
 	// Percent returns a number in [0, 100) compared with pct=, in
 	// ModeRFC7489 only (RFC 9989 removed pct=). If nil, rand.IntN(100).
@@ -426,6 +427,17 @@ func (e *Evaluator) orgDomain(d string) string {
 	}
 	org, err := publicsuffix.EffectiveTLDPlusOne(d)
 	if err != nil {
+		// A name with empty labels (".example.com", "a..example.com": a
+		// malformed From, or one IDNA made so from U+00AD) has no
+		// answer from the list; its other labels name the organization
+		// the tree walk finds in ModeRFC9989, so that such a From does
+		// not escape its policy (RFC 7489 §6.6.1 leaves a malformed
+		// From to local policy).
+		if l := strings.Join(slices.DeleteFunc(strings.Split(d, "."), func(s string) bool { return s == "" }), "."); l != d && l != "" {
+			if org, err := publicsuffix.EffectiveTLDPlusOne(l); err == nil {
+				return org
+			}
+		}
 		return d
 	}
 	return org

@@ -55,3 +55,25 @@ func TestIDNAFinalDot(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyLabelFromRFC7489: a From domain with an empty label
+// (".example.com", "a..example.com", or one IDNA makes so: U+00AD alone
+// between dots) names its organization as much in ModeRFC7489 as in
+// ModeRFC9989, whose tree walk finds example.com's record; the public
+// suffix list refuses such a name, so ModeRFC7489 took the domain for
+// its own organizational domain, found no record at the invalid
+// _dmarc name and gave none: a malformed From escaped the policy
+// (FromDomains keeps such domains so that it does not).
+func TestEmptyLabelFromRFC7489(t *testing.T) {
+	srv := resolvertest.NewServer(t, resolvertest.Zone{Origin: ".", Text: zone})
+	for _, mode := range []dmarc.Mode{dmarc.ModeRFC9989, dmarc.ModeRFC7489} {
+		e := &dmarc.Evaluator{Resolver: srv.Resolver(), Mode: mode}
+		for _, from := range []string{".example.com", "\u00ad.example.com", "a..example.com", "a.\u00ad.example.com"} {
+			o, err := e.Evaluate(context.Background(), dmarc.Input{FromDomains: []string{from}})
+			if err != nil || o.Result != dmarc.Fail || o.PolicyDomain != "example.com" || o.Disposition != dmarc.DispositionQuarantine {
+				t.Errorf("%s: Evaluate(From %+q) = %s, policy domain %q, disposition %s, %v; want fail by example.com's sp=quarantine",
+					mode, from, o.Result, o.PolicyDomain, o.Disposition, err)
+			}
+		}
+	}
+}
