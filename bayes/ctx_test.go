@@ -6,39 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/spamkit/spamkit/internal/testenv"
 )
-
-// endsAt is a context that ends at its n-th look (call of Err): a
-// deadline that passes while the work runs, at a point the test chooses
-// without timing. Looks after that see it ended too; Done is closed
-// then.
-type endsAt struct {
-	context.Context // Background: Deadline and Value
-	mu              sync.Mutex
-	n, looks        int
-	done            chan struct{}
-}
-
-func newEndsAt(n int) *endsAt {
-	return &endsAt{Context: context.Background(), n: n, done: make(chan struct{})}
-}
-
-func (c *endsAt) Err() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.looks++
-	if c.looks == c.n {
-		close(c.done)
-	}
-	if c.looks >= c.n {
-		return context.Canceled
-	}
-	return nil
-}
-
-func (c *endsAt) Done() <-chan struct{} { return c.done }
 
 func canceled() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -73,18 +44,18 @@ func TestClassifyContextEndsWhileRunning(t *testing.T) {
 	trained(t, &c)
 	msg := []byte(hamMsgs[0])
 	// Look 1 is Classify's own, before it begins: the ctx ends after.
-	o, err := c.Classify(newEndsAt(2), msg)
+	o, err := c.Classify(testenv.EndsAt(2), msg)
 	if err != nil || o.Result != Unsure || !errors.Is(o.Err, context.Canceled) || !errors.Is(o.Err, ErrStore) {
 		t.Errorf("Classify = %v, %v; want unsure with ErrStore and context.Canceled", o, err)
 	}
 	// Looks 1 and 2 are Begin's and Close's (Classify's) own.
-	s := c.Begin(newEndsAt(3))
+	s := c.Begin(testenv.EndsAt(3))
 	s.Write(msg)
 	if o, err := s.Close(); err != nil || o.Result != Unsure || !errors.Is(o.Err, context.Canceled) {
 		t.Errorf("Stream = %v, %v; want unsure with context.Canceled", o, err)
 	}
 	// Training on error must not take the unfinished verdict as one.
-	l, err := c.TrainOnError(newEndsAt(1), Ham, msg)
+	l, err := c.TrainOnError(testenv.EndsAt(1), Ham, msg)
 	if !errors.Is(err, context.Canceled) || l.Trained != "" {
 		t.Errorf("TrainOnError = %+v, %v; want context.Canceled, nothing trained", l, err)
 	}
@@ -100,13 +71,13 @@ func TestTrainUntilNoErrorContext(t *testing.T) {
 	}
 	ex = append(ex, Example{Class: "x", Msg: []byte("\r\nx\r\n")})
 	c := Classifier{MinSpam: -1, MinHam: -1}
-	ctx := newEndsAt(2)
+	ctx := testenv.EndsAt(2)
 	_, err := c.TrainUntilNoError(ctx, ex, 1)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("TrainUntilNoError = %v, want context.Canceled", err)
 	}
-	if ctx.looks > 3 {
-		t.Errorf("ctx looked at %d times after it ended", ctx.looks)
+	if ctx.Looks() > 3 {
+		t.Errorf("ctx looked at %d times after it ended", ctx.Looks())
 	}
 }
 

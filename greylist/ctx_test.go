@@ -4,41 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/spamkit/spamkit/greylist"
+	"github.com/spamkit/spamkit/internal/testenv"
 )
-
-// endsAt is a context that ends at its n-th look (call of Err): a
-// deadline that passes while the work runs, at a point the test chooses
-// without timing.
-type endsAt struct {
-	context.Context // Background: Deadline and Value
-	mu              sync.Mutex
-	n, looks        int
-	done            chan struct{}
-}
-
-func newEndsAt(n int) *endsAt {
-	return &endsAt{Context: context.Background(), n: n, done: make(chan struct{})}
-}
-
-func (c *endsAt) Err() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.looks++
-	if c.looks == c.n {
-		close(c.done)
-	}
-	if c.looks >= c.n {
-		return context.Canceled
-	}
-	return nil
-}
-
-func (c *endsAt) Done() <-chan struct{} { return c.done }
 
 // TestCheckContextEnded: with the default MemoryStore, which never
 // looks at ctx, a check whose ctx had ended was decided and recorded as
@@ -85,7 +56,7 @@ func TestCheckBodyContextEnds(t *testing.T) {
 	}
 	var h greylist.BodyHash
 	h.Write([]byte("the same text for all\r\n"))
-	o, err := c.CheckBody(newEndsAt(2), ip("192.0.2.1"), "", "news@example.com", rcpts, h.Sum(), "")
+	o, err := c.CheckBody(testenv.EndsAt(2), ip("192.0.2.1"), "", "news@example.com", rcpts, h.Sum(), "")
 	if !errors.Is(err, context.Canceled) || o.Result != greylist.Greylisted {
 		t.Errorf("CheckBody = %v, %v; want greylisted and context.Canceled", o, err)
 	}

@@ -6,47 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/spamkit/spamkit/bayes"
+	"github.com/spamkit/spamkit/internal/testenv"
 	bolt "go.etcd.io/bbolt"
 )
-
-// endsAt is a context that ends at its n-th look (call of Err), never
-// if n is 0: a deadline that passes while the work runs, at a point the
-// test chooses without timing. looks counts the calls.
-type endsAt struct {
-	context.Context // Background: Deadline and Value
-	mu              sync.Mutex
-	n, looks        int
-	done            chan struct{}
-}
-
-func newEndsAt(n int) *endsAt {
-	return &endsAt{Context: context.Background(), n: n, done: make(chan struct{})}
-}
-
-func (c *endsAt) Err() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.looks++
-	if c.looks == c.n {
-		close(c.done)
-	}
-	if c.n > 0 && c.looks >= c.n {
-		return context.Canceled
-	}
-	return nil
-}
-
-func (c *endsAt) Done() <-chan struct{} { return c.done }
-
-func (c *endsAt) Looks() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.looks
-}
 
 func manyTokens(n int) []string {
 	toks := make([]string, n)
@@ -72,7 +37,7 @@ func TestLookupContextEnds(t *testing.T) {
 		t.Fatal(err)
 	}
 	counts := make([]bayes.Count, len(toks))
-	if _, err := s.Lookup(newEndsAt(2), toks, counts); !errors.Is(err, context.Canceled) {
+	if _, err := s.Lookup(testenv.EndsAt(2), toks, counts); !errors.Is(err, context.Canceled) {
 		t.Errorf("Lookup = %v, want context.Canceled", err)
 	}
 	s.Close()
@@ -81,10 +46,10 @@ func TestLookupContextEnds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Lookup(newEndsAt(1), toks, counts); !errors.Is(err, context.Canceled) {
+		if _, err := s.Lookup(testenv.EndsAt(1), toks, counts); !errors.Is(err, context.Canceled) {
 			t.Errorf("%+v: Lookup with an ended ctx = %v, want context.Canceled", o, err)
 		}
-		if _, err := s.Lookup(newEndsAt(2), toks, counts); !errors.Is(err, context.Canceled) {
+		if _, err := s.Lookup(testenv.EndsAt(2), toks, counts); !errors.Is(err, context.Canceled) {
 			t.Errorf("%+v: Lookup = %v, want context.Canceled", o, err)
 		}
 		if _, err := s.Lookup(context.Background(), toks, counts); err != nil || counts[len(toks)-1].Ham != 1 {
@@ -103,7 +68,7 @@ func TestPutContextEnds(t *testing.T) {
 	for i, tok := range toks {
 		ents[i] = bayes.Entry{Token: tok, Count: bayes.Count{Spam: 1}}
 	}
-	if err := s.Put(newEndsAt(2), ents); !errors.Is(err, context.Canceled) {
+	if err := s.Put(testenv.EndsAt(2), ents); !errors.Is(err, context.Canceled) {
 		t.Errorf("Put = %v, want context.Canceled", err)
 	}
 	n := 0
@@ -123,7 +88,7 @@ func TestApplyLooksWhileMerging(t *testing.T) {
 	for i := range toks {
 		toks[i] = "same"
 	}
-	ctx := newEndsAt(0)
+	ctx := testenv.EndsAt(0)
 	if _, err := s.Apply(ctx, []bayes.Update{{Tokens: toks, Spam: 1}}); err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +125,7 @@ func TestCompactContextEnds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := Compact(newEndsAt(2), path, nil); !errors.Is(err, context.Canceled) {
+	if _, _, err := Compact(testenv.EndsAt(2), path, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("Compact = %v, want context.Canceled", err)
 	}
 	// Opening the file commits (its buckets are made sure of), so its
@@ -172,7 +137,7 @@ func TestCompactContextEnds(t *testing.T) {
 		t.Errorf("left behind: %v", m)
 	}
 	// A ctx that does not end is looked at as the copy goes.
-	ctx := newEndsAt(0)
+	ctx := testenv.EndsAt(0)
 	if _, _, err := Compact(ctx, path, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -11,36 +11,8 @@ import (
 
 	"github.com/spamkit/spamkit/greylist/boltstore"
 	"github.com/spamkit/spamkit/greylist/greylisttest"
+	"github.com/spamkit/spamkit/internal/testenv"
 )
-
-// endsAt is a context that ends at its n-th look (call of Err): a
-// deadline that passes while the work runs, at a point the test chooses
-// without timing.
-type endsAt struct {
-	context.Context // Background: Deadline and Value
-	mu              sync.Mutex
-	n, looks        int
-	done            chan struct{}
-}
-
-func newEndsAt(n int) *endsAt {
-	return &endsAt{Context: context.Background(), n: n, done: make(chan struct{})}
-}
-
-func (c *endsAt) Err() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.looks++
-	if c.looks == c.n {
-		close(c.done)
-	}
-	if c.looks >= c.n {
-		return context.Canceled
-	}
-	return nil
-}
-
-func (c *endsAt) Done() <-chan struct{} { return c.done }
 
 // TestSweepContextEnds: a Sweep transaction ended after MaxSweepBatch
 // deletions only, so over records that had not expired it read the
@@ -72,7 +44,7 @@ func TestSweepContextEnds(t *testing.T) {
 	}
 	wg.Wait()
 	now := t0.Add(49 * time.Hour) // the expired ones' retry window is over, the live ones' not
-	n, err := s.Sweep(newEndsAt(2), now)
+	n, err := s.Sweep(testenv.EndsAt(2), now)
 	if !errors.Is(err, context.Canceled) || n != 0 {
 		t.Errorf("Sweep = %d, %v; want 0 and context.Canceled before the expired records", n, err)
 	}

@@ -4,39 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/spamkit/spamkit/internal/testenv"
 )
-
-// endsAt is a context that ends at its n-th look (call of Err): a
-// deadline that passes while the work runs, at a point the test chooses
-// without timing.
-type endsAt struct {
-	context.Context // Background: Deadline and Value
-	mu              sync.Mutex
-	n, looks        int
-	done            chan struct{}
-}
-
-func newEndsAt(n int) *endsAt {
-	return &endsAt{Context: context.Background(), n: n, done: make(chan struct{})}
-}
-
-func (c *endsAt) Err() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.looks++
-	if c.looks == c.n {
-		close(c.done)
-	}
-	if c.looks >= c.n {
-		return context.Canceled
-	}
-	return nil
-}
-
-func (c *endsAt) Done() <-chan struct{} { return c.done }
 
 // TestAddContextEnds: Add never looked at ctx (the MemoryStore does
 // not), and a row with more DKIM results than MaxDKIMPerRow (a verifier
@@ -56,8 +28,8 @@ func TestAddContextEnds(t *testing.T) {
 		ctx  context.Context
 		row  Row
 	}{
-		{"ended", newEndsAt(1), testRows()[0]},
-		{"ends while ranking", newEndsAt(2), row},
+		{"ended", testenv.EndsAt(1), testRows()[0]},
+		{"ends while ranking", testenv.EndsAt(2), row},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newReporter()
