@@ -211,7 +211,8 @@ type Report struct {
 
 	// Truncated reports that a limit stopped the scan of some content, so
 	// that parts or bytes were not inspected. (MaxTextBytes, which only
-	// cuts Texts, does not set it.)
+	// cuts Texts, and MaxNameBytes, which only cuts the names kept in the
+	// report, do not set it.)
 	Truncated bool
 
 	msgLen int // length of the scanned message, checked by Strip

@@ -191,7 +191,7 @@ func TestFromDomainsFirstLine(t *testing.T) {
 
 // TestFromDomainsMalformed: a From that net/mail refuses but mail clients
 // display still names its domain; skipping it made DMARC none, so a
-// spoofer could escape p=reject (RFC 7489 §6.6.1, §11.2).
+// spoofer could escape p=reject (RFC 7489 §6.6.1).
 func TestFromDomainsMalformed(t *testing.T) {
 	for _, tc := range []struct{ from, want string }{
 		{"=?x-unknown?q?Bank?= <ceo@bank.example>", "bank.example"},

@@ -734,7 +734,8 @@ func notExist(err error) bool {
 // character after the address) still names its domains: every "@domain"
 // in it is taken, since mail clients show such a From, and skipping it
 // would exempt the message from DMARC (RFC 7489 §6.6.1 leaves malformed
-// From fields to local policy, and §11.2 warns they are an attack).
+// From fields to local policy and says such messages are typically
+// rejected).
 func FromDomains(h dkim.Header) []string {
 	var out []string
 	for _, f := range h {
