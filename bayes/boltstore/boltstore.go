@@ -874,6 +874,10 @@ func (c *copier) bucket(path [][]byte, src *bolt.Bucket) error {
 	if parent == nil {
 		b, err = c.tx.CreateBucket(path[0])
 	} else {
+		// The nested bucket is a key of its parent: the parent's pages
+		// are filled whole too (a bucket of buckets alone is never
+		// given a key by the loop below, which sets it otherwise).
+		parent.FillPercent = 1.0
 		b, err = parent.CreateBucket(path[len(path)-1])
 	}
 	if err != nil {

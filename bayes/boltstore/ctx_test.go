@@ -241,3 +241,80 @@ func TestCompactCopy(t *testing.T) {
 		t.Errorf("buckets %v, want %v", seqs, wantSeq)
 	}
 }
+
+// TestCompactCopyPages: the copy fills pages as bbolt's Compact does,
+// the pages of a bucket that holds only buckets too. compactCopy set
+// FillPercent 1 on a bucket when it put a key there, never on the parent
+// of a nested bucket it created, so a bucket of many small (inline)
+// buckets was split at bbolt's default half fill: twice the leaf pages
+// of bbolt's copy. Every bucket's page statistics must be bbolt's.
+func TestCompactCopyPages(t *testing.T) {
+	dir := t.TempDir()
+	src, err := bolt.Open(filepath.Join(dir, "src.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	err = src.Update(func(tx *bolt.Tx) error {
+		p, err := tx.CreateBucket([]byte("parent"))
+		if err != nil {
+			return err
+		}
+		for i := range 1500 {
+			nb, err := p.CreateBucket(fmt.Appendf(nil, "nb%05d", i))
+			if err != nil {
+				return err
+			}
+			if err := nb.Put([]byte("k"), []byte("v")); err != nil {
+				return err
+			}
+		}
+		q, err := tx.CreateBucket([]byte("plain"))
+		if err != nil {
+			return err
+		}
+		for i := range 3000 {
+			if err := q.Put(fmt.Appendf(nil, "k%06d", i), make([]byte, 40)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats := func(db *bolt.DB) map[string]bolt.BucketStats {
+		m := map[string]bolt.BucketStats{}
+		db.View(func(tx *bolt.Tx) error {
+			return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+				m[string(name)] = b.Stats()
+				return nil
+			})
+		})
+		return m
+	}
+	for _, maxTx := range []int64{0, 4096} {
+		want, err := bolt.Open(filepath.Join(dir, fmt.Sprint("bbolt", maxTx)), 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer want.Close()
+		got, err := bolt.Open(filepath.Join(dir, fmt.Sprint("ours", maxTx)), 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer got.Close()
+		if err := bolt.Compact(want, src, maxTx); err != nil {
+			t.Fatal(err)
+		}
+		if err := compactCopy(context.Background(), got, src, maxTx); err != nil {
+			t.Fatal(err)
+		}
+		ws, gs := stats(want), stats(got)
+		for name, w := range ws {
+			if g := gs[name]; g != w {
+				t.Errorf("transactions of %d bytes: bucket %s: %+v, want bbolt's %+v", maxTx, name, g, w)
+			}
+		}
+	}
+}
