@@ -153,8 +153,13 @@ func domainItem(host string) (item, error) {
 	// "evil.example.\u00ad" is evil.example to a browser, and to the lists.
 	ascii, err := idna.Lookup.ToASCII(full)
 	ascii = strings.TrimSuffix(ascii, ".")
-	if ip, perr := netip.ParseAddr(ascii); err == nil && perr == nil {
-		return item{ip: ip.Unmap()}, nil // "192.0.2.1\u00ad", "192\u30020\u30022\u30021"
+	// Only a mapping that did more than lowercase can have made an
+	// address (digits and dots have no case): an ASCII host is not
+	// parsed twice (a failed parse allocates its error).
+	if err == nil && !strings.EqualFold(ascii, host) {
+		if ip, perr := netip.ParseAddr(ascii); perr == nil {
+			return item{ip: ip.Unmap()}, nil // "192.0.2.1\u00ad", "192\u30020\u30022\u30021"
+		}
 	}
 	if err != nil || !dnsname.Plausible(ascii) {
 		return item{}, fmt.Errorf("%w: %q", ErrInvalidDomain, host)

@@ -62,3 +62,24 @@ func TestLinksIDNAAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestDomainItemASCIIAllocs: 26fff54 parsed every host's IDNA mapping
+// as an address again, after the parse of the host itself, so that a
+// mapped address ("192.0.2.1\u00ad") is one; for an ASCII host the
+// mapping only lowercases, which makes no address of a name, and the
+// second parse's error cost each domain item of every link checked one
+// allocation more. An ASCII name allocates no more than it did before
+// 26fff54, and the mapped forms stay addresses (TestIDNATrailingDot).
+func TestDomainItemASCIIAllocs(t *testing.T) {
+	for _, tc := range []struct {
+		host string
+		want float64
+	}{
+		{"claim-prize.example.net", 2},
+		{"Claim-Prize.Example.NET.", 6}, // the mapping lowercases it
+	} {
+		if n := testing.AllocsPerRun(100, func() { domainItem(tc.host) }); n > tc.want {
+			t.Errorf("domainItem(%q): %v allocations, want at most %v", tc.host, n, tc.want)
+		}
+	}
+}
