@@ -156,8 +156,10 @@
 // neither learnt nor rejected on a guess (never the verdict of part of
 // the message); a caller preferring to tempfail tests errors.Is(o.Err,
 // bayes.ErrStore). Training on a failed store returns the error: a
-// training must not be lost silently. The stores look at ctx every 1024
-// tokens or entries.
+// training must not be lost silently. The stores look at ctx as they go,
+// every 1024 tokens or entries, but for the writes that are one step:
+// the MemStore's Apply and Put (one write under its lock) look before
+// it, redisstore's Apply (one script) before each update it adds.
 //
 // # Training
 //
