@@ -337,8 +337,10 @@ func parseURLAt(buf, body []byte, start int, scheme string, maxLen int) (text []
 		if nonASCII {
 			// Browsers map the host by UTS #46 before they read it as
 			// an address: "192\u00ad.0.2.1" is 192.0.2.1.
+			// The mapping may end in a dot ("192.0.2.1.\u00ad"): removed,
+			// as an ASCII host's final dots are above.
 			if m, err := idna.Lookup.ToASCII(string(h)); err == nil {
-				addr = []byte(m)
+				addr = []byte(strings.TrimRight(m, "."))
 			}
 		}
 		if a, number := webIPv4(addr); a.IsValid() {

@@ -83,3 +83,23 @@ func TestDomainItemASCIIAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestLinksIDNAAddressFinalDot: a host that IDNA maps to an address
+// and a final dot ("192.0.2.1.\u00ad": the soft hyphen after the dot is
+// nothing) is that address, as "192.0.2.1." is (the final dots of an
+// ASCII host are removed before webIPv4 reads it; a browser's IPv4
+// parser drops an empty last part). e5a48bc read the mapping with its
+// final dot, which webIPv4 takes for no number: the host stayed the
+// name "192.0.2.1.\u00ad", unlike every other form of the address.
+func TestLinksIDNAAddressFinalDot(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{"http://192.0.2.1.\u00ad/x", "192.0.2.1"},
+		{"http://192\u00ad.0.2.1.\u00ad/", "192.0.2.1"},
+		{"http://3221225991.\u00ad/", "192.0.2.7"},
+	} {
+		links := (&Extractor{}).Links([]byte(tc.body))
+		if len(links.URLs) != 1 || links.URLs[0].Host != tc.want {
+			t.Errorf("Links(%+q) = %v, want one URL with host %s", tc.body, links, tc.want)
+		}
+	}
+}
