@@ -91,7 +91,8 @@
 // header field ("Return-Path: a@example.com"), a space outside quotes,
 // a control character, invalid UTF-8, no domain (an empty one, or one
 // IDNA maps to nothing, such as a soft hyphen alone: never the null
-// reverse-path), ESMTP parameters after the path. The error says what is wrong and at which offset; it does
+// reverse-path), ESMTP parameters after the path. The error says what
+// is wrong and at which offset; it does
 // not repeat the input, and the refused Outcome has no Sender or Domain,
 // so no header shows it. What it accepts beyond the strict grammar, each
 // for mail seen in practice: a missing local-part ("@example.com", which
