@@ -323,7 +323,14 @@ func (c *Checker) shared(ctx context.Context, o *Outcome, ev event, d Counts, lo
 		ctx, cancel = context.WithTimeout(ctx, t)
 		defer cancel()
 	}
-	st, err := c.Store.Add(ctx, o.Client, d, now, w)
+	// A ctx that has ended is a store failure with any Store, one that
+	// ignores ctx (MemoryStore) included, so that the verdict does not
+	// depend on the kind of store.
+	err := ctx.Err()
+	var st Stats
+	if err == nil {
+		st, err = c.Store.Add(ctx, o.Client, d, now, w)
+	}
 	if err != nil {
 		err = fmt.Errorf("%w: %w", ErrStore, err)
 		if !p.failOpen {

@@ -164,7 +164,9 @@
 //   - A Store failure delays the event with 451 4.3.0, as Postfix's
 //     smtpd_policy_service_default_action (451 4.3.5) does when its
 //     policy server does not answer; FailOpen falls back to the node's
-//     own counts instead.
+//     own counts instead. A ctx that has ended before the Store call is
+//     such a failure with any Store (MemoryStore, which ignores ctx,
+//     included), as in package greylist.
 //
 // # Limits
 //

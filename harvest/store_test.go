@@ -141,3 +141,30 @@ func TestStoreTimeout(t *testing.T) {
 		}
 	})
 }
+
+// TestStoreContextEnded: a Store is told of a client's events under the
+// caller's ctx. With one that never looks at ctx (MemoryStore), an
+// ended ctx gave the verdict of a store that answered, while a Store
+// that honours ctx (Redis) fails and gives a Delay: the same client
+// judged two ways by the store's kind. An ended ctx is now a store
+// failure with any Store, as in greylist: Delay (451) with ErrStore and
+// ctx's error, or under FailOpen this node's own verdict noting it.
+func TestStoreContextEnded(t *testing.T) {
+	ip := netip.MustParseAddr("203.0.113.53")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c := &Checker{Store: &MemoryStore{}}
+	o, err := c.Rcpt(ctx, ip, Known, 1)
+	if err != nil || o.Result != Delay || !errors.Is(o.Err, ErrStore) || !errors.Is(o.Err, context.Canceled) || o.Reply().Code != 451 {
+		t.Errorf("ended ctx: %v (%v), %v; want delay 451 with ErrStore and context.Canceled", o, o.Err, err)
+	}
+	// Nothing was recorded in the Store for the check that did not run.
+	if st, _ := c.Store.Add(context.Background(), netip.PrefixFrom(ip, 32), Counts{}, time.Now(), time.Minute); st.Current != (Counts{}) {
+		t.Errorf("the Store counted %+v for a check whose ctx had ended", st.Current)
+	}
+	c = &Checker{Store: &MemoryStore{}, Config: Config{FailOpen: true}}
+	o, err = c.Rcpt(ctx, ip, Known, 1)
+	if err != nil || o.Result != Allow || !errors.Is(o.Err, ErrStore) || !errors.Is(o.Err, context.Canceled) {
+		t.Errorf("ended ctx, fail open: %v (%v), %v; want allow noting the store failure", o, o.Err, err)
+	}
+}
