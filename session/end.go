@@ -55,7 +55,13 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	if s.over != nil {
 		s.over.close()
 	}
-	dctx, cancelD := within(ctx, e.DataTimeout, DefaultDataTimeout)
+	// The DNS waits below leave the body greylisting's store call a
+	// reserve of ctx's time (waitWithin).
+	wait := within
+	if s.greyBody != nil {
+		wait = waitWithin
+	}
+	dctx, cancelD := wait(ctx, e.DataTimeout, DefaultDataTimeout)
 	defer cancelD()
 	cctx, cancelC := within(ctx, e.ContentTimeout, DefaultContentTimeout)
 	defer cancelC()

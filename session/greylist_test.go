@@ -15,7 +15,11 @@ import (
 // the session's facts, not of how fast SPF answered: a retry after the
 // delay passes whether the first attempt's SPF was slow (cold lookups)
 // and the retry's fast (cached), or the other way round, also when one
-// of them was slower than RcptTimeout.
+// of them was slower than RcptTimeout, also when the caller's ctx for
+// Rcpt is no longer than RcptTimeout (examples/smtpd's stage ctx): the
+// wait for SPF then ends a reserve before that deadline, so the greylist
+// store is not asked on an ended ctx (a store failure, 451 4.3.0, for
+// every retry while the sender's DNS stalls).
 func TestGreylistKeyStable(t *testing.T) {
 	t.Parallel()
 	const slow = 2 * time.Second
@@ -23,10 +27,12 @@ func TestGreylistKeyStable(t *testing.T) {
 		name        string
 		rcptTimeout time.Duration
 		delay       [2]time.Duration // the SPF TXT lookup's delay, first and second attempt
+		callerCtx   time.Duration    // the caller's ctx for Rcpt, if not 0
 	}{
-		{"slow then fast", 0, [2]time.Duration{300 * time.Millisecond, 0}},
-		{"slower than RcptTimeout then fast", 200 * time.Millisecond, [2]time.Duration{slow, 0}},
-		{"fast then slower than RcptTimeout", 200 * time.Millisecond, [2]time.Duration{0, slow}},
+		{"slow then fast", 0, [2]time.Duration{300 * time.Millisecond, 0}, 0},
+		{"slower than RcptTimeout then fast", 200 * time.Millisecond, [2]time.Duration{slow, 0}, 0},
+		{"fast then slower than RcptTimeout", 200 * time.Millisecond, [2]time.Duration{0, slow}, 0},
+		{"slower than the caller's ctx twice", time.Second, [2]time.Duration{slow, slow}, time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -52,16 +58,71 @@ func TestGreylistKeyStable(t *testing.T) {
 				if tc.delay[i] == 0 {
 					<-s.spfT.done // a fast SPF: done before RCPT
 				}
-				return s.Rcpt(ctx, "bob@example.org")
+				rctx := ctx
+				if tc.callerCtx > 0 {
+					var cancel context.CancelFunc
+					rctx, cancel = context.WithTimeout(ctx, tc.callerCtx)
+					defer cancel()
+				}
+				return s.Rcpt(rctx, "bob@example.org")
 			}
 			if r := attempt(0); r.Action != Tempfail || r.Code != 451 {
 				t.Fatalf("first attempt: Rcpt = %s, want 451 4.7.1", r)
+			} else if r.Enhanced != "4.7.1" {
+				t.Fatalf("first attempt: Rcpt = %s (%s), want greylisting's 4.7.1", r, r.Enhanced)
 			}
 			mu.Lock()
 			now = now.Add(2 * time.Minute)
 			mu.Unlock()
 			if r := attempt(1); r.Action != Continue {
 				t.Fatalf("retry after the delay: Rcpt = %s, want continue", r)
+			}
+		})
+	}
+}
+
+// TestWaitWithin: the wait before a store call ends at the stage's own
+// time or, when the caller's deadline comes first, a reserve before it
+// (a quarter of the time left, at most maxStoreReserve); without a
+// caller's deadline it is within's.
+func TestWaitWithin(t *testing.T) {
+	bg := context.Background()
+	for _, tc := range []struct {
+		name     string
+		caller   time.Duration // 0: no deadline
+		d        time.Duration
+		min, max time.Duration // of the wait's deadline, from now
+	}{
+		{"no caller deadline", 0, time.Second, 500 * time.Millisecond, time.Second},
+		{"no caller deadline, no stage bound", 0, -1, -1, -1},
+		{"stage first", time.Hour, time.Second, 500 * time.Millisecond, time.Second},
+		{"caller first: a quarter kept", 400 * time.Millisecond, time.Hour, 150 * time.Millisecond, 300 * time.Millisecond},
+		{"caller first: the reserve capped", time.Minute, time.Hour, time.Minute - maxStoreReserve - 500*time.Millisecond, time.Minute - maxStoreReserve},
+		{"caller first, no stage bound", 400 * time.Millisecond, -1, 150 * time.Millisecond, 300 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := bg
+			if tc.caller > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(bg, tc.caller)
+				defer cancel()
+			}
+			wctx, cancel := waitWithin(ctx, tc.d, DefaultRcptTimeout)
+			defer cancel()
+			dl, ok := wctx.Deadline()
+			if tc.min < 0 {
+				if ok {
+					t.Errorf("deadline %v, want none", time.Until(dl))
+				}
+				return
+			}
+			if left := time.Until(dl); !ok || left < tc.min || left > tc.max {
+				t.Errorf("deadline in %v (set %v), want %v..%v", left, ok, tc.min, tc.max)
+			}
+			if tc.caller > 0 {
+				if cdl, _ := ctx.Deadline(); !dl.Before(cdl) {
+					t.Errorf("wait ends %v, not before the caller's deadline %v", dl, cdl)
+				}
 			}
 		})
 	}

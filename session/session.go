@@ -122,6 +122,31 @@ func within(ctx context.Context, d, def time.Duration) (context.Context, context
 	return context.WithTimeout(ctx, d)
 }
 
+// maxStoreReserve bounds the time a wait for DNS checks leaves, before
+// the caller's deadline, to the store call that follows it.
+const maxStoreReserve = time.Second
+
+// waitWithin is within for a wait for DNS checks that a store call
+// (greylist) follows under the same ctx: the wait also ends a reserve
+// before ctx's deadline, a quarter of the time left and at most
+// maxStoreReserve, so that a stalled lookup does not leave the store an
+// ended ctx (a store failure: 451 4.3.0 for every retry while the
+// sender's DNS stalls), as examples/policyd keeps one.
+func waitWithin(ctx context.Context, d, def time.Duration) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return within(ctx, d, def)
+	}
+	dl = dl.Add(-min(time.Until(dl)/4, maxStoreReserve))
+	if d == 0 {
+		d = def
+	}
+	if t := time.Now().Add(d); d >= 0 && t.Before(dl) {
+		dl = t
+	}
+	return context.WithDeadline(ctx, dl)
+}
+
 // Connect starts the connection's checks for a client at ip, whose host
 // name the MTA may know ("" if not): FCrDNS and the DNSBL lookups start
 // at once and run concurrently. Connect waits for the DNSBL (at most
@@ -378,15 +403,16 @@ func (s *Session) rcpt(ctx context.Context, to string) Reply {
 // greylistFacts returns the client's host name and SPF-validated domain
 // for the greylist key. They are facts of the session, not of timing: it
 // waits for FCrDNS (when the MTA gave no name) and for SPF, at most
-// Engine.RcptTimeout; a check not done by then counts as no name, no SPF
-// pass (and Rcpt also consults the network key, so that the retry of an
-// attempt that timed out is not greylisted anew).
+// Engine.RcptTimeout, and a reserve before ctx's deadline for the
+// greylist store (waitWithin); a check not done by then counts as no
+// name, no SPF pass (and Rcpt also consults the network key, so that the
+// retry of an attempt that timed out is not greylisted anew).
 func (s *Session) greylistFacts(ctx context.Context) (host, spfDomain string) {
 	host = s.hostname
 	if s.spfT == nil && (host != "" || s.fcrdns == nil) {
 		return host, ""
 	}
-	wctx, cancel := within(ctx, s.e.RcptTimeout, DefaultRcptTimeout)
+	wctx, cancel := waitWithin(ctx, s.e.RcptTimeout, DefaultRcptTimeout)
 	defer cancel()
 	if host == "" && s.fcrdns != nil {
 		if o, err, ok := s.fcrdns.wait(wctx); ok && err == nil && o.Result == rdns.FCrDNSConfirmed {
