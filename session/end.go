@@ -55,14 +55,18 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	if s.over != nil {
 		s.over.close()
 	}
-	// The DNS waits below leave the body greylisting's store call a
-	// reserve of ctx's time (waitWithin).
-	wait := within
-	if s.greyBody != nil {
-		wait = waitWithin
-	}
-	dctx, cancelD := wait(ctx, e.DataTimeout, DefaultDataTimeout)
+	dctx, cancelD := within(ctx, e.DataTimeout, DefaultDataTimeout)
 	defer cancelD()
+	// The DNS waits before body greylisting (its key's facts: FCrDNS,
+	// SPF) leave its store call a reserve of ctx's time (waitWithin);
+	// the checks after it (DKIM, ARC, DMARC, URIBL, hash lists) need
+	// none and keep dctx.
+	wctx := dctx
+	if s.greyBody != nil && s.ip.IsValid() {
+		var cancelW context.CancelFunc
+		wctx, cancelW = waitWithin(ctx, e.DataTimeout, DefaultDataTimeout)
+		defer cancelW()
+	}
 	cctx, cancelC := within(ctx, e.ContentTimeout, DefaultContentTimeout)
 	defer cancelC()
 
@@ -129,7 +133,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	// Connection checks.
 	var rows []Row
 	if s.fcrdns != nil {
-		o, err, ok := s.fcrdns.wait(dctx)
+		o, err, ok := s.fcrdns.wait(wctx)
 		if !ok || panicked(err) {
 			o = rdns.FCrDNSOutcome{Result: rdns.FCrDNSTempError, IP: s.ip, Err: cut(ok, err, rdns.ErrDNS)}
 		}
@@ -140,7 +144,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		rows = append(rows, s.fcrdnsRows(o, &v)...)
 	}
 	if s.heloT != nil {
-		o, err, ok := s.heloT.wait(dctx)
+		o, err, ok := s.heloT.wait(wctx)
 		if !ok || panicked(err) {
 			o = rdns.HELOOutcome{Result: rdns.HELOTempError, HELO: s.helo, Err: cut(ok, err, rdns.ErrDNS)}
 		}
@@ -159,7 +163,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	if s.dnsblOut != nil {
 		v.Checks.DNSBL = s.dnsblOut
 	} else if s.dnsbl != nil {
-		o, err, ok := s.dnsbl.wait(dctx)
+		o, err, ok := s.dnsbl.wait(wctx)
 		if !ok || panicked(err) {
 			o = rbl.Outcome{Result: rbl.Unknown, Item: s.ip.String(), Err: cut(ok, err, rbl.ErrDNS)}
 		}
@@ -182,7 +186,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 	// SPF.
 	spfIn := dmarc.SPF{Result: "none"}
 	if s.spfT != nil {
-		o, err, ok := s.spfT.wait(dctx)
+		o, err, ok := s.spfT.wait(wctx)
 		if panicked(err) {
 			faults = append(faults, fault{"spf", err})
 		}
@@ -216,7 +220,7 @@ func (s *Session) EndOfData(ctx context.Context) (Verdict, error) {
 		}
 	}
 	if s.spfHELO != nil {
-		o, err, ok := s.spfHELO.wait(dctx)
+		o, err, ok := s.spfHELO.wait(wctx)
 		if panicked(err) {
 			faults = append(faults, fault{"spf-helo", err})
 		}

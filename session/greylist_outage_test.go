@@ -3,10 +3,13 @@ package session
 import (
 	"context"
 	"fmt"
+	"net"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/spamkit/spamkit/dkim/dmarc"
 	"github.com/spamkit/spamkit/greylist"
 	"github.com/spamkit/spamkit/resolver/resolvertest"
 )
@@ -72,4 +75,70 @@ func (c ctxStore) Record(ctx context.Context, req greylist.Request) (greylist.Re
 		return greylist.Response{}, err
 	}
 	return c.Store.Record(ctx, req)
+}
+
+// deadlineResolver answers every TXT query with nothing and records the
+// deadline of each query's ctx.
+type deadlineResolver struct {
+	mu  sync.Mutex
+	dls []time.Time
+}
+
+func (r *deadlineResolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	dl, _ := ctx.Deadline()
+	r.mu.Lock()
+	r.dls = append(r.dls, dl)
+	r.mu.Unlock()
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+// TestGreylistBodyReserveBeforeOnly: with greylisting at the end of
+// DATA, the DNS waits before the greylist store call end a reserve
+// before the caller's deadline (waitWithin); the checks after it (DMARC
+// here; DKIM, ARC, URIBL, hash lists alike) need none, and keep the
+// caller's whole deadline, as without body greylisting. 35920f4 gave
+// them the shortened one too: body greylisting took up to 1 s from
+// every DNS check of the message.
+func TestGreylistBodyReserveBeforeOnly(t *testing.T) {
+	t.Parallel()
+	for _, body := range []bool{false, true} {
+		t.Run(fmt.Sprint("GreylistBody ", body), func(t *testing.T) {
+			t.Parallel()
+			res := &deadlineResolver{}
+			e := &Engine{
+				DMARC:        &dmarc.Evaluator{Resolver: res, Timeout: -1},
+				Greylist:     &greylist.Checker{Store: &greylist.MemoryStore{}, Delay: time.Minute, Now: func() time.Time { return testNow }},
+				GreylistBody: body,
+				Now:          func() time.Time { return testNow },
+			}
+			ctx := context.Background()
+			s := e.NewSession(ctx)
+			defer s.Close()
+			s.Connect(ctx, dynIP, "")
+			s.Mail(ctx, "carol@example.org")
+			s.Rcpt(ctx, "bob@example.org")
+			s.Write(message("carol@example.org", "lunch", "Lunch on Friday?\n"))
+			// The caller's deadline, before DataTimeout's (30 s).
+			ectx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			defer cancel()
+			v, err := s.EndOfData(ectx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body && v.Reply.Enhanced != "4.7.1" {
+				t.Errorf("verdict %v, want the body greylisting's 451 4.7.1", v)
+			}
+			want, _ := ectx.Deadline()
+			res.mu.Lock()
+			defer res.mu.Unlock()
+			if len(res.dls) == 0 {
+				t.Fatal("DMARC asked nothing")
+			}
+			for _, dl := range res.dls {
+				if !dl.Equal(want) {
+					t.Errorf("DMARC lookup's deadline %v before the caller's, want the caller's", want.Sub(dl))
+				}
+			}
+		})
+	}
 }
