@@ -99,6 +99,8 @@ func TestWaitWithin(t *testing.T) {
 		{"caller first: a quarter kept", 400 * time.Millisecond, time.Hour, 150 * time.Millisecond, 300 * time.Millisecond},
 		{"caller first: the reserve capped", time.Minute, time.Hour, time.Minute - maxStoreReserve - 500*time.Millisecond, time.Minute - maxStoreReserve},
 		{"caller first, no stage bound", 400 * time.Millisecond, -1, 150 * time.Millisecond, 300 * time.Millisecond},
+		{"zero stage bound: the default (10 s)", 0, 0, DefaultRcptTimeout - 500*time.Millisecond, DefaultRcptTimeout},
+		{"caller first, zero stage bound", 2 * time.Second, 0, 1250 * time.Millisecond, 1500 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := bg
@@ -125,5 +127,17 @@ func TestWaitWithin(t *testing.T) {
 				}
 			}
 		})
+	}
+	// A caller's ctx already past its deadline: the wait has ended too
+	// (the reserve, a quarter of a negative time left, must not move
+	// the deadline past the caller's).
+	ctx, cancel := context.WithDeadline(bg, time.Now().Add(-time.Second))
+	defer cancel()
+	for _, d := range []time.Duration{0, -1, time.Hour} {
+		wctx, cancel := waitWithin(ctx, d, DefaultRcptTimeout)
+		if wctx.Err() == nil {
+			t.Errorf("waitWithin(ended ctx, %v) has not ended", d)
+		}
+		cancel()
 	}
 }
