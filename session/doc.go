@@ -70,11 +70,13 @@
 //     waits for SPF (RcptTimeout) so that the key is a function of the
 //     facts, not of the DNS's speed, and a retry passes if either key's
 //     triplet has waited (with GreylistBody, greylisting waits for the end
-//     of DATA and the body key instead). The wait ends a reserve before
-//     the caller's deadline (a quarter of the time left, at most 1 s), so
-//     that a stalled lookup never leaves the greylist store an ended ctx,
-//     which greylist counts as a store failure (451 4.3.0). RcptRejected counts a recipient
-//     the MTA refused (harvest's unknown recipients).
+//     of DATA and the body key instead). The wait (and at the end of
+//     DATA the DNS waits before the body greylisting, not the checks
+//     after it) ends a reserve before the caller's deadline (a quarter of
+//     the time left, at most 1 s), so that a stalled lookup never leaves
+//     the greylist store an ended ctx, which greylist counts as a store
+//     failure (451 4.3.0). RcptRejected counts a recipient the MTA
+//     refused (harvest's unknown recipients).
 //   - Write: the message, in chunks of any size. Once its header is
 //     complete the DKIM, ARC (and ARC sealing) streams begin on one
 //     dkim.Body, and every body byte is hashed as it arrives, once. The
