@@ -50,7 +50,10 @@
 // # Divergences
 //
 //   - Lines may end in CRLF as well as LF (for people testing by hand with
-//     a terminal client); Postfix sends LF.
+//     a terminal client); Postfix sends LF. One CR before the LF is taken
+//     as part of the line end, so a value that itself ends in CR reads
+//     back whole only from a line ending in CRLF ("a=x\r\r\n" is "x\r",
+//     "a=x\r\n" is "x").
 //   - An attribute sent twice makes the request malformed (ErrSyntax):
 //     Postfix never does it, and a second client_address= is more likely
 //     an attack on a careless parser than a correction.

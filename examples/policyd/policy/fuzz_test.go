@@ -12,11 +12,11 @@ import (
 // FuzzReadRequest reads requests from arbitrary input with small limits
 // and checks, for every request read: it holds no more attributes than
 // the limit, every line within the limit, valid distinct names and no
-// NUL; written back as name=value lines it reads back the same; and an
-// answer made of any of its values is one action line. A malformed
-// request is a *RequestError, and reading goes on only when it is
-// Synced. Reading always ends (EOF or an unsynced error) and never
-// panics.
+// NUL; written back as name=value lines (CRLF for a value ending in
+// CR) it reads back the same; and an answer made of any of its values
+// is one action line. A malformed request is a *RequestError, and
+// reading goes on only when it is Synced. Reading always ends (EOF or
+// an unsynced error) and never panics.
 func FuzzReadRequest(f *testing.F) {
 	f.Add([]byte(postfixRequest))
 	f.Add([]byte(postfixRequest + postfixRequest))
@@ -82,7 +82,14 @@ func checkRequest(t *testing.T, req Request, lim Limits) {
 		if v, ok := req.Lookup(a.Name); !ok || v != a.Value {
 			t.Errorf("Lookup(%q) = %q, %v, want %q", a.Name, v, ok, a.Value)
 		}
-		back.WriteString(a.Name + "=" + a.Value + "\n")
+		// LF ends a line as Postfix writes it; a value ending in CR
+		// needs CRLF, since one CR before the LF is the line end's
+		// (the package doc's Divergences).
+		eol := "\n"
+		if strings.HasSuffix(a.Value, "\r") {
+			eol = "\r\n"
+		}
+		back.WriteString(a.Name + "=" + a.Value + eol)
 
 		var w bytes.Buffer
 		if err := WriteResponse(&w, Reject(a.Value)); err != nil {

@@ -198,3 +198,20 @@ func TestWriteResponse(t *testing.T) {
 		}
 	}
 }
+
+// TestValueEndingInCR: one CR before the LF is the line end's, so a
+// value ending in CR reads whole only from a CRLF line (the package
+// doc's Divergences; FuzzReadRequest found that an LF line loses it).
+func TestValueEndingInCR(t *testing.T) {
+	for in, want := range map[string]string{
+		"a=x\r\r\n\n": "x\r",
+		"a=x\r\n\n":   "x",
+		"a=x\n\n":     "x",
+		"a=\r\r\n\n":  "\r",
+	} {
+		req, err := NewReader(strings.NewReader(in), Limits{}).ReadRequest()
+		if v, _ := req.Lookup("a"); err != nil || v != want {
+			t.Errorf("%q: a = %q, %v; want %q", in, v, err, want)
+		}
+	}
+}
