@@ -374,3 +374,30 @@ func TestDNSTimeout(t *testing.T) {
 		{time.Minute, m2, "PREPEND Received-SPF: temperror (mx.example.org: error in processing during lookup of sender.test: DNS timeout) client-ip=192.0.2.30"},
 	})
 }
+
+// TestCRInValues: Postfix passes on a quoted local part as it came, a
+// CR in it included (MAIL FROM:<"a\rb"@sender.test> is
+// sender=a\rb@sender.test), and another client of the protocol may put
+// one anywhere. Such a value reaches no answer or log line as a line
+// break, and the retry of a greylisted triplet finds its key.
+func TestCRInValues(t *testing.T) {
+	srv := dns(t)
+	for i, m := range []rcpt{
+		{ip: "192.0.2.30", helo: "mail.sender.test", from: "a\rb@sender.test", to: "bob\r@example.org", instance: "1"},
+		{ip: "192.0.2.30", helo: "mail\r.sender.test", from: "alice@sender.test", to: "bob@example.org", instance: "1"},
+	} {
+		clk, log := newClock(), &logs{}
+		h := newHandler(t, clk, srv, log, "-delay", "1s", "-v")
+		first := ask(h, m)
+		clk.Advance(time.Minute)
+		retry := ask(h, m)
+		if !strings.HasPrefix(first, greylisted) || !strings.HasPrefix(retry, "PREPEND ") {
+			t.Errorf("case %d: answered %q then %q, want greylisted then a header\nlog:\n%s", i, first, retry, log)
+		}
+		for _, s := range []string{first, retry, log.String()} {
+			if strings.ContainsAny(s, "\r") {
+				t.Errorf("case %d: %q has a CR", i, s)
+			}
+		}
+	}
+}

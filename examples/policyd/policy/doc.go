@@ -53,7 +53,10 @@
 //     a terminal client); Postfix sends LF. One CR before the LF is taken
 //     as part of the line end, so a value that itself ends in CR reads
 //     back whole only from a line ending in CRLF ("a=x\r\r\n" is "x\r",
-//     "a=x\r\n" is "x").
+//     "a=x\r\n" is "x"). Postfix can send one: smtpd passes on a quoted
+//     local part as it came, a CR in it included, so MAIL
+//     FROM:<"user\r"> is sender=user\r, read as "user" (a CR inside a
+//     value, as in "a\rb"@example.com, is kept).
 //   - An attribute sent twice makes the request malformed (ErrSyntax):
 //     Postfix never does it, and a second client_address= is more likely
 //     an attack on a careless parser than a correction.

@@ -12,11 +12,12 @@ import (
 // FuzzReadRequest reads requests from arbitrary input with small limits
 // and checks, for every request read: it holds no more attributes than
 // the limit, every line within the limit, valid distinct names and no
-// NUL; written back as name=value lines (CRLF for a value ending in
-// CR) it reads back the same; and an answer made of any of its values
-// is one action line. A malformed request is a *RequestError, and
-// reading goes on only when it is Synced. Reading always ends (EOF or
-// an unsynced error) and never panics.
+// NUL; written back as name=value lines it reads back the same, both
+// with LF ends (CRLF for a value ending in CR) and with CRLF ends
+// throughout; and an answer made of any of its values is one action
+// line. A malformed request is a *RequestError, and reading goes on
+// only when it is Synced. Reading always ends (EOF or an unsynced
+// error) and never panics.
 func FuzzReadRequest(f *testing.F) {
 	f.Add([]byte(postfixRequest))
 	f.Add([]byte(postfixRequest + postfixRequest))
@@ -26,6 +27,7 @@ func FuzzReadRequest(f *testing.F) {
 	f.Add([]byte("=x\n\n"))
 	f.Add([]byte("a=\x00\n\n"))
 	f.Add([]byte("a=" + strings.Repeat("x", 100) + "\n\nb=1\n\n"))
+	f.Add([]byte("a=" + strings.Repeat("x", 62) + "\n\n")) // MaxLineBytes below
 	f.Add([]byte("\n\n\n"))
 	f.Add([]byte("a=1\nb="))
 	lim := Limits{MaxLineBytes: 64, MaxAttributes: 8, MaxRequestBytes: 256}
@@ -63,7 +65,7 @@ func checkRequest(t *testing.T, req Request, lim Limits) {
 	if len(attrs) > lim.maxAttrs() {
 		t.Errorf("%d attributes, limit %d", len(attrs), lim.maxAttrs())
 	}
-	var back strings.Builder
+	var back, crlf strings.Builder
 	seen := map[string]bool{}
 	for _, a := range attrs {
 		if !validName([]byte(a.Name)) || a.Name == "" || strings.Contains(a.Name, "=") {
@@ -90,6 +92,7 @@ func checkRequest(t *testing.T, req Request, lim Limits) {
 			eol = "\r\n"
 		}
 		back.WriteString(a.Name + "=" + a.Value + eol)
+		crlf.WriteString(a.Name + "=" + a.Value + "\r\n")
 
 		var w bytes.Buffer
 		if err := WriteResponse(&w, Reject(a.Value)); err != nil {
@@ -101,8 +104,18 @@ func checkRequest(t *testing.T, req Request, lim Limits) {
 		}
 	}
 	back.WriteString("\n")
-	again, err := NewReader(strings.NewReader(back.String()), lim).ReadRequest()
-	if err != nil || !reflect.DeepEqual(again.Attrs(), attrs) {
-		t.Errorf("written back as %q, read %q, %v; want %q", back.String(), again.Attrs(), err, attrs)
+	crlf.WriteString("\r\n")
+	// The CRLF ends add an octet a line to the request.
+	crlfLim := lim
+	crlfLim.MaxRequestBytes = lim.maxRequest() + len(attrs) + 1
+	for i, w := range []string{back.String(), crlf.String()} {
+		l := lim
+		if i == 1 {
+			l = crlfLim
+		}
+		again, err := NewReader(strings.NewReader(w), l).ReadRequest()
+		if err != nil || !reflect.DeepEqual(again.Attrs(), attrs) {
+			t.Errorf("written back as %q, read %q, %v; want %q", w, again.Attrs(), err, attrs)
+		}
 	}
 }
