@@ -41,12 +41,8 @@ func TestGreylistBodyDNSOutage(t *testing.T) {
 			e.Greylist = &greylist.Checker{Store: ctxStore{&greylist.MemoryStore{}}, Delay: time.Minute, Now: func() time.Time { return testNow }}
 			e.GreylistBody = true
 			ctx := context.Background()
-			s := e.NewSession(ctx)
+			s := lunchAtData(ctx, e)
 			defer s.Close()
-			s.Connect(ctx, dynIP, "")
-			s.Mail(ctx, "carol@example.org")
-			s.Rcpt(ctx, "bob@example.org")
-			s.Write(message("carol@example.org", "lunch", "Lunch on Friday?\n"))
 			ectx := ctx
 			if callerCtx > 0 {
 				var cancel context.CancelFunc
@@ -112,12 +108,8 @@ func TestGreylistBodyReserveBeforeOnly(t *testing.T) {
 				Now:          func() time.Time { return testNow },
 			}
 			ctx := context.Background()
-			s := e.NewSession(ctx)
+			s := lunchAtData(ctx, e)
 			defer s.Close()
-			s.Connect(ctx, dynIP, "")
-			s.Mail(ctx, "carol@example.org")
-			s.Rcpt(ctx, "bob@example.org")
-			s.Write(message("carol@example.org", "lunch", "Lunch on Friday?\n"))
 			// The caller's deadline, before DataTimeout's (30 s).
 			ectx, cancel := context.WithTimeout(ctx, 20*time.Second)
 			defer cancel()
@@ -141,4 +133,15 @@ func TestGreylistBodyReserveBeforeOnly(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lunchAtData is a session of e from dynIP with carol's message to bob
+// written, ready for EndOfData; the caller closes it.
+func lunchAtData(ctx context.Context, e *Engine) *Session {
+	s := e.NewSession(ctx)
+	s.Connect(ctx, dynIP, "")
+	s.Mail(ctx, "carol@example.org")
+	s.Rcpt(ctx, "bob@example.org")
+	s.Write(message("carol@example.org", "lunch", "Lunch on Friday?\n"))
+	return s
 }
